@@ -1,0 +1,4 @@
+import { prepareAssets } from "./lib/local";
+
+prepareAssets();
+console.log("[assets] public/vendor ready");

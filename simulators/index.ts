@@ -1,0 +1,34 @@
+import { startGeocodingSimulator } from "./geocoding/server";
+import type { RunningSimulator } from "./lib/server";
+
+/** Port of a loopback URL, or null when the URL points elsewhere (then no simulator is started). */
+export function loopbackPort(url: string | undefined, fallback: number): number | null {
+  if (!url) return fallback;
+  try {
+    const u = new URL(url);
+    if (u.hostname !== "127.0.0.1" && u.hostname !== "localhost") return null;
+    return Number(u.port) || (u.protocol === "https:" ? 443 : 80);
+  } catch {
+    return null;
+  }
+}
+
+/** Starts every simulator whose service URL (same variable as production) points at loopback. */
+export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Promise<RunningSimulator[]> {
+  const running: RunningSimulator[] = [];
+  const geocoding = loopbackPort(env.GEOCODING_API_BASE, 12113);
+  if (geocoding !== null) running.push(await startGeocodingSimulator(geocoding));
+  return running;
+}
+
+// `node --import tsx simulators/index.ts` runs them standalone.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const running = await startSimulators();
+  for (const s of running) console.log(`simulator ${s.name} on ${s.url}`);
+  const stop = async () => {
+    await Promise.all(running.map((s) => s.close()));
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}

@@ -1,0 +1,33 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+/** Tests that run inside workerd: domain and queries against local D1, routes through SELF.fetch. */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./worker/index.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            APP_ENV: "test",
+            AUTH_SECRET: "test-auth-secret-0123456789abcdef0123456789",
+            PASSWORD_PEPPER: "test-pepper",
+            // The geocoding simulator is started by the global setup on this port.
+            GEOCODING_API_BASE: "http://127.0.0.1:12913",
+            GEOCODING_API_KEY: "test-key",
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["worker/test/**/*.test.ts", "worker/test/**/*.test.tsx"],
+      setupFiles: ["./worker/test/setup.ts"],
+      globalSetup: ["./worker/test/global-setup.ts"],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+});

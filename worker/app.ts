@@ -1,0 +1,51 @@
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import { createDb } from "./db/client";
+import type { AppEnv } from "./env";
+import { NotFound } from "./lib/errors";
+import { can } from "./middleware/access";
+import { handleError, isApiPath } from "./middleware/errors";
+import { requestId } from "./middleware/request-id";
+import { admin } from "./routes/admin";
+import { api } from "./routes/api";
+import { dev } from "./routes/dev";
+import { docs } from "./routes/docs";
+
+/** The whole HTTP surface: API, docs, admin pages (portal, runner and webhooks join in later modules). */
+export const app = new Hono<AppEnv>();
+
+app.use(requestId());
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", "data:", "https:"],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+    },
+    referrerPolicy: "same-origin",
+  }),
+);
+app.use(async (c, next) => {
+  c.set("db", createDb(c.env.DB));
+  c.set("principal", null);
+  await next();
+});
+
+app.get("/healthz", can("public"), (c) => c.json({ status: "ok", time: new Date().toISOString() }));
+app.get("/", can("public"), (c) => c.redirect("/admin", 302));
+app.route("/", docs);
+app.route("/", dev);
+app.route("/api/v1", api);
+app.route("/admin", admin);
+
+app.notFound((c) => {
+  const path = new URL(c.req.url).pathname;
+  if (isApiPath(path)) return handleError(new NotFound(`No route for ${c.req.method} ${path}.`), c);
+  return handleError(new NotFound("This page does not exist."), c);
+});
+app.onError(handleError);

@@ -1,0 +1,323 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { runBatch } from "../../db/client";
+import { attributeDefinitions, customers, roles, userRoles, users } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { hashPassword } from "../../lib/password";
+import { defineAttribute } from "../attributes/definitions";
+import { BUILT_IN_ROLES } from "../auth/permissions";
+import { createContact } from "../contacts/contacts";
+import type { ContactCreateInput } from "../contacts/schemas";
+import { SYSTEM_ACTOR, type WriteContext } from "../context";
+import { createCustomer } from "../customers/create-customer";
+import type { CustomerCreateInput } from "../customers/schemas";
+import { transitionCustomer } from "../customers/transition-customer";
+import { updateSettings } from "../settings/update-settings";
+import type { SiteCreateInput } from "../sites/schemas";
+import { createSite } from "../sites/sites";
+
+/** Upserts the built-in roles so their permissions follow the catalogue of this release. */
+export async function ensureBuiltInRoles(db: Db, now: string): Promise<void> {
+  await runBatch(
+    db,
+    BUILT_IN_ROLES.map((r) =>
+      db
+        .insert(roles)
+        .values({ id: r.id, name: r.name, description: r.description, permissions: r.permissions, builtIn: true, createdAt: now, updatedAt: now })
+        .onConflictDoUpdate({ target: roles.id, set: { permissions: r.permissions, description: r.description, updatedAt: now } }),
+    ),
+  );
+}
+
+export type SeedPasswords = { admin: string; staff: string; pepper: string };
+
+const STAFF: { email: string; name: string; role: string }[] = [
+  { email: "admin@example.com", name: "Ada Admin", role: "rol_admin" },
+  { email: "support@example.com", name: "Sam Support", role: "rol_support" },
+  { email: "billing@example.com", name: "Bea Billing", role: "rol_billing" },
+  { email: "provisioning@example.com", name: "Pat Provisioning", role: "rol_provisioning" },
+  { email: "inventory@example.com", name: "Ivo Inventory", role: "rol_inventory" },
+  { email: "broadcaster@example.com", name: "Bo Broadcaster", role: "rol_broadcaster" },
+  { email: "approver@example.com", name: "Alex Approver", role: "rol_broadcaster" },
+  { email: "readonly@example.com", name: "Rae Readonly", role: "rol_read_only" },
+];
+
+async function ensureStaff(db: Db, now: string, passwords: SeedPasswords): Promise<void> {
+  for (const s of STAFF) {
+    const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, s.email)).get();
+    if (existing) continue;
+    const id = newId("user");
+    const password = s.role === "rol_admin" ? passwords.admin : passwords.staff;
+    await runBatch(db, [
+      db.insert(users).values({
+        id,
+        email: s.email,
+        name: s.name,
+        passwordHash: await hashPassword(password, passwords.pepper),
+        status: "active",
+        createdAt: now,
+        updatedAt: now,
+      }),
+      db.insert(userRoles).values({ userId: id, roleId: s.role }),
+    ]);
+  }
+}
+
+/** A small deterministic generator so every fresh demo looks the same. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const FIRST = [
+  "Camille",
+  "Louis",
+  "Emma",
+  "Hugo",
+  "Léa",
+  "Jules",
+  "Chloé",
+  "Gabriel",
+  "Manon",
+  "Arthur",
+  "Inès",
+  "Raphaël",
+  "Sarah",
+  "Lucas",
+  "Jade",
+  "Nathan",
+  "Zoé",
+  "Adam",
+  "Lina",
+  "Paul",
+  "Alice",
+  "Tom",
+  "Eva",
+  "Noah",
+  "Rose",
+  "Théo",
+  "Anna",
+  "Malo",
+  "Julia",
+  "Sacha",
+];
+const LAST = [
+  "Martin",
+  "Bernard",
+  "Dubois",
+  "Thomas",
+  "Robert",
+  "Richard",
+  "Petit",
+  "Durand",
+  "Leroy",
+  "Moreau",
+  "Simon",
+  "Laurent",
+  "Lefebvre",
+  "Michel",
+  "Garcia",
+  "David",
+  "Bertrand",
+  "Roux",
+  "Vincent",
+  "Fournier",
+  "Morel",
+  "Girard",
+  "André",
+  "Mercier",
+  "Dupont",
+  "Lambert",
+  "Bonnet",
+  "François",
+  "Martinez",
+  "Legrand",
+];
+const COMPANIES = [
+  "Boulangerie du Parc",
+  "Rhône Logistique",
+  "Clinique Saint-Jean",
+  "Atelier Croix-Rousse",
+  "Café des Terreaux",
+  "Lumière Studio",
+  "Confluence Architectes",
+  "Garage Bellecour",
+  "Pharmacie Part-Dieu",
+  "Soieries Lyonnaises",
+  "Hôtel Fourvière",
+  "Cabinet Juridique Brotteaux",
+  "Gerland Sports",
+  "Vaise Imprimerie",
+  "Presqu'île Immobilier",
+  "Transports Villeurbanne",
+  "École Montessori Lyon 7",
+  "Restaurant Le Bouchon",
+  "Data Rhône SAS",
+  "Mairie annexe Lyon 9",
+];
+const STREETS = [
+  "Rue de la République",
+  "Quai Saint-Antoine",
+  "Cours Lafayette",
+  "Rue Victor Hugo",
+  "Avenue Jean Jaurès",
+  "Rue Garibaldi",
+  "Boulevard de la Croix-Rousse",
+  "Rue Mercière",
+  "Cours Gambetta",
+  "Rue de Marseille",
+  "Avenue des Frères Lumière",
+  "Rue Paul Bert",
+  "Quai Perrache",
+  "Rue Duguesclin",
+  "Cours Vitton",
+];
+const CITIES: { city: string; postal: string; lat: number; lon: number }[] = [
+  { city: "Lyon", postal: "69002", lat: 45.7578, lon: 4.832 },
+  { city: "Lyon", postal: "69003", lat: 45.7597, lon: 4.8575 },
+  { city: "Lyon", postal: "69006", lat: 45.7691, lon: 4.8506 },
+  { city: "Lyon", postal: "69007", lat: 45.7455, lon: 4.8426 },
+  { city: "Villeurbanne", postal: "69100", lat: 45.7719, lon: 4.8902 },
+  { city: "Vénissieux", postal: "69200", lat: 45.6973, lon: 4.8864 },
+  { city: "Caluire-et-Cuire", postal: "69300", lat: 45.7953, lon: 4.8469 },
+];
+
+export const DEMO_CUSTOMERS = 50;
+
+type DemoCustomer = {
+  externalId: string;
+  customer: CustomerCreateInput;
+  contacts: ContactCreateInput[];
+  site: SiteCreateInput;
+  transition: { name: "suspend" | "close"; reason: string } | null;
+};
+
+/** The demo customers, generated deterministically so every fresh demo looks the same. */
+export function demoCustomers(): DemoCustomer[] {
+  const random = rng(42);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const out: DemoCustomer[] = [];
+  let businesses = 0;
+  for (let i = 0; i < DEMO_CUSTOMERS; i++) {
+    const business = i % 5 === 1 || i % 5 === 3;
+    const company = business ? (COMPANIES[businesses++ % COMPANIES.length] ?? "Company") : "";
+    const first = pick(FIRST);
+    const last = pick(LAST);
+    const externalId = `DEMO-${String(i + 1).padStart(4, "0")}`;
+    const tags = [
+      ...(business ? ["business"] : []),
+      ...(random() < 0.3 ? ["fibre"] : []),
+      ...(random() < 0.6 ? ["mobile"] : []),
+      ...(random() < 0.1 ? ["vip"] : []),
+      ...(random() < 0.08 ? ["churn-risk"] : []),
+    ].sort();
+    const emailName = `${first}.${last}`
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase();
+    const contacts: ContactCreateInput[] = [
+      {
+        first_name: first,
+        last_name: last,
+        email: `${emailName}${i}@example.net`,
+        phone: `+336${String(10000000 + Math.floor(random() * 89999999))}`,
+        roles: business ? ["primary", "technical"] : ["primary", "billing"],
+        notes: null,
+      },
+    ];
+    if (business)
+      contacts.push({ first_name: pick(FIRST), last_name: pick(LAST), email: `compta${i}@example.net`, phone: null, roles: ["billing"], notes: null });
+    const place = pick(CITIES);
+    out.push({
+      externalId,
+      customer: {
+        name: business ? company : `${first} ${last}`,
+        type: business ? "business" : "individual",
+        payment_type: business || random() < 0.5 ? "postpaid" : "prepaid",
+        external_id: externalId,
+        notes: business ? "Demo business account." : null,
+        tags,
+        attributes: {
+          segment: business ? pick(["smb", "enterprise", "public"]) : "consumer",
+          marketing_opt_in: random() < 0.5,
+          ...(business
+            ? { credit_limit: Math.round(random() * 50) * 100, contract_end: `202${7 + Math.floor(random() * 3)}-0${1 + Math.floor(random() * 9)}-15` }
+            : {}),
+        },
+      },
+      contacts,
+      site: {
+        name: business ? "Head office" : "Home",
+        address_line1: `${1 + Math.floor(random() * 120)} ${pick(STREETS)}`,
+        address_line2: null,
+        city: place.city,
+        region: "Auvergne-Rhône-Alpes",
+        postal_code: place.postal,
+        country: "FR",
+        notes: null,
+        latitude: Number((place.lat + (random() - 0.5) * 0.02).toFixed(6)),
+        longitude: Number((place.lon + (random() - 0.5) * 0.02).toFixed(6)),
+      },
+      transition: i % 13 === 5 ? { name: "suspend", reason: "Unpaid invoices (demo)" } : i % 17 === 8 ? { name: "close", reason: "Moved abroad (demo)" } : null,
+    });
+  }
+  return out;
+}
+
+/**
+ * Demo data for `npm start`: the operator "Demo Telecom", built-in roles, one staff account per
+ * role, attribute definitions and 50 customers of both types with contacts, sites and tags.
+ * Idempotent and resumable: each call creates at most `limit` missing customers (so one call stays
+ * well inside a Worker invocation's query budget) and says how many remain.
+ */
+export async function seedDemo(db: Db, passwords: SeedPasswords, limit = 10): Promise<{ created: number; remaining: number }> {
+  const now = new Date().toISOString();
+  await ensureBuiltInRoles(db, now);
+  await ensureStaff(db, now, passwords);
+  const ctx: WriteContext = { db, actor: { ...SYSTEM_ACTOR, label: "demo seed" }, requestId: null, now };
+  const present = new Set(
+    (await db.select({ externalId: customers.externalId }).from(customers).where(sql`${customers.externalId} LIKE 'DEMO-%'`)).map((r) => r.externalId),
+  );
+  if (present.size === 0) {
+    await updateSettings(ctx, {
+      operator_name: "Demo Telecom",
+      legal_name: "Demo Telecom SAS",
+      legal_address: "10 Place Bellecour\n69002 Lyon\nFrance",
+      registration_number: "RCS Lyon 123 456 789",
+      vat_number: "FR12123456789",
+      support_email: "support@demo-telecom.example",
+      support_phone: "+33 4 00 00 00 00",
+      website: "https://demo-telecom.example",
+      default_currency: "EUR",
+      default_locale: "fr-FR",
+      default_timezone: "Europe/Paris",
+      notification_emails: ["noc@demo-telecom.example"],
+    });
+    const definitions = await db.select({ n: sql<number>`count(*)` }).from(attributeDefinitions).get();
+    if (!definitions?.n) {
+      await defineAttribute(ctx, {
+        key: "segment",
+        label: "Segment",
+        type: "enum",
+        options: ["consumer", "smb", "enterprise", "public"],
+        required: false,
+        description: "Marketing segment",
+      });
+      await defineAttribute(ctx, { key: "contract_end", label: "Contract end", type: "date", required: false, description: null });
+      await defineAttribute(ctx, { key: "credit_limit", label: "Credit limit (EUR)", type: "number", required: false, description: "Whole euros" });
+      await defineAttribute(ctx, { key: "marketing_opt_in", label: "Marketing opt-in", type: "boolean", required: false, description: null });
+    }
+  }
+  const missing = demoCustomers().filter((d) => !present.has(d.externalId));
+  const noGeocoder = async () => ({ status: "not_configured" as const });
+  for (const demo of missing.slice(0, limit)) {
+    const customer = await createCustomer(ctx, demo.customer);
+    for (const contact of demo.contacts) await createContact(ctx, customer.id, contact);
+    await createSite(ctx, customer.id, demo.site, noGeocoder);
+    if (demo.transition) await transitionCustomer(ctx, customer.id, demo.transition.name, demo.transition.reason);
+  }
+  return { created: Math.min(limit, missing.length), remaining: Math.max(0, missing.length - limit) };
+}

@@ -1,0 +1,89 @@
+/**
+ * What the global search index holds for each entity. Pure functions: the worker, the demo seed and
+ * the benchmark build documents the same way.
+ */
+export type SearchEntityType = "customer" | "contact" | "site";
+export const SEARCH_TYPES: readonly SearchEntityType[] = ["customer", "contact", "site"];
+
+export type SearchDocument = {
+  entityType: SearchEntityType;
+  entityId: string;
+  customerId: string | null;
+  title: string;
+  subtitle: string;
+  keywords: string;
+};
+
+const join = (...parts: (string | null | undefined)[]) => parts.filter((p) => p && p.trim() !== "").join(" · ");
+const words = (...parts: (string | null | undefined)[]) => parts.filter((p) => p && p.trim() !== "").join(" ");
+
+/** Digits of a phone number, with and without the country code, so "0612…" and "33612…" both match. */
+function phoneTerms(phone: string | null | undefined): string {
+  if (!phone) return "";
+  const digits = phone.replace(/\D/g, "");
+  return words(digits, digits.length > 9 ? `0${digits.slice(-9)}` : null, digits.slice(-9));
+}
+
+export function customerDocument(c: { id: string; name: string; type: string; status: string; externalId: string | null }): SearchDocument {
+  return {
+    entityType: "customer",
+    entityId: c.id,
+    customerId: c.id,
+    title: c.name,
+    subtitle: join(c.type === "business" ? "Business" : "Individual", c.status, c.externalId ? `ext ${c.externalId}` : null),
+    keywords: words(c.id, c.externalId),
+  };
+}
+
+export function contactDocument(
+  c: { id: string; customerId: string; firstName: string; lastName: string | null; email: string | null; phone: string | null },
+  customerName: string,
+): SearchDocument {
+  return {
+    entityType: "contact",
+    entityId: c.id,
+    customerId: c.customerId,
+    title: words(c.firstName, c.lastName),
+    subtitle: join(customerName, c.email, c.phone),
+    keywords: words(c.id, c.email, phoneTerms(c.phone)),
+  };
+}
+
+export function siteDocument(
+  s: {
+    id: string;
+    customerId: string;
+    name: string;
+    addressLine1: string;
+    addressLine2: string | null;
+    city: string;
+    postalCode: string | null;
+    region: string | null;
+    country: string;
+  },
+  customerName: string,
+): SearchDocument {
+  return {
+    entityType: "site",
+    entityId: s.id,
+    customerId: s.customerId,
+    title: s.name,
+    subtitle: join(customerName, words(s.addressLine1, s.addressLine2), words(s.postalCode, s.city), s.country),
+    keywords: words(s.id, s.region),
+  };
+}
+
+/**
+ * Turns what a user typed into a safe FTS5 query: every word becomes a quoted prefix term, all
+ * required. Returns null when nothing searchable is left.
+ */
+export function toFtsQuery(input: string): string | null {
+  const terms = input
+    .normalize("NFKC")
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0)
+    .slice(0, 8);
+  if (terms.length === 0) return null;
+  return terms.map((t) => `"${t}"*`).join(" ");
+}

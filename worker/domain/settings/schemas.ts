@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { currencyCode, email, localeTag, optionalText, requiredText, timeZoneName } from "../validation";
+
+const colour = z
+  .string()
+  .trim()
+  .regex(/^#[0-9a-fA-F]{6}$/, { message: "Must be a colour such as #0b5fff" })
+  .transform((c) => c.toLowerCase());
+
+/** A logo is an https URL or a small inline image (data URI, ≤ 200 kB), so no upload storage is needed. */
+const logo = z
+  .string()
+  .trim()
+  .max(280_000, { message: "The logo is too large (200 kB at most)" })
+  .refine((v) => v === "" || /^https:\/\/\S+$/.test(v) || /^data:image\/(png|jpeg|svg\+xml|webp);base64,[A-Za-z0-9+/=]+$/.test(v), {
+    message: "Must be an https:// URL or a PNG, JPEG, SVG or WebP data URI",
+  })
+  .transform((v) => (v === "" ? null : v))
+  .nullable();
+
+export const SettingsShape = {
+  operator_name: requiredText(100),
+  legal_name: optionalText(200),
+  legal_address: optionalText(500),
+  registration_number: optionalText(100),
+  vat_number: optionalText(50),
+  support_email: email.nullable(),
+  support_phone: optionalText(40),
+  website: optionalText(200),
+  logo: logo,
+  primary_color: colour,
+  accent_color: colour,
+  default_currency: currencyCode,
+  default_locale: localeTag,
+  default_timezone: timeZoneName,
+  notification_emails: z.array(email).max(20, { message: "At most 20 addresses" }),
+};
+
+export const Settings = z.object(SettingsShape).meta({ id: "Settings" });
+export type SettingsData = z.infer<typeof Settings>;
+
+export const SettingsPatch = z
+  .strictObject(
+    Object.fromEntries(Object.entries(SettingsShape).map(([k, v]) => [k, v.optional()])) as {
+      [K in keyof typeof SettingsShape]: z.ZodOptional<(typeof SettingsShape)[K]>;
+    },
+  )
+  .meta({ id: "SettingsPatch" });
+export type SettingsPatchInput = z.infer<typeof SettingsPatch>;
+
+export const DEFAULT_SETTINGS: SettingsData = {
+  operator_name: "Open BSS",
+  legal_name: null,
+  legal_address: null,
+  registration_number: null,
+  vat_number: null,
+  support_email: null,
+  support_phone: null,
+  website: null,
+  logo: null,
+  primary_color: "#1d4ed8",
+  accent_color: "#0f766e",
+  default_currency: "EUR",
+  default_locale: "en-GB",
+  default_timezone: "Europe/Paris",
+  notification_emails: [],
+};
+
+export const IntegrationStatus = z
+  .object({
+    name: z.string(),
+    mode: z.enum(["configured", "simulator", "not_configured"]),
+    endpoint: z.string().nullable(),
+    detail: z.string(),
+  })
+  .meta({ id: "IntegrationStatus" });
+
+export const SettingsResponse = Settings.extend({
+  updated_at: z.string().nullable(),
+  integrations: z.array(IntegrationStatus),
+}).meta({ id: "SettingsResponse" });

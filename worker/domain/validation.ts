@@ -1,0 +1,108 @@
+/** Reusable zod validators for values every area shares (currencies, locales, phone numbers, …). */
+import { z } from "zod";
+
+const COUNTRIES = new Set(
+  (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
+    "CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR " +
+    "GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO " +
+    "JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR " +
+    "MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO " +
+    "RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV " +
+    "TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW"
+  ).split(" "),
+);
+
+let currencies: Set<string> | null = null;
+let timeZones: Set<string> | null = null;
+
+function supported(kind: "currency" | "timeZone"): Set<string> {
+  return new Set(Intl.supportedValuesOf(kind));
+}
+
+export function isCurrency(code: string): boolean {
+  currencies ??= supported("currency");
+  return currencies.has(code);
+}
+
+export function isTimeZone(zone: string): boolean {
+  timeZones ??= new Set([...supported("timeZone"), "UTC"]);
+  return timeZones.has(zone);
+}
+
+export function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+export const currencyCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isCurrency, { message: "Must be an ISO 4217 currency code such as EUR or USD" })
+  .meta({ example: "EUR" });
+
+export const localeTag = z
+  .string()
+  .trim()
+  .max(35)
+  .refine(isLocale, { message: "Must be a BCP 47 language tag such as en-GB or fr-FR" })
+  .transform((t) => Intl.getCanonicalLocales(t)[0] ?? t)
+  .meta({ example: "en-GB" });
+
+export const timeZoneName = z
+  .string()
+  .trim()
+  .refine(isTimeZone, { message: "Must be an IANA time zone such as Europe/Paris" })
+  .meta({ example: "Europe/Paris" });
+
+export const countryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((c) => COUNTRIES.has(c), { message: "Must be an ISO 3166-1 alpha-2 country code such as FR" })
+  .meta({ example: "FR" });
+
+/** E.164 after removing spaces, dashes, dots and parentheses people type. */
+export const e164Phone = z
+  .string()
+  .trim()
+  .transform((p) => p.replace(/[\s\-.()]/g, ""))
+  .refine((p) => /^\+[1-9]\d{6,14}$/.test(p), { message: "Must be an E.164 number such as +33612345678" })
+  .meta({ example: "+33612345678" });
+
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email({ message: "Must be a valid email address" }));
+
+export const requiredText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { message: "Required" })
+    .max(max, { message: `At most ${max} characters` });
+
+export const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, { message: `At most ${max} characters` })
+    .transform((v) => (v === "" ? null : v))
+    .nullable()
+    .optional();
+
+export const pageLimit = z.coerce
+  .number()
+  .int({ message: "Must be an integer" })
+  .min(1, { message: "Must be at least 1" })
+  .max(200, { message: "At most 200" })
+  .default(50)
+  .meta({ description: "Page size (1–200)", example: 50 });
+
+export const cursorParam = z.string().max(500).optional().meta({ description: "Opaque cursor from `next_cursor`" });

@@ -1,0 +1,349 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import { listActivity } from "../../db/queries/activity";
+import { listAttributeDefinitions } from "../../db/queries/attributes";
+import { getContact, listContacts } from "../../db/queries/contacts";
+import { getCustomer, listCustomers, listTagNames } from "../../db/queries/customers";
+import { getSiteRow, listSites, toSiteView } from "../../db/queries/sites";
+import { createContact, deleteContact, updateContact } from "../../domain/contacts/contacts";
+import { ContactCreate, ContactPatch } from "../../domain/contacts/schemas";
+import { createCustomer } from "../../domain/customers/create-customer";
+import {
+  CUSTOMER_SORTS,
+  CUSTOMER_STATUSES,
+  CUSTOMER_TRANSITION_NAMES,
+  CUSTOMER_TYPES,
+  CustomerCreate,
+  CustomerPatch,
+  type CustomerView,
+  PAYMENT_TYPES,
+  tagList,
+} from "../../domain/customers/schemas";
+import { setCustomerAttributes, setCustomerTags } from "../../domain/customers/set-tags";
+import { transitionCustomer } from "../../domain/customers/transition-customer";
+import { updateCustomer } from "../../domain/customers/update-customer";
+import { SiteCreate, SitePatch } from "../../domain/sites/schemas";
+import { createSite, deleteSite, updateSite } from "../../domain/sites/sites";
+import type { AppEnv } from "../../env";
+import { googleGeocoder } from "../../integrations/geocoding";
+import { NotFound } from "../../lib/errors";
+import { allowed, can, writeContext } from "../../middleware/access";
+import type { FormErrors } from "../../views/components";
+import {
+  ContactFormPage,
+  type ContactFormValues,
+  CustomerFormPage,
+  type CustomerFormValues,
+  CustomerListPage,
+  type CustomerListParams,
+  CustomerPage,
+  CustomerResults,
+  SiteFormPage,
+  type SiteFormValues,
+} from "../../views/customers";
+import { pageContext, wantsFragment } from "./context";
+import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
+
+const ListQuery = z.object({
+  q: z.string().max(200).optional().catch(undefined),
+  status: z.enum(CUSTOMER_STATUSES).optional().catch(undefined),
+  type: z.enum(CUSTOMER_TYPES).optional().catch(undefined),
+  payment_type: z.enum(PAYMENT_TYPES).optional().catch(undefined),
+  tag: z.string().max(40).optional().catch(undefined),
+  sort: z.enum(CUSTOMER_SORTS).default("name").catch("name"),
+  cursor: z.string().max(500).optional().catch(undefined),
+});
+
+async function loadCustomer(c: Context<AppEnv>, id: string): Promise<CustomerView> {
+  const customer = await getCustomer(c.get("db"), id);
+  if (!customer) throw new NotFound("No customer with this id.");
+  return customer;
+}
+
+/** Renders the customer 360 page, optionally with inline errors from a failed tags/attributes form. */
+async function renderCustomerPage(
+  c: Context<AppEnv>,
+  customer: CustomerView,
+  extra: { attributeErrors?: FormErrors; attributeValues?: Record<string, unknown>; tagsError?: string; tagsValue?: string; message?: string } = {},
+  status: 200 | 409 | 422 = 200,
+) {
+  const db = c.get("db");
+  const [contacts, sites, definitions, activity, tags] = await Promise.all([
+    listContacts(db, customer.id, 200),
+    listSites(db, customer.id, 200),
+    listAttributeDefinitions(db),
+    allowed(c, "activity:read") ? listActivity(db, { customerId: customer.id, limit: 15 }) : Promise.resolve({ data: [], next_cursor: null }),
+    listTagNames(db),
+  ]);
+  return c.html(
+    <CustomerPage
+      ctx={pageContext(c)}
+      customer={customer}
+      contacts={contacts.data}
+      sites={sites.data}
+      definitions={definitions}
+      activity={activity.data}
+      allTags={tags.map((t) => t.name)}
+      can={{ write: allowed(c, "customers:write"), archive: allowed(c, "customers:archive"), activity: allowed(c, "activity:read") }}
+      {...extra}
+    />,
+    status,
+  );
+}
+
+function customerValues(body: FormBody, empty: "omit" | "null") {
+  return {
+    name: text(body, "name") ?? "",
+    type: text(body, "type"),
+    payment_type: text(body, "payment_type"),
+    currency: text(body, "currency"),
+    locale: text(body, "locale"),
+    timezone: text(body, "timezone"),
+    external_id: text(body, "external_id", empty),
+    notes: text(body, "notes", empty),
+  };
+}
+
+function contactValues(body: FormBody, empty: "omit" | "null") {
+  return {
+    first_name: text(body, "first_name") ?? "",
+    last_name: text(body, "last_name", empty),
+    email: text(body, "email", empty),
+    phone: text(body, "phone", empty),
+    roles: list(body, "roles"),
+    notes: text(body, "notes", empty),
+  };
+}
+
+function siteValues(body: FormBody, empty: "omit" | "null") {
+  return {
+    name: text(body, "name") ?? "",
+    address_line1: text(body, "address_line1") ?? "",
+    address_line2: text(body, "address_line2", empty),
+    city: text(body, "city") ?? "",
+    region: text(body, "region", empty),
+    postal_code: text(body, "postal_code", empty),
+    country: text(body, "country") ?? "",
+    latitude: numberOrNull(body, "latitude"),
+    longitude: numberOrNull(body, "longitude"),
+    notes: text(body, "notes", empty),
+  };
+}
+
+const splitTags = (s: string | null | undefined) =>
+  (s ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+
+export const customerPages = new Hono<AppEnv>()
+  .get("/customers", can("customers:read"), async (c) => {
+    const q = ListQuery.parse(c.req.query());
+    const db = c.get("db");
+    const page = await listCustomers(db, {
+      q: q.q,
+      status: q.status ? [q.status] : undefined,
+      type: q.type,
+      paymentType: q.payment_type,
+      tags: q.tag ? [q.tag] : undefined,
+      sort: q.sort,
+      limit: 25,
+      cursor: q.cursor,
+    });
+    const params: CustomerListParams = {
+      q: q.q,
+      status: q.status,
+      type: q.type,
+      payment_type: q.payment_type,
+      tag: q.tag,
+      sort: q.sort === "name" ? undefined : q.sort,
+    };
+    const ctx = pageContext(c);
+    if (wantsFragment(c, "customer-results")) {
+      return c.html(
+        <CustomerResults
+          customers={page.data}
+          nextCursor={page.next_cursor}
+          params={params}
+          hasCursor={Boolean(q.cursor)}
+          timeZone={ctx.settings.default_timezone}
+        />,
+      );
+    }
+    return c.html(
+      <CustomerListPage
+        ctx={ctx}
+        customers={page.data}
+        nextCursor={page.next_cursor}
+        params={params}
+        hasCursor={Boolean(q.cursor)}
+        tags={await listTagNames(db)}
+        canWrite={allowed(c, "customers:write")}
+      />,
+    );
+  })
+  .get("/customers/new", can("customers:write"), (c) => c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={{}} errors={{}} />))
+  .post("/customers/new", can("customers:write"), async (c) => {
+    const body = await readForm(c);
+    const values = customerValues(body, "omit");
+    const tagsText = text(body, "tags");
+    const shown: CustomerFormValues = { ...values, tags: tagsText };
+    const parsed = validate(CustomerCreate, { ...values, tags: splitTags(tagsText) });
+    if (!parsed.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={parsed.errors} />, 422);
+    const result = await attempt(() => createCustomer(writeContext(c), parsed.data));
+    if (!result.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={result.errors} message={result.message} />, 422);
+    return c.redirect(`/admin/customers/${result.data.id}`, 303);
+  })
+  .get("/customers/:id", can("customers:read"), async (c) => renderCustomerPage(c, await loadCustomer(c, c.req.param("id"))))
+  .get("/customers/:id/edit", can("customers:write"), async (c) => {
+    const customer = await loadCustomer(c, c.req.param("id"));
+    return c.html(<CustomerFormPage ctx={pageContext(c)} mode="edit" id={customer.id} values={{ ...customer, tags: customer.tags.join(", ") }} errors={{}} />);
+  })
+  .post("/customers/:id/edit", can("customers:write"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const values = customerValues(body, "null");
+    const parsed = validate(CustomerPatch, values);
+    if (!parsed.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="edit" id={id} values={values} errors={parsed.errors} />, 422);
+    const result = await attempt(() => updateCustomer(writeContext(c), id, parsed.data));
+    if (!result.ok)
+      return c.html(<CustomerFormPage ctx={pageContext(c)} mode="edit" id={id} values={values} errors={result.errors} message={result.message} />, 422);
+    return c.redirect(`/admin/customers/${id}`, 303);
+  })
+  .post("/customers/:id/transition", can("customers:archive"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const transition = z.enum(CUSTOMER_TRANSITION_NAMES as [string, ...string[]]).safeParse(text(body, "transition"));
+    const customer = await loadCustomer(c, id);
+    if (!transition.success) return renderCustomerPage(c, customer, { message: "Unknown status change." }, 422);
+    const result = await attempt(() => transitionCustomer(writeContext(c), id, transition.data as (typeof CUSTOMER_TRANSITION_NAMES)[number]));
+    if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
+    return c.redirect(`/admin/customers/${id}`, 303);
+  })
+  .post("/customers/:id/tags", can("customers:write"), async (c) => {
+    const id = c.req.param("id");
+    const raw = text(await readForm(c), "tags");
+    const parsed = tagList.safeParse(splitTags(raw));
+    const customer = await loadCustomer(c, id);
+    if (!parsed.success) return renderCustomerPage(c, customer, { tagsError: parsed.error.issues[0]?.message, tagsValue: raw ?? "" }, 422);
+    const result = await attempt(() => setCustomerTags(writeContext(c), id, parsed.data));
+    if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
+    return c.redirect(`/admin/customers/${id}#tags`, 303);
+  })
+  .post("/customers/:id/attributes", can("customers:write"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const db = c.get("db");
+    const definitions = await listAttributeDefinitions(db);
+    // Unchecked checkboxes send nothing: a boolean attribute absent from the form is false.
+    const values: Record<string, unknown> = {};
+    for (const d of definitions) {
+      const v = text(body, `attr.${d.key}`);
+      values[d.key] = d.type === "boolean" ? (v === undefined ? false : v) : v;
+    }
+    const result = await attempt(() => setCustomerAttributes(writeContext(c), id, values));
+    if (!result.ok) {
+      return renderCustomerPage(c, await loadCustomer(c, id), { attributeErrors: result.errors, attributeValues: values, message: result.message }, 422);
+    }
+    return c.redirect(`/admin/customers/${id}#attributes`, 303);
+  })
+  // Contacts
+  .get("/customers/:id/contacts/new", can("customers:write"), async (c) => {
+    const customer = await loadCustomer(c, c.req.param("id"));
+    return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} values={{ roles: [] }} errors={{}} />);
+  })
+  .post("/customers/:id/contacts/new", can("customers:write"), async (c) => {
+    const customer = await loadCustomer(c, c.req.param("id"));
+    const values = contactValues(await readForm(c), "omit");
+    const parsed = validate(ContactCreate, values);
+    if (!parsed.ok) return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} values={values} errors={parsed.errors} />, 422);
+    const result = await attempt(() => createContact(writeContext(c), customer.id, parsed.data));
+    if (!result.ok)
+      return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} values={values} errors={result.errors} message={result.message} />, 422);
+    return c.redirect(`/admin/customers/${customer.id}#contacts`, 303);
+  })
+  .get("/contacts/:id/edit", can("customers:write"), async (c) => {
+    const contact = await getContact(c.get("db"), c.req.param("id"));
+    if (!contact) throw new NotFound("No contact with this id.");
+    const customer = await loadCustomer(c, contact.customer_id);
+    return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} contactId={contact.id} values={contact} errors={{}} />);
+  })
+  .post("/contacts/:id/edit", can("customers:write"), async (c) => {
+    const contact = await getContact(c.get("db"), c.req.param("id"));
+    if (!contact) throw new NotFound("No contact with this id.");
+    const customer = await loadCustomer(c, contact.customer_id);
+    const values: ContactFormValues = contactValues(await readForm(c), "null");
+    const parsed = validate(ContactPatch, values);
+    if (!parsed.ok)
+      return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} contactId={contact.id} values={values} errors={parsed.errors} />, 422);
+    const result = await attempt(() => updateContact(writeContext(c), contact.id, parsed.data));
+    if (!result.ok) {
+      return c.html(
+        <ContactFormPage ctx={pageContext(c)} customer={customer} contactId={contact.id} values={values} errors={result.errors} message={result.message} />,
+        422,
+      );
+    }
+    return c.redirect(`/admin/customers/${customer.id}#contacts`, 303);
+  })
+  .post("/contacts/:id/delete", can("customers:write"), async (c) => {
+    const contact = await getContact(c.get("db"), c.req.param("id"));
+    if (!contact) throw new NotFound("No contact with this id.");
+    await deleteContact(writeContext(c), contact.id);
+    return c.redirect(`/admin/customers/${contact.customer_id}#contacts`, 303);
+  })
+  // Sites
+  .get("/customers/:id/sites/new", can("customers:write"), async (c) => {
+    const customer = await loadCustomer(c, c.req.param("id"));
+    return c.html(
+      <SiteFormPage ctx={pageContext(c)} customer={customer} values={{ country: c.get("settings").default_locale.split("-")[1] ?? "" }} errors={{}} />,
+    );
+  })
+  .post("/customers/:id/sites/new", can("customers:write"), async (c) => {
+    const customer = await loadCustomer(c, c.req.param("id"));
+    const values = siteValues(await readForm(c), "omit");
+    const parsed = validate(SiteCreate, values);
+    const shown = values as SiteFormValues;
+    if (!parsed.ok) return c.html(<SiteFormPage ctx={pageContext(c)} customer={customer} values={shown} errors={parsed.errors} />, 422);
+    const result = await attempt(() => createSite(writeContext(c), customer.id, parsed.data, googleGeocoder(c.env)));
+    if (!result.ok)
+      return c.html(<SiteFormPage ctx={pageContext(c)} customer={customer} values={shown} errors={result.errors} message={result.message} />, 422);
+    return c.redirect(`/admin/customers/${customer.id}#sites`, 303);
+  })
+  .get("/sites/:id/edit", can("customers:write"), async (c) => {
+    const site = await getSiteRow(c.get("db"), c.req.param("id"));
+    if (!site) throw new NotFound("No site with this id.");
+    const customer = await loadCustomer(c, site.customerId);
+    const view = toSiteView(site);
+    // Geocoded coordinates are not shown as manual input, so editing the address geocodes again.
+    const values: SiteFormValues = {
+      ...view,
+      latitude: view.geocode_status === "manual" ? view.latitude : null,
+      longitude: view.geocode_status === "manual" ? view.longitude : null,
+    };
+    return c.html(<SiteFormPage ctx={pageContext(c)} customer={customer} siteId={site.id} values={values} errors={{}} />);
+  })
+  .post("/sites/:id/edit", can("customers:write"), async (c) => {
+    const site = await getSiteRow(c.get("db"), c.req.param("id"));
+    if (!site) throw new NotFound("No site with this id.");
+    const customer = await loadCustomer(c, site.customerId);
+    const values = siteValues(await readForm(c), "null");
+    // Empty coordinates on the edit form mean "not set by hand": keep the geocoder's result.
+    const patch = values.latitude === null && values.longitude === null ? { ...values, latitude: undefined, longitude: undefined } : values;
+    const shown = values as SiteFormValues;
+    const parsed = validate(SitePatch, patch);
+    if (!parsed.ok) return c.html(<SiteFormPage ctx={pageContext(c)} customer={customer} siteId={site.id} values={shown} errors={parsed.errors} />, 422);
+    const result = await attempt(() => updateSite(writeContext(c), site.id, parsed.data, googleGeocoder(c.env)));
+    if (!result.ok)
+      return c.html(
+        <SiteFormPage ctx={pageContext(c)} customer={customer} siteId={site.id} values={shown} errors={result.errors} message={result.message} />,
+        422,
+      );
+    return c.redirect(`/admin/customers/${customer.id}#sites`, 303);
+  })
+  .post("/sites/:id/delete", can("customers:write"), async (c) => {
+    const site = await getSiteRow(c.get("db"), c.req.param("id"));
+    if (!site) throw new NotFound("No site with this id.");
+    await deleteSite(writeContext(c), site.id);
+    return c.redirect(`/admin/customers/${site.customerId}#sites`, 303);
+  });

@@ -1,0 +1,70 @@
+import { Hono } from "hono";
+import { listActivity } from "../../db/queries/activity";
+import { dashboardCounts } from "../../db/queries/dashboard";
+import type { AppEnv } from "../../env";
+import { allowed, can } from "../../middleware/access";
+import { ActivityTable, PageHeader } from "../../views/components";
+import { Layout } from "../../views/layout";
+import { pageContext } from "./context";
+
+function Stat(props: { label: string; value: number; href?: string }) {
+  const body = (
+    <>
+      <div class="stat-value">{props.value.toLocaleString("en-GB")}</div>
+      <div class="stat-label">{props.label}</div>
+    </>
+  );
+  return props.href ? (
+    <a class="stat card" href={props.href}>
+      {body}
+    </a>
+  ) : (
+    <div class="stat card">{body}</div>
+  );
+}
+
+export const dashboardPages = new Hono<AppEnv>().get("/", can("customers:read"), async (c) => {
+  const db = c.get("db");
+  const now = new Date();
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+  const [counts, activity] = await Promise.all([
+    dashboardCounts(db, monthStart),
+    allowed(c, "activity:read") ? listActivity(db, { limit: 12 }) : Promise.resolve({ data: [], next_cursor: null }),
+  ]);
+  const ctx = pageContext(c);
+  return c.html(
+    <Layout ctx={ctx} title="Dashboard">
+      <PageHeader
+        title="Dashboard"
+        subtitle={`Welcome, ${ctx.principal.name}.`}
+        actions={
+          allowed(c, "customers:write") && (
+            <a class="button primary" href="/admin/customers/new">
+              New customer
+            </a>
+          )
+        }
+      />
+      <div class="stats">
+        <Stat label="Open customers" value={counts.customers.open} href="/admin/customers?status=open" />
+        <Stat label="Suspended" value={counts.customers.suspended} href="/admin/customers?status=suspended" />
+        <Stat label="Closed" value={counts.customers.closed} href="/admin/customers?status=closed" />
+        <Stat label="Archived" value={counts.customers.archived} href="/admin/customers?status=archived" />
+        <Stat label="Individuals" value={counts.individual} href="/admin/customers?type=individual" />
+        <Stat label="Businesses" value={counts.business} href="/admin/customers?type=business" />
+        <Stat label="Contacts" value={counts.contacts} />
+        <Stat label="Sites" value={counts.sites} />
+        <Stat label="New this month" value={counts.newThisMonth} href="/admin/customers?sort=-created_at" />
+      </div>
+      {allowed(c, "activity:read") && (
+        <section class="card">
+          <div class="section-header">
+            <h2>Recent activity</h2>
+            <a href="/admin/activity">All activity</a>
+          </div>
+          <ActivityTable entries={activity.data} timeZone={ctx.settings.default_timezone} showEntity />
+        </section>
+      )}
+    </Layout>,
+  );
+});

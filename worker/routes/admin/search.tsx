@@ -1,0 +1,90 @@
+import { Hono } from "hono";
+import { type SearchHit, search } from "../../db/queries/search";
+import { SEARCH_TYPES, type SearchEntityType } from "../../domain/search/documents";
+import type { AppEnv } from "../../env";
+import { can } from "../../middleware/access";
+import { EmptyState, PageHeader } from "../../views/components";
+import { Layout } from "../../views/layout";
+import { pageContext } from "./context";
+
+const LABELS: Record<SearchEntityType, string> = { customer: "Customers", contact: "Contacts", site: "Sites" };
+
+/** Where a search hit leads in the admin pages. */
+export function adminUrl(hit: SearchHit): string {
+  switch (hit.type) {
+    case "customer":
+      return `/admin/customers/${hit.id}`;
+    case "contact":
+      return `/admin/customers/${hit.customer_id}#contacts`;
+    case "site":
+      return `/admin/customers/${hit.customer_id}#sites`;
+  }
+}
+
+function group(hits: SearchHit[]) {
+  return SEARCH_TYPES.map((type) => ({ type, hits: hits.filter((h) => h.type === type) })).filter((g) => g.hits.length > 0);
+}
+
+export const searchPages = new Hono<AppEnv>()
+  .get("/search/suggest", can("search:read"), async (c) => {
+    const q = (c.req.query("q") ?? "").slice(0, 200);
+    if (q.trim() === "") return c.html("");
+    const hits = await search(c.get("db"), q, SEARCH_TYPES, 8);
+    if (hits.length === 0) return c.html(<div class="suggestion-empty">No match for “{q}”.</div>);
+    return c.html(
+      <>
+        {group(hits).map((g) => (
+          <div class="suggestion-group">
+            <div class="suggestion-title">{LABELS[g.type]}</div>
+            {g.hits.map((h) => (
+              <a class="suggestion" role="option" href={adminUrl(h)}>
+                <span>{h.title}</span>
+                <span class="muted small">{h.subtitle}</span>
+              </a>
+            ))}
+          </div>
+        ))}
+        <a class="suggestion all" role="option" href={`/admin/search?q=${encodeURIComponent(q)}`}>
+          All results for “{q}” →
+        </a>
+      </>,
+    );
+  })
+  .get("/search", can("search:read"), async (c) => {
+    const q = (c.req.query("q") ?? "").slice(0, 200);
+    const hits = q.trim() === "" ? [] : await search(c.get("db"), q, SEARCH_TYPES, 50);
+    const ctx = pageContext(c);
+    return c.html(
+      <Layout ctx={ctx} title={q ? `Search: ${q}` : "Search"}>
+        <PageHeader
+          title={q ? `Results for “${q}”` : "Search"}
+          subtitle={q ? `${hits.length}${hits.length === 50 ? "+" : ""} result(s), best first` : undefined}
+        />
+        <form method="get" action="/admin/search" class="filters">
+          <div class="field grow">
+            <label for="search-page-q">Search</label>
+            <input id="search-page-q" type="search" name="q" value={q} autofocus />
+          </div>
+          <button type="submit" class="button primary">
+            Search
+          </button>
+        </form>
+        {q.trim() !== "" && hits.length === 0 && <EmptyState title="Nothing found.">Try fewer or shorter words: every word matches as a prefix.</EmptyState>}
+        {group(hits).map((g) => (
+          <section class="card search-group">
+            <h2>
+              {LABELS[g.type]} <span class="muted">({g.hits.length})</span>
+            </h2>
+            <ul class="result-list">
+              {g.hits.map((h) => (
+                <li>
+                  <a href={adminUrl(h)}>{h.title}</a>
+                  <div class="muted small">{h.subtitle}</div>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
+      </Layout>,
+    );
+  });

@@ -1,0 +1,377 @@
+import { type Context, Hono } from "hono";
+import { getAttributeDefinition, listAttributeDefinitions } from "../../db/queries/attributes";
+import { getSettings } from "../../db/queries/settings";
+import { defineAttribute, deleteAttribute, updateAttribute } from "../../domain/attributes/definitions";
+import { ATTRIBUTE_TYPES, AttributeDefinitionCreate, AttributeDefinitionPatch } from "../../domain/attributes/schemas";
+import { type SettingsData, SettingsPatch } from "../../domain/settings/schemas";
+import { updateSettings } from "../../domain/settings/update-settings";
+import type { AppEnv } from "../../env";
+import { integrationStatuses } from "../../integrations/status";
+import { NotFound } from "../../lib/errors";
+import { allowed, can, writeContext } from "../../middleware/access";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea } from "../../views/components";
+import { Layout, type PageContext } from "../../views/layout";
+import { pageContext } from "./context";
+import { attempt, readForm, text, validate } from "./forms";
+
+type SettingsValues = Partial<Record<keyof SettingsData, string | null>>;
+
+function SettingsPage(props: {
+  ctx: PageContext;
+  values: SettingsValues;
+  errors: FormErrors;
+  message?: string;
+  saved?: boolean;
+  canManage: boolean;
+  integrations: ReturnType<typeof integrationStatuses>;
+}) {
+  const v = props.values;
+  const e = props.errors;
+  return (
+    <Layout ctx={props.ctx} title="Settings">
+      <PageHeader
+        title="Settings"
+        actions={
+          <a class="button" href="/admin/settings/attributes">
+            Custom attributes
+          </a>
+        }
+      />
+      {props.saved && (
+        <div class="alert success" role="status">
+          Settings saved.
+        </div>
+      )}
+      <form method="post" action="/admin/settings" class="card form-grid" novalidate>
+        <CsrfField token={props.ctx.csrfToken} />
+        <ErrorSummary errors={e} message={props.message} />
+        <h2 class="span-2">Operator</h2>
+        <Field name="operator_name" label="Operator name" value={v.operator_name} error={e.operator_name} required />
+        <Field name="legal_name" label="Legal name" value={v.legal_name} error={e.legal_name} />
+        <Field name="registration_number" label="Registration number" value={v.registration_number} error={e.registration_number} />
+        <Field name="vat_number" label="VAT number" value={v.vat_number} error={e.vat_number} />
+        <div class="span-2">
+          <TextArea name="legal_address" label="Legal address" value={v.legal_address} error={e.legal_address} />
+        </div>
+        <Field name="support_email" label="Support email" type="email" value={v.support_email} error={e.support_email} />
+        <Field name="support_phone" label="Support phone" value={v.support_phone} error={e.support_phone} />
+        <Field name="website" label="Website" value={v.website} error={e.website} />
+        <div />
+        <h2 class="span-2">Branding</h2>
+        <div class="span-2">
+          <TextArea
+            name="logo"
+            label="Logo"
+            value={v.logo}
+            error={e.logo}
+            rows={2}
+            hint="An https:// URL or a data:image/…;base64 URI (200 kB at most). Used by pages, emails and invoices."
+          />
+        </div>
+        <Field name="primary_color" label="Primary colour" type="color" value={v.primary_color} error={e.primary_color} />
+        <Field name="accent_color" label="Accent colour" type="color" value={v.accent_color} error={e.accent_color} />
+        <h2 class="span-2">Defaults for new customers</h2>
+        <Field name="default_currency" label="Currency" value={v.default_currency} error={e.default_currency} required />
+        <Field name="default_locale" label="Locale" value={v.default_locale} error={e.default_locale} required />
+        <Field
+          name="default_timezone"
+          label="Time zone"
+          value={v.default_timezone}
+          error={e.default_timezone}
+          required
+          hint="Also used to display dates in these pages"
+        />
+        <div />
+        <h2 class="span-2">Notifications</h2>
+        <div class="span-2">
+          <TextArea
+            name="notification_emails"
+            label="Notification list"
+            value={v.notification_emails}
+            error={e.notification_emails ?? Object.entries(e).find(([k]) => k.startsWith("notification_emails."))?.[1]}
+            hint="One address per line: told about failed provisioning and other operational events."
+          />
+        </div>
+        {props.canManage && (
+          <div class="span-2 form-actions">
+            <button type="submit" class="button primary">
+              Save settings
+            </button>
+          </div>
+        )}
+      </form>
+      <section class="card">
+        <h2>Integrations</h2>
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Service</th>
+              <th scope="col">Status</th>
+              <th scope="col">Endpoint</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.integrations.map((i) => (
+              <tr>
+                <td>{i.name}</td>
+                <td>
+                  <Badge value={i.mode} />
+                </td>
+                <td>
+                  <code>{i.endpoint ?? "—"}</code>
+                </td>
+                <td>{i.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}
+
+function toValues(s: SettingsData): SettingsValues {
+  return { ...s, notification_emails: s.notification_emails.join("\n") } as SettingsValues;
+}
+
+type AttrValues = {
+  key?: string | null;
+  label?: string | null;
+  type?: string | null;
+  options?: string | null;
+  required?: boolean;
+  description?: string | null;
+};
+
+function AttributeForm(props: { ctx: PageContext; action: string; values: AttrValues; errors: FormErrors; editing: boolean; message?: string }) {
+  const v = props.values;
+  const e = props.errors;
+  return (
+    <form method="post" action={props.action} class="card form-grid" novalidate>
+      <CsrfField token={props.ctx.csrfToken} />
+      <h2 class="span-2">{props.editing ? `Edit ${v.key}` : "New attribute"}</h2>
+      <ErrorSummary errors={e} message={props.message} />
+      {!props.editing && <Field name="key" label="Key" value={v.key} error={e.key} required hint="Lowercase, e.g. segment or contract_end" />}
+      <Field name="label" label="Label" value={v.label} error={e.label} required />
+      {!props.editing && <SelectField name="type" label="Type" value={v.type ?? "text"} options={ATTRIBUTE_TYPES} error={e.type} required />}
+      <Field name="options" label="Options (enum)" value={v.options} error={e.options} hint="Comma-separated allowed values" />
+      <div class="field">
+        <label class="checkbox">
+          <input type="checkbox" name="required" value="true" checked={v.required} /> Required for every customer
+        </label>
+      </div>
+      <Field name="description" label="Description" value={v.description} error={e.description} />
+      <div class="span-2 form-actions">
+        <button type="submit" class="button primary">
+          {props.editing ? "Save attribute" : "Add attribute"}
+        </button>
+        {props.editing && (
+          <a class="button" href="/admin/settings/attributes">
+            Cancel
+          </a>
+        )}
+      </div>
+    </form>
+  );
+}
+
+const splitOptions = (s: string | null | undefined) =>
+  s === undefined || s === null
+    ? undefined
+    : s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean);
+
+async function attributesPage(
+  c: Context<AppEnv>,
+  form: { values: AttrValues; errors: FormErrors; message?: string } = { values: {}, errors: {} },
+  status: 200 | 409 | 422 = 200,
+) {
+  const definitions = await listAttributeDefinitions(c.get("db"));
+  const ctx = pageContext(c);
+  const canManage = allowed(c, "attributes:manage");
+  return c.html(
+    <Layout ctx={ctx} title="Custom attributes">
+      <PageHeader
+        title="Custom attributes"
+        back={{ href: "/admin/settings", label: "Settings" }}
+        subtitle="Extra fields on every customer, validated by type."
+      />
+      <section class="card">
+        {definitions.length === 0 ? (
+          <EmptyState title="No attributes yet." />
+        ) : (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Label</th>
+                <th scope="col">Key</th>
+                <th scope="col">Type</th>
+                <th scope="col">Required</th>
+                {canManage && (
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {definitions.map((d) => (
+                <tr>
+                  <td>{d.label}</td>
+                  <td>
+                    <code>{d.key}</code>
+                  </td>
+                  <td>
+                    {d.type}
+                    {d.type === "enum" && <div class="muted small">{d.options.join(", ")}</div>}
+                  </td>
+                  <td>{d.required ? "yes" : "no"}</td>
+                  {canManage && (
+                    <td class="row-actions">
+                      <a href={`/admin/settings/attributes/${d.key}/edit`}>Edit</a>
+                      <form method="post" action={`/admin/settings/attributes/${d.key}/delete`} class="inline" hx-confirm={`Delete attribute ${d.label}?`}>
+                        <CsrfField token={ctx.csrfToken} />
+                        <button type="submit" class="link-button danger">
+                          Delete
+                        </button>
+                      </form>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {canManage && (
+        <AttributeForm ctx={ctx} action="/admin/settings/attributes" values={form.values} errors={form.errors} message={form.message} editing={false} />
+      )}
+    </Layout>,
+    status,
+  );
+}
+
+export const settingsPages = new Hono<AppEnv>()
+  .get("/settings", can("settings:read"), async (c) => {
+    const { data } = await getSettings(c.get("db"));
+    return c.html(
+      <SettingsPage
+        ctx={pageContext(c)}
+        values={toValues(data)}
+        errors={{}}
+        saved={c.req.query("saved") === "1"}
+        canManage={allowed(c, "settings:manage")}
+        integrations={integrationStatuses(c.env)}
+      />,
+    );
+  })
+  .post("/settings", can("settings:manage"), async (c) => {
+    const body = await readForm(c);
+    const emails = (text(body, "notification_emails") ?? "")
+      .split(/[\s,;]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const input = {
+      operator_name: text(body, "operator_name") ?? "",
+      legal_name: text(body, "legal_name", "null"),
+      legal_address: text(body, "legal_address", "null"),
+      registration_number: text(body, "registration_number", "null"),
+      vat_number: text(body, "vat_number", "null"),
+      support_email: text(body, "support_email", "null"),
+      support_phone: text(body, "support_phone", "null"),
+      website: text(body, "website", "null"),
+      logo: text(body, "logo", "null"),
+      primary_color: text(body, "primary_color"),
+      accent_color: text(body, "accent_color"),
+      default_currency: text(body, "default_currency") ?? "",
+      default_locale: text(body, "default_locale") ?? "",
+      default_timezone: text(body, "default_timezone") ?? "",
+      notification_emails: emails,
+    };
+    const shown = { ...input, notification_emails: emails.join("\n") } as SettingsValues;
+    const parsed = validate(SettingsPatch, input);
+    const render = (errors: FormErrors, message?: string) =>
+      c.html(<SettingsPage ctx={pageContext(c)} values={shown} errors={errors} message={message} canManage integrations={integrationStatuses(c.env)} />, 422);
+    if (!parsed.ok) return render(parsed.errors);
+    const result = await attempt(() => updateSettings(writeContext(c), parsed.data));
+    if (!result.ok) return render(result.errors, result.message);
+    return c.redirect("/admin/settings?saved=1", 303);
+  })
+  .get("/settings/attributes", can("customers:read"), (c) => attributesPage(c))
+  .post("/settings/attributes", can("attributes:manage"), async (c) => {
+    const body = await readForm(c);
+    const values: AttrValues = {
+      key: text(body, "key"),
+      label: text(body, "label"),
+      type: text(body, "type"),
+      options: text(body, "options"),
+      required: text(body, "required") === "true",
+      description: text(body, "description"),
+    };
+    const parsed = validate(AttributeDefinitionCreate, { ...values, key: values.key ?? "", label: values.label ?? "", options: splitOptions(values.options) });
+    if (!parsed.ok) return attributesPage(c, { values, errors: parsed.errors }, 422);
+    const result = await attempt(() => defineAttribute(writeContext(c), parsed.data));
+    if (!result.ok) return attributesPage(c, { values, errors: result.errors, message: result.message }, 422);
+    return c.redirect("/admin/settings/attributes", 303);
+  })
+  .get("/settings/attributes/:key/edit", can("attributes:manage"), async (c) => {
+    const def = await getAttributeDefinition(c.get("db"), c.req.param("key"));
+    if (!def) throw new NotFound("No attribute with this key.");
+    const ctx = pageContext(c);
+    return c.html(
+      <Layout ctx={ctx} title={`Edit ${def.label}`}>
+        <PageHeader
+          title={`Edit ${def.label}`}
+          back={{ href: "/admin/settings/attributes", label: "Custom attributes" }}
+          subtitle={`Type ${def.type}; the key and type cannot change.`}
+        />
+        <AttributeForm
+          ctx={ctx}
+          action={`/admin/settings/attributes/${def.key}/edit`}
+          values={{ ...def, options: def.options.join(", ") }}
+          errors={{}}
+          editing
+        />
+      </Layout>,
+    );
+  })
+  .post("/settings/attributes/:key/edit", can("attributes:manage"), async (c) => {
+    const def = await getAttributeDefinition(c.get("db"), c.req.param("key"));
+    if (!def) throw new NotFound("No attribute with this key.");
+    const body = await readForm(c);
+    const values: AttrValues = {
+      key: def.key,
+      label: text(body, "label"),
+      options: text(body, "options"),
+      required: text(body, "required") === "true",
+      description: text(body, "description", "null"),
+    };
+    const ctx = pageContext(c);
+    const render = (errors: FormErrors, message?: string) =>
+      c.html(
+        <Layout ctx={ctx} title={`Edit ${def.label}`}>
+          <PageHeader title={`Edit ${def.label}`} back={{ href: "/admin/settings/attributes", label: "Custom attributes" }} />
+          <AttributeForm ctx={ctx} action={`/admin/settings/attributes/${def.key}/edit`} values={values} errors={errors} message={message} editing />
+        </Layout>,
+        422,
+      );
+    const parsed = validate(AttributeDefinitionPatch, {
+      label: values.label ?? "",
+      options: def.type === "enum" ? splitOptions(values.options ?? "") : undefined,
+      required: values.required,
+      description: values.description,
+    });
+    if (!parsed.ok) return render(parsed.errors);
+    const result = await attempt(() => updateAttribute(writeContext(c), def.key, parsed.data));
+    if (!result.ok) return render(result.errors, result.message);
+    return c.redirect("/admin/settings/attributes", 303);
+  })
+  .post("/settings/attributes/:key/delete", can("attributes:manage"), async (c) => {
+    const key = c.req.param("key");
+    const result = await attempt(() => deleteAttribute(writeContext(c), key));
+    if (!result.ok) return attributesPage(c, { values: {}, errors: {}, message: result.message }, 409);
+    return c.redirect("/admin/settings/attributes", 303);
+  });

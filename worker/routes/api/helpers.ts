@@ -1,0 +1,66 @@
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { z } from "zod";
+import { type Access, can } from "../../middleware/access";
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    request_id: z.string().optional(),
+  })
+  .meta({ id: "Problem", description: "RFC 9457 problem details" });
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Malformed request (bad JSON, bad query parameter or cursor)",
+  401: "Not authenticated",
+  403: "Missing permission",
+  404: "Not found (or not yours)",
+  409: "Illegal state transition or conflict",
+  415: "Unsupported media type",
+  422: "Validation failed; `errors` lists each field",
+  429: "Rate limited",
+};
+
+/** Problem+json responses for the given status codes. */
+export function problems(...codes: number[]) {
+  return Object.fromEntries(
+    codes.map((code) => [code, { description: DESCRIPTIONS[code] ?? "Error", content: { "application/problem+json": { schema: Problem } } }]),
+  );
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, description, content: { "application/json": { schema } } } as const;
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+export function pageOf<T extends z.ZodType>(schema: T) {
+  return z.object({ data: z.array(schema), next_cursor: z.string().nullable() });
+}
+
+export const IdParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .meta({ param: { name: "id", in: "path" } }),
+});
+
+/**
+ * An API route whose access rule is declared with it: enforced by `can()`, shown in the OpenAPI
+ * document (security + `x-permission`) and enumerated by the route × role tests.
+ */
+export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(access: Access, config: R) {
+  const note = access === "public" ? "No authentication." : access === "authenticated" ? "Any signed-in caller." : `Requires \`${access}\`.`;
+  return createRoute({
+    ...config,
+    description: [config.description, note].filter(Boolean).join("\n\n"),
+    security: access === "public" ? [] : [{ bearerAuth: [] }],
+    "x-permission": access,
+    middleware: [can(access)] as const,
+  });
+}

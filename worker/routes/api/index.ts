@@ -1,0 +1,55 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../env";
+import { authenticateBearer } from "../../middleware/authenticate";
+import { validationFailed } from "../../middleware/errors";
+import { idempotency } from "../../middleware/idempotency";
+import { activityApi } from "./activity";
+import { attributesApi } from "./attributes";
+import { authApi } from "./auth";
+import { contactsApi } from "./contacts";
+import { customersApi } from "./customers";
+import { searchApi } from "./search";
+import { settingsApi } from "./settings";
+import { sitesApi } from "./sites";
+
+/** The REST API under /api/v1: bearer authentication, idempotency keys, zod validation, OpenAPI 3.1. */
+export const api = new OpenAPIHono<AppEnv>({
+  defaultHook: (result) => {
+    if (!result.success) validationFailed(result.target, result.error);
+  },
+});
+
+api.use(authenticateBearer());
+api.use(idempotency());
+
+api.route("/", authApi);
+api.route("/", customersApi);
+api.route("/", contactsApi);
+api.route("/", sitesApi);
+api.route("/", attributesApi);
+api.route("/", activityApi);
+api.route("/", searchApi);
+api.route("/", settingsApi);
+
+api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  type: "http",
+  scheme: "bearer",
+  description: "An access token from POST /api/v1/auth/login (API keys arrive with the Identity module).",
+});
+
+let cachedDocument: unknown = null;
+
+/** The OpenAPI 3.1 document, generated once per isolate from the route schemas. */
+export function openApiDocument(): unknown {
+  cachedDocument ??= api.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Open BSS API",
+      version: "1.0.0",
+      description:
+        "REST API of the Open BSS/OSS. JSON with snake_case fields; prefixed, time-sortable ids; cursor pagination (`limit`, `cursor` → `next_cursor`); RFC 9457 problem+json errors; `Idempotency-Key` accepted on every POST (replayed for 24 hours).",
+    },
+    servers: [{ url: "/api/v1" }],
+  });
+  return cachedDocument;
+}

@@ -1,0 +1,131 @@
+import { env, SELF } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { createDb, runBatch } from "../db/client";
+import { userRoles, users } from "../db/schema";
+import { BUILT_IN_ROLES } from "../domain/auth/permissions";
+import type { WriteContext } from "../domain/context";
+import { ensureBuiltInRoles } from "../domain/demo/seed";
+import { newId } from "../lib/ids";
+import { hashPassword } from "../lib/password";
+
+export const BASE = "http://example.com";
+export const PASSWORD = "correct-horse-battery-staple";
+export type RoleName = (typeof BUILT_IN_ROLES)[number]["name"];
+
+export const db = () => createDb(env.DB);
+
+/** A write context for calling use cases directly in tests. */
+export function testContext(): WriteContext {
+  return { db: db(), actor: { type: "system", id: null, label: "test" }, requestId: "req_test", now: new Date().toISOString() };
+}
+
+/** A user holding one built-in role (created once per test file run, reused afterwards). */
+export async function ensureUser(role: RoleName): Promise<{ id: string; email: string }> {
+  const email = `${role}@test.local`;
+  const d = db();
+  await ensureBuiltInRoles(d, new Date().toISOString());
+  const existing = await d.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+  if (existing) return { id: existing.id, email };
+  const id = newId("user");
+  const now = new Date().toISOString();
+  const roleId = BUILT_IN_ROLES.find((r) => r.name === role)?.id ?? "rol_admin";
+  // Low iteration count keeps tests fast; verifyPassword reads the count from the stored hash.
+  const passwordHash = await hashPassword(PASSWORD, env.PASSWORD_PEPPER, 1000);
+  await runBatch(d, [
+    d
+      .insert(users)
+      .values({ id, email, name: `Test ${role}`, passwordHash, status: "active", createdAt: now, updatedAt: now })
+      .onConflictDoNothing(),
+    d.insert(userRoles).values({ userId: id, roleId }).onConflictDoNothing(),
+  ]);
+  const row = await d.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+  return { id: row?.id ?? id, email };
+}
+
+const tokens = new Map<string, string>();
+
+/** An access token for a user with the given role (logs in through the API). */
+export async function tokenFor(role: RoleName = "admin"): Promise<string> {
+  const cached = tokens.get(role);
+  if (cached) return cached;
+  const { email } = await ensureUser(role);
+  const response = await SELF.fetch(`${BASE}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { access_token: string };
+  tokens.set(role, body.access_token);
+  return body.access_token;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: API answers are arbitrary JSON that the assertions check
+export type ApiResult<T = any> = { status: number; body: T; headers: Headers };
+
+/** Calls the API as a role (admin by default) and parses the JSON answer. */
+// biome-ignore lint/suspicious/noExplicitAny: see ApiResult
+export async function api<T = any>(
+  method: string,
+  path: string,
+  opts: { body?: unknown; raw?: string; role?: RoleName | null; headers?: Record<string, string> } = {},
+): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.role !== null) headers.authorization = `Bearer ${await tokenFor(opts.role ?? "admin")}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const response = await SELF.fetch(`${BASE}/api/v1${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+let counter = 0;
+/** A name no other test uses, so tests never depend on what else is in the shared database. */
+export function unique(prefix: string): string {
+  counter += 1;
+  return `${prefix} ${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Number of rows in a table (used to prove that refused requests write nothing). */
+export async function countRows(table: string): Promise<number> {
+  const row = await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** A browser-like session for the admin pages: cookie + CSRF token. */
+export async function pageSession(role: RoleName = "admin") {
+  const { email } = await ensureUser(role);
+  const login = await SELF.fetch(`${BASE}/admin/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+    body: new URLSearchParams({ email, password: PASSWORD, next: "/admin" }),
+  });
+  if (login.status !== 303) throw new Error(`page login failed: ${login.status}`);
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const page = await SELF.fetch(`${BASE}/admin`, { headers: { cookie } });
+  const html = await page.text();
+  const csrf = html.match(/"X-CSRF-Token":"([^"]+)"/)?.[1] ?? "";
+  const get = (path: string, headers: Record<string, string> = {}) => SELF.fetch(`${BASE}${path}`, { headers: { cookie, ...headers }, redirect: "manual" });
+  const post = (path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries({ _csrf: csrf, ...form })) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
+    return SELF.fetch(`${BASE}${path}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: BASE, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded", ...headers },
+      body,
+    });
+  };
+  return { cookie, csrf, get, post };
+}

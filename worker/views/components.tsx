@@ -1,0 +1,283 @@
+import type { Child } from "hono/jsx";
+import type { ActivityView } from "../db/queries/activity";
+import type { FieldError } from "../lib/errors";
+
+export type FormErrors = Record<string, string>;
+
+export function errorMap(errors: FieldError[] | undefined): FormErrors {
+  const map: FormErrors = {};
+  for (const e of errors ?? []) if (!(e.path in map)) map[e.path] = e.message;
+  return map;
+}
+
+export function PageHeader(props: { title: string; subtitle?: Child; actions?: Child; back?: { href: string; label: string } }) {
+  return (
+    <div class="page-header">
+      <div>
+        {props.back && (
+          <a class="back-link" href={props.back.href}>
+            ← {props.back.label}
+          </a>
+        )}
+        <h1>{props.title}</h1>
+        {props.subtitle && <div class="muted">{props.subtitle}</div>}
+      </div>
+      {props.actions && <div class="actions">{props.actions}</div>}
+    </div>
+  );
+}
+
+export function CsrfField(props: { token: string }) {
+  return <input type="hidden" name="_csrf" value={props.token} />;
+}
+
+export function ErrorSummary(props: { errors: FormErrors; message?: string }) {
+  const entries = Object.entries(props.errors);
+  if (entries.length === 0 && !props.message) return null;
+  return (
+    <div class="alert error" role="alert" tabindex={-1} id="error-summary">
+      <strong>{props.message ?? "Please correct the highlighted fields."}</strong>
+      {entries.length > 0 && (
+        <ul>
+          {entries.map(([path, message]) => (
+            <li>
+              <a href={`#f-${path.replace(/\./g, "-")}`}>{`${path.replace(/_/g, " ")}: ${message}`}</a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+type FieldProps = {
+  name: string;
+  label: string;
+  value?: string | number | null;
+  error?: string;
+  type?: string;
+  required?: boolean;
+  hint?: string;
+  placeholder?: string;
+  autofocus?: boolean;
+  autocomplete?: string;
+  step?: string;
+};
+
+export function Field(p: FieldProps) {
+  const id = `f-${p.name.replace(/\./g, "-")}`;
+  return (
+    <div class={p.error ? "field invalid" : "field"}>
+      <label for={id}>
+        {p.label}
+        {p.required && (
+          <span class="req" aria-hidden="true">
+            {" "}
+            *
+          </span>
+        )}
+      </label>
+      <input
+        id={id}
+        name={p.name}
+        type={p.type ?? "text"}
+        value={p.value ?? ""}
+        required={p.required}
+        placeholder={p.placeholder}
+        autofocus={p.autofocus}
+        autocomplete={p.autocomplete}
+        step={p.step}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={p.error ? `${id}-error` : p.hint ? `${id}-hint` : undefined}
+      />
+      {p.hint && !p.error && (
+        <div class="hint" id={`${id}-hint`}>
+          {p.hint}
+        </div>
+      )}
+      {p.error && (
+        <div class="field-error" id={`${id}-error`}>
+          {p.error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function SelectField(p: {
+  name: string;
+  label: string;
+  value?: string | null;
+  options: readonly (string | { value: string; label: string })[];
+  error?: string;
+  required?: boolean;
+  blank?: string;
+}) {
+  const id = `f-${p.name}`;
+  return (
+    <div class={p.error ? "field invalid" : "field"}>
+      <label for={id}>
+        {p.label}
+        {p.required && (
+          <span class="req" aria-hidden="true">
+            {" "}
+            *
+          </span>
+        )}
+      </label>
+      <select id={id} name={p.name} required={p.required} aria-invalid={p.error ? "true" : undefined}>
+        {p.blank !== undefined && <option value="">{p.blank}</option>}
+        {p.options.map((o) => {
+          const value = typeof o === "string" ? o : o.value;
+          const label = typeof o === "string" ? o : o.label;
+          return (
+            <option value={value} selected={value === p.value}>
+              {label}
+            </option>
+          );
+        })}
+      </select>
+      {p.error && <div class="field-error">{p.error}</div>}
+    </div>
+  );
+}
+
+export function TextArea(p: { name: string; label: string; value?: string | null; error?: string; rows?: number; hint?: string }) {
+  const id = `f-${p.name}`;
+  return (
+    <div class={p.error ? "field invalid" : "field"}>
+      <label for={id}>{p.label}</label>
+      <textarea id={id} name={p.name} rows={p.rows ?? 3} aria-invalid={p.error ? "true" : undefined}>
+        {p.value ?? ""}
+      </textarea>
+      {p.hint && !p.error && <div class="hint">{p.hint}</div>}
+      {p.error && <div class="field-error">{p.error}</div>}
+    </div>
+  );
+}
+
+export function Badge(props: { value: string }) {
+  return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{props.value.replace(/_/g, " ")}</span>;
+}
+
+export function EmptyState(props: { title: string; children?: Child }) {
+  return (
+    <div class="empty">
+      <strong>{props.title}</strong>
+      {props.children && <div class="muted">{props.children}</div>}
+    </div>
+  );
+}
+
+/** Keyset pagination: "First page" and "Next" (cursors cannot go back, so the first page is one click away). */
+export function Pager(props: { baseUrl: string; params: Record<string, string | undefined>; nextCursor: string | null; hasCursor: boolean }) {
+  const query = (extra: Record<string, string | undefined>) => {
+    const sp = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...props.params, ...extra })) if (v) sp.set(k, v);
+    const s = sp.toString();
+    return s ? `${props.baseUrl}?${s}` : props.baseUrl;
+  };
+  if (!props.nextCursor && !props.hasCursor) return null;
+  return (
+    <nav class="pager" aria-label="Pagination">
+      {props.hasCursor ? <a href={query({ cursor: undefined })}>« First page</a> : <span />}
+      {props.nextCursor ? (
+        <a href={query({ cursor: props.nextCursor })} rel="next">
+          Next page »
+        </a>
+      ) : (
+        <span class="muted">End of list</span>
+      )}
+    </nav>
+  );
+}
+
+/** A timestamp shown in a time zone (UTC storage, local display). */
+export function Time(props: { iso: string | null; timeZone?: string; dateOnly?: boolean }) {
+  if (!props.iso) return <span class="muted">—</span>;
+  const d = new Date(props.iso);
+  const text = new Intl.DateTimeFormat("en-GB", {
+    timeZone: props.timeZone ?? "UTC",
+    dateStyle: "medium",
+    ...(props.dateOnly ? {} : { timeStyle: "short" }),
+  }).format(d);
+  return (
+    <time datetime={props.iso} title={props.iso}>
+      {text}
+    </time>
+  );
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
+}
+
+export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null) => string | null> = {
+  customer: (id) => `/admin/customers/${id}`,
+  contact: (_id, customerId) => (customerId ? `/admin/customers/${customerId}#contacts` : null),
+  site: (_id, customerId) => (customerId ? `/admin/customers/${customerId}#sites` : null),
+  settings: () => "/admin/settings",
+  attribute_definition: () => "/admin/settings/attributes",
+};
+
+export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {
+  if (props.entries.length === 0) return <EmptyState title="No activity yet." />;
+  return (
+    <table class="table activity">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Who</th>
+          <th scope="col">What</th>
+          {props.showEntity && <th scope="col">Entity</th>}
+          <th scope="col">Changes</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.entries.map((a) => {
+          const link = ENTITY_LINKS[a.entity]?.(a.entity_id, a.customer_id) ?? null;
+          const changes = Object.entries(a.changes);
+          return (
+            <tr>
+              <td class="nowrap">
+                <Time iso={a.at} timeZone={props.timeZone} />
+              </td>
+              <td>
+                <span class="muted small">{a.actor.type}</span> {a.actor.label}
+              </td>
+              <td>
+                <code>{a.action}</code>
+              </td>
+              {props.showEntity && <td>{link ? <a href={link}>{a.entity_id}</a> : <span>{a.entity_id}</span>}</td>}
+              <td>
+                {changes.length === 0 ? (
+                  <span class="muted">—</span>
+                ) : (
+                  <details>
+                    <summary>{`${changes.length} field${changes.length > 1 ? "s" : ""}: ${changes
+                      .map(([k]) => k)
+                      .slice(0, 4)
+                      .join(", ")}${changes.length > 4 ? "…" : ""}`}</summary>
+                    <dl class="diff">
+                      {changes.map(([field, change]) => (
+                        <>
+                          <dt>{field}</dt>
+                          <dd>
+                            <del>{show(change.before)}</del> → <ins>{show(change.after)}</ins>
+                          </dd>
+                        </>
+                      ))}
+                    </dl>
+                    <div class="muted small">request {a.request_id ?? "—"}</div>
+                  </details>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,170 @@
+import type { Child } from "hono/jsx";
+import type { Permission } from "../domain/auth/permissions";
+import type { Principal } from "../domain/auth/principal";
+import type { SettingsData } from "../domain/settings/schemas";
+
+export type PageContext = {
+  principal: Principal;
+  settings: SettingsData;
+  csrfToken: string;
+  path: string;
+};
+
+type NavItem = { href: string; label: string; permission: Permission; icon: string };
+
+/** Every area of the product; later modules fill the pages behind these links. */
+export const NAV: { section: string; items: NavItem[] }[] = [
+  {
+    section: "Customers",
+    items: [
+      { href: "/admin", label: "Dashboard", permission: "customers:read", icon: "◧" },
+      { href: "/admin/customers", label: "Customers", permission: "customers:read", icon: "☺" },
+      { href: "/admin/services", label: "Services", permission: "services:read", icon: "⇄" },
+    ],
+  },
+  {
+    section: "Operations",
+    items: [
+      { href: "/admin/catalog", label: "Catalog", permission: "catalog:read", icon: "▤" },
+      { href: "/admin/inventory", label: "Inventory", permission: "inventory:read", icon: "▦" },
+      { href: "/admin/jobs", label: "Provisioning", permission: "jobs:read", icon: "⚙" },
+      { href: "/admin/broadcasts", label: "Cell broadcast", permission: "broadcasts:read", icon: "◉" },
+    ],
+  },
+  {
+    section: "Finance",
+    items: [{ href: "/admin/billing", label: "Billing", permission: "billing:read", icon: "€" }],
+  },
+  {
+    section: "Administration",
+    items: [
+      { href: "/admin/activity", label: "Activity log", permission: "activity:read", icon: "≡" },
+      { href: "/admin/users", label: "Users & access", permission: "users:manage", icon: "⚷" },
+      { href: "/admin/settings", label: "Settings", permission: "settings:read", icon: "⚑" },
+    ],
+  },
+];
+
+function isActive(path: string, href: string): boolean {
+  return href === "/admin" ? path === "/admin" || path === "/admin/" : path === href || path.startsWith(`${href}/`);
+}
+
+/** The admin shell: header with global search, navigation by area, main content. */
+export function Layout(props: { ctx: PageContext; title: string; children: Child; wide?: boolean }) {
+  const { ctx } = props;
+  const s = ctx.settings;
+  return (
+    <html lang="en" style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta
+          name="htmx-config"
+          content='{"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}],"includeIndicatorStyles":false}'
+        />
+        <title>{`${props.title} · ${s.operator_name}`}</title>
+        <link rel="stylesheet" href="/css/app.css" />
+        <script src="/vendor/htmx.min.js" defer></script>
+        <script src="/js/app.js" defer></script>
+      </head>
+      <body hx-headers={JSON.stringify({ "X-CSRF-Token": ctx.csrfToken })}>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header class="topbar">
+          <a class="brand" href="/admin">
+            {s.logo ? (
+              <img src={s.logo} alt="" class="brand-logo" />
+            ) : (
+              <span class="brand-mark" aria-hidden="true">
+                {s.operator_name.slice(0, 1)}
+              </span>
+            )}
+            <span>{s.operator_name}</span>
+          </a>
+          {ctx.principal.permissions.has("search:read") && (
+            <search class="global-search">
+              <form action="/admin/search" method="get">
+                <label for="global-search-input" class="visually-hidden">
+                  Search
+                </label>
+                <input
+                  id="global-search-input"
+                  type="search"
+                  name="q"
+                  placeholder="Search customers, contacts, sites…  ( / )"
+                  autocomplete="off"
+                  aria-controls="search-suggestions"
+                  aria-keyshortcuts="/"
+                  hx-get="/admin/search/suggest"
+                  hx-trigger="input changed delay:200ms, search"
+                  hx-target="#search-suggestions"
+                  hx-sync="this:replace"
+                />
+                <div id="search-suggestions" class="suggestions" role="listbox" aria-label="Suggestions"></div>
+              </form>
+            </search>
+          )}
+          <div class="user-menu">
+            <span class="muted small">{ctx.principal.name}</span>
+            <form method="post" action="/admin/logout">
+              <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+              <button type="submit" class="link-button">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </header>
+        <div class="shell">
+          <nav class="sidebar" aria-label="Main">
+            {NAV.map((group) => {
+              const items = group.items.filter((i) => ctx.principal.permissions.has(i.permission));
+              if (items.length === 0) return null;
+              return (
+                <div class="nav-group">
+                  <div class="nav-title">{group.section}</div>
+                  <ul>
+                    {items.map((item) => (
+                      <li>
+                        <a
+                          href={item.href}
+                          class={isActive(ctx.path, item.href) ? "active" : ""}
+                          aria-current={isActive(ctx.path, item.href) ? "page" : undefined}
+                        >
+                          <span aria-hidden="true" class="nav-icon">
+                            {item.icon}
+                          </span>
+                          {item.label}
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              );
+            })}
+          </nav>
+          <main id="main" class={props.wide ? "content wide" : "content"} tabindex={-1}>
+            <div id="flash" role="status" aria-live="polite"></div>
+            {props.children}
+          </main>
+        </div>
+      </body>
+    </html>
+  );
+}
+
+/** A bare page (sign-in) with the operator's branding. */
+export function BarePage(props: { settings: SettingsData; title: string; children: Child }) {
+  const s = props.settings;
+  return (
+    <html lang="en" style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · ${s.operator_name}`}</title>
+        <link rel="stylesheet" href="/css/app.css" />
+      </head>
+      <body class="centered">{props.children}</body>
+    </html>
+  );
+}

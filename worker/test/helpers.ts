@@ -115,7 +115,8 @@ export async function pageSession(role: RoleName = "admin") {
   const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   const page = await SELF.fetch(`${BASE}/admin`, { headers: { cookie } });
   const html = await page.text();
-  const csrf = html.match(/"X-CSRF-Token":"([^"]+)"/)?.[1] ?? "";
+  const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
+  if (!csrf) throw new Error("no CSRF token on the page");
   const get = (path: string, headers: Record<string, string> = {}) => SELF.fetch(`${BASE}${path}`, { headers: { cookie, ...headers }, redirect: "manual" });
   const post = (path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
     const body = new URLSearchParams();

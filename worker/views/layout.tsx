@@ -10,14 +10,14 @@ export type PageContext = {
   path: string;
 };
 
-type NavItem = { href: string; label: string; permission: Permission; icon: string };
+type NavItem = { href: string; label: string; permission: Permission | null; icon: string };
 
 /** Every area of the product; later modules fill the pages behind these links. */
 export const NAV: { section: string; items: NavItem[] }[] = [
   {
     section: "Customers",
     items: [
-      { href: "/admin", label: "Dashboard", permission: "customers:read", icon: "◧" },
+      { href: "/admin", label: "Dashboard", permission: null, icon: "◧" },
       { href: "/admin/customers", label: "Customers", permission: "customers:read", icon: "☺" },
       { href: "/admin/services", label: "Services", permission: "services:read", icon: "⇄" },
     ],
@@ -118,7 +118,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
         <div class="shell">
           <nav class="sidebar" aria-label="Main">
             {NAV.map((group) => {
-              const items = group.items.filter((i) => ctx.principal.permissions.has(i.permission));
+              const items = group.items.filter((i) => i.permission === null || ctx.principal.permissions.has(i.permission));
               if (items.length === 0) return null;
               return (
                 <div class="nav-group">

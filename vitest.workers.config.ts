@@ -26,6 +26,9 @@ export default defineConfig(async () => {
       include: ["worker/test/**/*.test.ts", "worker/test/**/*.test.tsx"],
       setupFiles: ["./worker/test/setup.ts"],
       globalSetup: ["./worker/test/global-setup.ts"],
+      // Storage is shared by all test files; running them one at a time keeps "nothing was written"
+      // assertions (row counts) exact.
+      fileParallelism: false,
       testTimeout: 30_000,
       hookTimeout: 60_000,
     },

@@ -91,7 +91,9 @@ export function ms(value: number): string {
 /** Prints rows as an aligned text table (first row is the header). */
 export function printTable(rows: readonly (readonly string[])[]): void {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  }
   const line = (row: readonly string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   const [header, ...body] = rows;
   if (!header) return;

@@ -35,12 +35,20 @@ describe("admin pages", () => {
     const s = await pageSession();
     const created = await s.post("/admin/customers/new", { name: unique("Flow"), type: "individual", payment_type: "postpaid" });
     const id = idFrom(created.headers.get("location"));
-    expect((await s.post(`/admin/customers/${id}/edit`, { name: "Flow Renamed", type: "individual", payment_type: "postpaid", notes: "Calls after 6pm" })).status).toBe(303);
+    expect(
+      (await s.post(`/admin/customers/${id}/edit`, { name: "Flow Renamed", type: "individual", payment_type: "postpaid", notes: "Calls after 6pm" })).status,
+    ).toBe(303);
     const badContact = await s.post(`/admin/customers/${id}/contacts/new`, { first_name: "Lou", phone: "12345" });
     expect(badContact.status).toBe(422);
     expect(await badContact.text()).toContain("Must be an E.164 number");
-    expect((await s.post(`/admin/customers/${id}/contacts/new`, { first_name: "Lou", last_name: "Reed", email: "lou@example.com", roles: ["primary", "billing"] })).status).toBe(303);
-    expect((await s.post(`/admin/customers/${id}/sites/new`, { name: "Flat", address_line1: "3 Rue Mercière", city: "Lyon", postal_code: "69002", country: "FR" })).status).toBe(303);
+    expect(
+      (await s.post(`/admin/customers/${id}/contacts/new`, { first_name: "Lou", last_name: "Reed", email: "lou@example.com", roles: ["primary", "billing"] }))
+        .status,
+    ).toBe(303);
+    expect(
+      (await s.post(`/admin/customers/${id}/sites/new`, { name: "Flat", address_line1: "3 Rue Mercière", city: "Lyon", postal_code: "69002", country: "FR" }))
+        .status,
+    ).toBe(303);
     expect((await s.post(`/admin/customers/${id}/tags`, { tags: "gold, north" })).status).toBe(303);
     const badTags = await s.post(`/admin/customers/${id}/tags`, { tags: "ok, <bad>" });
     expect(badTags.status).toBe(422);
@@ -108,7 +116,20 @@ describe("admin pages", () => {
 
   it("renders dashboard, activity, settings, attribute and area pages", async () => {
     const s = await pageSession();
-    for (const path of ["/admin", "/admin/activity", "/admin/activity?entity=customer", "/admin/settings", "/admin/settings/attributes", "/admin/services", "/admin/catalog", "/admin/inventory", "/admin/jobs", "/admin/broadcasts", "/admin/billing", "/admin/users"]) {
+    for (const path of [
+      "/admin",
+      "/admin/activity",
+      "/admin/activity?entity=customer",
+      "/admin/settings",
+      "/admin/settings/attributes",
+      "/admin/services",
+      "/admin/catalog",
+      "/admin/inventory",
+      "/admin/jobs",
+      "/admin/broadcasts",
+      "/admin/billing",
+      "/admin/users",
+    ]) {
       const res = await s.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get("cache-control")).toBe("no-store");
@@ -154,7 +175,13 @@ describe("settings API", () => {
     expect(await countRows("activity_log")).toBe(before + 1);
     const audit = await api("GET", "/activity?entity=settings&limit=1");
     expect(audit.body.data[0].changes.legal_name.after).toBe("Test Telecom SA");
-    for (const body of [{ primary_color: "red" }, { default_timezone: "Nowhere/City" }, { logo: "http://insecure.example/logo.png" }, { notification_emails: ["x"] }, { unknown: 1 }]) {
+    for (const body of [
+      { primary_color: "red" },
+      { default_timezone: "Nowhere/City" },
+      { logo: "http://insecure.example/logo.png" },
+      { notification_emails: ["x"] },
+      { unknown: 1 },
+    ]) {
       expect((await api("PATCH", "/settings", { body })).status, JSON.stringify(body)).toBe(422);
     }
   });

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { diff } from "../domain/activity/record";
+import { coerceAttributeValue } from "../domain/attributes/schemas";
+import { contactDocument, toFtsQuery } from "../domain/search/documents";
+import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { AppError } from "../lib/errors";
+import { newId, ulid } from "../lib/ids";
+import { hashPassword, needsRehash, verifyPassword } from "../lib/password";
+
+describe("pure building blocks", () => {
+  it("turns user input into quoted FTS5 prefix terms", () => {
+    expect(toFtsQuery("Jean Dupont")).toBe('"jean"* "dupont"*');
+    expect(toFtsQuery('"a" OR b* NEAR(c)')).toBe('"a"* "or"* "b"* "near"* "c"*');
+    expect(toFtsQuery("Émilie")).toBe('"émilie"*');
+    expect(toFtsQuery("  ***  ")).toBeNull();
+  });
+
+  it("indexes phone numbers in national and international forms", () => {
+    const doc = contactDocument({ id: "con_x", customerId: "cus_x", firstName: "A", lastName: null, email: "a@b.fr", phone: "+33612345678" }, "Cust");
+    expect(doc.keywords).toContain("33612345678");
+    expect(doc.keywords).toContain("0612345678");
+  });
+
+  it("diffs records field by field, ignoring timestamps", () => {
+    expect(diff({ a: 1, b: "x", updated_at: "t1" }, { a: 1, b: "y", updated_at: "t2" })).toEqual({ b: { before: "x", after: "y" } });
+    expect(diff(null, { a: 1 })).toEqual({ a: { before: null, after: 1 } });
+    expect(diff({ tags: ["a"] }, { tags: ["a"] })).toEqual({});
+  });
+
+  it("coerces attribute values by type", () => {
+    const def = (type: "text" | "number" | "date" | "boolean" | "enum", options: string[] = []) => ({ key: "k", label: "K", type, options, required: false });
+    expect(coerceAttributeValue(def("number"), "12.5")).toEqual({ value: 12.5 });
+    expect(coerceAttributeValue(def("number"), "")).toHaveProperty("error");
+    expect(coerceAttributeValue(def("date"), "2028-02-29")).toEqual({ value: "2028-02-29" });
+    expect(coerceAttributeValue(def("date"), "2027-02-29")).toHaveProperty("error");
+    expect(coerceAttributeValue(def("boolean"), "on")).toEqual({ value: true });
+    expect(coerceAttributeValue(def("enum", ["a"]), "b")).toHaveProperty("error");
+  });
+
+  it("round-trips cursors and rejects forged ones", () => {
+    expect(decodeCursor(encodeCursor(["Zoé", "cus_1"]), 2)).toEqual(["Zoé", "cus_1"]);
+    expect(() => decodeCursor("!!!", 2)).toThrow(AppError);
+    expect(() => decodeCursor(encodeCursor(["only one"]), 2)).toThrow(AppError);
+  });
+
+  it("makes sortable prefixed ids, monotonic within a millisecond", () => {
+    const ids = Array.from({ length: 1000 }, () => ulid(1_700_000_000_000));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(1000);
+    expect(newId("customer")).toMatch(/^cus_[0-9a-z]{26}$/);
+  });
+
+  it("hashes passwords with stored parameters and a pepper", async () => {
+    const hash = await hashPassword("long enough password", "pepper", 1000);
+    expect(hash).toMatch(/^pbkdf2-sha256\$1000\$/);
+    expect(await verifyPassword("long enough password", "pepper", hash)).toBe(true);
+    expect(await verifyPassword("long enough password", "other pepper", hash)).toBe(false);
+    expect(await verifyPassword("wrong", "pepper", hash)).toBe(false);
+    expect(needsRehash(hash)).toBe(true);
+    expect(await verifyPassword("x", "pepper", "md5$abc")).toBe(false);
+  });
+});

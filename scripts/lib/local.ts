@@ -151,3 +151,35 @@ export function localVars(stateDir: string, env: NodeJS.ProcessEnv = process.env
     CBC_URL: env.CBC_URL || "http://127.0.0.1:12345",
   };
 }
+
+/**
+ * The worker in workerd through Miniflare directly — the bundle `wrangler deploy` would upload, the
+ * bindings of wrangler.toml, the same local state layout as `wrangler dev --persist-to` — without
+ * wrangler dev's live-reload proxy, which adds several milliseconds to every request. Benchmarks use
+ * it to measure the worker itself.
+ */
+export async function startBundledWorker(opts: {
+  port: number;
+  stateDir: string;
+  vars: Record<string, string>;
+}): Promise<{ url: string; stop: () => Promise<void> }> {
+  const outdir = join(opts.stateDir, "bundle");
+  const build = spawnSync(WRANGLER, ["deploy", "--dry-run", "--outdir", outdir], { cwd: ROOT, env: { ...process.env, ...WRANGLER_ENV }, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`bundling failed:\n${build.stdout}\n${build.stderr}`);
+  const { Miniflare } = await import("miniflare");
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
+  const mf = new Miniflare({
+    ...workerOptions,
+    modules: true,
+    scriptPath: join(outdir, "index.js"),
+    host: "127.0.0.1",
+    port: opts.port,
+    d1Persist: join(opts.stateDir, "v3/d1"),
+    durableObjectsPersist: join(opts.stateDir, "v3/do"),
+    queuesPersist: join(opts.stateDir, "v3/queues"),
+    bindings: { ...workerOptions.bindings, ...opts.vars },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, stop: () => mf.dispose() };
+}

@@ -2,12 +2,24 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-export type Db = ReturnType<typeof createDb>;
+export type Db = ReturnType<typeof build>;
 export type Statement = BatchItem<"sqlite">;
 
-/** A drizzle client over the D1 binding. */
-export function createDb(d1: D1Database) {
+function build(d1: D1Database) {
   return drizzle(d1, { schema });
+}
+
+// drizzle() walks the whole schema when it is created: build one client per binding, not per request.
+const clients = new WeakMap<D1Database, ReturnType<typeof build>>();
+
+/** The drizzle client over a D1 binding (one per binding and isolate). */
+export function createDb(d1: D1Database) {
+  let client = clients.get(d1);
+  if (!client) {
+    client = build(d1);
+    clients.set(d1, client);
+  }
+  return client;
 }
 
 /** Runs statements as one D1 batch, which D1 executes as a single transaction. */

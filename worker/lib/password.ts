@@ -9,7 +9,7 @@ import { fromBase64Url, hmacSha256, safeEqual, toBase64Url } from "./crypto";
 export const PASSWORD_ITERATIONS = 100_000;
 const encoder = new TextEncoder();
 
-async function derive(password: string, pepper: string, salt: Uint8Array, iterations: number): Promise<string> {
+async function derive(password: string, pepper: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<string> {
   const peppered = await hmacSha256(pepper, password);
   const key = await crypto.subtle.importKey("raw", encoder.encode(peppered), "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256);

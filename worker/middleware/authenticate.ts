@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { findLiveSession, permissionsOf } from "../db/queries/auth";
+import { findPrincipal } from "../db/queries/auth";
 import { sessions } from "../db/schema";
 import type { Principal } from "../domain/auth/principal";
 import type { AppEnv } from "../env";
@@ -12,29 +12,52 @@ export const SESSION_COOKIE = "__Host-obss_session";
 /** Web sessions end after this much inactivity (sliding). */
 const IDLE_MS = 2 * 3600_000;
 
-async function principalFor(c: Context<AppEnv>, row: NonNullable<Awaited<ReturnType<typeof findLiveSession>>>): Promise<Principal> {
-  return {
-    type: "user",
-    id: row.user.id,
-    email: row.user.email,
-    name: row.user.name,
-    sessionId: row.session.id,
-    permissions: await permissionsOf(c.get("db"), row.user.id),
-  };
+type Found = NonNullable<Awaited<ReturnType<typeof findPrincipal>>>;
+
+function principalOf(found: Found): Principal {
+  return { type: "user", id: found.userId, email: found.email, name: found.name, sessionId: found.sessionId, permissions: found.permissions };
 }
 
-/** API callers: `Authorization: Bearer <access JWT>`. Sets `principal` (or null); `can()` decides. */
+/**
+ * Principals of recently seen access tokens, per isolate, for a few seconds: most API calls then
+ * need no database read before their own. Signing out evicts the entry in this isolate at once;
+ * elsewhere a revoked session, a disabled user or a changed role takes effect within PRINCIPAL_TTL_MS.
+ */
+export const PRINCIPAL_TTL_MS = 5_000;
+const MAX_CACHED = 10_000;
+const principals = new Map<string, { principal: Principal; until: number }>();
+
+/** Forgets a session's cached principal (sign-out, revocation). */
+export function forgetPrincipal(sessionId: string): void {
+  principals.delete(sessionId);
+}
+
+async function principalForSession(c: Context<AppEnv>, sessionId: string, userId: string): Promise<Principal | null> {
+  const now = Date.now();
+  const cached = principals.get(sessionId);
+  if (cached && cached.until > now) return cached.principal.id === userId ? cached.principal : null;
+  const found = await findPrincipal(c.get("db"), { sessionId }, new Date(now).toISOString());
+  if (!found || found.userId !== userId) {
+    principals.delete(sessionId);
+    return null;
+  }
+  const principal = principalOf(found);
+  if (principals.size >= MAX_CACHED) principals.clear();
+  principals.set(sessionId, { principal, until: now + PRINCIPAL_TTL_MS });
+  return principal;
+}
+
+/**
+ * API callers: `Authorization: Bearer <access JWT>`. The token's session must still be live (see
+ * the principal cache above). Sets `principal` (or null); `can()` decides.
+ */
 export function authenticateBearer(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("principal", null);
-    const header = c.req.header("authorization");
-    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const token = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (token) {
       const claims = await verifyAccessToken(c.env.AUTH_SECRET, token);
-      if (claims) {
-        const row = await findLiveSession(c.get("db"), null, claims.sid, new Date().toISOString());
-        if (row && row.user.id === claims.sub) c.set("principal", await principalFor(c, row));
-      }
+      if (claims) c.set("principal", await principalForSession(c, claims.sid, claims.sub));
     }
     await next();
   };
@@ -48,12 +71,11 @@ export function authenticateCookie(): MiddlewareHandler<AppEnv> {
     if (token) {
       const now = new Date();
       const db = c.get("db");
-      const row = await findLiveSession(db, await sha256Hex(token), null, now.toISOString());
-      if (row && row.session.kind === "web" && now.getTime() - Date.parse(row.session.lastSeenAt) < IDLE_MS) {
-        c.set("principal", await principalFor(c, row));
-        if (now.getTime() - Date.parse(row.session.lastSeenAt) > 60_000) {
-          await db.update(sessions).set({ lastSeenAt: now.toISOString() }).where(eq(sessions.id, row.session.id));
-        }
+      const found = await findPrincipal(db, { tokenHash: await sha256Hex(token) }, now.toISOString());
+      const idle = found ? now.getTime() - Date.parse(found.lastSeenAt) : Number.POSITIVE_INFINITY;
+      if (found && found.kind === "web" && idle < IDLE_MS) {
+        c.set("principal", principalOf(found));
+        if (idle > 60_000) await db.update(sessions).set({ lastSeenAt: now.toISOString() }).where(eq(sessions.id, found.sessionId));
       }
     }
     await next();

@@ -77,6 +77,21 @@ describe("global search", () => {
     expect((await api("GET", `/search?q=${renamed}`)).body.data.map((h: { id: string }) => h.id)).toEqual([c.body.id]);
   });
 
+  it("never matches entity types or id prefixes, and answers one-letter queries with title matches", async () => {
+    const word = `Kqz${Date.now().toString(36)}`;
+    const c = await api("POST", "/customers", { body: { name: `${word} Holdings`, type: "business" } });
+    await api("POST", `/customers/${c.body.id}/sites`, { body: { name: "Depot", address_line1: "1 Rue A", city: "Lyon", country: "FR" } });
+    // "site" and "cus" are words of the index's plumbing (entity type, id prefix), not of the data.
+    expect((await api("GET", `/search?q=${word}`)).body.data).toHaveLength(2);
+    expect((await api("GET", `/search?q=${word} site`)).body.data).toHaveLength(0);
+    expect((await api("GET", `/search?q=${word} cus`)).body.data).toHaveLength(0);
+    const byId = await api("GET", `/search?q=${c.body.id}`);
+    expect(byId.body.data.map((h: { id: string }) => h.id)).toContain(c.body.id);
+    const short = await api("GET", "/search?q=k&limit=50");
+    expect(short.status).toBe(200);
+    expect(short.body.data.every((h: { title: string }) => /(^|\W)k/i.test(h.title))).toBe(true);
+  });
+
   it("treats search syntax as plain text and validates parameters", async () => {
     for (const q of ['"', "*", "AND OR NOT", "a:b", "(x", "NEAR(a b)", "^", "'; DROP TABLE customers; --"]) {
       const res = await api("GET", `/search?q=${encodeURIComponent(q)}`);

@@ -1,6 +1,7 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { PRINCIPAL_TTL_MS } from "../middleware/authenticate";
 import { api, BASE, ensureUser, PASSWORD, pageSession, tokenFor } from "./helpers";
 
 const key = (secret: string) => new TextEncoder().encode(`access-jwt:${secret}`);
@@ -42,6 +43,19 @@ describe("API authentication", () => {
     expect((await api("POST", "/auth/logout", { role: null, headers: { authorization: `Bearer ${access}` } })).status).toBe(204);
     // Logging out revokes the session: its access tokens stop working at once.
     expect((await api("GET", "/me", { role: null, headers: { authorization: `Bearer ${access}` } })).status).toBe(401);
+  });
+
+  it("stops accepting a revoked session's access token within the principal cache lifetime", async () => {
+    const { email } = await ensureUser("billing");
+    const tokens = (await (await login(email, PASSWORD)).json()) as { access_token: string };
+    const auth = { authorization: `Bearer ${tokens.access_token}` };
+    expect((await api("GET", "/me", { role: null, headers: auth })).status).toBe(200);
+    const [, payload] = tokens.access_token.split(".");
+    const sid = JSON.parse(atob((payload ?? "").replace(/-/g, "+").replace(/_/g, "/"))).sid as string;
+    // Revoked elsewhere (another isolate, an admin): no eviction here, only the cache lifetime.
+    await env.DB.prepare("UPDATE sessions SET revoked_at = ? WHERE id = ?").bind(new Date().toISOString(), sid).run();
+    await new Promise((r) => setTimeout(r, PRINCIPAL_TTL_MS + 200));
+    expect((await api("GET", "/me", { role: null, headers: auth })).status).toBe(401);
   });
 
   it("refuses forged tokens: alg none, wrong key, expired, wrong audience, tampered payload", async () => {

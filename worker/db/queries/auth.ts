@@ -1,30 +1,41 @@
-import { and, eq, isNull } from "drizzle-orm";
-import { isPermission, type Permission } from "../../domain/auth/permissions";
+import { eq, sql } from "drizzle-orm";
+import { isPermission } from "../../domain/auth/permissions";
 import type { Db } from "../client";
-import { roles, sessions, userRoles, users } from "../schema";
+import { users } from "../schema";
 
-/** The union of the permissions of a user's roles. */
-export async function permissionsOf(db: Db, userId: string): Promise<Set<Permission>> {
-  const rows = await db
-    .select({ permissions: roles.permissions })
-    .from(userRoles)
-    .innerJoin(roles, eq(roles.id, userRoles.roleId))
-    .where(eq(userRoles.userId, userId));
-  return new Set(rows.flatMap((r) => r.permissions).filter(isPermission));
-}
+type PrincipalRow = {
+  session_id: string;
+  session_kind: "web" | "api";
+  last_seen_at: string;
+  user_id: string;
+  email: string;
+  name: string;
+  permissions: string;
+};
 
-/** A live session (not revoked, not expired) with its active user. */
-export async function findLiveSession(db: Db, tokenHash: string | null, sessionId: string | null, now: string) {
-  const condition = tokenHash ? eq(sessions.tokenHash, tokenHash) : sessionId ? eq(sessions.id, sessionId) : undefined;
-  if (!condition) return null;
-  const row = await db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(condition, isNull(sessions.revokedAt)))
-    .get();
-  if (!row || row.session.expiresAt <= now || row.user.status !== "active") return null;
-  return row;
+/**
+ * The principal behind a live session — session, active user and the union of their roles'
+ * permissions — in a single query, because it runs on every authenticated request.
+ */
+export async function findPrincipal(db: Db, by: { tokenHash: string } | { sessionId: string }, now: string) {
+  const condition = "tokenHash" in by ? sql`s.token_hash = ${by.tokenHash}` : sql`s.id = ${by.sessionId}`;
+  const row = await db.get<PrincipalRow | undefined>(sql`
+    SELECT s.id AS session_id, s.kind AS session_kind, s.last_seen_at, u.id AS user_id, u.email, u.name,
+      (SELECT json_group_array(p.value) FROM user_roles ur JOIN roles r ON r.id = ur.role_id, json_each(r.permissions) p
+        WHERE ur.user_id = u.id) AS permissions
+    FROM sessions s JOIN users u ON u.id = s.user_id
+    WHERE ${condition} AND s.revoked_at IS NULL AND s.expires_at > ${now} AND u.status = 'active'`);
+  if (!row) return null;
+  const permissions = new Set((JSON.parse(row.permissions) as string[]).filter(isPermission));
+  return {
+    sessionId: row.session_id,
+    kind: row.session_kind,
+    lastSeenAt: row.last_seen_at,
+    userId: row.user_id,
+    email: row.email,
+    name: row.name,
+    permissions,
+  };
 }
 
 export async function findUserByEmail(db: Db, email: string) {

@@ -17,6 +17,14 @@ export type SearchDocument = {
 const join = (...parts: (string | null | undefined)[]) => parts.filter((p) => p && p.trim() !== "").join(" · ");
 const words = (...parts: (string | null | undefined)[]) => parts.filter((p) => p && p.trim() !== "").join(" ");
 
+/**
+ * Ids are indexed without their type prefix ("cus_01j…" → "01j…"): the prefix alone would make
+ * "con" or "cus" match every contact or customer.
+ */
+function idTerm(id: string): string {
+  return id.replace(/^[a-z]+_/, "");
+}
+
 /** Digits of a phone number, with and without the country code, so "0612…" and "33612…" both match. */
 function phoneTerms(phone: string | null | undefined): string {
   if (!phone) return "";
@@ -31,7 +39,7 @@ export function customerDocument(c: { id: string; name: string; type: string; st
     customerId: c.id,
     title: c.name,
     subtitle: join(c.type === "business" ? "Business" : "Individual", c.status, c.externalId ? `ext ${c.externalId}` : null),
-    keywords: words(c.id, c.externalId),
+    keywords: words(idTerm(c.id), c.externalId),
   };
 }
 
@@ -45,7 +53,7 @@ export function contactDocument(
     customerId: c.customerId,
     title: words(c.firstName, c.lastName),
     subtitle: join(customerName, c.email, c.phone),
-    keywords: words(c.id, c.email, phoneTerms(c.phone)),
+    keywords: words(idTerm(c.id), c.email, phoneTerms(c.phone)),
   };
 }
 
@@ -69,7 +77,7 @@ export function siteDocument(
     customerId: s.customerId,
     title: s.name,
     subtitle: join(customerName, words(s.addressLine1, s.addressLine2), words(s.postalCode, s.city), s.country),
-    keywords: words(s.id, s.region),
+    keywords: words(idTerm(s.id)),
   };
 }
 
@@ -80,6 +88,7 @@ export function siteDocument(
 export function toFtsQuery(input: string): string | null {
   const terms = input
     .normalize("NFKC")
+    .replace(/\b[a-z]{2,4}_(?=[0-9a-z]{4})/gi, "")
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((t) => t.length > 0)

@@ -7,6 +7,7 @@ import type { AppEnv } from "../../env";
 import { Unauthorized } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
 import { writeContext } from "../../middleware/access";
+import { forgetPrincipal } from "../../middleware/authenticate";
 import { apiRoute, jsonBody, jsonResponse, problems } from "./helpers";
 
 const Tokens = z
@@ -73,7 +74,10 @@ export const authApi = new OpenAPIHono<AppEnv>()
     async (c) => {
       const ctx = writeContext(c);
       const principal = c.get("principal");
-      if (principal) await revokeSession(ctx, principal.sessionId);
+      if (principal) {
+        await revokeSession(ctx, principal.sessionId);
+        forgetPrincipal(principal.sessionId);
+      }
       return c.body(null, 204);
     },
   )

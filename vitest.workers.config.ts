@@ -14,10 +14,16 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             APP_ENV: "test",
             AUTH_SECRET: "test-auth-secret-0123456789abcdef0123456789",
+            ENCRYPTION_KEY: "test-encryption-key-0123456789abcdef",
             PASSWORD_PEPPER: "test-pepper",
             // The geocoding simulator is started by the global setup on this port.
             GEOCODING_API_BASE: "http://127.0.0.1:12913",
             GEOCODING_API_KEY: "test-key",
+            // The Mailjet simulator (global setup) checks these credentials.
+            MAILJET_API_BASE: "http://127.0.0.1:12912",
+            MAILJET_API_KEY: "test-mj-key",
+            MAILJET_API_SECRET: "test-mj-secret",
+            MAIL_FROM: "no-reply@test.example",
           },
         },
       }),

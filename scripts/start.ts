@@ -29,6 +29,9 @@ console.log(`
 
   Sign in:   admin@example.com / ${vars.SEED_ADMIN_PASSWORD}
   Staff:     support@, billing@, provisioning@, inventory@, broadcaster@, approver@, readonly@example.com / ${vars.SEED_STAFF_PASSWORD}
+  Portal:    customer@example.com, customer2@example.com / ${vars.SEED_CUSTOMER_PASSWORD} (POST /api/v1/auth/login)
+  Runner:    RUNNER_API_KEY=${vars.RUNNER_API_KEY}
+  Emails:    recorded by the Mailjet simulator at ${vars.MAILJET_API_BASE}/_sim/state
 
   Ctrl-C stops everything.
 `);

@@ -1,5 +1,6 @@
 import { startGeocodingSimulator } from "./geocoding/server";
 import type { RunningSimulator } from "./lib/server";
+import { startMailjetSimulator } from "./mailjet/server";
 
 /** Port of a loopback URL, or null when the URL points elsewhere (then no simulator is started). */
 export function loopbackPort(url: string | undefined, fallback: number): number | null {
@@ -18,6 +19,9 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
   const running: RunningSimulator[] = [];
   const geocoding = loopbackPort(env.GEOCODING_API_BASE, 12113);
   if (geocoding !== null) running.push(await startGeocodingSimulator(geocoding));
+  const mailjet = loopbackPort(env.MAILJET_API_BASE, 12112);
+  if (mailjet !== null)
+    running.push(await startMailjetSimulator(mailjet, { key: env.MAILJET_API_KEY || "sim-key", secret: env.MAILJET_API_SECRET || "sim-secret" }));
   return running;
 }
 

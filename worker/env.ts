@@ -11,7 +11,7 @@ export type AppEnv = {
     principal: Principal | null;
     /** Pages only: the CSRF token bound to the session. */
     csrfToken: string;
-    /** Pages only: operator settings (branding, defaults). */
-    settings: SettingsData;
+    /** Operator settings (branding, defaults, security), once loaded for this request. */
+    settings: SettingsData | undefined;
   };
 };

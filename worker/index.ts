@@ -1,8 +1,12 @@
 import { app } from "./app";
 import { createDb } from "./db/client";
+import { getSettings } from "./db/queries/settings";
+import { sendDueEmails } from "./domain/email/outbox";
+import { mailjetMailer } from "./integrations/mailjet";
 import { purgeIdempotencyKeys } from "./middleware/idempotency";
 import { consumeProvisioning } from "./queue/provisioning";
 
+export { LoginGuard } from "./durable/login-guard";
 export { ServiceState } from "./durable/service-state";
 
 export default {
@@ -19,6 +23,8 @@ export default {
     await consumeProvisioning(batch);
   },
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(purgeIdempotencyKeys(createDb(env.DB)));
+    const db = createDb(env.DB);
+    ctx.waitUntil(purgeIdempotencyKeys(db));
+    ctx.waitUntil(getSettings(db).then(({ data }) => sendDueEmails(db, mailjetMailer(env, data.operator_name))));
   },
 } satisfies ExportedHandler<Env>;

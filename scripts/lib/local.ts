@@ -38,11 +38,18 @@ export function prepareAssets(): void {
 }
 
 /** Local secrets, made once per state folder and kept there so sessions survive restarts. */
-export function localSecrets(stateDir: string): { AUTH_SECRET: string; PASSWORD_PEPPER: string } {
+export function localSecrets(stateDir: string): { AUTH_SECRET: string; PASSWORD_PEPPER: string; ENCRYPTION_KEY: string } {
   const file = join(stateDir, "dev-secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    if (saved.ENCRYPTION_KEY) return saved;
+  }
   mkdirSync(stateDir, { recursive: true });
-  const secrets = { AUTH_SECRET: randomBytes(32).toString("hex"), PASSWORD_PEPPER: randomBytes(16).toString("hex") };
+  const secrets = {
+    AUTH_SECRET: randomBytes(32).toString("hex"),
+    PASSWORD_PEPPER: randomBytes(16).toString("hex"),
+    ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+  };
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
 }
@@ -132,21 +139,31 @@ export async function seedDemo(url: string, secret: string): Promise<number> {
   throw new Error("Seeding did not finish.");
 }
 
+/** The development runner key (printed by `npm start`); set RUNNER_API_KEY to use another. */
+export const DEV_RUNNER_KEY = "ocrm_devrunner0_local-development-runner-key-0000000000";
+
 /** Worker variables for a local run: development mode, local secrets and the simulator endpoints. */
 export function localVars(stateDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const secrets = localSecrets(stateDir);
   return {
     APP_ENV: "development",
     AUTH_SECRET: env.AUTH_SECRET || secrets.AUTH_SECRET,
+    ENCRYPTION_KEY: env.ENCRYPTION_KEY || secrets.ENCRYPTION_KEY,
     PASSWORD_PEPPER: env.PASSWORD_PEPPER || secrets.PASSWORD_PEPPER,
     SEED_ADMIN_PASSWORD: env.SEED_ADMIN_PASSWORD || "admin-dev-password",
     SEED_STAFF_PASSWORD: env.SEED_STAFF_PASSWORD || "staff-dev-password",
+    SEED_CUSTOMER_PASSWORD: env.SEED_CUSTOMER_PASSWORD || "customer-dev-password",
+    RUNNER_API_KEY: env.RUNNER_API_KEY || DEV_RUNNER_KEY,
     GEOCODING_API_BASE: env.GEOCODING_API_BASE || "http://127.0.0.1:12113",
     // The simulator accepts any key; a real Google key goes in GEOCODING_API_KEY.
     GEOCODING_API_KEY: env.GEOCODING_API_KEY || "local-simulator-key",
     CGRATES_URL: env.CGRATES_URL || "http://127.0.0.1:2080/jsonrpc",
     STRIPE_API_BASE: env.STRIPE_API_BASE || "http://127.0.0.1:12111",
     MAILJET_API_BASE: env.MAILJET_API_BASE || "http://127.0.0.1:12112",
+    // The simulator checks these credentials like Mailjet does.
+    MAILJET_API_KEY: env.MAILJET_API_KEY || "sim-key",
+    MAILJET_API_SECRET: env.MAILJET_API_SECRET || "sim-secret",
+    MAIL_FROM: env.MAIL_FROM || "no-reply@demo-telecom.example",
     SMS_GATEWAY_URL: env.SMS_GATEWAY_URL || "http://127.0.0.1:12114",
     CBC_URL: env.CBC_URL || "http://127.0.0.1:12345",
   };

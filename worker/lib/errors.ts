@@ -44,6 +44,15 @@ export class Forbidden extends AppError {
   }
 }
 
+export class TooManyRequests extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, "Too many requests", message, undefined, { retry_after: retryAfterSeconds });
+  }
+}
+
 const slug: Record<number, string> = {
   400: "bad-request",
   401: "unauthorized",

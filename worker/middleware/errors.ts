@@ -2,7 +2,7 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import type { AppEnv } from "../env";
-import { AppError, BadRequest, type FieldError, Invalid, problemOf } from "../lib/errors";
+import { AppError, BadRequest, type FieldError, Invalid, problemOf, TooManyRequests } from "../lib/errors";
 import { errorPage } from "../views/error-page";
 
 /** Surfaces that speak problem+json; everything else is a page. */
@@ -41,6 +41,7 @@ export const handleError: ErrorHandler<AppEnv> = (err, c: Context<AppEnv>) => {
   if (isApiPath(path)) {
     const headers: Record<string, string> = { "Content-Type": "application/problem+json" };
     if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="open-bss"';
+    if (err instanceof TooManyRequests) headers["Retry-After"] = String(err.retryAfterSeconds);
     return c.body(JSON.stringify(problemOf(status, title, detail, errors, { ...extra, request_id: requestId })), status as 400, headers);
   }
   if (status === 401) {
@@ -50,5 +51,6 @@ export const handleError: ErrorHandler<AppEnv> = (err, c: Context<AppEnv>) => {
     if (c.req.header("hx-request")) return c.body(null, 204, { "HX-Redirect": target });
     return c.redirect(target, 303);
   }
+  if (err instanceof TooManyRequests) c.header("Retry-After", String(err.retryAfterSeconds));
   return c.html(errorPage({ status, title, detail, requestId }), status as 400);
 };

@@ -16,7 +16,9 @@ export const dev = new Hono<AppEnv>().post("/dev/seed", can("public"), async (c)
   const result = await seedDemo(c.get("db"), {
     admin: c.env.SEED_ADMIN_PASSWORD || "admin-dev-password",
     staff: c.env.SEED_STAFF_PASSWORD || "staff-dev-password",
+    customer: c.env.SEED_CUSTOMER_PASSWORD || "customer-dev-password",
     pepper: c.env.PASSWORD_PEPPER,
+    runnerKey: c.env.RUNNER_API_KEY || null,
   });
   return c.json(result);
 });

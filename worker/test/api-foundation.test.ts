@@ -100,7 +100,7 @@ describe("API foundation", () => {
   });
 
   it("declares an access rule on every route of the worker", () => {
-    const byRoute = new Map<string, string[]>();
+    const byRoute = new Map<string, unknown[]>();
     for (const r of app.routes) {
       if (r.method === "ALL") continue;
       const key = `${r.method} ${r.path}`;

@@ -142,7 +142,7 @@ export function SelectField(p: {
   );
 }
 
-export function TextArea(p: { name: string; label: string; value?: string | null; error?: string; rows?: number; hint?: string }) {
+export function TextArea(p: { name: string; label: string; value?: string | number | null; error?: string; rows?: number; hint?: string }) {
   const id = `f-${p.name}`;
   return (
     <div class={p.error ? "field invalid" : "field"}>

@@ -665,13 +665,7 @@ export function SiteFormPage(props: {
         />
         <Field name="longitude" label="Longitude" type="number" step="any" value={v.longitude} error={e.longitude} />
         <div class="span-2">
-          <TextArea
-            name="notes"
-            label="Notes"
-            value={v.notes === undefined || v.notes === null ? v.notes : String(v.notes)}
-            error={e.notes}
-            hint="Access instructions, floor, …"
-          />
+          <TextArea name="notes" label="Notes" value={v.notes} error={e.notes} hint="Access instructions, floor, …" />
         </div>
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">

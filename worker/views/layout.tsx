@@ -39,7 +39,10 @@ export const NAV: { section: string; items: NavItem[] }[] = [
     section: "Administration",
     items: [
       { href: "/admin/activity", label: "Activity log", permission: "activity:read", icon: "≡" },
-      { href: "/admin/users", label: "Users & access", permission: "users:manage", icon: "⚷" },
+      { href: "/admin/users", label: "Users", permission: "users:manage", icon: "⚷" },
+      { href: "/admin/roles", label: "Roles", permission: "roles:manage", icon: "⚿" },
+      { href: "/admin/api-keys", label: "API keys", permission: "api_keys:manage", icon: "⌘" },
+      { href: "/admin/outbox", label: "Email outbox", permission: "outbox:read", icon: "✉" },
       { href: "/admin/settings", label: "Settings", permission: "settings:read", icon: "⚑" },
     ],
   },
@@ -106,7 +109,9 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             </search>
           )}
           <div class="user-menu">
-            <span class="muted small">{ctx.principal.name}</span>
+            <a href="/admin/account" class="small">
+              {ctx.principal.name}
+            </a>
             <form method="post" action="/admin/logout">
               <input type="hidden" name="_csrf" value={ctx.csrfToken} />
               <button type="submit" class="link-button">

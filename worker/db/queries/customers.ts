@@ -67,6 +67,8 @@ export async function getCustomer(db: Db, id: string): Promise<CustomerView | nu
 }
 
 export type CustomerFilters = {
+  /** Restricts the list to one customer (customer principals see only their own). */
+  onlyId?: string;
   q?: string;
   status?: CustomerStatus[];
   type?: "individual" | "business";
@@ -87,6 +89,7 @@ export async function listCustomers(db: Db, f: CustomerFilters): Promise<Page<Cu
   const descending = f.sort.startsWith("-");
   const column = SORT_COLUMNS[f.sort.replace(/^-/, "") as keyof typeof SORT_COLUMNS];
   const where: (SQL | undefined)[] = [];
+  if (f.onlyId !== undefined) where.push(eq(customers.id, f.onlyId));
   if (f.status && f.status.length > 0) where.push(inArray(customers.status, f.status));
   else where.push(sql`${customers.status} <> 'archived'`);
   if (f.type) where.push(eq(customers.type, f.type));

@@ -31,11 +31,18 @@ export const PERMISSIONS = {
   "users:manage": "Invite, disable and edit staff users",
   "roles:manage": "Create and edit roles",
   "api_keys:manage": "Create, revoke and regenerate API keys",
-  "outbox:read": "View the email outbox",
+  "outbox:read": "View the email outbox and retry failed emails",
+  "portal:invite": "Invite customer contacts to the self-service portal",
   "runner:access": "Runner API (pull, ack, events, results)",
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
+
+/**
+ * What a customer's portal account may do — only on routes that opt in to customer principals
+ * (`can(..., { customers: true })`), which scope every query to the customer's own data.
+ */
+export const CUSTOMER_PERMISSIONS: Permission[] = ["customers:read", "services:read", "services:topup", "billing:read"];
 export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
 
 export function isPermission(value: string): value is Permission {
@@ -52,6 +59,7 @@ export const BUILT_IN_ROLES: { id: string; name: string; description: string; pe
     permissions: [
       "customers:read",
       "customers:write",
+      "portal:invite",
       "activity:read",
       "search:read",
       "settings:read",

@@ -1,10 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runBatch } from "../../db/client";
-import { attributeDefinitions, customers, roles, userRoles, users } from "../../db/schema";
-import { newId } from "../../lib/ids";
+import { apiKeys, attributeDefinitions, contacts, customerAccounts, customers, roles, userRoles, users } from "../../db/schema";
+import { newId, ulid } from "../../lib/ids";
 import { hashPassword } from "../../lib/password";
 import { defineAttribute } from "../attributes/definitions";
+import { hashKeySecret, parseApiKey } from "../auth/api-keys";
 import { BUILT_IN_ROLES } from "../auth/permissions";
 import { createContact } from "../contacts/contacts";
 import type { ContactCreateInput } from "../contacts/schemas";
@@ -29,7 +30,7 @@ export async function ensureBuiltInRoles(db: Db, now: string): Promise<void> {
   );
 }
 
-export type SeedPasswords = { admin: string; staff: string; pepper: string };
+export type SeedPasswords = { admin: string; staff: string; customer: string; pepper: string; runnerKey: string | null };
 
 const STAFF: { email: string; name: string; role: string }[] = [
   { email: "admin@example.com", name: "Ada Admin", role: "rol_admin" },
@@ -319,5 +320,52 @@ export async function seedDemo(db: Db, passwords: SeedPasswords, limit = 10): Pr
     await createSite(ctx, customer.id, demo.site, noGeocoder);
     if (demo.transition) await transitionCustomer(ctx, customer.id, demo.transition.name, demo.transition.reason);
   }
-  return { created: Math.min(limit, missing.length), remaining: Math.max(0, missing.length - limit) };
+  const remaining = Math.max(0, missing.length - limit);
+  if (remaining === 0) await ensurePortalAccounts(db, now, passwords);
+  await ensureRunnerKey(db, now, passwords.runnerKey);
+  return { created: Math.min(limit, missing.length), remaining };
+}
+
+const PORTAL_ACCOUNTS: { email: string; externalId: string }[] = [
+  { email: "customer@example.com", externalId: "DEMO-0001" },
+  { email: "customer2@example.com", externalId: "DEMO-0002" },
+];
+
+/** Portal accounts for two demo customers, tied to their primary contacts. */
+async function ensurePortalAccounts(db: Db, now: string, passwords: SeedPasswords): Promise<void> {
+  for (const p of PORTAL_ACCOUNTS) {
+    if (await db.select({ id: customerAccounts.id }).from(customerAccounts).where(eq(customerAccounts.email, p.email)).get()) continue;
+    const customer = await db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, p.externalId)).get();
+    if (!customer) continue;
+    const contact = await db.select({ id: contacts.id }).from(contacts).where(eq(contacts.customerId, customer.id)).get();
+    await db.insert(customerAccounts).values({
+      id: `cac_${ulid()}`,
+      customerId: customer.id,
+      contactId: contact?.id ?? null,
+      email: p.email,
+      passwordHash: await hashPassword(passwords.customer, passwords.pepper),
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+}
+
+/** The runner's API key, from RUNNER_API_KEY (`ocrm_<prefix>_<secret>`); only its hash is stored. */
+async function ensureRunnerKey(db: Db, now: string, value: string | null): Promise<void> {
+  const parsed = value ? parseApiKey(value) : null;
+  if (!parsed) return;
+  if (await db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.prefix, parsed.prefix)).get()) return;
+  await db.insert(apiKeys).values({
+    id: `key_${ulid()}`,
+    name: "Local runner",
+    description: "Seeded from RUNNER_API_KEY",
+    kind: "runner",
+    prefix: parsed.prefix,
+    secretHash: await hashKeySecret(parsed.secret),
+    permissions: ["runner:access"],
+    createdBy: "system",
+    createdAt: now,
+    updatedAt: now,
+  });
 }

@@ -34,6 +34,9 @@ export const SettingsShape = {
   default_locale: localeTag,
   default_timezone: timeZoneName,
   notification_emails: z.array(email).max(20, { message: "At most 20 addresses" }),
+  session_idle_minutes: z.coerce.number().int().min(5, { message: "At least 5 minutes" }).max(1440, { message: "At most 1440 minutes" }),
+  session_absolute_hours: z.coerce.number().int().min(1, { message: "At least 1 hour" }).max(720, { message: "At most 720 hours" }),
+  remember_me_days: z.coerce.number().int().min(1, { message: "At least 1 day" }).max(90, { message: "At most 90 days" }),
 };
 
 export const Settings = z.object(SettingsShape).meta({ id: "Settings" });
@@ -64,6 +67,9 @@ export const DEFAULT_SETTINGS: SettingsData = {
   default_locale: "en-GB",
   default_timezone: "Europe/Paris",
   notification_emails: [],
+  session_idle_minutes: 120,
+  session_absolute_hours: 12,
+  remember_me_days: 30,
 };
 
 export const IntegrationStatus = z

@@ -1,10 +1,8 @@
-import { asc } from "drizzle-orm";
 import { Hono } from "hono";
-import { roles, userRoles, users } from "../../db/schema";
 import type { Permission } from "../../domain/auth/permissions";
 import type { AppEnv } from "../../env";
 import { can } from "../../middleware/access";
-import { Badge, EmptyState, PageHeader, Time } from "../../views/components";
+import { EmptyState, PageHeader } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 
@@ -68,78 +66,3 @@ for (const area of AREAS) {
     ),
   );
 }
-
-areaPages.get("/users", can("users:manage"), async (c) => {
-  const db = c.get("db");
-  const [userRows, links, roleRows] = await Promise.all([
-    db.select().from(users).orderBy(asc(users.email)),
-    db.select().from(userRoles),
-    db.select().from(roles).orderBy(asc(roles.name)),
-  ]);
-  const roleName = new Map(roleRows.map((r) => [r.id, r.name]));
-  const ctx = pageContext(c);
-  return c.html(
-    <Layout ctx={ctx} title="Users & access">
-      <PageHeader title="Users & access" subtitle="Staff accounts and their roles." />
-      <section class="card">
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last sign-in</th>
-            </tr>
-          </thead>
-          <tbody>
-            {userRows.map((u) => (
-              <tr>
-                <td>{u.name}</td>
-                <td>{u.email}</td>
-                <td>
-                  {links
-                    .filter((l) => l.userId === u.id)
-                    .map((l) => (
-                      <Badge value={roleName.get(l.roleId) ?? l.roleId} />
-                    ))}
-                </td>
-                <td>
-                  <Badge value={u.status} />
-                </td>
-                <td>
-                  <Time iso={u.lastLoginAt} timeZone={ctx.settings.default_timezone} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
-      <section class="card">
-        <h2>Roles</h2>
-        {roleRows.length === 0 ? (
-          <EmptyState title="No roles." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                <th scope="col">Description</th>
-                <th scope="col">Permissions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {roleRows.map((r) => (
-                <tr>
-                  <td>{r.name}</td>
-                  <td>{r.description}</td>
-                  <td class="small">{r.permissions.join(", ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
-    </Layout>,
-  );
-});

@@ -1,84 +1,396 @@
-import { Hono } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { type Context, Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Child } from "hono/jsx";
 import { z } from "zod";
-import { login, revokeSession, SESSION_TTL } from "../../domain/auth/sessions";
-import { SYSTEM_ACTOR } from "../../domain/context";
+import { findUserByEmail } from "../../db/queries/auth";
+import { peekActionToken } from "../../domain/auth/action-tokens";
+import { completeSecondFactor, login, MfaRequired } from "../../domain/auth/login";
+import { lifetimes, revokeSession } from "../../domain/auth/sessions";
+import { acceptInvitation, confirmEmailChange, requestPasswordReset, resetPassword } from "../../domain/auth/users";
+import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
+import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
+import { hmacSha256, safeEqual } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import { SESSION_COOKIE } from "../../middleware/authenticate";
 import { BarePage } from "../../views/layout";
+import { clientIp, kickOutbox, links, loginDeps, requestSettings } from "../support";
 import { readForm, text } from "./forms";
+
+const MFA_COOKIE = "__Host-obss_mfa";
+const MFA_WINDOW_MS = 5 * 60_000;
 
 /** Only same-site paths under /admin are valid post-login destinations (no open redirect). */
 function safeNext(next: string | undefined | null): string {
   return next && /^\/admin(\/[^\s]*)?$/.test(next) && !next.startsWith("//") ? next : "/admin";
 }
 
-function LoginPage(props: { operator: Parameters<typeof BarePage>[0]["settings"]; next: string; email?: string; error?: string }) {
+function system(c: Context<AppEnv>): WriteContext {
+  return { db: c.get("db"), actor: SYSTEM_ACTOR, requestId: c.get("requestId"), now: new Date().toISOString() };
+}
+
+/** Proof, for five minutes, that the password was right: `<user>.<expiry>.<remember>.<hmac>`. */
+async function signPending(secret: string, userId: string, remember: boolean): Promise<string> {
+  const body = `${userId}.${Date.now() + MFA_WINDOW_MS}.${remember ? 1 : 0}`;
+  return `${body}.${await hmacSha256(secret, `mfa:${body}`)}`;
+}
+
+async function readPending(secret: string, value: string | undefined): Promise<{ userId: string; remember: boolean } | null> {
+  const [userId, expiry, remember, mac] = value?.split(".") ?? [];
+  if (!userId || !expiry || !mac || Number(expiry) < Date.now()) return null;
+  const expected = await hmacSha256(secret, `mfa:${userId}.${expiry}.${remember}`);
+  return safeEqual(mac, expected) ? { userId, remember: remember === "1" } : null;
+}
+
+function Card(props: { settings: SettingsData; title: string; children?: Child; error?: string; notice?: string }) {
   return (
-    <BarePage settings={props.operator} title="Sign in">
+    <BarePage settings={props.settings} title={props.title}>
       <main class="card narrow">
-        <h1>Sign in to {props.operator.operator_name}</h1>
+        <h1>{props.title}</h1>
         {props.error && (
           <div class="alert error" role="alert">
             {props.error}
           </div>
         )}
-        <form method="post" action="/admin/login" class="stack">
-          <input type="hidden" name="next" value={props.next} />
-          <div class="field">
-            <label for="email">Email</label>
-            <input id="email" name="email" type="email" autocomplete="username" required autofocus value={props.email ?? ""} />
+        {props.notice && (
+          <div class="alert success" role="status">
+            {props.notice}
           </div>
-          <div class="field">
-            <label for="password">Password</label>
-            <input id="password" name="password" type="password" autocomplete="current-password" required />
-          </div>
-          <button type="submit" class="button primary">
-            Sign in
-          </button>
-        </form>
+        )}
+        {props.children}
       </main>
     </BarePage>
   );
 }
 
+function LoginPage(props: { settings: SettingsData; next: string; email?: string; error?: string; notice?: string }) {
+  return (
+    <Card settings={props.settings} title={`Sign in to ${props.settings.operator_name}`} error={props.error} notice={props.notice}>
+      <form method="post" action="/admin/login" class="stack">
+        <input type="hidden" name="next" value={props.next} />
+        <div class="field">
+          <label for="email">Email</label>
+          <input id="email" name="email" type="email" autocomplete="username" required autofocus value={props.email ?? ""} />
+        </div>
+        <div class="field">
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required />
+        </div>
+        <label class="checkbox">
+          <input type="checkbox" name="remember" value="1" /> Keep me signed in for {props.settings.remember_me_days} days
+        </label>
+        <button type="submit" class="button primary">
+          Sign in
+        </button>
+        <a href="/admin/forgot-password" class="small">
+          Forgot your password?
+        </a>
+      </form>
+    </Card>
+  );
+}
+
+function CodePage(props: { settings: SettingsData; next: string; error?: string }) {
+  return (
+    <Card settings={props.settings} title="Two-factor authentication" error={props.error}>
+      <form method="post" action="/admin/login/2fa" class="stack">
+        <input type="hidden" name="next" value={props.next} />
+        <div class="field">
+          <label for="code">Code from your authenticator app</label>
+          <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus maxlength={20} />
+          <div class="hint">Lost your device? Enter one of your backup codes instead.</div>
+        </div>
+        <button type="submit" class="button primary">
+          Verify
+        </button>
+        <a href="/admin/login" class="small">
+          Start again
+        </a>
+      </form>
+    </Card>
+  );
+}
+
+function PasswordForm(props: { settings: SettingsData; title: string; action: string; token: string; intro: string; error?: string; fieldError?: string }) {
+  return (
+    <Card settings={props.settings} title={props.title} error={props.error}>
+      <p>{props.intro}</p>
+      <form method="post" action={props.action} class="stack">
+        <input type="hidden" name="token" value={props.token} />
+        <div class={props.fieldError ? "field invalid" : "field"}>
+          <label for="password">New password</label>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={12}
+            autofocus
+            aria-invalid={props.fieldError ? "true" : undefined}
+          />
+          <div class="hint">At least 12 characters; not a common password.</div>
+          {props.fieldError && <div class="field-error">{props.fieldError}</div>}
+        </div>
+        <button type="submit" class="button primary">
+          Save password
+        </button>
+      </form>
+    </Card>
+  );
+}
+
+function sessionCookie(c: Context<AppEnv>, token: string, settings: SettingsData, remember: boolean) {
+  setCookie(c, SESSION_COOKIE, token, {
+    path: "/",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Lax",
+    // Without "remember me" the cookie ends with the browser session (the server-side limits still apply).
+    ...(remember ? { maxAge: Math.floor(lifetimes(settings, true).absoluteMs / 1000) } : {}),
+  });
+}
+
+const LoginForm = z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1024) });
+
 export const authPages = new Hono<AppEnv>()
-  .get("/login", can("public"), (c) => {
+  .get("/login", can("public"), async (c) => {
     if (c.get("principal")) return c.redirect(safeNext(c.req.query("next")), 303);
-    return c.html(<LoginPage operator={c.get("settings")} next={safeNext(c.req.query("next"))} />);
+    const notice =
+      c.req.query("reset") === "1"
+        ? "Your password was changed. Sign in with the new one."
+        : c.req.query("welcome") === "1"
+          ? "Your account is ready. Sign in."
+          : undefined;
+    return c.html(<LoginPage settings={await requestSettings(c)} next={safeNext(c.req.query("next"))} notice={notice} />);
   })
   .post("/login", can("public"), async (c) => {
     const body = await readForm(c);
-    const parsed = z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1024) }).safeParse({
-      email: text(body, "email"),
-      password: typeof body.password === "string" ? body.password : undefined,
-    });
+    const settings = await requestSettings(c);
     const next = safeNext(text(body, "next"));
-    if (!parsed.success) {
-      return c.html(<LoginPage operator={c.get("settings")} next={next} email={text(body, "email") ?? ""} error="Enter your email and password." />, 422);
-    }
-    const ctx = { db: c.get("db"), actor: SYSTEM_ACTOR, requestId: c.get("requestId"), now: new Date().toISOString() };
+    const remember = text(body, "remember") === "1";
+    const parsed = LoginForm.safeParse({ email: text(body, "email"), password: typeof body.password === "string" ? body.password : undefined });
+    if (!parsed.success)
+      return c.html(<LoginPage settings={settings} next={next} email={text(body, "email") ?? ""} error="Enter your email and password." />, 422);
     try {
-      const { token } = await login(ctx, c.env.PASSWORD_PEPPER, {
+      const { session } = await login(system(c), await loginDeps(c), {
         ...parsed.data,
         kind: "web",
-        ip: c.req.header("cf-connecting-ip") ?? null,
+        remember,
+        ip: clientIp(c),
         userAgent: c.req.header("user-agent") ?? null,
       });
-      setCookie(c, SESSION_COOKIE, token, { path: "/", httpOnly: true, secure: true, sameSite: "Lax", maxAge: SESSION_TTL.web / 1000 });
+      sessionCookie(c, session.token, settings, remember);
       return c.redirect(next, 303);
     } catch (error) {
-      if (error instanceof AppError && error.status === 401) {
-        return c.html(<LoginPage operator={c.get("settings")} next={next} email={parsed.data.email} error={error.message} />, 401);
+      if (error instanceof MfaRequired) {
+        const user = await findUserByEmail(c.get("db"), parsed.data.email);
+        if (user) {
+          setCookie(c, MFA_COOKIE, await signPending(c.env.AUTH_SECRET, user.id, remember), {
+            path: "/",
+            httpOnly: true,
+            secure: true,
+            sameSite: "Strict",
+            maxAge: MFA_WINDOW_MS / 1000,
+          });
+          return c.html(<CodePage settings={settings} next={next} />);
+        }
+      }
+      if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
+        if (error.status === 429) c.header("Retry-After", String((error.extra?.retry_after as number) ?? 60));
+        return c.html(<LoginPage settings={settings} next={next} email={parsed.data.email} error={error.message} />, error.status);
+      }
+      throw error;
+    }
+  })
+  .post("/login/2fa", can("public"), async (c) => {
+    const body = await readForm(c);
+    const settings = await requestSettings(c);
+    const next = safeNext(text(body, "next"));
+    const pending = await readPending(c.env.AUTH_SECRET, getCookie(c, MFA_COOKIE));
+    if (!pending) return c.html(<LoginPage settings={settings} next={next} error="The sign-in took too long. Start again." />, 401);
+    try {
+      const { session } = await completeSecondFactor(system(c), await loginDeps(c), pending.userId, text(body, "code") ?? "", {
+        kind: "web",
+        remember: pending.remember,
+        ip: clientIp(c),
+        userAgent: c.req.header("user-agent") ?? null,
+      });
+      deleteCookie(c, MFA_COOKIE, { path: "/", secure: true });
+      sessionCookie(c, session.token, settings, pending.remember);
+      return c.redirect(next, 303);
+    } catch (error) {
+      if (error instanceof AppError && (error.status === 401 || error.status === 429)) {
+        if (error.status === 429) c.header("Retry-After", String((error.extra?.retry_after as number) ?? 60));
+        return c.html(<CodePage settings={settings} next={next} error={error.message} />, error.status);
       }
       throw error;
     }
   })
   .post("/logout", can("authenticated"), async (c) => {
     const principal = c.get("principal");
-    if (principal) await revokeSession(writeContext(c), principal.sessionId);
+    if (principal?.sessionId) await revokeSession(writeContext(c), principal.sessionId);
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
     return c.redirect("/admin/login", 303);
+  })
+  .get("/forgot-password", can("public"), async (c) =>
+    c.html(
+      <Card settings={await requestSettings(c)} title="Forgot your password?">
+        <form method="post" action="/admin/forgot-password" class="stack">
+          <div class="field">
+            <label for="email">Your email</label>
+            <input id="email" name="email" type="email" autocomplete="username" required autofocus />
+          </div>
+          <button type="submit" class="button primary">
+            Email me a reset link
+          </button>
+          <a href="/admin/login" class="small">
+            Back to sign-in
+          </a>
+        </form>
+      </Card>,
+    ),
+  )
+  .post("/forgot-password", can("public"), async (c) => {
+    const email = text(await readForm(c), "email") ?? "";
+    if (email) {
+      await requestPasswordReset(system(c), email.slice(0, 254), await links(c));
+      kickOutbox(c);
+    }
+    return c.html(
+      <Card
+        settings={await requestSettings(c)}
+        title="Check your email"
+        notice="If an account uses this address, a reset link is on its way. It works once, for 30 minutes."
+      >
+        <a href="/admin/login">Back to sign-in</a>
+      </Card>,
+    );
+  })
+  .get("/reset-password", can("public"), async (c) => {
+    const token = c.req.query("token") ?? "";
+    const settings = await requestSettings(c);
+    const live = token ? await peekActionToken(c.get("db"), "password_reset", token, new Date().toISOString()) : null;
+    if (!live)
+      return c.html(
+        <Card settings={settings} title="Link expired" error="This link is invalid, has expired or was already used.">
+          <a href="/admin/forgot-password">Ask for a new link</a>
+        </Card>,
+        400,
+      );
+    return c.html(
+      <PasswordForm
+        settings={settings}
+        title="Choose a new password"
+        action="/admin/reset-password"
+        token={token}
+        intro="Every session of your account will be signed out."
+      />,
+    );
+  })
+  .post("/reset-password", can("public"), async (c) => {
+    const body = await readForm(c);
+    const token = text(body, "token") ?? "";
+    const settings = await requestSettings(c);
+    try {
+      await resetPassword(system(c), token, typeof body.password === "string" ? body.password : "", c.env.PASSWORD_PEPPER);
+      return c.redirect("/admin/login?reset=1", 303);
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) {
+        return c.html(
+          <PasswordForm
+            settings={settings}
+            title="Choose a new password"
+            action="/admin/reset-password"
+            token={token}
+            intro="Every session of your account will be signed out."
+            error={error.message}
+            fieldError={error.errors?.[0]?.message}
+          />,
+          error.status === 400 ? 400 : 422,
+        );
+      }
+      throw error;
+    }
+  })
+  .get("/invitation", can("public"), async (c) => {
+    const token = c.req.query("token") ?? "";
+    const settings = await requestSettings(c);
+    const live = token ? await peekActionToken(c.get("db"), "invite", token, new Date().toISOString()) : null;
+    if (!live)
+      return c.html(
+        <Card
+          settings={settings}
+          title="Invitation expired"
+          error="This invitation is invalid, has expired or was already used. Ask your administrator for a new one."
+        />,
+        400,
+      );
+    return c.html(
+      <PasswordForm
+        settings={settings}
+        title={`Welcome to ${settings.operator_name}`}
+        action="/admin/invitation"
+        token={token}
+        intro="Choose the password for your staff account."
+      />,
+    );
+  })
+  .post("/invitation", can("public"), async (c) => {
+    const body = await readForm(c);
+    const token = text(body, "token") ?? "";
+    const settings = await requestSettings(c);
+    try {
+      await acceptInvitation(system(c), token, typeof body.password === "string" ? body.password : "", c.env.PASSWORD_PEPPER);
+      return c.redirect("/admin/login?welcome=1", 303);
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) {
+        return c.html(
+          <PasswordForm
+            settings={settings}
+            title={`Welcome to ${settings.operator_name}`}
+            action="/admin/invitation"
+            token={token}
+            intro="Choose the password for your staff account."
+            error={error.message}
+            fieldError={error.errors?.[0]?.message}
+          />,
+          error.status === 400 ? 400 : 422,
+        );
+      }
+      throw error;
+    }
+  })
+  .get("/verify-email", can("public"), async (c) => {
+    const token = c.req.query("token") ?? "";
+    const settings = await requestSettings(c);
+    const live = token ? await peekActionToken(c.get("db"), "verify_email", token, new Date().toISOString()) : null;
+    if (!live) return c.html(<Card settings={settings} title="Link expired" error="This link is invalid, has expired or was already used." />, 400);
+    return c.html(
+      <Card settings={settings} title="Confirm your new address">
+        <p>Use {live.data.email} to sign in from now on?</p>
+        <form method="post" action="/admin/verify-email">
+          <input type="hidden" name="token" value={token} />
+          <button type="submit" class="button primary">
+            Confirm
+          </button>
+        </form>
+      </Card>,
+    );
+  })
+  .post("/verify-email", can("public"), async (c) => {
+    const token = text(await readForm(c), "token") ?? "";
+    const settings = await requestSettings(c);
+    try {
+      const email = await confirmEmailChange(system(c), token);
+      return c.html(
+        <Card settings={settings} title="Address confirmed" notice={`You now sign in with ${email}.`}>
+          <a href="/admin">Continue</a>
+        </Card>,
+      );
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) return c.html(<Card settings={settings} title="Link expired" error={error.message} />, 400);
+      throw error;
+    }
   });

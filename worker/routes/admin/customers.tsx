@@ -296,7 +296,7 @@ export const customerPages = new Hono<AppEnv>()
   .get("/customers/:id/sites/new", can("customers:write"), async (c) => {
     const customer = await loadCustomer(c, c.req.param("id"));
     return c.html(
-      <SiteFormPage ctx={pageContext(c)} customer={customer} values={{ country: c.get("settings").default_locale.split("-")[1] ?? "" }} errors={{}} />,
+      <SiteFormPage ctx={pageContext(c)} customer={customer} values={{ country: pageContext(c).settings.default_locale.split("-")[1] ?? "" }} errors={{}} />,
     );
   })
   .post("/customers/:id/sites/new", can("customers:write"), async (c) => {

@@ -8,18 +8,26 @@ import { areaPages } from "./areas";
 import { authPages } from "./auth";
 import { customerPages } from "./customers";
 import { dashboardPages } from "./dashboard";
+import { identityPages } from "./identity";
 import { searchPages } from "./search";
 import { settingsPages } from "./settings";
 
 /** Staff pages under /admin: cookie session, CSRF protection, operator branding on every page. */
 export const admin = new Hono<AppEnv>();
 
-admin.use(authenticateCookie());
-admin.use(csrf());
 admin.use(async (c, next) => {
   c.set("settings", (await getSettings(c.get("db"))).data);
   await next();
   c.res.headers.set("Cache-Control", "no-store");
+});
+admin.use(authenticateCookie());
+admin.use(csrf());
+// Staff whose role requires 2FA are sent to set it up before anything else.
+admin.use(async (c, next) => {
+  const principal = c.get("principal");
+  const path = new URL(c.req.url).pathname;
+  if (principal?.mustEnrollTwoFactor && c.req.method === "GET" && !path.startsWith("/admin/account")) return c.redirect("/admin/account/2fa?required=1", 303);
+  await next();
 });
 
 admin.route("/", authPages);
@@ -28,4 +36,5 @@ admin.route("/", customerPages);
 admin.route("/", activityPages);
 admin.route("/", searchPages);
 admin.route("/", settingsPages);
+admin.route("/", identityPages);
 admin.route("/", areaPages);

@@ -14,7 +14,7 @@ import { Layout, type PageContext } from "../../views/layout";
 import { pageContext } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
 
-type SettingsValues = Partial<Record<keyof SettingsData, string | null>>;
+type SettingsValues = Partial<Record<keyof SettingsData, string | number | null>>;
 
 function SettingsPage(props: {
   ctx: PageContext;
@@ -82,6 +82,37 @@ function SettingsPage(props: {
           hint="Also used to display dates in these pages"
         />
         <div />
+        <h2 class="span-2">Security</h2>
+        <Field
+          name="session_idle_minutes"
+          label="Sign out after inactivity (minutes)"
+          type="number"
+          value={v.session_idle_minutes}
+          error={e.session_idle_minutes}
+          required
+        />
+        <Field
+          name="session_absolute_hours"
+          label="Longest session (hours)"
+          type="number"
+          value={v.session_absolute_hours}
+          error={e.session_absolute_hours}
+          required
+        />
+        <Field
+          name="remember_me_days"
+          label="“Keep me signed in” (days)"
+          type="number"
+          value={v.remember_me_days}
+          error={e.remember_me_days}
+          required
+          hint="Replaces both limits when chosen at sign-in"
+        />
+        <div class="field">
+          <span class="hint">
+            Two-factor authentication is required per role: see <a href="/admin/roles">Roles</a>.
+          </span>
+        </div>
         <h2 class="span-2">Notifications</h2>
         <div class="span-2">
           <TextArea
@@ -132,7 +163,7 @@ function SettingsPage(props: {
 }
 
 function toValues(s: SettingsData): SettingsValues {
-  return { ...s, notification_emails: s.notification_emails.join("\n") } as SettingsValues;
+  return { ...s, notification_emails: s.notification_emails.join("\n") };
 }
 
 type AttrValues = {
@@ -290,8 +321,11 @@ export const settingsPages = new Hono<AppEnv>()
       default_locale: text(body, "default_locale") ?? "",
       default_timezone: text(body, "default_timezone") ?? "",
       notification_emails: emails,
+      session_idle_minutes: text(body, "session_idle_minutes"),
+      session_absolute_hours: text(body, "session_absolute_hours"),
+      remember_me_days: text(body, "remember_me_days"),
     };
-    const shown = { ...input, notification_emails: emails.join("\n") } as SettingsValues;
+    const shown: SettingsValues = { ...input, notification_emails: emails.join("\n") };
     const parsed = validate(SettingsPatch, input);
     const render = (errors: FormErrors, message?: string) =>
       c.html(<SettingsPage ctx={pageContext(c)} values={shown} errors={errors} message={message} canManage integrations={integrationStatuses(c.env)} />, 422);

@@ -7,23 +7,28 @@ import { Contact, ContactCreate, ContactPatch } from "../../domain/contacts/sche
 import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
-import { writeContext } from "../../middleware/access";
+import { assertInScope, writeContext } from "../../middleware/access";
 import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
 
 const PageQuery = z.object({ limit: pageLimit, cursor: cursorParam });
 
 export const contactsApi = new OpenAPIHono<AppEnv>()
   .openapi(
-    apiRoute("customers:read", {
-      method: "get",
-      path: "/customers/{id}/contacts",
-      tags: ["Contacts"],
-      summary: "List a customer's contacts",
-      request: { params: IdParam, query: PageQuery },
-      responses: { 200: jsonResponse(pageOf(Contact), "A page of contacts"), ...problems(400, 401, 403, 404) },
-    }),
+    apiRoute(
+      "customers:read",
+      {
+        method: "get",
+        path: "/customers/{id}/contacts",
+        tags: ["Contacts"],
+        summary: "List a customer's contacts",
+        request: { params: IdParam, query: PageQuery },
+        responses: { 200: jsonResponse(pageOf(Contact), "A page of contacts"), ...problems(400, 401, 403, 404) },
+      },
+      { customers: true },
+    ),
     async (c) => {
       const { id } = c.req.valid("param");
+      assertInScope(c, id);
       if (!(await findCustomerRow(c.get("db"), id))) throw new NotFound("No customer with this id.");
       const { limit, cursor } = c.req.valid("query");
       return c.json(await listContacts(c.get("db"), id, limit, cursor), 200);
@@ -44,17 +49,22 @@ export const contactsApi = new OpenAPIHono<AppEnv>()
     },
   )
   .openapi(
-    apiRoute("customers:read", {
-      method: "get",
-      path: "/contacts/{id}",
-      tags: ["Contacts"],
-      summary: "Get a contact",
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(Contact, "The contact"), ...problems(401, 403, 404) },
-    }),
+    apiRoute(
+      "customers:read",
+      {
+        method: "get",
+        path: "/contacts/{id}",
+        tags: ["Contacts"],
+        summary: "Get a contact",
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(Contact, "The contact"), ...problems(401, 403, 404) },
+      },
+      { customers: true },
+    ),
     async (c) => {
       const contact = await getContact(c.get("db"), c.req.valid("param").id);
       if (!contact) throw new NotFound("No contact with this id.");
+      assertInScope(c, contact.customer_id);
       return c.json(contact, 200);
     },
   )

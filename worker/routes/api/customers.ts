@@ -21,7 +21,7 @@ import { updateCustomer } from "../../domain/customers/update-customer";
 import { cursorParam, optionalText, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
-import { writeContext } from "../../middleware/access";
+import { assertInScope, customerScope, writeContext } from "../../middleware/access";
 import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
 
 const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -59,17 +59,22 @@ const TRANSITION_HELP: Record<CustomerTransition, string> = {
 
 export const customersApi = new OpenAPIHono<AppEnv>()
   .openapi(
-    apiRoute("customers:read", {
-      method: "get",
-      path: "/customers",
-      tags: ["Customers"],
-      summary: "List customers",
-      request: { query: ListQuery },
-      responses: { 200: jsonResponse(pageOf(Customer), "A page of customers"), ...problems(400, 401, 403) },
-    }),
+    apiRoute(
+      "customers:read",
+      {
+        method: "get",
+        path: "/customers",
+        tags: ["Customers"],
+        summary: "List customers",
+        request: { query: ListQuery },
+        responses: { 200: jsonResponse(pageOf(Customer), "A page of customers"), ...problems(400, 401, 403) },
+      },
+      { customers: true },
+    ),
     async (c) => {
       const q = c.req.valid("query");
       const page = await listCustomers(c.get("db"), {
+        onlyId: customerScope(c) ?? undefined,
         q: q.q,
         status: q.status,
         type: q.type,
@@ -97,15 +102,20 @@ export const customersApi = new OpenAPIHono<AppEnv>()
     },
   )
   .openapi(
-    apiRoute("customers:read", {
-      method: "get",
-      path: "/customers/{id}",
-      tags: ["Customers"],
-      summary: "Get a customer",
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(Customer, "The customer"), ...problems(401, 403, 404) },
-    }),
+    apiRoute(
+      "customers:read",
+      {
+        method: "get",
+        path: "/customers/{id}",
+        tags: ["Customers"],
+        summary: "Get a customer",
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(Customer, "The customer"), ...problems(401, 403, 404) },
+      },
+      { customers: true },
+    ),
     async (c) => {
+      assertInScope(c, c.req.valid("param").id);
       const customer = await getCustomer(c.get("db"), c.req.valid("param").id);
       if (!customer) throw new NotFound("No customer with this id.");
       return c.json(customer, 200);

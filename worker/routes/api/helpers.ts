@@ -1,6 +1,6 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
-import { type Access, can } from "../../middleware/access";
+import { type Access, type AccessOptions, can } from "../../middleware/access";
 
 export const Problem = z
   .object({
@@ -54,13 +54,15 @@ export const IdParam = z.object({
  * An API route whose access rule is declared with it: enforced by `can()`, shown in the OpenAPI
  * document (security + `x-permission`) and enumerated by the route × role tests.
  */
-export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(access: Access, config: R) {
-  const note = access === "public" ? "No authentication." : access === "authenticated" ? "Any signed-in caller." : `Requires \`${access}\`.`;
+export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(access: Access, config: R, options: AccessOptions = {}) {
+  const base = access === "public" ? "No authentication." : access === "authenticated" ? "Any signed-in caller." : `Requires \`${access}\`.`;
+  const note = options.customers ? `${base} Customer portal accounts may call it for their own customer only.` : base;
   return createRoute({
     ...config,
     description: [config.description, note].filter(Boolean).join("\n\n"),
     security: access === "public" ? [] : [{ bearerAuth: [] }],
     "x-permission": access,
-    middleware: [can(access)] as const,
+    "x-customer-access": options.customers ?? false,
+    middleware: [can(access, options)] as const,
   });
 }

@@ -11,6 +11,7 @@ import { customersApi } from "./customers";
 import { searchApi } from "./search";
 import { settingsApi } from "./settings";
 import { sitesApi } from "./sites";
+import { usersApi } from "./users";
 
 /** The REST API under /api/v1: bearer authentication, idempotency keys, zod validation, OpenAPI 3.1. */
 export const api = new OpenAPIHono<AppEnv>({
@@ -30,11 +31,12 @@ api.route("/", attributesApi);
 api.route("/", activityApi);
 api.route("/", searchApi);
 api.route("/", settingsApi);
+api.route("/", usersApi);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",
   scheme: "bearer",
-  description: "An access token from POST /api/v1/auth/login (API keys arrive with the Identity module).",
+  description: "An access token from POST /api/v1/auth/login, or an API key `ocrm_<prefix>_<secret>`.",
 });
 
 let cachedDocument: unknown = null;

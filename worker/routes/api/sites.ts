@@ -8,23 +8,28 @@ import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { googleGeocoder } from "../../integrations/geocoding";
 import { NotFound } from "../../lib/errors";
-import { writeContext } from "../../middleware/access";
+import { assertInScope, writeContext } from "../../middleware/access";
 import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
 
 const PageQuery = z.object({ limit: pageLimit, cursor: cursorParam });
 
 export const sitesApi = new OpenAPIHono<AppEnv>()
   .openapi(
-    apiRoute("customers:read", {
-      method: "get",
-      path: "/customers/{id}/sites",
-      tags: ["Sites"],
-      summary: "List a customer's sites",
-      request: { params: IdParam, query: PageQuery },
-      responses: { 200: jsonResponse(pageOf(Site), "A page of sites"), ...problems(400, 401, 403, 404) },
-    }),
+    apiRoute(
+      "customers:read",
+      {
+        method: "get",
+        path: "/customers/{id}/sites",
+        tags: ["Sites"],
+        summary: "List a customer's sites",
+        request: { params: IdParam, query: PageQuery },
+        responses: { 200: jsonResponse(pageOf(Site), "A page of sites"), ...problems(400, 401, 403, 404) },
+      },
+      { customers: true },
+    ),
     async (c) => {
       const { id } = c.req.valid("param");
+      assertInScope(c, id);
       if (!(await findCustomerRow(c.get("db"), id))) throw new NotFound("No customer with this id.");
       const { limit, cursor } = c.req.valid("query");
       return c.json(await listSites(c.get("db"), id, limit, cursor), 200);
@@ -47,17 +52,22 @@ export const sitesApi = new OpenAPIHono<AppEnv>()
     },
   )
   .openapi(
-    apiRoute("customers:read", {
-      method: "get",
-      path: "/sites/{id}",
-      tags: ["Sites"],
-      summary: "Get a site",
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(Site, "The site"), ...problems(401, 403, 404) },
-    }),
+    apiRoute(
+      "customers:read",
+      {
+        method: "get",
+        path: "/sites/{id}",
+        tags: ["Sites"],
+        summary: "Get a site",
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(Site, "The site"), ...problems(401, 403, 404) },
+      },
+      { customers: true },
+    ),
     async (c) => {
       const site = await getSiteRow(c.get("db"), c.req.valid("param").id);
       if (!site) throw new NotFound("No site with this id.");
+      assertInScope(c, site.customerId);
       return c.json(toSiteView(site), 200);
     },
   )

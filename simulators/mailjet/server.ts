@@ -1,0 +1,103 @@
+import { type RunningSimulator, serve } from "../lib/server";
+
+/**
+ * Mailjet Send API v3.1 simulator: `POST /v3.1/send` with HTTP basic auth. It refuses what Mailjet
+ * refuses — missing or wrong credentials (401), a body without Messages or a message without
+ * From/To/Subject/body (400) — and records what it accepts (`GET /_sim/state`). Recipients at
+ * `@fail.example` get a 500, to exercise retries.
+ */
+export type SentMessage = { at: string; messageId: string; from: string; to: string[]; subject: string; text: string; html: string; customId: string | null };
+
+type Message = {
+  From?: { Email?: string; Name?: string };
+  To?: { Email?: string; Name?: string }[];
+  Subject?: string;
+  TextPart?: string;
+  HTMLPart?: string;
+  TemplateID?: number;
+  CustomID?: string;
+};
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export async function startMailjetSimulator(port = 12112, credentials = { key: "sim-key", secret: "sim-secret" }): Promise<RunningSimulator> {
+  let messages: SentMessage[] = [];
+  let counter = 1_000_000;
+  return serve(
+    "mailjet",
+    port,
+    (req) => {
+      if (req.url.pathname !== "/v3.1/send" || req.method !== "POST") return { status: 404, body: { ErrorMessage: "Not found" } };
+      const expected = `Basic ${Buffer.from(`${credentials.key}:${credentials.secret}`).toString("base64")}`;
+      if (req.headers.authorization !== expected)
+        return {
+          status: 401,
+          body: {
+            ErrorIdentifier: "sim-401",
+            StatusCode: 401,
+            ErrorMessage: "API key authentication/authorization failure. You may be unauthorized to access the API or your API key may be expired.",
+          },
+        };
+      let body: { Messages?: Message[]; SandboxMode?: boolean };
+      try {
+        body = JSON.parse(req.body);
+      } catch {
+        return { status: 400, body: { ErrorIdentifier: "sim-400", StatusCode: 400, ErrorMessage: "Malformed JSON" } };
+      }
+      if (!Array.isArray(body.Messages) || body.Messages.length === 0) {
+        return { status: 400, body: { ErrorIdentifier: "sim-400", StatusCode: 400, ErrorMessage: "Missing Messages" } };
+      }
+      const results = body.Messages.map((m) => {
+        const errors: { ErrorMessage: string; ErrorRelatedTo: string[] }[] = [];
+        if (!m.From?.Email || !EMAIL.test(m.From.Email))
+          errors.push({ ErrorMessage: "Property From.Email is missing or invalid", ErrorRelatedTo: ["From.Email"] });
+        if (!Array.isArray(m.To) || m.To.length === 0 || m.To.some((t) => !t.Email || !EMAIL.test(t.Email)))
+          errors.push({ ErrorMessage: "Property To is missing or invalid", ErrorRelatedTo: ["To"] });
+        if (!m.TemplateID && !m.Subject) errors.push({ ErrorMessage: "Property Subject is missing", ErrorRelatedTo: ["Subject"] });
+        if (!m.TemplateID && !m.TextPart && !m.HTMLPart)
+          errors.push({ ErrorMessage: "At least TextPart or HTMLPart is required", ErrorRelatedTo: ["TextPart", "HTMLPart"] });
+        return { m, errors };
+      });
+      if (results.some((r) => r.errors.length > 0)) {
+        return {
+          status: 400,
+          body: {
+            Messages: results.map((r) =>
+              r.errors.length
+                ? { Status: "error", Errors: r.errors.map((e) => ({ ...e, ErrorIdentifier: "sim", StatusCode: 400, ErrorCode: "mj-0003" })) }
+                : { Status: "success", To: [] },
+            ),
+          },
+        };
+      }
+      if (results.some((r) => r.m.To?.some((t) => t.Email?.endsWith("@fail.example"))))
+        return { status: 500, body: { ErrorMessage: "Internal server error (simulated)" } };
+      const now = new Date().toISOString();
+      return {
+        status: 200,
+        body: {
+          Messages: results.map(({ m }) => {
+            const to = (m.To ?? []).map((t) => ({ Email: t.Email ?? "", MessageUUID: crypto.randomUUID(), MessageID: counter++, MessageHref: "" }));
+            if (!body.SandboxMode) {
+              messages.push({
+                at: now,
+                messageId: String(to[0]?.MessageID ?? ""),
+                from: m.From?.Email ?? "",
+                to: to.map((t) => t.Email),
+                subject: m.Subject ?? "",
+                text: m.TextPart ?? "",
+                html: m.HTMLPart ?? "",
+                customId: m.CustomID ?? null,
+              });
+            }
+            return { Status: "success", CustomID: m.CustomID ?? "", To: to, Cc: [], Bcc: [] };
+          }),
+        },
+      };
+    },
+    () => ({ messages }),
+    () => {
+      messages = [];
+    },
+  );
+}

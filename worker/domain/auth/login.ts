@@ -1,0 +1,168 @@
+import { eq } from "drizzle-orm";
+import { runBatch } from "../../db/client";
+import { findCustomerAccountByEmail, findUserByEmail } from "../../db/queries/auth";
+import { customerAccounts, type User, users } from "../../db/schema";
+import { AppError, TooManyRequests, Unauthorized } from "../../lib/errors";
+import { hashPassword, needsRehash, verifyPassword } from "../../lib/password";
+import { recordActivity } from "../activity/record";
+import type { WriteContext } from "../context";
+import { accountKey, ipKey, type LoginGuardPort } from "./guard";
+import { openSession, type SessionPolicy, type Subject } from "./sessions";
+import { verifySecondFactor } from "./two-factor";
+
+export type LoginDeps = { pepper: string; encryptionKey: string; guard: LoginGuardPort; policy: SessionPolicy };
+export type LoginInput = {
+  email: string;
+  password: string;
+  otp?: string | null;
+  kind: "web" | "api";
+  remember: boolean;
+  ip: string | null;
+  userAgent: string | null;
+};
+
+/** 401 with `mfa_required: true`: the password was right, a second factor is needed. */
+export class MfaRequired extends AppError {
+  constructor() {
+    super(401, "Unauthorized", "Enter the code from your authenticator app (or a backup code).", undefined, { mfa_required: true });
+  }
+}
+
+// Verifying against a real-looking hash when the account does not exist keeps timing uniform.
+let decoy: Promise<string> | null = null;
+
+type Found = { subject: Subject; name: string; passwordHash: string | null; active: boolean; user: User | null };
+
+async function findSubject(ctx: WriteContext, email: string): Promise<Found | null> {
+  const user = await findUserByEmail(ctx.db, email);
+  if (user)
+    return {
+      subject: { type: "user", id: user.id, email: user.email },
+      name: user.name,
+      passwordHash: user.passwordHash,
+      active: user.status === "active",
+      user,
+    };
+  const account = await findCustomerAccountByEmail(ctx.db, email);
+  if (account) {
+    return {
+      subject: { type: "customer", id: account.id, email: account.email },
+      name: account.email,
+      passwordHash: account.passwordHash,
+      active: account.status === "active",
+      user: null,
+    };
+  }
+  return null;
+}
+
+async function blocked(guard: LoginGuardPort, keys: string[]): Promise<void> {
+  const states = await Promise.all(keys.map((k) => guard.check(k)));
+  const wait = Math.max(0, ...states.map((s) => s.retryAfterSeconds));
+  if (wait > 0) throw new TooManyRequests(`Too many failed sign-in attempts. Try again in ${wait} s.`, wait);
+}
+
+/**
+ * Signs a staff user or a customer account in. Order: brute-force check (account and IP), password,
+ * second factor when enabled (TOTP or backup code), then a new session. Failures count towards the
+ * lockout and are recorded without saying which part was wrong.
+ */
+export async function login(ctx: WriteContext, deps: LoginDeps, input: LoginInput) {
+  const email = input.email.trim().toLowerCase();
+  const keys = [accountKey(email), ...(input.ip ? [ipKey(input.ip)] : [])];
+  await blocked(deps.guard, keys);
+  const found = await findSubject(ctx, email);
+  decoy ??= hashPassword("decoy password for absent accounts", "decoy");
+  const ok = found?.passwordHash
+    ? await verifyPassword(input.password, deps.pepper, found.passwordHash)
+    : await verifyPassword(input.password, "decoy", await decoy).then(() => false);
+  const system: WriteContext = { ...ctx, actor: { type: "system", id: null, label: "auth" } };
+  const fail = async (reason: string, countKeys: string[]) => {
+    const states = await Promise.all(countKeys.map((k) => deps.guard.fail(k)));
+    await runBatch(ctx.db, [
+      recordActivity(system, {
+        entity: found?.subject.type === "customer" ? "customer_account" : "user",
+        entityId: found?.subject.id ?? "unknown",
+        customerId: null,
+        action: "auth.login_failed",
+        changes: { email: { before: null, after: email.slice(0, 254) }, ip: { before: null, after: input.ip }, reason: { before: null, after: reason } },
+      }),
+    ]);
+    // Past the free allowance every failure imposes a growing delay, then a lockout: say so now.
+    const wait = Math.max(0, ...states.map((s) => s.retryAfterSeconds));
+    if (wait > 0) throw new TooManyRequests(`Too many failed sign-in attempts. Try again in ${wait} s.`, wait);
+  };
+  if (!found || !ok || !found.active) {
+    await fail(!found ? "unknown account" : !ok ? "wrong password" : "account not active", keys);
+    throw new Unauthorized("Email or password is incorrect.");
+  }
+  const user = found.user;
+  if (user?.totpEnabledAt) {
+    if (!input.otp) throw new MfaRequired();
+    const factor = await verifySecondFactor(ctx, user, input.otp, deps.encryptionKey);
+    if (!factor) {
+      await fail("wrong second factor", [accountKey(email)]);
+      throw new Unauthorized("The code is not valid.", { mfa_required: true });
+    }
+  }
+  return finish(ctx, deps, found, input);
+}
+
+async function finish(ctx: WriteContext, deps: LoginDeps, found: Found, input: Omit<LoginInput, "otp" | "email">) {
+  const email = found.subject.email;
+  await deps.guard.reset(accountKey(email));
+  const subjectCtx: WriteContext = { ...ctx, actor: { type: found.subject.type === "user" ? "user" : "customer", id: found.subject.id, label: email } };
+  // Hashes made with older parameters are upgraded now that the password is known.
+  const upgrade = found.passwordHash && needsRehash(found.passwordHash) ? await hashPassword(input.password, deps.pepper) : null;
+  const table = found.subject.type === "user" ? users : customerAccounts;
+  const session = await openSession(subjectCtx, found.subject, {
+    kind: input.kind,
+    remember: input.remember,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    policy: deps.policy,
+    extra: [
+      ctx.db
+        .update(table)
+        .set({ lastLoginAt: ctx.now, ...(upgrade ? { passwordHash: upgrade } : {}) })
+        .where(eq(table.id, found.subject.id)),
+    ],
+  });
+  return { subject: found.subject, name: found.name, session };
+}
+
+/**
+ * The second step of a browser sign-in: the password was checked by `login` (which answered
+ * MfaRequired) and the page holds a short-lived signed proof of it; this checks the code.
+ */
+export async function completeSecondFactor(
+  ctx: WriteContext,
+  deps: LoginDeps,
+  userId: string,
+  code: string,
+  input: Omit<LoginInput, "otp" | "email" | "password">,
+) {
+  const user = await ctx.db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user || user.status !== "active" || !user.totpEnabledAt) throw new Unauthorized("Sign in again.");
+  const key = accountKey(user.email);
+  await blocked(deps.guard, [key]);
+  if (!(await verifySecondFactor(ctx, user, code, deps.encryptionKey))) {
+    const state = await deps.guard.fail(key);
+    await runBatch(ctx.db, [
+      recordActivity(
+        { ...ctx, actor: { type: "system", id: null, label: "auth" } },
+        {
+          entity: "user",
+          entityId: user.id,
+          customerId: null,
+          action: "auth.login_failed",
+          changes: { reason: { before: null, after: "wrong second factor" }, ip: { before: null, after: input.ip } },
+        },
+      ),
+    ]);
+    if (state.retryAfterSeconds > 0) throw new TooManyRequests(`Too many failed attempts. Try again in ${state.retryAfterSeconds} s.`, state.retryAfterSeconds);
+    throw new Unauthorized("The code is not valid.", { mfa_required: true });
+  }
+  const found: Found = { subject: { type: "user", id: user.id, email: user.email }, name: user.name, passwordHash: null, active: true, user };
+  return finish(ctx, deps, found, { ...input, password: "" });
+}

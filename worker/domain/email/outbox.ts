@@ -1,0 +1,93 @@
+import { and, asc, eq, lte, sql } from "drizzle-orm";
+import type { Db, Statement } from "../../db/client";
+import { emailOutbox, type OutboxEmail } from "../../db/schema";
+import { ulid } from "../../lib/ids";
+import type { RenderedEmail } from "./templates";
+
+/** Retry delays after each failed attempt; after the last one the email is marked failed. */
+export const RETRY_DELAYS_SECONDS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
+
+/** The insert that queues an email; callers put it in the same batch as the change that causes it. */
+export function enqueueEmail(db: Db, now: string, to: { email: string; name?: string | null }, email: RenderedEmail): Statement {
+  return db.insert(emailOutbox).values({
+    id: `eml_${ulid()}`,
+    template: email.template,
+    toEmail: to.email,
+    toName: to.name ?? null,
+    subject: email.subject,
+    textBody: email.text,
+    htmlBody: email.html,
+    status: "pending",
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+  });
+}
+
+export type SendResult = { ok: true; messageId: string | null } | { ok: false; error: string; retryable: boolean; notConfigured?: boolean };
+export type Mailer = (email: OutboxEmail) => Promise<SendResult>;
+
+/**
+ * Sends the emails that are due. Each one is claimed (pending → sending) by a conditional update,
+ * so two runners never send the same email; a failure is retried with backoff; an email stuck in
+ * "sending" (a crash mid-send) is picked up again after ten minutes.
+ */
+export async function sendDueEmails(db: Db, mailer: Mailer, now = new Date(), limit = 20): Promise<{ sent: number; failed: number }> {
+  const iso = now.toISOString();
+  await db
+    .update(emailOutbox)
+    .set({ status: "pending" })
+    .where(and(eq(emailOutbox.status, "sending"), lte(emailOutbox.nextAttemptAt, new Date(now.getTime() - 600_000).toISOString())));
+  const due = await db
+    .select()
+    .from(emailOutbox)
+    .where(and(eq(emailOutbox.status, "pending"), lte(emailOutbox.nextAttemptAt, iso)))
+    .orderBy(asc(emailOutbox.nextAttemptAt))
+    .limit(limit);
+  let sent = 0;
+  let failed = 0;
+  for (const email of due) {
+    const claimed = await db
+      .update(emailOutbox)
+      .set({ status: "sending", nextAttemptAt: iso })
+      .where(and(eq(emailOutbox.id, email.id), eq(emailOutbox.status, "pending")))
+      .run();
+    if (claimed.meta.changes !== 1) continue;
+    const result = await mailer(email);
+    if (result.ok) {
+      sent++;
+      await db
+        .update(emailOutbox)
+        .set({ status: "sent", sentAt: iso, providerMessageId: result.messageId, lastError: null, attempts: sql`${emailOutbox.attempts} + 1` })
+        .where(eq(emailOutbox.id, email.id));
+      continue;
+    }
+    if (result.notConfigured) {
+      // Nothing was attempted: keep it queued, unchanged, until the integration is configured.
+      await db
+        .update(emailOutbox)
+        .set({ status: "pending", nextAttemptAt: new Date(now.getTime() + 300_000).toISOString(), lastError: result.error })
+        .where(eq(emailOutbox.id, email.id));
+      continue;
+    }
+    const attempts = email.attempts + 1;
+    const delay = RETRY_DELAYS_SECONDS[attempts - 1];
+    const final = !result.retryable || delay === undefined;
+    if (final) failed++;
+    await db
+      .update(emailOutbox)
+      .set({
+        status: final ? "failed" : "pending",
+        attempts,
+        lastError: result.error.slice(0, 1000),
+        nextAttemptAt: new Date(now.getTime() + (delay ?? 0) * 1000).toISOString(),
+      })
+      .where(eq(emailOutbox.id, email.id));
+  }
+  return { sent, failed };
+}
+
+/** Puts a failed email back in the queue for an immediate new attempt. */
+export function retryEmailStatement(db: Db, id: string, now: string): Statement {
+  return db.update(emailOutbox).set({ status: "pending", nextAttemptAt: now, attempts: 0 }).where(eq(emailOutbox.id, id));
+}

@@ -1,0 +1,129 @@
+import type { Child } from "hono/jsx";
+import type { SettingsData } from "../settings/schemas";
+
+/** A rendered email: subject, plain text and HTML (escaped by JSX). */
+export type RenderedEmail = { template: string; subject: string; text: string; html: string };
+
+function Frame(props: { brand: SettingsData; children: Child }) {
+  const b = props.brand;
+  return (
+    <html lang="en">
+      <body style="margin:0;background:#f6f7f9;font-family:Arial,Helvetica,sans-serif;color:#1f2937">
+        <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="padding:24px 0">
+          <tr>
+            <td align="center">
+              <table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#ffffff;border-radius:8px;overflow:hidden">
+                <tr>
+                  <td style={`background:${b.primary_color};padding:16px 24px;color:#ffffff;font-size:18px;font-weight:bold`}>
+                    {b.logo?.startsWith("https://") ? <img src={b.logo} alt={b.operator_name} height="32" /> : b.operator_name}
+                  </td>
+                </tr>
+                <tr>
+                  <td style="padding:24px;font-size:15px;line-height:1.5">{props.children}</td>
+                </tr>
+                <tr>
+                  <td style="padding:16px 24px;font-size:12px;color:#6b7280;border-top:1px solid #e5e7eb">
+                    {[b.legal_name ?? b.operator_name, b.support_email, b.support_phone].filter(Boolean).join(" · ")}
+                  </td>
+                </tr>
+              </table>
+            </td>
+          </tr>
+        </table>
+      </body>
+    </html>
+  );
+}
+
+function Button(props: { href: string; brand: SettingsData; label: string }) {
+  return (
+    <p>
+      <a
+        href={props.href}
+        style={`display:inline-block;background:${props.brand.primary_color};color:#ffffff;padding:10px 18px;border-radius:6px;text-decoration:none`}
+      >
+        {props.label}
+      </a>
+    </p>
+  );
+}
+
+function render(template: string, subject: string, text: string, html: Child): RenderedEmail {
+  return { template, subject, text, html: `<!doctype html>${String(html)}` };
+}
+
+const footer = (b: SettingsData) => `\n\n— ${b.operator_name}${b.support_email ? ` (${b.support_email})` : ""}`;
+
+export function invitationEmail(brand: SettingsData, p: { name: string; inviter: string; link: string; expiresHours: number }): RenderedEmail {
+  const subject = `You are invited to ${brand.operator_name}`;
+  return render(
+    "invitation",
+    subject,
+    `Hello ${p.name},\n\n${p.inviter} invited you to the ${brand.operator_name} staff console. Choose your password here (the link works once, for ${p.expiresHours} hours):\n${p.link}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>Hello {p.name},</p>
+      <p>
+        {p.inviter} invited you to the {brand.operator_name} staff console.
+      </p>
+      <Button href={p.link} brand={brand} label="Accept the invitation" />
+      <p style="color:#6b7280;font-size:13px">The link works once, for {p.expiresHours} hours.</p>
+    </Frame>,
+  );
+}
+
+export function passwordResetEmail(brand: SettingsData, p: { name: string; link: string }): RenderedEmail {
+  return render(
+    "password_reset",
+    `Reset your ${brand.operator_name} password`,
+    `Hello ${p.name},\n\nSomeone (hopefully you) asked to reset your password. Choose a new one here within 30 minutes (the link works once):\n${p.link}\n\nIf you did not ask, ignore this email: your password stays as it is.${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>Hello {p.name},</p>
+      <p>Someone (hopefully you) asked to reset your password.</p>
+      <Button href={p.link} brand={brand} label="Choose a new password" />
+      <p style="color:#6b7280;font-size:13px">The link works once, for 30 minutes. If you did not ask, ignore this email: your password stays as it is.</p>
+    </Frame>,
+  );
+}
+
+export function verifyEmailEmail(brand: SettingsData, p: { name: string; link: string; newEmail: string }): RenderedEmail {
+  return render(
+    "verify_email",
+    `Confirm your new email address for ${brand.operator_name}`,
+    `Hello ${p.name},\n\nConfirm that ${p.newEmail} is your new sign-in address (the link works once, for 24 hours):\n${p.link}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>Hello {p.name},</p>
+      <p>Confirm that {p.newEmail} is your new sign-in address.</p>
+      <Button href={p.link} brand={brand} label="Confirm this address" />
+      <p style="color:#6b7280;font-size:13px">Until you confirm, your old address stays in use. The link works once, for 24 hours.</p>
+    </Frame>,
+  );
+}
+
+export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; change: string }): RenderedEmail {
+  return render(
+    "two_factor_changed",
+    `Two-factor authentication ${p.change} on your ${brand.operator_name} account`,
+    `Hello ${p.name},\n\nTwo-factor authentication was ${p.change} on your account. If this was not you, contact your administrator at once.${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>Hello {p.name},</p>
+      <p>
+        Two-factor authentication was <strong>{p.change}</strong> on your account.
+      </p>
+      <p>If this was not you, contact your administrator at once.</p>
+    </Frame>,
+  );
+}
+
+export function portalInvitationEmail(brand: SettingsData, p: { name: string; customerName: string; link: string; expiresHours: number }): RenderedEmail {
+  return render(
+    "portal_invitation",
+    `Your ${brand.operator_name} customer account`,
+    `Hello ${p.name},\n\nYou can now manage ${p.customerName}'s services online. Choose your password here (the link works once, for ${p.expiresHours} hours):\n${p.link}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>Hello {p.name},</p>
+      <p>You can now manage {p.customerName}'s services, usage and invoices online.</p>
+      <Button href={p.link} brand={brand} label="Open my account" />
+      <p style="color:#6b7280;font-size:13px">The link works once, for {p.expiresHours} hours.</p>
+    </Frame>,
+  );
+}

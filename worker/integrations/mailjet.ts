@@ -1,0 +1,47 @@
+import type { Mailer, SendResult } from "../domain/email/outbox";
+
+type MailjetResponse = {
+  Messages?: { Status: "success" | "error"; To?: { Email: string; MessageUUID: string; MessageID: number | string }[]; Errors?: { ErrorMessage: string }[] }[];
+  ErrorMessage?: string;
+};
+
+/**
+ * Mailjet Send API v3.1 (`POST {base}/v3.1/send`, HTTP basic auth key:secret). Network errors and
+ * 5xx/429 are retryable; a message Mailjet refuses (400) is not. Without credentials nothing is
+ * sent and the email stays queued.
+ */
+export function mailjetMailer(
+  env: { MAILJET_API_BASE?: string; MAILJET_API_KEY?: string; MAILJET_API_SECRET?: string; MAIL_FROM?: string },
+  fromName: string,
+): Mailer {
+  return async (email): Promise<SendResult> => {
+    if (!env.MAILJET_API_KEY || !env.MAILJET_API_SECRET) return { ok: false, error: "Mailjet is not configured", retryable: true, notConfigured: true };
+    const body = {
+      Messages: [
+        {
+          From: { Email: env.MAIL_FROM || "no-reply@example.com", Name: fromName },
+          To: [{ Email: email.toEmail, ...(email.toName ? { Name: email.toName } : {}) }],
+          Subject: email.subject,
+          TextPart: email.textBody,
+          HTMLPart: email.htmlBody,
+          CustomID: email.id,
+        },
+      ],
+    };
+    try {
+      const response = await fetch(new URL("/v3.1/send", env.MAILJET_API_BASE || "https://api.mailjet.com"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Basic ${btoa(`${env.MAILJET_API_KEY}:${env.MAILJET_API_SECRET}`)}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const json = (await response.json().catch(() => ({}))) as MailjetResponse;
+      const message = json.Messages?.[0];
+      if (response.ok && message?.Status === "success") return { ok: true, messageId: String(message.To?.[0]?.MessageID ?? "") || null };
+      const error = message?.Errors?.map((e) => e.ErrorMessage).join("; ") || json.ErrorMessage || `HTTP ${response.status}`;
+      return { ok: false, error, retryable: response.status >= 500 || response.status === 429 || response.status === 401 };
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : "unreachable", retryable: true };
+    }
+  };
+}

@@ -1,0 +1,372 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { runBatch } from "../../db/client";
+import { getApiKey, getRole, getUser, listApiKeys, listRoles, listUsers, toApiKeyView } from "../../db/queries/auth";
+import { emailOutbox, users } from "../../db/schema";
+import { recordActivity } from "../../domain/activity/record";
+import { createApiKey, regenerateApiKey, revokeApiKey } from "../../domain/auth/api-keys";
+import { accountKey } from "../../domain/auth/guard";
+import { invitePortalContact } from "../../domain/auth/portal";
+import { createRole, deleteRole, updateRole } from "../../domain/auth/roles";
+import { ApiKey, ApiKeyCreate, ApiKeyWithSecret, Role, RoleCreate, RolePatch, User, UserCreate, UserPatch } from "../../domain/auth/schemas";
+import { revokeAllStatements } from "../../domain/auth/sessions";
+import { resetTotpByAdmin } from "../../domain/auth/two-factor";
+import { createUser, loadUser, resendInvitation, setUserEnabled, updateUser } from "../../domain/auth/users";
+import { retryEmailStatement } from "../../domain/email/outbox";
+import { cursorParam, pageLimit } from "../../domain/validation";
+import { loginGuard } from "../../durable/guard-client";
+import type { AppEnv } from "../../env";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { Conflict, NotFound } from "../../lib/errors";
+import { writeContext } from "../../middleware/access";
+import { forgetPrincipal } from "../../middleware/authenticate";
+import { kickOutbox, links, requestSettings } from "../support";
+import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
+
+const UserAction = (action: string, summary: string, description: string) =>
+  apiRoute("users:manage", {
+    method: "post",
+    path: `/users/{id}/${action}`,
+    tags: ["Users"],
+    summary,
+    description,
+    request: { params: IdParam },
+    responses: { 200: jsonResponse(User, "The user"), ...problems(401, 403, 404, 409) },
+  });
+
+const OutboxEmail = z
+  .object({
+    id: z.string(),
+    template: z.string(),
+    to_email: z.string(),
+    subject: z.string(),
+    status: z.enum(["pending", "sending", "sent", "failed"]),
+    attempts: z.number().int(),
+    next_attempt_at: z.string(),
+    last_error: z.string().nullable(),
+    provider_message_id: z.string().nullable(),
+    created_at: z.string(),
+    sent_at: z.string().nullable(),
+  })
+  .meta({ id: "OutboxEmail" });
+
+export const usersApi = new OpenAPIHono<AppEnv>()
+  .openapi(
+    apiRoute("users:manage", {
+      method: "get",
+      path: "/users",
+      tags: ["Users"],
+      summary: "List staff users",
+      responses: { 200: jsonResponse(z.object({ data: z.array(User) }), "Users"), ...problems(401, 403) },
+    }),
+    async (c) => c.json({ data: await listUsers(c.get("db")) }, 200),
+  )
+  .openapi(
+    apiRoute("users:manage", {
+      method: "post",
+      path: "/users",
+      tags: ["Users"],
+      summary: "Create or invite a staff user",
+      description: "Without `password` the user is created `invited` and receives a single-use invitation link (72 hours).",
+      request: { body: jsonBody(UserCreate) },
+      responses: { 201: jsonResponse(User, "The user"), ...problems(400, 401, 403, 409, 415, 422) },
+    }),
+    async (c) => {
+      const user = await createUser(writeContext(c), c.req.valid("json"), await links(c));
+      kickOutbox(c);
+      return c.json(user, 201);
+    },
+  )
+  .openapi(
+    apiRoute("users:manage", {
+      method: "get",
+      path: "/users/{id}",
+      tags: ["Users"],
+      summary: "Get a staff user",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(User, "The user"), ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const user = await getUser(c.get("db"), c.req.valid("param").id);
+      if (!user) throw new NotFound("No user with this id.");
+      return c.json(user, 200);
+    },
+  )
+  .openapi(
+    apiRoute("users:manage", {
+      method: "patch",
+      path: "/users/{id}",
+      tags: ["Users"],
+      summary: "Change a user's name or roles",
+      request: { params: IdParam, body: jsonBody(UserPatch) },
+      responses: { 200: jsonResponse(User, "The user"), ...problems(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => c.json(await updateUser(writeContext(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(UserAction("disable", "Disable a user", "Signs the user out everywhere at once."), async (c) =>
+    c.json(await setUserEnabled(writeContext(c), c.req.valid("param").id, false), 200),
+  )
+  .openapi(UserAction("enable", "Re-enable a disabled user", "The user signs in again with their password."), async (c) =>
+    c.json(await setUserEnabled(writeContext(c), c.req.valid("param").id, true), 200),
+  )
+  .openapi(UserAction("reset-2fa", "Reset a user's two-factor authentication", "For a lost device. The user is told by email."), async (c) => {
+    const ctx = writeContext(c);
+    const user = await loadUser(ctx, c.req.valid("param").id);
+    await resetTotpByAdmin(ctx, user, await requestSettings(c));
+    kickOutbox(c);
+    return c.json((await getUser(ctx.db, user.id)) as z.infer<typeof User>, 200);
+  })
+  .openapi(UserAction("unlock", "Unlock a user's sign-in", "Clears the brute-force counter of the account."), async (c) => {
+    const ctx = writeContext(c);
+    const user = await loadUser(ctx, c.req.valid("param").id);
+    await loginGuard(c.env).reset(accountKey(user.email));
+    await runBatch(ctx.db, [recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "user.unlock", changes: {} })]);
+    return c.json((await getUser(ctx.db, user.id)) as z.infer<typeof User>, 200);
+  })
+  .openapi(UserAction("resend-invitation", "Send a new invitation email", "The previous link stops working."), async (c) => {
+    const ctx = writeContext(c);
+    await resendInvitation(ctx, c.req.valid("param").id, await links(c));
+    kickOutbox(c);
+    return c.json((await getUser(ctx.db, c.req.valid("param").id)) as z.infer<typeof User>, 200);
+  })
+  .openapi(UserAction("sign-out-everywhere", "Sign a user out of every session", "For a lost laptop or a departure."), async (c) => {
+    const ctx = writeContext(c);
+    const user = await loadUser(ctx, c.req.valid("param").id);
+    await runBatch(ctx.db, [
+      ...revokeAllStatements(ctx, user.id, "signed out by an administrator"),
+      recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "user.sign_out_everywhere", changes: {} }),
+    ]);
+    return c.json((await getUser(ctx.db, user.id)) as z.infer<typeof User>, 200);
+  })
+  // Roles
+  .openapi(
+    apiRoute("roles:manage", {
+      method: "get",
+      path: "/roles",
+      tags: ["Roles"],
+      summary: "List roles",
+      responses: { 200: jsonResponse(z.object({ data: z.array(Role) }), "Roles"), ...problems(401, 403) },
+    }),
+    async (c) => c.json({ data: await listRoles(c.get("db")) }, 200),
+  )
+  .openapi(
+    apiRoute("roles:manage", {
+      method: "post",
+      path: "/roles",
+      tags: ["Roles"],
+      summary: "Create a custom role",
+      description: "A role can only grant permissions its creator holds.",
+      request: { body: jsonBody(RoleCreate) },
+      responses: { 201: jsonResponse(Role, "The role"), ...problems(400, 401, 403, 409, 415, 422) },
+    }),
+    async (c) => c.json(await createRole(writeContext(c), c.req.valid("json"), c.get("principal")?.permissions ?? new Set()), 201),
+  )
+  .openapi(
+    apiRoute("roles:manage", {
+      method: "get",
+      path: "/roles/{id}",
+      tags: ["Roles"],
+      summary: "Get a role",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Role, "The role"), ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const role = await getRole(c.get("db"), c.req.valid("param").id);
+      if (!role) throw new NotFound("No role with this id.");
+      return c.json(role, 200);
+    },
+  )
+  .openapi(
+    apiRoute("roles:manage", {
+      method: "patch",
+      path: "/roles/{id}",
+      tags: ["Roles"],
+      summary: "Change a role",
+      request: { params: IdParam, body: jsonBody(RolePatch) },
+      responses: { 200: jsonResponse(Role, "The role"), ...problems(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => c.json(await updateRole(writeContext(c), c.req.valid("param").id, c.req.valid("json"), c.get("principal")?.permissions ?? new Set()), 200),
+  )
+  .openapi(
+    apiRoute("roles:manage", {
+      method: "delete",
+      path: "/roles/{id}",
+      tags: ["Roles"],
+      summary: "Delete a custom role nobody holds",
+      request: { params: IdParam },
+      responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      await deleteRole(writeContext(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  )
+  // API keys
+  .openapi(
+    apiRoute("api_keys:manage", {
+      method: "get",
+      path: "/api-keys",
+      tags: ["API keys"],
+      summary: "List API keys",
+      responses: { 200: jsonResponse(z.object({ data: z.array(ApiKey) }), "Keys (never their secrets)"), ...problems(401, 403) },
+    }),
+    async (c) => c.json({ data: await listApiKeys(c.get("db")) }, 200),
+  )
+  .openapi(
+    apiRoute("api_keys:manage", {
+      method: "post",
+      path: "/api-keys",
+      tags: ["API keys"],
+      summary: "Create an API key",
+      description: "Permissions must be a subset of yours. The secret (`ocrm_<prefix>_<secret>`) is returned once; only a hash is kept.",
+      request: { body: jsonBody(ApiKeyCreate) },
+      responses: { 201: jsonResponse(ApiKeyWithSecret, "The key with its secret"), ...problems(400, 401, 403, 415, 422) },
+    }),
+    async (c) => c.json(await createApiKey(writeContext(c), c.req.valid("json"), c.get("principal")?.permissions ?? new Set()), 201),
+  )
+  .openapi(
+    apiRoute("api_keys:manage", {
+      method: "get",
+      path: "/api-keys/{id}",
+      tags: ["API keys"],
+      summary: "Get an API key",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(ApiKey, "The key"), ...problems(401, 403, 404) },
+    }),
+    async (c) => {
+      const key = await getApiKey(c.get("db"), c.req.valid("param").id);
+      if (!key) throw new NotFound("No API key with this id.");
+      return c.json(key, 200);
+    },
+  )
+  .openapi(
+    apiRoute("api_keys:manage", {
+      method: "post",
+      path: "/api-keys/{id}/revoke",
+      tags: ["API keys"],
+      summary: "Revoke an API key",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(ApiKey, "The revoked key"), ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const key = await revokeApiKey(writeContext(c), c.req.valid("param").id);
+      forgetPrincipal(`k:${key.prefix}`);
+      return c.json(key, 200);
+    },
+  )
+  .openapi(
+    apiRoute("api_keys:manage", {
+      method: "post",
+      path: "/api-keys/{id}/regenerate",
+      tags: ["API keys"],
+      summary: "Issue a new secret for an API key",
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(ApiKeyWithSecret, "The key with its new secret"), ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const before = await getApiKey(c.get("db"), c.req.valid("param").id);
+      const key = await regenerateApiKey(writeContext(c), c.req.valid("param").id);
+      if (before) forgetPrincipal(`k:${before.prefix}`);
+      return c.json(key, 200);
+    },
+  )
+  // Outbox
+  .openapi(
+    apiRoute("outbox:read", {
+      method: "get",
+      path: "/outbox",
+      tags: ["Email"],
+      summary: "The email outbox",
+      request: { query: z.object({ status: z.enum(["pending", "sending", "sent", "failed"]).optional(), limit: pageLimit, cursor: cursorParam }) },
+      responses: { 200: jsonResponse(pageOf(OutboxEmail), "Emails, newest first"), ...problems(400, 401, 403) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const where: (SQL | undefined)[] = [q.status ? eq(emailOutbox.status, q.status) : undefined];
+      if (q.cursor) where.push(lt(emailOutbox.id, String(decodeCursor(q.cursor, 1)[0])));
+      const rows = await c
+        .get("db")
+        .select()
+        .from(emailOutbox)
+        .where(and(...where))
+        .orderBy(desc(emailOutbox.id))
+        .limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      return c.json(
+        {
+          data: page.map((e) => ({
+            id: e.id,
+            template: e.template,
+            to_email: e.toEmail,
+            subject: e.subject,
+            status: e.status,
+            attempts: e.attempts,
+            next_attempt_at: e.nextAttemptAt,
+            last_error: e.lastError,
+            provider_message_id: e.providerMessageId,
+            created_at: e.createdAt,
+            sent_at: e.sentAt,
+          })),
+          next_cursor: rows.length > q.limit && last ? encodeCursor([last.id]) : null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    apiRoute("outbox:read", {
+      method: "post",
+      path: "/outbox/{id}/retry",
+      tags: ["Email"],
+      summary: "Send a failed email again",
+      request: { params: IdParam },
+      responses: { 202: { description: "Queued" }, ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const ctx = writeContext(c);
+      const id = c.req.valid("param").id;
+      const email = await ctx.db.select().from(emailOutbox).where(eq(emailOutbox.id, id)).get();
+      if (!email) throw new NotFound("No email with this id.");
+      if (email.status !== "failed") throw new Conflict(`Only failed emails can be retried; this one is ${email.status}.`);
+      await runBatch(ctx.db, [
+        retryEmailStatement(ctx.db, id, ctx.now),
+        recordActivity(ctx, { entity: "email", entityId: id, customerId: null, action: "email.retry", changes: {} }),
+      ]);
+      kickOutbox(c);
+      return c.body(null, 202);
+    },
+  )
+  // Portal invitations
+  .openapi(
+    apiRoute("portal:invite", {
+      method: "post",
+      path: "/contacts/{id}/portal-invitation",
+      tags: ["Contacts"],
+      summary: "Invite a contact to the customer portal",
+      description: "Creates (or re-invites) the contact's portal account and emails a single-use link (72 hours).",
+      request: { params: IdParam },
+      responses: {
+        202: jsonResponse(
+          z.object({
+            id: z.string(),
+            customer_id: z.string(),
+            contact_id: z.string().nullable(),
+            email: z.string(),
+            status: z.string(),
+            last_login_at: z.string().nullable(),
+            created_at: z.string(),
+          }),
+          "The portal account (invited)",
+        ),
+        ...problems(401, 403, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const account = await invitePortalContact(writeContext(c), c.req.valid("param").id, await links(c));
+      kickOutbox(c);
+      if (!account) throw new NotFound();
+      return c.json(account, 202);
+    },
+  );

@@ -500,13 +500,13 @@ export function RolesPage(props: { ctx: PageContext; roles: RoleView[] }) {
 
 export function RoleFormPage(props: {
   ctx: PageContext;
-  role: RoleView | null;
+  existing: RoleView | null;
   values: { name?: string; description?: string | null; permissions: string[]; require_two_factor: boolean };
   errors: FormErrors;
   message?: string;
   grantable: ReadonlySet<string>;
 }) {
-  const r = props.role;
+  const r = props.existing;
   const builtIn = r?.built_in ?? false;
   const e = props.errors;
   const title = r ? `Role ${r.name}` : "New role";

@@ -143,7 +143,7 @@ export async function completeSecondFactor(
   input: Omit<LoginInput, "otp" | "email" | "password">,
 ) {
   const user = await ctx.db.select().from(users).where(eq(users.id, userId)).get();
-  if (!user || user.status !== "active" || !user.totpEnabledAt) throw new Unauthorized("Sign in again.");
+  if (user?.status !== "active" || !user.totpEnabledAt) throw new Unauthorized("Sign in again.");
   const key = accountKey(user.email);
   await blocked(deps.guard, [key]);
   if (!(await verifySecondFactor(ctx, user, code, deps.encryptionKey))) {

@@ -78,7 +78,7 @@ export async function invitePortalContact(ctx: WriteContext, contactId: string, 
 export async function acceptPortalInvitation(ctx: WriteContext, token: string, password: string, pepper: string) {
   const row = await requireActionToken(ctx.db, "portal_invite", token, ctx.now);
   const account = await ctx.db.select().from(customerAccounts).where(eq(customerAccounts.id, row.subjectId)).get();
-  if (!account || account.status !== "invited") throw new Conflict("This invitation was already accepted.");
+  if (account?.status !== "invited") throw new Conflict("This invitation was already accepted.");
   const errors = passwordErrors(password, "password", { email: account.email });
   if (errors.length > 0) throw new Invalid("The password is too weak.", errors);
   await consumeActionToken(ctx.db, row.id, ctx.now);

@@ -195,7 +195,7 @@ export async function acceptInvitation(ctx: WriteContext, token: string, passwor
  */
 export async function requestPasswordReset(ctx: WriteContext, email: string, links: Links): Promise<void> {
   const user = await ctx.db.select().from(users).where(eq(users.email, email.trim().toLowerCase())).get();
-  if (!user || user.status !== "active") return;
+  if (user?.status !== "active") return;
   const { token, statements } = await issueActionToken(ctx.db, ctx.now, "password_reset", { type: "user", id: user.id });
   await runBatch(ctx.db, [
     ...statements,

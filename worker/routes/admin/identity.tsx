@@ -29,7 +29,7 @@ import { attempt, list, readForm, text, validate } from "./forms";
 
 async function me(c: Context<AppEnv>) {
   const principal = c.get("principal");
-  if (!principal || principal.type !== "user") throw new Unauthorized();
+  if (principal?.type !== "user") throw new Unauthorized();
   const user = await c.get("db").select().from(users).where(eq(users.id, principal.id)).get();
   if (!user) throw new Unauthorized();
   return user;
@@ -277,7 +277,7 @@ export const identityPages = new Hono<AppEnv>()
     c.html(
       <RoleFormPage
         ctx={pageContext(c)}
-        role={null}
+        existing={null}
         values={{ permissions: [], require_two_factor: false }}
         errors={{}}
         grantable={c.get("principal")?.permissions ?? new Set()}
@@ -294,7 +294,7 @@ export const identityPages = new Hono<AppEnv>()
     };
     const granter = c.get("principal")?.permissions ?? new Set();
     const render = (errors: Record<string, string>, message?: string) =>
-      c.html(<RoleFormPage ctx={pageContext(c)} role={null} values={values} errors={errors} message={message} grantable={granter} />, 422);
+      c.html(<RoleFormPage ctx={pageContext(c)} existing={null} values={values} errors={errors} message={message} grantable={granter} />, 422);
     const parsed = validate(RoleCreate, values);
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => createRole(writeContext(c), parsed.data, granter));
@@ -304,7 +304,7 @@ export const identityPages = new Hono<AppEnv>()
   .get("/roles/:id", can("roles:manage"), async (c) => {
     const role = await getRole(c.get("db"), c.req.param("id"));
     if (!role) throw new NotFound("No role with this id.");
-    return c.html(<RoleFormPage ctx={pageContext(c)} role={role} values={role} errors={{}} grantable={c.get("principal")?.permissions ?? new Set()} />);
+    return c.html(<RoleFormPage ctx={pageContext(c)} existing={role} values={role} errors={{}} grantable={c.get("principal")?.permissions ?? new Set()} />);
   })
   .post("/roles/:id", can("roles:manage"), async (c) => {
     const role = await getRole(c.get("db"), c.req.param("id"));
@@ -320,7 +320,7 @@ export const identityPages = new Hono<AppEnv>()
         };
     const shown = { ...role, ...values };
     const render = (errors: Record<string, string>, message?: string) =>
-      c.html(<RoleFormPage ctx={pageContext(c)} role={role} values={shown} errors={errors} message={message} grantable={granter} />, 422);
+      c.html(<RoleFormPage ctx={pageContext(c)} existing={role} values={shown} errors={errors} message={message} grantable={granter} />, 422);
     const parsed = validate(RolePatch, values);
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => updateRole(writeContext(c), role.id, parsed.data, granter));
@@ -336,7 +336,7 @@ export const identityPages = new Hono<AppEnv>()
       return c.html(
         <RoleFormPage
           ctx={pageContext(c)}
-          role={role}
+          existing={role}
           values={role}
           errors={{}}
           message={result.message}

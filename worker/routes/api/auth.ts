@@ -53,7 +53,7 @@ function system(c: Context<AppEnv>): WriteContext {
 /** The signed-in staff user behind a request (2FA and password routes are for people, not keys). */
 async function currentUser(c: Context<AppEnv>) {
   const principal = c.get("principal");
-  if (!principal || principal.type !== "user") throw new BadRequest("Only staff users signed in with a password can do this.");
+  if (principal?.type !== "user") throw new BadRequest("Only staff users signed in with a password can do this.");
   const user = await c.get("db").select().from(users).where(eq(users.id, principal.id)).get();
   if (!user) throw new Unauthorized();
   return user;

@@ -1,14 +1,14 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { PRINCIPAL_TTL_MS } from "../middleware/authenticate";
-import { api, BASE, ensureUser, PASSWORD, pageSession, tokenFor } from "./helpers";
+import { api, BASE, ensureUser, fetchWorker, PASSWORD, pageSession, tokenFor } from "./helpers";
 
 const key = (secret: string) => new TextEncoder().encode(`access-jwt:${secret}`);
 const SECRET = "test-auth-secret-0123456789abcdef0123456789";
 
 async function login(email: string, password: string) {
-  return SELF.fetch(`${BASE}/api/v1/auth/login`, {
+  return fetchWorker(`${BASE}/api/v1/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password }),
@@ -119,13 +119,13 @@ describe("API authentication", () => {
 
 describe("admin pages authentication", () => {
   it("redirects anonymous visitors to the sign-in page and refuses bad credentials", async () => {
-    const res = await SELF.fetch(`${BASE}/admin/customers?status=open`, { redirect: "manual" });
+    const res = await fetchWorker(`${BASE}/admin/customers?status=open`, { redirect: "manual" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/admin/login?next=%2Fadmin%2Fcustomers%3Fstatus%3Dopen");
-    const hx = await SELF.fetch(`${BASE}/admin/customers`, { headers: { "hx-request": "true" } });
+    const hx = await fetchWorker(`${BASE}/admin/customers`, { headers: { "hx-request": "true" } });
     expect(hx.headers.get("hx-redirect")).toContain("/admin/login");
     const { email } = await ensureUser("admin");
-    const bad = await SELF.fetch(`${BASE}/admin/login`, {
+    const bad = await fetchWorker(`${BASE}/admin/login`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
       body: new URLSearchParams({ email, password: "nope-nope-nope" }),
@@ -136,7 +136,7 @@ describe("admin pages authentication", () => {
 
   it("sets a HttpOnly, Secure, SameSite=Lax cookie and never redirects off-site after login", async () => {
     const { email } = await ensureUser("admin");
-    const res = await SELF.fetch(`${BASE}/admin/login`, {
+    const res = await fetchWorker(`${BASE}/admin/login`, {
       method: "POST",
       redirect: "manual",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
@@ -160,7 +160,7 @@ describe("admin pages authentication", () => {
     expect(crossSite.status).toBe(403);
     const noToken = await s.post("/admin/customers/new", { _csrf: "", name: "CSRF victim", type: "business", payment_type: "postpaid" });
     expect(noToken.status).toBe(403);
-    const noOrigin = await SELF.fetch(`${BASE}/admin/customers/new`, {
+    const noOrigin = await fetchWorker(`${BASE}/admin/customers/new`, {
       method: "POST",
       redirect: "manual",
       headers: { cookie: s.cookie, "content-type": "application/x-www-form-urlencoded" },

@@ -282,7 +282,10 @@ export function CustomerPage(props: {
   definitions: Definition[];
   activity: ActivityView[];
   allTags: string[];
-  can: { write: boolean; archive: boolean; activity: boolean };
+  can: { write: boolean; archive: boolean; activity: boolean; invite: boolean };
+  /** Portal account status per contact id. */
+  portal: Record<string, string>;
+  portalFlash?: string;
   attributeErrors?: FormErrors;
   attributeValues?: Record<string, unknown>;
   tagsError?: string;
@@ -334,6 +337,11 @@ export function CustomerPage(props: {
       {props.message && (
         <div class="alert error" role="alert">
           {props.message}
+        </div>
+      )}
+      {props.portalFlash && (
+        <div class={props.portalFlash === "invited" ? "alert success" : "alert error"} role="status">
+          {props.portalFlash === "invited" ? "Portal invitation sent." : props.portalFlash}
         </div>
       )}
       {c.status === "archived" && <div class="alert">This customer is archived and read-only. Restore it to make changes.</div>}
@@ -443,6 +451,7 @@ export function CustomerPage(props: {
                 <th scope="col">Roles</th>
                 <th scope="col">Email</th>
                 <th scope="col">Phone</th>
+                <th scope="col">Portal</th>
                 {writable && (
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
@@ -461,6 +470,17 @@ export function CustomerPage(props: {
                   </td>
                   <td>{k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—"}</td>
                   <td>{k.phone ? <a href={`tel:${k.phone}`}>{k.phone}</a> : "—"}</td>
+                  <td>
+                    {props.portal[k.id] ? <Badge value={props.portal[k.id] ?? ""} /> : <span class="muted">—</span>}
+                    {props.can.invite && k.email && props.portal[k.id] !== "active" && (c.status === "open" || c.status === "suspended") && (
+                      <form method="post" action={`/admin/contacts/${k.id}/portal-invite`} class="inline">
+                        <CsrfField token={props.ctx.csrfToken} />
+                        <button type="submit" class="link-button">
+                          {props.portal[k.id] ? "Re-invite" : "Invite"}
+                        </button>
+                      </form>
+                    )}
+                  </td>
                   {writable && (
                     <td class="row-actions">
                       <a href={`/admin/contacts/${k.id}/edit`}>Edit</a>

@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { customerAccounts } from "../../db/schema";
 import { listActivity } from "../../db/queries/activity";
 import { listAttributeDefinitions } from "../../db/queries/attributes";
 import { getContact, listContacts } from "../../db/queries/contacts";
@@ -69,13 +71,17 @@ async function renderCustomerPage(
   status: 200 | 409 | 422 = 200,
 ) {
   const db = c.get("db");
-  const [contacts, sites, definitions, activity, tags] = await Promise.all([
+  const [contacts, sites, definitions, activity, tags, accounts] = await Promise.all([
     listContacts(db, customer.id, 200),
     listSites(db, customer.id, 200),
     listAttributeDefinitions(db),
     allowed(c, "activity:read") ? listActivity(db, { customerId: customer.id, limit: 15 }) : Promise.resolve({ data: [], next_cursor: null }),
     listTagNames(db),
+    db.select({ contactId: customerAccounts.contactId, status: customerAccounts.status }).from(customerAccounts).where(eq(customerAccounts.customerId, customer.id)),
   ]);
+  const portal: Record<string, string> = {};
+  for (const a of accounts) if (a.contactId) portal[a.contactId] = a.status;
+  const flash = c.req.query("portal");
   return c.html(
     <CustomerPage
       ctx={pageContext(c)}
@@ -85,7 +91,9 @@ async function renderCustomerPage(
       definitions={definitions}
       activity={activity.data}
       allTags={tags.map((t) => t.name)}
-      can={{ write: allowed(c, "customers:write"), archive: allowed(c, "customers:archive"), activity: allowed(c, "activity:read") }}
+      can={{ write: allowed(c, "customers:write"), archive: allowed(c, "customers:archive"), activity: allowed(c, "activity:read"), invite: allowed(c, "portal:invite") }}
+      portal={portal}
+      portalFlash={flash ? flash.slice(0, 200) : undefined}
       {...extra}
     />,
     status,

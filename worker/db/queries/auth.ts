@@ -142,7 +142,7 @@ export function toUserView(u: typeof users.$inferSelect, roleIds: string[]) {
     email: u.email,
     name: u.name,
     status: u.status,
-    roles: roleIds,
+    roles: [...roleIds].sort(),
     two_factor_enabled: Boolean(u.totpEnabledAt),
     last_login_at: u.lastLoginAt,
     created_at: u.createdAt,

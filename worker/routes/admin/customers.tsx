@@ -1,13 +1,13 @@
+import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { eq } from "drizzle-orm";
 import { z } from "zod";
-import { customerAccounts } from "../../db/schema";
 import { listActivity } from "../../db/queries/activity";
 import { listAttributeDefinitions } from "../../db/queries/attributes";
 import { getContact, listContacts } from "../../db/queries/contacts";
 import { getCustomer, listCustomers, listTagNames } from "../../db/queries/customers";
 import { getSiteRow, listSites, toSiteView } from "../../db/queries/sites";
+import { customerAccounts } from "../../db/schema";
 import { createContact, deleteContact, updateContact } from "../../domain/contacts/contacts";
 import { ContactCreate, ContactPatch } from "../../domain/contacts/schemas";
 import { createCustomer } from "../../domain/customers/create-customer";
@@ -77,7 +77,10 @@ async function renderCustomerPage(
     listAttributeDefinitions(db),
     allowed(c, "activity:read") ? listActivity(db, { customerId: customer.id, limit: 15 }) : Promise.resolve({ data: [], next_cursor: null }),
     listTagNames(db),
-    db.select({ contactId: customerAccounts.contactId, status: customerAccounts.status }).from(customerAccounts).where(eq(customerAccounts.customerId, customer.id)),
+    db
+      .select({ contactId: customerAccounts.contactId, status: customerAccounts.status })
+      .from(customerAccounts)
+      .where(eq(customerAccounts.customerId, customer.id)),
   ]);
   const portal: Record<string, string> = {};
   for (const a of accounts) if (a.contactId) portal[a.contactId] = a.status;
@@ -91,7 +94,12 @@ async function renderCustomerPage(
       definitions={definitions}
       activity={activity.data}
       allTags={tags.map((t) => t.name)}
-      can={{ write: allowed(c, "customers:write"), archive: allowed(c, "customers:archive"), activity: allowed(c, "activity:read"), invite: allowed(c, "portal:invite") }}
+      can={{
+        write: allowed(c, "customers:write"),
+        archive: allowed(c, "customers:archive"),
+        activity: allowed(c, "activity:read"),
+        invite: allowed(c, "portal:invite"),
+      }}
       portal={portal}
       portalFlash={flash ? flash.slice(0, 200) : undefined}
       {...extra}

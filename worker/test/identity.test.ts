@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
 import { emailOutbox, users } from "../db/schema";
-import { api, BASE, customerToken, db, ensureUser, fetchWorker, PASSWORD, tokenFor, unique } from "./helpers";
+import { api, BASE, customerToken, db, ensureUser, fetchWorker, unique } from "./helpers";
 
 const STRONG = "Tr0ub4dor & horses 42";
 

@@ -2,7 +2,7 @@ import { and, eq, isNull, ne } from "drizzle-orm";
 import { runBatch, type Statement } from "../../db/client";
 import { refreshTokens, sessions } from "../../db/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
-import { Unauthorized } from "../../lib/errors";
+import { NotFound, Unauthorized } from "../../lib/errors";
 import { newId, ulid } from "../../lib/ids";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
@@ -80,6 +80,17 @@ export async function revokeSession(ctx: WriteContext, sessionId: string, reason
       changes: { reason: { before: null, after: reason } },
     }),
   ]);
+}
+
+/** Signs out one of the caller's own sessions; someone else's session id is "not found". */
+export async function revokeOwnSession(ctx: WriteContext, subjectId: string, sessionId: string): Promise<void> {
+  const own = await ctx.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.subjectId, subjectId)))
+    .get();
+  if (!own) throw new NotFound("No session with this id.");
+  await revokeSession(ctx, sessionId);
 }
 
 /** Statements that revoke every live session of a subject, optionally keeping one (the caller's). */

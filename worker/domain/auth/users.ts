@@ -12,6 +12,7 @@ import { enqueueEmail } from "../email/outbox";
 import { invitationEmail, passwordResetEmail, verifyEmailEmail } from "../email/templates";
 import type { SettingsData } from "../settings/schemas";
 import { consumeActionToken, issueActionToken, requireActionToken, TOKEN_LIFETIME_MS } from "./action-tokens";
+import { accountKey, type LoginGuardPort } from "./guard";
 import { passwordErrors } from "./password-policy";
 import type { UserCreate, UserPatch } from "./schemas";
 import { revokeAllStatements } from "./sessions";
@@ -29,6 +30,25 @@ async function requireRoles(ctx: WriteContext, ids: string[]): Promise<string[]>
       missing.map((id) => ({ path: "roles", message: `No role ${id}` })),
     );
   return unique;
+}
+
+/** A new single-use invitation link and its email (statements for the caller's batch). */
+async function invitationStatements(ctx: WriteContext, user: { id: string; email: string; name: string }, links: Links): Promise<Statement[]> {
+  const { token, statements } = await issueActionToken(ctx.db, ctx.now, "invite", { type: "user", id: user.id });
+  return [
+    ...statements,
+    enqueueEmail(
+      ctx.db,
+      ctx.now,
+      { email: user.email, name: user.name },
+      invitationEmail(links.brand, {
+        name: user.name,
+        inviter: ctx.actor.label,
+        link: `${links.baseUrl}/admin/invitation?token=${token}`,
+        expiresHours: TOKEN_LIFETIME_MS.invite / 3600_000,
+      }),
+    ),
+  ];
 }
 
 async function emailTaken(ctx: WriteContext, email: string, exceptUserId?: string): Promise<boolean> {
@@ -60,23 +80,7 @@ export async function createUser(ctx: WriteContext, input: z.infer<typeof UserCr
     }),
     ...roleIds.map((roleId) => ctx.db.insert(userRoles).values({ userId: id, roleId })),
   ];
-  if (input.password === undefined) {
-    const { token, statements: tokenStatements } = await issueActionToken(ctx.db, ctx.now, "invite", { type: "user", id });
-    statements.push(
-      ...tokenStatements,
-      enqueueEmail(
-        ctx.db,
-        ctx.now,
-        { email: input.email, name: input.name },
-        invitationEmail(links.brand, {
-          name: input.name,
-          inviter: ctx.actor.label,
-          link: `${links.baseUrl}/admin/invitation?token=${token}`,
-          expiresHours: TOKEN_LIFETIME_MS.invite / 3600_000,
-        }),
-      ),
-    );
-  }
+  if (input.password === undefined) statements.push(...(await invitationStatements(ctx, { id, email: input.email, name: input.name }, links)));
   statements.push(
     recordActivity(ctx, {
       entity: "user",
@@ -146,20 +150,8 @@ export async function setUserEnabled(ctx: WriteContext, id: string, enabled: boo
 export async function resendInvitation(ctx: WriteContext, id: string, links: Links): Promise<void> {
   const user = await loadUser(ctx, id);
   if (user.status !== "invited") throw new Conflict("Only invited users who have not accepted yet can be sent a new invitation.");
-  const { token, statements } = await issueActionToken(ctx.db, ctx.now, "invite", { type: "user", id });
   await runBatch(ctx.db, [
-    ...statements,
-    enqueueEmail(
-      ctx.db,
-      ctx.now,
-      { email: user.email, name: user.name },
-      invitationEmail(links.brand, {
-        name: user.name,
-        inviter: ctx.actor.label,
-        link: `${links.baseUrl}/admin/invitation?token=${token}`,
-        expiresHours: TOKEN_LIFETIME_MS.invite / 3600_000,
-      }),
-    ),
+    ...(await invitationStatements(ctx, user, links)),
     recordActivity(ctx, { entity: "user", entityId: id, customerId: null, action: "user.invite_resent", changes: {} }),
   ]);
 }
@@ -292,6 +284,22 @@ export async function confirmEmailChange(ctx: WriteContext, token: string): Prom
     ),
   ]);
   return newEmail;
+}
+
+/** Clears a user's brute-force counter (audited). */
+export async function unlockUser(ctx: WriteContext, id: string, guard: LoginGuardPort): Promise<void> {
+  const user = await loadUser(ctx, id);
+  await guard.reset(accountKey(user.email));
+  await runBatch(ctx.db, [recordActivity(ctx, { entity: "user", entityId: id, customerId: null, action: "user.unlock", changes: {} })]);
+}
+
+/** Ends every session of a user (a lost laptop, a departure). */
+export async function signUserOutEverywhere(ctx: WriteContext, id: string): Promise<void> {
+  await loadUser(ctx, id);
+  await runBatch(ctx.db, [
+    ...revokeAllStatements(ctx, id, "signed out by an administrator"),
+    recordActivity(ctx, { entity: "user", entityId: id, customerId: null, action: "user.sign_out_everywhere", changes: {} }),
+  ]);
 }
 
 export { loadUser };

@@ -1,7 +1,10 @@
 import { and, asc, eq, lte, sql } from "drizzle-orm";
-import type { Db, Statement } from "../../db/client";
+import { type Db, runBatch, type Statement } from "../../db/client";
 import { emailOutbox, type OutboxEmail } from "../../db/schema";
+import { Conflict, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
+import { recordActivity } from "../activity/record";
+import type { WriteContext } from "../context";
 import type { RenderedEmail } from "./templates";
 
 /** Retry delays after each failed attempt; after the last one the email is marked failed. */
@@ -87,7 +90,13 @@ export async function sendDueEmails(db: Db, mailer: Mailer, now = new Date(), li
   return { sent, failed };
 }
 
-/** Puts a failed email back in the queue for an immediate new attempt. */
-export function retryEmailStatement(db: Db, id: string, now: string): Statement {
-  return db.update(emailOutbox).set({ status: "pending", nextAttemptAt: now, attempts: 0 }).where(eq(emailOutbox.id, id));
+/** Puts a failed email back in the queue for an immediate new attempt (audited). */
+export async function retryFailedEmail(ctx: WriteContext, id: string): Promise<void> {
+  const email = await ctx.db.select().from(emailOutbox).where(eq(emailOutbox.id, id)).get();
+  if (!email) throw new NotFound("No email with this id.");
+  if (email.status !== "failed") throw new Conflict(`Only failed emails can be retried; this one is ${email.status}.`);
+  await runBatch(ctx.db, [
+    ctx.db.update(emailOutbox).set({ status: "pending", nextAttemptAt: ctx.now, attempts: 0 }).where(eq(emailOutbox.id, id)),
+    recordActivity(ctx, { entity: "email", entityId: id, customerId: null, action: "email.retry", changes: {} }),
+  ]);
 }

@@ -1,25 +1,32 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { renderSVG } from "uqr";
 import { z } from "zod";
-import { runBatch } from "../../db/client";
 import { getRole, getUser, listApiKeys, listRoles, listSessions, listUsers } from "../../db/queries/auth";
 import { getContact } from "../../db/queries/contacts";
-import { emailOutbox, sessions, users } from "../../db/schema";
-import { recordActivity } from "../../domain/activity/record";
+import { listOutbox } from "../../db/queries/outbox";
+import { users } from "../../db/schema";
 import { createApiKey, regenerateApiKey, revokeApiKey } from "../../domain/auth/api-keys";
-import { accountKey } from "../../domain/auth/guard";
 import { invitePortalContact } from "../../domain/auth/portal";
 import { createRole, deleteRole, updateRole } from "../../domain/auth/roles";
 import { ApiKeyCreate, RoleCreate, RolePatch, UserCreate, UserPatch } from "../../domain/auth/schemas";
-import { revokeAllSessions, revokeAllStatements, revokeSession } from "../../domain/auth/sessions";
+import { revokeAllSessions, revokeOwnSession } from "../../domain/auth/sessions";
 import { beginTotpSetup, disableTotp, enableTotp, regenerateBackupCodes, remainingBackupCodes, resetTotpByAdmin } from "../../domain/auth/two-factor";
-import { changePassword, createUser, loadUser, requestEmailChange, resendInvitation, setUserEnabled, updateUser } from "../../domain/auth/users";
-import { retryEmailStatement } from "../../domain/email/outbox";
+import {
+  changePassword,
+  createUser,
+  loadUser,
+  requestEmailChange,
+  resendInvitation,
+  setUserEnabled,
+  signUserOutEverywhere,
+  unlockUser,
+  updateUser,
+} from "../../domain/auth/users";
+import { retryFailedEmail } from "../../domain/email/outbox";
 import { loginGuard } from "../../durable/guard-client";
 import type { AppEnv } from "../../env";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
-import { AppError, NotFound, Unauthorized } from "../../lib/errors";
+import { NotFound, Unauthorized } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 
 import { AccountPage, ApiKeysPage, OutboxPage, RoleFormPage, RolesPage, TwoFactorPage, UserFormPage, UserPage, UsersPage } from "../../views/identity";
@@ -159,18 +166,7 @@ export const identityPages = new Hono<AppEnv>()
     return c.redirect("/admin/account", 303);
   })
   .post("/account/sessions/:id/revoke", can("authenticated"), async (c) => {
-    const p = c.get("principal");
-    const id = c.req.param("id");
-    const own = p
-      ? await c
-          .get("db")
-          .select({ id: sessions.id })
-          .from(sessions)
-          .where(and(eq(sessions.id, id), eq(sessions.subjectId, p.id)))
-          .get()
-      : null;
-    if (!own) throw new NotFound("No session with this id.");
-    await revokeSession(writeContext(c), id);
+    await revokeOwnSession(writeContext(c), c.get("principal")?.id ?? "", c.req.param("id"));
     return c.redirect("/admin/account", 303);
   })
   .get("/account/2fa", can("authenticated"), (c) => twoFactorPage(c))
@@ -256,15 +252,11 @@ export const identityPages = new Hono<AppEnv>()
         case "reset-2fa":
           return resetTotpByAdmin(ctx, user, await requestSettings(c));
         case "unlock":
-          await loginGuard(c.env).reset(accountKey(user.email));
-          return runBatch(ctx.db, [recordActivity(ctx, { entity: "user", entityId: id, customerId: null, action: "user.unlock", changes: {} })]);
+          return unlockUser(ctx, id, loginGuard(c.env));
         case "resend-invitation":
           return resendInvitation(ctx, id, await links(c));
         case "sign-out-everywhere":
-          return runBatch(ctx.db, [
-            ...revokeAllStatements(ctx, id, "signed out by an administrator"),
-            recordActivity(ctx, { entity: "user", entityId: id, customerId: null, action: "user.sign_out_everywhere", changes: {} }),
-          ]);
+          return signUserOutEverywhere(ctx, id);
       }
     });
     if (!result.ok) return userPage(c, id, { message: result.message }, 409);
@@ -377,46 +369,14 @@ export const identityPages = new Hono<AppEnv>()
   // Outbox
   .get("/outbox", can("outbox:read"), async (c) => {
     const status = z.enum(["pending", "sending", "sent", "failed"]).optional().catch(undefined).parse(c.req.query("status"));
-    const cursor = c.req.query("cursor");
-    const where: (SQL | undefined)[] = [status ? eq(emailOutbox.status, status) : undefined];
-    if (cursor) {
-      try {
-        where.push(lt(emailOutbox.id, String(decodeCursor(cursor, 1)[0])));
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-      }
-    }
-    const rows = await c
-      .get("db")
-      .select()
-      .from(emailOutbox)
-      .where(and(...where))
-      .orderBy(desc(emailOutbox.id))
-      .limit(51);
-    const page = rows.slice(0, 50);
-    const last = page.at(-1);
-    return c.html(
-      <OutboxPage
-        ctx={pageContext(c)}
-        emails={page}
-        status={status}
-        nextCursor={rows.length > 50 && last ? encodeCursor([last.id]) : null}
-        canRetry={allowed(c, "outbox:read")}
-      />,
-    );
+    const cursor = z.string().max(500).optional().catch(undefined).parse(c.req.query("cursor"));
+    const page = await listOutbox(c.get("db"), { status, cursor, limit: 50 });
+    return c.html(<OutboxPage ctx={pageContext(c)} emails={page.data} status={status} nextCursor={page.next_cursor} canRetry={allowed(c, "outbox:read")} />);
   })
   .post("/outbox/:id/retry", can("outbox:read"), async (c) => {
-    const ctx = writeContext(c);
-    const id = c.req.param("id");
-    const email = await ctx.db.select().from(emailOutbox).where(eq(emailOutbox.id, id)).get();
-    if (!email) throw new NotFound("No email with this id.");
-    if (email.status === "failed") {
-      await runBatch(ctx.db, [
-        retryEmailStatement(ctx.db, id, ctx.now),
-        recordActivity(ctx, { entity: "email", entityId: id, customerId: null, action: "email.retry", changes: {} }),
-      ]);
-      kickOutbox(c);
-    }
+    // A retry of an email that is not failed (any more) is a no-op, not an error page.
+    const result = await attempt(() => retryFailedEmail(writeContext(c), c.req.param("id")));
+    if (result.ok) kickOutbox(c);
     return c.redirect("/admin/outbox", 303);
   })
   // Portal invitations from a customer's page

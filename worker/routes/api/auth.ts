@@ -1,20 +1,20 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { z } from "zod";
 import { listSessions } from "../../db/queries/auth";
-import { sessions, users } from "../../db/schema";
+import { users } from "../../db/schema";
 import { login } from "../../domain/auth/login";
 import { ALL_PERMISSIONS, PERMISSIONS } from "../../domain/auth/permissions";
 import { acceptPortalInvitation } from "../../domain/auth/portal";
 import { Login, SessionView } from "../../domain/auth/schemas";
-import { revokeAllSessions, revokeSession, rotateRefreshToken } from "../../domain/auth/sessions";
+import { revokeAllSessions, revokeOwnSession, revokeSession, rotateRefreshToken } from "../../domain/auth/sessions";
 import { beginTotpSetup, disableTotp, enableTotp, regenerateBackupCodes } from "../../domain/auth/two-factor";
 import { acceptInvitation, changePassword, confirmEmailChange, requestEmailChange, requestPasswordReset, resetPassword } from "../../domain/auth/users";
 import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
 import { email } from "../../domain/validation";
 import type { AppEnv } from "../../env";
-import { BadRequest, NotFound, Unauthorized } from "../../lib/errors";
+import { BadRequest, Unauthorized } from "../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../lib/jwt";
 import { writeContext } from "../../middleware/access";
 import { forgetPrincipal } from "../../middleware/authenticate";
@@ -251,18 +251,8 @@ export const authApi = new OpenAPIHono<AppEnv>()
       responses: { 204: { description: "Revoked" }, ...problems(401, 404) },
     }),
     async (c) => {
-      const p = c.get("principal");
       const id = c.req.valid("param").id;
-      const own = p
-        ? await c
-            .get("db")
-            .select({ id: sessions.id })
-            .from(sessions)
-            .where(and(eq(sessions.id, id), eq(sessions.subjectId, p.id)))
-            .get()
-        : null;
-      if (!own) throw new NotFound("No session with this id.");
-      await revokeSession(writeContext(c), id);
+      await revokeOwnSession(writeContext(c), c.get("principal")?.id ?? "", id);
       forgetPrincipal(`s:${id}`);
       return c.body(null, 204);
     },

@@ -1,24 +1,18 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { runBatch } from "../../db/client";
 import { getApiKey, getRole, getUser, listApiKeys, listRoles, listUsers } from "../../db/queries/auth";
-import { emailOutbox } from "../../db/schema";
-import { recordActivity } from "../../domain/activity/record";
+import { listOutbox } from "../../db/queries/outbox";
 import { createApiKey, regenerateApiKey, revokeApiKey } from "../../domain/auth/api-keys";
-import { accountKey } from "../../domain/auth/guard";
 import { invitePortalContact } from "../../domain/auth/portal";
 import { createRole, deleteRole, updateRole } from "../../domain/auth/roles";
 import { ApiKey, ApiKeyCreate, ApiKeyWithSecret, Role, RoleCreate, RolePatch, User, UserCreate, UserPatch } from "../../domain/auth/schemas";
-import { revokeAllStatements } from "../../domain/auth/sessions";
 import { resetTotpByAdmin } from "../../domain/auth/two-factor";
-import { createUser, loadUser, resendInvitation, setUserEnabled, updateUser } from "../../domain/auth/users";
-import { retryEmailStatement } from "../../domain/email/outbox";
+import { createUser, loadUser, resendInvitation, setUserEnabled, signUserOutEverywhere, unlockUser, updateUser } from "../../domain/auth/users";
+import { retryFailedEmail } from "../../domain/email/outbox";
 import { cursorParam, pageLimit } from "../../domain/validation";
 import { loginGuard } from "../../durable/guard-client";
 import type { AppEnv } from "../../env";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
-import { Conflict, NotFound } from "../../lib/errors";
+import { NotFound } from "../../lib/errors";
 import { writeContext } from "../../middleware/access";
 import { forgetPrincipal } from "../../middleware/authenticate";
 import { kickOutbox, links, requestSettings } from "../support";
@@ -119,10 +113,8 @@ export const usersApi = new OpenAPIHono<AppEnv>()
   })
   .openapi(UserAction("unlock", "Unlock a user's sign-in", "Clears the brute-force counter of the account."), async (c) => {
     const ctx = writeContext(c);
-    const user = await loadUser(ctx, c.req.valid("param").id);
-    await loginGuard(c.env).reset(accountKey(user.email));
-    await runBatch(ctx.db, [recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "user.unlock", changes: {} })]);
-    return c.json((await getUser(ctx.db, user.id)) as z.infer<typeof User>, 200);
+    await unlockUser(ctx, c.req.valid("param").id, loginGuard(c.env));
+    return c.json((await getUser(ctx.db, c.req.valid("param").id)) as z.infer<typeof User>, 200);
   })
   .openapi(UserAction("resend-invitation", "Send a new invitation email", "The previous link stops working."), async (c) => {
     const ctx = writeContext(c);
@@ -132,12 +124,8 @@ export const usersApi = new OpenAPIHono<AppEnv>()
   })
   .openapi(UserAction("sign-out-everywhere", "Sign a user out of every session", "For a lost laptop or a departure."), async (c) => {
     const ctx = writeContext(c);
-    const user = await loadUser(ctx, c.req.valid("param").id);
-    await runBatch(ctx.db, [
-      ...revokeAllStatements(ctx, user.id, "signed out by an administrator"),
-      recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "user.sign_out_everywhere", changes: {} }),
-    ]);
-    return c.json((await getUser(ctx.db, user.id)) as z.infer<typeof User>, 200);
+    await signUserOutEverywhere(ctx, c.req.valid("param").id);
+    return c.json((await getUser(ctx.db, c.req.valid("param").id)) as z.infer<typeof User>, 200);
   })
   // Roles
   .openapi(
@@ -283,20 +271,10 @@ export const usersApi = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const where: (SQL | undefined)[] = [q.status ? eq(emailOutbox.status, q.status) : undefined];
-      if (q.cursor) where.push(lt(emailOutbox.id, String(decodeCursor(q.cursor, 1)[0])));
-      const rows = await c
-        .get("db")
-        .select()
-        .from(emailOutbox)
-        .where(and(...where))
-        .orderBy(desc(emailOutbox.id))
-        .limit(q.limit + 1);
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
+      const page = await listOutbox(c.get("db"), q);
       return c.json(
         {
-          data: page.map((e) => ({
+          data: page.data.map((e) => ({
             id: e.id,
             template: e.template,
             to_email: e.toEmail,
@@ -309,7 +287,7 @@ export const usersApi = new OpenAPIHono<AppEnv>()
             created_at: e.createdAt,
             sent_at: e.sentAt,
           })),
-          next_cursor: rows.length > q.limit && last ? encodeCursor([last.id]) : null,
+          next_cursor: page.next_cursor,
         },
         200,
       );
@@ -325,15 +303,7 @@ export const usersApi = new OpenAPIHono<AppEnv>()
       responses: { 202: { description: "Queued" }, ...problems(401, 403, 404, 409) },
     }),
     async (c) => {
-      const ctx = writeContext(c);
-      const id = c.req.valid("param").id;
-      const email = await ctx.db.select().from(emailOutbox).where(eq(emailOutbox.id, id)).get();
-      if (!email) throw new NotFound("No email with this id.");
-      if (email.status !== "failed") throw new Conflict(`Only failed emails can be retried; this one is ${email.status}.`);
-      await runBatch(ctx.db, [
-        retryEmailStatement(ctx.db, id, ctx.now),
-        recordActivity(ctx, { entity: "email", entityId: id, customerId: null, action: "email.retry", changes: {} }),
-      ]);
+      await retryFailedEmail(writeContext(c), c.req.valid("param").id);
       kickOutbox(c);
       return c.body(null, 202);
     },

@@ -4,7 +4,7 @@
  * directly on the SQLite file to show how much the Worker/D1 layers add.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import http from "node:http";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { BUILT_IN_ROLES } from "../worker/domain/auth/permissions";
 import { contactDocument, customerDocument, SEARCH_TYPES, type SearchDocument, siteDocument } from "../worker/domain/search/documents";
 import { newId } from "../worker/lib/ids";
 import { hashPassword } from "../worker/lib/password";
-import { freePort, machineInfo, measure, ms, printTable, prng, type Stats, summarize, verdict, writeResults } from "./lib";
+import { findD1File, freePort, machineInfo, measure, ms, printTable, prng, type Stats, summarize, verdict, writeResults } from "./lib";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const BATCH = 10_000;
@@ -192,14 +192,6 @@ function generator(random: () => number) {
       attributes: { segment: business ? pick(["smb", "enterprise", "public"]) : "consumer", marketing_opt_in: random() < 0.5 },
     };
   };
-}
-
-/** The D1 database file miniflare created for the DB binding. */
-function findD1File(stateDir: string): string {
-  const dir = join(stateDir, "v3/d1/miniflare-D1DatabaseObject");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (files.length !== 1 || !files[0]) throw new Error(`Expected one D1 database in ${dir}, found: ${files.join(", ") || "none"}`);
-  return join(dir, files[0]);
 }
 
 type SeedResult = { seconds: number; rowsInserted: number; customerIds: string[]; names: string[]; adminPassword: string };

@@ -1,8 +1,8 @@
 /**
- * Shared helpers for the benchmarks: latency statistics, a seeded PRNG, free ports, machine facts,
+ * Shared helpers for the benchmarks: latency statistics, a seeded PRNG, free ports, the local D1 file, machine facts,
  * the stdout table and the JSON result files under bench/results (gitignored).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
@@ -68,6 +68,14 @@ export function freePort(): Promise<number> {
       server.close(() => (port ? resolve(port) : reject(new Error("No free port"))));
     });
   });
+}
+
+/** The D1 database file miniflare created for the DB binding under a local state folder. */
+export function findD1File(stateDir: string): string {
+  const dir = join(stateDir, "v3/d1/miniflare-D1DatabaseObject");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
+  if (files.length !== 1 || !files[0]) throw new Error(`Expected one D1 database in ${dir}, found: ${files.join(", ") || "none"}`);
+  return join(dir, files[0]);
 }
 
 /** Facts about the machine that make results comparable between runs. */

@@ -2,11 +2,12 @@
  * Runs the benchmarks: `npm run bench` runs all of them, `npm run bench -- foundation` only the
  * named ones; `--keep` keeps each benchmark's local state folder for inspection.
  */
+import { run as auth } from "./auth";
 import { run as foundation } from "./foundation";
 
 type Options = { keep: boolean };
 
-const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation };
+const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth };
 
 const args = process.argv.slice(2);
 const options: Options = { keep: args.includes("--keep") };

@@ -10,8 +10,9 @@ function key(secret: string): Uint8Array {
   return encoder.encode(`access-jwt:${secret}`);
 }
 
-export async function signAccessToken(secret: string, claims: { sub: string; sid: string }, nowSeconds = Math.floor(Date.now() / 1000)) {
-  return new SignJWT({ sid: claims.sid, typ: "access" })
+/** Customer tokens also carry `cid`, the customer every query of theirs is scoped to. */
+export async function signAccessToken(secret: string, claims: { sub: string; sid: string; cid?: string | null }, nowSeconds = Math.floor(Date.now() / 1000)) {
+  return new SignJWT({ sid: claims.sid, typ: "access", ...(claims.cid ? { cid: claims.cid } : {}) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -22,11 +23,11 @@ export async function signAccessToken(secret: string, claims: { sub: string; sid
 }
 
 /** The subject and session id of a valid access token, or null for anything else. */
-export async function verifyAccessToken(secret: string, token: string): Promise<{ sub: string; sid: string } | null> {
+export async function verifyAccessToken(secret: string, token: string): Promise<{ sub: string; sid: string; cid: string | null } | null> {
   try {
     const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
     if (payload.typ !== "access" || typeof payload.sub !== "string" || typeof payload.sid !== "string") return null;
-    return { sub: payload.sub, sid: payload.sid };
+    return { sub: payload.sub, sid: payload.sid, cid: typeof payload.cid === "string" ? payload.cid : null };
   } catch {
     return null;
   }

@@ -40,13 +40,15 @@ function cached(key: string, check: string, now: number): Principal | null | und
   return entry.check === check ? entry.principal : null;
 }
 
-async function principalForSession(c: Context<AppEnv>, sessionId: string, subjectId: string): Promise<Principal | null> {
+async function principalForSession(c: Context<AppEnv>, claims: { sid: string; sub: string; cid: string | null }): Promise<Principal | null> {
   const now = Date.now();
-  const hit = cached(`s:${sessionId}`, subjectId, now);
+  const check = `${claims.sub}|${claims.cid ?? ""}`;
+  const hit = cached(`s:${claims.sid}`, check, now);
   if (hit !== undefined) return hit;
-  const found = await findSessionPrincipal(c.get("db"), { sessionId }, new Date(now).toISOString());
-  if (!found || found.principal.id !== subjectId || found.kind !== "api") return null;
-  return remember(`s:${sessionId}`, found.principal, subjectId, now);
+  const found = await findSessionPrincipal(c.get("db"), { sessionId: claims.sid }, new Date(now).toISOString());
+  // The token's subject and customer must be the session's: a token never widens its scope.
+  if (!found || found.kind !== "api" || found.principal.id !== claims.sub || found.principal.customerId !== claims.cid) return null;
+  return remember(`s:${claims.sid}`, found.principal, check, now);
 }
 
 async function principalForApiKey(c: Context<AppEnv>, value: string): Promise<Principal | null> {
@@ -90,7 +92,7 @@ export function authenticateBearer(): MiddlewareHandler<AppEnv> {
     if (token?.startsWith("ocrm_")) c.set("principal", await principalForApiKey(c, token));
     else if (token) {
       const claims = await verifyAccessToken(c.env.AUTH_SECRET, token);
-      if (claims) c.set("principal", await principalForSession(c, claims.sid, claims.sub));
+      if (claims) c.set("principal", await principalForSession(c, claims));
     }
     await next();
   };

@@ -343,6 +343,16 @@ describe("customer portal accounts", () => {
     expect((await api("GET", "/search?q=a", { role: null, headers: auth })).status).toBe(403);
     const me = await api("GET", "/me", { role: null, headers: auth });
     expect(me.body).toMatchObject({ type: "customer", customer_id: mine.customerId });
+    // The token carries the customer id, and a token for another customer's scope is refused.
+    const [header, payload, signature] = mine.token.split(".");
+    const claims = JSON.parse(atob((payload ?? "").replace(/-/g, "+").replace(/_/g, "/")));
+    expect(claims.cid).toBe(mine.customerId);
+    const { SignJWT } = await import("jose");
+    const widened = await new SignJWT({ ...claims, cid: other.customerId })
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(new TextEncoder().encode(`access-jwt:${env.AUTH_SECRET}`));
+    expect((await api("GET", "/me", { role: null, headers: bearer(widened) })).status).toBe(401);
+    expect(header && signature).toBeTruthy();
   });
 
   it("invites a contact to the portal; the link activates the account", async () => {

@@ -31,7 +31,7 @@ export class MfaRequired extends AppError {
 // Verifying against a real-looking hash when the account does not exist keeps timing uniform.
 let decoy: Promise<string> | null = null;
 
-type Found = { subject: Subject; name: string; passwordHash: string | null; active: boolean; user: User | null };
+type Found = { subject: Subject; name: string; passwordHash: string | null; active: boolean; user: User | null; customerId: string | null };
 
 async function findSubject(ctx: WriteContext, email: string): Promise<Found | null> {
   const user = await findUserByEmail(ctx.db, email);
@@ -42,6 +42,7 @@ async function findSubject(ctx: WriteContext, email: string): Promise<Found | nu
       passwordHash: user.passwordHash,
       active: user.status === "active",
       user,
+      customerId: null,
     };
   const account = await findCustomerAccountByEmail(ctx.db, email);
   if (account) {
@@ -51,6 +52,7 @@ async function findSubject(ctx: WriteContext, email: string): Promise<Found | nu
       passwordHash: account.passwordHash,
       active: account.status === "active",
       user: null,
+      customerId: account.customerId,
     };
   }
   return null;
@@ -128,7 +130,7 @@ async function finish(ctx: WriteContext, deps: LoginDeps, found: Found, input: O
         .where(eq(table.id, found.subject.id)),
     ],
   });
-  return { subject: found.subject, name: found.name, session };
+  return { subject: found.subject, name: found.name, customerId: found.customerId, session };
 }
 
 /**
@@ -163,6 +165,6 @@ export async function completeSecondFactor(
     if (state.retryAfterSeconds > 0) throw new TooManyRequests(`Too many failed attempts. Try again in ${state.retryAfterSeconds} s.`, state.retryAfterSeconds);
     throw new Unauthorized("The code is not valid.", { mfa_required: true });
   }
-  const found: Found = { subject: { type: "user", id: user.id, email: user.email }, name: user.name, passwordHash: null, active: true, user };
+  const found: Found = { subject: { type: "user", id: user.id, email: user.email }, name: user.name, passwordHash: null, active: true, user, customerId: null };
   return finish(ctx, deps, found, { ...input, password: "" });
 }

@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
 import { runBatch, type Statement } from "../../db/client";
-import { refreshTokens, sessions } from "../../db/schema";
+import { customerAccounts, refreshTokens, sessions } from "../../db/schema";
 import { randomToken, sha256Hex } from "../../lib/crypto";
 import { NotFound, Unauthorized } from "../../lib/errors";
 import { newId, ulid } from "../../lib/ids";
@@ -160,5 +160,9 @@ export async function rotateRefreshToken(ctx: WriteContext, refreshToken: string
     ctx.db.insert(refreshTokens).values({ id: `rft_${ulid()}`, sessionId: session.id, tokenHash: await sha256Hex(token), createdAt: ctx.now }),
     ctx.db.update(sessions).set({ lastSeenAt: ctx.now }).where(eq(sessions.id, session.id)),
   ]);
-  return { token, session };
+  const account =
+    session.subjectType === "customer"
+      ? await ctx.db.select({ customerId: customerAccounts.customerId }).from(customerAccounts).where(eq(customerAccounts.id, session.subjectId)).get()
+      : undefined;
+  return { token, session, customerId: account?.customerId ?? null };
 }

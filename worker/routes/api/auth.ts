@@ -73,7 +73,7 @@ export const authApi = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const { session, subject } = await login(system(c), await loginDeps(c), {
+      const { session, subject, customerId } = await login(system(c), await loginDeps(c), {
         email: body.email,
         password: body.password,
         otp: body.otp,
@@ -82,7 +82,7 @@ export const authApi = new OpenAPIHono<AppEnv>()
         ip: clientIp(c),
         userAgent: c.req.header("user-agent") ?? null,
       });
-      const access = await signAccessToken(c.env.AUTH_SECRET, { sub: subject.id, sid: session.sessionId });
+      const access = await signAccessToken(c.env.AUTH_SECRET, { sub: subject.id, sid: session.sessionId, cid: customerId });
       return c.json({ access_token: access, token_type: "Bearer" as const, expires_in: ACCESS_TOKEN_TTL_SECONDS, refresh_token: session.token }, 200);
     },
   )
@@ -96,8 +96,8 @@ export const authApi = new OpenAPIHono<AppEnv>()
       responses: { 200: jsonResponse(Tokens, "New tokens"), ...problems(400, 401, 415, 422) },
     }),
     async (c) => {
-      const { token, session } = await rotateRefreshToken(system(c), c.req.valid("json").refresh_token, await requestSettings(c));
-      const access = await signAccessToken(c.env.AUTH_SECRET, { sub: session.subjectId, sid: session.id });
+      const { token, session, customerId } = await rotateRefreshToken(system(c), c.req.valid("json").refresh_token, await requestSettings(c));
+      const access = await signAccessToken(c.env.AUTH_SECRET, { sub: session.subjectId, sid: session.id, cid: customerId });
       return c.json({ access_token: access, token_type: "Bearer" as const, expires_in: ACCESS_TOKEN_TTL_SECONDS, refresh_token: token }, 200);
     },
   )

@@ -47,7 +47,7 @@ async function principalForSession(c: Context<AppEnv>, claims: { sid: string; su
   if (hit !== undefined) return hit;
   const found = await findSessionPrincipal(c.get("db"), { sessionId: claims.sid }, new Date(now).toISOString());
   // The token's subject and customer must be the session's: a token never widens its scope.
-  if (!found || found.kind !== "api" || found.principal.id !== claims.sub || found.principal.customerId !== claims.cid) return null;
+  if (found?.kind !== "api" || found.principal.id !== claims.sub || found.principal.customerId !== claims.cid) return null;
   return remember(`s:${claims.sid}`, found.principal, check, now);
 }
 

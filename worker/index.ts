@@ -11,7 +11,7 @@ export { ServiceState } from "./durable/service-state";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, _env) {
+  async queue(batch, env) {
     if (batch.queue === "provisioning-dlq") {
       // Poison messages: recorded in the logs; the Provisioning module marks their jobs dead.
       for (const message of batch.messages) {
@@ -20,7 +20,7 @@ export default {
       }
       return;
     }
-    await consumeProvisioning(batch);
+    await consumeProvisioning(batch, env);
   },
   async scheduled(_controller, env, ctx) {
     const db = createDb(env.DB);

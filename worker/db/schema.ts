@@ -349,6 +349,209 @@ export const refreshTokens = sqliteTable(
   (t) => [index("refresh_tokens_session_idx").on(t.sessionId)],
 );
 
+/** Catalog offers. Prices live in product_versions: a price change makes a new version. */
+export const products = sqliteTable("products", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  description: text("description"),
+  type: text("type", { enum: ["standalone", "bundle", "addon", "promotion"] }).notNull(),
+  serviceType: text("service_type", { enum: ["mobile", "fixed_internet", "voip", "iptv", "other"] }).notNull(),
+  status: text("status", { enum: ["draft", "active", "retired"] }).notNull(),
+  currency: text("currency").notNull(),
+  taxClass: text("tax_class").notNull(),
+  recurringPeriod: text("recurring_period", { enum: ["monthly", "none"] }).notNull(),
+  prorate: integer("prorate", { mode: "boolean" }).notNull(),
+  provisioningPlay: text("provisioning_play"),
+  provisioningJsonVars: text("provisioning_json_vars", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  requiredInventory: text("required_inventory", { mode: "json" }).$type<string[]>().notNull(),
+  cgrates: text("cgrates", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  components: text("components", { mode: "json" }).$type<string[]>().notNull(),
+  compatibleWith: text("compatible_with", { mode: "json" }).$type<string[]>().notNull(),
+  promotion: text("promotion", { mode: "json" }).$type<Record<string, unknown> | null>(),
+  eligibility: text("eligibility", { mode: "json" }).$type<{ customer_types: string[] }>().notNull(),
+  allowNegative: integer("allow_negative", { mode: "boolean" }).notNull(),
+  lowBalanceThresholds: text("low_balance_thresholds", { mode: "json" }).$type<Record<string, number>>().notNull(),
+  currentVersion: integer("current_version").notNull(),
+  ...timestamps,
+});
+
+export const productVersions = sqliteTable(
+  "product_versions",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    version: integer("version").notNull(),
+    retailPrice: integer("retail_price").notNull(),
+    wholesalePrice: integer("wholesale_price").notNull(),
+    retailSetupFee: integer("retail_setup_fee").notNull(),
+    wholesaleSetupFee: integer("wholesale_setup_fee").notNull(),
+    includedBalances: text("included_balances", { mode: "json" }).$type<{ unit: string; amount: number; validity_days: number | null }[]>().notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("product_versions_unique").on(t.productId, t.version)],
+);
+
+/** Active instances of products for customers; lifecycle and balances are written by their ServiceState DO. */
+export const services = sqliteTable(
+  "services",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    productVersionId: text("product_version_id")
+      .notNull()
+      .references(() => productVersions.id),
+    siteId: text("site_id").references(() => sites.id),
+    contactId: text("contact_id").references(() => contacts.id),
+    parentServiceId: text("parent_service_id"),
+    status: text("status", { enum: ["pending", "provisioning", "active", "suspended", "terminating", "terminated", "failed"] }).notNull(),
+    identifiers: text("identifiers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    vars: text("vars", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    activatedAt: text("activated_at"),
+    terminatedAt: text("terminated_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("services_customer_idx").on(t.customerId, t.id),
+    index("services_status_idx").on(t.status, t.id),
+    index("services_parent_idx").on(t.parentServiceId),
+  ],
+);
+
+export const serviceAddons = sqliteTable(
+  "service_addons",
+  {
+    id: text("id").primaryKey(),
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    productVersionId: text("product_version_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("service_addons_service_idx").on(t.serviceId)],
+);
+
+/** Provisioning jobs (outbox): written in the same batch as the state change, then queued. */
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    type: text("type", { enum: ["provision", "deprovision", "suspend", "resume", "modify", "topup", "sync_balance"] }).notNull(),
+    status: text("status", { enum: ["pending", "ready", "leased", "succeeded", "failed", "dead"] }).notNull(),
+    serviceId: text("service_id").references(() => services.id),
+    payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    attempts: integer("attempts").notNull(),
+    maxAttempts: integer("max_attempts").notNull(),
+    leaseId: text("lease_id"),
+    leaseExpiresAt: text("lease_expires_at"),
+    result: text("result", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    error: text("error"),
+    ...timestamps,
+    finishedAt: text("finished_at"),
+  },
+  (t) => [index("jobs_status_idx").on(t.status, t.id), index("jobs_service_idx").on(t.serviceId, t.id)],
+);
+
+/** Balance buckets per service and unit (mirror of the ServiceState DO, written through by it). */
+export const serviceBuckets = sqliteTable(
+  "service_buckets",
+  {
+    id: text("id").primaryKey(),
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    unit: text("unit", { enum: ["monetary", "data", "voice", "sms"] }).notNull(),
+    amount: integer("amount").notNull(),
+    pendingAmount: integer("pending_amount").notNull(),
+    expiresAt: text("expires_at"),
+    source: text("source").notNull(),
+    /** The DO's sequence number of the last change: a late, older write never overwrites a newer one. */
+    seq: integer("seq").notNull(),
+    ...timestamps,
+  },
+  (t) => [index("service_buckets_service_idx").on(t.serviceId)],
+);
+
+/** Every balance change, immutable except for a pending entry being confirmed or reversed. */
+export const balanceLedger = sqliteTable(
+  "balance_ledger",
+  {
+    id: text("id").primaryKey(),
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    bucketId: text("bucket_id").notNull(),
+    seq: integer("seq").notNull(),
+    unit: text("unit", { enum: ["monetary", "data", "voice", "sms"] }).notNull(),
+    amount: integer("amount").notNull(),
+    kind: text("kind", { enum: ["grant", "topup", "debit", "expiry", "adjustment"] }).notNull(),
+    state: text("state", { enum: ["pending", "confirmed", "reversed"] }).notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    reference: text("reference"),
+    at: text("at").notNull(),
+  },
+  (t) => [uniqueIndex("balance_ledger_key_unique").on(t.serviceId, t.idempotencyKey), index("balance_ledger_service_idx").on(t.serviceId, t.seq)],
+);
+
+/** Tax rates per class, in basis points (2000 = 20 %). */
+export const taxRates = sqliteTable("tax_rates", {
+  id: text("id").primaryKey(),
+  taxClass: text("tax_class").notNull().unique(),
+  name: text("name").notNull(),
+  rateBp: integer("rate_bp").notNull(),
+  ...timestamps,
+});
+
+/** Money owed by (charge) or to (credit) a customer; immutable, corrected by a reversing transaction. */
+export const transactions = sqliteTable(
+  "transactions",
+  {
+    id: text("id").primaryKey(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    serviceId: text("service_id"),
+    kind: text("kind", { enum: ["charge", "credit"] }).notNull(),
+    description: text("description").notNull(),
+    date: text("date").notNull(),
+    amount: integer("amount").notNull(),
+    taxAmount: integer("tax_amount").notNull(),
+    taxRateBp: integer("tax_rate_bp").notNull(),
+    wholesaleAmount: integer("wholesale_amount").notNull(),
+    currency: text("currency").notNull(),
+    invoiceId: text("invoice_id"),
+    reversesId: text("reverses_id"),
+    /** What caused it (setup fee of a service, a top-up, a proration…): one transaction per source. */
+    sourceKey: text("source_key").notNull().unique(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("transactions_customer_idx").on(t.customerId, t.id), index("transactions_service_idx").on(t.serviceId, t.id)],
+);
+
+/** Daily usage per service and unit, synced from CGRateS by the runner. */
+export const usageRecords = sqliteTable(
+  "usage_records",
+  {
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    day: text("day").notNull(),
+    unit: text("unit", { enum: ["monetary", "data", "voice", "sms"] }).notNull(),
+    amount: integer("amount").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.day, t.unit] })],
+);
+
 export type Customer = typeof customers.$inferSelect;
 export type NewCustomer = typeof customers.$inferInsert;
 export type Contact = typeof contacts.$inferSelect;
@@ -362,3 +565,8 @@ export type CustomerAccount = typeof customerAccounts.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type OutboxEmail = typeof emailOutbox.$inferSelect;
 export type SearchDoc = typeof searchDocs.$inferInsert;
+export type Product = typeof products.$inferSelect;
+export type ProductVersion = typeof productVersions.$inferSelect;
+export type Service = typeof services.$inferSelect;
+export type Job = typeof jobs.$inferSelect;
+export type Transaction = typeof transactions.$inferSelect;

@@ -1,21 +1,586 @@
 import { DurableObject } from "cloudflare:workers";
+import { and, eq, sql } from "drizzle-orm";
+import { createDb, runBatch, type Statement } from "../db/client";
+import { activityLog, balanceLedger, emailOutbox, jobs, serviceAddons, serviceBuckets, services, transactions } from "../db/schema";
+import { activityRow } from "../domain/activity/record";
+import type { BalanceUnit } from "../domain/catalog/schemas";
+import { indexDocument } from "../domain/search/index-statements";
+import {
+  type BalanceSnapshot,
+  type Bucket,
+  type CreateServicePlan,
+  checkTransition,
+  type Effects,
+  type Failure,
+  type OpContext,
+  type Outcome,
+  plusDays,
+  SERVICE_TRANSITIONS,
+  type ServiceRow,
+  type ServiceStatus,
+  type ServiceTransition,
+  type TopUpRequest,
+} from "../domain/services/state";
+import { ulid } from "../lib/ids";
+
+type LedgerRow = {
+  id: string;
+  bucket_id: string;
+  seq: number;
+  unit: BalanceUnit;
+  amount: number;
+  kind: "grant" | "topup" | "debit" | "expiry" | "adjustment";
+  state: "pending" | "confirmed" | "reversed";
+  idempotency_key: string;
+  reference: string | null;
+  at: string;
+};
+
+type OpRow = { seq: number; key: string; result: string; effects: string; synced: number };
+
+/** The most operations written to D1 in one batch (each is a handful of statements). */
+const FLUSH_LIMIT = 40;
 
 /**
  * One object per service (addressed by service id): the only writer of the service's lifecycle
- * state and balances. The Catalog & services module gives it its RPC methods; the class and its
- * SQLite storage are declared now so the binding and migration tag are stable from the first deploy.
+ * status and balances. Each operation is decided and committed in the object's own SQLite in one
+ * synchronous transaction (so concurrent requests never interleave inside it), recorded with its
+ * idempotency key and its D1 effects, then written through to D1 in one batch before it answers.
+ * Writes through are serialised and idempotent, so a failed write is simply retried (next call or
+ * alarm) and a replayed key returns the first outcome.
  */
 export class ServiceState extends DurableObject<Env> {
+  private flushing: Promise<void> = Promise.resolve();
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      const sqlx = ctx.storage.sql;
+      sqlx.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      sqlx.exec(
+        "CREATE TABLE IF NOT EXISTS buckets (id TEXT PRIMARY KEY, unit TEXT NOT NULL, amount INTEGER NOT NULL, pending_amount INTEGER NOT NULL, expires_at TEXT, source TEXT NOT NULL, seq INTEGER NOT NULL, created_at TEXT NOT NULL)",
+      );
+      sqlx.exec(
+        "CREATE TABLE IF NOT EXISTS ledger (id TEXT PRIMARY KEY, bucket_id TEXT NOT NULL, seq INTEGER NOT NULL, unit TEXT NOT NULL, amount INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, reference TEXT, at TEXT NOT NULL)",
+      );
+      sqlx.exec(
+        "CREATE TABLE IF NOT EXISTS ops (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, result TEXT NOT NULL, effects TEXT NOT NULL, synced INTEGER NOT NULL)",
+      );
     });
   }
 
-  /** The service id this object serves, once known. */
-  async describe(): Promise<{ serviceId: string | null }> {
-    const row = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'service_id'").toArray()[0];
-    return { serviceId: row?.value ?? null };
+  // ---- state held in the object's SQLite ----
+
+  private meta(key: string): string | null {
+    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  private nextSeq(): number {
+    const seq = Number(this.meta("seq") ?? "0") + 1;
+    this.setMeta("seq", String(seq));
+    return seq;
+  }
+
+  private buckets(): (Bucket & { seq: number })[] {
+    return this.ctx.storage.sql
+      .exec<{ id: string; unit: BalanceUnit; amount: number; pending_amount: number; expires_at: string | null; source: string; seq: number }>(
+        "SELECT id, unit, amount, pending_amount, expires_at, source, seq FROM buckets ORDER BY (expires_at IS NULL), expires_at, id",
+      )
+      .toArray();
+  }
+
+  private status(): ServiceStatus {
+    return (this.meta("status") ?? "pending") as ServiceStatus;
+  }
+
+  /** Loads the service from D1 the first time the object is used (services created before it existed). */
+  private async ensure(serviceId: string): Promise<Failure | null> {
+    const known = this.meta("service_id");
+    if (known) return known === serviceId ? null : { status: 404, message: "No service with this id." };
+    const row = await this.env.DB.prepare(
+      "SELECT s.status, s.customer_id, p.allow_negative, p.low_balance_thresholds FROM services s JOIN products p ON p.id = s.product_id WHERE s.id = ?",
+    )
+      .bind(serviceId)
+      .first<{ status: ServiceStatus; customer_id: string; allow_negative: number; low_balance_thresholds: string }>();
+    if (!row) return { status: 404, message: "No service with this id." };
+    this.ctx.storage.transactionSync(() => {
+      this.setMeta("service_id", serviceId);
+      this.setMeta("customer_id", row.customer_id);
+      this.setMeta("status", row.status);
+      this.setMeta("allow_negative", row.allow_negative ? "1" : "0");
+      this.setMeta("thresholds", row.low_balance_thresholds);
+    });
+    return null;
+  }
+
+  private replay<T>(key: string): Outcome<T> | null {
+    const op = this.ctx.storage.sql.exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE key = ?", key).toArray()[0];
+    // Only successful outcomes are recorded, so a replay is always one.
+    return op ? { ...(JSON.parse(op.result) as { ok: true; value: T }), replayed: true } : null;
+  }
+
+  /** Records an operation (its outcome and D1 effects) in the same transaction as its state change. */
+  private record<T>(key: string, value: T, effects: Effects): Outcome<T> {
+    const outcome: Outcome<T> = { ok: true, value, replayed: false };
+    this.ctx.storage.sql.exec(
+      "INSERT INTO ops (seq, key, result, effects, synced) VALUES (?, ?, ?, ?, 0)",
+      this.nextSeq(),
+      key,
+      JSON.stringify(outcome),
+      JSON.stringify(effects),
+    );
+    return outcome;
+  }
+
+  // ---- write-through to D1 ----
+
+  /** Writes every operation not yet in D1, oldest first, one batch at a time (serialised). */
+  async flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushOnce());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
+    for (;;) {
+      const ops = this.ctx.storage.sql
+        .exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE synced = 0 ORDER BY seq LIMIT ?", FLUSH_LIMIT)
+        .toArray();
+      if (ops.length === 0) return;
+      const db = createDb(this.env.DB);
+      const statements: Statement[] = [];
+      const serviceId = this.meta("service_id") ?? "";
+      for (const op of ops) {
+        const e = JSON.parse(op.effects) as Effects & {
+          buckets?: (Bucket & { seq: number })[];
+          ledger?: LedgerRow[];
+          ledgerStates?: { key: string; state: string }[];
+          bucketsAt?: string;
+        };
+        for (const s of e.serviceInserts ?? []) statements.push(db.insert(services).values(s).onConflictDoNothing());
+        if (e.serviceUpdate) {
+          const { id, ...fields } = e.serviceUpdate;
+          statements.push(db.update(services).set(fields).where(eq(services.id, id)));
+        }
+        for (const b of e.buckets ?? []) {
+          statements.push(
+            db
+              .insert(serviceBuckets)
+              .values({
+                id: b.id,
+                serviceId,
+                unit: b.unit,
+                amount: b.amount,
+                pendingAmount: b.pending_amount,
+                expiresAt: b.expires_at,
+                source: b.source,
+                seq: b.seq,
+                createdAt: e.bucketsAt ?? "",
+                updatedAt: e.bucketsAt ?? "",
+              })
+              .onConflictDoUpdate({
+                target: serviceBuckets.id,
+                set: { amount: sql`excluded.amount`, pendingAmount: sql`excluded.pending_amount`, seq: sql`excluded.seq`, updatedAt: sql`excluded.updated_at` },
+                setWhere: sql`excluded.seq > ${serviceBuckets.seq}`,
+              }),
+          );
+        }
+        for (const l of e.ledger ?? []) {
+          statements.push(
+            db
+              .insert(balanceLedger)
+              .values({
+                id: l.id,
+                serviceId,
+                bucketId: l.bucket_id,
+                seq: l.seq,
+                unit: l.unit,
+                amount: l.amount,
+                kind: l.kind,
+                state: l.state,
+                idempotencyKey: l.idempotency_key,
+                reference: l.reference,
+                at: l.at,
+              })
+              .onConflictDoNothing(),
+          );
+        }
+        for (const s of e.ledgerStates ?? []) {
+          statements.push(
+            db
+              .update(balanceLedger)
+              .set({ state: s.state as LedgerRow["state"] })
+              .where(and(eq(balanceLedger.serviceId, serviceId), eq(balanceLedger.idempotencyKey, s.key), eq(balanceLedger.state, "pending"))),
+          );
+        }
+        for (const t of e.transactions ?? []) statements.push(db.insert(transactions).values(t).onConflictDoNothing());
+        for (const j of e.jobs ?? []) statements.push(db.insert(jobs).values(j).onConflictDoNothing());
+        for (const a of e.addons ?? []) statements.push(db.insert(serviceAddons).values(a).onConflictDoNothing());
+        for (const m of e.emails ?? []) statements.push(db.insert(emailOutbox).values(m).onConflictDoNothing());
+        for (const d of e.search ?? []) statements.push(indexDocument(db, d));
+        for (const a of e.activity ?? []) statements.push(db.insert(activityLog).values(a).onConflictDoNothing());
+      }
+      await runBatch(db, statements);
+      const last = ops.at(-1)?.seq ?? 0;
+      this.ctx.storage.sql.exec("UPDATE ops SET synced = 1 WHERE synced = 0 AND seq <= ?", last);
+    }
+  }
+
+  /** Retries a write-through that failed earlier. */
+  override async alarm(): Promise<void> {
+    await this.flush();
+  }
+
+  private async commit<T>(outcome: Outcome<T>): Promise<Outcome<T>> {
+    try {
+      await this.flush();
+    } catch (error) {
+      // The state is decided and recorded; D1 catches up on the next call or on this alarm.
+      await this.ctx.storage.setAlarm(Date.now() + 5_000);
+      throw error;
+    }
+    return outcome;
+  }
+
+  // ---- operations ----
+
+  /** Creates the service (and, for a bundle, its component services) with its first job and charges. */
+  async create(plan: CreateServicePlan): Promise<Outcome<{ service_id: string }>> {
+    const replay = this.replay<{ service_id: string }>(plan.key);
+    if (replay) return this.commit(replay);
+    if (this.meta("service_id")) return { ok: false, error: { status: 409, message: "This service already exists." } };
+    const outcome = this.ctx.storage.transactionSync(() => {
+      this.setMeta("service_id", plan.service.id);
+      this.setMeta("customer_id", plan.service.customerId);
+      this.setMeta("status", plan.service.status);
+      this.setMeta("allow_negative", plan.allowNegative ? "1" : "0");
+      this.setMeta("thresholds", JSON.stringify(plan.thresholds));
+      return this.record(plan.key, { service_id: plan.service.id }, { ...plan.effects, serviceInserts: [plan.service, ...plan.children] });
+    });
+    return this.commit(outcome);
+  }
+
+  /**
+   * Moves the service along one explicit transition. Activation records the identifiers and grants
+   * the product's included balances (confirmed, with their validity).
+   */
+  async transition(
+    serviceId: string,
+    transition: ServiceTransition,
+    op: OpContext & {
+      key: string;
+      effects?: Effects;
+      identifiers?: Record<string, string>;
+      grants?: { unit: BalanceUnit; amount: number; validity_days: number | null }[];
+    },
+  ): Promise<Outcome<{ status: ServiceStatus; previous: ServiceStatus }>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    const replay = this.replay<{ status: ServiceStatus; previous: ServiceStatus }>(op.key);
+    if (replay) return this.commit(replay);
+    const previous = this.status();
+    const refused = checkTransition(previous, transition);
+    if (refused) return { ok: false, error: refused };
+    const to = SERVICE_TRANSITIONS[transition].to;
+    const outcome = this.ctx.storage.transactionSync(() => {
+      this.setMeta("status", to);
+      const effects: Effects & { buckets?: unknown[]; ledger?: LedgerRow[]; bucketsAt?: string } = { ...op.effects };
+      const update: Effects["serviceUpdate"] = { id: serviceId, status: to, updatedAt: op.now };
+      if (transition === "activate") {
+        update.activatedAt = op.now;
+        if (op.identifiers) update.identifiers = op.identifiers;
+        const ledger: LedgerRow[] = [];
+        for (const [i, grant] of (op.grants ?? []).entries()) {
+          const bucket = this.credit(grant.unit, grant.amount, grant.validity_days === null ? null : plusDays(op.now, grant.validity_days), "included", op.now);
+          ledger.push(this.entry(bucket, grant.unit, grant.amount, "grant", "confirmed", `${op.key}:grant:${i}`, null, op.now));
+        }
+        effects.ledger = ledger;
+        effects.buckets = this.buckets().filter((b) => ledger.some((l) => l.bucket_id === b.id));
+        effects.bucketsAt = op.now;
+      }
+      if (transition === "complete_termination") update.terminatedAt = op.now;
+      effects.serviceUpdate = update;
+      effects.activity = [
+        ...(effects.activity ?? []),
+        activityRow(op, {
+          entity: "service",
+          entityId: serviceId,
+          customerId: this.meta("customer_id"),
+          action: `service.${transition}`,
+          changes: { status: { before: previous, after: to }, ...(op.identifiers ? { identifiers: { before: null, after: op.identifiers } } : {}) },
+        }),
+      ];
+      return this.record(op.key, { status: to, previous }, effects);
+    });
+    return this.commit(outcome);
+  }
+
+  /** Adds to the unit's open bucket (no expiry) or opens a bucket with its own expiry; returns it. */
+  private credit(unit: BalanceUnit, pendingOrAmount: number, expiresAt: string | null, source: string, now: string, pending = false): string {
+    const open = expiresAt === null ? this.buckets().find((b) => b.unit === unit && b.expires_at === null) : undefined;
+    const seq = this.nextSeq();
+    if (open) {
+      this.ctx.storage.sql.exec(
+        pending
+          ? "UPDATE buckets SET pending_amount = pending_amount + ?, seq = ? WHERE id = ?"
+          : "UPDATE buckets SET amount = amount + ?, seq = ? WHERE id = ?",
+        pendingOrAmount,
+        seq,
+        open.id,
+      );
+      return open.id;
+    }
+    const id = `bkt_${ulid()}`;
+    this.ctx.storage.sql.exec(
+      "INSERT INTO buckets (id, unit, amount, pending_amount, expires_at, source, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      id,
+      unit,
+      pending ? 0 : pendingOrAmount,
+      pending ? pendingOrAmount : 0,
+      expiresAt,
+      source,
+      seq,
+      now,
+    );
+    return id;
+  }
+
+  private entry(
+    bucketId: string,
+    unit: BalanceUnit,
+    amount: number,
+    kind: LedgerRow["kind"],
+    state: LedgerRow["state"],
+    key: string,
+    reference: string | null,
+    at: string,
+  ): LedgerRow {
+    const row: LedgerRow = { id: `led_${ulid()}`, bucket_id: bucketId, seq: this.nextSeq(), unit, amount, kind, state, idempotency_key: key, reference, at };
+    this.ctx.storage.sql.exec(
+      "INSERT INTO ledger (id, bucket_id, seq, unit, amount, kind, state, idempotency_key, reference, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      row.id,
+      row.bucket_id,
+      row.seq,
+      row.unit,
+      row.amount,
+      row.kind,
+      row.state,
+      row.idempotency_key,
+      row.reference,
+      row.at,
+    );
+    return row;
+  }
+
+  /**
+   * A top-up: the balance shows it at once as pending; `settleTopUp` confirms it when the CGRateS job
+   * succeeds or reverses it when the job fails. The same key is applied once, whatever the concurrency.
+   */
+  async topUp(serviceId: string, request: TopUpRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { entry: string }>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    const replay = this.replay<BalanceSnapshot & { entry: string }>(request.key);
+    if (replay) return this.commit(replay);
+    const status = this.status();
+    if (status === "terminating" || status === "terminated" || status === "failed") {
+      return { ok: false, error: { status: 409, message: `Cannot top up a service that is ${status}.`, extra: { current_status: status } } };
+    }
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const expiresAt = request.validityDays === null ? null : plusDays(op.now, request.validityDays);
+      const bucketId = this.credit(request.unit, request.amount, expiresAt, "topup", op.now, true);
+      const ledger = this.entry(bucketId, request.unit, request.amount, "topup", "pending", request.key, request.reference, op.now);
+      const snapshot = this.snapshotNow(serviceId);
+      const effects = {
+        ...request.effects,
+        ledger: [ledger],
+        buckets: this.buckets().filter((b) => b.id === bucketId),
+        bucketsAt: op.now,
+        activity: [
+          ...(request.effects.activity ?? []),
+          activityRow(op, {
+            entity: "service",
+            entityId: serviceId,
+            customerId: this.meta("customer_id"),
+            action: "service.top_up",
+            changes: { balance: { before: null, after: { unit: request.unit, amount: request.amount, state: "pending", entry: ledger.id } } },
+          }),
+        ],
+      };
+      return this.record(request.key, { ...snapshot, entry: ledger.id }, effects as Effects);
+    });
+    return this.commit(outcome);
+  }
+
+  /** Confirms (job succeeded) or reverses (job failed) a pending top-up; idempotent per top-up. */
+  async settleTopUp(
+    serviceId: string,
+    topUpKey: string,
+    result: "confirmed" | "reversed",
+    op: OpContext & { effects?: Effects },
+  ): Promise<Outcome<BalanceSnapshot>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    const key = `settle:${topUpKey}`;
+    const replay = this.replay<BalanceSnapshot>(key);
+    if (replay) return this.commit(replay);
+    const entry = this.ctx.storage.sql.exec<LedgerRow>("SELECT * FROM ledger WHERE idempotency_key = ?", topUpKey).toArray()[0];
+    if (!entry) return { ok: false, error: { status: 404, message: "No top-up with this key." } };
+    if (entry.state !== "pending") return { ok: false, error: { status: 409, message: `This top-up is already ${entry.state}.` } };
+    const outcome = this.ctx.storage.transactionSync(() => {
+      // Confirmed: pending becomes available. Reversed: the pending amount simply disappears.
+      const moved = result === "confirmed" ? entry.amount : 0;
+      this.ctx.storage.sql.exec(
+        "UPDATE buckets SET pending_amount = pending_amount - ?, amount = amount + ?, seq = ? WHERE id = ?",
+        entry.amount,
+        moved,
+        this.nextSeq(),
+        entry.bucket_id,
+      );
+      this.ctx.storage.sql.exec("UPDATE ledger SET state = ? WHERE id = ?", result, entry.id);
+      const effects = {
+        ...op.effects,
+        ledgerStates: [{ key: topUpKey, state: result }],
+        buckets: this.buckets().filter((b) => b.id === entry.bucket_id),
+        bucketsAt: op.now,
+        activity: [
+          ...(op.effects?.activity ?? []),
+          activityRow(op, {
+            entity: "service",
+            entityId: serviceId,
+            customerId: this.meta("customer_id"),
+            action: result === "confirmed" ? "service.top_up_confirmed" : "service.top_up_reversed",
+            changes: { entry: { before: "pending", after: result } },
+          }),
+        ],
+      };
+      return this.record(key, this.snapshotNow(serviceId), effects as Effects);
+    });
+    return this.commit(outcome);
+  }
+
+  /**
+   * Takes usage from the balance, soonest-expiring bucket first. A prepaid debit never takes the
+   * unit below zero unless the product allows it; crossing the low-balance threshold queues an email.
+   */
+  async debit(
+    serviceId: string,
+    request: { key: string; unit: BalanceUnit; amount: number; reference: string | null; lowBalanceEmail?: Effects["emails"] },
+    op: OpContext,
+  ): Promise<Outcome<BalanceSnapshot>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    const replay = this.replay<BalanceSnapshot>(request.key);
+    if (replay) return this.commit(replay);
+    const usable = this.buckets().filter((b) => b.unit === request.unit && (b.expires_at === null || b.expires_at > op.now));
+    const available = usable.reduce((sum, b) => sum + b.amount, 0);
+    const allowNegative = this.meta("allow_negative") === "1";
+    if (!allowNegative && available < request.amount) {
+      return {
+        ok: false,
+        error: { status: 409, message: `Insufficient ${request.unit} balance: ${available} available, ${request.amount} requested.`, extra: { available } },
+      };
+    }
+    const outcome = this.ctx.storage.transactionSync(() => {
+      let left = request.amount;
+      const ledger: LedgerRow[] = [];
+      const touched: string[] = [];
+      for (const [i, b] of usable.entries()) {
+        if (left === 0) break;
+        const last = i === usable.length - 1;
+        const take = last && allowNegative ? left : Math.min(left, Math.max(0, b.amount));
+        if (take === 0) continue;
+        this.ctx.storage.sql.exec("UPDATE buckets SET amount = amount - ?, seq = ? WHERE id = ?", take, this.nextSeq(), b.id);
+        ledger.push(
+          this.entry(
+            b.id,
+            request.unit,
+            -take,
+            "debit",
+            "confirmed",
+            ledger.length === 0 ? request.key : `${request.key}:${ledger.length}`,
+            request.reference,
+            op.now,
+          ),
+        );
+        touched.push(b.id);
+        left -= take;
+      }
+      if (left > 0) {
+        // Allowed to go negative with no bucket to take from: a new negative bucket holds the debt.
+        const id = this.credit(request.unit, -left, null, "overdraft", op.now);
+        ledger.push(
+          this.entry(
+            id,
+            request.unit,
+            -left,
+            "debit",
+            "confirmed",
+            ledger.length === 0 ? request.key : `${request.key}:${ledger.length}`,
+            request.reference,
+            op.now,
+          ),
+        );
+        touched.push(id);
+      }
+      const after = available - request.amount;
+      const thresholds = JSON.parse(this.meta("thresholds") ?? "{}") as Record<string, number>;
+      const threshold = thresholds[request.unit];
+      const alertKey = `low_alerted:${request.unit}`;
+      const effects: Effects & Record<string, unknown> = { ledger, buckets: this.buckets().filter((b) => touched.includes(b.id)), bucketsAt: op.now };
+      if (threshold !== undefined && after < threshold && available >= threshold && this.meta(alertKey) !== "1") {
+        this.setMeta(alertKey, "1");
+        effects.emails = request.lowBalanceEmail ?? [];
+      }
+      return this.record(request.key, this.snapshotNow(serviceId), effects);
+    });
+    return this.commit(outcome);
+  }
+
+  /** Any other change the worker has decided (plan change, add-on): its effects, idempotently. */
+  async apply(
+    serviceId: string,
+    key: string,
+    effects: Effects,
+    requireStatus: ServiceStatus[],
+    meta: Record<string, string> = {},
+  ): Promise<Outcome<{ applied: true }>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    const replay = this.replay<{ applied: true }>(key);
+    if (replay) return this.commit(replay);
+    const status = this.status();
+    if (!requireStatus.includes(status)) {
+      return {
+        ok: false,
+        error: { status: 409, message: `Not possible while the service is ${status}.`, extra: { current_status: status, allowed_from: requireStatus } },
+      };
+    }
+    const outcome = this.ctx.storage.transactionSync(() => {
+      for (const [k, v] of Object.entries(meta)) this.setMeta(k, v);
+      return this.record(key, { applied: true as const }, effects);
+    });
+    return this.commit(outcome);
+  }
+
+  private snapshotNow(serviceId: string): BalanceSnapshot {
+    return { service_id: serviceId, status: this.status(), buckets: this.buckets().map(({ seq: _seq, ...b }) => b) };
+  }
+
+  /** The service's status and balance buckets as this object holds them. */
+  async snapshot(serviceId: string): Promise<Outcome<BalanceSnapshot>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    return { ok: true, value: this.snapshotNow(serviceId), replayed: false };
+  }
+
+  /** Ledger entries, for invariant checks and the service page. */
+  async ledger(serviceId: string): Promise<Outcome<LedgerRow[]>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    return { ok: true, value: this.ctx.storage.sql.exec<LedgerRow>("SELECT * FROM ledger ORDER BY seq").toArray(), replayed: false };
   }
 }

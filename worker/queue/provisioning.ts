@@ -4,13 +4,23 @@ import { z } from "zod";
 export const ProvisioningMessage = z.discriminatedUnion("kind", [z.object({ kind: z.literal("job"), job_id: z.string().min(1).max(64) })]);
 
 /**
- * Queue consumer. Jobs and their lifecycle arrive with the Provisioning module; until then a
- * well-formed message is acknowledged and a malformed one is left to retry into the dead-letter queue.
+ * Queue consumer: a job whose row is committed becomes ready for the runner to lease. Idempotent (a
+ * repeated message changes nothing); a malformed message is retried into the dead-letter queue.
  */
-export async function consumeProvisioning(batch: MessageBatch<unknown>): Promise<void> {
+export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const parsed = ProvisioningMessage.safeParse(message.body);
-    if (parsed.success) message.ack();
-    else message.retry({ delaySeconds: 30 });
+    if (!parsed.success) {
+      message.retry({ delaySeconds: 30 });
+      continue;
+    }
+    try {
+      await env.DB.prepare("UPDATE jobs SET status = 'ready', updated_at = ? WHERE id = ? AND status = 'pending'")
+        .bind(new Date().toISOString(), parsed.data.job_id)
+        .run();
+      message.ack();
+    } catch {
+      message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });
+    }
   }
 }

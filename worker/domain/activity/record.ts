@@ -34,9 +34,11 @@ export type ActivityInput = {
   changes?: Changes;
 };
 
-/** The insert that records one mutation; callers put it in the same batch as the change itself. */
-export function recordActivity(ctx: WriteContext, input: ActivityInput): Statement {
-  return ctx.db.insert(activityLog).values({
+export type ActivityRow = typeof activityLog.$inferInsert;
+
+/** The activity row of one mutation, as plain data (a Durable Object may store it before writing it). */
+export function activityRow(ctx: Pick<WriteContext, "actor" | "requestId" | "now">, input: ActivityInput): ActivityRow {
+  return {
     id: newId("activity"),
     at: ctx.now,
     actorType: ctx.actor.type,
@@ -48,5 +50,10 @@ export function recordActivity(ctx: WriteContext, input: ActivityInput): Stateme
     action: input.action,
     changes: input.changes ?? diff(input.before ?? null, input.after ?? null),
     requestId: ctx.requestId,
-  });
+  };
+}
+
+/** The insert that records one mutation; callers put it in the same batch as the change itself. */
+export function recordActivity(ctx: WriteContext, input: ActivityInput): Statement {
+  return ctx.db.insert(activityLog).values(activityRow(ctx, input));
 }

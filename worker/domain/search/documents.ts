@@ -2,8 +2,8 @@
  * What the global search index holds for each entity. Pure functions: the worker, the demo seed and
  * the benchmark build documents the same way.
  */
-export type SearchEntityType = "customer" | "contact" | "site";
-export const SEARCH_TYPES: readonly SearchEntityType[] = ["customer", "contact", "site"];
+export type SearchEntityType = "customer" | "contact" | "site" | "service" | "product";
+export const SEARCH_TYPES: readonly SearchEntityType[] = ["customer", "contact", "site", "service", "product"];
 
 export type SearchDocument = {
   entityType: SearchEntityType;
@@ -78,6 +78,33 @@ export function siteDocument(
     title: s.name,
     subtitle: join(customerName, words(s.addressLine1, s.addressLine2), words(s.postalCode, s.city), s.country),
     keywords: words(idTerm(s.id)),
+  };
+}
+
+export function productDocument(p: { id: string; name: string; slug: string; type: string; serviceType: string; status: string }): SearchDocument {
+  return {
+    entityType: "product",
+    entityId: p.id,
+    customerId: null,
+    title: p.name,
+    subtitle: join(p.type, p.serviceType.replace("_", " "), p.status),
+    keywords: words(idTerm(p.id), p.slug),
+  };
+}
+
+export function serviceDocument(
+  s: { id: string; customerId: string; status: string; identifiers: Record<string, string> },
+  productName: string,
+  customerName: string,
+): SearchDocument {
+  const ids = Object.values(s.identifiers).filter(Boolean);
+  return {
+    entityType: "service",
+    entityId: s.id,
+    customerId: s.customerId,
+    title: ids[0] ? `${productName} · ${ids[0]}` : productName,
+    subtitle: join(customerName, s.status, ...ids.slice(1)),
+    keywords: words(idTerm(s.id), ...ids, ...ids.map((i) => i.replace(/\D/g, "")).filter((d) => d.length >= 6)),
   };
 }
 

@@ -7,7 +7,7 @@ import { EmptyState, PageHeader } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 
-const LABELS: Record<SearchEntityType, string> = { customer: "Customers", contact: "Contacts", site: "Sites" };
+const LABELS: Record<SearchEntityType, string> = { customer: "Customers", contact: "Contacts", site: "Sites", service: "Services", product: "Products" };
 
 /** Where a search hit leads in the admin pages. */
 export function adminUrl(hit: SearchHit): string {
@@ -18,6 +18,10 @@ export function adminUrl(hit: SearchHit): string {
       return `/admin/customers/${hit.customer_id}#contacts`;
     case "site":
       return `/admin/customers/${hit.customer_id}#sites`;
+    case "service":
+      return `/admin/services/${hit.id}`;
+    case "product":
+      return `/admin/catalog/${hit.id}`;
   }
 }
 

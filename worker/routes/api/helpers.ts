@@ -1,5 +1,8 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
+import type { AppEnv } from "../../env";
+import { BadRequest } from "../../lib/errors";
 import { type Access, type AccessOptions, can } from "../../middleware/access";
 
 export const Problem = z
@@ -54,15 +57,30 @@ export const IdParam = z.object({
  * An API route whose access rule is declared with it: enforced by `can()`, shown in the OpenAPI
  * document (security + `x-permission`) and enumerated by the route × role tests.
  */
-export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(access: Access, config: R, options: AccessOptions = {}) {
+/** Refuses a POST without an Idempotency-Key (routes that move money or start provisioning). */
+export const requireIdempotencyKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.req.header("idempotency-key")) {
+    throw new BadRequest("This request moves money or starts provisioning: send an Idempotency-Key header.", [
+      { path: "Idempotency-Key", message: "Required" },
+    ]);
+  }
+  await next();
+};
+
+export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(
+  access: Access,
+  config: R,
+  options: AccessOptions & { idempotent?: boolean } = {},
+) {
   const base = access === "public" ? "No authentication." : access === "authenticated" ? "Any signed-in caller." : `Requires \`${access}\`.`;
-  const note = options.customers ? `${base} Customer portal accounts may call it for their own customer only.` : base;
+  const scoped = options.customers ? `${base} Customer portal accounts may call it for their own customer only.` : base;
+  const note = options.idempotent ? `${scoped} An \`Idempotency-Key\` header is required.` : scoped;
   return createRoute({
     ...config,
     description: [config.description, note].filter(Boolean).join("\n\n"),
     security: access === "public" ? [] : [{ bearerAuth: [] }],
     "x-permission": access,
     "x-customer-access": options.customers ?? false,
-    middleware: [can(access, options)] as const,
+    middleware: (options.idempotent ? [can(access, options), requireIdempotencyKey] : [can(access, options)]) as [MiddlewareHandler<AppEnv>],
   });
 }

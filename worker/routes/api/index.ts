@@ -6,11 +6,14 @@ import { idempotency } from "../../middleware/idempotency";
 import { activityApi } from "./activity";
 import { attributesApi } from "./attributes";
 import { authApi } from "./auth";
+import { catalogApi } from "./catalog";
 import { contactsApi } from "./contacts";
 import { customersApi } from "./customers";
 import { searchApi } from "./search";
+import { servicesApi } from "./services";
 import { settingsApi } from "./settings";
 import { sitesApi } from "./sites";
+import { transactionsApi } from "./transactions";
 import { usersApi } from "./users";
 
 /** The REST API under /api/v1: bearer authentication, idempotency keys, zod validation, OpenAPI 3.1. */
@@ -32,6 +35,9 @@ api.route("/", activityApi);
 api.route("/", searchApi);
 api.route("/", settingsApi);
 api.route("/", usersApi);
+api.route("/", catalogApi);
+api.route("/", servicesApi);
+api.route("/", transactionsApi);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -16,7 +16,7 @@ export const SearchResult = z
   })
   .meta({ id: "SearchResult" });
 
-const API_PATHS: Record<SearchEntityType, string> = { customer: "customers", contact: "contacts", site: "sites" };
+const API_PATHS: Record<SearchEntityType, string> = { customer: "customers", contact: "contacts", site: "sites", service: "services", product: "products" };
 
 export const searchApi = new OpenAPIHono<AppEnv>().openapi(
   apiRoute("search:read", {

@@ -1,0 +1,167 @@
+import { eq } from "drizzle-orm";
+import { runBatch, type Statement } from "../../db/client";
+import { getProduct, getProductsByIds } from "../../db/queries/catalog";
+import { getSettings } from "../../db/queries/settings";
+import { products, productVersions, taxRates } from "../../db/schema";
+import { Conflict, type FieldError, Invalid, NotFound } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
+import { recordActivity } from "../activity/record";
+import type { WriteContext } from "../context";
+import { productDocument } from "../search/documents";
+import { indexDocument } from "../search/index-statements";
+import { type ProductCreateInput, type ProductPatchInput, type ProductView, VERSIONED_FIELDS } from "./schemas";
+
+const STATUS_MOVES: Record<string, string[]> = { draft: ["active"], active: ["retired"], retired: ["active"] };
+
+/** Checks references to other products (bundle components, add-on targets) and the tax class. */
+async function checkReferences(
+  ctx: WriteContext,
+  p: { id?: string; type: string; currency: string; tax_class: string; components: string[]; compatible_with: string[] },
+) {
+  const errors: FieldError[] = [];
+  const tax = await ctx.db.select({ id: taxRates.id }).from(taxRates).where(eq(taxRates.taxClass, p.tax_class)).get();
+  if (!tax) errors.push({ path: "tax_class", message: `No tax rate for class ${p.tax_class}` });
+  const referenced = await getProductsByIds(ctx.db, [...new Set([...p.components, ...p.compatible_with])]);
+  const byId = new Map(referenced.map((r) => [r.id, r]));
+  for (const [i, id] of p.components.entries()) {
+    const component = byId.get(id);
+    if (!component) errors.push({ path: `components.${i}`, message: `No product ${id}` });
+    else if (component.type !== "standalone") errors.push({ path: `components.${i}`, message: "Components must be standalone products" });
+    else if (component.currency !== p.currency) errors.push({ path: `components.${i}`, message: `Priced in ${component.currency}, not ${p.currency}` });
+    if (id === p.id) errors.push({ path: `components.${i}`, message: "A bundle cannot contain itself" });
+  }
+  for (const [i, id] of p.compatible_with.entries()) {
+    const target = byId.get(id);
+    if (!target) errors.push({ path: `compatible_with.${i}`, message: `No product ${id}` });
+    else if (target.type === "addon" || target.type === "promotion")
+      errors.push({ path: `compatible_with.${i}`, message: "Add-ons attach to standalone products or bundles" });
+  }
+  if (errors.length > 0) throw new Invalid("Some references are not valid.", errors);
+}
+
+/** Creates a product (version 1). */
+export async function createProduct(ctx: WriteContext, input: ProductCreateInput): Promise<ProductView> {
+  if (await ctx.db.select({ id: products.id }).from(products).where(eq(products.slug, input.slug)).get()) {
+    throw new Conflict(`A product with slug ${input.slug} already exists.`);
+  }
+  const currency = input.currency ?? (await getSettings(ctx.db)).data.default_currency;
+  await checkReferences(ctx, { ...input, currency });
+  const id = `prd_${ulid()}`;
+  const versionId = `prv_${ulid()}`;
+  const row = {
+    id,
+    name: input.name,
+    slug: input.slug,
+    description: input.description ?? null,
+    type: input.type,
+    serviceType: input.service_type,
+    status: input.status,
+    currency,
+    taxClass: input.tax_class,
+    recurringPeriod: input.recurring_period,
+    prorate: input.prorate,
+    provisioningPlay: input.provisioning_play,
+    provisioningJsonVars: input.provisioning_json_vars,
+    requiredInventory: input.required_inventory,
+    cgrates: input.cgrates,
+    components: input.components,
+    compatibleWith: input.compatible_with,
+    promotion: input.promotion,
+    eligibility: input.eligibility,
+    allowNegative: input.allow_negative,
+    lowBalanceThresholds: input.low_balance_thresholds as Record<string, number>,
+    currentVersion: 1,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  };
+  const version = {
+    id: versionId,
+    productId: id,
+    version: 1,
+    retailPrice: input.retail_price,
+    wholesalePrice: input.wholesale_price,
+    retailSetupFee: input.retail_setup_fee,
+    wholesaleSetupFee: input.wholesale_setup_fee,
+    includedBalances: input.included_balances,
+    createdAt: ctx.now,
+  };
+  await runBatch(ctx.db, [
+    ctx.db.insert(products).values(row),
+    ctx.db.insert(productVersions).values(version),
+    indexDocument(ctx.db, productDocument({ id, name: row.name, slug: row.slug, type: row.type, serviceType: row.serviceType, status: row.status })),
+    recordActivity(ctx, { entity: "product", entityId: id, customerId: null, action: "product.create", after: { ...input, currency } }),
+  ]);
+  return (await getProduct(ctx.db, id)) as ProductView;
+}
+
+/**
+ * Changes a product. A change of price, setup fee or included balances makes a new version that new
+ * orders use; services keep the version they were sold with until migrated (change-plan).
+ */
+export async function updateProduct(ctx: WriteContext, id: string, patch: ProductPatchInput): Promise<ProductView> {
+  const before = await getProduct(ctx.db, id);
+  if (!before) throw new NotFound("No product with this id.");
+  if (patch.status && patch.status !== before.status && !STATUS_MOVES[before.status]?.includes(patch.status)) {
+    throw new Conflict(`Cannot move a product from ${before.status} to ${patch.status}.`, { current_status: before.status });
+  }
+  const after: ProductView = { ...before };
+  for (const [key, value] of Object.entries(patch)) if (value !== undefined) (after as Record<string, unknown>)[key] = value;
+  if (patch.components || patch.compatible_with || patch.tax_class || patch.currency) await checkReferences(ctx, after);
+  const statements: Statement[] = [];
+  const repriced = VERSIONED_FIELDS.some((f) => patch[f] !== undefined && JSON.stringify(patch[f]) !== JSON.stringify(before[f]));
+  let version = before.version;
+  if (repriced) {
+    version = before.version + 1;
+    statements.push(
+      ctx.db.insert(productVersions).values({
+        id: `prv_${ulid()}`,
+        productId: id,
+        version,
+        retailPrice: after.retail_price,
+        wholesalePrice: after.wholesale_price,
+        retailSetupFee: after.retail_setup_fee,
+        wholesaleSetupFee: after.wholesale_setup_fee,
+        includedBalances: after.included_balances,
+        createdAt: ctx.now,
+      }),
+    );
+  }
+  statements.push(
+    ctx.db
+      .update(products)
+      .set({
+        name: after.name,
+        description: after.description,
+        serviceType: after.service_type,
+        status: after.status,
+        currency: after.currency,
+        taxClass: after.tax_class,
+        recurringPeriod: after.recurring_period,
+        prorate: after.prorate,
+        provisioningPlay: after.provisioning_play,
+        provisioningJsonVars: after.provisioning_json_vars,
+        requiredInventory: after.required_inventory,
+        cgrates: after.cgrates,
+        components: after.components,
+        compatibleWith: after.compatible_with,
+        promotion: after.promotion,
+        eligibility: after.eligibility,
+        allowNegative: after.allow_negative,
+        lowBalanceThresholds: after.low_balance_thresholds,
+        currentVersion: version,
+        updatedAt: ctx.now,
+      })
+      .where(eq(products.id, id)),
+    indexDocument(ctx.db, productDocument({ id, name: after.name, slug: after.slug, type: after.type, serviceType: after.service_type, status: after.status })),
+    recordActivity(ctx, {
+      entity: "product",
+      entityId: id,
+      customerId: null,
+      action: repriced ? "product.reprice" : "product.update",
+      before,
+      after: { ...after, version },
+    }),
+  );
+  await runBatch(ctx.db, statements);
+  return (await getProduct(ctx.db, id)) as ProductView;
+}

@@ -1,0 +1,32 @@
+import type { BalanceUnit } from "../catalog/schemas";
+import type { BalanceSnapshot, CreateServicePlan, Effects, OpContext, Outcome, ServiceStatus, ServiceTransition, TopUpRequest } from "./state";
+
+/** What use cases need from a service's ServiceState Durable Object (implemented in worker/durable). */
+export type ServiceStatePort = {
+  create(plan: CreateServicePlan): Promise<Outcome<{ service_id: string }>>;
+  transition(
+    serviceId: string,
+    transition: ServiceTransition,
+    op: OpContext & {
+      key: string;
+      effects?: Effects;
+      identifiers?: Record<string, string>;
+      grants?: { unit: BalanceUnit; amount: number; validity_days: number | null }[];
+    },
+  ): Promise<Outcome<{ status: ServiceStatus; previous: ServiceStatus }>>;
+  topUp(serviceId: string, request: TopUpRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { entry: string }>>;
+  settleTopUp(serviceId: string, topUpKey: string, result: "confirmed" | "reversed", op: OpContext & { effects?: Effects }): Promise<Outcome<BalanceSnapshot>>;
+  debit(
+    serviceId: string,
+    request: { key: string; unit: BalanceUnit; amount: number; reference: string | null; lowBalanceEmail?: Effects["emails"] },
+    op: OpContext,
+  ): Promise<Outcome<BalanceSnapshot>>;
+  apply(serviceId: string, key: string, effects: Effects, requireStatus: ServiceStatus[], meta?: Record<string, string>): Promise<Outcome<{ applied: true }>>;
+  snapshot(serviceId: string): Promise<Outcome<BalanceSnapshot>>;
+};
+
+export type ServiceDeps = {
+  state: (serviceId: string) => ServiceStatePort;
+  /** Sends job ids to the provisioning queue once their rows are committed. */
+  enqueue: (jobIds: string[]) => Promise<void>;
+};

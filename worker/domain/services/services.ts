@@ -1,0 +1,475 @@
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
+import { getService, toJobSummary } from "../../db/queries/services";
+import { contacts, jobs, sites, taxRates } from "../../db/schema";
+import { AppError, Conflict, Invalid, NotFound } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
+import { planChangeProration } from "../../lib/money";
+import { activityRow } from "../activity/record";
+import { transactionRow } from "../billing/transactions";
+import type { ProductView } from "../catalog/schemas";
+import type { WriteContext } from "../context";
+import { loadWritableCustomer } from "../customers/load";
+import { serviceDocument } from "../search/documents";
+import type { ServiceDeps } from "./port";
+import type { ServiceOrderInput, ServiceView } from "./schemas";
+import { type Effects, type JobRow, type OpContext, type Outcome, SERVICE_TRANSITIONS, type ServiceRow, type ServiceTransition } from "./state";
+
+/** Turns a refused DO outcome into the typed error the API and pages report. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw new AppError(
+    outcome.error.status,
+    outcome.error.status === 404 ? "Not found" : outcome.error.status === 409 ? "Conflict" : "Validation failed",
+    outcome.error.message,
+    undefined,
+    outcome.error.extra,
+  );
+}
+
+function op(ctx: WriteContext): OpContext {
+  return { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now };
+}
+
+export async function taxRateFor(db: Db, taxClass: string): Promise<number> {
+  const row = await db.select({ rateBp: taxRates.rateBp }).from(taxRates).where(eq(taxRates.taxClass, taxClass)).get();
+  if (!row) throw new Invalid(`No tax rate for class ${taxClass}.`, [{ path: "tax_class", message: "Unknown tax class" }]);
+  return row.rateBp;
+}
+
+function jobRow(type: JobRow["type"], serviceId: string, payload: Record<string, unknown>, now: string): JobRow {
+  return { id: `job_${ulid()}`, type, status: "pending", serviceId, payload, attempts: 0, maxAttempts: 5, createdAt: now, updatedAt: now };
+}
+
+/**
+ * Orders a product for a customer: the service (and, for a bundle, one per component, linked to it)
+ * is created pending with its provisioning job and setup charge in one write, by its ServiceState
+ * object; the job is queued after the write. Add-ons and promotions attach to existing services.
+ */
+export async function orderService(
+  ctx: WriteContext,
+  deps: ServiceDeps,
+  customerId: string,
+  input: ServiceOrderInput,
+): Promise<{ service: ServiceView; job: ReturnType<typeof toJobSummary> }> {
+  const customer = await loadWritableCustomer(ctx.db, customerId);
+  if (customer.status !== "open") throw new Conflict(`Cannot order for a customer that is ${customer.status}.`, { current_status: customer.status });
+  const product = await getProduct(ctx.db, input.product_id);
+  if (!product) throw new Invalid("Unknown product.", [{ path: "product_id", message: "No such product" }]);
+  if (product.status !== "active") throw new Conflict(`The product is ${product.status}; only active products can be ordered.`);
+  if (product.type === "addon" || product.type === "promotion") {
+    throw new Invalid("Add-ons and promotions attach to an existing service.", [
+      { path: "product_id", message: `A ${product.type} cannot be ordered on its own` },
+    ]);
+  }
+  if (!product.eligibility.customer_types.includes(customer.type)) {
+    throw new Invalid(`This product is not offered to ${customer.type} customers.`, [{ path: "product_id", message: "Not eligible" }]);
+  }
+  if (product.currency !== customer.currency) {
+    throw new Invalid(`The product is priced in ${product.currency}, the customer pays in ${customer.currency}.`, [
+      { path: "product_id", message: "Currency mismatch" },
+    ]);
+  }
+  if (input.inventory && Object.keys(input.inventory).length > 0) {
+    throw new Invalid("Inventory allocation is not available in this release.", [{ path: "inventory", message: "Not supported yet" }]);
+  }
+  if (input.site_id) {
+    const site = await ctx.db
+      .select({ id: sites.id })
+      .from(sites)
+      .where(and(eq(sites.id, input.site_id), eq(sites.customerId, customerId)))
+      .get();
+    if (!site) throw new Invalid("The site does not belong to this customer.", [{ path: "site_id", message: "Unknown site" }]);
+  }
+  if (input.contact_id) {
+    const contact = await ctx.db
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.id, input.contact_id), eq(contacts.customerId, customerId)))
+      .get();
+    if (!contact) throw new Invalid("The contact does not belong to this customer.", [{ path: "contact_id", message: "Unknown contact" }]);
+  }
+  const components: ProductView[] = [];
+  for (const id of product.type === "bundle" ? product.components : []) {
+    const component = await getProduct(ctx.db, id);
+    if (!component) throw new Conflict(`The bundle's component ${id} no longer exists.`);
+    components.push(component);
+  }
+  const serviceId = `svc_${ulid()}`;
+  const base = (p: ProductView, id: string, parent: string | null): ServiceRow => ({
+    id,
+    customerId,
+    productId: p.id,
+    productVersionId: p.version_id,
+    siteId: input.site_id ?? null,
+    contactId: input.contact_id ?? null,
+    parentServiceId: parent,
+    status: "pending",
+    identifiers: {},
+    vars: parent ? {} : input.vars,
+    activatedAt: null,
+    terminatedAt: null,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  });
+  const service = base(product, serviceId, null);
+  const children = components.map((c) => base(c, `svc_${ulid()}`, serviceId));
+  const rate = await taxRateFor(ctx.db, product.tax_class);
+  const job = jobRow(
+    "provision",
+    serviceId,
+    {
+      service_id: serviceId,
+      customer_id: customerId,
+      product_id: product.id,
+      product_version_id: product.version_id,
+      provisioning_play: product.provisioning_play,
+      components: children.map((c) => ({ service_id: c.id, product_id: c.productId })),
+      site_id: service.siteId,
+      contact_id: service.contactId,
+      vars: input.vars,
+    },
+    ctx.now,
+  );
+  const effects: Effects = {
+    jobs: [job],
+    transactions:
+      product.retail_setup_fee > 0
+        ? [
+            transactionRow({
+              customerId,
+              serviceId,
+              kind: "charge",
+              description: `Setup: ${product.name}`,
+              amount: product.retail_setup_fee,
+              wholesaleAmount: product.wholesale_setup_fee,
+              currency: product.currency,
+              taxRateBp: rate,
+              sourceKey: `setup:${serviceId}`,
+              now: ctx.now,
+            }),
+          ]
+        : [],
+    search: [
+      serviceDocument({ id: serviceId, customerId, status: "pending", identifiers: {} }, product.name, customer.name),
+      ...children.map((c, i) => serviceDocument({ id: c.id, customerId, status: "pending", identifiers: {} }, components[i]?.name ?? "", customer.name)),
+    ],
+    activity: [
+      activityRow(op(ctx), {
+        entity: "service",
+        entityId: serviceId,
+        customerId,
+        action: "service.order",
+        after: {
+          product: product.slug,
+          version: product.version,
+          components: children.map((c) => c.id),
+          site_id: service.siteId,
+          contact_id: service.contactId,
+        },
+      }),
+    ],
+  };
+  unwrap(
+    await deps.state(serviceId).create({
+      key: "create",
+      service,
+      children,
+      effects,
+      allowNegative: product.allow_negative,
+      thresholds: product.low_balance_thresholds,
+    }),
+  );
+  await deps.enqueue([job.id]);
+  const created = (await getService(ctx.db, serviceId)) as ServiceView;
+  const row = await ctx.db.select().from(jobs).where(eq(jobs.id, job.id)).get();
+  return { service: created, job: toJobSummary(row ?? { ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }) };
+}
+
+async function loadService(ctx: WriteContext, id: string): Promise<ServiceView> {
+  const service = await getService(ctx.db, id);
+  if (!service) throw new NotFound("No service with this id.");
+  return service;
+}
+
+/** Suspends, resumes, terminates or retries a service; each of these is a provisioning job. */
+export async function changeServiceStatus(
+  ctx: WriteContext,
+  deps: ServiceDeps,
+  id: string,
+  transition: Extract<ServiceTransition, "suspend" | "resume" | "terminate" | "retry">,
+  key: string,
+) {
+  const service = await loadService(ctx, id);
+  const jobType = SERVICE_TRANSITIONS[transition].job;
+  const job = jobRow(
+    jobType,
+    id,
+    { service_id: id, customer_id: service.customer_id, product_id: service.product_id, identifiers: service.identifiers },
+    ctx.now,
+  );
+  const result = unwrap(await deps.state(id).transition(id, transition, { ...op(ctx), key: `${transition}:${key}`, effects: { jobs: [job] } }));
+  await deps.enqueue([job.id]);
+  return {
+    service: (await getService(ctx.db, id)) as ServiceView,
+    job: toJobSummary({ ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }),
+    previous: result.previous,
+  };
+}
+
+/**
+ * Moves a service to another product of the same service type (or its own product's current
+ * version): the unused part of the old monthly price is credited and the new price charged for the
+ * rest of the period, both prorated to the second and rounded half-even.
+ */
+export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: string, productId: string, key: string) {
+  const service = await loadService(ctx, id);
+  const current = await getProductAtVersion(ctx.db, service.product_version_id);
+  const next = await getProduct(ctx.db, productId);
+  if (!current) throw new Conflict("The service's product version is missing.");
+  if (!next) throw new Invalid("Unknown product.", [{ path: "product_id", message: "No such product" }]);
+  if (next.status !== "active") throw new Conflict(`The product is ${next.status}; only active products can be chosen.`);
+  if (next.type !== "standalone" || next.service_type !== current.service_type) {
+    throw new Invalid("A plan change keeps the service type and needs a standalone product.", [{ path: "product_id", message: "Not a compatible plan" }]);
+  }
+  if (next.currency !== current.currency)
+    throw new Invalid("The new plan is priced in another currency.", [{ path: "product_id", message: "Currency mismatch" }]);
+  if (next.version_id === service.product_version_id) throw new Conflict("The service already has this plan at its current version.");
+  const rate = await taxRateFor(ctx.db, next.tax_class);
+  const proration =
+    current.recurring_period === "monthly" && next.recurring_period === "monthly" && next.prorate
+      ? planChangeProration(current.retail_price, next.retail_price, new Date(ctx.now))
+      : null;
+  const transactions = proration
+    ? [
+        transactionRow({
+          customerId: service.customer_id,
+          serviceId: id,
+          kind: "credit",
+          description: `Unused ${current.name} (plan change)`,
+          amount: proration.credit,
+          currency: current.currency,
+          taxRateBp: rate,
+          sourceKey: `plan:${id}:${key}:credit`,
+          now: ctx.now,
+        }),
+        transactionRow({
+          customerId: service.customer_id,
+          serviceId: id,
+          kind: "charge",
+          description: `${next.name} for the rest of the period`,
+          amount: proration.charge,
+          currency: next.currency,
+          taxRateBp: rate,
+          sourceKey: `plan:${id}:${key}:charge`,
+          now: ctx.now,
+        }),
+      ].filter((t) => (t.amount ?? 0) > 0)
+    : [];
+  const job = jobRow(
+    "modify",
+    id,
+    {
+      service_id: id,
+      change: "plan",
+      from: { product_id: current.id, version_id: current.version_id },
+      to: { product_id: next.id, version_id: next.version_id, provisioning_play: next.provisioning_play },
+    },
+    ctx.now,
+  );
+  unwrap(
+    await deps.state(id).apply(
+      id,
+      `plan:${key}`,
+      {
+        serviceUpdate: { id, productId: next.id, productVersionId: next.version_id, updatedAt: ctx.now },
+        transactions,
+        jobs: [job],
+        activity: [
+          activityRow(op(ctx), {
+            entity: "service",
+            entityId: id,
+            customerId: service.customer_id,
+            action: "service.change_plan",
+            changes: {
+              product: { before: `${current.slug} v${current.version}`, after: `${next.slug} v${next.version}` },
+              ...(proration ? { proration: { before: null, after: { credit: proration.credit, charge: proration.charge } } } : {}),
+            },
+          }),
+        ],
+      },
+      ["active", "suspended"],
+      { allow_negative: next.allow_negative ? "1" : "0", thresholds: JSON.stringify(next.low_balance_thresholds) },
+    ),
+  );
+  await deps.enqueue([job.id]);
+  return {
+    service: (await getService(ctx.db, id)) as ServiceView,
+    proration,
+    job: toJobSummary({ ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }),
+  };
+}
+
+/** Attaches an add-on (or a promotion) to a service it is compatible with: charged, then applied by a job. */
+export async function attachAddon(ctx: WriteContext, deps: ServiceDeps, id: string, productId: string, key: string) {
+  const service = await loadService(ctx, id);
+  const addon = await getProduct(ctx.db, productId);
+  if (!addon) throw new Invalid("Unknown product.", [{ path: "product_id", message: "No such product" }]);
+  if (addon.type !== "addon" && addon.type !== "promotion")
+    throw new Invalid("Only add-ons and promotions attach to a service.", [{ path: "product_id", message: "Not an add-on" }]);
+  if (addon.status !== "active") throw new Conflict(`The add-on is ${addon.status}.`);
+  if (!addon.compatible_with.includes(service.product_id))
+    throw new Invalid("This add-on does not attach to this service's product.", [{ path: "product_id", message: "Not compatible" }]);
+  const rate = await taxRateFor(ctx.db, addon.tax_class);
+  const price = addon.retail_price + addon.retail_setup_fee;
+  const addonId = `sad_${ulid()}`;
+  const job = jobRow(
+    "modify",
+    id,
+    {
+      service_id: id,
+      change: "addon",
+      addon_id: addonId,
+      product_id: addon.id,
+      provisioning_play: addon.provisioning_play,
+      actions: addon.cgrates.actions ?? `Action_${addon.slug}`,
+    },
+    ctx.now,
+  );
+  unwrap(
+    await deps.state(id).apply(
+      id,
+      `addon:${key}`,
+      {
+        addons: [{ id: addonId, serviceId: id, productId: addon.id, productVersionId: addon.version_id, createdAt: ctx.now }],
+        transactions:
+          price > 0
+            ? [
+                transactionRow({
+                  customerId: service.customer_id,
+                  serviceId: id,
+                  kind: "charge",
+                  description: `Add-on: ${addon.name}`,
+                  amount: price,
+                  wholesaleAmount: addon.wholesale_price + addon.wholesale_setup_fee,
+                  currency: addon.currency,
+                  taxRateBp: rate,
+                  sourceKey: `addon:${addonId}`,
+                  now: ctx.now,
+                }),
+              ]
+            : [],
+        jobs: [job],
+        activity: [
+          activityRow(op(ctx), {
+            entity: "service",
+            entityId: id,
+            customerId: service.customer_id,
+            action: "service.addon",
+            after: { addon: addon.slug, addon_id: addonId },
+          }),
+        ],
+      },
+      ["active", "suspended"],
+    ),
+  );
+  await deps.enqueue([job.id]);
+  return {
+    service: (await getService(ctx.db, id)) as ServiceView,
+    addon_id: addonId,
+    job: toJobSummary({ ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }),
+  };
+}
+
+/**
+ * Tops a service up: monetary credit ({amount, currency}) or a top-up add-on's balances. The balance
+ * shows it at once as pending; the topup job (CGRateS) confirms it; a failed job reverses it. The
+ * customer is charged once per key, whatever the concurrency or retries.
+ */
+export async function topUpService(
+  ctx: WriteContext,
+  deps: ServiceDeps,
+  id: string,
+  input: { amount: number; currency: string } | { product_id: string },
+  key: string,
+) {
+  const service = await loadService(ctx, id);
+  const product = await getProductAtVersion(ctx.db, service.product_version_id);
+  if (!product) throw new Conflict("The service's product version is missing.");
+  let credits: { unit: ProductView["included_balances"][number]["unit"]; amount: number; validity_days: number | null }[];
+  let charge: { amount: number; wholesale: number; description: string; taxClass: string; currency: string };
+  if ("amount" in input) {
+    if (input.currency !== product.currency)
+      throw new Invalid(`Top-ups of this service are in ${product.currency}.`, [{ path: "currency", message: "Currency mismatch" }]);
+    credits = [{ unit: "monetary", amount: input.amount, validity_days: null }];
+    charge = { amount: input.amount, wholesale: 0, description: `Top-up ${service.product_name}`, taxClass: product.tax_class, currency: product.currency };
+  } else {
+    const addon = await getProduct(ctx.db, input.product_id);
+    if (!addon || addon.type !== "addon" || addon.status !== "active")
+      throw new Invalid("Unknown or inactive top-up product.", [{ path: "product_id", message: "Not an active add-on" }]);
+    if (!addon.compatible_with.includes(service.product_id))
+      throw new Invalid("This top-up does not apply to this service.", [{ path: "product_id", message: "Not compatible" }]);
+    if (addon.included_balances.length === 0) throw new Invalid("This add-on carries no balance to top up.", [{ path: "product_id", message: "No balances" }]);
+    credits = addon.included_balances;
+    charge = {
+      amount: addon.retail_price,
+      wholesale: addon.wholesale_price,
+      description: `Top-up ${addon.name}`,
+      taxClass: addon.tax_class,
+      currency: addon.currency,
+    };
+  }
+  const rate = await taxRateFor(ctx.db, charge.taxClass);
+  const keys = credits.map((_, i) => (i === 0 ? `topup:${key}` : `topup:${key}:${i}`));
+  const job = jobRow("topup", id, { service_id: id, top_up_keys: keys, credits, product_id: "product_id" in input ? input.product_id : null }, ctx.now);
+  const state = deps.state(id);
+  let last: Awaited<ReturnType<typeof state.topUp>> | null = null;
+  for (const [i, credit] of credits.entries()) {
+    const first = i === 0;
+    last = await state.topUp(
+      id,
+      {
+        key: keys[i] ?? `topup:${key}:${i}`,
+        unit: credit.unit,
+        amount: credit.amount,
+        validityDays: credit.validity_days,
+        reference: job.id,
+        effects: first
+          ? {
+              jobs: [job],
+              transactions:
+                charge.amount > 0
+                  ? [
+                      transactionRow({
+                        customerId: service.customer_id,
+                        serviceId: id,
+                        kind: "charge",
+                        description: charge.description,
+                        amount: charge.amount,
+                        wholesaleAmount: charge.wholesale,
+                        currency: charge.currency,
+                        taxRateBp: rate,
+                        sourceKey: `topup:${id}:${key}`,
+                        now: ctx.now,
+                      }),
+                    ]
+                  : [],
+            }
+          : {},
+      },
+      op(ctx),
+    );
+    unwrap(last);
+  }
+  const value = last ? unwrap(last) : null;
+  if (last?.ok && !last.replayed) await deps.enqueue([job.id]);
+  return {
+    id: value?.entry ?? "",
+    key: keys[0],
+    status: "pending" as const,
+    balance: value ? { service_id: value.service_id, status: value.status, buckets: value.buckets } : null,
+  };
+}
+
+export { loadService };

@@ -1,0 +1,123 @@
+/**
+ * The service lifecycle and balance rules shared by the ServiceState Durable Object and its callers.
+ * Plain data and pure functions (no Cloudflare imports).
+ */
+import type { ActivityRow } from "../activity/record";
+import type { TransactionRow } from "../billing/transactions";
+import type { BalanceUnit } from "../catalog/schemas";
+import type { SearchDocument } from "../search/documents";
+
+export const SERVICE_STATUSES = ["pending", "provisioning", "active", "suspended", "terminating", "terminated", "failed"] as const;
+export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
+
+/** Explicit transitions only (ARCHITECTURE.md); anything else is refused with 409. */
+export const SERVICE_TRANSITIONS = {
+  start_provisioning: { from: ["pending", "failed"], to: "provisioning", job: null },
+  activate: { from: ["provisioning"], to: "active", job: null },
+  fail: { from: ["provisioning"], to: "failed", job: null },
+  retry: { from: ["failed"], to: "provisioning", job: "provision" },
+  suspend: { from: ["active"], to: "suspended", job: "suspend" },
+  resume: { from: ["suspended"], to: "active", job: "resume" },
+  terminate: { from: ["active", "suspended"], to: "terminating", job: "deprovision" },
+  complete_termination: { from: ["terminating"], to: "terminated", job: null },
+} as const satisfies Record<string, { from: readonly ServiceStatus[]; to: ServiceStatus; job: string | null }>;
+export type ServiceTransition = keyof typeof SERVICE_TRANSITIONS;
+
+export type JobRow = {
+  id: string;
+  type: "provision" | "deprovision" | "suspend" | "resume" | "modify" | "topup" | "sync_balance";
+  status: "pending";
+  serviceId: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ServiceRow = {
+  id: string;
+  customerId: string;
+  productId: string;
+  productVersionId: string;
+  siteId: string | null;
+  contactId: string | null;
+  parentServiceId: string | null;
+  status: ServiceStatus;
+  identifiers: Record<string, string>;
+  vars: Record<string, unknown>;
+  activatedAt: string | null;
+  terminatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type EmailRow = {
+  id: string;
+  template: string;
+  toEmail: string;
+  toName: string | null;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  status: "pending";
+  attempts: number;
+  nextAttemptAt: string;
+  createdAt: string;
+};
+
+/** Everything an operation changes in D1, as plain rows: stored with the operation, written through idempotently. */
+export type Effects = {
+  serviceInserts?: ServiceRow[];
+  serviceUpdate?: { id: string } & Partial<Omit<ServiceRow, "id">>;
+  transactions?: TransactionRow[];
+  jobs?: JobRow[];
+  activity?: ActivityRow[];
+  search?: SearchDocument[];
+  addons?: { id: string; serviceId: string; productId: string; productVersionId: string; createdAt: string }[];
+  emails?: EmailRow[];
+};
+
+export type Bucket = { id: string; unit: BalanceUnit; amount: number; pending_amount: number; expires_at: string | null; source: string };
+export type BalanceSnapshot = { service_id: string; status: ServiceStatus; buckets: Bucket[] };
+
+export type Failure = { status: 404 | 409 | 422; message: string; extra?: Record<string, unknown> };
+export type Outcome<T> = { ok: true; value: T; replayed: boolean } | { ok: false; error: Failure };
+
+export type Actor = { type: "user" | "api_key" | "system" | "customer"; id: string | null; label: string };
+export type OpContext = { actor: Actor; requestId: string | null; now: string };
+
+export type CreateServicePlan = {
+  key: string;
+  service: ServiceRow;
+  children: ServiceRow[];
+  effects: Effects;
+  allowNegative: boolean;
+  thresholds: Partial<Record<BalanceUnit, number>>;
+};
+
+export type TopUpRequest = {
+  key: string;
+  unit: BalanceUnit;
+  amount: number;
+  /** Days until the credited bucket expires; null = no expiry (merged into the unit's main bucket). */
+  validityDays: number | null;
+  reference: string | null;
+  effects: Effects;
+};
+
+/** The transition rule, or the reason it is refused. */
+export function checkTransition(current: ServiceStatus, transition: ServiceTransition): Failure | null {
+  const rule = SERVICE_TRANSITIONS[transition];
+  if ((rule.from as readonly string[]).includes(current)) return null;
+  return {
+    status: 409,
+    message: `Cannot ${transition.replace(/_/g, " ")} a service that is ${current}.`,
+    extra: { current_status: current, allowed_from: rule.from },
+  };
+}
+
+/** Adds days to an ISO instant. */
+export function plusDays(iso: string, days: number): string {
+  return new Date(Date.parse(iso) + days * 86_400_000).toISOString();
+}

@@ -1,0 +1,250 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { z } from "zod";
+import { getService, listServices, serviceUsage } from "../../db/queries/services";
+import { BALANCE_UNITS } from "../../domain/catalog/schemas";
+import { Balance, Job, Service, ServiceOrder, TopUp } from "../../domain/services/schemas";
+import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap } from "../../domain/services/services";
+import { SERVICE_STATUSES } from "../../domain/services/state";
+import { cursorParam, pageLimit } from "../../domain/validation";
+import { serviceDeps } from "../../durable/service-client";
+import type { AppEnv } from "../../env";
+import { NotFound } from "../../lib/errors";
+import { assertInScope, customerScope, writeContext } from "../../middleware/access";
+import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
+
+/** The caller's idempotency key (required on money/provisioning routes) or the request id. */
+function keyOf(c: Context<AppEnv>): string {
+  return `${c.get("principal")?.id ?? "anon"}:${c.req.header("idempotency-key") ?? c.get("requestId")}`;
+}
+
+/** Loads a service the caller may see (customer principals: only their own), or 404. */
+async function visibleService(c: Context<AppEnv>, id: string) {
+  const service = await getService(c.get("db"), id);
+  if (!service) throw new NotFound("No service with this id.");
+  assertInScope(c, service.customer_id);
+  return service;
+}
+
+const ProductRef = z.strictObject({ product_id: z.string().min(1).max(64) });
+const Usage = z
+  .object({ service_id: z.string(), since: z.string(), days: z.array(z.object({ day: z.string(), unit: z.enum(BALANCE_UNITS), amount: z.number().int() })) })
+  .meta({ id: "Usage" });
+
+export const servicesApi = new OpenAPIHono<AppEnv>()
+  .openapi(
+    apiRoute(
+      "services:write",
+      {
+        method: "post",
+        path: "/customers/{id}/services",
+        tags: ["Services"],
+        summary: "Order a product for a customer",
+        description:
+          "Creates the service `pending` (a bundle also creates one service per component, linked to it), its provisioning job and the setup charge in one write; the job is queued.",
+        request: { params: IdParam, body: jsonBody(ServiceOrder) },
+        responses: {
+          202: jsonResponse(z.object({ service: Service, job: Job }), "The pending service and its job"),
+          ...problems(400, 401, 403, 404, 409, 415, 422),
+        },
+      },
+      { idempotent: true },
+    ),
+    async (c) => c.json(await orderService(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, c.req.valid("json")), 202),
+  )
+  .openapi(
+    apiRoute(
+      "services:read",
+      {
+        method: "get",
+        path: "/services",
+        tags: ["Services"],
+        summary: "List services",
+        request: {
+          query: z.object({
+            customer_id: z.string().max(64).optional(),
+            status: z.enum(SERVICE_STATUSES).optional(),
+            product_id: z.string().max(64).optional(),
+            parent_service_id: z.string().max(64).optional(),
+            limit: pageLimit,
+            cursor: cursorParam,
+          }),
+        },
+        responses: { 200: jsonResponse(pageOf(Service), "Services, newest first"), ...problems(400, 401, 403) },
+      },
+      { customers: true },
+    ),
+    async (c) => {
+      const q = c.req.valid("query");
+      const scope = customerScope(c);
+      if (scope && q.customer_id && q.customer_id !== scope) return c.json({ data: [], next_cursor: null }, 200);
+      return c.json(
+        await listServices(c.get("db"), {
+          customerId: scope ?? q.customer_id,
+          status: q.status,
+          productId: q.product_id,
+          parentId: q.parent_service_id,
+          limit: q.limit,
+          cursor: q.cursor,
+        }),
+        200,
+      );
+    },
+  )
+  .openapi(
+    apiRoute(
+      "services:read",
+      {
+        method: "get",
+        path: "/services/{id}",
+        tags: ["Services"],
+        summary: "Get a service",
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(Service, "The service"), ...problems(401, 403, 404) },
+      },
+      { customers: true },
+    ),
+    async (c) => c.json(await visibleService(c, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    apiRoute(
+      "services:read",
+      {
+        method: "get",
+        path: "/services/{id}/balance",
+        tags: ["Balances"],
+        summary: "A service's balance",
+        description:
+          "From its ServiceState object: buckets per unit (monetary in minor units, data in bytes, voice in seconds, SMS count), pending amounts, expiry.",
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(Balance, "Balance buckets"), ...problems(401, 403, 404) },
+      },
+      { customers: true },
+    ),
+    async (c) => {
+      const service = await visibleService(c, c.req.valid("param").id);
+      return c.json(unwrap(await serviceDeps(c.env).state(service.id).snapshot(service.id)), 200);
+    },
+  )
+  .openapi(
+    apiRoute(
+      "services:read",
+      {
+        method: "get",
+        path: "/services/{id}/usage",
+        tags: ["Balances"],
+        summary: "A service's daily usage",
+        request: { params: IdParam, query: z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }) },
+        responses: { 200: jsonResponse(Usage, "Usage per day and unit"), ...problems(400, 401, 403, 404) },
+      },
+      { customers: true },
+    ),
+    async (c) => {
+      const service = await visibleService(c, c.req.valid("param").id);
+      const since = new Date(Date.now() - (c.req.valid("query").days - 1) * 86_400_000).toISOString().slice(0, 10);
+      const rows = await serviceUsage(c.get("db"), service.id, since);
+      return c.json({ service_id: service.id, since, days: rows.map((r) => ({ day: r.day, unit: r.unit, amount: r.amount })) }, 200);
+    },
+  )
+  .openapi(
+    apiRoute(
+      "services:topup",
+      {
+        method: "post",
+        path: "/services/{id}/top-ups",
+        tags: ["Balances"],
+        summary: "Top up a service",
+        description:
+          "The balance shows the credit at once as pending; the CGRateS job confirms it, a failed job reverses it. The charge is recorded once per Idempotency-Key.",
+        request: { params: IdParam, body: jsonBody(TopUp) },
+        responses: {
+          202: jsonResponse(
+            z.object({ id: z.string(), status: z.literal("pending"), balance: Balance.nullable() }).meta({ id: "TopUp" }),
+            "The pending top-up",
+          ),
+          ...problems(400, 401, 403, 404, 409, 415, 422),
+        },
+      },
+      { customers: true, idempotent: true },
+    ),
+    async (c) => {
+      const service = await visibleService(c, c.req.valid("param").id);
+      const { id, status, balance } = await topUpService(writeContext(c), serviceDeps(c.env), service.id, c.req.valid("json"), keyOf(c));
+      return c.json({ id, status, balance }, 202);
+    },
+  )
+  .openapi(
+    apiRoute(
+      "services:write",
+      {
+        method: "post",
+        path: "/services/{id}/change-plan",
+        tags: ["Services"],
+        summary: "Change a service's plan (with proration)",
+        description:
+          "Also migrates a service to its product's current version. The unused part of the old monthly price is credited and the new price charged for the rest of the month.",
+        request: { params: IdParam, body: jsonBody(ProductRef) },
+        responses: {
+          202: jsonResponse(
+            z.object({
+              service: Service,
+              job: Job,
+              proration: z.object({ credit: z.number(), charge: z.number(), remainingSeconds: z.number(), periodSeconds: z.number() }).nullable(),
+            }),
+            "The service on its new plan",
+          ),
+          ...problems(400, 401, 403, 404, 409, 415, 422),
+        },
+      },
+      { idempotent: true },
+    ),
+    async (c) => c.json(await changePlan(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, c.req.valid("json").product_id, keyOf(c)), 202),
+  )
+  .openapi(
+    apiRoute(
+      "services:write",
+      {
+        method: "post",
+        path: "/services/{id}/addons",
+        tags: ["Services"],
+        summary: "Attach an add-on or a promotion",
+        request: { params: IdParam, body: jsonBody(ProductRef) },
+        responses: {
+          202: jsonResponse(z.object({ service: Service, job: Job, addon_id: z.string() }), "The service and the modify job"),
+          ...problems(400, 401, 403, 404, 409, 415, 422),
+        },
+      },
+      { idempotent: true },
+    ),
+    async (c) => c.json(await attachAddon(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, c.req.valid("json").product_id, keyOf(c)), 202),
+  );
+
+// Lifecycle: one route per transition, each a provisioning job; illegal moves are 409.
+const LIFECYCLE = {
+  suspend: { permission: "services:write", help: "active → suspended" },
+  resume: { permission: "services:write", help: "suspended → active" },
+  terminate: { permission: "services:write", help: "active or suspended → terminating (terminated when the deprovision job succeeds)" },
+  retry: { permission: "services:provision", help: "failed → provisioning (a new provision job)" },
+} as const;
+
+for (const [transition, rule] of Object.entries(LIFECYCLE) as [keyof typeof LIFECYCLE, (typeof LIFECYCLE)[keyof typeof LIFECYCLE]][]) {
+  servicesApi.openapi(
+    apiRoute(
+      rule.permission,
+      {
+        method: "post",
+        path: `/services/{id}/${transition}`,
+        tags: ["Services"],
+        summary: `${transition[0]?.toUpperCase()}${transition.slice(1)} a service`,
+        description: `${rule.help}. Refused with 409 from any other status.`,
+        request: { params: IdParam },
+        responses: { 202: jsonResponse(z.object({ service: Service, job: Job }), "The service and its job"), ...problems(400, 401, 403, 404, 409) },
+      },
+      { idempotent: true },
+    ),
+    async (c) => {
+      const { service, job } = await changeServiceStatus(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, transition, keyOf(c));
+      return c.json({ service, job }, 202);
+    },
+  );
+}

@@ -1,0 +1,123 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ServiceStatePort } from "../domain/services/port";
+import { api, unique } from "./helpers";
+
+const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+const op = () => ({ actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() });
+
+async function activeService(extra: Record<string, unknown> = {}) {
+  const slug = unique("conc")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 50);
+  const product = await api("POST", "/products", {
+    body: { name: slug, slug, type: "standalone", service_type: "mobile", status: "active", retail_price: 0, ...extra },
+  });
+  const customer = await api("POST", "/customers", { body: { name: unique("Conc"), type: "individual" } });
+  const order = await api("POST", `/customers/${customer.body.id}/services`, {
+    body: { product_id: product.body.id },
+    headers: { "idempotency-key": unique("o").replace(/\s/g, "") },
+  });
+  const id = order.body.service.id as string;
+  await state(id).transition(id, "start_provisioning", { ...op(), key: "lease" });
+  await state(id).transition(id, "activate", { ...op(), key: "done" });
+  return id;
+}
+
+async function d1Totals(serviceId: string, unit: string) {
+  const ledger = await env.DB.prepare(
+    "SELECT COALESCE(SUM(amount), 0) AS total, COUNT(*) AS n, COUNT(DISTINCT idempotency_key) AS keys FROM balance_ledger WHERE service_id = ? AND unit = ? AND state <> 'reversed'",
+  )
+    .bind(serviceId, unit)
+    .first<{ total: number; n: number; keys: number }>();
+  const buckets = await env.DB.prepare("SELECT COALESCE(SUM(amount + pending_amount), 0) AS total FROM service_buckets WHERE service_id = ? AND unit = ?")
+    .bind(serviceId, unit)
+    .first<{ total: number }>();
+  return { ledger: ledger?.total ?? 0, entries: ledger?.n ?? 0, keys: ledger?.keys ?? 0, buckets: buckets?.total ?? 0 };
+}
+
+describe("balances under concurrency", () => {
+  it("applies 500 concurrent top-ups exactly once each, even with 100 replays of used keys", async () => {
+    const id = await activeService();
+    const s = state(id);
+    const amounts = Array.from({ length: 500 }, (_, i) => 100 + (i % 37));
+    const expected = amounts.reduce((a, b) => a + b, 0);
+    const first = await Promise.all(
+      amounts.map((amount, i) => s.topUp(id, { key: `k${i}`, unit: "monetary", amount, validityDays: null, reference: null, effects: {} }, op())),
+    );
+    expect(first.every((r) => r.ok && !r.replayed)).toBe(true);
+    const replays = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        s.topUp(id, { key: `k${i * 5}`, unit: "monetary", amount: 999_999, validityDays: null, reference: null, effects: {} }, op()),
+      ),
+    );
+    expect(replays.every((r) => r.ok && r.replayed)).toBe(true);
+    const snapshot = await s.snapshot(id);
+    const monetary = snapshot.ok ? snapshot.value.buckets.filter((b) => b.unit === "monetary") : [];
+    expect(monetary.reduce((sum, b) => sum + b.amount + b.pending_amount, 0)).toBe(expected);
+    // The D1 mirror agrees: the ledger sums to the balance, one entry per distinct key.
+    const totals = await d1Totals(id, "monetary");
+    expect(totals).toEqual({ ledger: expected, entries: 500, keys: 500, buckets: expected });
+  });
+
+  it("never takes a prepaid bucket below zero under concurrent debits", async () => {
+    const id = await activeService();
+    const s = state(id);
+    await s.topUp(id, { key: "credit", unit: "sms", amount: 100, validityDays: null, reference: null, effects: {} }, op());
+    await s.settleTopUp(id, "credit", "confirmed", op());
+    const debits = await Promise.all(Array.from({ length: 60 }, (_, i) => s.debit(id, { key: `d${i}`, unit: "sms", amount: 3, reference: null }, op())));
+    const accepted = debits.filter((d) => d.ok).length;
+    expect(accepted).toBe(33);
+    expect(debits.filter((d) => !d.ok).every((d) => !d.ok && d.error.status === 409)).toBe(true);
+    const snapshot = await s.snapshot(id);
+    const sms = snapshot.ok ? snapshot.value.buckets.filter((b) => b.unit === "sms") : [];
+    expect(sms.reduce((sum, b) => sum + b.amount, 0)).toBe(1);
+    expect(sms.every((b) => b.amount >= 0)).toBe(true);
+    const totals = await d1Totals(id, "sms");
+    expect(totals.ledger).toBe(1);
+    expect(totals.buckets).toBe(1);
+  });
+
+  it("lets a product that allows it go negative, and reverses a failed top-up", async () => {
+    const id = await activeService({ allow_negative: true });
+    const s = state(id);
+    const debit = await s.debit(id, { key: "over", unit: "monetary", amount: 250, reference: null }, op());
+    expect(debit.ok && debit.value.buckets.find((b) => b.unit === "monetary")?.amount).toBe(-250);
+    await s.topUp(id, { key: "t1", unit: "monetary", amount: 1000, validityDays: null, reference: null, effects: {} }, op());
+    const reversed = await s.settleTopUp(id, "t1", "reversed", op());
+    expect(reversed.ok && reversed.value.buckets.find((b) => b.unit === "monetary")).toMatchObject({ amount: -250, pending_amount: 0 });
+    const totals = await d1Totals(id, "monetary");
+    expect(totals.ledger).toBe(-250);
+    expect(totals.buckets).toBe(-250);
+  });
+
+  it("queues one low-balance email when a debit crosses the threshold", async () => {
+    const id = await activeService({ low_balance_thresholds: { data: 1000 } });
+    const s = state(id);
+    await s.topUp(id, { key: "data", unit: "data", amount: 5000, validityDays: 30, reference: null, effects: {} }, op());
+    await s.settleTopUp(id, "data", "confirmed", op());
+    const email = (n: number) => [
+      {
+        id: `eml_lowtest${id.slice(-10)}${n}`,
+        template: "low_balance",
+        toEmail: "sub@example.net",
+        toName: null,
+        subject: "Low data",
+        textBody: "Low",
+        htmlBody: "<p>Low</p>",
+        status: "pending" as const,
+        attempts: 0,
+        nextAttemptAt: op().now,
+        createdAt: op().now,
+      },
+    ];
+    await s.debit(id, { key: "u1", unit: "data", amount: 3000, reference: null, lowBalanceEmail: email(1) }, op());
+    await s.debit(id, { key: "u2", unit: "data", amount: 1500, reference: null, lowBalanceEmail: email(2) }, op());
+    await s.debit(id, { key: "u3", unit: "data", amount: 100, reference: null, lowBalanceEmail: email(3) }, op());
+    const rows = await env.DB.prepare("SELECT id FROM email_outbox WHERE id LIKE ?")
+      .bind(`eml_lowtest${id.slice(-10)}%`)
+      .all();
+    expect(rows.results.map((r) => r.id)).toEqual([`eml_lowtest${id.slice(-10)}2`]);
+  });
+});

@@ -1,0 +1,327 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ServiceStatePort } from "../domain/services/port";
+import { planChangeProration } from "../lib/money";
+import { api, customerToken, unique } from "./helpers";
+
+const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+const OP = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
+let keySeq = 0;
+const idem = () => ({ "idempotency-key": `k-${Date.now().toString(36)}-${keySeq++}-${Math.random().toString(36).slice(2, 8)}` });
+
+async function product(extra: Record<string, unknown> = {}) {
+  const slug = unique("plan")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 50);
+  const res = await api("POST", "/products", {
+    body: {
+      name: `Plan ${slug}`,
+      slug,
+      type: "standalone",
+      service_type: "mobile",
+      status: "active",
+      retail_price: 1999,
+      retail_setup_fee: 1000,
+      provisioning_play: "mobile_prepaid",
+      included_balances: [
+        { unit: "data", amount: 10 * 2 ** 30, validity_days: 30 },
+        { unit: "voice", amount: 500 * 60, validity_days: null },
+      ],
+      ...extra,
+    },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+async function customer() {
+  return (await api("POST", "/customers", { body: { name: unique("Subscriber"), type: "individual", payment_type: "prepaid" } })).body;
+}
+
+async function order(customerId: string, productId: string) {
+  const res = await api("POST", `/customers/${customerId}/services`, { body: { product_id: productId }, headers: idem() });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  return res.body as { service: { id: string; status: string }; job: { id: string; type: string; status: string } };
+}
+
+/** What the provisioning runner will do: lease (pending → provisioning) and report success (→ active). */
+async function activate(serviceId: string, grants: { unit: "data" | "voice" | "monetary" | "sms"; amount: number; validity_days: number | null }[] = []) {
+  const s = state(serviceId);
+  expect((await s.transition(serviceId, "start_provisioning", { ...OP, key: "lease-1" })).ok).toBe(true);
+  const done = await s.transition(serviceId, "activate", { ...OP, key: "done-1", identifiers: { msisdn: "+33612345678" }, grants });
+  expect(done.ok).toBe(true);
+}
+
+describe("catalog", () => {
+  it("creates products, validates them, and versions price changes", async () => {
+    const p = await product();
+    expect(p).toMatchObject({ version: 1, retail_price: 1999, currency: "EUR", status: "active" });
+    expect((await api("POST", "/products", { body: { name: "x", slug: p.slug, type: "standalone", service_type: "mobile", retail_price: 1 } })).status).toBe(
+      409,
+    );
+    for (const body of [
+      {
+        name: "Bundle",
+        slug: unique("b")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-"),
+        type: "bundle",
+        service_type: "other",
+        retail_price: 1,
+        components: [p.id],
+      },
+      {
+        name: "Addon",
+        slug: unique("a")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-"),
+        type: "addon",
+        service_type: "mobile",
+        retail_price: 1,
+      },
+      {
+        name: "Float",
+        slug: unique("f")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-"),
+        type: "standalone",
+        service_type: "mobile",
+        retail_price: 19.99,
+      },
+      {
+        name: "Promo",
+        slug: unique("p")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-"),
+        type: "promotion",
+        service_type: "mobile",
+        retail_price: 0,
+        promotion: { kind: "percent", value: 150 },
+      },
+      {
+        name: "Bad vars",
+        slug: unique("v")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-"),
+        type: "standalone",
+        service_type: "mobile",
+        retail_price: 1,
+        provisioning_json_vars: [1, 2],
+      },
+      {
+        name: "Bad tax",
+        slug: unique("t")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-"),
+        type: "standalone",
+        service_type: "mobile",
+        retail_price: 1,
+        tax_class: "luxury",
+      },
+    ]) {
+      expect((await api("POST", "/products", { body })).status, body.name).toBe(422);
+    }
+    const repriced = await api("PATCH", `/products/${p.id}`, { body: { retail_price: 2499 } });
+    expect(repriced.body).toMatchObject({ version: 2, retail_price: 2499 });
+    const renamed = await api("PATCH", `/products/${p.id}`, { body: { name: "Renamed plan" } });
+    expect(renamed.body.version).toBe(2);
+    const detail = await api("GET", `/products/${p.id}`);
+    expect(detail.body.versions.map((v: { version: number; retail_price: number }) => [v.version, v.retail_price])).toEqual([
+      [2, 2499],
+      [1, 1999],
+    ]);
+    expect((await api("PATCH", `/products/${p.id}`, { body: { status: "draft" } })).status).toBe(409);
+  });
+});
+
+describe("services", () => {
+  it("orders a service: pending, with its provisioning job and setup charge in one write", async () => {
+    const p = await product();
+    const c = await customer();
+    const { service, job } = await order(c.id, p.id);
+    expect(service).toMatchObject({ status: "pending", product_id: p.id, product_version_id: p.version_id });
+    expect(job).toMatchObject({ type: "provision", status: "pending" });
+    const txns = await api("GET", `/transactions?service_id=${service.id}`);
+    expect(txns.body.data).toHaveLength(1);
+    expect(txns.body.data[0]).toMatchObject({ kind: "charge", amount: 1000, tax_amount: 200, currency: "EUR" });
+    const search = await api("GET", `/search?q=${encodeURIComponent(p.name)}&types=service`);
+    expect(search.body.data.map((h: { id: string }) => h.id)).toContain(service.id);
+    // An order without an Idempotency-Key is refused (it starts provisioning and moves money).
+    expect((await api("POST", `/customers/${c.id}/services`, { body: { product_id: p.id } })).status).toBe(400);
+    // Existing services keep their version after a price change.
+    await api("PATCH", `/products/${p.id}`, { body: { retail_price: 2999 } });
+    expect((await api("GET", `/services/${service.id}`)).body.product_version_id).toBe(p.version_id);
+  });
+
+  it("refuses orders that cannot be fulfilled", async () => {
+    const p = await product();
+    const draft = await product({ status: "draft" });
+    const business = await product({ eligibility: { customer_types: ["business"] } });
+    const c = await customer();
+    const post = (body: Record<string, unknown>) => api("POST", `/customers/${c.id}/services`, { body, headers: idem() });
+    expect((await post({ product_id: "prd_missing" })).status).toBe(422);
+    expect((await post({ product_id: draft.id })).status).toBe(409);
+    expect((await post({ product_id: business.id })).status).toBe(422);
+    expect((await post({ product_id: p.id, site_id: "sit_other" })).status).toBe(422);
+    await api("POST", `/customers/${c.id}/suspend`);
+    expect((await post({ product_id: p.id })).status).toBe(409);
+  });
+
+  it("creates one service per bundle component, linked to the bundle", async () => {
+    const a = await product();
+    const b = await product({ service_type: "fixed_internet" });
+    const bundle = await product({ type: "bundle", service_type: "other", components: [a.id, b.id], included_balances: [] });
+    const c = await customer();
+    const { service } = await order(c.id, bundle.id);
+    const children = await api("GET", `/services?parent_service_id=${service.id}`);
+    expect(children.body.data.map((s: { product_id: string }) => s.product_id).sort()).toEqual([a.id, b.id].sort());
+    expect(children.body.data.every((s: { status: string }) => s.status === "pending")).toBe(true);
+  });
+
+  it("follows the service state machine and refuses every illegal transition with 409", async () => {
+    const p = await product();
+    const c = await customer();
+    const { service } = await order(c.id, p.id);
+    for (const t of ["suspend", "resume", "terminate", "retry"]) {
+      expect((await api("POST", `/services/${service.id}/${t}`, { headers: idem() })).status, t).toBe(409);
+    }
+    await activate(service.id, p.included_balances);
+    expect((await api("GET", `/services/${service.id}`)).body).toMatchObject({ status: "active", identifiers: { msisdn: "+33612345678" } });
+    expect((await api("POST", `/services/${service.id}/resume`, { headers: idem() })).status).toBe(409);
+    const suspended = await api("POST", `/services/${service.id}/suspend`, { headers: idem() });
+    expect(suspended.status).toBe(202);
+    expect(suspended.body).toMatchObject({ service: { status: "suspended" }, job: { type: "suspend" } });
+    expect((await api("POST", `/services/${service.id}/suspend`, { headers: idem() })).status).toBe(409);
+    expect((await api("POST", `/services/${service.id}/resume`, { headers: idem() })).body.service.status).toBe("active");
+    expect((await api("POST", `/services/${service.id}/terminate`, { headers: idem() })).body).toMatchObject({
+      service: { status: "terminating" },
+      job: { type: "deprovision" },
+    });
+    for (const t of ["suspend", "resume", "terminate", "retry"]) {
+      expect((await api("POST", `/services/${service.id}/${t}`, { headers: idem() })).status, t).toBe(409);
+    }
+    expect((await state(service.id).transition(service.id, "activate", { ...OP, key: "x" })).ok).toBe(false);
+    const timeline = await api("GET", `/activity?entity=service&entity_id=${service.id}`);
+    expect(timeline.body.data.map((a: { action: string }) => a.action).reverse()).toEqual([
+      "service.order",
+      "service.start_provisioning",
+      "service.activate",
+      "service.suspend",
+      "service.resume",
+      "service.terminate",
+    ]);
+  });
+
+  it("grants included balances at activation and shows top-ups as pending until settled", async () => {
+    const p = await product();
+    const c = await customer();
+    const { service } = await order(c.id, p.id);
+    await activate(service.id, p.included_balances);
+    const balance = await api("GET", `/services/${service.id}/balance`);
+    expect(balance.body.buckets.find((b: { unit: string }) => b.unit === "data")).toMatchObject({ amount: 10 * 2 ** 30, pending_amount: 0 });
+    expect(balance.body.buckets.find((b: { unit: string }) => b.unit === "data").expires_at).not.toBeNull();
+    const noKey = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 500, currency: "EUR" } });
+    expect(noKey.status).toBe(400);
+    expect((await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 500, currency: "USD" }, headers: idem() })).status).toBe(422);
+    expect((await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 5.5, currency: "EUR" }, headers: idem() })).status).toBe(422);
+    const headers = idem();
+    const top = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 1500, currency: "EUR" }, headers });
+    expect(top.status).toBe(202);
+    expect(top.body.status).toBe("pending");
+    expect(top.body.balance.buckets.find((b: { unit: string }) => b.unit === "monetary")).toMatchObject({ amount: 0, pending_amount: 1500 });
+    const charge = await api("GET", `/transactions?service_id=${service.id}&kind=charge`);
+    expect(charge.body.data.map((t: { amount: number }) => t.amount)).toContain(1500);
+    const key = `topup:${(await api("GET", "/me")).body.id}:${headers["idempotency-key"]}`;
+    const confirmed = await state(service.id).settleTopUp(service.id, key, "confirmed", OP);
+    expect(confirmed.ok && confirmed.value.buckets.find((b) => b.unit === "monetary")).toMatchObject({ amount: 1500, pending_amount: 0 });
+    // Settling the same top-up again is a replay of the first settlement: it changes nothing.
+    expect((await state(service.id).settleTopUp(service.id, key, "reversed", { ...OP })).ok).toBe(true);
+    const second = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 700, currency: "EUR" }, headers: idem() });
+    expect(second.status).toBe(202);
+    const rows = await env.DB.prepare("SELECT idempotency_key, state FROM balance_ledger WHERE service_id = ? AND kind = 'topup' ORDER BY seq")
+      .bind(service.id)
+      .all<{ idempotency_key: string; state: string }>();
+    expect(rows.results.map((r) => r.state)).toEqual(["confirmed", "pending"]);
+  });
+
+  it("scopes service reads to the customer's own services", async () => {
+    const p = await product();
+    const mine = await customerToken();
+    const other = await customerToken();
+    const { service: own } = await order(mine.customerId, p.id);
+    const { service: theirs } = await order(other.customerId, p.id);
+    const auth = { authorization: `Bearer ${mine.token}` };
+    expect((await api("GET", `/services/${own.id}`, { role: null, headers: auth })).status).toBe(200);
+    expect((await api("GET", `/services/${theirs.id}`, { role: null, headers: auth })).status).toBe(404);
+    expect((await api("GET", `/services/${theirs.id}/balance`, { role: null, headers: auth })).status).toBe(404);
+    const list = await api("GET", `/services?customer_id=${other.customerId}`, { role: null, headers: auth });
+    expect(list.body.data).toEqual([]);
+    expect((await api("POST", `/services/${own.id}/suspend`, { role: null, headers: { ...auth, ...idem() } })).status).toBe(403);
+  });
+});
+
+describe("money", () => {
+  it.each([
+    // [old, new, instant, credit, charge]
+    [3000, 4500, "2027-01-01T00:00:00Z", 3000, 4500],
+    [3000, 4500, "2027-01-16T12:00:00Z", 1500, 2250],
+    [3100, 6200, "2027-01-31T00:00:00Z", 100, 200],
+    [2800, 2800, "2027-02-15T00:00:00Z", 1400, 1400],
+    [2900, 2900, "2028-02-29T00:00:00Z", 100, 100],
+    [2900, 5800, "2028-02-15T00:00:00Z", 1500, 3000],
+    [999, 1999, "2027-12-31T23:59:59Z", 0, 0],
+    [1000, 1000, "2027-04-30T12:00:00Z", 17, 17],
+    [1, 3, "2027-01-16T12:00:00Z", 0, 2],
+  ])("prorates %i → %i at %s (credit %i, charge %i)", (oldPrice, newPrice, at, credit, charge) => {
+    const result = planChangeProration(oldPrice, newPrice, new Date(at));
+    expect(result.credit).toBe(credit);
+    expect(result.charge).toBe(charge);
+  });
+
+  it("changes plan with a prorated credit and charge, and migrates to a product's current version", async () => {
+    const small = await product({ retail_price: 3000 });
+    const big = await product({ retail_price: 4500 });
+    const c = await customer();
+    const { service } = await order(c.id, small.id);
+    expect((await api("POST", `/services/${service.id}/change-plan`, { body: { product_id: big.id }, headers: idem() })).status).toBe(409);
+    await activate(service.id);
+    const changed = await api("POST", `/services/${service.id}/change-plan`, { body: { product_id: big.id }, headers: idem() });
+    expect(changed.status).toBe(202);
+    expect(changed.body.service.product_id).toBe(big.id);
+    const expected = planChangeProration(3000, 4500, new Date());
+    const txns = (await api("GET", `/transactions?service_id=${service.id}`)).body.data;
+    const credit = txns.find((t: { kind: string }) => t.kind === "credit");
+    expect(Math.abs(credit.amount - expected.credit)).toBeLessThanOrEqual(1);
+    await api("PATCH", `/products/${big.id}`, { body: { retail_price: 4900 } });
+    const migrated = await api("POST", `/services/${service.id}/change-plan`, { body: { product_id: big.id }, headers: idem() });
+    expect(migrated.body.service.product_version_id).not.toBe(changed.body.service.product_version_id);
+    const other = await product({ service_type: "voip" });
+    expect((await api("POST", `/services/${service.id}/change-plan`, { body: { product_id: other.id }, headers: idem() })).status).toBe(422);
+  });
+
+  it("keeps transactions immutable in the database and corrects them by reversal", async () => {
+    const c = await customer();
+    const headers = idem();
+    const manual = await api("POST", "/transactions", {
+      body: { customer_id: c.id, kind: "charge", description: "Cable", amount: 1234, currency: "EUR" },
+      headers,
+    });
+    expect(manual.status).toBe(201);
+    expect(manual.body.tax_amount).toBe(247);
+    const replay = await api("POST", "/transactions", {
+      body: { customer_id: c.id, kind: "charge", description: "Cable", amount: 1234, currency: "EUR" },
+      headers,
+    });
+    expect(replay.body.id).toBe(manual.body.id);
+    await expect(env.DB.prepare("UPDATE transactions SET amount = 1 WHERE id = ?").bind(manual.body.id).run()).rejects.toThrow(/immutable/);
+    await expect(env.DB.prepare("DELETE FROM transactions WHERE id = ?").bind(manual.body.id).run()).rejects.toThrow(/immutable/);
+    const reversal = await api("POST", "/transactions", { body: { reverses_id: manual.body.id }, headers: idem() });
+    expect(reversal.body).toMatchObject({ kind: "credit", amount: 1234, tax_amount: 247, reverses_id: manual.body.id });
+    expect((await api("POST", "/transactions", { body: { reverses_id: manual.body.id }, headers: idem() })).status).toBe(409);
+    expect(
+      (await api("POST", "/transactions", { body: { customer_id: c.id, kind: "charge", description: "x", amount: 1.5, currency: "EUR" }, headers: idem() }))
+        .status,
+    ).toBe(422);
+  });
+});

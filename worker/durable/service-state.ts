@@ -16,7 +16,6 @@ import {
   type Outcome,
   plusDays,
   SERVICE_TRANSITIONS,
-  type ServiceRow,
   type ServiceStatus,
   type ServiceTransition,
   type TopUpRequest,

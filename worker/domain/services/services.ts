@@ -406,7 +406,7 @@ export async function topUpService(
     charge = { amount: input.amount, wholesale: 0, description: `Top-up ${service.product_name}`, taxClass: product.tax_class, currency: product.currency };
   } else {
     const addon = await getProduct(ctx.db, input.product_id);
-    if (!addon || addon.type !== "addon" || addon.status !== "active")
+    if (addon?.type !== "addon" || addon.status !== "active")
       throw new Invalid("Unknown or inactive top-up product.", [{ path: "product_id", message: "Not an active add-on" }]);
     if (!addon.compatible_with.includes(service.product_id))
       throw new Invalid("This top-up does not apply to this service.", [{ path: "product_id", message: "Not compatible" }]);

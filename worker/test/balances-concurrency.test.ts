@@ -1,6 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../db/client";
 import type { ServiceStatePort } from "../domain/services/port";
+import { debitService } from "../domain/services/services";
+import { DEFAULT_SETTINGS } from "../domain/settings/schemas";
+import { serviceDeps } from "../durable/service-client";
 import { api, unique } from "./helpers";
 
 const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
@@ -92,32 +96,24 @@ describe("balances under concurrency", () => {
     expect(totals.buckets).toBe(-250);
   });
 
-  it("queues one low-balance email when a debit crosses the threshold", async () => {
+  it("queues one low-balance email to the service's contact when a debit crosses the threshold", async () => {
     const id = await activeService({ low_balance_thresholds: { data: 1000 } });
+    const service = (await api("GET", `/services/${id}`)).body;
+    const email = `${unique("low").replace(/\s/g, "").toLowerCase()}@example.net`;
+    await api("POST", `/customers/${service.customer_id}/contacts`, { body: { first_name: "Lou", email, roles: ["billing"] } });
     const s = state(id);
     await s.topUp(id, { key: "data", unit: "data", amount: 5000, validityDays: 30, reference: null, effects: {} }, op());
     await s.settleTopUp(id, "data", "confirmed", op());
-    const email = (n: number) => [
-      {
-        id: `eml_lowtest${id.slice(-10)}${n}`,
-        template: "low_balance",
-        toEmail: "sub@example.net",
-        toName: null,
-        subject: "Low data",
-        textBody: "Low",
-        htmlBody: "<p>Low</p>",
-        status: "pending" as const,
-        attempts: 0,
-        nextAttemptAt: op().now,
-        createdAt: op().now,
-      },
-    ];
-    await s.debit(id, { key: "u1", unit: "data", amount: 3000, reference: null, lowBalanceEmail: email(1) }, op());
-    await s.debit(id, { key: "u2", unit: "data", amount: 1500, reference: null, lowBalanceEmail: email(2) }, op());
-    await s.debit(id, { key: "u3", unit: "data", amount: 100, reference: null, lowBalanceEmail: email(3) }, op());
-    const rows = await env.DB.prepare("SELECT id FROM email_outbox WHERE id LIKE ?")
-      .bind(`eml_lowtest${id.slice(-10)}%`)
-      .all();
-    expect(rows.results.map((r) => r.id)).toEqual([`eml_lowtest${id.slice(-10)}2`]);
+    const ctx = { db: createDb(env.DB), actor: { type: "system" as const, id: null, label: "usage sync" }, requestId: null, now: new Date().toISOString() };
+    for (const [key, amount] of [
+      ["u1", 3000],
+      ["u2", 1500],
+      ["u3", 100],
+    ] as const) {
+      await debitService(ctx, serviceDeps(env), id, { unit: "data", amount, key }, DEFAULT_SETTINGS);
+    }
+    const rows = await env.DB.prepare("SELECT template, subject FROM email_outbox WHERE to_email = ?").bind(email).all<{ template: string; subject: string }>();
+    expect(rows.results).toHaveLength(1);
+    expect(rows.results[0]?.template).toBe("low_balance");
   });
 });

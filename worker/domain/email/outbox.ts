@@ -10,9 +10,9 @@ import type { RenderedEmail } from "./templates";
 /** Retry delays after each failed attempt; after the last one the email is marked failed. */
 export const RETRY_DELAYS_SECONDS = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600];
 
-/** The insert that queues an email; callers put it in the same batch as the change that causes it. */
-export function enqueueEmail(db: Db, now: string, to: { email: string; name?: string | null }, email: RenderedEmail): Statement {
-  return db.insert(emailOutbox).values({
+/** A queued email as a plain row (a Durable Object stores it before writing it through). */
+export function emailRow(now: string, to: { email: string; name?: string | null }, email: RenderedEmail) {
+  return {
     id: `eml_${ulid()}`,
     template: email.template,
     toEmail: to.email,
@@ -24,7 +24,12 @@ export function enqueueEmail(db: Db, now: string, to: { email: string; name?: st
     attempts: 0,
     nextAttemptAt: now,
     createdAt: now,
-  });
+  } as const;
+}
+
+/** The insert that queues an email; callers put it in the same batch as the change that causes it. */
+export function enqueueEmail(db: Db, now: string, to: { email: string; name?: string | null }, email: RenderedEmail): Statement {
+  return db.insert(emailOutbox).values(emailRow(now, to, email));
 }
 
 export type SendResult = { ok: true; messageId: string | null } | { ok: false; error: string; retryable: boolean; notConfigured?: boolean };

@@ -127,3 +127,26 @@ export function portalInvitationEmail(brand: SettingsData, p: { name: string; cu
     </Frame>,
   );
 }
+
+const UNIT_WORDS: Record<string, (n: number) => string> = {
+  monetary: (n) => `${(n / 100).toFixed(2)} credit`,
+  data: (n) => `${(n / 2 ** 30).toFixed(2)} GB of data`,
+  voice: (n) => `${Math.floor(n / 60)} minutes`,
+  sms: (n) => `${n} SMS`,
+};
+
+export function lowBalanceEmail(brand: SettingsData, p: { name: string; service: string; unit: string; remaining: number }): RenderedEmail {
+  const left = (UNIT_WORDS[p.unit] ?? ((n: number) => String(n)))(Math.max(0, p.remaining));
+  return render(
+    "low_balance",
+    `Your ${p.service} balance is running low`,
+    `Hello ${p.name},\n\nOnly ${left} left on ${p.service}. Top up to keep using it without interruption.${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>Hello {p.name},</p>
+      <p>
+        Only <strong>{left}</strong> left on {p.service}.
+      </p>
+      <p>Top up to keep using it without interruption.</p>
+    </Frame>,
+  );
+}

@@ -53,17 +53,17 @@ export type ServiceRow = {
 };
 
 export type EmailRow = {
-  id: string;
-  template: string;
-  toEmail: string;
-  toName: string | null;
-  subject: string;
-  textBody: string;
-  htmlBody: string;
-  status: "pending";
-  attempts: number;
-  nextAttemptAt: string;
-  createdAt: string;
+  readonly id: string;
+  readonly template: string;
+  readonly toEmail: string;
+  readonly toName: string | null;
+  readonly subject: string;
+  readonly textBody: string;
+  readonly htmlBody: string;
+  readonly status: "pending";
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly createdAt: string;
 };
 
 /** Everything an operation changes in D1, as plain rows: stored with the operation, written through idempotently. */

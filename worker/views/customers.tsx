@@ -1,5 +1,7 @@
+import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
 import type { toAttributeDefinitionView } from "../db/queries/attributes";
+import type { TransactionView } from "../db/queries/transactions";
 import { CONTACT_ROLES, type ContactView } from "../domain/contacts/schemas";
 import {
   CUSTOMER_STATUSES,
@@ -9,6 +11,7 @@ import {
   type CustomerView,
   PAYMENT_TYPES,
 } from "../domain/customers/schemas";
+import type { ServiceView } from "../domain/services/schemas";
 import type { SiteView } from "../domain/sites/schemas";
 import {
   ActivityTable,
@@ -24,7 +27,9 @@ import {
   TextArea,
   Time,
 } from "./components";
+import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
+import { ServicesTable } from "./services";
 
 type Definition = ReturnType<typeof toAttributeDefinitionView>;
 export type CustomerListParams = { q?: string; status?: string; type?: string; payment_type?: string; tag?: string; sort?: string };
@@ -286,6 +291,10 @@ export function CustomerPage(props: {
   /** Portal account status per contact id. */
   portal: Record<string, string>;
   portalFlash?: string;
+  services: ServiceView[];
+  transactions: TransactionView[];
+  order?: Child;
+  orderError?: string;
   attributeErrors?: FormErrors;
   attributeValues?: Record<string, unknown>;
   tagsError?: string;
@@ -561,11 +570,36 @@ export function CustomerPage(props: {
       <div class="grid-2">
         <section class="card" aria-labelledby="services-h" id="services">
           <h2 id="services-h">Services</h2>
-          <EmptyState title="No services.">Services ordered for this customer appear here with their status and balances.</EmptyState>
+          {props.orderError && (
+            <div class="alert error" role="alert">
+              {props.orderError}
+            </div>
+          )}
+          {props.order && c.status === "open" && props.order}
+          <ServicesTable services={props.services} timeZone={tz} />
         </section>
         <section class="card" aria-labelledby="billing-h" id="billing">
           <h2 id="billing-h">Billing</h2>
-          <EmptyState title="No transactions or invoices.">Charges, invoices and payments for this customer appear here.</EmptyState>
+          {props.transactions.length === 0 ? (
+            <EmptyState title="No transactions yet.">
+              Charges and credits (setup fees, top-ups, plan changes) appear here; invoices come with the billing module.
+            </EmptyState>
+          ) : (
+            <table class="table">
+              <tbody>
+                {props.transactions.map((t) => (
+                  <tr>
+                    <td>{t.description}</td>
+                    <td class="nowrap">
+                      {t.kind === "credit" ? "−" : ""}
+                      {formatMoney(t.amount, t.currency)}
+                    </td>
+                    <td class="nowrap">{t.date}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </section>
       </div>
 

@@ -4,9 +4,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { listActivity } from "../../db/queries/activity";
 import { listAttributeDefinitions } from "../../db/queries/attributes";
+import { listProducts } from "../../db/queries/catalog";
 import { getContact, listContacts } from "../../db/queries/contacts";
 import { getCustomer, listCustomers, listTagNames } from "../../db/queries/customers";
+import { listServices } from "../../db/queries/services";
 import { getSiteRow, listSites, toSiteView } from "../../db/queries/sites";
+import { listTransactions } from "../../db/queries/transactions";
 import { customerAccounts } from "../../db/schema";
 import { createContact, deleteContact, updateContact } from "../../domain/contacts/contacts";
 import { ContactCreate, ContactPatch } from "../../domain/contacts/schemas";
@@ -30,6 +33,7 @@ import { createSite, deleteSite, updateSite } from "../../domain/sites/sites";
 import type { AppEnv } from "../../env";
 import { googleGeocoder } from "../../integrations/geocoding";
 import { NotFound } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
 import {
@@ -44,6 +48,7 @@ import {
   SiteFormPage,
   type SiteFormValues,
 } from "../../views/customers";
+import { OrderForm } from "../../views/services";
 import { pageContext, wantsFragment } from "./context";
 import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
 
@@ -71,7 +76,7 @@ async function renderCustomerPage(
   status: 200 | 409 | 422 = 200,
 ) {
   const db = c.get("db");
-  const [contacts, sites, definitions, activity, tags, accounts] = await Promise.all([
+  const [contacts, sites, definitions, activity, tags, accounts, services, transactions, products] = await Promise.all([
     listContacts(db, customer.id, 200),
     listSites(db, customer.id, 200),
     listAttributeDefinitions(db),
@@ -81,6 +86,9 @@ async function renderCustomerPage(
       .select({ contactId: customerAccounts.contactId, status: customerAccounts.status })
       .from(customerAccounts)
       .where(eq(customerAccounts.customerId, customer.id)),
+    allowed(c, "services:read") ? listServices(db, { customerId: customer.id, limit: 100 }) : Promise.resolve({ data: [], next_cursor: null }),
+    allowed(c, "billing:read") ? listTransactions(db, { customerId: customer.id, limit: 15 }) : Promise.resolve({ data: [], next_cursor: null }),
+    allowed(c, "services:write") ? listProducts(db, { status: "active", limit: 200 }) : Promise.resolve({ data: [], next_cursor: null }),
   ]);
   const portal: Record<string, string> = {};
   for (const a of accounts) if (a.contactId) portal[a.contactId] = a.status;
@@ -102,6 +110,24 @@ async function renderCustomerPage(
       }}
       portal={portal}
       portalFlash={flash ? flash.slice(0, 200) : undefined}
+      services={services.data}
+      transactions={transactions.data}
+      orderError={c.req.query("order_error")?.slice(0, 300)}
+      order={
+        allowed(c, "services:write") ? (
+          <OrderForm
+            ctx={pageContext(c)}
+            customerId={customer.id}
+            products={products.data.filter(
+              (p) =>
+                (p.type === "standalone" || p.type === "bundle") && p.currency === customer.currency && p.eligibility.customer_types.includes(customer.type),
+            )}
+            sites={sites.data.map((x) => ({ id: x.id, name: x.name }))}
+            contacts={contacts.data.map((x) => ({ id: x.id, name: [x.first_name, x.last_name].filter(Boolean).join(" ") }))}
+            formKey={ulid()}
+          />
+        ) : undefined
+      }
       {...extra}
     />,
     status,

@@ -6,10 +6,12 @@ import { csrf } from "../../middleware/csrf";
 import { activityPages } from "./activity";
 import { areaPages } from "./areas";
 import { authPages } from "./auth";
+import { catalogPages } from "./catalog";
 import { customerPages } from "./customers";
 import { dashboardPages } from "./dashboard";
 import { identityPages } from "./identity";
 import { searchPages } from "./search";
+import { servicePages } from "./services";
 import { settingsPages } from "./settings";
 
 /** Staff pages under /admin: cookie session, CSRF protection, operator branding on every page. */
@@ -37,4 +39,6 @@ admin.route("/", activityPages);
 admin.route("/", searchPages);
 admin.route("/", settingsPages);
 admin.route("/", identityPages);
+admin.route("/", catalogPages);
+admin.route("/", servicePages);
 admin.route("/", areaPages);

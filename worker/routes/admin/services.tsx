@@ -1,0 +1,159 @@
+import { inArray } from "drizzle-orm";
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { listActivity } from "../../db/queries/activity";
+import { getProductAtVersion, listProducts } from "../../db/queries/catalog";
+import { getService, listServices, serviceAddonList, serviceJobs, serviceUsage } from "../../db/queries/services";
+import { listTransactions } from "../../db/queries/transactions";
+import { customers } from "../../db/schema";
+import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap } from "../../domain/services/services";
+import { SERVICE_STATUSES } from "../../domain/services/state";
+import { serviceDeps } from "../../durable/service-client";
+import type { AppEnv } from "../../env";
+import { NotFound } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
+import { allowed, can, writeContext } from "../../middleware/access";
+import { parseMoney } from "../../views/format";
+import { ServicePage, ServicesPage } from "../../views/services";
+import { pageContext } from "./context";
+import { attempt, oncePerForm, readForm, text } from "./forms";
+
+/** A form's idempotency key: submitting the same rendered form twice does the work once. */
+function formKey(c: Context<AppEnv>, key: string | null | undefined): string {
+  return `page:${c.get("principal")?.id ?? "anon"}:${(key ?? ulid()).slice(0, 80)}`;
+}
+
+async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: string; notice?: string } = {}, status: 200 | 409 | 422 = 200) {
+  const db = c.get("db");
+  const service = await getService(db, id);
+  if (!service) throw new NotFound("No service with this id.");
+  const since = new Date(Date.now() - 29 * 86_400_000);
+  const days = Array.from({ length: 30 }, (_, i) => new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10));
+  const [product, snapshot, usage, jobs, timeline, transactions, addons, children, plans, addonProducts, customer] = await Promise.all([
+    getProductAtVersion(db, service.product_version_id),
+    serviceDeps(c.env).state(id).snapshot(id),
+    serviceUsage(db, id, days[0] ?? ""),
+    serviceJobs(db, id),
+    listActivity(db, { entity: "service", entityId: id, limit: 30 }),
+    allowed(c, "billing:read") ? listTransactions(db, { serviceId: id, limit: 20 }) : Promise.resolve({ data: [], next_cursor: null }),
+    serviceAddonList(db, id),
+    listServices(db, { parentId: id, limit: 50 }),
+    listProducts(db, { status: "active", type: "standalone", serviceType: service.service_type, limit: 100 }),
+    listProducts(db, { status: "active", compatibleWith: service.product_id, limit: 100 }),
+    db
+      .select({ name: customers.name })
+      .from(customers)
+      .where(inArray(customers.id, [service.customer_id]))
+      .get(),
+  ]);
+  return c.html(
+    <ServicePage
+      ctx={pageContext(c)}
+      service={service}
+      customerName={customer?.name ?? service.customer_id}
+      product={product}
+      buckets={unwrap(snapshot).buckets}
+      usage={usage}
+      days={days}
+      jobs={jobs}
+      timeline={timeline.data}
+      transactions={transactions.data}
+      addons={addons}
+      children={children.data}
+      plans={plans.data}
+      addonProducts={addonProducts.data}
+      can={{
+        write: allowed(c, "services:write"),
+        provision: allowed(c, "services:provision"),
+        topup: allowed(c, "services:topup"),
+        billing: allowed(c, "billing:read"),
+      }}
+      formKey={ulid()}
+      {...extra}
+    />,
+    status,
+  );
+}
+
+export const servicePages = new Hono<AppEnv>()
+  .get("/services", can("services:read"), async (c) => {
+    const status = z.enum(SERVICE_STATUSES).optional().catch(undefined).parse(c.req.query("status"));
+    const cursor = z.string().max(200).optional().catch(undefined).parse(c.req.query("cursor"));
+    const productId = z.string().max(64).optional().catch(undefined).parse(c.req.query("product_id"));
+    const db = c.get("db");
+    const page = await listServices(db, { status, productId, limit: 50, cursor });
+    const ids = [...new Set(page.data.map((s) => s.customer_id))];
+    const names = ids.length ? await db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, ids)) : [];
+    return c.html(
+      <ServicesPage
+        ctx={pageContext(c)}
+        services={page.data}
+        customers={new Map(names.map((n) => [n.id, n.name]))}
+        status={status}
+        nextCursor={page.next_cursor}
+        hasCursor={Boolean(cursor)}
+      />,
+    );
+  })
+  .get("/services/:id", can("services:read"), (c) => servicePage(c, c.req.param("id")))
+  .post("/services/:id/action", can("services:write"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const action = z.enum(["suspend", "resume", "terminate", "retry"]).safeParse(text(body, "action"));
+    if (!action.success) return servicePage(c, id, { message: "Unknown action." }, 422);
+    if (action.data === "retry" && !allowed(c, "services:provision"))
+      return servicePage(c, id, { message: "Retrying provisioning requires the services:provision permission." }, 409);
+    const result = await attempt(() => changeServiceStatus(writeContext(c), serviceDeps(c.env), id, action.data, formKey(c, text(body, "key"))));
+    if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
+    return c.redirect(`/admin/services/${id}`, 303);
+  })
+  .post("/services/:id/change-plan", can("services:write"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const result = await attempt(() => changePlan(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", formKey(c, text(body, "key"))));
+    if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
+    return c.redirect(`/admin/services/${id}`, 303);
+  })
+  .post("/services/:id/addons", can("services:write"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const result = await attempt(() => attachAddon(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", formKey(c, text(body, "key"))));
+    if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
+    return c.redirect(`/admin/services/${id}`, 303);
+  })
+  .post("/services/:id/top-ups", can("services:topup"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const service = await getService(c.get("db"), id);
+    if (!service) throw new NotFound("No service with this id.");
+    const product = await getProductAtVersion(c.get("db"), service.product_version_id);
+    const pack = text(body, "product_id");
+    const amountText = text(body, "amount");
+    let input: { amount: number; currency: string } | { product_id: string };
+    if (pack && !amountText) input = { product_id: pack };
+    else {
+      const amount = parseMoney(amountText);
+      if (!amount) return servicePage(c, id, { message: "Enter an amount such as 10.00, or choose a top-up pack." }, 422);
+      input = { amount, currency: product?.currency ?? "EUR" };
+    }
+    const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, formKey(c, text(body, "key"))));
+    if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
+    return c.redirect(`/admin/services/${id}#balance`, 303);
+  })
+  .post("/customers/:id/services", can("services:write"), async (c) => {
+    const customerId = c.req.param("id");
+    const body = await readForm(c);
+    const result = await attempt(() =>
+      oncePerForm(c, text(body, "key"), async () => {
+        const order = await orderService(writeContext(c), serviceDeps(c.env), customerId, {
+          product_id: text(body, "product_id") ?? "",
+          site_id: text(body, "site_id") ?? null,
+          contact_id: text(body, "contact_id") ?? null,
+          vars: {},
+        });
+        return `/admin/services/${order.service.id}`;
+      }),
+    );
+    if (!result.ok) return c.redirect(`/admin/customers/${customerId}?order_error=${encodeURIComponent(result.message ?? "The order failed.")}#services`, 303);
+    return c.redirect(result.data, 303);
+  });

@@ -1,0 +1,421 @@
+import { PRODUCT_STATUSES, PRODUCT_TYPES, type ProductView, SERVICE_TYPES } from "../domain/catalog/schemas";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea, Time } from "./components";
+import { formatAmount, formatMoney, minorToInput } from "./format";
+import { Layout, type PageContext } from "./layout";
+
+export function CatalogPage(props: { ctx: PageContext; products: ProductView[]; canWrite: boolean; filter: { status?: string; type?: string } }) {
+  return (
+    <Layout ctx={props.ctx} title="Catalog" wide>
+      <PageHeader
+        title="Catalog"
+        subtitle="Products are offers; services are their instances for customers."
+        actions={
+          props.canWrite && (
+            <a class="button primary" href="/admin/catalog/new">
+              New product
+            </a>
+          )
+        }
+      />
+      <form class="filters" method="get" action="/admin/catalog">
+        <SelectField name="status" label="Status" value={props.filter.status} blank="Any" options={PRODUCT_STATUSES} />
+        <SelectField name="type" label="Type" value={props.filter.type} blank="Any" options={PRODUCT_TYPES} />
+        <button type="submit" class="button">
+          Filter
+        </button>
+      </form>
+      <section class="card">
+        {props.products.length === 0 ? (
+          <EmptyState title="No products yet.">{props.canWrite && <a href="/admin/catalog/new">Create the first product</a>}</EmptyState>
+        ) : (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Product</th>
+                <th scope="col">Type</th>
+                <th scope="col">Service</th>
+                <th scope="col">Price</th>
+                <th scope="col">Setup</th>
+                <th scope="col">Includes</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.products.map((p) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/catalog/${p.id}`}>{p.name}</a>
+                    <div class="muted small">
+                      {p.slug} · v{p.version}
+                    </div>
+                  </td>
+                  <td>{p.type}</td>
+                  <td>{p.service_type.replace("_", " ")}</td>
+                  <td class="nowrap">
+                    {formatMoney(p.retail_price, p.currency)}
+                    {p.recurring_period === "monthly" ? " / month" : ""}
+                  </td>
+                  <td class="nowrap">{formatMoney(p.retail_setup_fee, p.currency)}</td>
+                  <td class="small">{p.included_balances.map((b) => formatAmount(b.unit, b.amount, p.currency)).join(", ") || "—"}</td>
+                  <td>
+                    <Badge value={p.status} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </Layout>
+  );
+}
+
+export type ProductFormValues = Record<string, string | string[] | boolean | undefined | null>;
+
+const json = (v: unknown) => JSON.stringify(v ?? null, null, 0);
+
+/** Form values of an existing product (prices as decimal strings, structured fields as JSON). */
+export function productFormValues(p: ProductView): ProductFormValues {
+  return {
+    name: p.name,
+    slug: p.slug,
+    description: p.description,
+    type: p.type,
+    service_type: p.service_type,
+    status: p.status,
+    currency: p.currency,
+    tax_class: p.tax_class,
+    retail_price: minorToInput(p.retail_price),
+    wholesale_price: minorToInput(p.wholesale_price),
+    retail_setup_fee: minorToInput(p.retail_setup_fee),
+    wholesale_setup_fee: minorToInput(p.wholesale_setup_fee),
+    recurring_period: p.recurring_period,
+    prorate: p.prorate,
+    provisioning_play: p.provisioning_play,
+    provisioning_json_vars: json(p.provisioning_json_vars),
+    required_inventory: p.required_inventory.join(", "),
+    cgrates: json(p.cgrates),
+    included_balances: json(p.included_balances),
+    components: p.components,
+    compatible_with: p.compatible_with,
+    promotion: p.promotion ? json(p.promotion) : "",
+    customer_types: p.eligibility.customer_types,
+    allow_negative: p.allow_negative,
+    low_balance_thresholds: json(p.low_balance_thresholds),
+  };
+}
+
+export function ProductFormPage(props: {
+  ctx: PageContext;
+  product: ProductView | null;
+  values: ProductFormValues;
+  errors: FormErrors;
+  message?: string;
+  others: ProductView[];
+}) {
+  const v = props.values;
+  const e = props.errors;
+  const editing = props.product !== null;
+  const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : null);
+  const list = (k: string) => (Array.isArray(v[k]) ? (v[k] as string[]) : []);
+  const title = editing ? `Edit ${props.product?.name}` : "New product";
+  return (
+    <Layout ctx={props.ctx} title={title} wide>
+      <PageHeader
+        title={title}
+        back={editing ? { href: `/admin/catalog/${props.product?.id}`, label: props.product?.name ?? "Product" } : { href: "/admin/catalog", label: "Catalog" }}
+      />
+      <form method="post" action={editing ? `/admin/catalog/${props.product?.id}/edit` : "/admin/catalog/new"} class="card form-grid" novalidate>
+        <CsrfField token={props.ctx.csrfToken} />
+        <ErrorSummary errors={e} message={props.message} />
+        <h2 class="span-2">Offer</h2>
+        <Field name="name" label="Name" value={str("name")} error={e.name} required autofocus />
+        {editing ? (
+          <Field name="slug_display" label="Slug" value={str("slug")} hint="Fixed once created" />
+        ) : (
+          <Field name="slug" label="Slug" value={str("slug")} error={e.slug} required hint="e.g. mobile-10gb" />
+        )}
+        {!editing && <SelectField name="type" label="Type" value={str("type") ?? "standalone"} options={PRODUCT_TYPES} error={e.type} required />}
+        <SelectField name="service_type" label="Service type" value={str("service_type") ?? "mobile"} options={SERVICE_TYPES} error={e.service_type} required />
+        <SelectField name="status" label="Status" value={str("status") ?? "draft"} options={PRODUCT_STATUSES} error={e.status} required />
+        <div class="span-2">
+          <TextArea name="description" label="Description" value={str("description")} error={e.description} rows={2} />
+        </div>
+        <h2 class="span-2">Price</h2>
+        <Field name="currency" label="Currency" value={str("currency")} error={e.currency} placeholder={props.ctx.settings.default_currency} />
+        <Field name="tax_class" label="Tax class" value={str("tax_class") ?? "standard"} error={e.tax_class} hint="standard or zero" />
+        <Field name="retail_price" label="Retail price" value={str("retail_price")} error={e.retail_price} required hint="Per period, e.g. 19.99" />
+        <Field name="wholesale_price" label="Wholesale price" value={str("wholesale_price")} error={e.wholesale_price} />
+        <Field name="retail_setup_fee" label="Setup fee" value={str("retail_setup_fee")} error={e.retail_setup_fee} />
+        <Field name="wholesale_setup_fee" label="Wholesale setup fee" value={str("wholesale_setup_fee")} error={e.wholesale_setup_fee} />
+        <SelectField
+          name="recurring_period"
+          label="Recurring"
+          value={str("recurring_period") ?? "monthly"}
+          options={["monthly", "none"]}
+          error={e.recurring_period}
+        />
+        <div class="field">
+          <label class="checkbox">
+            <input type="checkbox" name="prorate" value="1" checked={v.prorate !== false} /> Prorate plan changes
+          </label>
+          <label class="checkbox">
+            <input type="checkbox" name="allow_negative" value="1" checked={v.allow_negative === true} /> Balance may go negative
+          </label>
+        </div>
+        <div class="span-2">
+          <TextArea
+            name="included_balances"
+            label="Included balances (JSON)"
+            value={str("included_balances") ?? "[]"}
+            error={e.included_balances ?? Object.entries(e).find(([k]) => k.startsWith("included_balances."))?.[1]}
+            rows={2}
+            hint='e.g. [{"unit":"data","amount":10737418240,"validity_days":30},{"unit":"voice","amount":30000,"validity_days":null}] — bytes, seconds, SMS count, minor units'
+          />
+        </div>
+        <div class="span-2">
+          <TextArea
+            name="low_balance_thresholds"
+            label="Low-balance thresholds (JSON)"
+            value={str("low_balance_thresholds") ?? "{}"}
+            error={e.low_balance_thresholds}
+            rows={1}
+            hint='e.g. {"data":1073741824}'
+          />
+        </div>
+        <h2 class="span-2">Provisioning</h2>
+        <Field
+          name="provisioning_play"
+          label="Playbook"
+          value={str("provisioning_play")}
+          error={e.provisioning_play}
+          hint="e.g. mobile_prepaid (playbooks/<name>.yml)"
+        />
+        <Field
+          name="required_inventory"
+          label="Required inventory"
+          value={str("required_inventory")}
+          error={e.required_inventory}
+          hint="Comma-separated types, e.g. sim, phone_number"
+        />
+        <div class="span-2">
+          <TextArea
+            name="provisioning_json_vars"
+            label="Playbook variables (JSON object)"
+            value={str("provisioning_json_vars") ?? "{}"}
+            error={e.provisioning_json_vars}
+            rows={2}
+          />
+        </div>
+        <div class="span-2">
+          <TextArea
+            name="cgrates"
+            label="CGRateS settings (JSON)"
+            value={str("cgrates") ?? "{}"}
+            error={e.cgrates}
+            rows={2}
+            hint='{"account_options":{"allow_negative":false},"action_plan":"AP_MONTHLY","actions":"Action_mobile-10gb"}'
+          />
+        </div>
+        <h2 class="span-2">Structure</h2>
+        <fieldset class="span-2 checkbox-group">
+          <legend>Bundle components (bundles)</legend>
+          {props.others
+            .filter((o) => o.type === "standalone")
+            .map((o) => (
+              <label class="checkbox">
+                <input type="checkbox" name="components" value={o.id} checked={list("components").includes(o.id)} /> {o.name}
+              </label>
+            ))}
+          {e.components && <div class="field-error">{e.components}</div>}
+        </fieldset>
+        <fieldset class="span-2 checkbox-group">
+          <legend>Attaches to (add-ons and promotions)</legend>
+          {props.others
+            .filter((o) => o.type === "standalone" || o.type === "bundle")
+            .map((o) => (
+              <label class="checkbox">
+                <input type="checkbox" name="compatible_with" value={o.id} checked={list("compatible_with").includes(o.id)} /> {o.name}
+              </label>
+            ))}
+          {e.compatible_with && <div class="field-error">{e.compatible_with}</div>}
+        </fieldset>
+        <div class="span-2">
+          <TextArea
+            name="promotion"
+            label="Promotion terms (JSON, promotions only)"
+            value={str("promotion")}
+            error={e.promotion}
+            rows={1}
+            hint='{"kind":"percent","value":20,"months":3} · kinds: percent, fixed, free_months'
+          />
+        </div>
+        <fieldset class="span-2 checkbox-group">
+          <legend>Offered to</legend>
+          {["individual", "business"].map((t) => (
+            <label class="checkbox">
+              <input
+                type="checkbox"
+                name="customer_types"
+                value={t}
+                checked={(list("customer_types").length ? list("customer_types") : ["individual", "business"]).includes(t)}
+              />{" "}
+              {t}
+            </label>
+          ))}
+          {e["eligibility.customer_types"] && <div class="field-error">{e["eligibility.customer_types"]}</div>}
+        </fieldset>
+        <div class="span-2 form-actions">
+          <button type="submit" class="button primary">
+            {editing ? "Save product" : "Create product"}
+          </button>
+          <a class="button" href={editing ? `/admin/catalog/${props.product?.id}` : "/admin/catalog"}>
+            Cancel
+          </a>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+export function ProductPage(props: {
+  ctx: PageContext;
+  product: ProductView;
+  versions: { id: string; version: number; retailPrice: number; retailSetupFee: number; createdAt: string }[];
+  canWrite: boolean;
+  services: number;
+  byId: Map<string, string>;
+}) {
+  const p = props.product;
+  const tz = props.ctx.settings.default_timezone;
+  return (
+    <Layout ctx={props.ctx} title={p.name} wide>
+      <PageHeader
+        title={p.name}
+        back={{ href: "/admin/catalog", label: "Catalog" }}
+        subtitle={
+          <>
+            <Badge value={p.status} /> {p.type} · {p.service_type.replace("_", " ")} · <code>{p.slug}</code> · version {p.version}
+          </>
+        }
+        actions={
+          props.canWrite && (
+            <a class="button" href={`/admin/catalog/${p.id}/edit`}>
+              Edit
+            </a>
+          )
+        }
+      />
+      <div class="grid-2">
+        <section class="card">
+          <h2>Price</h2>
+          <dl class="details">
+            <dt>Retail</dt>
+            <dd>
+              {formatMoney(p.retail_price, p.currency)} {p.recurring_period === "monthly" ? "per month" : "one-off"}
+            </dd>
+            <dt>Wholesale</dt>
+            <dd>{formatMoney(p.wholesale_price, p.currency)}</dd>
+            <dt>Setup fee</dt>
+            <dd>
+              {formatMoney(p.retail_setup_fee, p.currency)} (wholesale {formatMoney(p.wholesale_setup_fee, p.currency)})
+            </dd>
+            <dt>Tax class</dt>
+            <dd>{p.tax_class}</dd>
+            <dt>Proration</dt>
+            <dd>{p.prorate ? "yes" : "no"}</dd>
+            <dt>Includes</dt>
+            <dd>
+              {p.included_balances
+                .map((b) => `${formatAmount(b.unit, b.amount, p.currency)}${b.validity_days ? ` (${b.validity_days} days)` : ""}`)
+                .join(", ") || "—"}
+            </dd>
+            <dt>Offered to</dt>
+            <dd>{p.eligibility.customer_types.join(", ")}</dd>
+          </dl>
+        </section>
+        <section class="card">
+          <h2>Provisioning</h2>
+          <dl class="details">
+            <dt>Playbook</dt>
+            <dd>{p.provisioning_play ? <code>{p.provisioning_play}.yml</code> : "—"}</dd>
+            <dt>Inventory</dt>
+            <dd>{p.required_inventory.join(", ") || "—"}</dd>
+            <dt>Variables</dt>
+            <dd>
+              <code class="break">{JSON.stringify(p.provisioning_json_vars)}</code>
+            </dd>
+            <dt>CGRateS</dt>
+            <dd>
+              <code class="break">{JSON.stringify(p.cgrates)}</code>
+            </dd>
+            {p.components.length > 0 && (
+              <>
+                <dt>Components</dt>
+                <dd>
+                  {p.components.map((id) => (
+                    <a class="tag" href={`/admin/catalog/${id}`}>
+                      {props.byId.get(id) ?? id}
+                    </a>
+                  ))}
+                </dd>
+              </>
+            )}
+            {p.compatible_with.length > 0 && (
+              <>
+                <dt>Attaches to</dt>
+                <dd>
+                  {p.compatible_with.map((id) => (
+                    <a class="tag" href={`/admin/catalog/${id}`}>
+                      {props.byId.get(id) ?? id}
+                    </a>
+                  ))}
+                </dd>
+              </>
+            )}
+            {p.promotion && (
+              <>
+                <dt>Promotion</dt>
+                <dd>
+                  <code>{JSON.stringify(p.promotion)}</code>
+                </dd>
+              </>
+            )}
+            <dt>Services</dt>
+            <dd>
+              <a href={`/admin/services?product_id=${p.id}`}>{props.services} service(s)</a>
+            </dd>
+          </dl>
+        </section>
+      </div>
+      <section class="card">
+        <h2>Price versions</h2>
+        <p class="muted small">A price change makes a new version for new orders; existing services keep theirs until their plan is changed.</p>
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Retail</th>
+              <th scope="col">Setup</th>
+              <th scope="col">Since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.versions.map((v) => (
+              <tr>
+                <td>
+                  v{v.version} {v.version === p.version && <Badge value="current" />}
+                </td>
+                <td>{formatMoney(v.retailPrice, p.currency)}</td>
+                <td>{formatMoney(v.retailSetupFee, p.currency)}</td>
+                <td>
+                  <Time iso={v.createdAt} timeZone={tz} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}

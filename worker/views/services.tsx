@@ -1,0 +1,462 @@
+import type { ActivityView } from "../db/queries/activity";
+import type { TransactionView } from "../db/queries/transactions";
+import type { ProductView } from "../domain/catalog/schemas";
+import type { ServiceView } from "../domain/services/schemas";
+import { type Bucket, SERVICE_STATUSES, SERVICE_TRANSITIONS, type ServiceStatus } from "../domain/services/state";
+import { ActivityTable, Badge, CsrfField, EmptyState, PageHeader, SelectField, Time } from "./components";
+import { formatAmount, formatMoney } from "./format";
+import { Layout, type PageContext } from "./layout";
+
+export function ServicesTable(props: { services: ServiceView[]; timeZone: string; showCustomer?: Map<string, string> }) {
+  if (props.services.length === 0) return <EmptyState title="No services." />;
+  return (
+    <table class="table">
+      <thead>
+        <tr>
+          <th scope="col">Service</th>
+          {props.showCustomer && <th scope="col">Customer</th>}
+          <th scope="col">Identifiers</th>
+          <th scope="col">Status</th>
+          <th scope="col">Ordered</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.services.map((s) => (
+          <tr>
+            <td>
+              <a href={`/admin/services/${s.id}`}>{s.product_name}</a>
+              <div class="muted small">
+                {s.service_type.replace("_", " ")}
+                {s.parent_service_id ? " · bundle component" : ""}
+              </div>
+            </td>
+            {props.showCustomer && (
+              <td>
+                <a href={`/admin/customers/${s.customer_id}`}>{props.showCustomer.get(s.customer_id) ?? s.customer_id}</a>
+              </td>
+            )}
+            <td class="small">
+              {Object.entries(s.identifiers)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(" · ") || "—"}
+            </td>
+            <td>
+              <Badge value={s.status} />
+            </td>
+            <td class="nowrap">
+              <Time iso={s.created_at} timeZone={props.timeZone} dateOnly />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ServicesPage(props: {
+  ctx: PageContext;
+  services: ServiceView[];
+  customers: Map<string, string>;
+  status?: string;
+  nextCursor: string | null;
+  hasCursor: boolean;
+}) {
+  return (
+    <Layout ctx={props.ctx} title="Services" wide>
+      <PageHeader title="Services" subtitle="Order services from a customer's page." />
+      <form class="filters" method="get" action="/admin/services">
+        <SelectField name="status" label="Status" value={props.status} blank="Any" options={SERVICE_STATUSES} />
+        <button type="submit" class="button">
+          Filter
+        </button>
+      </form>
+      <section class="card">
+        <ServicesTable services={props.services} timeZone={props.ctx.settings.default_timezone} showCustomer={props.customers} />
+        {(props.nextCursor || props.hasCursor) && (
+          <nav class="pager">
+            {props.hasCursor ? <a href={`/admin/services${props.status ? `?status=${props.status}` : ""}`}>« First page</a> : <span />}
+            {props.nextCursor && (
+              <a href={`/admin/services?${new URLSearchParams({ ...(props.status ? { status: props.status } : {}), cursor: props.nextCursor })}`}>
+                Next page »
+              </a>
+            )}
+          </nav>
+        )}
+      </section>
+    </Layout>
+  );
+}
+
+/** A bar per bucket: how much is left, pending credit shown hatched. */
+function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map<string, number>; timeZone: string }) {
+  if (props.buckets.length === 0) return <EmptyState title="No balance yet.">Balances appear once the service is active or topped up.</EmptyState>;
+  return (
+    <div class="balances">
+      {props.buckets.map((b) => {
+        const total = Math.max(props.included.get(b.unit) ?? 0, b.amount + b.pending_amount, 1);
+        const used = Math.max(0, Math.min(100, (b.amount / total) * 100));
+        const pending = Math.max(0, Math.min(100 - used, (b.pending_amount / total) * 100));
+        return (
+          <div class="balance">
+            <div class="balance-head">
+              <strong>{b.unit}</strong> <span>{formatAmount(b.unit, b.amount, props.currency)}</span>
+              {b.pending_amount !== 0 && <span class="muted small"> + {formatAmount(b.unit, b.pending_amount, props.currency)} pending</span>}
+              {b.expires_at && (
+                <span class="muted small">
+                  {" "}
+                  · expires <Time iso={b.expires_at} timeZone={props.timeZone} dateOnly />
+                </span>
+              )}
+            </div>
+            <svg
+              class="bar"
+              viewBox="0 0 100 6"
+              preserveAspectRatio="none"
+              role="img"
+              aria-label={`${b.unit}: ${formatAmount(b.unit, b.amount, props.currency)}`}
+            >
+              <rect x="0" y="0" width="100" height="6" class="bar-bg" />
+              <rect x="0" y="0" width={used.toFixed(2)} height="6" class={b.amount < 0 ? "bar-neg" : "bar-fill"} />
+              <rect x={used.toFixed(2)} y="0" width={pending.toFixed(2)} height="6" class="bar-pending" />
+            </svg>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/** 30 days of usage per unit as server-rendered SVG bars. */
+function UsageChart(props: { usage: { day: string; unit: string; amount: number }[]; days: string[]; currency: string }) {
+  const units = [...new Set(props.usage.map((u) => u.unit))];
+  if (units.length === 0) return <EmptyState title="No usage recorded in the last 30 days." />;
+  return (
+    <div class="usage">
+      {units.map((unit) => {
+        const byDay = new Map(props.usage.filter((u) => u.unit === unit).map((u) => [u.day, u.amount]));
+        const max = Math.max(1, ...byDay.values());
+        const total = [...byDay.values()].reduce((a, b) => a + b, 0);
+        const w = 300 / props.days.length;
+        return (
+          <figure>
+            <figcaption>
+              <strong>{unit}</strong> <span class="muted small">{formatAmount(unit, total, props.currency)} in 30 days</span>
+            </figcaption>
+            <svg viewBox="0 0 300 60" class="chart" role="img" aria-label={`Daily ${unit} usage over 30 days`}>
+              {props.days.map((day, i) => {
+                const v = byDay.get(day) ?? 0;
+                const h = (v / max) * 56;
+                return (
+                  <rect x={(i * w + 0.5).toFixed(2)} y={(58 - h).toFixed(2)} width={(w - 1).toFixed(2)} height={h.toFixed(2)} class="chart-bar">
+                    <title>{`${day}: ${formatAmount(unit, v, props.currency)}`}</title>
+                  </rect>
+                );
+              })}
+              <line x1="0" y1="58.5" x2="300" y2="58.5" class="chart-axis" />
+            </svg>
+          </figure>
+        );
+      })}
+    </div>
+  );
+}
+
+const ACTION_LABELS: Record<string, string> = { suspend: "Suspend", resume: "Resume", terminate: "Terminate", retry: "Retry provisioning" };
+
+export function ServicePage(props: {
+  ctx: PageContext;
+  service: ServiceView;
+  customerName: string;
+  product: ProductView | null;
+  buckets: Bucket[];
+  usage: { day: string; unit: string; amount: number }[];
+  days: string[];
+  jobs: { id: string; type: string; status: string; attempts: number; createdAt: string }[];
+  timeline: ActivityView[];
+  transactions: TransactionView[];
+  addons: { id: string; name: string; createdAt: string }[];
+  children: ServiceView[];
+  plans: ProductView[];
+  addonProducts: ProductView[];
+  can: { write: boolean; provision: boolean; topup: boolean; billing: boolean };
+  formKey: string;
+  message?: string;
+  notice?: string;
+}) {
+  const s = props.service;
+  const tz = props.ctx.settings.default_timezone;
+  const currency = props.product?.currency ?? props.ctx.settings.default_currency;
+  const token = props.ctx.csrfToken;
+  const actions = (["suspend", "resume", "terminate", "retry"] as const).filter((t) =>
+    (SERVICE_TRANSITIONS[t].from as readonly ServiceStatus[]).includes(s.status),
+  );
+  const live = s.status === "active" || s.status === "suspended";
+  return (
+    <Layout ctx={props.ctx} title={s.product_name} wide>
+      <PageHeader
+        title={s.product_name}
+        back={{ href: `/admin/customers/${s.customer_id}#services`, label: props.customerName }}
+        subtitle={
+          <>
+            <Badge value={s.status} /> {s.service_type.replace("_", " ")} · <code>{s.id}</code>
+          </>
+        }
+        actions={actions
+          .filter((t) => (t === "retry" ? props.can.provision : props.can.write))
+          .map((t) => (
+            <form
+              method="post"
+              action={`/admin/services/${s.id}/action`}
+              class="inline"
+              hx-confirm={t === "terminate" ? "Terminate this service? Its resources are released." : undefined}
+            >
+              <CsrfField token={token} />
+              <input type="hidden" name="action" value={t} />
+              <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
+              <button type="submit" class={t === "terminate" ? "button danger" : "button"}>
+                {ACTION_LABELS[t]}
+              </button>
+            </form>
+          ))}
+      />
+      {props.message && (
+        <div class="alert error" role="alert">
+          {props.message}
+        </div>
+      )}
+      {props.notice && (
+        <div class="alert success" role="status">
+          {props.notice}
+        </div>
+      )}
+      <div class="grid-360">
+        <section class="card">
+          <h2>Details</h2>
+          <dl class="details">
+            <dt>Customer</dt>
+            <dd>
+              <a href={`/admin/customers/${s.customer_id}`}>{props.customerName}</a>
+            </dd>
+            <dt>Product</dt>
+            <dd>
+              <a href={`/admin/catalog/${s.product_id}`}>{s.product_name}</a> {props.product && <span class="muted small">v{props.product.version}</span>}
+            </dd>
+            <dt>Price</dt>
+            <dd>
+              {props.product ? `${formatMoney(props.product.retail_price, currency)}${props.product.recurring_period === "monthly" ? " / month" : ""}` : "—"}
+            </dd>
+            {Object.entries(s.identifiers).map(([k, v]) => (
+              <>
+                <dt>{k.toUpperCase()}</dt>
+                <dd>
+                  <code>{v}</code>
+                </dd>
+              </>
+            ))}
+            <dt>Activated</dt>
+            <dd>
+              <Time iso={s.activated_at} timeZone={tz} />
+            </dd>
+            {s.parent_service_id && (
+              <>
+                <dt>Bundle</dt>
+                <dd>
+                  <a href={`/admin/services/${s.parent_service_id}`}>parent service</a>
+                </dd>
+              </>
+            )}
+          </dl>
+          {props.addons.length > 0 && (
+            <>
+              <h3>Add-ons</h3>
+              <ul>
+                {props.addons.map((a) => (
+                  <li>
+                    {a.name}{" "}
+                    <span class="muted small">
+                      (<Time iso={a.createdAt} timeZone={tz} dateOnly />)
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </section>
+        <section class="card" aria-labelledby="balance-h" id="balance">
+          <h2 id="balance-h">Balance</h2>
+          <BalanceBars
+            buckets={props.buckets}
+            currency={currency}
+            included={new Map((props.product?.included_balances ?? []).map((b) => [b.unit, b.amount]))}
+            timeZone={tz}
+          />
+          {props.can.topup && s.status !== "terminated" && s.status !== "terminating" && s.status !== "failed" && (
+            <form method="post" action={`/admin/services/${s.id}/top-ups`} class="stack top-up">
+              <CsrfField token={token} />
+              <input type="hidden" name="key" value={`${props.formKey}-topup`} />
+              <div class="field">
+                <label for="f-topup-amount">Top up ({currency})</label>
+                <input id="f-topup-amount" name="amount" placeholder="10.00" inputmode="decimal" />
+              </div>
+              {props.addonProducts.some((p) => p.included_balances.length > 0) && (
+                <SelectField
+                  name="product_id"
+                  label="…or a top-up pack"
+                  blank="—"
+                  options={props.addonProducts
+                    .filter((p) => p.included_balances.length > 0)
+                    .map((p) => ({ value: p.id, label: `${p.name} (${formatMoney(p.retail_price, p.currency)})` }))}
+                />
+              )}
+              <button type="submit" class="button">
+                Top up
+              </button>
+            </form>
+          )}
+        </section>
+        <section class="card">
+          <h2>Change</h2>
+          {props.can.write && live ? (
+            <div class="stack">
+              <form method="post" action={`/admin/services/${s.id}/change-plan`} class="stack">
+                <CsrfField token={token} />
+                <input type="hidden" name="key" value={`${props.formKey}-plan`} />
+                <SelectField
+                  name="product_id"
+                  label="Change plan"
+                  options={props.plans.map((p) => ({
+                    value: p.id,
+                    label: `${p.name} (${formatMoney(p.retail_price, p.currency)})${p.version_id === s.product_version_id ? " — current" : p.id === s.product_id ? " — new version" : ""}`,
+                  }))}
+                />
+                <button type="submit" class="button">
+                  Change plan (prorated)
+                </button>
+              </form>
+              {props.addonProducts.length > 0 && (
+                <form method="post" action={`/admin/services/${s.id}/addons`} class="stack">
+                  <CsrfField token={token} />
+                  <input type="hidden" name="key" value={`${props.formKey}-addon`} />
+                  <SelectField
+                    name="product_id"
+                    label="Add-on or promotion"
+                    options={props.addonProducts.map((p) => ({
+                      value: p.id,
+                      label: `${p.name} (${formatMoney(p.retail_price + p.retail_setup_fee, p.currency)})`,
+                    }))}
+                  />
+                  <button type="submit" class="button">
+                    Attach
+                  </button>
+                </form>
+              )}
+            </div>
+          ) : (
+            <p class="muted">Plans and add-ons change on active or suspended services.</p>
+          )}
+        </section>
+      </div>
+      <section class="card">
+        <h2>Usage (last 30 days)</h2>
+        <UsageChart usage={props.usage} days={props.days} currency={currency} />
+      </section>
+      {props.children.length > 0 && (
+        <section class="card">
+          <h2>Bundle components</h2>
+          <ServicesTable services={props.children} timeZone={tz} />
+        </section>
+      )}
+      <div class="grid-2">
+        <section class="card">
+          <h2>Provisioning jobs</h2>
+          {props.jobs.length === 0 ? (
+            <EmptyState title="No jobs." />
+          ) : (
+            <table class="table">
+              <tbody>
+                {props.jobs.map((j) => (
+                  <tr>
+                    <td>
+                      <code>{j.type}</code>
+                    </td>
+                    <td>
+                      <Badge value={j.status} />
+                    </td>
+                    <td class="small">{j.attempts} attempt(s)</td>
+                    <td class="nowrap">
+                      <Time iso={j.createdAt} timeZone={tz} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        {props.can.billing && (
+          <section class="card">
+            <h2>Charges and credits</h2>
+            {props.transactions.length === 0 ? (
+              <EmptyState title="No transactions." />
+            ) : (
+              <table class="table">
+                <tbody>
+                  {props.transactions.map((t) => (
+                    <tr>
+                      <td>{t.description}</td>
+                      <td class="nowrap">
+                        {t.kind === "credit" ? "−" : ""}
+                        {formatMoney(t.amount, t.currency)}
+                      </td>
+                      <td class="muted small nowrap">+ tax {formatMoney(t.tax_amount, t.currency)}</td>
+                      <td class="nowrap">{t.date}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        )}
+      </div>
+      <section class="card">
+        <h2>Status timeline</h2>
+        <ActivityTable entries={props.timeline} timeZone={tz} />
+      </section>
+    </Layout>
+  );
+}
+
+export function OrderForm(props: {
+  ctx: PageContext;
+  customerId: string;
+  products: ProductView[];
+  sites: { id: string; name: string }[];
+  contacts: { id: string; name: string }[];
+  formKey: string;
+  error?: string;
+}) {
+  if (props.products.length === 0) return <p class="muted">No active products to order yet: add them to the catalog.</p>;
+  return (
+    <form method="post" action={`/admin/customers/${props.customerId}/services`} class="filters order-form">
+      <CsrfField token={props.ctx.csrfToken} />
+      <input type="hidden" name="key" value={props.formKey} />
+      <SelectField
+        name="product_id"
+        label="Product"
+        options={props.products.map((p) => ({
+          value: p.id,
+          label: `${p.name} — ${formatMoney(p.retail_price, p.currency)}${p.retail_setup_fee ? ` + ${formatMoney(p.retail_setup_fee, p.currency)} setup` : ""}`,
+        }))}
+      />
+      <SelectField name="site_id" label="Site" blank="—" options={props.sites.map((s) => ({ value: s.id, label: s.name }))} />
+      <SelectField name="contact_id" label="Contact" blank="—" options={props.contacts.map((c) => ({ value: c.id, label: c.name }))} />
+      <button type="submit" class="button primary">
+        Order
+      </button>
+      {props.error && (
+        <div class="field-error" role="alert">
+          {props.error}
+        </div>
+      )}
+    </form>
+  );
+}

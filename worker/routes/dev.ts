@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { seedDemo } from "../domain/demo/seed";
+import { serviceDeps } from "../durable/service-client";
 import type { AppEnv } from "../env";
 import { safeEqual } from "../lib/crypto";
 import { NotFound, Unauthorized } from "../lib/errors";
@@ -13,12 +14,17 @@ export const dev = new Hono<AppEnv>().post("/dev/seed", can("public"), async (c)
   if (c.env.APP_ENV !== "development") throw new NotFound();
   const secret = c.req.header("x-dev-secret") ?? "";
   if (!safeEqual(secret, c.env.AUTH_SECRET)) throw new Unauthorized("Wrong development secret.");
-  const result = await seedDemo(c.get("db"), {
-    admin: c.env.SEED_ADMIN_PASSWORD || "admin-dev-password",
-    staff: c.env.SEED_STAFF_PASSWORD || "staff-dev-password",
-    customer: c.env.SEED_CUSTOMER_PASSWORD || "customer-dev-password",
-    pepper: c.env.PASSWORD_PEPPER,
-    runnerKey: c.env.RUNNER_API_KEY || null,
-  });
+  const result = await seedDemo(
+    c.get("db"),
+    {
+      admin: c.env.SEED_ADMIN_PASSWORD || "admin-dev-password",
+      staff: c.env.SEED_STAFF_PASSWORD || "staff-dev-password",
+      customer: c.env.SEED_CUSTOMER_PASSWORD || "customer-dev-password",
+      pepper: c.env.PASSWORD_PEPPER,
+      runnerKey: c.env.RUNNER_API_KEY || null,
+    },
+    10,
+    serviceDeps(c.env),
+  );
   return c.json(result);
 });

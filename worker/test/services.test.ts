@@ -154,6 +154,23 @@ describe("services", () => {
     expect((await api("GET", `/services/${service.id}`)).body.product_version_id).toBe(p.version_id);
   });
 
+  it("changes a service's site and contact, refusing another customer's", async () => {
+    const p = await product();
+    const c = await customer();
+    const other = await customer();
+    const site = await api("POST", `/customers/${c.id}/sites`, {
+      body: { name: "Home", address_line1: "1 Rue A", city: "Lyon", country: "FR", latitude: 45.7, longitude: 4.8 },
+    });
+    const foreign = await api("POST", `/customers/${other.id}/sites`, {
+      body: { name: "Other", address_line1: "2 Rue B", city: "Lyon", country: "FR", latitude: 45.7, longitude: 4.8 },
+    });
+    const { service } = await order(c.id, p.id);
+    const patched = await api("PATCH", `/services/${service.id}`, { body: { site_id: site.body.id } });
+    expect(patched.body.site_id).toBe(site.body.id);
+    expect((await api("PATCH", `/services/${service.id}`, { body: { site_id: foreign.body.id } })).status).toBe(422);
+    expect((await api("PATCH", `/services/${service.id}`, { body: { status: "active" } })).status).toBe(422);
+  });
+
   it("refuses orders that cannot be fulfilled", async () => {
     const p = await product();
     const draft = await product({ status: "draft" });

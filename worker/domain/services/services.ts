@@ -475,6 +475,58 @@ export async function topUpService(
   };
 }
 
+/** Changes where and for whom a service runs (its site and contact); lifecycle changes have their own routes. */
+export async function updateService(
+  ctx: WriteContext,
+  deps: ServiceDeps,
+  id: string,
+  patch: { site_id?: string | null; contact_id?: string | null },
+  key: string,
+) {
+  const service = await loadService(ctx, id);
+  if (patch.site_id) {
+    const site = await ctx.db
+      .select({ id: sites.id })
+      .from(sites)
+      .where(and(eq(sites.id, patch.site_id), eq(sites.customerId, service.customer_id)))
+      .get();
+    if (!site) throw new Invalid("The site does not belong to this customer.", [{ path: "site_id", message: "Unknown site" }]);
+  }
+  if (patch.contact_id) {
+    const contact = await ctx.db
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.id, patch.contact_id), eq(contacts.customerId, service.customer_id)))
+      .get();
+    if (!contact) throw new Invalid("The contact does not belong to this customer.", [{ path: "contact_id", message: "Unknown contact" }]);
+  }
+  const changes = {
+    ...(patch.site_id !== undefined ? { siteId: patch.site_id } : {}),
+    ...(patch.contact_id !== undefined ? { contactId: patch.contact_id } : {}),
+  };
+  unwrap(
+    await deps.state(id).apply(
+      id,
+      `update:${key}`,
+      {
+        serviceUpdate: { id, ...changes, updatedAt: ctx.now },
+        activity: [
+          activityRow(op(ctx), {
+            entity: "service",
+            entityId: id,
+            customerId: service.customer_id,
+            action: "service.update",
+            before: { site_id: service.site_id, contact_id: service.contact_id },
+            after: { site_id: patch.site_id ?? service.site_id, contact_id: patch.contact_id === undefined ? service.contact_id : patch.contact_id },
+          }),
+        ],
+      },
+      ["pending", "provisioning", "active", "suspended", "failed"],
+    ),
+  );
+  return (await getService(ctx.db, id)) as ServiceView;
+}
+
 /**
  * Takes usage from a service's balance (the usage sync of the provisioning runner calls this). When
  * the debit crosses the product's low-balance threshold, the service's contact (or the customer's

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { getService, listServices, serviceUsage } from "../../db/queries/services";
 import { BALANCE_UNITS } from "../../domain/catalog/schemas";
 import { Balance, Job, Service, ServiceOrder, TopUp } from "../../domain/services/schemas";
-import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap } from "../../domain/services/services";
+import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap, updateService } from "../../domain/services/services";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { cursorParam, pageLimit } from "../../domain/validation";
 import { serviceDeps } from "../../durable/service-client";
@@ -105,6 +105,20 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
       { customers: true },
     ),
     async (c) => c.json(await visibleService(c, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    apiRoute("services:write", {
+      method: "patch",
+      path: "/services/{id}",
+      tags: ["Services"],
+      summary: "Change a service's site or contact",
+      request: {
+        params: IdParam,
+        body: jsonBody(z.strictObject({ site_id: z.string().max(64).nullable().optional(), contact_id: z.string().max(64).nullable().optional() })),
+      },
+      responses: { 200: jsonResponse(Service, "The service"), ...problems(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => c.json(await updateService(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, c.req.valid("json"), keyOf(c)), 200),
   )
   .openapi(
     apiRoute(

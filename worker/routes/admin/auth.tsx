@@ -152,6 +152,81 @@ function sessionCookie(c: Context<AppEnv>, token: string, settings: SettingsData
   });
 }
 
+type PasswordLink = {
+  path: string;
+  purpose: "password_reset" | "invite";
+  title: (settings: SettingsData) => string;
+  intro: string;
+  expired: { title: string; message: string; link?: { href: string; label: string } };
+  run: (ctx: WriteContext, token: string, password: string, pepper: string) => Promise<unknown>;
+  done: string;
+};
+
+/** A single-use link page that sets a password (invitation, reset): the form, and its submission. */
+function passwordLinkPages(config: PasswordLink) {
+  const form = (settings: SettingsData, token: string, error?: AppError) => (
+    <PasswordForm
+      settings={settings}
+      title={config.title(settings)}
+      action={`/admin${config.path}`}
+      token={token}
+      intro={config.intro}
+      error={error?.message}
+      fieldError={error?.errors?.[0]?.message}
+    />
+  );
+  return new Hono<AppEnv>()
+    .get(config.path, can("public"), async (c) => {
+      const token = c.req.query("token") ?? "";
+      const settings = await requestSettings(c);
+      const live = token ? await peekActionToken(c.get("db"), config.purpose, token, new Date().toISOString()) : null;
+      if (!live) {
+        return c.html(
+          <Card settings={settings} title={config.expired.title} error={config.expired.message}>
+            {config.expired.link && <a href={config.expired.link.href}>{config.expired.link.label}</a>}
+          </Card>,
+          400,
+        );
+      }
+      return c.html(form(settings, token));
+    })
+    .post(config.path, can("public"), async (c) => {
+      const body = await readForm(c);
+      const token = text(body, "token") ?? "";
+      try {
+        await config.run(system(c), token, typeof body.password === "string" ? body.password : "", c.env.PASSWORD_PEPPER);
+        return c.redirect(config.done, 303);
+      } catch (error) {
+        if (error instanceof AppError && error.status < 500) return c.html(form(await requestSettings(c), token, error), error.status === 400 ? 400 : 422);
+        throw error;
+      }
+    });
+}
+
+const resetPasswordPages = passwordLinkPages({
+  path: "/reset-password",
+  purpose: "password_reset",
+  title: () => "Choose a new password",
+  intro: "Every session of your account will be signed out.",
+  expired: {
+    title: "Link expired",
+    message: "This link is invalid, has expired or was already used.",
+    link: { href: "/admin/forgot-password", label: "Ask for a new link" },
+  },
+  run: resetPassword,
+  done: "/admin/login?reset=1",
+});
+
+const invitationPages = passwordLinkPages({
+  path: "/invitation",
+  purpose: "invite",
+  title: (settings) => `Welcome to ${settings.operator_name}`,
+  intro: "Choose the password for your staff account.",
+  expired: { title: "Invitation expired", message: "This invitation is invalid, has expired or was already used. Ask your administrator for a new one." },
+  run: acceptInvitation,
+  done: "/admin/login?welcome=1",
+});
+
 const LoginForm = z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1024) });
 
 export const authPages = new Hono<AppEnv>()
@@ -268,100 +343,6 @@ export const authPages = new Hono<AppEnv>()
       </Card>,
     );
   })
-  .get("/reset-password", can("public"), async (c) => {
-    const token = c.req.query("token") ?? "";
-    const settings = await requestSettings(c);
-    const live = token ? await peekActionToken(c.get("db"), "password_reset", token, new Date().toISOString()) : null;
-    if (!live)
-      return c.html(
-        <Card settings={settings} title="Link expired" error="This link is invalid, has expired or was already used.">
-          <a href="/admin/forgot-password">Ask for a new link</a>
-        </Card>,
-        400,
-      );
-    return c.html(
-      <PasswordForm
-        settings={settings}
-        title="Choose a new password"
-        action="/admin/reset-password"
-        token={token}
-        intro="Every session of your account will be signed out."
-      />,
-    );
-  })
-  .post("/reset-password", can("public"), async (c) => {
-    const body = await readForm(c);
-    const token = text(body, "token") ?? "";
-    const settings = await requestSettings(c);
-    try {
-      await resetPassword(system(c), token, typeof body.password === "string" ? body.password : "", c.env.PASSWORD_PEPPER);
-      return c.redirect("/admin/login?reset=1", 303);
-    } catch (error) {
-      if (error instanceof AppError && error.status < 500) {
-        return c.html(
-          <PasswordForm
-            settings={settings}
-            title="Choose a new password"
-            action="/admin/reset-password"
-            token={token}
-            intro="Every session of your account will be signed out."
-            error={error.message}
-            fieldError={error.errors?.[0]?.message}
-          />,
-          error.status === 400 ? 400 : 422,
-        );
-      }
-      throw error;
-    }
-  })
-  .get("/invitation", can("public"), async (c) => {
-    const token = c.req.query("token") ?? "";
-    const settings = await requestSettings(c);
-    const live = token ? await peekActionToken(c.get("db"), "invite", token, new Date().toISOString()) : null;
-    if (!live)
-      return c.html(
-        <Card
-          settings={settings}
-          title="Invitation expired"
-          error="This invitation is invalid, has expired or was already used. Ask your administrator for a new one."
-        />,
-        400,
-      );
-    return c.html(
-      <PasswordForm
-        settings={settings}
-        title={`Welcome to ${settings.operator_name}`}
-        action="/admin/invitation"
-        token={token}
-        intro="Choose the password for your staff account."
-      />,
-    );
-  })
-  .post("/invitation", can("public"), async (c) => {
-    const body = await readForm(c);
-    const token = text(body, "token") ?? "";
-    const settings = await requestSettings(c);
-    try {
-      await acceptInvitation(system(c), token, typeof body.password === "string" ? body.password : "", c.env.PASSWORD_PEPPER);
-      return c.redirect("/admin/login?welcome=1", 303);
-    } catch (error) {
-      if (error instanceof AppError && error.status < 500) {
-        return c.html(
-          <PasswordForm
-            settings={settings}
-            title={`Welcome to ${settings.operator_name}`}
-            action="/admin/invitation"
-            token={token}
-            intro="Choose the password for your staff account."
-            error={error.message}
-            fieldError={error.errors?.[0]?.message}
-          />,
-          error.status === 400 ? 400 : 422,
-        );
-      }
-      throw error;
-    }
-  })
   .get("/verify-email", can("public"), async (c) => {
     const token = c.req.query("token") ?? "";
     const settings = await requestSettings(c);
@@ -394,3 +375,6 @@ export const authPages = new Hono<AppEnv>()
       throw error;
     }
   });
+
+authPages.route("/", resetPasswordPages);
+authPages.route("/", invitationPages);

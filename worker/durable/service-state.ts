@@ -12,6 +12,7 @@ import {
   checkTransition,
   type Effects,
   type Failure,
+  type LedgerEntry,
   type OpContext,
   type Outcome,
   plusDays,
@@ -22,18 +23,7 @@ import {
 } from "../domain/services/state";
 import { ulid } from "../lib/ids";
 
-type LedgerRow = {
-  id: string;
-  bucket_id: string;
-  seq: number;
-  unit: BalanceUnit;
-  amount: number;
-  kind: "grant" | "topup" | "debit" | "expiry" | "adjustment";
-  state: "pending" | "confirmed" | "reversed";
-  idempotency_key: string;
-  reference: string | null;
-  at: string;
-};
+type LedgerRow = LedgerEntry;
 
 type OpRow = { seq: number; key: string; result: string; effects: string; synced: number };
 
@@ -154,12 +144,7 @@ export class ServiceState extends DurableObject<Env> {
       const statements: Statement[] = [];
       const serviceId = this.meta("service_id") ?? "";
       for (const op of ops) {
-        const e = JSON.parse(op.effects) as Effects & {
-          buckets?: (Bucket & { seq: number })[];
-          ledger?: LedgerRow[];
-          ledgerStates?: { key: string; state: string }[];
-          bucketsAt?: string;
-        };
+        const e = JSON.parse(op.effects) as Effects;
         for (const s of e.serviceInserts ?? []) statements.push(db.insert(services).values(s).onConflictDoNothing());
         if (e.serviceUpdate) {
           const { id, ...fields } = e.serviceUpdate;
@@ -212,7 +197,7 @@ export class ServiceState extends DurableObject<Env> {
           statements.push(
             db
               .update(balanceLedger)
-              .set({ state: s.state as LedgerRow["state"] })
+              .set({ state: s.state })
               .where(and(eq(balanceLedger.serviceId, serviceId), eq(balanceLedger.idempotencyKey, s.key), eq(balanceLedger.state, "pending"))),
           );
         }
@@ -287,7 +272,7 @@ export class ServiceState extends DurableObject<Env> {
     const to = SERVICE_TRANSITIONS[transition].to;
     const outcome = this.ctx.storage.transactionSync(() => {
       this.setMeta("status", to);
-      const effects: Effects & { buckets?: unknown[]; ledger?: LedgerRow[]; bucketsAt?: string } = { ...op.effects };
+      const effects: Effects = { ...op.effects };
       const update: Effects["serviceUpdate"] = { id: serviceId, status: to, updatedAt: op.now };
       if (transition === "activate") {
         update.activatedAt = op.now;
@@ -409,7 +394,7 @@ export class ServiceState extends DurableObject<Env> {
           }),
         ],
       };
-      return this.record(request.key, { ...snapshot, entry: ledger.id }, effects as Effects);
+      return this.record(request.key, { ...snapshot, entry: ledger.id }, effects);
     });
     return this.commit(outcome);
   }
@@ -456,7 +441,7 @@ export class ServiceState extends DurableObject<Env> {
           }),
         ],
       };
-      return this.record(key, this.snapshotNow(serviceId), effects as Effects);
+      return this.record(key, this.snapshotNow(serviceId), effects);
     });
     return this.commit(outcome);
   }
@@ -529,7 +514,7 @@ export class ServiceState extends DurableObject<Env> {
       const thresholds = JSON.parse(this.meta("thresholds") ?? "{}") as Record<string, number>;
       const threshold = thresholds[request.unit];
       const alertKey = `low_alerted:${request.unit}`;
-      const effects: Effects & Record<string, unknown> = { ledger, buckets: this.buckets().filter((b) => touched.includes(b.id)), bucketsAt: op.now };
+      const effects: Effects = { ledger, buckets: this.buckets().filter((b) => touched.includes(b.id)), bucketsAt: op.now };
       if (threshold !== undefined && after < threshold && available >= threshold && this.meta(alertKey) !== "1") {
         this.setMeta(alertKey, "1");
         effects.emails = request.lowBalanceEmail ?? [];

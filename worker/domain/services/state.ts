@@ -66,8 +66,27 @@ export type EmailRow = {
   readonly createdAt: string;
 };
 
+/** One balance ledger entry as the ServiceState object keeps it. */
+export type LedgerEntry = {
+  id: string;
+  bucket_id: string;
+  seq: number;
+  unit: BalanceUnit;
+  amount: number;
+  kind: "grant" | "topup" | "debit" | "expiry" | "adjustment";
+  state: "pending" | "confirmed" | "reversed";
+  idempotency_key: string;
+  reference: string | null;
+  at: string;
+};
+
 /** Everything an operation changes in D1, as plain rows: stored with the operation, written through idempotently. */
 export type Effects = {
+  /** Bucket snapshots after the operation (with the object's sequence number) and when they were taken. */
+  buckets?: (Bucket & { seq: number })[];
+  bucketsAt?: string;
+  ledger?: LedgerEntry[];
+  ledgerStates?: { key: string; state: LedgerEntry["state"] }[];
   serviceInserts?: ServiceRow[];
   serviceUpdate?: { id: string } & Partial<Omit<ServiceRow, "id">>;
   transactions?: TransactionRow[];

@@ -53,8 +53,16 @@ export class ServiceState extends DurableObject<Env> {
         "CREATE TABLE IF NOT EXISTS ledger (id TEXT PRIMARY KEY, bucket_id TEXT NOT NULL, seq INTEGER NOT NULL, unit TEXT NOT NULL, amount INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, idempotency_key TEXT NOT NULL UNIQUE, reference TEXT, at TEXT NOT NULL)",
       );
       sqlx.exec(
-        "CREATE TABLE IF NOT EXISTS ops (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, result TEXT NOT NULL, effects TEXT NOT NULL, synced INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ops (seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, result TEXT NOT NULL, effects TEXT NOT NULL, synced INTEGER NOT NULL, request_hash TEXT)",
       );
+      // Objects created before request hashes were kept get the column now.
+      if (
+        !sqlx
+          .exec<{ name: string }>("PRAGMA table_info(ops)")
+          .toArray()
+          .some((c) => c.name === "request_hash")
+      )
+        sqlx.exec("ALTER TABLE ops ADD COLUMN request_hash TEXT");
     });
   }
 
@@ -106,21 +114,32 @@ export class ServiceState extends DurableObject<Env> {
     return null;
   }
 
-  private replay<T>(key: string): Outcome<T> | null {
-    const op = this.ctx.storage.sql.exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE key = ?", key).toArray()[0];
+  /**
+   * The recorded outcome of a key already applied. A key reused for a different request (another
+   * hash) is refused, as the API promises for Idempotency-Key.
+   */
+  private replay<T>(key: string, requestHash: string | null = null): Outcome<T> | null {
+    const op = this.ctx.storage.sql
+      .exec<OpRow & { request_hash: string | null }>("SELECT seq, key, result, effects, synced, request_hash FROM ops WHERE key = ?", key)
+      .toArray()[0];
+    if (!op) return null;
+    if (requestHash && op.request_hash && op.request_hash !== requestHash) {
+      return { ok: false, error: { status: 422, message: "This Idempotency-Key was already used with a different request." } };
+    }
     // Only successful outcomes are recorded, so a replay is always one.
-    return op ? { ...(JSON.parse(op.result) as { ok: true; value: T }), replayed: true } : null;
+    return { ...(JSON.parse(op.result) as { ok: true; value: T }), replayed: true };
   }
 
   /** Records an operation (its outcome and D1 effects) in the same transaction as its state change. */
-  private record<T>(key: string, value: T, effects: Effects): Outcome<T> {
+  private record<T>(key: string, value: T, effects: Effects, requestHash: string | null = null): Outcome<T> {
     const outcome: Outcome<T> = { ok: true, value, replayed: false };
     this.ctx.storage.sql.exec(
-      "INSERT INTO ops (seq, key, result, effects, synced) VALUES (?, ?, ?, ?, 0)",
+      "INSERT INTO ops (seq, key, result, effects, synced, request_hash) VALUES (?, ?, ?, ?, 0, ?)",
       this.nextSeq(),
       key,
       JSON.stringify(outcome),
       JSON.stringify(effects),
+      requestHash,
     );
     return outcome;
   }
@@ -367,8 +386,8 @@ export class ServiceState extends DurableObject<Env> {
   async topUp(serviceId: string, request: TopUpRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { entry: string }>> {
     const missing = await this.ensure(serviceId);
     if (missing) return { ok: false, error: missing };
-    const replay = this.replay<BalanceSnapshot & { entry: string }>(request.key);
-    if (replay) return this.commit(replay);
+    const replay = this.replay<BalanceSnapshot & { entry: string }>(request.key, request.requestHash ?? null);
+    if (replay) return replay.ok ? this.commit(replay) : replay;
     const status = this.status();
     if (status === "terminating" || status === "terminated" || status === "failed") {
       return { ok: false, error: { status: 409, message: `Cannot top up a service that is ${status}.`, extra: { current_status: status } } };
@@ -394,7 +413,7 @@ export class ServiceState extends DurableObject<Env> {
           }),
         ],
       };
-      return this.record(request.key, { ...snapshot, entry: ledger.id }, effects);
+      return this.record(request.key, { ...snapshot, entry: ledger.id }, effects, request.requestHash ?? null);
     });
     return this.commit(outcome);
   }

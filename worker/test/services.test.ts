@@ -254,6 +254,11 @@ describe("services", () => {
     expect(confirmed.ok && confirmed.value.buckets.find((b) => b.unit === "monetary")).toMatchObject({ amount: 1500, pending_amount: 0 });
     // Settling the same top-up again is a replay of the first settlement: it changes nothing.
     expect((await state(service.id).settleTopUp(service.id, key, "reversed", { ...OP })).ok).toBe(true);
+    // The same key again: the first outcome; the same key with another amount: refused, nothing moves.
+    const replay = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 1500, currency: "EUR" }, headers });
+    expect(replay.status).toBe(202);
+    expect(replay.body.id).toBe(top.body.id);
+    expect((await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 9999, currency: "EUR" }, headers })).status).toBe(422);
     const second = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 700, currency: "EUR" }, headers: idem() });
     expect(second.status).toBe(202);
     const rows = await env.DB.prepare("SELECT idempotency_key, state FROM balance_ledger WHERE service_id = ? AND kind = 'topup' ORDER BY seq")

@@ -83,3 +83,47 @@ export async function serviceUsage(db: Db, serviceId: string, sinceDay: string) 
 export function toJobSummary(j: typeof jobs.$inferSelect) {
   return { id: j.id, type: j.type, status: j.status, attempts: j.attempts, service_id: j.serviceId, created_at: j.createdAt };
 }
+
+export type ServiceTerms = {
+  id: string;
+  customerId: string;
+  status: string;
+  productId: string;
+  productName: string;
+  currency: string;
+  taxClass: string;
+  taxRateBp: number | null;
+};
+
+/** A service with what money operations need (its product's currency and tax rate), in one query. */
+export async function getServiceTerms(db: Db, id: string): Promise<ServiceTerms | null> {
+  const row = await db.$client
+    .prepare(
+      `SELECT s.id, s.customer_id, s.status, s.product_id, p.name AS product_name, p.currency, p.tax_class, t.rate_bp
+       FROM services s JOIN products p ON p.id = s.product_id LEFT JOIN tax_rates t ON t.tax_class = p.tax_class
+       WHERE s.id = ?`,
+    )
+    .bind(id)
+    .first<{
+      id: string;
+      customer_id: string;
+      status: string;
+      product_id: string;
+      product_name: string;
+      currency: string;
+      tax_class: string;
+      rate_bp: number | null;
+    }>();
+  return row
+    ? {
+        id: row.id,
+        customerId: row.customer_id,
+        status: row.status,
+        productId: row.product_id,
+        productName: row.product_name,
+        currency: row.currency,
+        taxClass: row.tax_class,
+        taxRateBp: row.rate_bp,
+      }
+    : null;
+}

@@ -1,8 +1,9 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
-import { getService, toJobSummary } from "../../db/queries/services";
+import { getService, getServiceTerms, toJobSummary } from "../../db/queries/services";
 import { contacts, jobs, sites, taxRates } from "../../db/schema";
+import { sha256Hex } from "../../lib/crypto";
 import { AppError, Conflict, Invalid, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { planChangeProration } from "../../lib/money";
@@ -396,22 +397,24 @@ export async function topUpService(
   id: string,
   input: { amount: number; currency: string } | { product_id: string },
   key: string,
+  scope: string | null = null,
 ) {
-  const service = await loadService(ctx, id);
-  const product = await getProductAtVersion(ctx.db, service.product_version_id);
-  if (!product) throw new Conflict("The service's product version is missing.");
+  // One query for the service, its currency and tax rate: top-ups are the hottest money path.
+  const service = await getServiceTerms(ctx.db, id);
+  if (!service || (scope !== null && service.customerId !== scope)) throw new NotFound("No service with this id.");
   let credits: { unit: ProductView["included_balances"][number]["unit"]; amount: number; validity_days: number | null }[];
-  let charge: { amount: number; wholesale: number; description: string; taxClass: string; currency: string };
+  let charge: { amount: number; wholesale: number; description: string; rate: number; currency: string };
   if ("amount" in input) {
-    if (input.currency !== product.currency)
-      throw new Invalid(`Top-ups of this service are in ${product.currency}.`, [{ path: "currency", message: "Currency mismatch" }]);
+    if (input.currency !== service.currency)
+      throw new Invalid(`Top-ups of this service are in ${service.currency}.`, [{ path: "currency", message: "Currency mismatch" }]);
+    if (service.taxRateBp === null) throw new Conflict(`No tax rate for class ${service.taxClass}.`);
     credits = [{ unit: "monetary", amount: input.amount, validity_days: null }];
-    charge = { amount: input.amount, wholesale: 0, description: `Top-up ${service.product_name}`, taxClass: product.tax_class, currency: product.currency };
+    charge = { amount: input.amount, wholesale: 0, description: `Top-up ${service.productName}`, rate: service.taxRateBp, currency: service.currency };
   } else {
     const addon = await getProduct(ctx.db, input.product_id);
     if (addon?.type !== "addon" || addon.status !== "active")
       throw new Invalid("Unknown or inactive top-up product.", [{ path: "product_id", message: "Not an active add-on" }]);
-    if (!addon.compatible_with.includes(service.product_id))
+    if (!addon.compatible_with.includes(service.productId))
       throw new Invalid("This top-up does not apply to this service.", [{ path: "product_id", message: "Not compatible" }]);
     if (addon.included_balances.length === 0) throw new Invalid("This add-on carries no balance to top up.", [{ path: "product_id", message: "No balances" }]);
     credits = addon.included_balances;
@@ -419,17 +422,16 @@ export async function topUpService(
       amount: addon.retail_price,
       wholesale: addon.wholesale_price,
       description: `Top-up ${addon.name}`,
-      taxClass: addon.tax_class,
+      rate: await taxRateFor(ctx.db, addon.tax_class),
       currency: addon.currency,
     };
   }
-  const rate = await taxRateFor(ctx.db, charge.taxClass);
+  const requestHash = await sha256Hex(JSON.stringify([id, input]));
   const keys = credits.map((_, i) => (i === 0 ? `topup:${key}` : `topup:${key}:${i}`));
   const job = jobRow("topup", id, { service_id: id, top_up_keys: keys, credits, product_id: "product_id" in input ? input.product_id : null }, ctx.now);
   const state = deps.state(id);
   let last: Awaited<ReturnType<typeof state.topUp>> | null = null;
   for (const [i, credit] of credits.entries()) {
-    const first = i === 0;
     last = await state.topUp(
       id,
       {
@@ -438,28 +440,30 @@ export async function topUpService(
         amount: credit.amount,
         validityDays: credit.validity_days,
         reference: job.id,
-        effects: first
-          ? {
-              jobs: [job],
-              transactions:
-                charge.amount > 0
-                  ? [
-                      transactionRow({
-                        customerId: service.customer_id,
-                        serviceId: id,
-                        kind: "charge",
-                        description: charge.description,
-                        amount: charge.amount,
-                        wholesaleAmount: charge.wholesale,
-                        currency: charge.currency,
-                        taxRateBp: rate,
-                        sourceKey: `topup:${id}:${key}`,
-                        now: ctx.now,
-                      }),
-                    ]
-                  : [],
-            }
-          : {},
+        requestHash,
+        effects:
+          i === 0
+            ? {
+                jobs: [job],
+                transactions:
+                  charge.amount > 0
+                    ? [
+                        transactionRow({
+                          customerId: service.customerId,
+                          serviceId: id,
+                          kind: "charge",
+                          description: charge.description,
+                          amount: charge.amount,
+                          wholesaleAmount: charge.wholesale,
+                          currency: charge.currency,
+                          taxRateBp: charge.rate,
+                          sourceKey: `topup:${id}:${key}`,
+                          now: ctx.now,
+                        }),
+                      ]
+                    : [],
+              }
+            : {},
       },
       op(ctx),
     );

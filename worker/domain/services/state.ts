@@ -123,6 +123,8 @@ export type TopUpRequest = {
   validityDays: number | null;
   reference: string | null;
   effects: Effects;
+  /** Hash of the request that carried the key: the same key with another request is refused. */
+  requestHash?: string | null;
 };
 
 /** The transition rule, or the reason it is refused. */

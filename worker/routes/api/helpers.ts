@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AppEnv } from "../../env";
 import { BadRequest } from "../../lib/errors";
 import { type Access, type AccessOptions, can } from "../../middleware/access";
+import { idempotency } from "../../middleware/idempotency";
 
 export const Problem = z
   .object({
@@ -67,11 +68,14 @@ export const requireIdempotencyKey: MiddlewareHandler<AppEnv> = async (c, next) 
   await next();
 };
 
-export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(
-  access: Access,
-  config: R,
-  options: AccessOptions & { idempotent?: boolean } = {},
-) {
+/**
+ * `idempotent`: the route requires an Idempotency-Key. `"domain"`: the use case itself applies each
+ * key once and answers a replay with the first outcome (the ServiceState object does, for top-ups),
+ * so the generic response store is skipped. Every other POST gets the generic store.
+ */
+export type RouteOptions = AccessOptions & { idempotent?: boolean | "domain" };
+
+export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "security">>(access: Access, config: R, options: RouteOptions = {}) {
   const base = access === "public" ? "No authentication." : access === "authenticated" ? "Any signed-in caller." : `Requires \`${access}\`.`;
   const scoped = options.customers ? `${base} Customer portal accounts may call it for their own customer only.` : base;
   const note = options.idempotent ? `${scoped} An \`Idempotency-Key\` header is required.` : scoped;
@@ -81,6 +85,10 @@ export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "secur
     security: access === "public" ? [] : [{ bearerAuth: [] }],
     "x-permission": access,
     "x-customer-access": options.customers ?? false,
-    middleware: (options.idempotent ? [can(access, options), requireIdempotencyKey] : [can(access, options)]) as [MiddlewareHandler<AppEnv>],
+    middleware: [
+      can(access, options),
+      ...(options.idempotent ? [requireIdempotencyKey] : []),
+      ...(config.method === "post" && options.idempotent !== "domain" ? [idempotency()] : []),
+    ] as unknown as [MiddlewareHandler<AppEnv>],
   });
 }

@@ -2,7 +2,6 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { authenticateBearer } from "../../middleware/authenticate";
 import { validationFailed } from "../../middleware/errors";
-import { idempotency } from "../../middleware/idempotency";
 import { activityApi } from "./activity";
 import { attributesApi } from "./attributes";
 import { authApi } from "./auth";
@@ -24,7 +23,6 @@ export const api = new OpenAPIHono<AppEnv>({
 });
 
 api.use(authenticateBearer());
-api.use(idempotency());
 
 api.route("/", authApi);
 api.route("/", customersApi);

@@ -179,11 +179,17 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
           ...problems(400, 401, 403, 404, 409, 415, 422),
         },
       },
-      { customers: true, idempotent: true },
+      { customers: true, idempotent: "domain" },
     ),
     async (c) => {
-      const service = await visibleService(c, c.req.valid("param").id);
-      const { id, status, balance } = await topUpService(writeContext(c), serviceDeps(c.env), service.id, c.req.valid("json"), keyOf(c));
+      const { id, status, balance } = await topUpService(
+        writeContext(c),
+        serviceDeps(c.env),
+        c.req.valid("param").id,
+        c.req.valid("json"),
+        keyOf(c),
+        customerScope(c),
+      );
       return c.json({ id, status, balance }, 202);
     },
   )

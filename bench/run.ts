@@ -4,10 +4,11 @@
  */
 import { run as auth } from "./auth";
 import { run as foundation } from "./foundation";
+import { run as topups } from "./topups";
 
 type Options = { keep: boolean };
 
-const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth };
+const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth, topups };
 
 const args = process.argv.slice(2);
 const options: Options = { keep: args.includes("--keep") };

@@ -72,6 +72,9 @@ export class ServiceState extends DurableObject<Env> {
           .some((c) => c.name === "request_hash")
       )
         sqlx.exec("ALTER TABLE ops ADD COLUMN request_hash TEXT");
+      // The write-through reads the unsynced tail on every call: without this index it would scan
+      // every operation the service ever had (and their effects), so top-ups slowed as history grew.
+      sqlx.exec("CREATE INDEX IF NOT EXISTS ops_unsynced ON ops (seq) WHERE synced = 0");
     });
   }
 

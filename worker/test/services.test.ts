@@ -258,6 +258,8 @@ describe("services", () => {
     const replay = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 1500, currency: "EUR" }, headers });
     expect(replay.status).toBe(202);
     expect(replay.body.id).toBe(top.body.id);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(top.headers.get("idempotent-replayed")).toBeNull();
     expect((await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 9999, currency: "EUR" }, headers })).status).toBe(422);
     const second = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 700, currency: "EUR" }, headers: idem() });
     expect(second.status).toBe(202);

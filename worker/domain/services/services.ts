@@ -474,6 +474,7 @@ export async function topUpService(
   return {
     id: value?.entry ?? "",
     key: keys[0],
+    replayed: last?.ok === true && last.replayed,
     status: "pending" as const,
     balance: value ? { service_id: value.service_id, status: value.status, buckets: value.buckets } : null,
   };

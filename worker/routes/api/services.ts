@@ -182,7 +182,7 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
       { customers: true, idempotent: "domain" },
     ),
     async (c) => {
-      const { id, status, balance } = await topUpService(
+      const { id, status, balance, replayed } = await topUpService(
         writeContext(c),
         serviceDeps(c.env),
         c.req.valid("param").id,
@@ -190,6 +190,8 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
         keyOf(c),
         customerScope(c),
       );
+      // Same contract as the generic Idempotency-Key store: a replay says so.
+      if (replayed) c.header("Idempotent-Replayed", "true");
       return c.json({ id, status, balance }, 202);
     },
   )

@@ -2,6 +2,7 @@ import { app } from "./app";
 import { createDb } from "./db/client";
 import { getSettings } from "./db/queries/settings";
 import { sendDueEmails } from "./domain/email/outbox";
+import { sweepInventory } from "./domain/inventory/allocation";
 import { mailjetMailer } from "./integrations/mailjet";
 import { purgeIdempotencyKeys } from "./middleware/idempotency";
 import { consumeProvisioning } from "./queue/provisioning";
@@ -25,6 +26,7 @@ export default {
   async scheduled(_controller, env, ctx) {
     const db = createDb(env.DB);
     ctx.waitUntil(purgeIdempotencyKeys(db));
+    ctx.waitUntil(sweepInventory(db, new Date().toISOString()));
     ctx.waitUntil(getSettings(db).then(({ data }) => sendDueEmails(db, mailjetMailer(env, data.operator_name))));
   },
 } satisfies ExportedHandler<Env>;

@@ -4,6 +4,7 @@ import { createDb, runBatch, type Statement } from "../db/client";
 import { activityLog, balanceLedger, emailOutbox, jobs, serviceAddons, serviceBuckets, services, transactions } from "../db/schema";
 import { activityRow } from "../domain/activity/record";
 import type { BalanceUnit } from "../domain/catalog/schemas";
+import { assignStatements, releaseStatements, returnStatements } from "../domain/inventory/allocation";
 import { indexDocument } from "../domain/search/index-statements";
 import {
   type BalanceSnapshot,
@@ -12,6 +13,7 @@ import {
   checkTransition,
   type Effects,
   type Failure,
+  INVENTORY_ON_TRANSITION,
   type LedgerEntry,
   type OpContext,
   type Outcome,
@@ -186,6 +188,7 @@ export class ServiceState extends DurableObject<Env> {
       const emailRows: (typeof emailOutbox.$inferInsert)[] = [];
       const activityRows: (typeof activityLog.$inferInsert)[] = [];
       const searchDocs: Statement[] = [];
+      const inventory: Statement[] = [];
       for (const op of ops) {
         const e = JSON.parse(op.effects) as Effects;
         serviceRows.push(...(e.serviceInserts ?? []));
@@ -237,6 +240,11 @@ export class ServiceState extends DurableObject<Env> {
         emailRows.push(...(e.emails ?? []));
         activityRows.push(...(e.activity ?? []));
         for (const d of e.search ?? []) searchDocs.push(indexDocument(db, d));
+        if (e.inventory) {
+          const at = e.serviceUpdate?.updatedAt ?? new Date().toISOString();
+          const build = e.inventory === "assign" ? assignStatements : e.inventory === "release" ? releaseStatements : returnStatements;
+          inventory.push(...build(db, serviceId, at));
+        }
       }
       const statements: Statement[] = [
         ...chunks(serviceRows, services).map((rows) => db.insert(services).values(rows).onConflictDoNothing()),
@@ -258,6 +266,7 @@ export class ServiceState extends DurableObject<Env> {
         ...chunks(addonRows, serviceAddons).map((rows) => db.insert(serviceAddons).values(rows).onConflictDoNothing()),
         ...chunks(emailRows, emailOutbox).map((rows) => db.insert(emailOutbox).values(rows).onConflictDoNothing()),
         ...searchDocs,
+        ...inventory,
         ...chunks(activityRows, activityLog).map((rows) => db.insert(activityLog).values(rows).onConflictDoNothing()),
       ];
       await runBatch(db, statements);
@@ -295,6 +304,7 @@ export class ServiceState extends DurableObject<Env> {
       this.setMeta("status", plan.service.status);
       this.setMeta("allow_negative", plan.allowNegative ? "1" : "0");
       this.setMeta("thresholds", JSON.stringify(plan.thresholds));
+      this.setMeta("inventory", JSON.stringify(plan.inventory ?? []));
       return this.record(plan.key, { service_id: plan.service.id }, { ...plan.effects, serviceInserts: [plan.service, ...plan.children] });
     });
     return this.commit(outcome);
@@ -340,6 +350,24 @@ export class ServiceState extends DurableObject<Env> {
       }
       if (transition === "complete_termination") update.terminatedAt = op.now;
       effects.serviceUpdate = update;
+      const inventoryAction = INVENTORY_ON_TRANSITION[transition];
+      const items = JSON.parse(this.meta("inventory") ?? "[]") as string[];
+      if (inventoryAction) {
+        // Items and addresses follow the service; each item's history records why it moved.
+        effects.inventory = inventoryAction;
+        effects.activity = [
+          ...(effects.activity ?? []),
+          ...items.map((itemId) =>
+            activityRow(op, {
+              entity: "inventory_item",
+              entityId: itemId,
+              customerId: this.meta("customer_id"),
+              action: `inventory_item.${inventoryAction}`,
+              changes: { service: { before: serviceId, after: inventoryAction === "assign" ? serviceId : null } },
+            }),
+          ),
+        ];
+      }
       effects.activity = [
         ...(effects.activity ?? []),
         activityRow(op, {

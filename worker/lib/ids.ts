@@ -57,6 +57,10 @@ export const ID_PREFIXES = {
   session: "ses",
   activity: "act",
   tag: "tag",
+  item: "inv",
+  ipAllocation: "ipa",
+  config: "cfg",
+  import: "imp",
 } as const;
 
 export type EntityKind = keyof typeof ID_PREFIXES;

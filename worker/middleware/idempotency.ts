@@ -25,8 +25,10 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const principal = c.get("principal");
     if (!principal) return next(); // unauthenticated: the route refuses it anyway
     const db = c.get("db");
-    const path = new URL(c.req.url).pathname;
-    const requestHash = await sha256Hex(`${c.req.method} ${path}\n${await c.req.text()}`);
+    const url = new URL(c.req.url);
+    const path = url.pathname;
+    // The query is part of the request (an import's type, mode and dry_run): a key reused with another one is refused.
+    const requestHash = await sha256Hex(`${c.req.method} ${path}${url.search}\n${await c.req.text()}`);
     const now = new Date();
     const scope = `${principal.type}:${principal.id}`;
     const inserted = await db

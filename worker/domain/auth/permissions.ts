@@ -22,6 +22,7 @@ export const PERMISSIONS = {
   "inventory:read": "View inventory",
   "inventory:write": "Create and edit inventory items",
   "inventory:import": "Bulk import inventory",
+  "inventory:types": "Define inventory types and their fields",
   "billing:read": "View transactions, invoices and payments",
   "billing:write": "Create transactions and invoices, record payments",
   "billing:refund": "Refund payments",

@@ -70,7 +70,12 @@ const productFields = {
   provisioning_play: playbook.nullable(),
   provisioning_json_vars: jsonVars,
   required_inventory: z
-    .array(slug)
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[a-z][a-z0-9_]{1,39}$/, { message: "An inventory type slug such as sim or phone_number" }),
+    )
     .max(10)
     .transform((v) => [...new Set(v)]),
   cgrates: CgratesSettings,

@@ -150,3 +150,19 @@ export function lowBalanceEmail(brand: SettingsData, p: { name: string; service:
     </Frame>,
   );
 }
+
+export function lowStockEmail(brand: SettingsData, p: { type: string; inStock: number; threshold: number; url: string }): RenderedEmail {
+  return render(
+    "low_stock",
+    `Low stock: ${p.type} (${p.inStock} left)`,
+    `Only ${p.inStock} ${p.type} items are in stock, below the alert threshold of ${p.threshold}.\n\nStock: ${p.url}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>
+        Only <strong>{p.inStock}</strong> {p.type} items are in stock, below the alert threshold of {p.threshold}.
+      </p>
+      <p>
+        <a href={p.url}>Open the stock dashboard</a>
+      </p>
+    </Frame>,
+  );
+}

@@ -2,8 +2,8 @@
  * What the global search index holds for each entity. Pure functions: the worker, the demo seed and
  * the benchmark build documents the same way.
  */
-export type SearchEntityType = "customer" | "contact" | "site" | "service" | "product";
-export const SEARCH_TYPES: readonly SearchEntityType[] = ["customer", "contact", "site", "service", "product"];
+export type SearchEntityType = "customer" | "contact" | "site" | "service" | "product" | "inventory";
+export const SEARCH_TYPES: readonly SearchEntityType[] = ["customer", "contact", "site", "service", "product", "inventory"];
 
 export type SearchDocument = {
   entityType: SearchEntityType;
@@ -122,4 +122,25 @@ export function toFtsQuery(input: string): string | null {
     .slice(0, 8);
   if (terms.length === 0) return null;
   return terms.map((t) => `"${t}"*`).join(" ");
+}
+
+/**
+ * An inventory item: titled by its type and first identifier (ICCID, MSISDN, serial, CIDR…), every
+ * identifier searchable; phone numbers also by their national digits.
+ */
+export function inventoryDocument(
+  item: { id: string; type: string; status: string; location: string | null; customerId: string | null; fields: Record<string, unknown> },
+  typeName: string,
+  identifierFields: readonly string[],
+): SearchDocument {
+  const ids = identifierFields.map((f) => item.fields[f]).filter((v): v is string | number => typeof v === "string" || typeof v === "number");
+  const msisdn = typeof item.fields.msisdn === "string" ? item.fields.msisdn : null;
+  return {
+    entityType: "inventory",
+    entityId: item.id,
+    customerId: item.customerId,
+    title: words(typeName, ids[0] === undefined ? idTerm(item.id) : String(ids[0])),
+    subtitle: join(item.status.replace("_", " "), item.location, ...ids.slice(1).map(String)),
+    keywords: words(idTerm(item.id), ...ids.map((v) => String(v).replace(/[^0-9A-Za-z]/g, " ")), phoneTerms(msisdn)),
+  };
 }

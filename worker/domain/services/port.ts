@@ -1,4 +1,5 @@
 import type { BalanceUnit } from "../catalog/schemas";
+import type { WriteContext } from "../context";
 import type { BalanceSnapshot, CreateServicePlan, Effects, OpContext, Outcome, ServiceStatus, ServiceTransition, TopUpRequest } from "./state";
 
 /** What use cases need from a service's ServiceState Durable Object (implemented in worker/durable). */
@@ -29,4 +30,6 @@ export type ServiceDeps = {
   state: (serviceId: string) => ServiceStatePort;
   /** Sends job ids to the provisioning queue once their rows are committed. */
   enqueue: (jobIds: string[]) => Promise<void>;
+  /** Called after an order took items of these inventory types (low-stock alerts). */
+  stockChanged?: (ctx: WriteContext, types: string[]) => Promise<void>;
 };

@@ -14,6 +14,7 @@ import type { WriteContext } from "../context";
 import { loadWritableCustomer } from "../customers/load";
 import { emailRow } from "../email/outbox";
 import { lowBalanceEmail } from "../email/templates";
+import { identifiersFrom, releaseItems, reservationActivity, reserveForOrder } from "../inventory/allocation";
 import { serviceDocument } from "../search/documents";
 import type { SettingsData } from "../settings/schemas";
 import type { ServiceDeps } from "./port";
@@ -75,9 +76,6 @@ export async function orderService(
       { path: "product_id", message: "Currency mismatch" },
     ]);
   }
-  if (input.inventory && Object.keys(input.inventory).length > 0) {
-    throw new Invalid("Inventory allocation is not available in this release.", [{ path: "inventory", message: "Not supported yet" }]);
-  }
   if (input.site_id) {
     const site = await ctx.db
       .select({ id: sites.id })
@@ -101,6 +99,23 @@ export async function orderService(
     components.push(component);
   }
   const serviceId = `svc_${ulid()}`;
+  // A bundle's inventory (its components' needs too) is held by the bundle's own service.
+  const required = [...product.required_inventory, ...components.flatMap((c) => c.required_inventory)];
+  const vars = product.provisioning_json_vars;
+  const reserved =
+    required.length > 0
+      ? await reserveForOrder(ctx, {
+          serviceId,
+          customerId,
+          required,
+          picks: input.inventory ?? {},
+          ipPrefixLength: typeof vars.ip_prefix_length === "number" ? vars.ip_prefix_length : null,
+          ipFamily: vars.ip_family === 6 ? 6 : 4,
+        })
+      : { items: [], ips: [] };
+  if (required.length === 0 && input.inventory && Object.keys(input.inventory).length > 0) {
+    throw new Invalid("This product uses no inventory.", [{ path: "inventory", message: "Not required by the product" }]);
+  }
   const base = (p: ProductView, id: string, parent: string | null): ServiceRow => ({
     id,
     customerId,
@@ -117,7 +132,7 @@ export async function orderService(
     createdAt: ctx.now,
     updatedAt: ctx.now,
   });
-  const service = base(product, serviceId, null);
+  const service = { ...base(product, serviceId, null), identifiers: identifiersFrom(reserved.items, reserved.ips) };
   const children = components.map((c) => base(c, `svc_${ulid()}`, serviceId));
   const rate = await taxRateFor(ctx.db, product.tax_class);
   const job = jobRow(
@@ -133,6 +148,9 @@ export async function orderService(
       site_id: service.siteId,
       contact_id: service.contactId,
       vars: input.vars,
+      // What the playbook configures (secrets stay sealed in D1; the runner asks for them when it needs them).
+      inventory: reserved.items.map((i) => ({ id: i.id, type: i.type, fields: i.fields })),
+      ip_allocations: reserved.ips,
     },
     ctx.now,
   );
@@ -156,7 +174,7 @@ export async function orderService(
           ]
         : [],
     search: [
-      serviceDocument({ id: serviceId, customerId, status: "pending", identifiers: {} }, product.name, customer.name),
+      serviceDocument({ id: serviceId, customerId, status: "pending", identifiers: service.identifiers }, product.name, customer.name),
       ...children.map((c, i) => serviceDocument({ id: c.id, customerId, status: "pending", identifiers: {} }, components[i]?.name ?? "", customer.name)),
     ],
     activity: [
@@ -171,20 +189,28 @@ export async function orderService(
           components: children.map((c) => c.id),
           site_id: service.siteId,
           contact_id: service.contactId,
+          inventory: reserved.items.map((i) => i.id),
+          ip_allocations: reserved.ips.map((a) => a.cidr),
         },
       }),
+      ...reservationActivity(op(ctx), reserved.items, serviceId, customerId),
     ],
   };
-  unwrap(
-    await deps.state(serviceId).create({
-      key: "create",
-      service,
-      children,
-      effects,
-      allowNegative: product.allow_negative,
-      thresholds: product.low_balance_thresholds,
-    }),
-  );
+  // A refused create (never recorded) gives the reservation back. When the object recorded the service
+  // but could not write it through, it throws and retries on its own: the reservation stays, and the
+  // inventory sweep releases it only if the service never reaches D1.
+  const created_ = await deps.state(serviceId).create({
+    key: "create",
+    service,
+    children,
+    effects,
+    allowNegative: product.allow_negative,
+    thresholds: product.low_balance_thresholds,
+    inventory: reserved.items.map((i) => i.id),
+  });
+  if (!created_.ok && required.length > 0) await releaseItems(ctx, serviceId);
+  unwrap(created_);
+  if (required.length > 0) await deps.stockChanged?.(ctx, [...new Set(required)]);
   await deps.enqueue([job.id]);
   const created = (await getService(ctx.db, serviceId)) as ServiceView;
   const row = await ctx.db.select().from(jobs).where(eq(jobs.id, job.id)).get();

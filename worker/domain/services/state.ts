@@ -95,6 +95,18 @@ export type Effects = {
   search?: SearchDocument[];
   addons?: { id: string; serviceId: string; productId: string; productVersionId: string; createdAt: string }[];
   emails?: EmailRow[];
+  /** What happens to the service's inventory (items and IP allocations) with this change. */
+  inventory?: InventoryAction;
+};
+
+/** assign: reserved items become in use (activation); release: back to stock (failure); return: termination. */
+export type InventoryAction = "assign" | "release" | "return";
+
+/** Which transitions move a service's inventory, and how. */
+export const INVENTORY_ON_TRANSITION: Partial<Record<ServiceTransition, InventoryAction>> = {
+  activate: "assign",
+  fail: "release",
+  complete_termination: "return",
 };
 
 export type Bucket = { id: string; unit: BalanceUnit; amount: number; pending_amount: number; expires_at: string | null; source: string };
@@ -113,6 +125,8 @@ export type CreateServicePlan = {
   effects: Effects;
   allowNegative: boolean;
   thresholds: Partial<Record<BalanceUnit, number>>;
+  /** Inventory items reserved for the service by the order (their history follows the service). */
+  inventory?: string[];
 };
 
 export type TopUpRequest = {

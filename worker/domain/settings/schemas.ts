@@ -37,6 +37,7 @@ export const SettingsShape = {
   session_idle_minutes: z.coerce.number().int().min(5, { message: "At least 5 minutes" }).max(1440, { message: "At most 1440 minutes" }),
   session_absolute_hours: z.coerce.number().int().min(1, { message: "At least 1 hour" }).max(720, { message: "At most 720 hours" }),
   remember_me_days: z.coerce.number().int().min(1, { message: "At least 1 day" }).max(90, { message: "At most 90 days" }),
+  sim_on_termination: z.enum(["retire", "restock"]).meta({ description: "What happens to a SIM when its service is terminated" }),
 };
 
 export const Settings = z.object(SettingsShape).meta({ id: "Settings" });
@@ -70,6 +71,7 @@ export const DEFAULT_SETTINGS: SettingsData = {
   session_idle_minutes: 120,
   session_absolute_hours: 12,
   remember_me_days: 30,
+  sim_on_termination: "retire",
 };
 
 export const IntegrationStatus = z

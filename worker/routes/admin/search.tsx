@@ -7,7 +7,14 @@ import { EmptyState, PageHeader } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 
-const LABELS: Record<SearchEntityType, string> = { customer: "Customers", contact: "Contacts", site: "Sites", service: "Services", product: "Products" };
+const LABELS: Record<SearchEntityType, string> = {
+  customer: "Customers",
+  contact: "Contacts",
+  site: "Sites",
+  service: "Services",
+  product: "Products",
+  inventory: "Inventory",
+};
 
 /** Where a search hit leads in the admin pages. */
 export function adminUrl(hit: SearchHit): string {
@@ -22,6 +29,8 @@ export function adminUrl(hit: SearchHit): string {
       return `/admin/services/${hit.id}`;
     case "product":
       return `/admin/catalog/${hit.id}`;
+    case "inventory":
+      return `/admin/inventory/items/${hit.id}`;
   }
 }
 

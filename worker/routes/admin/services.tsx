@@ -145,11 +145,17 @@ export const servicePages = new Hono<AppEnv>()
     const body = await readForm(c);
     const result = await attempt(() =>
       oncePerForm(c, text(body, "key"), async () => {
-        const order = await orderService(writeContext(c), serviceDeps(c.env), customerId, {
+        const order = await orderService(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), customerId, {
           product_id: text(body, "product_id") ?? "",
           site_id: text(body, "site_id") ?? null,
           contact_id: text(body, "contact_id") ?? null,
           vars: {},
+          // Items picked by staff (`inventory.<type>`); a type left on "next available" is not sent.
+          inventory: Object.fromEntries(
+            Object.keys(body)
+              .filter((k) => k.startsWith("inventory.") && text(body, k))
+              .map((k) => [k.slice("inventory.".length), text(body, k) ?? ""]),
+          ),
         });
         return `/admin/services/${order.service.id}`;
       }),

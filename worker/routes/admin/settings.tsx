@@ -113,6 +113,17 @@ function SettingsPage(props: {
             Two-factor authentication is required per role: see <a href="/admin/roles">Roles</a>.
           </span>
         </div>
+        <h2 class="span-2">Inventory</h2>
+        <SelectField
+          name="sim_on_termination"
+          label="SIM cards of terminated services"
+          value={String(v.sim_on_termination ?? "retire")}
+          error={e.sim_on_termination}
+          options={[
+            { value: "retire", label: "Retire them" },
+            { value: "restock", label: "Put them back in stock" },
+          ]}
+        />
         <h2 class="span-2">Notifications</h2>
         <div class="span-2">
           <TextArea
@@ -324,6 +335,7 @@ export const settingsPages = new Hono<AppEnv>()
       session_idle_minutes: text(body, "session_idle_minutes"),
       session_absolute_hours: text(body, "session_absolute_hours"),
       remember_me_days: text(body, "remember_me_days"),
+      sim_on_termination: text(body, "sim_on_termination"),
     };
     const shown: SettingsValues = { ...input, notification_emails: emails.join("\n") };
     const parsed = validate(SettingsPatch, input);

@@ -8,6 +8,7 @@ import { authApi } from "./auth";
 import { catalogApi } from "./catalog";
 import { contactsApi } from "./contacts";
 import { customersApi } from "./customers";
+import { inventoryApi } from "./inventory";
 import { searchApi } from "./search";
 import { servicesApi } from "./services";
 import { settingsApi } from "./settings";
@@ -36,6 +37,7 @@ api.route("/", usersApi);
 api.route("/", catalogApi);
 api.route("/", servicesApi);
 api.route("/", transactionsApi);
+api.route("/", inventoryApi);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

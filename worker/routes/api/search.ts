@@ -16,7 +16,14 @@ export const SearchResult = z
   })
   .meta({ id: "SearchResult" });
 
-const API_PATHS: Record<SearchEntityType, string> = { customer: "customers", contact: "contacts", site: "sites", service: "services", product: "products" };
+const API_PATHS: Record<SearchEntityType, string> = {
+  customer: "customers",
+  contact: "contacts",
+  site: "sites",
+  service: "services",
+  product: "products",
+  inventory: "inventory/items",
+};
 
 export const searchApi = new OpenAPIHono<AppEnv>().openapi(
   apiRoute("search:read", {

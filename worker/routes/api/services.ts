@@ -50,7 +50,7 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
       },
       { idempotent: true },
     ),
-    async (c) => c.json(await orderService(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, c.req.valid("json")), 202),
+    async (c) => c.json(await orderService(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), c.req.valid("param").id, c.req.valid("json")), 202),
   )
   .openapi(
     apiRoute(

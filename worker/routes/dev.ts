@@ -22,6 +22,7 @@ export const dev = new Hono<AppEnv>().post("/dev/seed", can("public"), async (c)
       customer: c.env.SEED_CUSTOMER_PASSWORD || "customer-dev-password",
       pepper: c.env.PASSWORD_PEPPER,
       runnerKey: c.env.RUNNER_API_KEY || null,
+      encryptionKey: c.env.ENCRYPTION_KEY,
     },
     10,
     serviceDeps(c.env),

@@ -1,5 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import phoneNumbersCsv from "../../public/examples/phone-numbers.csv?raw";
+import simsCsv from "../../public/examples/sims.csv?raw";
+import { demoInventoryCsv } from "../domain/demo/inventory";
 import { BUILT_IN_TEMPLATES } from "../domain/inventory/builtins";
 import type { ServiceStatePort } from "../domain/services/port";
 import { luhnCheckDigit } from "../lib/identifiers";
@@ -259,6 +262,19 @@ describe("bulk import and export", () => {
     expect((await send("mode=valid_rows", "")).status).toBe(400);
     expect((await send("mode=valid_rows", csv, "application/json")).status).toBe(415);
     expect((await api("POST", "/inventory/import?type=sim", { raw: csv, headers: { "content-type": "text/csv" }, role: "support" })).status).toBe(403);
+  });
+
+  it("accepts the README's example files and the demo stock as they are", async () => {
+    for (const [type, csv] of [["sim", simsCsv], ["phone_number", phoneNumbersCsv], ...demoInventoryCsv().map((d) => [d.type, d.csv])] as [string, string][]) {
+      const res = await api("POST", `/inventory/import?type=${type}&dry_run=true`, { raw: csv, headers: { "content-type": "text/csv", ...idem() } });
+      expect(res.status, type).toBe(200);
+      // Dry run against a database that may already hold them: only duplicates of stored items may be refused.
+      expect(
+        res.body.errors.filter((e: { message: string }) => !e.message.startsWith("Already in inventory")),
+        type,
+      ).toEqual([]);
+      expect(res.body.total, type).toBe(csv.trim().split(/\r?\n/).length - 1);
+    }
   });
 
   it("exports a filtered list as CSV that imports back", async () => {

@@ -33,6 +33,7 @@ import { orderService } from "../services/services";
 import { updateSettings } from "../settings/update-settings";
 import type { SiteCreateInput } from "../sites/schemas";
 import { createSite } from "../sites/sites";
+import { ensureDemoInventory } from "./inventory";
 
 /** Upserts the built-in roles so their permissions follow the catalogue of this release. */
 export async function ensureBuiltInRoles(db: Db, now: string): Promise<void> {
@@ -47,7 +48,7 @@ export async function ensureBuiltInRoles(db: Db, now: string): Promise<void> {
   );
 }
 
-export type SeedPasswords = { admin: string; staff: string; customer: string; pepper: string; runnerKey: string | null };
+export type SeedPasswords = { admin: string; staff: string; customer: string; pepper: string; runnerKey: string | null; encryptionKey: string };
 
 const STAFF: { email: string; name: string; role: string }[] = [
   { email: "admin@example.com", name: "Ada Admin", role: "rol_admin" },
@@ -340,6 +341,7 @@ export async function seedDemo(db: Db, passwords: SeedPasswords, limit = 10, dep
   let remaining = Math.max(0, missing.length - limit);
   if (remaining === 0) {
     await ensurePortalAccounts(db, now, passwords);
+    await ensureDemoInventory(ctx, passwords.encryptionKey);
     remaining = await ensureDemoServices(ctx, deps, missing.length > 0 ? 0 : 4);
   }
   await ensureRunnerKey(db, now, passwords.runnerKey);
@@ -415,7 +417,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     prorate: true,
     provisioning_play: "fixed_internet",
     provisioning_json_vars: { vlan: 100 },
-    required_inventory: ["cpe"],
+    required_inventory: ["ont", "cpe", "ip_block"],
     cgrates: { account_options: {}, action_plan: null, actions: null },
     included_balances: [],
     promotion: null,
@@ -570,11 +572,11 @@ async function ensureDemoServices(ctx: WriteContext, deps: ServiceDeps | null, b
     const { service } = await orderService(ctx, deps, customer.id, { product_id: productId, vars: {} });
     const product = await getProduct(ctx.db, productId);
     const mobile = product?.service_type === "mobile";
-    const identifiers: Record<string, string> = mobile
-      ? { msisdn: `+3366${String(1000000 + index * 7919).slice(-7)}`, iccid: `8933150${String(1000000000000 + index * 104729)}`.slice(0, 19) }
-      : product?.service_type === "voip"
-        ? { msisdn: `+33478${String(100000 + index * 37).slice(-6)}`, username: `sip${index}` }
-        : { username: `fibre-${index}@demo-telecom.example`, ip: `198.51.100.${10 + index}` };
+    // Identifiers the playbook would report, beside those of the inventory the order reserved.
+    const identifiers: Record<string, string> = {
+      ...service.identifiers,
+      ...(mobile ? {} : product?.service_type === "voip" ? { username: `sip${index}` } : { username: `fibre-${index}@demo-telecom.example` }),
+    };
     const state = deps.state(service.id);
     await state.transition(service.id, "start_provisioning", { actor: ctx.actor, requestId: null, now: ctx.now, key: "demo-lease" });
     await state.transition(service.id, "activate", {

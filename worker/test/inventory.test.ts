@@ -368,6 +368,18 @@ describe("allocation during ordering", () => {
     );
   });
 
+  it("takes next-available numbers from the product's pool", async () => {
+    const pool = unique("pool");
+    const inPool = msisdn();
+    await api("POST", "/inventory/items", { body: { type: "phone_number", fields: { msisdn: msisdn(), pool: "elsewhere" } } });
+    await api("POST", "/inventory/items", { body: { type: "phone_number", fields: { msisdn: inPool, pool } } });
+    const p = await product(["phone_number"], { provisioning_json_vars: { number_pool: pool } });
+    const c = await customer();
+    const first = await api("POST", `/customers/${c.id}/services`, { body: { product_id: p.id }, headers: idem() });
+    expect(first.body.service.identifiers.msisdn).toBe(inPool);
+    expect((await api("POST", `/customers/${c.id}/services`, { body: { product_id: p.id }, headers: idem() })).status).toBe(409);
+  });
+
   it("gives everything back when provisioning fails, addresses included", async () => {
     const block = (
       await api("POST", "/inventory/items", {

@@ -36,7 +36,16 @@ export function identifiersFrom(items: readonly Reserved[], ips: readonly IpGran
  */
 export async function reserveForOrder(
   ctx: WriteContext,
-  p: { serviceId: string; customerId: string; required: readonly string[]; picks: Record<string, string>; ipPrefixLength: number | null; ipFamily: 4 | 6 },
+  p: {
+    serviceId: string;
+    customerId: string;
+    required: readonly string[];
+    picks: Record<string, string>;
+    ipPrefixLength: number | null;
+    ipFamily: 4 | 6;
+    /** Next-available numbers come from this pool only (the product's `number_pool` variable). */
+    numberPool?: string | null;
+  },
 ): Promise<{ items: Reserved[]; ips: IpGrant[] }> {
   const unknownPick = Object.keys(p.picks).find((type) => !p.required.includes(type));
   if (unknownPick) {
@@ -53,10 +62,13 @@ export async function reserveForOrder(
            AND (status = 'in_stock' OR (status = 'reserved' AND customer_id = ?2)) RETURNING id, type, fields`
       : `UPDATE inventory_items SET ${set} WHERE id = (
            SELECT id FROM inventory_items WHERE type = ?5 AND service_id IS NULL
+             AND (?6 IS NULL OR type != 'phone_number' OR json_extract(fields, '$.pool') = ?6)
              AND ((status = 'in_stock' AND coalesce(json_extract(fields, '$.golden'), 0) = 0) OR (status = 'reserved' AND customer_id = ?2))
            ORDER BY status = 'reserved' DESC, id LIMIT 1)
          AND service_id IS NULL RETURNING id, type, fields`;
-    return ctx.db.$client.prepare(statement).bind(p.serviceId, p.customerId, ctx.now, pick ?? null, type);
+    // SQLite counts parameters up to the highest index used: the picked form has five, the other six.
+    const params = [p.serviceId, p.customerId, ctx.now, pick ?? null, type];
+    return ctx.db.$client.prepare(statement).bind(...(pick ? params : [...params, p.numberPool ?? null]));
   });
   const items: Reserved[] = [];
   if (statements.length > 0) {

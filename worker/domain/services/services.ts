@@ -111,6 +111,7 @@ export async function orderService(
           picks: input.inventory ?? {},
           ipPrefixLength: typeof vars.ip_prefix_length === "number" ? vars.ip_prefix_length : null,
           ipFamily: vars.ip_family === 6 ? 6 : 4,
+          numberPool: typeof vars.number_pool === "string" ? vars.number_pool : null,
         })
       : { items: [], ips: [] };
   if (required.length === 0 && input.inventory && Object.keys(input.inventory).length > 0) {

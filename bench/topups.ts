@@ -4,16 +4,34 @@
  * (Miniflare, without wrangler dev's reload proxy), with replays of used Idempotency-Keys mixed in,
  * then a check that no top-up was lost or applied twice: in the objects (balance API) and in D1.
  */
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import http from "node:http";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
-import { BUILT_IN_ROLES } from "../worker/domain/auth/permissions";
-import { newId } from "../worker/lib/ids";
-import { hashPassword } from "../worker/lib/password";
-import { findD1File, freePort, machineInfo, ms, printTable, prng, type Stats, summarize, verdict, writeResults } from "./lib";
+import {
+  type BenchWorker,
+  type Client,
+  type CpuClock,
+  client,
+  cpuShare,
+  findD1File,
+  freePort,
+  machineInfo,
+  ms,
+  pool,
+  printTable,
+  prng,
+  type Reply,
+  type Stats,
+  seedAdmin,
+  send,
+  summarize,
+  verdict,
+  workerdClock,
+  writeResults,
+} from "./lib";
 
 const TOPUPS = Number(process.env.BENCH_TOPUPS ?? 3_000);
 const REPLAYS = Number(process.env.BENCH_REPLAYS ?? 300);
@@ -31,140 +49,6 @@ const MAX_ATTEMPTS = 5;
 const SLICE = 500;
 const TARGETS = { singleTopUpsPerSecond: 300 };
 const CURRENCY = "EUR";
-const ADMIN_EMAIL = "bench-admin@example.com";
-// Passes the password policy (12+ characters, not common, not the email).
-const PASSWORD = "Bench passphrase 2026!";
-
-type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
-type BenchWorker = { url: string; stop: () => Promise<void> };
-
-/**
- * One HTTP request over `agent`, body read in full so the keep-alive socket is free for the next one.
- * A kept-alive socket the server closed just as it was reused is reset before the request reaches the
- * worker: that one case is sent again on a new socket (Node's documented pattern), nothing else.
- */
-function send(agent: http.Agent, base: URL, method: "GET" | "POST", path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Reply> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const allHeaders = payload === undefined ? headers : { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) };
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: base.hostname, port: base.port, method, path, agent, headers: allHeaders }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    request.on("error", (error: NodeJS.ErrnoException) => {
-      if (request.reusedSocket && error.code === "ECONNRESET") send(agent, base, method, path, headers, body).then(resolve, reject);
-      else reject(error);
-    });
-    request.end(payload);
-  });
-}
-
-/** Sends and insists on one status, so an error page is never taken for a success. */
-async function expect(status: number, what: string, reply: Promise<Reply>): Promise<Reply> {
-  const r = await reply;
-  if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} (expected ${status}) ${r.body.slice(0, 500)}`);
-  return r;
-}
-
-/** CPU time (ms) used so far by a process: user + system, from /proc (Linux). */
-type CpuClock = () => number;
-
-/** Reads utime + stime of /proc/<pid>/stat; the kernel reports them in USER_HZ ticks, 100 per second on Linux. */
-function cpuClock(pid: number): CpuClock {
-  return () => {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  };
-}
-
-/**
- * The workerd process Miniflare started for this benchmark (a child of this process), or null where
- * /proc is not available. workerd runs the worker, its Durable Objects and Miniflare's D1 and queues
- * on one thread, so its CPU time per request is what bounds throughput on a local machine.
- */
-function workerdClock(): CpuClock | null {
-  try {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === "workerd" && parent === process.pid) return cpuClock(Number(entry));
-    }
-  } catch {
-    // Not Linux, or a process ended while being read: the figure is simply left out.
-  }
-  return null;
-}
-
-/** workerd CPU ms per request and its share of one core over a measured stretch. */
-function cpuShare(clock: CpuClock | null, cpuAtStart: number | null, requests: number, seconds: number) {
-  if (!clock || cpuAtStart === null) return null;
-  const used = clock() - cpuAtStart;
-  return { msPerRequest: used / requests, coreShare: used / (seconds * 1000) };
-}
-
-/** Runs `fn(0..total-1)` with `concurrency` calls in flight at all times. */
-async function pool(total: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < total) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
-}
-
-/** Built-in roles and one administrator, written straight into the D1 file (the admin then creates the rest through the API). */
-async function seedAdmin(file: string, pepper: string): Promise<void> {
-  const passwordHash = await hashPassword(PASSWORD, pepper);
-  const now = new Date().toISOString();
-  const db = new Database(file);
-  db.transaction(() => {
-    const role = db.prepare(`INSERT INTO roles (id, name, description, permissions, built_in, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`);
-    for (const r of BUILT_IN_ROLES) role.run(r.id, r.name, r.description, JSON.stringify(r.permissions), now, now);
-    const userId = newId("user");
-    db.prepare(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (?, ?, 'Bench Admin', ?, 'active', ?, ?)`).run(
-      userId,
-      ADMIN_EMAIL,
-      passwordHash,
-      now,
-      now,
-    );
-    db.prepare(`INSERT INTO user_roles (user_id, role_id) VALUES (?, 'rol_admin')`).run(userId);
-  })();
-  // workerd must find the rows in the main file, not in a WAL it does not know about.
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  db.close();
-}
-
-/** HTTP calls against the worker as the bench administrator. */
-function client(worker: BenchWorker) {
-  const base = new URL(worker.url);
-  let token = "";
-  const auth = (): Record<string, string> => ({ authorization: `Bearer ${token}` });
-  return {
-    base,
-    auth,
-    /** Signs in again: access tokens live 15 minutes, longer than a slow run can take. */
-    login: async (agent: http.Agent) => {
-      const reply = await expect(
-        200,
-        "login",
-        send(agent, base, "POST", "/api/v1/auth/login", { "user-agent": "bench/topups" }, { email: ADMIN_EMAIL, password: PASSWORD }),
-      );
-      token = (JSON.parse(reply.body) as { access_token: string }).access_token;
-    },
-    get: async (agent: http.Agent, path: string, authenticated = true) =>
-      JSON.parse((await expect(200, `GET ${path}`, send(agent, base, "GET", path, authenticated ? auth() : {}))).body) as unknown,
-    post: async (agent: http.Agent, path: string, body: unknown, status: number, key?: string) =>
-      JSON.parse(
-        (await expect(status, `POST ${path}`, send(agent, base, "POST", path, key ? { ...auth(), "idempotency-key": key } : auth(), body))).body,
-      ) as Record<string, unknown>,
-  };
-}
-
-type Client = ReturnType<typeof client>;
 
 type Bucket = { unit: string; amount: number; pending_amount: number };
 
@@ -414,7 +298,7 @@ export async function run(options: TopUpsOptions = {}) {
     // Another process competing for the CPUs skews every figure, so the load is recorded with them.
     const loadAtStart = loadavg();
     worker = await startBundledWorker({ port: await freePort(), stateDir, vars });
-    const api = client(worker);
+    const api = client(worker, "bench/topups");
     const clock = workerdClock();
     console.log(`  worker on ${worker.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
     await api.login(agent);

@@ -60,11 +60,13 @@ export async function reserveForOrder(
     const statement = pick
       ? `UPDATE inventory_items SET ${set} WHERE id = ?4 AND type = ?5 AND service_id IS NULL
            AND (status = 'in_stock' OR (status = 'reserved' AND customer_id = ?2)) RETURNING id, type, fields`
-      : `UPDATE inventory_items SET ${set} WHERE id = (
-           SELECT id FROM inventory_items WHERE type = ?5 AND service_id IS NULL
-             AND (?6 IS NULL OR type != 'phone_number' OR json_extract(fields, '$.pool') = ?6)
-             AND ((status = 'in_stock' AND coalesce(json_extract(fields, '$.golden'), 0) = 0) OR (status = 'reserved' AND customer_id = ?2))
-           ORDER BY status = 'reserved' DESC, id LIMIT 1)
+      : // Two index-ordered lookups (type, status, id): a hold for this customer first, then stock by id.
+        `UPDATE inventory_items SET ${set} WHERE id = coalesce(
+           (SELECT id FROM inventory_items WHERE type = ?5 AND status = 'reserved' AND customer_id = ?2 AND service_id IS NULL ORDER BY id LIMIT 1),
+           (SELECT id FROM inventory_items WHERE type = ?5 AND status = 'in_stock' AND service_id IS NULL
+              AND coalesce(json_extract(fields, '$.golden'), 0) = 0
+              AND (?6 IS NULL OR type != 'phone_number' OR json_extract(fields, '$.pool') = ?6)
+            ORDER BY id LIMIT 1))
          AND service_id IS NULL RETURNING id, type, fields`;
     // SQLite counts parameters up to the highest index used: the picked form has five, the other six.
     const params = [p.serviceId, p.customerId, ctx.now, pick ?? null, type];

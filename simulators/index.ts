@@ -1,3 +1,4 @@
+import { startCgratesSimulator } from "./cgrates/server";
 import { startGeocodingSimulator } from "./geocoding/server";
 import type { RunningSimulator } from "./lib/server";
 import { startMailjetSimulator } from "./mailjet/server";
@@ -22,6 +23,13 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
   const mailjet = loopbackPort(env.MAILJET_API_BASE, 12112);
   if (mailjet !== null)
     running.push(await startMailjetSimulator(mailjet, { key: env.MAILJET_API_KEY || "sim-key", secret: env.MAILJET_API_SECRET || "sim-secret" }));
+  // CGRATES_URL is the JSON-RPC endpoint (…/jsonrpc); the simulator answers on that port.
+  const cgrates = loopbackPort(env.CGRATES_URL, 2080);
+  if (cgrates !== null) {
+    const user = env.CGRATES_USER;
+    const password = env.CGRATES_PASSWORD;
+    running.push(await startCgratesSimulator(cgrates, { basicAuth: user && password ? { user, password } : undefined }));
+  }
   return running;
 }
 

@@ -220,6 +220,9 @@ export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null
   site: (_id, customerId) => (customerId ? `/admin/customers/${customerId}#sites` : null),
   settings: () => "/admin/settings",
   attribute_definition: () => "/admin/settings/attributes",
+  inventory_item: (id) => `/admin/inventory/items/${id}`,
+  inventory_template: () => "/admin/inventory/types",
+  inventory_import: (id) => `/admin/inventory/imports/${id}`,
 };
 
 export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {

@@ -5,6 +5,7 @@ import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES, SERVICE_TRANSITIONS, type ServiceStatus } from "../domain/services/state";
 import { ActivityTable, Badge, CsrfField, EmptyState, PageHeader, SelectField, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
+import { ServiceInventory } from "./inventory";
 import { Layout, type PageContext } from "./layout";
 
 export function ServicesTable(props: { services: ServiceView[]; timeZone: string; showCustomer?: Map<string, string> }) {
@@ -179,6 +180,7 @@ export function ServicePage(props: {
   plans: ProductView[];
   addonProducts: ProductView[];
   can: { write: boolean; provision: boolean; topup: boolean; billing: boolean };
+  inventory: Parameters<typeof ServiceInventory>[0];
   formKey: string;
   message?: string;
   notice?: string;
@@ -360,6 +362,10 @@ export function ServicePage(props: {
         <h2>Usage (last 30 days)</h2>
         <UsageChart usage={props.usage} days={props.days} currency={currency} />
       </section>
+      <section class="card" aria-labelledby="inventory-h" id="inventory">
+        <h2 id="inventory-h">Inventory</h2>
+        <ServiceInventory {...props.inventory} />
+      </section>
       {props.children.length > 0 && (
         <section class="card">
           <h2>Bundle components</h2>
@@ -447,6 +453,17 @@ export function OrderForm(props: {
           label: `${p.name} — ${formatMoney(p.retail_price, p.currency)}${p.retail_setup_fee ? ` + ${formatMoney(p.retail_setup_fee, p.currency)} setup` : ""}`,
         }))}
       />
+      {/* Per required inventory type, a picker loaded for the chosen product ("Next available" without JavaScript). */}
+      <div
+        id="order-inventory"
+        class="order-inventory"
+        hx-get={`/admin/customers/${props.customerId}/order-inventory`}
+        hx-trigger="load, change from:#f-product_id"
+        hx-include="#f-product_id"
+        hx-target="this"
+        hx-swap="innerHTML"
+        aria-live="polite"
+      ></div>
       <SelectField name="site_id" label="Site" blank="—" options={props.sites.map((s) => ({ value: s.id, label: s.name }))} />
       <SelectField name="contact_id" label="Contact" blank="—" options={props.contacts.map((c) => ({ value: c.id, label: c.name }))} />
       <button type="submit" class="button primary">

@@ -23,13 +23,6 @@ const AREAS: { path: string; title: string; permission: Permission; empty: strin
     detail: "Products (standalone, bundles, add-ons, promotions) with their prices, playbooks and included balances will be managed here.",
   },
   {
-    path: "/inventory",
-    title: "Inventory",
-    permission: "inventory:read",
-    empty: "No inventory yet.",
-    detail: "SIMs, phone numbers, equipment, IP space and cell sites will be tracked and imported here.",
-  },
-  {
     path: "/jobs",
     title: "Provisioning",
     permission: "jobs:read",

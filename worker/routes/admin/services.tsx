@@ -2,10 +2,12 @@ import { inArray } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { listActivity } from "../../db/queries/activity";
-import { getProductAtVersion, listProducts } from "../../db/queries/catalog";
+import { getProduct, getProductAtVersion, listProducts } from "../../db/queries/catalog";
+import { itemsOfService, listItems, listTemplates, serviceAllocations, toItemView } from "../../db/queries/inventory";
 import { getService, listServices, serviceAddonList, serviceJobs, serviceUsage } from "../../db/queries/services";
 import { listTransactions } from "../../db/queries/transactions";
 import { customers } from "../../db/schema";
+import { IP_BLOCK } from "../../domain/inventory/allocation";
 import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap } from "../../domain/services/services";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { serviceDeps } from "../../durable/service-client";
@@ -14,6 +16,7 @@ import { NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { parseMoney } from "../../views/format";
+import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
 import { ServicePage, ServicesPage } from "../../views/services";
 import { pageContext } from "./context";
 import { attempt, oncePerForm, readForm, text } from "./forms";
@@ -29,23 +32,27 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
   if (!service) throw new NotFound("No service with this id.");
   const since = new Date(Date.now() - 29 * 86_400_000);
   const days = Array.from({ length: 30 }, (_, i) => new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10));
-  const [product, snapshot, usage, jobs, timeline, transactions, addons, children, plans, addonProducts, customer] = await Promise.all([
-    getProductAtVersion(db, service.product_version_id),
-    serviceDeps(c.env).state(id).snapshot(id),
-    serviceUsage(db, id, days[0] ?? ""),
-    serviceJobs(db, id),
-    listActivity(db, { entity: "service", entityId: id, limit: 30 }),
-    allowed(c, "billing:read") ? listTransactions(db, { serviceId: id, limit: 20 }) : Promise.resolve({ data: [], next_cursor: null }),
-    serviceAddonList(db, id),
-    listServices(db, { parentId: id, limit: 50 }),
-    listProducts(db, { status: "active", type: "standalone", serviceType: service.service_type, limit: 100 }),
-    listProducts(db, { status: "active", compatibleWith: service.product_id, limit: 100 }),
-    db
-      .select({ name: customers.name })
-      .from(customers)
-      .where(inArray(customers.id, [service.customer_id]))
-      .get(),
-  ]);
+  const [product, snapshot, usage, jobs, timeline, transactions, addons, children, plans, addonProducts, customer, heldItems, allocations, templates] =
+    await Promise.all([
+      getProductAtVersion(db, service.product_version_id),
+      serviceDeps(c.env).state(id).snapshot(id),
+      serviceUsage(db, id, days[0] ?? ""),
+      serviceJobs(db, id),
+      listActivity(db, { entity: "service", entityId: id, limit: 30 }),
+      allowed(c, "billing:read") ? listTransactions(db, { serviceId: id, limit: 20 }) : Promise.resolve({ data: [], next_cursor: null }),
+      serviceAddonList(db, id),
+      listServices(db, { parentId: id, limit: 50 }),
+      listProducts(db, { status: "active", type: "standalone", serviceType: service.service_type, limit: 100 }),
+      listProducts(db, { status: "active", compatibleWith: service.product_id, limit: 100 }),
+      db
+        .select({ name: customers.name })
+        .from(customers)
+        .where(inArray(customers.id, [service.customer_id]))
+        .get(),
+      itemsOfService(db, id),
+      serviceAllocations(db, id),
+      listTemplates(db),
+    ]);
   return c.html(
     <ServicePage
       ctx={pageContext(c)}
@@ -68,10 +75,54 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
         topup: allowed(c, "services:topup"),
         billing: allowed(c, "billing:read"),
       }}
+      inventory={{
+        items: heldItems.map(toItemView),
+        allocations: allocations.map((a) => ({ id: a.id, blockId: a.blockId, cidr: a.cidr })),
+        templates: new Map(templates.map((t) => [t.slug, t])),
+        linkable: allowed(c, "inventory:read"),
+      }}
       formKey={ulid()}
       {...extra}
     />,
     status,
+  );
+}
+
+/**
+ * The order form's inventory pickers for a product: per required type, "Next available" or one of
+ * up to 50 items in stock or held for this customer (golden numbers marked); IP blocks by prefix.
+ */
+async function orderInventoryGroups(c: Context<AppEnv>, customerId: string, productId: string): Promise<OrderInventoryGroup[]> {
+  const db = c.get("db");
+  const product = await getProduct(db, productId);
+  if (!product || product.required_inventory.length === 0) return [];
+  const templates = new Map((await listTemplates(db)).map((t) => [t.slug, t]));
+  return Promise.all(
+    product.required_inventory.map(async (type) => {
+      const template = templates.get(type);
+      const label = (item: Parameters<typeof itemLabel>[0] & { fields: Record<string, unknown> }, suffix = "") =>
+        `${itemLabel(item, template)}${item.fields.golden === true ? " ★ golden" : ""}${suffix}`;
+      if (type === IP_BLOCK) {
+        const blocks = (await listItems(db, { type, limit: 50 })).data.filter((b) => b.status !== "retired");
+        return {
+          type,
+          name: template?.name ?? type,
+          options: blocks.map((b) => ({ value: b.id, label: label(b, b.fields.pool ? ` (${b.fields.pool})` : "") })),
+        };
+      }
+      const [held, stock] = await Promise.all([
+        listItems(db, { type, status: "reserved", customerId, limit: 50 }),
+        listItems(db, { type, status: "in_stock", limit: 50 }),
+      ]);
+      return {
+        type,
+        name: template?.name ?? type,
+        options: [
+          ...held.data.filter((i) => !i.service_id).map((i) => ({ value: i.id, label: label(i, " (reserved for this customer)") })),
+          ...stock.data.map((i) => ({ value: i.id, label: label(i) })),
+        ],
+      };
+    }),
   );
 }
 
@@ -139,6 +190,22 @@ export const servicePages = new Hono<AppEnv>()
     const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, formKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     return c.redirect(`/admin/services/${id}#balance`, 303);
+  })
+  .get("/customers/:id/order-inventory", can("services:write"), async (c) => {
+    const customerId = c.req.param("id");
+    const exists = await c
+      .get("db")
+      .select({ id: customers.id })
+      .from(customers)
+      .where(inArray(customers.id, [customerId]))
+      .get();
+    if (!exists) throw new NotFound("No customer with this id.");
+    const productId = z
+      .string()
+      .max(64)
+      .catch("")
+      .parse(c.req.query("product_id") ?? "");
+    return c.html(<OrderInventoryFields groups={productId ? await orderInventoryGroups(c, customerId, productId) : []} />);
   })
   .post("/customers/:id/services", can("services:write"), async (c) => {
     const customerId = c.req.param("id");

@@ -1,0 +1,640 @@
+import { eq } from "drizzle-orm";
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { listActivity } from "../../db/queries/activity";
+import {
+  blockAllocations,
+  getItem,
+  getTemplate,
+  type ItemFilters,
+  itemConfigs,
+  listItems,
+  listTemplates,
+  stockCounts,
+  type TemplateRow,
+  toItemView,
+} from "../../db/queries/inventory";
+import { customers, inventoryImports } from "../../db/schema";
+import { allocateIp, IP_BLOCK, releaseIp } from "../../domain/inventory/allocation";
+import { CONFIGURABLE_TYPES, getConfigVersion, saveConfig } from "../../domain/inventory/configs";
+import { checkFields } from "../../domain/inventory/fields";
+import { exportCsv, importItems } from "../../domain/inventory/import";
+import { checkLowStock, createItem, createTemplate, updateItem, updateTemplate } from "../../domain/inventory/items";
+import {
+  ConfigCreate,
+  IMPORT_MODES,
+  type ImportReportView,
+  ITEM_STATUSES,
+  ItemCreate,
+  ItemPatch,
+  type ItemStatus,
+  TemplateCreate,
+  TemplatePatch,
+} from "../../domain/inventory/schemas";
+import type { AppEnv } from "../../env";
+import { parseCsv } from "../../lib/csv";
+import { diffStats, lineDiff } from "../../lib/diff";
+import { AppError, NotFound } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
+import { allowed, can, writeContext } from "../../middleware/access";
+import { errorMap, type FormErrors } from "../../views/components";
+import { parseMoney } from "../../views/format";
+import {
+  COMMON_IMPORT_COLUMNS,
+  ConfigDiffPage,
+  ImportResultPage,
+  type ImportState,
+  ImportUploadPage,
+  ImportWizardPage,
+  type InventoryCan,
+  InventoryDashboard,
+  ItemFormPage,
+  type ItemFormValues,
+  ItemListPage,
+  type ItemListParams,
+  ItemPage,
+  ItemResults,
+  TypeFormPage,
+  type TypeFormValues,
+  TypesPage,
+} from "../../views/inventory";
+import { inventoryEnv } from "../api/inventory";
+import { pageContext, wantsFragment } from "./context";
+import { type FormBody, oncePerForm, readForm, text, validate } from "./forms";
+
+/** Largest CSV accepted by the import wizard (bytes), as for the API. */
+const MAX_CSV_BYTES = 40 * 1024 * 1024;
+
+const ListQuery = z.object({
+  type: z.string().max(40).optional().catch(undefined),
+  status: z.enum(ITEM_STATUSES).optional().catch(undefined),
+  location: z.string().trim().max(120).optional().catch(undefined),
+  q: z.string().trim().max(100).optional().catch(undefined),
+  import_id: z.string().max(64).optional().catch(undefined),
+  cursor: z.string().max(500).optional().catch(undefined),
+});
+
+function listParams(c: Context<AppEnv>): { params: ItemListParams; filters: ItemFilters; cursor?: string } {
+  const q = ListQuery.parse(c.req.query());
+  const params: ItemListParams = {
+    type: q.type || undefined,
+    status: q.status,
+    location: q.location || undefined,
+    q: q.q || undefined,
+    import_id: q.import_id || undefined,
+  };
+  return {
+    params,
+    filters: { type: params.type, status: q.status, location: params.location, q: params.q, importId: params.import_id },
+    cursor: q.cursor || undefined,
+  };
+}
+
+function inventoryCan(c: Context<AppEnv>): InventoryCan {
+  return { write: allowed(c, "inventory:write"), import: allowed(c, "inventory:import"), types: allowed(c, "inventory:types") };
+}
+
+/** A domain failure as inline form errors; a 409 naming a field (a duplicate identifier) is shown on that field. */
+type Outcome<T> = { ok: true; data: T } | { ok: false; status: 409 | 422; errors: FormErrors; message: string };
+
+async function tryDomain<T>(run: () => Promise<T>, fieldPrefix = "fields."): Promise<Outcome<T>> {
+  try {
+    return { ok: true, data: await run() };
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500 && error.status !== 401 && error.status !== 403 && error.status !== 404) {
+      const errors = errorMap(error.errors);
+      const field = error.extra?.field;
+      if (error.status === 409 && typeof field === "string") errors[`${fieldPrefix}${field}`] = "Already used by another item";
+      return { ok: false, status: error.status === 409 ? 409 : 422, errors, message: error.message };
+    }
+    throw error;
+  }
+}
+
+async function loadItem(c: Context<AppEnv>, id: string) {
+  const row = await getItem(c.get("db"), id);
+  if (!row) throw new NotFound("No inventory item with this id.");
+  const template = await getTemplate(c.get("db"), row.type);
+  if (!template) throw new NotFound("No inventory type for this item.");
+  return { item: toItemView(row), template };
+}
+
+async function renderItemPage(
+  c: Context<AppEnv>,
+  id: string,
+  extra: { errors?: FormErrors; message?: string; notice?: string; values?: ItemFormValues } = {},
+  status: 200 | 409 | 422 = 200,
+) {
+  const db = c.get("db");
+  const { item, template } = await loadItem(c, id);
+  const [activity, allocations, configs, customer] = await Promise.all([
+    listActivity(db, { entity: "inventory_item", entityId: id, limit: 50 }),
+    item.type === IP_BLOCK ? blockAllocations(db, id) : Promise.resolve(null),
+    CONFIGURABLE_TYPES.has(item.type) ? itemConfigs(db, id) : Promise.resolve(null),
+    item.customer_id ? db.select({ name: customers.name }).from(customers).where(eq(customers.id, item.customer_id)).get() : Promise.resolve(undefined),
+  ]);
+  return c.html(
+    <ItemPage
+      ctx={pageContext(c)}
+      item={item}
+      template={template}
+      customerName={customer?.name ?? null}
+      activity={activity.data}
+      allocations={allocations?.map((a) => ({ id: a.id, cidr: a.cidr, serviceId: a.serviceId, createdAt: a.createdAt })) ?? null}
+      configs={
+        configs?.map((v) => ({ version: v.version, source: v.source, note: v.note, createdBy: v.createdBy, createdAt: v.createdAt, content: v.content })) ??
+        null
+      }
+      can={inventoryCan(c)}
+      formKey={ulid()}
+      {...extra}
+    />,
+    status,
+  );
+}
+
+/** The template's values read from a form: booleans from checkboxes, secrets only when typed. */
+function templateValues(template: TemplateRow, body: FormBody, editing: boolean): Record<string, string | boolean | null> {
+  const values: Record<string, string | boolean | null> = {};
+  for (const f of template.fields) {
+    const key = `fields.${f.name}`;
+    if (f.kind === "boolean") values[f.name] = text(body, key) === "true";
+    else if (f.kind === "secret") {
+      const v = text(body, key);
+      if (v) values[f.name] = v;
+    } else {
+      const v = text(body, key, editing ? "null" : "omit");
+      if (v !== undefined) values[f.name] = v;
+    }
+  }
+  return values;
+}
+
+/** What the form shows again after an error (never the secrets typed). */
+function shownValues(template: TemplateRow, body: FormBody): ItemFormValues {
+  const shown: ItemFormValues = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string") shown[k] = v;
+  for (const f of template.fields) {
+    if (f.kind === "secret") delete shown[`fields.${f.name}`];
+    if (f.kind === "boolean") shown[`fields.${f.name}`] = text(body, `fields.${f.name}`) === "true";
+  }
+  return shown;
+}
+
+// ---- import helpers ----
+
+/** The header row of a CSV without parsing the whole file (the first line break outside quotes). */
+function csvHeader(csv: string): string[] {
+  let quoted = false;
+  let end = csv.length;
+  for (let i = 0; i < csv.length; i++) {
+    const ch = csv.charCodeAt(i);
+    if (ch === 0x22) quoted = !quoted;
+    else if (ch === 0x0a && !quoted) {
+      end = i;
+      break;
+    }
+  }
+  return parseCsv(csv.slice(0, end))[0] ?? [];
+}
+
+const normalize = (s: string) =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
+
+/** Prefilled mapping: a column whose name matches a field name or label fills that field. */
+function guessMapping(template: TemplateRow, header: string[]): string[] {
+  const used = new Set<string>();
+  return header.map((h) => {
+    const n = normalize(h);
+    const field =
+      template.fields.find((f) => f.name === n || normalize(f.label) === n)?.name ??
+      COMMON_IMPORT_COLUMNS.find((col) => col === n || (col === "cost_amount" && n === "cost"));
+    if (!field || used.has(field)) return "";
+    used.add(field);
+    return field;
+  });
+}
+
+/** The carried CSV: the hidden textarea drops one leading line break (HTML), browsers send CRLF. */
+function carriedCsv(body: FormBody): string {
+  const raw = body.csv;
+  const csv = (Array.isArray(raw) ? (raw[0] ?? "") : (raw ?? "")).replace(/\r\n/g, "\n");
+  return csv.startsWith("\n") ? csv.slice(1) : csv;
+}
+
+class NothingImported extends Error {
+  constructor(readonly report: ImportReportView) {
+    super("nothing imported");
+  }
+}
+
+/** Inventory pages under /admin: stock, items, import wizard, types. Every change goes through the inventory domain. */
+export const inventoryPages = new Hono<AppEnv>()
+  .get("/inventory", can("inventory:read"), async (c) => {
+    const db = c.get("db");
+    const [{ byStatus, byLocation }, templates] = await Promise.all([stockCounts(db), listTemplates(db)]);
+    return c.html(
+      <InventoryDashboard
+        ctx={pageContext(c)}
+        templates={templates}
+        byStatus={byStatus.map((r) => ({ ...r, status: r.status as ItemStatus }))}
+        byLocation={byLocation}
+        can={inventoryCan(c)}
+      />,
+    );
+  })
+  .get("/inventory/items", can("inventory:read"), async (c) => {
+    const db = c.get("db");
+    const { params, filters, cursor } = listParams(c);
+    const [page, templates] = await Promise.all([listItems(db, { ...filters, limit: 50, cursor }), listTemplates(db)]);
+    const ctx = pageContext(c);
+    if (wantsFragment(c, "inventory-results")) {
+      return c.html(
+        <ItemResults
+          items={page.data}
+          templates={new Map(templates.map((t) => [t.slug, t]))}
+          params={params}
+          nextCursor={page.next_cursor}
+          hasCursor={Boolean(cursor)}
+          timeZone={ctx.settings.default_timezone}
+        />,
+      );
+    }
+    return c.html(
+      <ItemListPage
+        ctx={ctx}
+        templates={templates}
+        items={page.data}
+        params={params}
+        nextCursor={page.next_cursor}
+        hasCursor={Boolean(cursor)}
+        can={inventoryCan(c)}
+      />,
+    );
+  })
+  .get("/inventory/export", can("inventory:read"), async (c) => {
+    const { params, filters } = listParams(c);
+    const stream = await exportCsv(c.get("db"), filters);
+    const name = `inventory-${params.type ?? "all"}-${new Date().toISOString().slice(0, 10)}.csv`;
+    return new Response(stream, {
+      headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" },
+    });
+  })
+  .get("/inventory/items/new", can("inventory:write"), async (c) => {
+    const db = c.get("db");
+    const templates = await listTemplates(db);
+    const slug = c.req.query("type");
+    const template = slug ? (templates.find((t) => t.slug === slug) ?? null) : null;
+    return c.html(
+      <ItemFormPage
+        ctx={pageContext(c)}
+        templates={templates}
+        template={template}
+        values={{}}
+        errors={slug && !template ? { type: "No such inventory type" } : {}}
+      />,
+    );
+  })
+  .post("/inventory/items/new", can("inventory:write"), async (c) => {
+    const db = c.get("db");
+    const body = await readForm(c);
+    const templates = await listTemplates(db);
+    const slug = text(body, "type") ?? c.req.query("type");
+    const template = templates.find((t) => t.slug === slug);
+    if (!template) {
+      return c.html(<ItemFormPage ctx={pageContext(c)} templates={templates} template={null} values={{}} errors={{ type: "Choose a type" }} />, 422);
+    }
+    const render = (errors: FormErrors, message: string | undefined, status: 409 | 422) =>
+      c.html(
+        <ItemFormPage ctx={pageContext(c)} templates={templates} template={template} values={shownValues(template, body)} errors={errors} message={message} />,
+        status,
+      );
+    const errors: FormErrors = {};
+    const costText = text(body, "cost_amount");
+    const cost = costText ? parseMoney(costText) : null;
+    if (costText && cost === null) errors.cost_amount = "Must be an amount such as 12.50";
+    const input = {
+      type: template.slug,
+      fields: templateValues(template, body, false),
+      location: text(body, "location"),
+      supplier: text(body, "supplier"),
+      notes: text(body, "notes"),
+      cost_amount: cost,
+      currency: cost !== null ? (text(body, "currency")?.toUpperCase() ?? pageContext(c).settings.default_currency) : null,
+    };
+    // Every problem at once: the field rules of the type as well as the form's own.
+    for (const e of checkFields(template.slug, template.fields, input.fields).errors) errors[`fields.${e.path}`] ??= e.message;
+    const parsed = validate(ItemCreate, input);
+    if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
+    const result = await tryDomain(() => createItem(writeContext(c), inventoryEnv(c), parsed.data));
+    if (!result.ok) return render(result.errors, result.message, result.status);
+    return c.redirect(`/admin/inventory/items/${result.data.id}`, 303);
+  })
+  .get("/inventory/items/:id", can("inventory:read"), (c) => renderItemPage(c, c.req.param("id")))
+  .post("/inventory/items/:id/status", can("inventory:write"), async (c) => {
+    const id = c.req.param("id");
+    await loadItem(c, id);
+    const body = await readForm(c);
+    const status = text(body, "status");
+    const until = text(body, "reserved_until");
+    const shown: ItemFormValues = { status, customer_id: text(body, "customer_id"), reserved_until: until };
+    const patch: Record<string, unknown> = { status };
+    if (status === "reserved") {
+      patch.customer_id = text(body, "customer_id")?.trim() ?? null;
+      if (until) patch.reserved_until = /^\d{4}-\d{2}-\d{2}$/.test(until) ? `${until}T23:59:59Z` : until;
+    }
+    const parsed = validate(ItemPatch, patch);
+    if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
+    const result = await tryDomain(() => updateItem(writeContext(c), inventoryEnv(c), id, parsed.data));
+    if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: shown }, result.status);
+    return c.redirect(`/admin/inventory/items/${id}`, 303);
+  })
+  .post("/inventory/items/:id/edit", can("inventory:write"), async (c) => {
+    const id = c.req.param("id");
+    const { template } = await loadItem(c, id);
+    const body = await readForm(c);
+    const patch = { fields: templateValues(template, body, true), location: text(body, "location", "null"), notes: text(body, "notes", "null") };
+    const shown = shownValues(template, body);
+    const parsed = validate(ItemPatch, patch);
+    if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
+    const result = await tryDomain(() => updateItem(writeContext(c), inventoryEnv(c), id, parsed.data));
+    if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: shown }, result.status);
+    return c.redirect(`/admin/inventory/items/${id}`, 303);
+  })
+  .post("/inventory/items/:id/allocations", can("inventory:write"), async (c) => {
+    const id = c.req.param("id");
+    await loadItem(c, id);
+    const body = await readForm(c);
+    const lengthText = text(body, "prefix_length");
+    const length = lengthText ? Number(lengthText) : null;
+    if (lengthText && (!Number.isInteger(length) || (length ?? 0) < 1 || (length ?? 0) > 128)) {
+      return renderItemPage(c, id, { errors: { prefix_length: "A whole number between 1 and 128" }, values: { prefix_length: lengthText } }, 422);
+    }
+    const result = await tryDomain(() =>
+      oncePerForm(c, text(body, "key"), async () => {
+        await allocateIp(writeContext(c), id, { serviceId: null, prefixLength: length });
+        return `/admin/inventory/items/${id}#alloc-h`;
+      }),
+    );
+    if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: { prefix_length: lengthText } }, result.status);
+    return c.redirect(result.data, 303);
+  })
+  .post("/inventory/items/:id/allocations/:allocation_id/release", can("inventory:write"), async (c) => {
+    const id = c.req.param("id");
+    await loadItem(c, id);
+    const result = await tryDomain(() => releaseIp(writeContext(c), id, c.req.param("allocation_id")));
+    if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message }, result.status);
+    return c.redirect(`/admin/inventory/items/${id}#alloc-h`, 303);
+  })
+  .post("/inventory/items/:id/configs", can("inventory:write"), async (c) => {
+    const id = c.req.param("id");
+    await loadItem(c, id);
+    const body = await readForm(c);
+    const raw = body.content;
+    const content = (Array.isArray(raw) ? (raw[0] ?? "") : (raw ?? "")).replace(/\r\n/g, "\n");
+    const shown: ItemFormValues = { content, note: text(body, "note") };
+    const parsed = validate(ConfigCreate, { content, note: text(body, "note") ?? null });
+    if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
+    const result = await tryDomain(() =>
+      oncePerForm(c, text(body, "key"), async () => {
+        await saveConfig(writeContext(c), id, parsed.data);
+        return `/admin/inventory/items/${id}#config-h`;
+      }),
+    );
+    if (!result.ok)
+      return renderItemPage(c, id, { errors: { content: result.message, ...result.errors }, message: result.message, values: shown }, result.status);
+    return c.redirect(result.data, 303);
+  })
+  .get("/inventory/items/:id/configs/diff", can("inventory:read"), async (c) => {
+    const id = c.req.param("id");
+    const { item, template } = await loadItem(c, id);
+    const versions = z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }).safeParse(c.req.query());
+    if (!versions.success) throw new NotFound("Choose two configuration versions to compare.");
+    const { from, to } = versions.data;
+    const ctx = { db: c.get("db") };
+    const [a, b] = await Promise.all([getConfigVersion(ctx, id, from), getConfigVersion(ctx, id, to)]);
+    const lines = lineDiff(a.content, b.content);
+    const stats = diffStats(lines);
+    return c.html(<ConfigDiffPage ctx={pageContext(c)} item={item} template={template} from={from} to={to} lines={lines} {...stats} />);
+  })
+  // Import wizard: upload → map columns → dry run → import. The file travels in a hidden field.
+  .get("/inventory/import", can("inventory:import"), async (c) =>
+    c.html(
+      <ImportUploadPage
+        ctx={pageContext(c)}
+        templates={await listTemplates(c.get("db"))}
+        values={{ type: c.req.query("type") }}
+        errors={{}}
+        can={inventoryCan(c)}
+      />,
+    ),
+  )
+  .post("/inventory/import", can("inventory:import"), async (c) => {
+    const db = c.get("db");
+    const raw = await c.req.parseBody();
+    const body: FormBody = {};
+    for (const [k, v] of Object.entries(raw)) if (typeof v === "string" && k !== "_csrf") body[k] = v;
+    const templates = await listTemplates(db);
+    const step = z.enum(["upload", "map", "preview", "import"]).catch("upload").parse(text(body, "step"));
+    const mode = z.enum(IMPORT_MODES).catch("valid_rows").parse(text(body, "mode"));
+    const template = templates.find((t) => t.slug === text(body, "type"));
+    const can_ = inventoryCan(c);
+    const uploadError = (errors: FormErrors, message?: string) =>
+      c.html(
+        <ImportUploadPage
+          ctx={pageContext(c)}
+          templates={templates}
+          values={{ type: text(body, "type") ?? undefined, mode }}
+          errors={errors}
+          message={message}
+          can={can_}
+        />,
+        422,
+      );
+    if (!template) return uploadError({ type: "Choose a type" });
+
+    let csv: string;
+    if (step === "upload") {
+      const file = raw.file;
+      if (!(file instanceof File) || file.size === 0) return uploadError({ file: "Choose a CSV file" });
+      if (file.size > MAX_CSV_BYTES) return uploadError({ file: "At most 40 MB per import" });
+      csv = await file.text();
+    } else csv = carriedCsv(body);
+    if (csv.charCodeAt(0) === 0xfeff) csv = csv.slice(1);
+    let header: string[];
+    try {
+      header = csvHeader(csv);
+    } catch (error) {
+      return uploadError({ file: error instanceof Error ? error.message : "Not a CSV file" });
+    }
+    if (header.length === 0 || header.every((h) => h.trim() === "")) return uploadError({ file: "The file has no header row" });
+
+    const chosen = step === "upload" ? guessMapping(template, header) : header.map((_, i) => text(body, `map.${i}`) ?? "");
+    const state: ImportState = { type: template.slug, mode, csv, header, mapping: chosen, key: text(body, "key") ?? ulid() };
+    const wizard = (stage: "map" | "preview", extra: { report?: ImportReportView; errors?: FormErrors; message?: string } = {}, status: 200 | 422 = 200) =>
+      c.html(
+        <ImportWizardPage
+          ctx={pageContext(c)}
+          template={template}
+          state={state}
+          stage={stage}
+          report={extra.report}
+          errors={extra.errors ?? {}}
+          message={extra.message}
+          can={can_}
+        />,
+        status,
+      );
+    if (step === "upload" || step === "map") return wizard("map");
+
+    const mapping: Record<string, string> = {};
+    header.forEach((h, i) => {
+      mapping[h.trim()] = chosen[i] ?? "";
+    });
+    const ctx = writeContext(c);
+    const env = inventoryEnv(c);
+    if (step === "preview") {
+      const result = await tryDomain(() => importItems(ctx, env, csv, { type: template.slug, mode, dryRun: true, mapping }), "");
+      if (!result.ok) return wizard("map", { errors: result.errors, message: result.message }, 422);
+      return wizard("preview", { report: result.data });
+    }
+    try {
+      const location = await oncePerForm(c, state.key, async () => {
+        const report = await importItems(ctx, env, csv, { type: template.slug, mode, dryRun: false, mapping });
+        if (!report.import_id) throw new NothingImported(report);
+        await checkLowStock(ctx, env, template.slug);
+        return `/admin/inventory/imports/${report.import_id}`;
+      });
+      return c.redirect(location, 303);
+    } catch (error) {
+      if (error instanceof NothingImported) {
+        const r = error.report;
+        return c.html(
+          <ImportResultPage
+            ctx={pageContext(c)}
+            template={template}
+            result={{ id: null, mode: r.mode, total: r.total, imported: 0, rejected: r.rejected, errors: r.errors }}
+            can={can_}
+          />,
+          422,
+        );
+      }
+      if (error instanceof AppError && error.status < 500 && error.status !== 403 && error.status !== 401) {
+        return wizard("map", { errors: errorMap(error.errors), message: error.message }, 422);
+      }
+      throw error;
+    }
+  })
+  .get("/inventory/imports/:id", can("inventory:read"), async (c) => {
+    const db = c.get("db");
+    const row = await db
+      .select()
+      .from(inventoryImports)
+      .where(eq(inventoryImports.id, c.req.param("id")))
+      .get();
+    if (!row) throw new NotFound("No import with this id.");
+    return c.html(
+      <ImportResultPage
+        ctx={pageContext(c)}
+        template={await getTemplate(db, row.type)}
+        result={{
+          id: row.id,
+          mode: row.mode,
+          total: row.totalRows,
+          imported: row.imported,
+          rejected: row.rejected,
+          errors: row.errors,
+          createdBy: row.createdBy,
+          createdAt: row.createdAt,
+        }}
+        can={inventoryCan(c)}
+      />,
+    );
+  })
+  // Types
+  .get("/inventory/types", can("inventory:read"), async (c) => {
+    const db = c.get("db");
+    const [templates, { byStatus }] = await Promise.all([listTemplates(db), stockCounts(db)]);
+    const inStock = new Map(byStatus.filter((r) => r.status === "in_stock").map((r) => [r.type, r.n]));
+    return c.html(<TypesPage ctx={pageContext(c)} templates={templates} inStock={inStock} can={inventoryCan(c)} />);
+  })
+  .get("/inventory/types/new", can("inventory:types"), (c) =>
+    c.html(
+      <TypeFormPage
+        ctx={pageContext(c)}
+        template={null}
+        values={{ fields: JSON.stringify([{ name: "serial", label: "Serial number", kind: "text", required: true, unique: true }], null, 2) }}
+        errors={{}}
+      />,
+    ),
+  )
+  .post("/inventory/types/new", can("inventory:types"), async (c) => {
+    const body = await readForm(c);
+    const values = typeValues(body);
+    const { input, errors } = typeInput(values);
+    const parsed = validate(TemplateCreate, { ...input, slug: values.slug ?? "" });
+    const render = (e: FormErrors, message: string | undefined, status: 409 | 422) =>
+      c.html(<TypeFormPage ctx={pageContext(c)} template={null} values={values} errors={e} message={message} />, status);
+    if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
+    const result = await tryDomain(() => createTemplate(writeContext(c), parsed.data), "");
+    if (!result.ok) return render(result.errors, result.message, result.status);
+    return c.redirect("/admin/inventory/types", 303);
+  })
+  .get("/inventory/types/:slug", can("inventory:types"), async (c) => {
+    const template = await getTemplate(c.get("db"), c.req.param("slug"));
+    if (!template) throw new NotFound("No inventory type with this slug.");
+    const values: TypeFormValues = {
+      name: template.name,
+      description: template.description,
+      low_stock_threshold: template.lowStockThreshold === null ? "" : String(template.lowStockThreshold),
+      fields: JSON.stringify(template.fields, null, 2),
+    };
+    return c.html(<TypeFormPage ctx={pageContext(c)} template={template} values={values} errors={{}} />);
+  })
+  .post("/inventory/types/:slug", can("inventory:types"), async (c) => {
+    const template = await getTemplate(c.get("db"), c.req.param("slug"));
+    if (!template) throw new NotFound("No inventory type with this slug.");
+    const values = typeValues(await readForm(c));
+    const { input, errors } = typeInput(values, template.builtIn);
+    const parsed = validate(TemplatePatch, input);
+    const render = (e: FormErrors, message: string | undefined, status: 409 | 422) =>
+      c.html(<TypeFormPage ctx={pageContext(c)} template={template} values={values} errors={e} message={message} />, status);
+    if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
+    const ctx = writeContext(c);
+    const result = await tryDomain(() => updateTemplate(ctx, template.slug, parsed.data), "");
+    if (!result.ok) return render(result.errors, result.message, result.status);
+    await checkLowStock(ctx, inventoryEnv(c), template.slug);
+    return c.redirect("/admin/inventory/types", 303);
+  });
+
+function typeValues(body: FormBody): TypeFormValues {
+  return {
+    slug: text(body, "slug") ?? null,
+    name: text(body, "name") ?? null,
+    description: text(body, "description") ?? null,
+    low_stock_threshold: text(body, "low_stock_threshold") ?? null,
+    fields: text(body, "fields") ?? null,
+  };
+}
+
+/** The type form as the API's input: the threshold as a number, the fields parsed from JSON. */
+function typeInput(values: TypeFormValues, builtIn = false): { input: Record<string, unknown>; errors: FormErrors } {
+  const errors: FormErrors = {};
+  const input: Record<string, unknown> = { name: values.name ?? "", description: values.description ?? null };
+  const threshold = values.low_stock_threshold?.trim();
+  if (!threshold) input.low_stock_threshold = null;
+  else if (/^\d+$/.test(threshold)) input.low_stock_threshold = Number(threshold);
+  else errors.low_stock_threshold = "A whole number, or empty for no alert";
+  if (!builtIn) {
+    try {
+      input.fields = JSON.parse(values.fields ?? "");
+    } catch {
+      errors.fields = "Not valid JSON";
+    }
+  }
+  return { input, errors };
+}

@@ -10,6 +10,7 @@ import { admin } from "./routes/admin";
 import { api } from "./routes/api";
 import { dev } from "./routes/dev";
 import { docs } from "./routes/docs";
+import { runner } from "./routes/runner";
 
 /** The whole HTTP surface: API, docs, admin pages (portal, runner and webhooks join in later modules). */
 export const app = new Hono<AppEnv>();
@@ -41,6 +42,7 @@ app.get("/", can("public"), (c) => c.redirect("/admin", 302));
 app.route("/", docs);
 app.route("/", dev);
 app.route("/api/v1", api);
+app.route("/runner/v1", runner);
 app.route("/admin", admin);
 
 app.notFound((c) => {

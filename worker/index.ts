@@ -3,6 +3,8 @@ import { createDb } from "./db/client";
 import { getSettings } from "./db/queries/settings";
 import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
+import { sweepJobs } from "./domain/jobs/runner";
+import { serviceDeps } from "./durable/service-client";
 import { mailjetMailer } from "./integrations/mailjet";
 import { purgeIdempotencyKeys } from "./middleware/idempotency";
 import { consumeProvisioning } from "./queue/provisioning";
@@ -27,6 +29,7 @@ export default {
     const db = createDb(env.DB);
     ctx.waitUntil(purgeIdempotencyKeys(db));
     ctx.waitUntil(sweepInventory(db, new Date().toISOString()));
+    ctx.waitUntil(sweepJobs(db, serviceDeps(env), { actor: { type: "system", id: null, label: "scheduler" }, requestId: null, now: new Date().toISOString() }));
     ctx.waitUntil(getSettings(db).then(({ data }) => sendDueEmails(db, mailjetMailer(env, data.operator_name))));
   },
 } satisfies ExportedHandler<Env>;

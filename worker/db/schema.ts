@@ -458,8 +458,26 @@ export const jobs = sqliteTable(
     error: text("error"),
     ...timestamps,
     finishedAt: text("finished_at"),
+    /** A job retried with a delay is not leased before this instant. */
+    notBefore: text("not_before"),
   },
   (t) => [index("jobs_status_idx").on(t.status, t.id), index("jobs_service_idx").on(t.serviceId, t.id)],
+);
+
+/** What the runner reported while running a job: one row per task event, in order. */
+export const jobEvents = sqliteTable(
+  "job_events",
+  {
+    jobId: text("job_id").notNull(),
+    seq: integer("seq").notNull(),
+    attempt: integer("attempt").notNull(),
+    at: text("at").notNull(),
+    task: text("task").notNull(),
+    status: text("status").notNull(),
+    message: text("message"),
+    durationMs: integer("duration_ms"),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.seq] })],
 );
 
 /** Balance buckets per service and unit (mirror of the ServiceState DO, written through by it). */

@@ -322,6 +322,8 @@ export class ServiceState extends DurableObject<Env> {
       effects?: Effects;
       identifiers?: Record<string, string>;
       grants?: { unit: BalanceUnit; amount: number; validity_days: number | null }[];
+      /** Inventory reserved again for the service (a retry after a failure gave the first back). */
+      inventory?: string[];
     },
   ): Promise<Outcome<{ status: ServiceStatus; previous: ServiceStatus }>> {
     const missing = await this.ensure(serviceId);
@@ -334,6 +336,7 @@ export class ServiceState extends DurableObject<Env> {
     const to = SERVICE_TRANSITIONS[transition].to;
     const outcome = this.ctx.storage.transactionSync(() => {
       this.setMeta("status", to);
+      if (op.inventory) this.setMeta("inventory", JSON.stringify(op.inventory));
       const effects: Effects = { ...op.effects };
       const update: Effects["serviceUpdate"] = { id: serviceId, status: to, updatedAt: op.now };
       if (transition === "activate") {

@@ -77,7 +77,7 @@ describe("route × role matrix", () => {
         headers: { origin: BASE, "sec-fetch-site": "same-origin", "content-type": "application/json" },
         body: r.method === "GET" ? undefined : "{}",
       });
-      const expected = r.path.startsWith("/api/") ? 401 : 303;
+      const expected = r.path.startsWith("/api/") || r.path.startsWith("/runner/") ? 401 : 303;
       if (res.status !== expected) failures.push(`${r.method} ${r.path} → ${res.status}`);
     }
     expect(failures).toEqual([]);

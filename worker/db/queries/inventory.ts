@@ -77,14 +77,14 @@ function itemWhere(f: ItemFilters): SQL[] {
   if (f.location) where.push(eq(inventoryItems.location, f.location));
   if (f.importId) where.push(eq(inventoryItems.importId, f.importId));
   if (f.q) {
-    // Identifier prefix through the keys table (indexed), or the item id itself.
+    // The value part of `type:field:value` contains the term. instr(), not LIKE: D1 refuses LIKE
+    // patterns longer than 50 bytes.
     const term = f.q
       .trim()
       .toLowerCase()
       .replace(/[\s\-.()]/g, "");
-    const pattern = `%:${term.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
     where.push(
-      sql`(${inventoryItems.id} = ${f.q.trim()} OR ${inventoryItems.id} IN (SELECT item_id FROM inventory_keys WHERE key LIKE ${pattern} ESCAPE '\\'))`,
+      sql`(${inventoryItems.id} = ${f.q.trim()} OR ${inventoryItems.id} IN (SELECT item_id FROM inventory_keys WHERE instr(substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1), ${term}) > 0))`,
     );
   }
   return where;

@@ -80,7 +80,7 @@ export async function serviceUsage(db: Db, serviceId: string, sinceDay: string) 
     .orderBy(asc(usageRecords.day));
 }
 
-export function toJobSummary(j: typeof jobs.$inferSelect) {
+export function toJobSummary(j: Omit<typeof jobs.$inferSelect, "notBefore">) {
   return { id: j.id, type: j.type, status: j.status, attempts: j.attempts, service_id: j.serviceId, created_at: j.createdAt };
 }
 

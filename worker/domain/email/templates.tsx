@@ -166,3 +166,45 @@ export function lowStockEmail(brand: SettingsData, p: { type: string; inStock: n
     </Frame>,
   );
 }
+
+export function welcomeEmail(brand: SettingsData, p: { name: string; service: string; identifiers: Record<string, string> }): RenderedEmail {
+  const details = Object.entries(p.identifiers).map(([k, v]) => `${k.toUpperCase()}: ${v}`);
+  return render(
+    "service_welcome",
+    `Your ${p.service} is ready`,
+    `Hello ${p.name},\n\nYour ${p.service} service is active.\n${details.join("\n")}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>Hello {p.name},</p>
+      <p>
+        Your <strong>{p.service}</strong> service is active.
+      </p>
+      {details.length > 0 && (
+        <ul>
+          {details.map((d) => (
+            <li>{d}</li>
+          ))}
+        </ul>
+      )}
+    </Frame>,
+  );
+}
+
+export function provisioningFailedEmail(
+  brand: SettingsData,
+  p: { serviceId: string; service: string; customer: string; reason: string; url: string },
+): RenderedEmail {
+  return render(
+    "provisioning_failed",
+    `Provisioning failed: ${p.service} for ${p.customer}`,
+    `Provisioning of ${p.service} (${p.serviceId}) for ${p.customer} failed and was rolled back.\n\n${p.reason}\n\n${p.url}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>
+        Provisioning of <strong>{p.service}</strong> ({p.serviceId}) for {p.customer} failed and was rolled back.
+      </p>
+      <p>{p.reason}</p>
+      <p>
+        <a href={p.url}>Open the service</a>
+      </p>
+    </Frame>,
+  );
+}

@@ -13,6 +13,7 @@ export type ServiceStatePort = {
       effects?: Effects;
       identifiers?: Record<string, string>;
       grants?: { unit: BalanceUnit; amount: number; validity_days: number | null }[];
+      inventory?: string[];
     },
   ): Promise<Outcome<{ status: ServiceStatus; previous: ServiceStatus }>>;
   topUp(serviceId: string, request: TopUpRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { entry: string }>>;

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
 import { getService, getServiceTerms, toJobSummary } from "../../db/queries/services";
-import { contacts, jobs, sites, taxRates } from "../../db/schema";
+import { contacts, inventoryItems, jobs, sites, taxRates } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, Conflict, Invalid, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
@@ -224,6 +224,36 @@ async function loadService(ctx: WriteContext, id: string): Promise<ServiceView> 
   return service;
 }
 
+/**
+ * Reserves a failed service's inventory again before it is provisioned once more (its failure gave
+ * the first items back): next available items of the product's required types, identifiers updated.
+ */
+export async function reserveAgain(ctx: WriteContext, serviceId: string): Promise<{ inventory: string[]; identifiers: Record<string, string> } | null> {
+  const service = await loadService(ctx, serviceId);
+  const product = await getProduct(ctx.db, service.product_id);
+  if (!product) return null;
+  const components: ProductView[] = [];
+  for (const id of product.type === "bundle" ? product.components : []) {
+    const c = await getProduct(ctx.db, id);
+    if (c) components.push(c);
+  }
+  const required = [...product.required_inventory, ...components.flatMap((c) => c.required_inventory)];
+  if (required.length === 0) return null;
+  const held = await ctx.db.select({ id: inventoryItems.id }).from(inventoryItems).where(eq(inventoryItems.serviceId, serviceId));
+  if (held.length > 0) return null;
+  const vars = product.provisioning_json_vars;
+  const reserved = await reserveForOrder(ctx, {
+    serviceId,
+    customerId: service.customer_id,
+    required,
+    picks: {},
+    ipPrefixLength: typeof vars.ip_prefix_length === "number" ? vars.ip_prefix_length : null,
+    ipFamily: vars.ip_family === 6 ? 6 : 4,
+    numberPool: typeof vars.number_pool === "string" ? vars.number_pool : null,
+  });
+  return { inventory: reserved.items.map((i) => i.id), identifiers: identifiersFrom(reserved.items, reserved.ips) };
+}
+
 /** Suspends, resumes, terminates or retries a service; each of these is a provisioning job. */
 export async function changeServiceStatus(
   ctx: WriteContext,
@@ -240,7 +270,18 @@ export async function changeServiceStatus(
     { service_id: id, customer_id: service.customer_id, product_id: service.product_id, identifiers: service.identifiers },
     ctx.now,
   );
-  const result = unwrap(await deps.state(id).transition(id, transition, { ...op(ctx), key: `${transition}:${key}`, effects: { jobs: [job] } }));
+  const again = transition === "retry" && service.status === "failed" ? await reserveAgain(ctx, id) : null;
+  const outcome = await deps.state(id).transition(id, transition, {
+    ...op(ctx),
+    key: `${transition}:${key}`,
+    effects: {
+      jobs: [job],
+      ...(again ? { serviceUpdate: { id, identifiers: { ...service.identifiers, ...again.identifiers }, updatedAt: ctx.now } } : {}),
+    },
+    inventory: again?.inventory,
+  });
+  if (!outcome.ok && again) await releaseItems(ctx, id);
+  const result = unwrap(outcome);
   await deps.enqueue([job.id]);
   return {
     service: (await getService(ctx.db, id)) as ServiceView,

@@ -1,0 +1,174 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { getProductAtVersion } from "../../db/queries/catalog";
+import { getService } from "../../db/queries/services";
+import { getSettings } from "../../db/queries/settings";
+import { contacts, customers, type jobs, transactions, usageRecords } from "../../db/schema";
+import { activityRow } from "../activity/record";
+import { transactionRow } from "../billing/transactions";
+import { emailRow } from "../email/outbox";
+import { provisioningFailedEmail, welcomeEmail } from "../email/templates";
+import { saveConfig } from "../inventory/configs";
+import type { ServiceDeps } from "../services/port";
+import type { Effects, OpContext } from "../services/state";
+import type { RunnerResult } from "./runner";
+
+type JobRecord = typeof jobs.$inferSelect;
+
+/** Credits reversing the charge recorded under `sourceKey` (a setup fee, a top-up), once each. */
+async function reversals(db: Db, op: OpContext, sourceKey: string, reason: string): Promise<NonNullable<Effects["transactions"]>> {
+  const charges = await db
+    .select()
+    .from(transactions)
+    .where(and(eq(transactions.sourceKey, sourceKey), eq(transactions.kind, "charge")));
+  return charges.map((t) =>
+    transactionRow({
+      customerId: t.customerId,
+      serviceId: t.serviceId,
+      kind: "credit",
+      description: `Reversal: ${t.description} (${reason})`,
+      amount: t.amount,
+      wholesaleAmount: t.wholesaleAmount,
+      currency: t.currency,
+      taxRateBp: t.taxRateBp,
+      // One reversal per charge, whatever the number of times the outcome is applied.
+      sourceKey: `reversal:${t.id}`,
+      reversesId: t.id,
+      now: op.now,
+    }),
+  );
+}
+
+async function failureNotice(db: Db, job: JobRecord, service: { id: string; customer_id: string; product_name: string }, reason: string, baseUrl: string) {
+  const { data: settings } = await getSettings(db);
+  const customer = await db.select({ name: customers.name }).from(customers).where(eq(customers.id, service.customer_id)).get();
+  const email = provisioningFailedEmail(settings, {
+    serviceId: service.id,
+    service: service.product_name,
+    customer: customer?.name ?? service.customer_id,
+    reason: `${job.type} job ${job.id}: ${reason}`,
+    url: `${baseUrl}/admin/services/${service.id}`,
+  });
+  return settings.notification_emails.map((to) => emailRow(new Date().toISOString(), { email: to }, email));
+}
+
+/**
+ * Applies a job's outcome to its service, idempotently (every ServiceState operation is keyed by the
+ * job): provisioning success activates the service with the playbook's identifiers, the product's
+ * included balances and a welcome email; failure marks it failed, which gives its inventory back,
+ * reverses its setup charges and tells the notification list. Top-ups are confirmed or reversed
+ * (with their charge); termination completes.
+ */
+export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job: JobRecord, result: RunnerResult, baseUrl = ""): Promise<void> {
+  if (!job.serviceId) return;
+  const service = await getService(db, job.serviceId);
+  if (!service) return;
+  const state = deps.state(service.id);
+  const key = `result:${job.id}`;
+  const reason = result.error ? `${result.error.task ? `${result.error.task}: ` : ""}${result.error.message}` : "";
+  const outputs = result.outputs;
+  if (job.type === "provision" || job.type === "modify") {
+    if (result.status === "succeeded") {
+      const version = await getProductAtVersion(db, service.product_version_id);
+      const identifiers = {
+        ...service.identifiers,
+        ...Object.fromEntries(
+          Object.entries((outputs.identifiers as Record<string, unknown> | undefined) ?? {}).filter(
+            (e): e is [string, string] => typeof e[1] === "string" || typeof e[1] === "number",
+          ),
+        ),
+      } as Record<string, string>;
+      const contact = service.contact_id ? await db.select().from(contacts).where(eq(contacts.id, service.contact_id)).get() : undefined;
+      const { data: settings } = await getSettings(db);
+      const effects: Effects =
+        contact?.email && job.type === "provision"
+          ? {
+              emails: [
+                emailRow(
+                  op.now,
+                  { email: contact.email, name: contact.firstName },
+                  welcomeEmail(settings, { name: contact.firstName, service: service.product_name, identifiers }),
+                ),
+              ],
+            }
+          : {};
+      if (service.status === "provisioning") {
+        await state.transition(service.id, "activate", { ...op, key: `${key}:activate`, identifiers, grants: version?.included_balances ?? [], effects });
+      }
+      const config = outputs.config as { item_id?: unknown; content?: unknown } | undefined;
+      if (config && typeof config.item_id === "string" && typeof config.content === "string") {
+        await saveConfig({ db, actor: op.actor, requestId: op.requestId, now: op.now }, config.item_id, {
+          content: config.content,
+          source: "playbook",
+          jobId: job.id,
+          note: `From ${job.type} job`,
+        }).catch(() => undefined); // unchanged configuration, or not a device: nothing to store
+      }
+    } else if (service.status === "provisioning") {
+      const emails = await failureNotice(db, job, service, reason, baseUrl);
+      await state.transition(service.id, "fail", {
+        ...op,
+        key: `${key}:fail`,
+        effects: {
+          transactions: await reversals(db, op, `setup:${service.id}`, "provisioning failed"),
+          emails,
+          activity: [
+            activityRow(op, {
+              entity: "service",
+              entityId: service.id,
+              customerId: service.customer_id,
+              action: "service.provisioning_failed",
+              changes: { error: { before: null, after: reason } },
+            }),
+          ],
+        },
+      });
+    }
+    return;
+  }
+  if (job.type === "deprovision") {
+    if (result.status === "succeeded" && service.status === "terminating") {
+      await state.transition(service.id, "complete_termination", { ...op, key: `${key}:terminated` });
+    } else if (result.status === "failed") {
+      const emails = await failureNotice(db, job, service, reason, baseUrl);
+      await state.apply(service.id, `${key}:notice`, { emails }, [service.status]);
+    }
+    return;
+  }
+  if (job.type === "topup") {
+    const keys = (job.payload.top_up_keys as string[] | undefined) ?? [];
+    for (const topUpKey of keys) {
+      await state.settleTopUp(service.id, topUpKey, result.status === "succeeded" ? "confirmed" : "reversed", {
+        ...op,
+        effects:
+          result.status === "failed" && topUpKey === keys[0]
+            ? { transactions: await reversals(db, op, `topup:${service.id}:${topUpKey.slice("topup:".length)}`, "top-up failed") }
+            : {},
+      });
+    }
+    return;
+  }
+  if (job.type === "sync_balance" && result.status === "succeeded") {
+    const usage = (outputs.usage as { day?: unknown; unit?: unknown; amount?: unknown }[] | undefined) ?? [];
+    const rows = usage
+      .filter(
+        (u) =>
+          typeof u.day === "string" &&
+          /^\d{4}-\d{2}-\d{2}$/.test(u.day) &&
+          ["monetary", "data", "voice", "sms"].includes(String(u.unit)) &&
+          Number.isSafeInteger(u.amount),
+      )
+      .map((u) => ({ serviceId: service.id, day: String(u.day), unit: u.unit as "data", amount: Number(u.amount) }));
+    for (let i = 0; i < rows.length; i += 20) {
+      await db
+        .insert(usageRecords)
+        .values(rows.slice(i, i + 20))
+        .onConflictDoUpdate({ target: [usageRecords.serviceId, usageRecords.day, usageRecords.unit], set: { amount: sql`excluded.amount` } });
+    }
+    return;
+  }
+  if (result.status === "failed") {
+    const emails = await failureNotice(db, job, service, reason, baseUrl);
+    await state.apply(service.id, `${key}:notice`, { emails }, [service.status]);
+  }
+}

@@ -1,0 +1,323 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
+import { getService } from "../../db/queries/services";
+import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, sites } from "../../db/schema";
+import { Conflict, NotFound } from "../../lib/errors";
+import type { ServiceDeps } from "../services/port";
+import type { OpContext } from "../services/state";
+import { applyOutcome } from "./outcomes";
+
+export type JobRecord = typeof jobs.$inferSelect;
+
+export const MAX_VISIBILITY_MS = 12 * 3600_000;
+
+/** What the runner receives for one leased job (Cloudflare Queues pull semantics: a lease per message). */
+export type LeasedMessage = {
+  lease_id: string;
+  id: string;
+  type: JobRecord["type"];
+  attempts: number;
+  max_attempts: number;
+  lease_expires_at: string;
+  body: { job_id: string; type: JobRecord["type"]; service_id: string | null; playbook: string | null; extra_vars: Record<string, unknown> };
+};
+
+function randomLease(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `lse_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The playbook a job runs: the product's own for provisioning, fixed ones for the lifecycle jobs. */
+function playbookFor(type: JobRecord["type"], productPlay: string | null): string | null {
+  switch (type) {
+    case "provision":
+    case "modify":
+      return productPlay;
+    case "deprovision":
+      return productPlay ? "deprovision" : null;
+    case "suspend":
+      return productPlay ? "suspend" : null;
+    case "resume":
+      return productPlay ? "resume" : null;
+    case "topup":
+      return "addon_topup";
+    case "sync_balance":
+      return null;
+  }
+}
+
+function productVars(p: NonNullable<Awaited<ReturnType<typeof getProduct>>>) {
+  return {
+    id: p.id,
+    slug: p.slug,
+    name: p.name,
+    service_type: p.service_type,
+    provisioning_json_vars: p.provisioning_json_vars,
+    cgrates: p.cgrates,
+    included_balances: p.included_balances,
+  };
+}
+
+/** Everything a playbook needs, read at lease time (inventory and addresses as they are now). */
+export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["body"]> {
+  const payload = job.payload;
+  const service = job.serviceId ? await getService(db, job.serviceId) : null;
+  const version = service ? await getProductAtVersion(db, service.product_version_id) : null;
+  const product = service ? await getProduct(db, service.product_id) : null;
+  const [customer, site, contact, items, ips] = service
+    ? await Promise.all([
+        db.select({ id: customers.id, name: customers.name, type: customers.type }).from(customers).where(eq(customers.id, service.customer_id)).get(),
+        service.site_id ? db.select().from(sites).where(eq(sites.id, service.site_id)).get() : undefined,
+        service.contact_id ? db.select().from(contacts).where(eq(contacts.id, service.contact_id)).get() : undefined,
+        db
+          .select({ id: inventoryItems.id, type: inventoryItems.type, fields: inventoryItems.fields })
+          .from(inventoryItems)
+          .where(eq(inventoryItems.serviceId, service.id))
+          .orderBy(asc(inventoryItems.id)),
+        db
+          .select({ id: ipAllocations.id, block_id: ipAllocations.blockId, cidr: ipAllocations.cidr })
+          .from(ipAllocations)
+          .where(eq(ipAllocations.serviceId, service.id)),
+      ])
+    : [undefined, undefined, undefined, [], []];
+  const components = [];
+  for (const c of (payload.components as { service_id: string; product_id: string }[] | undefined) ?? []) {
+    const p = await getProduct(db, c.product_id);
+    if (p) components.push({ service_id: c.service_id, product: productVars(p) });
+  }
+  const productView = version && product ? { ...productVars(product), included_balances: version.included_balances } : null;
+  return {
+    job_id: job.id,
+    type: job.type,
+    service_id: job.serviceId,
+    playbook: playbookFor(job.type, product?.provisioning_play ?? null),
+    extra_vars: {
+      job: { id: job.id, type: job.type, attempt: job.attempts },
+      service: service
+        ? {
+            id: service.id,
+            customer_id: service.customer_id,
+            product_id: service.product_id,
+            status: service.status,
+            identifiers: service.identifiers,
+            vars: service.vars,
+          }
+        : null,
+      customer: customer ?? null,
+      site: site
+        ? {
+            id: site.id,
+            name: site.name,
+            address_line1: site.addressLine1,
+            city: site.city,
+            postal_code: site.postalCode,
+            country: site.country,
+            latitude: site.latitude,
+            longitude: site.longitude,
+          }
+        : null,
+      contact: contact ? { id: contact.id, first_name: contact.firstName, last_name: contact.lastName, email: contact.email, phone: contact.phone } : null,
+      product: productView,
+      inventory: items,
+      ip_allocations: ips,
+      components,
+      topup: job.type === "topup" ? { keys: payload.top_up_keys ?? [], credits: payload.credits ?? [] } : null,
+    },
+  };
+}
+
+/**
+ * Leases up to `batchSize` jobs for `visibilityMs`: one UPDATE takes ready jobs (and leased ones whose
+ * lease expired) so two runners never hold the same job. Jobs out of attempts are marked dead and
+ * rolled back first. A provision job's lease moves its service to `provisioning`.
+ */
+export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSize: number, visibilityMs: number): Promise<LeasedMessage[]> {
+  await killExhausted(db, deps, op);
+  const expires = new Date(Date.parse(op.now) + visibilityMs).toISOString();
+  const leaseIds = Array.from({ length: batchSize }, randomLease);
+  const candidates = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(
+      and(
+        sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
+        sql`${jobs.attempts} < ${jobs.maxAttempts}`,
+      ),
+    )
+    .orderBy(asc(jobs.id))
+    .limit(batchSize);
+  const leased: JobRecord[] = [];
+  for (const [i, c] of candidates.entries()) {
+    // Conditional per job: a concurrent pull that took it first makes this one take nothing.
+    const [row] = await db
+      .update(jobs)
+      .set({ status: "leased", leaseId: leaseIds[i] ?? randomLease(), leaseExpiresAt: expires, attempts: sql`${jobs.attempts} + 1`, updatedAt: op.now })
+      .where(
+        and(
+          eq(jobs.id, c.id),
+          sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
+          sql`${jobs.attempts} < ${jobs.maxAttempts}`,
+        ),
+      )
+      .returning();
+    if (row) leased.push(row);
+  }
+  const messages: LeasedMessage[] = [];
+  for (const job of leased) {
+    if (job.serviceId && (job.type === "provision" || job.type === "modify")) {
+      // pending/failed → provisioning; already provisioning (a re-lease) is fine.
+      await deps.state(job.serviceId).transition(job.serviceId, "start_provisioning", { ...op, key: `lease:${job.id}` });
+    }
+    messages.push({
+      lease_id: job.leaseId ?? "",
+      id: job.id,
+      type: job.type,
+      attempts: job.attempts,
+      max_attempts: job.maxAttempts,
+      lease_expires_at: job.leaseExpiresAt ?? expires,
+      body: await jobBody(db, job),
+    });
+  }
+  return messages;
+}
+
+/** Jobs whose last lease expired with no attempts left: dead, and rolled back like a failure. */
+export async function killExhausted(db: Db, deps: ServiceDeps, op: OpContext): Promise<number> {
+  const dead = await db
+    .update(jobs)
+    .set({ status: "dead", leaseId: null, error: "No result after the last attempt (lease expired).", finishedAt: op.now, updatedAt: op.now })
+    .where(and(eq(jobs.status, "leased"), sql`${jobs.leaseExpiresAt} < ${op.now}`, sql`${jobs.attempts} >= ${jobs.maxAttempts}`))
+    .returning();
+  for (const job of dead) await applyOutcome(db, deps, op, job, { status: "failed", outputs: {}, error: { task: null, message: job.error ?? "dead" } });
+  return dead.length;
+}
+
+/** The job under a lease that is still the current one; a lost lease (re-leased, finished) is a 409. */
+async function leasedJob(db: Db, id: string, leaseId: string): Promise<JobRecord> {
+  const job = await db.select().from(jobs).where(eq(jobs.id, id)).get();
+  if (!job) throw new NotFound("No job with this id.");
+  if (job.leaseId !== leaseId || job.status !== "leased") {
+    throw new Conflict("This lease is no longer held: the job was leased again or finished.", { status: job.status });
+  }
+  return job;
+}
+
+export type RunnerEvent = { at?: string; task: string; status: string; message?: string | null; duration_ms?: number | null };
+
+/** Appends task events to a leased job; `extendMs` pushes the lease out (long jobs heartbeat with it). */
+export async function recordEvents(db: Db, op: OpContext, id: string, leaseId: string, events: RunnerEvent[], extendMs: number | null) {
+  const job = await leasedJob(db, id, leaseId);
+  const last = await db
+    .select({ seq: sql<number>`coalesce(max(${jobEvents.seq}), 0)` })
+    .from(jobEvents)
+    .where(eq(jobEvents.jobId, id))
+    .get();
+  let seq = last?.seq ?? 0;
+  const rows = events.map((e) => ({
+    jobId: id,
+    seq: ++seq,
+    attempt: job.attempts,
+    at: e.at ?? op.now,
+    task: e.task,
+    status: e.status,
+    message: e.message ?? null,
+    durationMs: e.duration_ms ?? null,
+  }));
+  const expires = extendMs ? new Date(Date.parse(op.now) + extendMs).toISOString() : job.leaseExpiresAt;
+  const statements = [
+    ...(rows.length ? [db.insert(jobEvents).values(rows).onConflictDoNothing()] : []),
+    db
+      .update(jobs)
+      .set({ leaseExpiresAt: expires, updatedAt: op.now })
+      .where(and(eq(jobs.id, id), eq(jobs.leaseId, leaseId))),
+  ];
+  const [first, ...rest] = statements;
+  if (first) await db.batch([first, ...rest]);
+  return { lease_expires_at: expires, recorded: rows.length };
+}
+
+export type RunnerResult = { status: "succeeded" | "failed"; outputs: Record<string, unknown>; error: { task: string | null; message: string } | null };
+
+/**
+ * The runner's outcome of a job. A result for a job already finished is acknowledged and ignored
+ * (a runner retrying after a lost response must not apply anything twice); one under a lost lease
+ * is a 409. The outcome is applied first (idempotent per job), then the job is closed.
+ */
+export async function reportResult(db: Db, deps: ServiceDeps, op: OpContext, id: string, leaseId: string, result: RunnerResult) {
+  const current = await db.select().from(jobs).where(eq(jobs.id, id)).get();
+  if (!current) throw new NotFound("No job with this id.");
+  if (current.status === "succeeded" || current.status === "failed" || current.status === "dead") {
+    return { job: current, duplicate: true };
+  }
+  const job = await leasedJob(db, id, leaseId);
+  await applyOutcome(db, deps, op, job, result);
+  const [closed] = await db
+    .update(jobs)
+    .set({
+      status: result.status,
+      result: result.outputs,
+      error: result.error ? `${result.error.task ? `${result.error.task}: ` : ""}${result.error.message}` : null,
+      finishedAt: op.now,
+      leaseId: null,
+      updatedAt: op.now,
+    })
+    .where(and(eq(jobs.id, id), eq(jobs.leaseId, leaseId), eq(jobs.status, "leased")))
+    .returning();
+  return { job: closed ?? (await db.select().from(jobs).where(eq(jobs.id, id)).get()) ?? job, duplicate: !closed };
+}
+
+/**
+ * `ack`: the runner is done with these leases (results were posted; an ack without a result is
+ * ignored, the lease simply runs out). `retry`: give the job back now, to be leased again after
+ * `delay_seconds` (the attempt counts); out of attempts, it is dead and rolled back.
+ */
+export async function ackJobs(db: Db, deps: ServiceDeps, op: OpContext, acks: string[], retries: { lease_id: string; delay_seconds?: number }[]) {
+  let retried = 0;
+  for (const r of retries) {
+    const notBefore = new Date(Date.parse(op.now) + (r.delay_seconds ?? 0) * 1000).toISOString();
+    const [job] = await db
+      .update(jobs)
+      .set({ status: "ready", leaseId: null, leaseExpiresAt: null, notBefore, updatedAt: op.now })
+      .where(and(eq(jobs.leaseId, r.lease_id), eq(jobs.status, "leased"), sql`${jobs.attempts} < ${jobs.maxAttempts}`))
+      .returning();
+    if (job) {
+      retried++;
+      continue;
+    }
+    const [exhausted] = await db
+      .update(jobs)
+      .set({ status: "dead", leaseId: null, error: "Retried after its last attempt.", finishedAt: op.now, updatedAt: op.now })
+      .where(and(eq(jobs.leaseId, r.lease_id), eq(jobs.status, "leased")))
+      .returning();
+    if (exhausted) await applyOutcome(db, deps, op, exhausted, { status: "failed", outputs: {}, error: { task: null, message: "out of attempts" } });
+  }
+  const acked = acks.length ? (await db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.leaseId, acks))).length : 0;
+  return { acked: acks.length - acked, retried };
+}
+
+/** Staff retry of a dead or failed job: attempts start again. */
+export async function retryJob(db: Db, op: OpContext, id: string) {
+  const [job] = await db
+    .update(jobs)
+    .set({ status: "ready", attempts: 0, leaseId: null, leaseExpiresAt: null, notBefore: null, error: null, finishedAt: null, updatedAt: op.now })
+    .where(and(eq(jobs.id, id), inArray(jobs.status, ["dead", "failed"])))
+    .returning();
+  if (!job) throw new Conflict("Only a dead or failed job can be retried.");
+  return job;
+}
+
+/**
+ * The minute sweep: jobs still `pending` a minute after they were written (their queue message was
+ * lost or never sent) are sent again; leases that ran out on their last attempt end dead.
+ */
+export async function sweepJobs(db: Db, deps: ServiceDeps, op: OpContext): Promise<{ resent: number; dead: number }> {
+  const stale = new Date(Date.parse(op.now) - 60_000).toISOString();
+  const stranded = await db
+    .update(jobs)
+    .set({ updatedAt: op.now })
+    .where(and(eq(jobs.status, "pending"), sql`${jobs.updatedAt} < ${stale}`))
+    .returning({ id: jobs.id });
+  await deps.enqueue(stranded.map((j) => j.id));
+  return { resent: stranded.length, dead: await killExhausted(db, deps, op) };
+}

@@ -1,0 +1,221 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { luhnCheckDigit } from "../lib/identifiers";
+import { type ApiResult, api, BASE, fetchWorker, unique } from "./helpers";
+
+let key = "";
+let seq = 0;
+const idem = () => ({ "idempotency-key": `run-${Date.now().toString(36)}-${seq++}-${Math.random().toString(36).slice(2, 8)}` });
+const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join("");
+const iccid = () => {
+  const partial = `8933${digits(14)}`;
+  return partial + luhnCheckDigit(partial);
+};
+
+async function runner(path: string, body: unknown, token = key): Promise<ApiResult> {
+  const res = await fetchWorker(`${BASE}/runner/v1${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+const row = <T>(sql: string, ...args: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...args)
+    .first<T>();
+
+let productId = "";
+let customerId = "";
+let contactEmail = "";
+
+/** Orders a service holding a new SIM, its job made ready as the queue consumer would. */
+async function orderOne() {
+  const sim = (await api("POST", "/inventory/items", { body: { type: "sim", fields: { iccid: iccid(), imsi: `20801${digits(10)}`, ki: digits(32) } } })).body;
+  const res = await api("POST", `/customers/${customerId}/services`, { body: { product_id: productId, contact_id: contactId }, headers: idem() });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(res.body.job.id).run();
+  return { serviceId: res.body.service.id as string, jobId: res.body.job.id as string, simId: sim.id as string };
+}
+
+async function pullMine(jobId: string, visibility = 60_000) {
+  const pulled = await runner("/jobs/pull", { batch_size: 10, visibility_timeout_ms: visibility });
+  expect(pulled.status, JSON.stringify(pulled.body)).toBe(200);
+  const message = pulled.body.messages.find((m: { id: string }) => m.id === jobId);
+  expect(message, JSON.stringify(pulled.body.messages.map((m: { id: string }) => m.id))).toBeTruthy();
+  return message;
+}
+
+let contactId = "";
+
+beforeAll(async () => {
+  // Jobs left by earlier test files would be leased too: they are closed first.
+  await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE status IN ('pending', 'ready', 'leased')").run();
+  const created = await api("POST", "/api-keys", { body: { name: unique("runner"), kind: "runner", permissions: ["customers:read"] } });
+  key = created.body.secret;
+  const slug = unique("prov")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 50);
+  productId = (
+    await api("POST", "/products", {
+      body: {
+        name: `Prov ${slug}`,
+        slug,
+        type: "standalone",
+        service_type: "mobile",
+        status: "active",
+        retail_price: 999,
+        retail_setup_fee: 1500,
+        provisioning_play: "mobile_prepaid",
+        required_inventory: ["sim"],
+        included_balances: [{ unit: "data", amount: 1_000_000, validity_days: 30 }],
+      },
+    })
+  ).body.id;
+  customerId = (await api("POST", "/customers", { body: { name: unique("Runner customer"), type: "individual", payment_type: "prepaid" } })).body.id;
+  contactEmail = `ada.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const contact = await api("POST", `/customers/${customerId}/contacts`, { body: { first_name: "Ada", last_name: "Lovelace", email: contactEmail } });
+  expect(contact.status, JSON.stringify(contact.body)).toBe(201);
+  contactId = contact.body.id;
+  await api("PATCH", "/settings", { body: { notification_emails: ["noc@example.com"] } });
+});
+
+describe("runner API", () => {
+  it("is for runner keys only, and refuses bad input", async () => {
+    expect((await runner("/jobs/pull", {}, "")).status).toBe(401);
+    const staffKey = (await api("POST", "/api-keys", { body: { name: unique("staff"), permissions: ["jobs:read"] } })).body.secret;
+    expect((await runner("/jobs/pull", {}, staffKey)).status).toBe(403);
+    expect((await runner("/jobs/pull", { batch_size: 0 })).status).toBe(422);
+    expect((await runner("/jobs/pull", { visibility_timeout_ms: 1 })).status).toBe(422);
+    expect((await runner("/jobs/job_nope/result", { lease_id: "x", status: "succeeded" })).status).toBe(404);
+    expect((await runner("/jobs/job_nope/events", { lease_id: "x", events: [{ task: "t", status: "weird" }] })).status).toBe(422);
+  });
+
+  it("leases a provisioning job with what the playbook needs, streams events, and activates on success exactly once", async () => {
+    const { serviceId, jobId, simId } = await orderOne();
+    const message = await pullMine(jobId);
+    expect(message.body.playbook).toBe("mobile_prepaid");
+    expect(message.body.extra_vars.inventory.map((i: { id: string }) => i.id)).toEqual([simId]);
+    expect(JSON.stringify(message.body)).not.toMatch(/"ki"/);
+    expect(message.body.extra_vars.product.included_balances).toEqual([{ unit: "data", amount: 1_000_000, validity_days: 30 }]);
+    expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("provisioning");
+    // Nobody else gets it while leased.
+    expect((await runner("/jobs/pull", { batch_size: 10 })).body.messages.map((m: { id: string }) => m.id)).not.toContain(jobId);
+    expect((await runner(`/jobs/${jobId}/events`, { lease_id: "lse_wrong", events: [] })).status).toBe(409);
+    const events = await runner(`/jobs/${jobId}/events`, {
+      lease_id: message.lease_id,
+      events: [
+        { task: "Create the CGRateS account", status: "started" },
+        { task: "Create the CGRateS account", status: "changed", duration_ms: 42 },
+      ],
+      extend_ms: 600_000,
+    });
+    expect(events.status).toBe(200);
+    expect(Date.parse(events.body.lease_expires_at)).toBeGreaterThan(Date.now() + 500_000);
+    const done = await runner(`/jobs/${jobId}/result`, {
+      lease_id: message.lease_id,
+      status: "succeeded",
+      outputs: { identifiers: { msisdn: "+33699887766" } },
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body).toMatchObject({ duplicate: false, job: { status: "succeeded" } });
+    const service = (await api("GET", `/services/${serviceId}`)).body;
+    expect(service.status).toBe("active");
+    expect(service.identifiers.msisdn).toBe("+33699887766");
+    expect(service.identifiers.iccid).toBeTruthy();
+    expect((await api("GET", `/inventory/items/${simId}`)).body.status).toBe("assigned");
+    const balance = (await api("GET", `/services/${serviceId}/balance`)).body;
+    expect(balance.buckets.find((b: { unit: string }) => b.unit === "data").amount).toBe(1_000_000);
+    expect(await row<{ n: number }>("SELECT count(*) AS n FROM email_outbox WHERE template = 'service_welcome' AND to_email = ?", contactEmail)).toEqual({
+      n: 1,
+    });
+    // The same result again (a runner that lost the answer): acknowledged, nothing applied twice.
+    const again = await runner(`/jobs/${jobId}/result`, { lease_id: message.lease_id, status: "failed", error: { task: "x", message: "late" } });
+    expect(again.body).toMatchObject({ duplicate: true, job: { status: "succeeded" } });
+    expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("active");
+    expect((await api("GET", `/services/${serviceId}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data").amount).toBe(1_000_000);
+    const stored = await row<{ n: number }>("SELECT count(*) AS n FROM job_events WHERE job_id = ?", jobId);
+    expect(stored?.n).toBe(2);
+  });
+
+  it("rolls back on failure: service failed, inventory back in stock, setup charge reversed, notification list told", async () => {
+    const { serviceId, jobId, simId } = await orderOne();
+    const message = await pullMine(jobId);
+    const failed = await runner(`/jobs/${jobId}/result`, {
+      lease_id: message.lease_id,
+      status: "failed",
+      error: { task: "Create the CGRateS account", message: "SERVER_ERROR" },
+    });
+    expect(failed.body.job.status).toBe("failed");
+    expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("failed");
+    expect((await api("GET", `/inventory/items/${simId}`)).body).toMatchObject({ status: "in_stock", service_id: null });
+    const money = await api("GET", `/transactions?service_id=${serviceId}`);
+    const net = money.body.data.reduce((s: number, t: { kind: string; amount: number }) => s + (t.kind === "charge" ? t.amount : -t.amount), 0);
+    expect(net).toBe(0);
+    expect(money.body.data.some((t: { reverses_id?: string | null; kind: string }) => t.kind === "credit")).toBe(true);
+    const notice = await row<{ subject: string }>(
+      "SELECT subject FROM email_outbox WHERE template = 'provisioning_failed' AND text_body LIKE ?",
+      `%${serviceId}%`,
+    );
+    expect(notice?.subject).toContain("Provisioning failed");
+    // Retry from the service: inventory is reserved again and a new job goes out.
+    const retried = await api("POST", `/services/${serviceId}/retry`, { headers: idem() });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(202);
+    expect((await api("GET", `/inventory/items?service_id=${serviceId}`)).body.data).toHaveLength(1);
+  });
+
+  it("re-leases a job whose lease ran out, refuses the stale lease, and kills it after its last attempt", async () => {
+    const { serviceId, jobId, simId } = await orderOne();
+    const first = await pullMine(jobId, 1000);
+    await env.DB.prepare("UPDATE jobs SET lease_expires_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 1000).toISOString(), jobId)
+      .run();
+    const second = await pullMine(jobId);
+    expect(second.attempts).toBe(2);
+    expect(second.lease_id).not.toBe(first.lease_id);
+    expect((await runner(`/jobs/${jobId}/result`, { lease_id: first.lease_id, status: "succeeded" })).status).toBe(409);
+    // Retry with a delay: given back, not leased before the delay.
+    const retry = await runner("/jobs/ack", { retries: [{ lease_id: second.lease_id, delay_seconds: 3600 }] });
+    expect(retry.body.retried).toBe(1);
+    expect((await runner("/jobs/pull", { batch_size: 10 })).body.messages.map((m: { id: string }) => m.id)).not.toContain(jobId);
+    // Last attempt lost: dead, and rolled back like a failure.
+    await env.DB.prepare("UPDATE jobs SET status = 'leased', attempts = max_attempts, lease_expires_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 1000).toISOString(), jobId)
+      .run();
+    await runner("/jobs/pull", { batch_size: 1 });
+    expect(await row<{ status: string }>("SELECT status FROM jobs WHERE id = ?", jobId)).toEqual({ status: "dead" });
+    expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("failed");
+    expect((await api("GET", `/inventory/items/${simId}`)).body.status).toBe("in_stock");
+  });
+
+  it("confirms a top-up when its job succeeds and reverses it (and its charge) when it fails", async () => {
+    const { serviceId, jobId } = await orderOne();
+    const lease = await pullMine(jobId);
+    await runner(`/jobs/${jobId}/result`, { lease_id: lease.lease_id, status: "succeeded" });
+    const monetary = async () => (await api("GET", `/services/${serviceId}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "monetary");
+    for (const [status, expected] of [
+      ["succeeded", { amount: 500, pending_amount: 0 }],
+      ["failed", { amount: 500, pending_amount: 0 }],
+    ] as const) {
+      const top = await api("POST", `/services/${serviceId}/top-ups`, { body: { amount: 500, currency: "EUR" }, headers: idem() });
+      expect(top.status).toBe(202);
+      const job = await row<{ id: string }>("SELECT id FROM jobs WHERE service_id = ? AND type = 'topup' ORDER BY id DESC LIMIT 1", serviceId);
+      await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(job?.id).run();
+      const m = await pullMine(job?.id ?? "");
+      expect(m.body.playbook).toBe("addon_topup");
+      expect(m.body.extra_vars.topup.credits).toEqual([{ unit: "monetary", amount: 500, validity_days: null }]);
+      await runner(`/jobs/${job?.id}/result`, {
+        lease_id: m.lease_id,
+        status,
+        error: status === "failed" ? { task: "AddBalance", message: "SERVER_ERROR" } : null,
+      });
+      expect(await monetary()).toMatchObject(expected);
+    }
+    const money = await api("GET", `/transactions?service_id=${serviceId}`);
+    const topups = money.body.data.filter((t: { description: string }) => t.description.includes("Top-up"));
+    const net = topups.reduce((s: number, t: { kind: string; amount: number }) => s + (t.kind === "charge" ? t.amount : -t.amount), 0);
+    expect(net).toBe(500);
+  });
+});

@@ -219,3 +219,31 @@ describe("runner API", () => {
     expect(net).toBe(500);
   });
 });
+
+describe("job pages", () => {
+  it("lists jobs, shows a job's events live, and retries a dead job", async () => {
+    const { pageSession } = await import("./helpers");
+    const { jobId } = await orderOne();
+    const lease = await pullMine(jobId);
+    await runner(`/jobs/${jobId}/events`, { lease_id: lease.lease_id, events: [{ task: "Create <account>", status: "started" }] });
+    const page = await pageSession("admin");
+    const list = await page.get("/admin/jobs?status=leased");
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain(jobId);
+    const detail = await (await page.get(`/admin/jobs/${jobId}`)).text();
+    expect(detail).toContain('hx-trigger="every 2s"');
+    expect(detail).toContain("Create &lt;account&gt;");
+    expect(detail).toContain("0 of 1 task(s) done");
+    await runner(`/jobs/${jobId}/result`, { lease_id: lease.lease_id, status: "failed", error: { task: "Create <account>", message: "boom" } });
+    const fragment = await (await page.get(`/admin/jobs/${jobId}/events`)).text();
+    expect(fragment).not.toContain("every 2s");
+    // Retry of a failed provisioning: a new job for the service, inventory reserved again.
+    const retried = await page.post(`/admin/jobs/${jobId}/retry`, {});
+    expect(retried.status).toBe(303);
+    expect(retried.headers.get("location")).toMatch(/^\/admin\/jobs\/job_/);
+    expect(retried.headers.get("location")).not.toBe(`/admin/jobs/${jobId}`);
+    expect((await page.get("/admin/jobs")).status).toBe(200);
+    const support = await pageSession("support");
+    expect((await support.post(`/admin/jobs/${jobId}/retry`, {})).status).toBe(403);
+  });
+});

@@ -383,7 +383,9 @@ export function ServicePage(props: {
                 {props.jobs.map((j) => (
                   <tr>
                     <td>
-                      <code>{j.type}</code>
+                      <a href={`/admin/jobs/${j.id}`}>
+                        <code>{j.type}</code>
+                      </a>
                     </td>
                     <td>
                       <Badge value={j.status} />

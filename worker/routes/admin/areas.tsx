@@ -23,13 +23,6 @@ const AREAS: { path: string; title: string; permission: Permission; empty: strin
     detail: "Products (standalone, bundles, add-ons, promotions) with their prices, playbooks and included balances will be managed here.",
   },
   {
-    path: "/jobs",
-    title: "Provisioning",
-    permission: "jobs:read",
-    empty: "No provisioning jobs yet.",
-    detail: "Every provisioning job run by the on-prem runner will be listed here with its live events.",
-  },
-  {
     path: "/broadcasts",
     title: "Cell broadcast",
     permission: "broadcasts:read",

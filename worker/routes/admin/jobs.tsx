@@ -1,0 +1,258 @@
+import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
+import { Hono } from "hono";
+import { getService } from "../../db/queries/services";
+import { jobEvents, jobs } from "../../db/schema";
+import { recordActivity } from "../../domain/activity/record";
+import { retryJob } from "../../domain/jobs/runner";
+import { changeServiceStatus } from "../../domain/services/services";
+import { serviceDeps } from "../../durable/service-client";
+import type { AppEnv } from "../../env";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { NotFound } from "../../lib/errors";
+import { allowed, can, writeContext } from "../../middleware/access";
+import { Badge, CsrfField, EmptyState, PageHeader, Pager, Time } from "../../views/components";
+import { Layout } from "../../views/layout";
+import { pageContext } from "./context";
+import { attempt, readForm } from "./forms";
+
+const STATUSES = ["pending", "ready", "leased", "succeeded", "failed", "dead"] as const;
+const FINISHED = new Set(["succeeded", "failed", "dead"]);
+type JobRow = typeof jobs.$inferSelect;
+type EventRow = typeof jobEvents.$inferSelect;
+
+/** Task progress of the latest attempt: each task's last status, in the order tasks started. */
+function progress(events: EventRow[], attemptNo: number) {
+  const tasks = new Map<string, EventRow>();
+  for (const e of events.filter((x) => x.attempt === attemptNo)) tasks.set(e.task, e);
+  const list = [...tasks.values()];
+  return { total: list.length, done: list.filter((t) => t.status !== "started").length, failed: list.filter((t) => t.status === "failed").length };
+}
+
+function EventsPanel(props: { job: JobRow; events: EventRow[]; tz: string }) {
+  const { job, events } = props;
+  const live = !FINISHED.has(job.status);
+  const p = progress(events, job.attempts);
+  return (
+    <section class="card" id="job-events" {...(live ? { "hx-get": `/admin/jobs/${job.id}/events`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" } : {})}>
+      <h2>Events {live && <span class="badge badge-leased">live</span>}</h2>
+      <p class="muted" aria-live="polite">
+        Attempt {job.attempts} of {job.maxAttempts}: {p.done} of {p.total} task(s) done{p.failed ? `, ${p.failed} failed` : ""}.
+      </p>
+      {events.length === 0 ? (
+        <EmptyState title="No events yet.">The runner streams one event per playbook task while it runs the job.</EmptyState>
+      ) : (
+        <table class="table">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Attempt</th>
+              <th>At</th>
+              <th>Task</th>
+              <th>Status</th>
+              <th>Duration</th>
+              <th>Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr class={e.status === "failed" ? "row-failed" : undefined}>
+                <td>{e.seq}</td>
+                <td>{e.attempt}</td>
+                <td class="nowrap">
+                  <Time iso={e.at} timeZone={props.tz} />
+                </td>
+                <td>{e.task}</td>
+                <td>
+                  <Badge value={e.status} />
+                </td>
+                <td class="nowrap">{e.durationMs === null ? "" : `${e.durationMs} ms`}</td>
+                <td class="small">{e.message ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+async function loadJob(db: AppEnv["Variables"]["db"], id: string) {
+  const job = await db.select().from(jobs).where(eq(jobs.id, id)).get();
+  if (!job) throw new NotFound("No job with this id.");
+  const events = await db.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.seq));
+  return { job, events };
+}
+
+/** Provisioning jobs: the list (with the dead-letter view), each job's live events, and retry. */
+export const jobPages = new Hono<AppEnv>()
+  .get("/jobs", can("jobs:read"), async (c) => {
+    const ctx = pageContext(c);
+    const status = STATUSES.find((s) => s === c.req.query("status"));
+    const cursor = c.req.query("cursor");
+    const where: SQL[] = [];
+    if (status) where.push(eq(jobs.status, status));
+    if (cursor) where.push(lt(jobs.id, String(decodeCursor(cursor, 1)[0])));
+    const rows = await c
+      .get("db")
+      .select()
+      .from(jobs)
+      .where(and(...where))
+      .orderBy(desc(jobs.id))
+      .limit(51);
+    const page = rows.slice(0, 50);
+    const next = rows.length > 50 ? encodeCursor([page.at(-1)?.id ?? ""]) : null;
+    return c.html(
+      <Layout ctx={ctx} title="Provisioning jobs">
+        <PageHeader title="Provisioning jobs" subtitle="Every job the on-prem runner executes, newest first. Dead jobs ran out of attempts." />
+        <nav class="tabs" aria-label="Filter by status">
+          <a href="/admin/jobs" class={status ? undefined : "active"} aria-current={status ? undefined : "page"}>
+            All
+          </a>
+          {STATUSES.map((s) => (
+            <a href={`/admin/jobs?status=${s}`} class={status === s ? "active" : undefined} aria-current={status === s ? "page" : undefined}>
+              {s === "dead" ? "Dead letter" : s}
+            </a>
+          ))}
+        </nav>
+        {page.length === 0 ? (
+          <EmptyState title={status ? `No ${status} jobs.` : "No jobs yet."}>Ordering, changing or topping up a service creates a job.</EmptyState>
+        ) : (
+          <table class="table">
+            <thead>
+              <tr>
+                <th>Job</th>
+                <th>Type</th>
+                <th>Status</th>
+                <th>Attempts</th>
+                <th>Service</th>
+                <th>Created</th>
+                <th>Error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.map((j) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/jobs/${j.id}`}>
+                      <code>{j.id}</code>
+                    </a>
+                  </td>
+                  <td>{j.type}</td>
+                  <td>
+                    <Badge value={j.status} />
+                  </td>
+                  <td>
+                    {j.attempts} / {j.maxAttempts}
+                  </td>
+                  <td>{j.serviceId ? <a href={`/admin/services/${j.serviceId}`}>{j.serviceId}</a> : ""}</td>
+                  <td class="nowrap">
+                    <Time iso={j.createdAt} timeZone={ctx.settings.default_timezone} />
+                  </td>
+                  <td class="small">{j.error ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager baseUrl="/admin/jobs" params={{ status }} nextCursor={next} hasCursor={Boolean(cursor)} />
+      </Layout>,
+    );
+  })
+  .get("/jobs/:id", can("jobs:read"), async (c) => {
+    const ctx = pageContext(c);
+    const { job, events } = await loadJob(c.get("db"), c.req.param("id"));
+    const service = job.serviceId ? await getService(c.get("db"), job.serviceId) : null;
+    const canRetry = (job.status === "dead" || job.status === "failed") && allowed(c, "jobs:retry");
+    const message = c.req.query("error");
+    return c.html(
+      <Layout ctx={ctx} title={`Job ${job.id}`}>
+        <PageHeader
+          title={`${job.type} job`}
+          subtitle={<code>{job.id}</code>}
+          back={{ href: "/admin/jobs", label: "Jobs" }}
+          actions={
+            canRetry ? (
+              <form method="post" action={`/admin/jobs/${job.id}/retry`}>
+                <CsrfField token={ctx.csrfToken} />
+                <button type="submit" class="button primary">
+                  Retry
+                </button>
+              </form>
+            ) : undefined
+          }
+        />
+        {message && (
+          <div class="alert error" role="alert">
+            {message}
+          </div>
+        )}
+        <section class="card">
+          <dl class="details">
+            <dt>Status</dt>
+            <dd>
+              <Badge value={job.status} />
+            </dd>
+            <dt>Attempts</dt>
+            <dd>
+              {job.attempts} of {job.maxAttempts}
+            </dd>
+            <dt>Service</dt>
+            <dd>{service ? <a href={`/admin/services/${service.id}`}>{service.product_name}</a> : "—"}</dd>
+            <dt>Created</dt>
+            <dd>
+              <Time iso={job.createdAt} timeZone={ctx.settings.default_timezone} />
+            </dd>
+            <dt>Finished</dt>
+            <dd>
+              <Time iso={job.finishedAt} timeZone={ctx.settings.default_timezone} />
+            </dd>
+            {job.error && (
+              <>
+                <dt>Error</dt>
+                <dd class="error-text">{job.error}</dd>
+              </>
+            )}
+          </dl>
+          {job.result && Object.keys(job.result).length > 0 && (
+            <details>
+              <summary>Outputs</summary>
+              <pre>{JSON.stringify(job.result, null, 2)}</pre>
+            </details>
+          )}
+        </section>
+        <EventsPanel job={job} events={events} tz={ctx.settings.default_timezone} />
+      </Layout>,
+    );
+  })
+  .get("/jobs/:id/events", can("jobs:read"), async (c) => {
+    const ctx = pageContext(c);
+    const { job, events } = await loadJob(c.get("db"), c.req.param("id"));
+    return c.html(<EventsPanel job={job} events={events} tz={ctx.settings.default_timezone} />);
+  })
+  .post("/jobs/:id/retry", can("jobs:retry"), async (c) => {
+    const id = c.req.param("id");
+    await readForm(c);
+    const ctx = writeContext(c);
+    const { job } = await loadJob(ctx.db, id);
+    const service = job.serviceId ? await getService(ctx.db, job.serviceId) : null;
+    const result = await attempt(async () => {
+      // A failed service is provisioned again through its own retry (inventory reserved again, new job).
+      if (service && service.status === "failed" && job.type === "provision") {
+        const retried = await changeServiceStatus(ctx, serviceDeps(c.env, new URL(c.req.url).origin), service.id, "retry", `job-retry:${job.id}`);
+        return retried.job.id;
+      }
+      await retryJob(ctx.db, { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now }, id);
+      await ctx.db.batch([
+        recordActivity(ctx, {
+          entity: "job",
+          entityId: id,
+          customerId: service?.customer_id ?? null,
+          action: "job.retry",
+          changes: { status: { before: job.status, after: "ready" } },
+        }),
+      ]);
+      return id;
+    });
+    if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? "Retry failed.")}`, 303);
+    return c.redirect(`/admin/jobs/${result.data}`, 303);
+  });

@@ -27,7 +27,12 @@ export async function startLocalSystem(): Promise<LocalSystem> {
   const stateDir = mkdtempSync(join(tmpdir(), "obss-e2e-"));
   prepareAssets();
   applyMigrations(stateDir);
-  const env = { ...process.env, GEOCODING_API_BASE: `http://127.0.0.1:${await freePort()}`, MAILJET_API_BASE: `http://127.0.0.1:${await freePort()}` };
+  const env = {
+    ...process.env,
+    GEOCODING_API_BASE: `http://127.0.0.1:${await freePort()}`,
+    MAILJET_API_BASE: `http://127.0.0.1:${await freePort()}`,
+    CGRATES_URL: `http://127.0.0.1:${await freePort()}/jsonrpc`,
+  };
   const vars = localVars(stateDir, env);
   const simulators = await startSimulators(vars);
   const worker = await startWorker({ port: await freePort(), stateDir, vars });

@@ -16,7 +16,8 @@ export default {
   fetch: app.fetch,
   async queue(batch, env) {
     if (batch.queue === "provisioning-dlq") {
-      // Poison messages: recorded in the logs; the Provisioning module marks their jobs dead.
+      // Poison messages: recorded in the logs. A job whose message ended here is still pending in D1,
+      // and the minute sweep (sweepJobs) sends it again.
       for (const message of batch.messages) {
         console.error(JSON.stringify({ level: "error", queue: batch.queue, message_id: message.id, body: message.body }));
         message.ack();

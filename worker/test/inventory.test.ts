@@ -351,8 +351,10 @@ describe("allocation during ordering", () => {
     expect(payload.inventory.map((i: { id: string }) => i.id).sort()).toEqual([s1.id, number.id].sort());
     expect(JSON.stringify(payload)).not.toContain("12345678");
     expect((await api("GET", `/inventory/items?service_id=${serviceId}`)).body.data.every((i: { status: string }) => i.status === "reserved")).toBe(true);
-    // Staff cannot pull an item out from under a service.
+    // Staff cannot pull an item out from under a service, nor change its identifiers.
     expect((await api("PATCH", `/inventory/items/${s1.id}`, { body: { status: "in_stock" } })).status).toBe(409);
+    expect((await api("PATCH", `/inventory/items/${s1.id}`, { body: { fields: { iccid: iccid() } } })).status).toBe(409);
+    expect((await api("PATCH", `/inventory/items/${s1.id}`, { body: { notes: "in the blue box" } })).status).toBe(200);
     // Activation: assigned. Termination: SIM retired (default setting), number back in stock.
     const st = state(serviceId);
     expect((await st.transition(serviceId, "start_provisioning", { ...OP, key: "l1" })).ok).toBe(true);

@@ -1069,7 +1069,8 @@ export function ImportWizardPage(props: {
   const s = props.state;
   const targets = [
     ...t.fields.map((f) => ({ value: f.name, label: `${f.label} (${f.name})${f.required ? " *" : ""}` })),
-    ...COMMON_IMPORT_COLUMNS.map((c) => ({ value: c, label: c.replace("_", " ") })),
+    // The CSV carries money in minor units (175 = 1.75), like the API; the label says so.
+    ...COMMON_IMPORT_COLUMNS.map((c) => ({ value: c, label: c === "cost_amount" ? "cost (minor units: 175 = 1.75)" : c.replace("_", " ") })),
   ];
   const report = props.report;
   const blocked = report && report.mode === "all_or_nothing" && report.errors.length > 0;

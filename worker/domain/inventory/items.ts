@@ -203,6 +203,12 @@ export async function updateItem(ctx: WriteContext, env: InventoryEnv, id: strin
   if (patch.fields) {
     const checked = checkFields(template.slug, template.fields, patch.fields, true);
     refuse(checked);
+    // A service's identifiers came from its items: they do not change under it.
+    const sent = patch.fields;
+    const changedIds = identifierFields(template).some((f) => f in sent && checked.fields[f] !== before.fields[f]);
+    if (before.serviceId && changedIds) {
+      throw new Conflict(`This item is held by service ${before.serviceId}: its identifiers cannot change while it is.`, { service_id: before.serviceId });
+    }
     fields = { ...before.fields, ...checked.fields };
     const all = checkFields(template.slug, template.fields, { ...fields }, false);
     const keys = all.keys;

@@ -2,6 +2,7 @@ import { startCgratesSimulator } from "./cgrates/server";
 import { startGeocodingSimulator } from "./geocoding/server";
 import type { RunningSimulator } from "./lib/server";
 import { startMailjetSimulator } from "./mailjet/server";
+import { startSmsSimulator } from "./sms/server";
 
 /** Port of a loopback URL, or null when the URL points elsewhere (then no simulator is started). */
 export function loopbackPort(url: string | undefined, fallback: number): number | null {
@@ -30,6 +31,8 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
     const password = env.CGRATES_PASSWORD;
     running.push(await startCgratesSimulator(cgrates, { basicAuth: user && password ? { user, password } : undefined }));
   }
+  const sms = loopbackPort(env.SMS_GATEWAY_URL, 12114);
+  if (sms !== null) running.push(await startSmsSimulator(sms, { token: env.SMS_GATEWAY_TOKEN || undefined }));
   return running;
 }
 

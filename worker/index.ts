@@ -4,8 +4,10 @@ import { getSettings } from "./db/queries/settings";
 import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
 import { sweepJobs } from "./domain/jobs/runner";
+import { sendDueSms } from "./domain/sms/outbox";
 import { serviceDeps } from "./durable/service-client";
 import { mailjetMailer } from "./integrations/mailjet";
+import { httpSmsSender, smsFrom } from "./integrations/sms";
 import { purgeIdempotencyKeys } from "./middleware/idempotency";
 import { consumeProvisioning } from "./queue/provisioning";
 
@@ -32,5 +34,6 @@ export default {
     ctx.waitUntil(sweepInventory(db, new Date().toISOString()));
     ctx.waitUntil(sweepJobs(db, serviceDeps(env), { actor: { type: "system", id: null, label: "scheduler" }, requestId: null, now: new Date().toISOString() }));
     ctx.waitUntil(getSettings(db).then(({ data }) => sendDueEmails(db, mailjetMailer(env, data.operator_name))));
+    ctx.waitUntil(getSettings(db).then(({ data }) => sendDueSms(db, httpSmsSender(env, smsFrom(data.operator_name)))));
   },
 } satisfies ExportedHandler<Env>;

@@ -719,3 +719,22 @@ export const inventoryImports = sqliteTable("inventory_imports", {
   createdBy: text("created_by"),
   createdAt: text("created_at").notNull(),
 });
+
+/** SMS waiting for (or sent through) the operator's HTTP SMS gateway; written with the change that causes them. */
+export const smsOutbox = sqliteTable(
+  "sms_outbox",
+  {
+    id: text("id").primaryKey(),
+    template: text("template").notNull(),
+    toPhone: text("to_phone").notNull(),
+    text: text("text").notNull(),
+    status: text("status", { enum: ["pending", "sending", "sent", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: text("next_attempt_at").notNull(),
+    providerMessageId: text("provider_message_id"),
+    lastError: text("last_error"),
+    createdAt: text("created_at").notNull(),
+    sentAt: text("sent_at"),
+  },
+  (t) => [index("sms_outbox_due_idx").on(t.status, t.nextAttemptAt)],
+);

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { createDb, runBatch, type Statement } from "../db/client";
-import { activityLog, balanceLedger, emailOutbox, jobs, serviceAddons, serviceBuckets, services, transactions } from "../db/schema";
+import { activityLog, balanceLedger, emailOutbox, jobs, serviceAddons, serviceBuckets, services, smsOutbox, transactions } from "../db/schema";
 import { activityRow } from "../domain/activity/record";
 import type { BalanceUnit } from "../domain/catalog/schemas";
 import { assignStatements, releaseStatements, returnStatements } from "../domain/inventory/allocation";
@@ -186,6 +186,7 @@ export class ServiceState extends DurableObject<Env> {
       const jobRows: (typeof jobs.$inferInsert)[] = [];
       const addonRows: (typeof serviceAddons.$inferInsert)[] = [];
       const emailRows: (typeof emailOutbox.$inferInsert)[] = [];
+      const smsRows: (typeof smsOutbox.$inferInsert)[] = [];
       const activityRows: (typeof activityLog.$inferInsert)[] = [];
       const searchDocs: Statement[] = [];
       const inventory: Statement[] = [];
@@ -238,6 +239,7 @@ export class ServiceState extends DurableObject<Env> {
         jobRows.push(...(e.jobs ?? []));
         addonRows.push(...(e.addons ?? []));
         emailRows.push(...(e.emails ?? []));
+        smsRows.push(...(e.sms ?? []));
         activityRows.push(...(e.activity ?? []));
         for (const d of e.search ?? []) searchDocs.push(indexDocument(db, d));
         if (e.inventory) {
@@ -265,6 +267,7 @@ export class ServiceState extends DurableObject<Env> {
         ...chunks(jobRows, jobs).map((rows) => db.insert(jobs).values(rows).onConflictDoNothing()),
         ...chunks(addonRows, serviceAddons).map((rows) => db.insert(serviceAddons).values(rows).onConflictDoNothing()),
         ...chunks(emailRows, emailOutbox).map((rows) => db.insert(emailOutbox).values(rows).onConflictDoNothing()),
+        ...chunks(smsRows, smsOutbox).map((rows) => db.insert(smsOutbox).values(rows).onConflictDoNothing()),
         ...searchDocs,
         ...inventory,
         ...chunks(activityRows, activityLog).map((rows) => db.insert(activityLog).values(rows).onConflictDoNothing()),

@@ -9,6 +9,7 @@ import type { AppEnv } from "../env";
 import { authenticateBearer } from "../middleware/authenticate";
 import { validationFailed } from "../middleware/errors";
 import { apiRoute, IdParam, jsonBody, jsonResponse, problems } from "./api/helpers";
+import { kickOutbox } from "./support";
 
 function opOf(c: Context<AppEnv>): OpContext {
   const principal = c.get("principal");
@@ -161,6 +162,8 @@ runner
         body.lease_id,
         { status: body.status, outputs: body.outputs, error: body.error },
       );
+      // Welcome and failure notices go out now; the minute cron retries what fails.
+      if (!duplicate) kickOutbox(c);
       return c.json({ job: { id: job.id, type: job.type, status: job.status, attempts: job.attempts, service_id: job.serviceId }, duplicate }, 200);
     },
   );

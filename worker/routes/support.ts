@@ -4,9 +4,11 @@ import type { LoginDeps } from "../domain/auth/login";
 import type { Links } from "../domain/auth/users";
 import { sendDueEmails } from "../domain/email/outbox";
 import type { SettingsData } from "../domain/settings/schemas";
+import { sendDueSms } from "../domain/sms/outbox";
 import { loginGuard } from "../durable/guard-client";
 import type { AppEnv } from "../env";
 import { mailjetMailer } from "../integrations/mailjet";
+import { httpSmsSender, smsFrom } from "../integrations/sms";
 
 /** The caller's IP as Cloudflare reports it (absent in local tools that do not set it). */
 export function clientIp(c: Context<AppEnv>): string | null {
@@ -31,13 +33,14 @@ export async function loginDeps(c: Context<AppEnv>): Promise<LoginDeps> {
   return { pepper: c.env.PASSWORD_PEPPER, encryptionKey: c.env.ENCRYPTION_KEY, guard: loginGuard(c.env), policy: await requestSettings(c) };
 }
 
-/** Sends queued emails after the response (the scheduled handler retries what fails). */
+/** Sends queued emails and SMS after the response (the scheduled handler retries what fails). */
 export function kickOutbox(c: Context<AppEnv>): void {
   const db = c.get("db");
   const brand = c.get("settings");
   const send = async () => {
     const { data } = brand ? { data: brand } : await getSettings(db);
     await sendDueEmails(db, mailjetMailer(c.env, data.operator_name));
+    await sendDueSms(db, httpSmsSender(c.env, smsFrom(data.operator_name)));
   };
   c.executionCtx.waitUntil(send().catch((error) => console.error(JSON.stringify({ level: "error", where: "outbox", error: String(error) }))));
 }

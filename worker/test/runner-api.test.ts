@@ -76,7 +76,9 @@ beforeAll(async () => {
   ).body.id;
   customerId = (await api("POST", "/customers", { body: { name: unique("Runner customer"), type: "individual", payment_type: "prepaid" } })).body.id;
   contactEmail = `ada.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const contact = await api("POST", `/customers/${customerId}/contacts`, { body: { first_name: "Ada", last_name: "Lovelace", email: contactEmail } });
+  const contact = await api("POST", `/customers/${customerId}/contacts`, {
+    body: { first_name: "Ada", last_name: "Lovelace", email: contactEmail, phone: "+33 6 12 34 56 78" },
+  });
   expect(contact.status, JSON.stringify(contact.body)).toBe(201);
   contactId = contact.body.id;
   await api("PATCH", "/settings", { body: { notification_emails: ["noc@example.com"] } });

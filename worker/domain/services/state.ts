@@ -6,6 +6,7 @@ import type { ActivityRow } from "../activity/record";
 import type { TransactionRow } from "../billing/transactions";
 import type { BalanceUnit } from "../catalog/schemas";
 import type { SearchDocument } from "../search/documents";
+import type { SmsRow } from "../sms/outbox";
 
 export const SERVICE_STATUSES = ["pending", "provisioning", "active", "suspended", "terminating", "terminated", "failed"] as const;
 export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
@@ -95,6 +96,8 @@ export type Effects = {
   search?: SearchDocument[];
   addons?: { id: string; serviceId: string; productId: string; productVersionId: string; createdAt: string }[];
   emails?: EmailRow[];
+  /** SMS to queue (welcome messages). */
+  sms?: SmsRow[];
   /** What happens to the service's inventory (items and IP allocations) with this change. */
   inventory?: InventoryAction;
 };

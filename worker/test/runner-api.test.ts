@@ -249,3 +249,23 @@ describe("job pages", () => {
     expect((await support.post(`/admin/jobs/${jobId}/retry`, {})).status).toBe(403);
   });
 });
+
+describe("playbook dry run", () => {
+  it("queues a --check job with sample variables and reserves nothing", async () => {
+    const before = await row<{ n: number }>("SELECT count(*) AS n FROM inventory_items WHERE status = 'reserved'");
+    const queued = await api("POST", `/products/${productId}/test-playbook`);
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(queued.body.job.id).run();
+    const m = await pullMine(queued.body.job.id);
+    expect(m.body).toMatchObject({ check: true, playbook: "mobile_prepaid", service_id: null });
+    expect(m.body.extra_vars.inventory.map((i: { type: string }) => i.type)).toEqual(["sim"]);
+    expect(await row<{ n: number }>("SELECT count(*) AS n FROM inventory_items WHERE status = 'reserved'")).toEqual(before);
+    const done = await runner(`/jobs/${m.id}/result`, { lease_id: m.lease_id, status: "succeeded", outputs: {} });
+    expect(done.body.job.status).toBe("succeeded");
+    expect((await api("POST", `/products/${productId}/test-playbook`, { role: "support" })).status).toBe(403);
+    const page = await (await import("./helpers")).pageSession("admin");
+    expect(await (await page.get(`/admin/catalog/${productId}`)).text()).toContain("Test this playbook");
+    const started = await page.post(`/admin/catalog/${productId}/test-playbook`, {});
+    expect(started.headers.get("location")).toMatch(/^\/admin\/jobs\/job_/);
+  });
+});

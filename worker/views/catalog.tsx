@@ -283,6 +283,8 @@ export function ProductPage(props: {
   product: ProductView;
   versions: { id: string; version: number; retailPrice: number; retailSetupFee: number; createdAt: string }[];
   canWrite: boolean;
+  /** May start a `--check` run of the product's playbook (services:provision). */
+  canTest?: boolean;
   services: number;
   byId: Map<string, string>;
 }) {
@@ -338,7 +340,17 @@ export function ProductPage(props: {
           <h2>Provisioning</h2>
           <dl class="details">
             <dt>Playbook</dt>
-            <dd>{p.provisioning_play ? <code>{p.provisioning_play}.yml</code> : "—"}</dd>
+            <dd>
+              {p.provisioning_play ? <code>{p.provisioning_play}.yml</code> : "—"}
+              {p.provisioning_play && props.canTest && (
+                <form method="post" action={`/admin/catalog/${p.id}/test-playbook`} class="inline">
+                  <CsrfField token={props.ctx.csrfToken} />
+                  <button type="submit" class="button small">
+                    Test this playbook (dry run)
+                  </button>
+                </form>
+              )}
+            </dd>
             <dt>Inventory</dt>
             <dd>{p.required_inventory.join(", ") || "—"}</dd>
             <dt>Variables</dt>

@@ -6,6 +6,7 @@ import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, si
 import { Conflict, NotFound } from "../../lib/errors";
 import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
+import { checkVars } from "./check";
 import { applyOutcome } from "./outcomes";
 
 export type JobRecord = typeof jobs.$inferSelect;
@@ -20,7 +21,15 @@ export type LeasedMessage = {
   attempts: number;
   max_attempts: number;
   lease_expires_at: string;
-  body: { job_id: string; type: JobRecord["type"]; service_id: string | null; playbook: string | null; extra_vars: Record<string, unknown> };
+  body: {
+    job_id: string;
+    type: JobRecord["type"];
+    service_id: string | null;
+    playbook: string | null;
+    /** Run the playbook with `--check` (a dry run from the product page): nothing is changed. */
+    check: boolean;
+    extra_vars: Record<string, unknown>;
+  };
 };
 
 function randomLease(): string {
@@ -62,6 +71,10 @@ function productVars(p: NonNullable<Awaited<ReturnType<typeof getProduct>>>) {
 /** Everything a playbook needs, read at lease time (inventory and addresses as they are now). */
 export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["body"]> {
   const payload = job.payload;
+  if (payload.check === true) {
+    const sample = await checkVars(db, job);
+    return { job_id: job.id, type: job.type, service_id: null, playbook: sample?.playbook ?? null, check: true, extra_vars: sample?.extra_vars ?? {} };
+  }
   const service = job.serviceId ? await getService(db, job.serviceId) : null;
   const version = service ? await getProductAtVersion(db, service.product_version_id) : null;
   const product = service ? await getProduct(db, service.product_id) : null;
@@ -92,6 +105,7 @@ export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["bo
     type: job.type,
     service_id: job.serviceId,
     playbook: playbookFor(job.type, product?.provisioning_play ?? null),
+    check: false,
     extra_vars: {
       job: { id: job.id, type: job.type, attempt: job.attempts },
       service: service

@@ -5,6 +5,8 @@ import { getProduct, listProducts, listProductVersions } from "../../db/queries/
 import { services } from "../../db/schema";
 import { createProduct, updateProduct } from "../../domain/catalog/products";
 import { PRODUCT_STATUSES, PRODUCT_TYPES, ProductCreate, ProductPatch, type ProductView } from "../../domain/catalog/schemas";
+import { queuePlaybookCheck } from "../../domain/jobs/check";
+import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
@@ -109,10 +111,18 @@ export const catalogPages = new Hono<AppEnv>()
         product={product}
         versions={versions}
         canWrite={allowed(c, "catalog:write")}
+        canTest={allowed(c, "services:provision")}
         services={count?.n ?? 0}
         byId={new Map(others.map((o) => [o.id, o.name]))}
       />,
     );
+  })
+  .post("/catalog/:id/test-playbook", can("services:provision"), async (c) => {
+    await readForm(c);
+    const id = c.req.param("id");
+    const result = await attempt(() => queuePlaybookCheck(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), id));
+    if (!result.ok) return c.redirect(`/admin/catalog/${id}?error=${encodeURIComponent(result.message ?? "Could not start the check.")}`, 303);
+    return c.redirect(`/admin/jobs/${result.data.id}`, 303);
   })
   .get("/catalog/:id/edit", can("catalog:write"), async (c) => {
     const product = await getProduct(c.get("db"), c.req.param("id"));

@@ -3,7 +3,9 @@ import { z } from "zod";
 import { getProduct, listProducts, listProductVersions } from "../../db/queries/catalog";
 import { createProduct, updateProduct } from "../../domain/catalog/products";
 import { PRODUCT_STATUSES, PRODUCT_TYPES, Product, ProductCreate, ProductPatch, SERVICE_TYPES } from "../../domain/catalog/schemas";
+import { queuePlaybookCheck } from "../../domain/jobs/check";
 import { cursorParam, pageLimit } from "../../domain/validation";
+import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { writeContext } from "../../middleware/access";
@@ -106,4 +108,23 @@ export const catalogApi = new OpenAPIHono<AppEnv>()
       responses: { 200: jsonResponse(Product, "The product"), ...problems(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => c.json(await updateProduct(writeContext(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    apiRoute("services:provision", {
+      method: "post",
+      path: "/products/{id}/test-playbook",
+      tags: ["Catalog"],
+      summary: "Dry-run the product's playbook",
+      description:
+        "Queues a job that the runner executes with `ansible-playbook --check` on sample variables (a made-up service, one in-stock item of each required inventory type, not reserved). Nothing is changed; follow the job's events.",
+      request: { params: IdParam },
+      responses: {
+        202: jsonResponse(z.object({ job: z.object({ id: z.string(), type: z.string(), status: z.string() }) }), "The check job"),
+        ...problems(401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const job = await queuePlaybookCheck(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), c.req.valid("param").id);
+      return c.json({ job: { id: job.id, type: job.type, status: job.status } }, 202);
+    },
   );

@@ -1,3 +1,4 @@
+import { loadDemoTariff } from "./cgrates/demo-tariff";
 import { startCgratesSimulator } from "./cgrates/server";
 import { startGeocodingSimulator } from "./geocoding/server";
 import type { RunningSimulator } from "./lib/server";
@@ -29,7 +30,11 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
   if (cgrates !== null) {
     const user = env.CGRATES_USER;
     const password = env.CGRATES_PASSWORD;
-    running.push(await startCgratesSimulator(cgrates, { basicAuth: user && password ? { user, password } : undefined }));
+    const auth = user && password ? { user, password } : undefined;
+    const sim = await startCgratesSimulator(cgrates, { basicAuth: auth });
+    running.push(sim);
+    // The demo operator's tariff plan, loaded the way an operator loads theirs (JSON-RPC).
+    await loadDemoTariff(`${sim.url}/jsonrpc`, auth);
   }
   const sms = loopbackPort(env.SMS_GATEWAY_URL, 12114);
   if (sms !== null) running.push(await startSmsSimulator(sms, { token: env.SMS_GATEWAY_TOKEN || undefined }));

@@ -176,6 +176,9 @@ describe("runner API", () => {
       .run();
     const second = await pullMine(jobId);
     expect(second.attempts).toBe(2);
+    // A long playbook's burst of events in one post (more than one statement's worth of parameters).
+    const burst = Array.from({ length: 40 }, (_, i) => ({ task: `Task ${i}`, status: "ok", duration_ms: i }));
+    expect((await runner(`/jobs/${jobId}/events`, { lease_id: second.lease_id, events: burst })).body.recorded).toBe(40);
     expect(second.lease_id).not.toBe(first.lease_id);
     expect((await runner(`/jobs/${jobId}/result`, { lease_id: first.lease_id, status: "succeeded" })).status).toBe(409);
     // Retry with a delay: given back, not leased before the delay.

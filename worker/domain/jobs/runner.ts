@@ -239,8 +239,17 @@ export async function recordEvents(db: Db, op: OpContext, id: string, leaseId: s
     durationMs: e.duration_ms ?? null,
   }));
   const expires = extendMs ? new Date(Date.parse(op.now) + extendMs).toISOString() : job.leaseExpiresAt;
+  // D1 binds at most 100 parameters per statement: eight columns, twelve events per insert.
+  const inserts = [];
+  for (let i = 0; i < rows.length; i += 12)
+    inserts.push(
+      db
+        .insert(jobEvents)
+        .values(rows.slice(i, i + 12))
+        .onConflictDoNothing(),
+    );
   const statements = [
-    ...(rows.length ? [db.insert(jobEvents).values(rows).onConflictDoNothing()] : []),
+    ...inserts,
     db
       .update(jobs)
       .set({ leaseExpiresAt: expires, updatedAt: op.now })

@@ -1,0 +1,285 @@
+import { readdirSync, readFileSync } from "node:fs";
+import type { AnsibleEvent, runPlaybook as RunPlaybookFn } from "./ansible";
+import { runPlaybook } from "./ansible";
+import type { JobEvent, JobResult, LeasedMessage } from "./api";
+import { type CgratesCdr, type CgratesClient, createCgratesClient } from "./cgrates";
+
+/**
+ * What the runner does for one leased job: run its playbook (`runPlaybook`), read a service's
+ * balances and usage from CGRateS (`sync_balance`), or nothing (a lifecycle job of a product without
+ * a playbook has nothing to change on the network).
+ */
+
+/** What the loop hands an executor besides the message. */
+export type ExecutionContext = {
+  /** Aborted when the runner gives up on the job (shutdown after the grace period): stop the work. */
+  signal: AbortSignal;
+  /** Reports one task event (batched to the worker by the loop). */
+  onEvent: (event: JobEvent) => void;
+};
+
+/** Runs one job to its outcome. A throw becomes a failed result with the error's message. */
+export type JobExecutor = (message: LeasedMessage, context: ExecutionContext) => Promise<JobResult>;
+
+/** The runner's own CGRateS settings, added to every playbook's extra vars as `cgrates`. */
+export type CgratesSettings = { url: string; tenant: string; user?: string; password?: string };
+
+/** Options of {@link createJobExecutor}. */
+export type JobExecutorOptions = {
+  /** Directory of the playbooks (with `roles/`, `templates/`, `callback_plugins/`). */
+  playbooksDir: string;
+  /** A playbook run is killed after this long. */
+  jobTimeoutMs: number;
+  /** CGRateS endpoint and credentials (null when not configured: jobs needing it fail). */
+  cgrates: CgratesSettings | null;
+  /** Replaces `runPlaybook` (tests). */
+  runPlaybook?: typeof RunPlaybookFn;
+  /** Replaces the CGRateS client factory (tests). */
+  cgratesClient?: (settings: CgratesSettings) => CgratesClient;
+  /** Replaces the kill of running playbooks on abort (tests). */
+  killPlaybooks?: () => void;
+  now?: () => Date;
+};
+
+/** One row of a `sync_balance` job's `outputs.usage`. */
+export type UsageRow = { day: string; unit: "data" | "voice" | "sms" | "monetary"; amount: number };
+
+const MAX_TASK = 300;
+const MAX_MESSAGE = 4000;
+const USAGE_DAYS = 30;
+const CDR_PAGE = 1000;
+const CDR_MAX_PAGES = 200;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** The worker's event for an Ansible event, or null for those not reported (outputs may hold secrets). */
+export function ansibleToJobEvent(event: AnsibleEvent, at: string = new Date().toISOString()): JobEvent | null {
+  switch (event.type) {
+    case "task": {
+      const task = clip(event.task.trim() || "(unnamed task)", MAX_TASK);
+      if (event.status === "started") return { at, task, status: "started" };
+      const message = event.ignored ? `${event.message} (ignored)`.trim() : event.message;
+      return { at, task, status: event.status, message: clip(message, MAX_MESSAGE), duration_ms: Math.max(0, Math.round(event.duration_ms)) };
+    }
+    case "rescue":
+      return {
+        at,
+        task: clip(event.rescue_task?.trim() || event.task.trim() || "rescue", MAX_TASK),
+        status: "rescued",
+        message: clip(`rescue after: ${event.task}`, MAX_MESSAGE),
+      };
+    case "stats":
+      return {
+        at,
+        task: "Play recap",
+        status: "info",
+        message: `ok=${event.ok} changed=${event.changed} failed=${event.failed} rescued=${event.rescued} skipped=${event.skipped ?? 0} unreachable=${event.unreachable ?? 0}`,
+      };
+    case "outputs":
+      return null;
+  }
+}
+
+const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/**
+ * Nanoseconds of a CGRateS usage: a number (nanoseconds, or units for data/SMS), a numeric string,
+ * or a Go duration string (`1m30s`, `1.5h`, `250ms`). Null when unreadable.
+ */
+export function parseUsage(usage: unknown): number | null {
+  if (typeof usage === "number") return Number.isFinite(usage) ? usage : null;
+  if (typeof usage !== "string") return null;
+  const text = usage.trim();
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  const match = /^(-?)((?:\d+(?:\.\d+)?(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(text);
+  if (!match) return null;
+  let total = 0;
+  for (const part of (match[2] ?? "").matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    total += Number(part[1]) * (GO_UNITS[part[2] ?? ""] ?? 0);
+  }
+  return match[1] === "-" ? -total : total;
+}
+
+const TOR_UNITS: Record<string, "data" | "voice" | "sms"> = { "*data": "data", "*voice": "voice", "*sms": "sms" };
+const ZERO_YEAR = "0001-";
+
+function dayOf(time: unknown): string | null {
+  if (typeof time !== "string" || time.length === 0 || time.startsWith(ZERO_YEAR)) return null;
+  const t = Date.parse(time);
+  return Number.isNaN(t) ? null : new Date(t).toISOString().slice(0, 10);
+}
+
+/**
+ * CDR usage per UTC day (of the setup time, else the answer time) and unit: `*data` → data (bytes),
+ * `*voice` → voice (seconds, from nanoseconds), `*sms` → sms (count). Other ToRs are left out.
+ * Sorted by day, then unit.
+ */
+export function aggregateUsage(cdrs: CgratesCdr[]): UsageRow[] {
+  const totals = new Map<string, { day: string; unit: "data" | "voice" | "sms"; raw: number }>();
+  for (const cdr of cdrs) {
+    const unit = TOR_UNITS[cdr.ToR];
+    const day = dayOf(cdr.SetupTime) ?? dayOf(cdr.AnswerTime);
+    const raw = parseUsage(cdr.Usage);
+    if (!unit || !day || raw === null || raw <= 0) continue;
+    const key = `${day}|${unit}`;
+    const row = totals.get(key) ?? { day, unit, raw: 0 };
+    row.raw += raw;
+    totals.set(key, row);
+  }
+  return [...totals.values()]
+    .map((r) => ({ day: r.day, unit: r.unit, amount: Math.round(r.unit === "voice" ? r.raw / 1e9 : r.raw) }))
+    .sort((a, b) => (a.day === b.day ? a.unit.localeCompare(b.unit) : a.day.localeCompare(b.day)));
+}
+
+/** Every CDR of `account` since `since`, page by page (only the `*default` run: derived charging runs would count twice). */
+async function allCdrs(client: CgratesClient, tenant: string, account: string, since: Date): Promise<CgratesCdr[]> {
+  const cdrs: CgratesCdr[] = [];
+  for (let page = 0; page < CDR_MAX_PAGES; page++) {
+    const batch = await client.getCdrs({
+      Tenants: [tenant],
+      Accounts: [account],
+      RunIDs: ["*default"],
+      SetupTimeStart: since.toISOString(),
+      OrderBy: "SetupTime",
+      Limit: CDR_PAGE,
+      Offset: page * CDR_PAGE,
+    });
+    cdrs.push(...batch);
+    if (batch.length < CDR_PAGE) break;
+  }
+  return cdrs;
+}
+
+/**
+ * Sends SIGTERM (then SIGKILL after 2 s) to the process groups of our `ansible-playbook` children
+ * (`runPlaybook` starts each in its own group). Linux only (reads /proc); elsewhere it does nothing.
+ * Returns the pids signalled.
+ */
+export function killPlaybookProcesses(parentPid: number = process.pid): number[] {
+  const pids: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return pids;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ppid = Number(fields[1]);
+      const pgrp = Number(fields[2]);
+      const pid = Number(entry);
+      if (ppid !== parentPid || pgrp !== pid) continue;
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (!cmdline.includes("ansible")) continue;
+      process.kill(-pid, "SIGTERM");
+      pids.push(pid);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  if (pids.length > 0) {
+    setTimeout(() => {
+      for (const pid of pids) {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }, 2_000).unref();
+  }
+  return pids;
+}
+
+/** Creates the executor of real jobs. */
+export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
+  const play = options.runPlaybook ?? runPlaybook;
+  const now = options.now ?? (() => new Date());
+  const cgratesClient =
+    options.cgratesClient ??
+    ((s: CgratesSettings) => createCgratesClient({ url: s.url, tenant: s.tenant, user: s.user || undefined, password: s.password || undefined }));
+  const killPlaybooks = options.killPlaybooks ?? (() => void killPlaybookProcesses());
+
+  async function playbookJob(message: LeasedMessage, playbook: string, context: ExecutionContext): Promise<JobResult> {
+    const extra = message.body.extra_vars;
+    const job = typeof extra.job === "object" && extra.job !== null ? (extra.job as Record<string, unknown>) : {};
+    const vars: Record<string, unknown> = {
+      ...extra,
+      job: { id: message.body.job_id, type: message.body.type, ...job, attempt: message.attempts },
+      cgrates: options.cgrates
+        ? { url: options.cgrates.url, tenant: options.cgrates.tenant, user: options.cgrates.user ?? "", password: options.cgrates.password ?? "" }
+        : null,
+    };
+    const onAbort = () => killPlaybooks();
+    context.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const run = await play({
+        playbook,
+        vars,
+        playbooksDir: options.playbooksDir,
+        timeoutMs: options.jobTimeoutMs,
+        onEvent: (event) => {
+          const e = ansibleToJobEvent(event, now().toISOString());
+          if (e) context.onEvent(e);
+        },
+      });
+      if (run.ok) return { status: "succeeded", outputs: run.outputs, error: null };
+      return {
+        status: "failed",
+        outputs: {},
+        error: {
+          task: run.failedTask ? clip(run.failedTask, MAX_TASK) : null,
+          message: clip(run.error ?? `ansible-playbook exited with code ${run.exitCode}`, MAX_MESSAGE),
+        },
+      };
+    } finally {
+      context.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async function syncBalance(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
+    const account = message.body.service_id;
+    if (!account) throw new Error("a sync_balance job needs a service");
+    if (!options.cgrates) throw new Error("CGRateS is not configured on this runner (CGRATES_URL)");
+    const client = cgratesClient(options.cgrates);
+    const step = async <T>(task: string, work: () => Promise<T>): Promise<T> => {
+      const started = Date.now();
+      context.onEvent({ at: now().toISOString(), task, status: "started" });
+      try {
+        const value = await work();
+        context.onEvent({ at: now().toISOString(), task, status: "ok", duration_ms: Date.now() - started });
+        return value;
+      } catch (error) {
+        const text = error instanceof Error ? error.message : String(error);
+        context.onEvent({ at: now().toISOString(), task, status: "failed", message: clip(text, MAX_MESSAGE), duration_ms: Date.now() - started });
+        throw Object.assign(new Error(text), { task });
+      }
+    };
+    try {
+      const found = await step("Read the CGRateS account", () => client.getAccount({ Account: account }));
+      if (!found) return { status: "failed", outputs: {}, error: { task: "Read the CGRateS account", message: `CGRateS has no account ${account}` } };
+      const since = new Date(now().getTime() - USAGE_DAYS * 86_400_000);
+      const cdrs = await step("Read the CDRs of the last 30 days", () => allCdrs(client, options.cgrates?.tenant ?? "", account, since));
+      const usage = aggregateUsage(cdrs);
+      context.onEvent({ at: now().toISOString(), task: "Aggregate usage", status: "info", message: `${cdrs.length} CDRs, ${usage.length} day/unit rows` });
+      return { status: "succeeded", outputs: { balances: found.BalanceMap ?? {}, usage }, error: null };
+    } catch (error) {
+      const task = error instanceof Error && "task" in error && typeof error.task === "string" ? error.task : null;
+      return { status: "failed", outputs: {}, error: { task, message: clip(error instanceof Error ? error.message : String(error), MAX_MESSAGE) } };
+    }
+  }
+
+  return async (message, context) => {
+    const { playbook, type } = message.body;
+    if (type === "sync_balance") return syncBalance(message, context);
+    if (playbook) return playbookJob(message, playbook, context);
+    if (type === "suspend" || type === "resume" || type === "deprovision") {
+      context.onEvent({ at: now().toISOString(), task: "No playbook", status: "info", message: `nothing to do on the network for ${type}` });
+      return { status: "succeeded", outputs: {}, error: null };
+    }
+    throw new Error(`a ${type} job needs a playbook and this one has none`);
+  };
+}

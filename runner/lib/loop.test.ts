@@ -271,6 +271,24 @@ describe("runner loop", () => {
     expect(api.job("job_1").result).toEqual({ status: "failed", outputs: {}, error: { task: null, message: "playbook not found: nope" } });
   });
 
+  it("gives a job back with a growing delay while CGRateS is unreachable, and reports failed on the last attempt", async () => {
+    api.add("job_1");
+    const loop = makeLoop(async () => ({
+      status: "failed",
+      outputs: {},
+      error: {
+        task: "cgrates : Create the account",
+        message: "Status code was -1 and not [200]: Request failed: <urlopen error [Errno 111] Connection refused>",
+      },
+    }));
+    expect(await loop.run()).toBe(0);
+    const delays = api.callsTo("/jobs/ack").flatMap((c) => ((c.body.retries as { delay_seconds: number }[]) ?? []).map((r) => r.delay_seconds));
+    expect(delays).toEqual([15, 30, 60, 120]);
+    expect(api.job("job_1").attempts).toBe(5);
+    expect(api.job("job_1").result?.status).toBe("failed");
+    expect(api.job("job_1").result?.error?.task).toBe("cgrates : Create the account");
+  });
+
   it("retries a result post that failed on the network", async () => {
     api.add("job_1");
     api.dropNext.set("/result", 2);

@@ -303,6 +303,13 @@ export function createRunnerLoop(options: RunnerLoopOptions): RunnerLoop {
     }
   }
 
+  /** Failures of reaching CGRateS (refused, unreachable, timed out, 5xx): worth another attempt later. */
+  function isTransient(text: string): boolean {
+    return /connection refused|urlopen error|timed? ?out|temporary failure|name or service not known|status code was (5\d\d|-1)|SERVER_ERROR(?!: NOT_FOUND)|HTTP 50\d|unreachable/i.test(
+      text,
+    );
+  }
+
   async function work(job: ActiveJob): Promise<void> {
     const { message } = job;
     const jobId = message.body.job_id || message.id;
@@ -334,6 +341,23 @@ export function createRunnerLoop(options: RunnerLoopOptions): RunnerLoop {
       await pump.close();
       if (job.leaseLost) {
         logger.warn("lease lost: job dropped", { job_id: jobId, lease_id: message.lease_id });
+        return;
+      }
+      if (result.status === "failed" && isTransient(result.error?.message ?? "") && message.attempts < message.max_attempts) {
+        // The network, not the job: the playbook's rescue has undone its part, so it is given back
+        // to run again later (growing delay) instead of failing the service; the last attempt reports.
+        const delay = Math.min(300, 15 * 2 ** (message.attempts - 1));
+        logger.warn("transient failure, job given back for a later attempt", {
+          job_id: jobId,
+          attempt: message.attempts,
+          retry_in_s: delay,
+          error: result.error?.message.slice(0, 300),
+        });
+        try {
+          await api.ack([], [{ lease_id: message.lease_id, delay_seconds: delay }]);
+        } catch (error) {
+          logger.warn("could not give the job back (its lease will run out)", { job_id: jobId, error: errorMessage(error) });
+        }
         return;
       }
       logger.info("job finished", {

@@ -46,6 +46,7 @@ const loop = createRunnerLoop({
   once: config.once,
   pollIntervalMs: config.pollMs,
   graceMs: config.graceMs,
+  retryBaseS: config.retryBaseS,
 });
 
 logger.info("runner starting", {

@@ -16,6 +16,8 @@ export type RunnerConfig = {
   visibilityMs: number;
   jobTimeoutMs: number;
   graceMs: number;
+  /** First delay before a job that could not reach CGRateS runs again (doubles per attempt, max 300 s). */
+  retryBaseS: number;
   pollMs: number;
   logLevel: LogLevel;
   /** Null when CGRATES_URL is not set. */
@@ -35,6 +37,7 @@ Options (environment variable in brackets):
   --visibility-ms <ms>     lease length, heartbeat every third (default 120000) [RUNNER_VISIBILITY_MS]
   --job-timeout-ms <ms>    a playbook run is killed after this (default 600000) [RUNNER_JOB_TIMEOUT_MS]
   --grace-ms <ms>          shutdown grace for running jobs (default 30000) [RUNNER_GRACE_MS]
+  --retry-base-s <s>       first retry delay after CGRateS was unreachable, doubling (default 15) [RUNNER_RETRY_BASE_S]
   --poll-ms <ms>           pause after an empty pull (default 2000) [RUNNER_POLL_MS]
   --log-level <level>      debug|info|warn|error (default info) [RUNNER_LOG_LEVEL]
   -h, --help               this text
@@ -89,6 +92,7 @@ export function parseRunnerConfig(argv: string[], env: NodeJS.ProcessEnv): { con
         "visibility-ms": { type: "string" },
         "job-timeout-ms": { type: "string" },
         "grace-ms": { type: "string" },
+        "retry-base-s": { type: "string" },
         "poll-ms": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -127,6 +131,7 @@ export function parseRunnerConfig(argv: string[], env: NodeJS.ProcessEnv): { con
         visibilityMs: integer("--visibility-ms", str("visibility-ms", "RUNNER_VISIBILITY_MS"), 120_000, 3_000, 12 * 3600_000),
         jobTimeoutMs: integer("--job-timeout-ms", str("job-timeout-ms", "RUNNER_JOB_TIMEOUT_MS"), 600_000, 1_000, 24 * 3600_000),
         graceMs: integer("--grace-ms", str("grace-ms", "RUNNER_GRACE_MS"), 30_000, 0, 3600_000),
+        retryBaseS: integer("--retry-base-s", str("retry-base-s", "RUNNER_RETRY_BASE_S"), 15, 0, 300),
         pollMs: integer("--poll-ms", str("poll-ms", "RUNNER_POLL_MS"), 2_000, 100, 600_000),
         logLevel,
         cgrates: cgratesUrl

@@ -34,6 +34,8 @@ export type RunnerLoopOptions = {
   pollIntervalMs?: number;
   /** How long running jobs may finish after stop() (default 30 000 ms). */
   graceMs?: number;
+  /** First delay (s) before a job that could not reach CGRateS runs again; doubles per attempt, at most 300 s. */
+  retryBaseS?: number;
   /** Events are posted at least this often while some are waiting (default 500 ms)… */
   eventFlushMs?: number;
   /** …or as soon as this many are waiting (default 20). */
@@ -346,7 +348,7 @@ export function createRunnerLoop(options: RunnerLoopOptions): RunnerLoop {
       if (result.status === "failed" && isTransient(result.error?.message ?? "") && message.attempts < message.max_attempts) {
         // The network, not the job: the playbook's rescue has undone its part, so it is given back
         // to run again later (growing delay) instead of failing the service; the last attempt reports.
-        const delay = Math.min(300, 15 * 2 ** (message.attempts - 1));
+        const delay = Math.min(300, (options.retryBaseS ?? 15) * 2 ** (message.attempts - 1));
         logger.warn("transient failure, job given back for a later attempt", {
           job_id: jobId,
           attempt: message.attempts,

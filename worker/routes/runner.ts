@@ -161,6 +161,7 @@ runner
         c.req.valid("param").id,
         body.lease_id,
         { status: body.status, outputs: body.outputs, error: body.error },
+        c.env.ENCRYPTION_KEY,
       );
       // Welcome and failure notices go out now; the minute cron retries what fails.
       if (!duplicate) kickOutbox(c);

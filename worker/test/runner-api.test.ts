@@ -119,7 +119,7 @@ describe("runner API", () => {
     const done = await runner(`/jobs/${jobId}/result`, {
       lease_id: message.lease_id,
       status: "succeeded",
-      outputs: { identifiers: { msisdn: "+33699887766" } },
+      outputs: { identifiers: { msisdn: "+33699887766" }, credentials: { username: "u1", password: "s3cret-pass" } },
     });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body).toMatchObject({ duplicate: false, job: { status: "succeeded" } });
@@ -138,6 +138,9 @@ describe("runner API", () => {
     expect(again.body).toMatchObject({ duplicate: true, job: { status: "succeeded" } });
     expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("active");
     expect((await api("GET", `/services/${serviceId}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data").amount).toBe(1_000_000);
+    const result = await row<{ result: string }>("SELECT result FROM jobs WHERE id = ?", jobId);
+    expect(result?.result).not.toContain("s3cret-pass");
+    expect(result?.result).toContain("credentials_sealed");
     const stored = await row<{ n: number }>("SELECT count(*) AS n FROM job_events WHERE job_id = ?", jobId);
     expect(stored?.n).toBe(2);
   });

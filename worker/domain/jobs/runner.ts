@@ -4,6 +4,7 @@ import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
 import { getService } from "../../db/queries/services";
 import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, sites } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
+import { seal } from "../../lib/secret-box";
 import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
 import { checkVars } from "./check";
@@ -267,7 +268,7 @@ export type RunnerResult = { status: "succeeded" | "failed"; outputs: Record<str
  * (a runner retrying after a lost response must not apply anything twice); one under a lost lease
  * is a 409. The outcome is applied first (idempotent per job), then the job is closed.
  */
-export async function reportResult(db: Db, deps: ServiceDeps, op: OpContext, id: string, leaseId: string, result: RunnerResult) {
+export async function reportResult(db: Db, deps: ServiceDeps, op: OpContext, id: string, leaseId: string, result: RunnerResult, sealKey: string) {
   const current = await db.select().from(jobs).where(eq(jobs.id, id)).get();
   if (!current) throw new NotFound("No job with this id.");
   if (current.status === "succeeded" || current.status === "failed" || current.status === "dead") {
@@ -275,11 +276,14 @@ export async function reportResult(db: Db, deps: ServiceDeps, op: OpContext, id:
   }
   const job = await leasedJob(db, id, leaseId);
   await applyOutcome(db, deps, op, job, result);
+  // Access credentials a playbook generated are kept only sealed (AES-GCM), never shown in clear.
+  const { credentials, ...outputs } = result.outputs;
+  const stored = credentials === undefined ? outputs : { ...outputs, credentials_sealed: await seal(sealKey, JSON.stringify(credentials)) };
   const [closed] = await db
     .update(jobs)
     .set({
       status: result.status,
-      result: result.outputs,
+      result: stored,
       error: result.error ? `${result.error.task ? `${result.error.task}: ` : ""}${result.error.message}` : null,
       finishedAt: op.now,
       leaseId: null,

@@ -4,6 +4,7 @@ import { getSettings } from "./db/queries/settings";
 import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
 import { sweepJobs } from "./domain/jobs/runner";
+import { queueDueSyncs } from "./domain/jobs/sync";
 import { sendDueSms } from "./domain/sms/outbox";
 import { serviceDeps } from "./durable/service-client";
 import { mailjetMailer } from "./integrations/mailjet";
@@ -33,6 +34,7 @@ export default {
     ctx.waitUntil(purgeIdempotencyKeys(db));
     ctx.waitUntil(sweepInventory(db, new Date().toISOString()));
     ctx.waitUntil(sweepJobs(db, serviceDeps(env), { actor: { type: "system", id: null, label: "scheduler" }, requestId: null, now: new Date().toISOString() }));
+    ctx.waitUntil(queueDueSyncs(db, serviceDeps(env), new Date().toISOString()));
     ctx.waitUntil(getSettings(db).then(({ data }) => sendDueEmails(db, mailjetMailer(env, data.operator_name))));
     ctx.waitUntil(getSettings(db).then(({ data }) => sendDueSms(db, httpSmsSender(env, smsFrom(data.operator_name)))));
   },

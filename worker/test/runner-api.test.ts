@@ -275,3 +275,39 @@ describe("playbook dry run", () => {
     expect(started.headers.get("location")).toMatch(/^\/admin\/jobs\/job_/);
   });
 });
+
+describe("usage sync", () => {
+  it("queues a sync of a live service (once at a time) and stores the usage the runner read", async () => {
+    const { serviceId, jobId } = await orderOne();
+    expect((await api("POST", `/services/${serviceId}/sync`)).status).toBe(409); // still pending
+    const lease = await pullMine(jobId);
+    await runner(`/jobs/${jobId}/result`, { lease_id: lease.lease_id, status: "succeeded" });
+    const queued = await api("POST", `/services/${serviceId}/sync`);
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    expect((await api("POST", `/services/${serviceId}/sync`)).status).toBe(409);
+    await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(queued.body.job.id).run();
+    const m = await pullMine(queued.body.job.id);
+    expect(m.body.playbook).toBeNull();
+    const day = new Date().toISOString().slice(0, 10);
+    await runner(`/jobs/${m.id}/result`, {
+      lease_id: m.lease_id,
+      status: "succeeded",
+      outputs: {
+        usage: [
+          { day, unit: "data", amount: 123_456 },
+          { day: "bad", unit: "data", amount: 1 },
+          { day, unit: "warp", amount: 1 },
+        ],
+      },
+    });
+    const usage = await api("GET", `/services/${serviceId}/usage?days=2`);
+    expect(usage.body.days).toEqual([{ day, unit: "data", amount: 123_456 }]);
+    // The minute cron queues syncs for live services not synced lately (this one just was).
+    const { queueDueSyncs } = await import("../domain/jobs/sync");
+    const { db } = await import("./helpers");
+    const deps = { state: () => ({}) as never, enqueue: async () => undefined };
+    await queueDueSyncs(db(), deps, new Date().toISOString(), 200);
+    const recent = await row<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE service_id = ? AND type = 'sync_balance'", serviceId);
+    expect(recent?.n).toBe(1);
+  });
+});

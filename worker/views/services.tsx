@@ -361,6 +361,15 @@ export function ServicePage(props: {
       <section class="card">
         <h2>Usage (last 30 days)</h2>
         <UsageChart usage={props.usage} days={props.days} currency={currency} />
+        {props.can.provision && (s.status === "active" || s.status === "suspended") && (
+          <form method="post" action={`/admin/services/${s.id}/sync`} class="inline">
+            <CsrfField token={token} />
+            <button type="submit" class="button small">
+              Sync usage from CGRateS now
+            </button>
+            <span class="hint"> Synced automatically every 6 hours.</span>
+          </form>
+        )}
       </section>
       <section class="card" aria-labelledby="inventory-h" id="inventory">
         <h2 id="inventory-h">Inventory</h2>

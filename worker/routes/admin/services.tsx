@@ -8,6 +8,7 @@ import { getService, listServices, serviceAddonList, serviceJobs, serviceUsage }
 import { listTransactions } from "../../db/queries/transactions";
 import { customers } from "../../db/schema";
 import { IP_BLOCK } from "../../domain/inventory/allocation";
+import { queueBalanceSync } from "../../domain/jobs/sync";
 import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap } from "../../domain/services/services";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { serviceDeps } from "../../durable/service-client";
@@ -147,6 +148,13 @@ export const servicePages = new Hono<AppEnv>()
     );
   })
   .get("/services/:id", can("services:read"), (c) => servicePage(c, c.req.param("id")))
+  .post("/services/:id/sync", can("services:provision"), async (c) => {
+    const id = c.req.param("id");
+    await readForm(c);
+    const result = await attempt(() => queueBalanceSync(writeContext(c), serviceDeps(c.env), id));
+    if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
+    return c.redirect(`/admin/jobs/${result.data.id}`, 303);
+  })
   .post("/services/:id/action", can("services:write"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);

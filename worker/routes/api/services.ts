@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { getService, listServices, serviceUsage } from "../../db/queries/services";
 import { BALANCE_UNITS } from "../../domain/catalog/schemas";
+import { queueBalanceSync } from "../../domain/jobs/sync";
 import { Balance, Job, Service, ServiceOrder, TopUp } from "../../domain/services/schemas";
 import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap, updateService } from "../../domain/services/services";
 import { SERVICE_STATUSES } from "../../domain/services/state";
@@ -158,6 +159,25 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
       const since = new Date(Date.now() - (c.req.valid("query").days - 1) * 86_400_000).toISOString().slice(0, 10);
       const rows = await serviceUsage(c.get("db"), service.id, since);
       return c.json({ service_id: service.id, since, days: rows.map((r) => ({ day: r.day, unit: r.unit, amount: r.amount })) }, 200);
+    },
+  )
+  .openapi(
+    apiRoute("services:provision", {
+      method: "post",
+      path: "/services/{id}/sync",
+      tags: ["Balances"],
+      summary: "Read a service's usage from CGRateS now",
+      description:
+        "Queues a `sync_balance` job: the runner reads the account and the last 30 days of CDRs, and the usage chart is updated. Live services are also synced every 6 hours.",
+      request: { params: IdParam },
+      responses: {
+        202: jsonResponse(z.object({ job: z.object({ id: z.string(), type: z.string(), status: z.string() }) }), "The sync job"),
+        ...problems(401, 403, 404, 409),
+      },
+    }),
+    async (c) => {
+      const job = await queueBalanceSync(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), c.req.valid("param").id);
+      return c.json({ job: { id: job.id, type: job.type, status: job.status } }, 202);
     },
   )
   .openapi(

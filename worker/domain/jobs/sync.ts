@@ -1,0 +1,73 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { getService } from "../../db/queries/services";
+import { activityLog, jobs } from "../../db/schema";
+import { Conflict, NotFound } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
+import { activityRow } from "../activity/record";
+import type { WriteContext } from "../context";
+import type { ServiceDeps } from "../services/port";
+
+/** How often the minute cron refreshes a live service's usage from CGRateS. */
+export const SYNC_EVERY_MS = 6 * 3600_000;
+
+function syncJob(serviceId: string, now: string) {
+  return {
+    id: `job_${ulid()}`,
+    type: "sync_balance" as const,
+    status: "pending" as const,
+    serviceId,
+    payload: { service_id: serviceId },
+    attempts: 0,
+    maxAttempts: 3,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** Staff (or the API) asks for a service's usage and balances to be read from CGRateS now. */
+export async function queueBalanceSync(ctx: WriteContext, deps: ServiceDeps, serviceId: string) {
+  const service = await getService(ctx.db, serviceId);
+  if (!service) throw new NotFound("No service with this id.");
+  if (service.status !== "active" && service.status !== "suspended") {
+    throw new Conflict(`Only an active or suspended service has usage to sync; this one is ${service.status}.`, { current_status: service.status });
+  }
+  const open = await ctx.db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.serviceId, serviceId), eq(jobs.type, "sync_balance"), inArray(jobs.status, ["pending", "ready", "leased"])))
+    .get();
+  if (open) throw new Conflict("A sync of this service is already queued.", { job_id: open.id });
+  const job = syncJob(serviceId, ctx.now);
+  await ctx.db.batch([
+    ctx.db.insert(jobs).values(job),
+    ctx.db
+      .insert(activityLog)
+      .values(
+        activityRow(ctx, {
+          entity: "service",
+          entityId: serviceId,
+          customerId: service.customer_id,
+          action: "service.sync_requested",
+          changes: { job: { before: null, after: job.id } },
+        }),
+      ),
+  ]);
+  await deps.enqueue([job.id]);
+  return job;
+}
+
+/** The minute cron: live services not synced for SYNC_EVERY_MS get a sync job (a few per minute). */
+export async function queueDueSyncs(db: Db, deps: ServiceDeps, now: string, limit = 20): Promise<number> {
+  const since = new Date(Date.parse(now) - SYNC_EVERY_MS).toISOString();
+  const due = await db.all<{ id: string }>(
+    sql`SELECT s.id FROM services s WHERE s.status IN ('active', 'suspended')
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.service_id = s.id AND j.type = 'sync_balance' AND j.created_at > ${since})
+      ORDER BY s.id LIMIT ${limit}`,
+  );
+  if (due.length === 0) return 0;
+  const rows = due.map((s) => syncJob(s.id, now));
+  await db.insert(jobs).values(rows);
+  await deps.enqueue(rows.map((r) => r.id));
+  return rows.length;
+}

@@ -41,17 +41,15 @@ export async function queueBalanceSync(ctx: WriteContext, deps: ServiceDeps, ser
   const job = syncJob(serviceId, ctx.now);
   await ctx.db.batch([
     ctx.db.insert(jobs).values(job),
-    ctx.db
-      .insert(activityLog)
-      .values(
-        activityRow(ctx, {
-          entity: "service",
-          entityId: serviceId,
-          customerId: service.customer_id,
-          action: "service.sync_requested",
-          changes: { job: { before: null, after: job.id } },
-        }),
-      ),
+    ctx.db.insert(activityLog).values(
+      activityRow(ctx, {
+        entity: "service",
+        entityId: serviceId,
+        customerId: service.customer_id,
+        action: "service.sync_requested",
+        changes: { job: { before: null, after: job.id } },
+      }),
+    ),
   ]);
   await deps.enqueue([job.id]);
   return job;

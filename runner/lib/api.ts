@@ -15,7 +15,15 @@ export type LeasedMessage = {
   attempts: number;
   max_attempts: number;
   lease_expires_at: string;
-  body: { job_id: string; type: JobType; service_id: string | null; playbook: string | null; extra_vars: Record<string, unknown> };
+  body: {
+    job_id: string;
+    type: JobType;
+    service_id: string | null;
+    playbook: string | null;
+    /** Run the playbook with `--check` (a dry run from the product page). */
+    check?: boolean;
+    extra_vars: Record<string, unknown>;
+  };
 };
 
 /** Statuses of a task event. */

@@ -221,6 +221,7 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
         vars,
         playbooksDir: options.playbooksDir,
         timeoutMs: options.jobTimeoutMs,
+        check: message.body.check === true,
         onEvent: (event) => {
           const e = ansibleToJobEvent(event, now().toISOString());
           if (e) context.onEvent(e);
@@ -272,9 +273,60 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
     }
   }
 
+  /**
+   * A monetary top-up (no add-on playbook): each credit is added with the CGRateS client, the
+   * top-up key as the balance id, skipped when the account already holds a balance of that id — so
+   * a re-run after a crash never credits twice.
+   */
+  async function topUpDirect(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
+    const account = message.body.service_id;
+    if (!account) throw new Error("a topup job needs a service");
+    if (!options.cgrates) throw new Error("CGRateS is not configured on this runner (CGRATES_URL)");
+    const client = cgratesClient(options.cgrates);
+    const topup = (message.body.extra_vars.topup ?? {}) as { keys?: unknown; credits?: unknown };
+    const keys = Array.isArray(topup.keys) ? topup.keys.map(String) : [];
+    const credits = Array.isArray(topup.credits) ? (topup.credits as { unit?: unknown; amount?: unknown; validity_days?: unknown }[]) : [];
+    const types: Record<string, "*monetary" | "*data" | "*voice" | "*sms"> = { monetary: "*monetary", data: "*data", voice: "*voice", sms: "*sms" };
+    const task = "Add the top-up balance";
+    const started = Date.now();
+    context.onEvent({ at: now().toISOString(), task, status: "started" });
+    try {
+      const existing = await client.getAccount({ Account: account });
+      const held = new Set(Object.values(existing?.BalanceMap ?? {}).flatMap((list) => (list ?? []).map((b) => b.ID)));
+      let added = 0;
+      for (const [i, credit] of credits.entries()) {
+        const id = keys[i] ?? `${message.body.job_id}-${i}`;
+        const type = types[String(credit.unit)];
+        if (!type || typeof credit.amount !== "number") throw new Error(`credit ${i} has no usable unit/amount`);
+        if (held.has(id)) continue;
+        const days = typeof credit.validity_days === "number" ? credit.validity_days : null;
+        await client.addBalance({
+          Account: account,
+          BalanceType: type,
+          Value: type === "*voice" ? credit.amount * 1e9 : credit.amount,
+          Balance: { ID: id, ExpiryTime: days === null ? "*unlimited" : `+${days * 24}h` },
+        });
+        added++;
+      }
+      context.onEvent({
+        at: now().toISOString(),
+        task,
+        status: added > 0 ? "changed" : "ok",
+        duration_ms: Date.now() - started,
+        message: `${added} balance(s) added`,
+      });
+      return { status: "succeeded", outputs: {}, error: null };
+    } catch (error) {
+      const text = clip(error instanceof Error ? error.message : String(error), MAX_MESSAGE);
+      context.onEvent({ at: now().toISOString(), task, status: "failed", duration_ms: Date.now() - started, message: text });
+      return { status: "failed", outputs: {}, error: { task, message: text } };
+    }
+  }
+
   return async (message, context) => {
     const { playbook, type } = message.body;
     if (type === "sync_balance") return syncBalance(message, context);
+    if (type === "topup" && !playbook) return topUpDirect(message, context);
     if (playbook) return playbookJob(message, playbook, context);
     if (type === "suspend" || type === "resume" || type === "deprovision") {
       context.onEvent({ at: now().toISOString(), task: "No playbook", status: "info", message: `nothing to do on the network for ${type}` });

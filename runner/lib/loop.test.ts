@@ -610,6 +610,19 @@ describe("runner loop with the real executor", () => {
     expect(account?.BalanceMap["*voice"]?.[0]?.Value).toBe(600e9);
   });
 
+  it("credits a monetary top-up with the CGRateS client once, even when the job runs again", async () => {
+    const topup = { keys: ["topup:usr_1:k1"], credits: [{ unit: "monetary", amount: 1500, validity_days: null }] };
+    for (const id of ["job_top_a", "job_top_b"]) {
+      api.add(id, { type: "topup", playbook: null, serviceId: "svc_topup", extraVars: { topup } });
+      expect(await makeLoop(executor(), { once: true }).run()).toBe(0);
+      expect(api.job(id).result?.status).toBe("succeeded");
+    }
+    const state = (await (await fetch(`${sim.url}/_sim/state`)).json()) as {
+      accounts: Record<string, { BalanceMap: Record<string, { ID: string; Value: number }[]> }>;
+    };
+    expect(state.accounts["cgrates.org:svc_topup"]?.BalanceMap["*monetary"]).toEqual([expect.objectContaining({ ID: "topup:usr_1:k1", Value: 1500 })]);
+  });
+
   it("syncs a service's balances and 30 days of usage from CGRateS", async () => {
     await fetch(`${sim.url}/jsonrpc`, {
       method: "POST",

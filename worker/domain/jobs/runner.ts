@@ -39,7 +39,7 @@ function randomLease(): string {
 }
 
 /** The playbook a job runs: the product's own for provisioning, fixed ones for the lifecycle jobs. */
-function playbookFor(type: JobRecord["type"], productPlay: string | null): string | null {
+function playbookFor(type: JobRecord["type"], productPlay: string | null, payload: Record<string, unknown>): string | null {
   switch (type) {
     case "provision":
     case "modify":
@@ -51,7 +51,8 @@ function playbookFor(type: JobRecord["type"], productPlay: string | null): strin
     case "resume":
       return productPlay ? "resume" : null;
     case "topup":
-      return "addon_topup";
+      // An add-on pack runs its playbook; a monetary credit is one CGRateS call the runner makes itself.
+      return payload.product_id ? "addon_topup" : null;
     case "sync_balance":
       return null;
   }
@@ -105,7 +106,7 @@ export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["bo
     job_id: job.id,
     type: job.type,
     service_id: job.serviceId,
-    playbook: playbookFor(job.type, product?.provisioning_play ?? null),
+    playbook: playbookFor(job.type, product?.provisioning_play ?? null, payload),
     check: false,
     extra_vars: {
       job: { id: job.id, type: job.type, attempt: job.attempts },

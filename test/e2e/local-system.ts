@@ -20,7 +20,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export type LocalSystem = { url: string; worker: LocalWorker; simulators: RunningSimulator[]; stop: () => Promise<void> };
+export type LocalSystem = {
+  url: string;
+  worker: LocalWorker;
+  simulators: RunningSimulator[];
+  /** The worker's local state (D1, DO, queues under `v3/`); removed by `stop()`. */
+  stateDir: string;
+  /** The worker's variables (simulator endpoints, RUNNER_API_KEY, …). */
+  vars: Record<string, string>;
+  stop: () => Promise<void>;
+};
+
+/**
+ * The demo seed (resumable), tried again when wrangler dev answers 503 "Your worker restarted
+ * mid-request": it rebuilds and restarts the worker whenever a source file changes.
+ */
+async function seedWithRetries(url: string, secret: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await seedDemo(url, secret);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("HTTP 503")) throw error;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
+}
 
 /** The system as `npm start` runs it, on fresh state and free ports, for tests. */
 export async function startLocalSystem(): Promise<LocalSystem> {
@@ -36,11 +61,20 @@ export async function startLocalSystem(): Promise<LocalSystem> {
   const vars = localVars(stateDir, env);
   const simulators = await startSimulators(vars);
   const worker = await startWorker({ port: await freePort(), stateDir, vars });
-  await seedDemo(worker.url, vars.AUTH_SECRET ?? "");
+  try {
+    await seedWithRetries(worker.url, vars.AUTH_SECRET ?? "");
+  } catch (error) {
+    // Leave no worker or simulator behind (the worker runs in its own process group).
+    await worker.stop();
+    await Promise.all(simulators.map((s) => s.close()));
+    throw error;
+  }
   return {
     url: worker.url,
     worker,
     simulators,
+    stateDir,
+    vars,
     stop: async () => {
       await worker.stop();
       await Promise.all(simulators.map((s) => s.close()));

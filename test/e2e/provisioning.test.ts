@@ -1,0 +1,524 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findD1File } from "../../bench/lib";
+import type { SimAccount, SimCall } from "../../simulators/cgrates/server";
+import type { SentMessage } from "../../simulators/mailjet/server";
+import { type LocalSystem, launchChromium, startLocalSystem } from "./local-system";
+import { type RunnerProcess, startRunner } from "./runner-process";
+
+/**
+ * Provisioning end to end: the real worker (wrangler dev), the real runner process, the real
+ * `ansible-playbook` and the CGRateS and Mailjet simulators. One system for the file; each test
+ * starts its own runner and stops it before it ends.
+ */
+
+const SHOTS = "/tmp/obss-e2e-provisioning";
+const TENANT = "cgrates.org";
+const GB = 2 ** 30;
+
+type Json = Record<string, unknown>;
+type ServiceView = { id: string; status: string; customer_id: string; identifiers: Record<string, string>; product_name: string };
+type ItemView = { id: string; type: string; status: string; service_id: string | null; customer_id: string | null; fields: Record<string, unknown> };
+type TransactionView = { id: string; kind: "charge" | "credit"; amount: number; tax_amount: number; description: string };
+type Bucket = { unit: string; amount: number; source: string };
+type JobRow = {
+  id: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  not_before: string | null;
+  lease_expires_at: string | null;
+  updated_at: string;
+  error: string | null;
+};
+type EventRow = { seq: number; attempt: number; task: string; status: string; message: string | null };
+type OutboxRow = { template: string; to_email: string; subject: string; status: string };
+type CgratesState = { accounts: Record<string, SimAccount>; accountActionPlans: Record<string, string[]>; calls: SimCall[] };
+type Customer = { id: string; name: string; contactId: string; email: string };
+
+let system: LocalSystem;
+let d1: Database.Database;
+let token = "";
+let cgratesUrl = "";
+let mailjetUrl = "";
+let runnerStates = "";
+const runners: RunnerProcess[] = [];
+let customers: Customer[] = [];
+let prepaidId = "";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value (not undefined/null/false); the error names what was awaited and the last value seen. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, everyMs = 200) {
+  const started = Date.now();
+  let last: unknown;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value;
+    last = value;
+    if (Date.now() - started > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last probe: ${JSON.stringify(last)})`);
+    await sleep(everyMs);
+  }
+}
+
+/** A call to the staff API as the admin. */
+async function api<T = Json>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${system.url}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+async function getOk<T>(path: string): Promise<T> {
+  const { status, body } = await api<T>("GET", path);
+  if (status !== 200) throw new Error(`GET ${path}: HTTP ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+const service = (id: string) => getOk<ServiceView>(`/services/${id}`);
+const serviceItems = async (id: string) => (await getOk<{ data: ItemView[] }>(`/inventory/items?service_id=${id}`)).data;
+const item = (id: string) => getOk<ItemView>(`/inventory/items/${id}`);
+const transactions = async (serviceId: string) => (await getOk<{ data: TransactionView[] }>(`/transactions?service_id=${serviceId}`)).data;
+const cgrates = async () => (await (await fetch(`${cgratesUrl}/_sim/state`)).json()) as CgratesState;
+const mailjet = async () => ((await (await fetch(`${mailjetUrl}/_sim/state`)).json()) as { messages: SentMessage[] }).messages;
+const account = (serviceId: string) => `${TENANT}:${serviceId}`;
+
+const jobRow = (id: string) =>
+  d1.prepare("SELECT id, status, attempts, max_attempts, not_before, lease_expires_at, updated_at, error FROM jobs WHERE id = ?").get(id) as JobRow;
+const jobEvents = (id: string) => d1.prepare("SELECT seq, attempt, task, status, message FROM job_events WHERE job_id = ? ORDER BY seq").all(id) as EventRow[];
+const outbox = (template: string) => d1.prepare("SELECT template, to_email, subject, status FROM email_outbox WHERE template = ?").all(template) as OutboxRow[];
+
+/** Orders a product through the API; returns the pending service and its job id. */
+async function order(customer: Customer, productId: string, vars: Json = {}): Promise<{ serviceId: string; jobId: string }> {
+  const { status, body } = await api<{ service: ServiceView; job: { id: string } }>(
+    "POST",
+    `/customers/${customer.id}/services`,
+    { product_id: productId, contact_id: customer.contactId, vars },
+    { "Idempotency-Key": randomUUID() },
+  );
+  expect(status, JSON.stringify(body)).toBe(202);
+  expect(body.service.status).toBe("pending");
+  return { serviceId: body.service.id, jobId: body.job.id };
+}
+
+async function createProduct(fields: Json): Promise<string> {
+  const { status, body } = await api<{ id: string }>("POST", "/products", fields);
+  expect(status, JSON.stringify(body)).toBe(201);
+  return body.id;
+}
+
+/** Waits until the service reaches `status`, failing fast when it reaches another final one. */
+async function waitForService(id: string, status: "active" | "failed", timeoutMs: number): Promise<ServiceView> {
+  return waitFor(
+    `service ${id} to be ${status}`,
+    async () => {
+      const s = await service(id);
+      if (s.status !== status && (s.status === "active" || s.status === "failed")) throw new Error(`service ${id} ended ${s.status}, expected ${status}`);
+      return s.status === status ? s : undefined;
+    },
+    timeoutMs,
+    300,
+  );
+}
+
+function runner(env: Record<string, string>, stateDir = mkdtempSync(join(runnerStates, "r-"))): RunnerProcess {
+  const r = startRunner({ url: system.url, key: system.vars.RUNNER_API_KEY ?? "", stateDir, cgratesUrl: system.vars.CGRATES_URL ?? "", env });
+  runners.push(r);
+  return r;
+}
+
+/** The runner's JSON log lines (anything else it printed left out). */
+function records(r: RunnerProcess): Json[] {
+  return r.lines.flatMap((line) => {
+    try {
+      const value: unknown = JSON.parse(line);
+      return typeof value === "object" && value !== null ? [value as Json] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** What the runner printed, to make a failing assertion readable. */
+const logOf = (r: RunnerProcess) => r.lines.slice(-30).join("\n");
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  runnerStates = mkdtempSync(join(tmpdir(), "obss-e2e-runner-"));
+  system = await startLocalSystem();
+  cgratesUrl = (system.vars.CGRATES_URL ?? "").replace(/\/jsonrpc$/, "");
+  mailjetUrl = system.vars.MAILJET_API_BASE ?? "";
+  d1 = new Database(findD1File(system.stateDir), { timeout: 10_000 });
+
+  const login = await fetch(`${system.url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: "admin@example.com", password: "admin-dev-password" }),
+  });
+  expect(login.status).toBe(200);
+  token = ((await login.json()) as { access_token: string }).access_token;
+
+  // The demo seed activates its services directly and leaves their provision jobs ready; a runner
+  // would run those first (a minute or more on this machine). They are closed here, so each test's
+  // runner sees only the jobs the test makes.
+  const now = new Date().toISOString();
+  d1.prepare("UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ? WHERE status IN ('pending', 'ready')").run(now, now);
+
+  // Open demo customers with a contact that has an email (the welcome email goes there).
+  customers = (
+    d1
+      .prepare(
+        `SELECT c.id AS id, c.name AS name, MIN(k.id) AS contactId, k.email AS email FROM customers c JOIN contacts k ON k.customer_id = c.id
+         WHERE c.status = 'open' AND c.currency = 'EUR' AND k.email IS NOT NULL AND c.external_id LIKE 'DEMO-%' GROUP BY c.id ORDER BY c.external_id`,
+      )
+      .all() as Customer[]
+  ).slice(2); // the first two have portal logins other tests use
+  expect(customers.length).toBeGreaterThanOrEqual(5);
+
+  const prepaid = await getOk<{ data: { id: string; slug: string }[] }>("/products?limit=100");
+  prepaidId = prepaid.data.find((p) => p.slug === "mobile-prepaid-10gb")?.id ?? "";
+  expect(prepaidId).not.toBe("");
+});
+
+afterAll(async () => {
+  await Promise.all(runners.map((r) => r.stop(5_000)));
+  d1?.close();
+  await system?.stop();
+  if (runnerStates) rmSync(runnerStates, { recursive: true, force: true });
+});
+
+describe("provisioning with the real runner, ansible-playbook and the simulators", () => {
+  it("activates an ordered prepaid line: CGRateS account with the included balances, identifiers, task events, SIM assigned, welcome email", async () => {
+    const customer = customers[0] as Customer;
+    const r = runner({ RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200" });
+    try {
+      const { serviceId, jobId } = await order(customer, prepaidId);
+      const reserved = await serviceItems(serviceId);
+      expect(reserved.map((i) => [i.type, i.status]).sort()).toEqual([
+        ["phone_number", "reserved"],
+        ["sim", "reserved"],
+      ]);
+
+      const active = await waitForService(serviceId, "active", 60_000).catch((error) => {
+        throw new Error(`${error instanceof Error ? error.message : error}\nrunner log:\n${logOf(r)}`);
+      });
+
+      // CGRateS holds the account with the product's included balances under Balance.IDs of the job.
+      const state = await cgrates();
+      const acc = state.accounts[account(serviceId)];
+      expect(acc, `no CGRateS account ${account(serviceId)}`).toBeDefined();
+      const balances = acc?.BalanceMap ?? {};
+      expect(balances["*data"]?.map((b) => [b.ID, b.Value])).toEqual([[`${jobId}-0`, 10 * GB]]);
+      expect(balances["*voice"]?.map((b) => [b.ID, b.Value])).toEqual([[`${jobId}-1`, 300 * 60 * 1e9]]);
+      expect(balances["*sms"]?.map((b) => [b.ID, b.Value])).toEqual([[`${jobId}-2`, 100]]);
+      expect(state.accountActionPlans[account(serviceId)]).toContain("AP_PREPAID_MONTHLY");
+
+      // The playbook's identifiers are the service's.
+      expect(active.identifiers.iccid).toMatch(/^\d{19,20}$/);
+      expect(active.identifiers.imsi).toMatch(/^\d{15}$/);
+      expect(active.identifiers.msisdn).toMatch(/^\+?\d{8,15}$/);
+
+      // The job succeeded on its first attempt and its task events were recorded.
+      expect(jobRow(jobId)).toMatchObject({ status: "succeeded", attempts: 1 });
+      const events = jobEvents(jobId);
+      const tasks = new Set(events.map((e) => e.task));
+      for (const task of ["Find the SIM and the phone number", "Set up the CGRateS account", "Return the identifiers", "Play recap"]) {
+        expect(tasks, `events: ${[...tasks].join(", ")}`).toContain(task);
+      }
+      expect(events.filter((e) => e.status === "failed")).toEqual([]);
+
+      // The SIM and the number are the service's for good now.
+      const held = await serviceItems(serviceId);
+      expect(held.find((i) => i.type === "sim")).toMatchObject({ status: "assigned", service_id: serviceId, fields: { iccid: active.identifiers.iccid } });
+      expect(held.find((i) => i.type === "phone_number")?.status).toBe("assigned");
+
+      // The worker's own ledger carries the included balances.
+      const balance = await getOk<{ buckets: Bucket[] }>(`/services/${serviceId}/balance`);
+      const byUnit = Object.fromEntries(balance.buckets.map((b) => [b.unit, b.amount]));
+      expect(byUnit).toMatchObject({ data: 10 * GB, voice: 300 * 60, sms: 100 });
+
+      // The welcome email went to the customer's contact through Mailjet.
+      expect(outbox("service_welcome").filter((e) => e.to_email === customer.email)).toHaveLength(1);
+      const welcome = await waitFor(
+        `the welcome email to ${customer.email} in the Mailjet simulator`,
+        async () => (await mailjet()).find((m) => m.to.includes(customer.email) && m.subject === "Your Mobile Prepaid 10 GB is ready"),
+        15_000,
+      );
+      expect(welcome.text).toContain(active.identifiers.msisdn);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it("rolls a failing playbook back: no CGRateS account, the SIM back in stock, the setup fee reversed, the NOC told", async () => {
+    const customer = customers[1] as Customer;
+    const productId = await createProduct({
+      name: "Fail Test SIM",
+      slug: "fail-test-sim",
+      type: "standalone",
+      service_type: "mobile",
+      status: "active",
+      currency: "EUR",
+      retail_price: 500,
+      retail_setup_fee: 1500,
+      provisioning_play: "fail_test",
+      required_inventory: ["sim"],
+      included_balances: [{ unit: "data", amount: GB, validity_days: null }],
+    });
+    const r = runner({ RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200" });
+    try {
+      const { serviceId, jobId } = await order(customer, productId);
+      const [sim] = await serviceItems(serviceId);
+      expect(sim).toMatchObject({ type: "sim", status: "reserved", service_id: serviceId });
+      const charged = await transactions(serviceId);
+      expect(charged.map((t) => [t.kind, t.amount])).toEqual([["charge", 1500]]);
+
+      await waitForService(serviceId, "failed", 60_000).catch((error) => {
+        throw new Error(`${error instanceof Error ? error.message : error}\nrunner log:\n${logOf(r)}`);
+      });
+
+      // The playbook made the account, then its rescue removed it.
+      const state = await cgrates();
+      expect(state.accounts[account(serviceId)]).toBeUndefined();
+      const methods = state.calls.filter((c) => JSON.stringify(c.params).includes(serviceId)).map((c) => c.method);
+      expect(methods).toContain("APIerSv2.SetAccount");
+      expect(methods).toContain("APIerSv1.RemoveAccount");
+
+      // The SIM is back in stock, held by nobody.
+      expect(await item(sim?.id ?? "")).toMatchObject({ status: "in_stock", service_id: null, customer_id: null });
+
+      // The setup fee was charged and reversed: the service's transactions net to zero.
+      const after = await transactions(serviceId);
+      expect(after.map((t) => t.kind).sort()).toEqual(["charge", "credit"]);
+      const net = (field: "amount" | "tax_amount") => after.reduce((sum, t) => sum + (t.kind === "charge" ? t[field] : -t[field]), 0);
+      expect(net("amount")).toBe(0);
+      expect(net("tax_amount")).toBe(0);
+
+      // The job failed on its first attempt (not a network problem), at the deliberate failure.
+      const job = jobRow(jobId);
+      expect(job).toMatchObject({ status: "failed", attempts: 1 });
+      expect(job.error).toContain("Deliberate failure");
+      const events = jobEvents(jobId);
+      expect(events.find((e) => e.task === "Deliberate failure" && e.status === "failed")?.message).toContain("failing on purpose");
+      expect(events.some((e) => e.status === "rescued")).toBe(true);
+
+      // The notification list was told, through the outbox and Mailjet.
+      expect(outbox("provisioning_failed").map((e) => e.to_email)).toEqual(["noc@demo-telecom.example"]);
+      const notice = await waitFor(
+        "the provisioning_failed email in the Mailjet simulator",
+        async () => (await mailjet()).find((m) => m.to.includes("noc@demo-telecom.example") && m.subject.startsWith("Provisioning failed: Fail Test SIM")),
+        15_000,
+      );
+      expect(notice.text).toContain(serviceId);
+      expect(notice.text).toContain("Deliberate failure");
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it("survives a runner killed mid-job: the job is leased again after its lease and completes without adding the balance twice", async () => {
+    const customer = customers[2] as Customer;
+    const productId = await createProduct({
+      name: "Slow Test Line",
+      slug: "slow-test-line",
+      type: "standalone",
+      service_type: "other",
+      status: "active",
+      currency: "EUR",
+      retail_price: 100,
+      provisioning_play: "slow_test",
+    });
+    const stateDir = mkdtempSync(join(runnerStates, "crash-"));
+    const settings = { RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200", RUNNER_VISIBILITY_MS: "5000" };
+    const first = runner(settings, stateDir);
+    let second: RunnerProcess | undefined;
+    try {
+      const { serviceId, jobId } = await order(customer, productId, { wait_seconds: 6 });
+      const balanceId = `${jobId}-slow`;
+      const addBalanceCalls = async () =>
+        (await cgrates()).calls.filter((c) => c.method === "APIerSv1.AddBalance" && JSON.stringify(c.params).includes(`"ID":"${balanceId}"`));
+
+      // Kill the runner (and its ansible-playbook) while the playbook waits, after it added the balance.
+      await waitFor(
+        `job ${jobId} to reach its wait (task events of attempt 1)`,
+        () => jobEvents(jobId).some((e) => e.attempt === 1 && e.task === "Wait while the job is running" && e.status === "started"),
+        45_000,
+      ).catch((error) => {
+        throw new Error(`${error instanceof Error ? error.message : error}\nrunner log:\n${logOf(first)}`);
+      });
+      expect(await addBalanceCalls()).toHaveLength(1);
+      await first.kill();
+      expect(first.child.signalCode).toBe("SIGKILL");
+      const leased = jobRow(jobId);
+      expect(leased).toMatchObject({ status: "leased", attempts: 1 });
+      const leaseEnd = Date.parse(leased.lease_expires_at ?? "");
+      expect(leaseEnd).toBeGreaterThan(Date.now() - 1_000);
+      expect((await service(serviceId)).status).toBe("provisioning");
+
+      // A new runner on the same state takes the job again once the lease has run out.
+      second = runner(settings, stateDir);
+      const active = await waitForService(serviceId, "active", 60_000).catch((error) => {
+        throw new Error(`${error instanceof Error ? error.message : error}\nsecond runner log:\n${logOf(second ?? first)}`);
+      });
+      // Taken again only once the lease of the killed runner had run out.
+      const restart = records(second).find((l) => l.msg === "job started" && l.job_id === jobId);
+      expect(restart?.attempt).toBe(2);
+      expect(Date.parse(String(restart?.at))).toBeGreaterThanOrEqual(leaseEnd);
+      expect(active.identifiers.account).toBe(serviceId);
+      expect(jobRow(jobId)).toMatchObject({ status: "succeeded", attempts: 2 });
+      const attempts = new Set(jobEvents(jobId).map((e) => e.attempt));
+      expect([...attempts].sort()).toEqual([1, 2]);
+
+      // CGRateS: one account, one balance of that ID, its value added once.
+      const state = await cgrates();
+      expect(Object.keys(state.accounts).filter((a) => a.includes(serviceId))).toEqual([account(serviceId)]);
+      const all = Object.values(state.accounts[account(serviceId)]?.BalanceMap ?? {}).flat();
+      expect(all.map((b) => [b.ID, b.Value])).toEqual([[balanceId, GB]]);
+      const adds = await addBalanceCalls();
+      expect(adds).toHaveLength(1);
+      expect(adds[0]?.error).toBeNull();
+      // The second attempt read the account and found the balance there.
+      const reads = state.calls.filter((c) => c.method === "APIerSv2.GetAccount" && JSON.stringify(c.params).includes(serviceId));
+      expect(reads.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await first.stop();
+      await second?.stop();
+    }
+  }, 150_000);
+
+  it("gives a job back with a growing delay while CGRateS is unreachable, then fails it after its last attempt and rolls the order back", async () => {
+    const customer = customers[3] as Customer;
+    const down = await fetch(`${cgratesUrl}/_sim/down`, { method: "POST", body: JSON.stringify({ seconds: 600 }) });
+    expect(down.status).toBe(200);
+    let r: RunnerProcess | undefined;
+    try {
+      const { serviceId, jobId } = await order(customer, prepaidId);
+      const items = await serviceItems(serviceId);
+      expect(items).toHaveLength(2);
+      // Three attempts instead of five keep this short.
+      d1.prepare("UPDATE jobs SET max_attempts = 3 WHERE id = ?").run(jobId);
+      r = runner({ RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200", RUNNER_RETRY_BASE_S: "1" });
+
+      // Watch the job row: given back ready with a not_before 1 s, then 2 s after the give-back.
+      const seen = new Map<number, JobRow>();
+      const final = await waitFor(
+        `job ${jobId} to fail after its last attempt`,
+        () => {
+          const job = jobRow(jobId);
+          if (job.status === "ready" && job.not_before && !seen.has(job.attempts)) seen.set(job.attempts, job);
+          return job.status === "failed" || job.status === "dead" ? job : undefined;
+        },
+        90_000,
+        100,
+      ).catch((error) => {
+        throw new Error(`${error instanceof Error ? error.message : error}\nrunner log:\n${r ? logOf(r) : ""}`);
+      });
+      expect(final).toMatchObject({ status: "failed", attempts: 3 });
+      expect(final.error).toMatch(/503|Service Unavailable/);
+      expect([...seen.keys()].sort()).toEqual([1, 2]);
+      const delay = (job: JobRow | undefined) => (job?.not_before ? Date.parse(job.not_before) - Date.parse(job.updated_at) : -1);
+      expect(delay(seen.get(1))).toBe(1_000);
+      expect(delay(seen.get(2))).toBe(2_000);
+      const givenBack = (r?.lines ?? []).filter((l) => l.includes("transient failure, job given back") && l.includes(jobId));
+      expect(givenBack).toHaveLength(2);
+      expect(new Set(jobEvents(jobId).map((e) => e.attempt))).toEqual(new Set([1, 2, 3]));
+
+      // The last attempt failed the service and gave everything back.
+      await waitForService(serviceId, "failed", 10_000);
+      for (const held of items) expect(await item(held.id)).toMatchObject({ status: "in_stock", service_id: null });
+      const after = await transactions(serviceId);
+      expect(after.reduce((sum, t) => sum + (t.kind === "charge" ? t.amount : -t.amount), 0)).toBe(0);
+      expect((await cgrates()).accounts[account(serviceId)]).toBeUndefined();
+    } finally {
+      await fetch(`${cgratesUrl}/_sim/down`, { method: "POST", body: JSON.stringify({ seconds: 0 }) });
+      await r?.stop();
+    }
+  }, 150_000);
+});
+
+describe("provisioning in Chromium", () => {
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("orders Mobile Prepaid 10 GB in the order form, follows its job's events live and sees the service active with its balances", async () => {
+    const r = runner({ RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200" });
+    try {
+      await page.goto(`${system.url}/admin/login`);
+      await page.getByLabel("Email").fill("admin@example.com");
+      await page.getByLabel("Password").fill("admin-dev-password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`${system.url}/admin`);
+
+      const customer = customers[4] as Customer;
+      await page.goto(`${system.url}/admin/customers/${customer.id}`);
+      const services = page.locator("#services");
+      const product = services.getByLabel("Product");
+      const option = product.locator("option", { hasText: /^Mobile Prepaid 10 GB/ });
+      await product.selectOption((await option.getAttribute("value")) ?? "");
+      const sim = services.getByLabel("SIM card");
+      const number = services.getByLabel("Phone number");
+      await sim.locator("option").nth(1).waitFor({ state: "attached" });
+      expect(await sim.inputValue()).toBe("");
+      expect(await sim.locator("option:checked").textContent()).toBe("Next available");
+      expect(await number.locator("option:checked").textContent()).toBe("Next available");
+      await shot("1-order-form");
+      await services.getByRole("button", { name: "Order" }).click();
+      await page.waitForURL(/\/admin\/services\/svc_[^/#?]+$/);
+      await shot("2-service-pending");
+      const serviceUrl = page.url();
+      expect(await page.textContent("h1")).toBe("Mobile Prepaid 10 GB");
+
+      // The jobs card links the provisioning job; its page streams the task events.
+      const jobs = page.locator("section.card", { has: page.getByRole("heading", { name: "Provisioning jobs" }) });
+      await jobs.getByRole("link", { name: "provision" }).click();
+      await page.waitForURL(/\/admin\/jobs\/job_[^/#?]+$/);
+      const events = page.locator("#job-events tbody tr");
+      await expect.poll(() => events.count(), { timeout: 30_000, interval: 500 }).toBeGreaterThan(0);
+      await shot("3-job-running");
+      await expect.poll(() => page.locator("#job-events").textContent(), { timeout: 60_000, interval: 500 }).toContain("Play recap");
+      // Finished: the panel stops polling (no "live" badge).
+      await expect.poll(() => page.locator("#job-events .badge-leased").count(), { timeout: 30_000, interval: 500 }).toBe(0);
+      await shot("4-job-done");
+      await page.screenshot({ path: join(SHOTS, "4-job-done-top.png") });
+      const tasks = await page.locator("#job-events tbody tr td:nth-child(4)").allTextContents();
+      expect(tasks).toContain("Set up the CGRateS account");
+      expect(tasks).toContain("Return the identifiers");
+
+      // Back on the service: active, with its balance bars.
+      await page.goto(serviceUrl);
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            return page.locator("main .page-header .badge, main header .badge").first().textContent();
+          },
+          { timeout: 30_000, interval: 1_000 },
+        )
+        .toBe("active");
+      await shot("5-service-active");
+      const bars = page.locator("#balance svg.bar");
+      const labels = await bars.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+      expect(labels.some((l) => l.startsWith("data:"))).toBe(true);
+      expect(labels.some((l) => l.startsWith("voice:"))).toBe(true);
+    } finally {
+      await r.stop();
+    }
+  });
+});

@@ -243,7 +243,7 @@ describe("job pages", () => {
     expect(detail).toContain("Create &lt;account&gt;");
     expect(detail).toContain("0 of 1 task(s) done");
     await runner(`/jobs/${jobId}/result`, { lease_id: lease.lease_id, status: "failed", error: { task: "Create <account>", message: "boom" } });
-    const fragment = await (await page.get(`/admin/jobs/${jobId}/events`)).text();
+    const fragment = await (await page.get(`/admin/jobs/${jobId}/live`)).text();
     expect(fragment).not.toContain("every 2s");
     // Retry of a failed provisioning: a new job for the service, inventory reserved again.
     const retried = await page.post(`/admin/jobs/${jobId}/retry`, {});
@@ -309,5 +309,34 @@ describe("usage sync", () => {
     await queueDueSyncs(db(), deps, new Date().toISOString(), 200);
     const recent = await row<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE service_id = ? AND type = 'sync_balance'", serviceId);
     expect(recent?.n).toBe(1);
+  });
+});
+
+describe("bundles", () => {
+  it("activates a bundle's component services with it", async () => {
+    const make = async (extra: Record<string, unknown>) => {
+      const slug = unique("b")
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .slice(0, 50);
+      const res = await api("POST", "/products", {
+        body: { name: `P ${slug}`, slug, service_type: "other", status: "active", retail_price: 100, type: "standalone", ...extra },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    };
+    const internet = await make({ service_type: "fixed_internet", included_balances: [{ unit: "data", amount: 5000, validity_days: null }] });
+    const tv = await make({ service_type: "iptv" });
+    const bundle = await make({ type: "bundle", components: [internet, tv], provisioning_play: "bundle" });
+    const ordered = await api("POST", `/customers/${customerId}/services`, { body: { product_id: bundle }, headers: idem() });
+    expect(ordered.status, JSON.stringify(ordered.body)).toBe(202);
+    await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(ordered.body.job.id).run();
+    const m = await pullMine(ordered.body.job.id);
+    expect(m.body.extra_vars.components).toHaveLength(2);
+    await runner(`/jobs/${m.id}/result`, { lease_id: m.lease_id, status: "succeeded" });
+    const children = (await api("GET", `/services?parent_service_id=${ordered.body.service.id}`)).body.data;
+    expect(children.map((c: { status: string }) => c.status)).toEqual(["active", "active"]);
+    const withData = children.find((c: { product_id: string }) => c.product_id === internet);
+    expect((await api("GET", `/services/${withData.id}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data").amount).toBe(5000);
   });
 });

@@ -326,6 +326,8 @@ export function ServicePage(props: {
                 <SelectField
                   name="product_id"
                   label="Change plan"
+                  required
+                  blank="Choose a plan…"
                   options={props.plans.map((p) => ({
                     value: p.id,
                     label: `${p.name} (${formatMoney(p.retail_price, p.currency)})${p.version_id === s.product_version_id ? " — current" : p.id === s.product_id ? " — new version" : ""}`,
@@ -447,7 +449,7 @@ export function OrderForm(props: {
   customerId: string;
   products: ProductView[];
   sites: { id: string; name: string }[];
-  contacts: { id: string; name: string }[];
+  contacts: { id: string; name: string; primary?: boolean }[];
   formKey: string;
   error?: string;
 }) {
@@ -476,7 +478,14 @@ export function OrderForm(props: {
         aria-live="polite"
       ></div>
       <SelectField name="site_id" label="Site" blank="—" options={props.sites.map((s) => ({ value: s.id, label: s.name }))} />
-      <SelectField name="contact_id" label="Contact" blank="—" options={props.contacts.map((c) => ({ value: c.id, label: c.name }))} />
+      {/* The primary contact by default: the welcome email and SMS go to the service's contact. */}
+      <SelectField
+        name="contact_id"
+        label="Contact"
+        blank="—"
+        value={(props.contacts.find((c) => c.primary) ?? props.contacts[0])?.id ?? null}
+        options={props.contacts.map((c) => ({ value: c.id, label: c.name }))}
+      />
       <button type="submit" class="button primary">
         Order
       </button>

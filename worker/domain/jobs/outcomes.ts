@@ -3,7 +3,7 @@ import type { Db } from "../../db/client";
 import { getProductAtVersion } from "../../db/queries/catalog";
 import { getService } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
-import { contacts, customers, type jobs, transactions, usageRecords } from "../../db/schema";
+import { contacts, customers, type jobs, services, transactions, usageRecords } from "../../db/schema";
 import { activityRow } from "../activity/record";
 import { transactionRow } from "../billing/transactions";
 import { emailRow } from "../email/outbox";
@@ -95,6 +95,16 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
       if (service.status === "provisioning") {
         await state.transition(service.id, "activate", { ...op, key: `${key}:activate`, identifiers, grants: version?.included_balances ?? [], effects });
       }
+      // A bundle's playbook provisions its components: they become active with it, with their own balances.
+      const children = await db.select({ id: services.id }).from(services).where(eq(services.parentServiceId, service.id));
+      for (const child of children) {
+        const c = await getService(db, child.id);
+        if (!c || (c.status !== "pending" && c.status !== "provisioning")) continue;
+        const childState = deps.state(c.id);
+        if (c.status === "pending") await childState.transition(c.id, "start_provisioning", { ...op, key: `${key}:start` });
+        const childVersion = await getProductAtVersion(db, c.product_version_id);
+        await childState.transition(c.id, "activate", { ...op, key: `${key}:activate`, grants: childVersion?.included_balances ?? [] });
+      }
       const config = outputs.config as { item_id?: unknown; content?: unknown } | undefined;
       if (config && typeof config.item_id === "string" && typeof config.content === "string") {
         await saveConfig({ db, actor: op.actor, requestId: op.requestId, now: op.now }, config.item_id, {
@@ -105,6 +115,12 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         }).catch(() => undefined); // unchanged configuration, or not a device: nothing to store
       }
     } else if (service.status === "provisioning") {
+      const children = await db.select({ id: services.id, status: services.status }).from(services).where(eq(services.parentServiceId, service.id));
+      for (const child of children) {
+        if (child.status === "pending") await deps.state(child.id).transition(child.id, "start_provisioning", { ...op, key: `${key}:start` });
+        if (child.status === "pending" || child.status === "provisioning")
+          await deps.state(child.id).transition(child.id, "fail", { ...op, key: `${key}:fail` });
+      }
       const emails = await failureNotice(db, job, service, reason, baseUrl);
       await state.transition(service.id, "fail", {
         ...op,
@@ -167,7 +183,9 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
     }
     return;
   }
-  if (result.status === "failed") {
+  // A failed usage sync is retried by the next sweep; the job page shows why. Other failures are
+  // operational events the notification list hears about.
+  if (result.status === "failed" && job.type !== "sync_balance") {
     const emails = await failureNotice(db, job, service, reason, baseUrl);
     await state.apply(service.id, `${key}:notice`, { emails }, [service.status]);
   }

@@ -123,7 +123,11 @@ async function renderCustomerPage(
                 (p.type === "standalone" || p.type === "bundle") && p.currency === customer.currency && p.eligibility.customer_types.includes(customer.type),
             )}
             sites={sites.data.map((x) => ({ id: x.id, name: x.name }))}
-            contacts={contacts.data.map((x) => ({ id: x.id, name: [x.first_name, x.last_name].filter(Boolean).join(" ") }))}
+            contacts={contacts.data.map((x) => ({
+              id: x.id,
+              name: [x.first_name, x.last_name].filter(Boolean).join(" "),
+              primary: x.roles.includes("primary"),
+            }))}
             formKey={ulid()}
           />
         ) : undefined

@@ -33,7 +33,7 @@ function EventsPanel(props: { job: JobRow; events: EventRow[]; tz: string }) {
   const live = !FINISHED.has(job.status);
   const p = progress(events, job.attempts);
   return (
-    <section class="card" id="job-events" {...(live ? { "hx-get": `/admin/jobs/${job.id}/events`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" } : {})}>
+    <section class="card" id="job-events">
       <h2>Events {live && <span class="badge badge-leased">live</span>}</h2>
       <p class="muted" aria-live="polite">
         Attempt {job.attempts} of {job.maxAttempts}: {p.done} of {p.total} task(s) done{p.failed ? `, ${p.failed} failed` : ""}.
@@ -73,6 +73,50 @@ function EventsPanel(props: { job: JobRow; events: EventRow[]; tz: string }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** The job's state and its events, refreshed every 2 s while the job is not finished. */
+function JobLive(props: { job: JobRow; events: EventRow[]; tz: string; serviceLink: { id: string; name: string } | null }) {
+  const live = !FINISHED.has(props.job.status);
+  return (
+    <div id="job-live" {...(live ? { "hx-get": `/admin/jobs/${props.job.id}/live`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" } : {})}>
+      <section class="card">
+        <dl class="details">
+          <dt>Status</dt>
+          <dd>
+            <Badge value={props.job.status} />
+          </dd>
+          <dt>Attempts</dt>
+          <dd>
+            {props.job.attempts} of {props.job.maxAttempts}
+          </dd>
+          <dt>Service</dt>
+          <dd>{props.serviceLink ? <a href={`/admin/services/${props.serviceLink.id}`}>{props.serviceLink.name}</a> : "—"}</dd>
+          <dt>Created</dt>
+          <dd>
+            <Time iso={props.job.createdAt} timeZone={props.tz} />
+          </dd>
+          <dt>Finished</dt>
+          <dd>
+            <Time iso={props.job.finishedAt} timeZone={props.tz} />
+          </dd>
+          {props.job.error && (
+            <>
+              <dt>Error</dt>
+              <dd class="error-text">{props.job.error}</dd>
+            </>
+          )}
+        </dl>
+        {props.job.result && Object.keys(props.job.result).length > 0 && (
+          <details>
+            <summary>Outputs</summary>
+            <pre>{JSON.stringify(props.job.result, null, 2)}</pre>
+          </details>
+        )}
+      </section>
+      <EventsPanel job={props.job} events={props.events} tz={props.tz} />
+    </div>
   );
 }
 
@@ -186,48 +230,17 @@ export const jobPages = new Hono<AppEnv>()
             {message}
           </div>
         )}
-        <section class="card">
-          <dl class="details">
-            <dt>Status</dt>
-            <dd>
-              <Badge value={job.status} />
-            </dd>
-            <dt>Attempts</dt>
-            <dd>
-              {job.attempts} of {job.maxAttempts}
-            </dd>
-            <dt>Service</dt>
-            <dd>{service ? <a href={`/admin/services/${service.id}`}>{service.product_name}</a> : "—"}</dd>
-            <dt>Created</dt>
-            <dd>
-              <Time iso={job.createdAt} timeZone={ctx.settings.default_timezone} />
-            </dd>
-            <dt>Finished</dt>
-            <dd>
-              <Time iso={job.finishedAt} timeZone={ctx.settings.default_timezone} />
-            </dd>
-            {job.error && (
-              <>
-                <dt>Error</dt>
-                <dd class="error-text">{job.error}</dd>
-              </>
-            )}
-          </dl>
-          {job.result && Object.keys(job.result).length > 0 && (
-            <details>
-              <summary>Outputs</summary>
-              <pre>{JSON.stringify(job.result, null, 2)}</pre>
-            </details>
-          )}
-        </section>
-        <EventsPanel job={job} events={events} tz={ctx.settings.default_timezone} />
+        <JobLive job={job} events={events} tz={ctx.settings.default_timezone} serviceLink={service ? { id: service.id, name: service.product_name } : null} />
       </Layout>,
     );
   })
-  .get("/jobs/:id/events", can("jobs:read"), async (c) => {
+  .get("/jobs/:id/live", can("jobs:read"), async (c) => {
     const ctx = pageContext(c);
     const { job, events } = await loadJob(c.get("db"), c.req.param("id"));
-    return c.html(<EventsPanel job={job} events={events} tz={ctx.settings.default_timezone} />);
+    const service = job.serviceId ? await getService(c.get("db"), job.serviceId) : null;
+    return c.html(
+      <JobLive job={job} events={events} tz={ctx.settings.default_timezone} serviceLink={service ? { id: service.id, name: service.product_name } : null} />,
+    );
   })
   .post("/jobs/:id/retry", can("jobs:retry"), async (c) => {
     const id = c.req.param("id");

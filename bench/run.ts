@@ -5,11 +5,12 @@
 import { run as auth } from "./auth";
 import { run as foundation } from "./foundation";
 import { run as inventory } from "./inventory";
+import { run as provisioning } from "./provisioning";
 import { run as topups } from "./topups";
 
 type Options = { keep: boolean };
 
-const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth, topups, inventory };
+const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth, topups, inventory, provisioning };
 
 const args = process.argv.slice(2);
 const options: Options = { keep: args.includes("--keep") };

@@ -38,7 +38,7 @@ Options (environment variable in brackets):
   --job-timeout-ms <ms>    a playbook run is killed after this (default 600000) [RUNNER_JOB_TIMEOUT_MS]
   --grace-ms <ms>          shutdown grace for running jobs (default 30000) [RUNNER_GRACE_MS]
   --retry-base-s <s>       first retry delay after CGRateS was unreachable, doubling (default 15) [RUNNER_RETRY_BASE_S]
-  --poll-ms <ms>           pause after an empty pull (default 2000) [RUNNER_POLL_MS]
+  --poll-ms <ms>           pause after an empty pull (default 1000) [RUNNER_POLL_MS]
   --log-level <level>      debug|info|warn|error (default info) [RUNNER_LOG_LEVEL]
   -h, --help               this text
 
@@ -132,7 +132,7 @@ export function parseRunnerConfig(argv: string[], env: NodeJS.ProcessEnv): { con
         jobTimeoutMs: integer("--job-timeout-ms", str("job-timeout-ms", "RUNNER_JOB_TIMEOUT_MS"), 600_000, 1_000, 24 * 3600_000),
         graceMs: integer("--grace-ms", str("grace-ms", "RUNNER_GRACE_MS"), 30_000, 0, 3600_000),
         retryBaseS: integer("--retry-base-s", str("retry-base-s", "RUNNER_RETRY_BASE_S"), 15, 0, 300),
-        pollMs: integer("--poll-ms", str("poll-ms", "RUNNER_POLL_MS"), 2_000, 100, 600_000),
+        pollMs: integer("--poll-ms", str("poll-ms", "RUNNER_POLL_MS"), 1_000, 100, 600_000),
         logLevel,
         cgrates: cgratesUrl
           ? { url: cgratesUrl, tenant: env.CGRATES_TENANT || "cgrates.org", user: env.CGRATES_USER || undefined, password: env.CGRATES_PASSWORD || undefined }

@@ -39,7 +39,14 @@ async function reversals(db: Db, op: OpContext, sourceKey: string, reason: strin
   );
 }
 
-async function failureNotice(db: Db, job: JobRecord, service: { id: string; customer_id: string; product_name: string }, reason: string, baseUrl: string) {
+async function failureNotice(
+  db: Db,
+  op: OpContext,
+  job: JobRecord,
+  service: { id: string; customer_id: string; product_name: string },
+  reason: string,
+  baseUrl: string,
+) {
   const { data: settings } = await getSettings(db);
   const customer = await db.select({ name: customers.name }).from(customers).where(eq(customers.id, service.customer_id)).get();
   const email = provisioningFailedEmail(settings, {
@@ -49,7 +56,7 @@ async function failureNotice(db: Db, job: JobRecord, service: { id: string; cust
     reason: `${job.type} job ${job.id}: ${reason}`,
     url: `${baseUrl}/admin/services/${service.id}`,
   });
-  return settings.notification_emails.map((to) => emailRow(new Date().toISOString(), { email: to }, email));
+  return settings.notification_emails.map((to) => emailRow(op.now, { email: to }, email));
 }
 
 /**
@@ -121,7 +128,7 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         if (child.status === "pending" || child.status === "provisioning")
           await deps.state(child.id).transition(child.id, "fail", { ...op, key: `${key}:fail` });
       }
-      const emails = await failureNotice(db, job, service, reason, baseUrl);
+      const emails = await failureNotice(db, op, job, service, reason, baseUrl);
       await state.transition(service.id, "fail", {
         ...op,
         key: `${key}:fail`,
@@ -146,7 +153,7 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
     if (result.status === "succeeded" && service.status === "terminating") {
       await state.transition(service.id, "complete_termination", { ...op, key: `${key}:terminated` });
     } else if (result.status === "failed") {
-      const emails = await failureNotice(db, job, service, reason, baseUrl);
+      const emails = await failureNotice(db, op, job, service, reason, baseUrl);
       await state.apply(service.id, `${key}:notice`, { emails }, [service.status]);
     }
     return;
@@ -186,7 +193,7 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
   // A failed usage sync is retried by the next sweep; the job page shows why. Other failures are
   // operational events the notification list hears about.
   if (result.status === "failed" && job.type !== "sync_balance") {
-    const emails = await failureNotice(db, job, service, reason, baseUrl);
+    const emails = await failureNotice(db, op, job, service, reason, baseUrl);
     await state.apply(service.id, `${key}:notice`, { emails }, [service.status]);
   }
 }

@@ -320,8 +320,9 @@ export async function ackJobs(db: Db, deps: ServiceDeps, op: OpContext, acks: st
       .returning();
     if (exhausted) await applyOutcome(db, deps, op, exhausted, { status: "failed", outputs: {}, error: { task: null, message: "out of attempts" } });
   }
-  const acked = acks.length ? (await db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.leaseId, acks))).length : 0;
-  return { acked: acks.length - acked, retried };
+  // A result closes its job and clears its lease: an ack counts when its lease is no longer held.
+  const stillHeld = acks.length ? (await db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.leaseId, acks))).length : 0;
+  return { acked: acks.length - stillHeld, retried };
 }
 
 /** Staff retry of a dead or failed job: attempts start again. */

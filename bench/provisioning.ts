@@ -23,9 +23,10 @@ import { ansibleEnv, ansiblePlaybookPath, resolvePlaybook, runPlaybook } from ".
 import { DEFAULT_PLAYBOOKS } from "../runner/lib/config";
 import { killPlaybookProcesses } from "../runner/lib/executor";
 import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
-import { loadDemoTariff } from "../simulators/cgrates/demo-tariff";
 import { startCgratesSimulator } from "../simulators/cgrates/server";
 import type { RunningSimulator } from "../simulators/lib/server";
+import type { ProductView } from "../worker/domain/catalog/schemas";
+import { type ProductCharging, productCharging } from "../worker/domain/charging/definition";
 import { luhnCheckDigit } from "../worker/lib/identifiers";
 import {
   type BenchWorker,
@@ -340,6 +341,8 @@ function provisionVars(p: {
   product: ProductVars;
   inventory: InventoryVar[];
   cgratesUrl: string;
+  /** The product's ready charging definition (worker/domain/charging/definition.ts). */
+  charging: ProductCharging;
 }): Record<string, unknown> {
   return {
     job: { id: p.jobId, type: "provision", attempt: 1 },
@@ -351,7 +354,7 @@ function provisionVars(p: {
     inventory: p.inventory,
     ip_allocations: [],
     components: [],
-    topup: null,
+    charging: { account: p.serviceId, currency: "EUR", report: [], product: p.charging },
     cgrates: { url: p.cgratesUrl, tenant: TENANT, user: "", password: "" },
   };
 }
@@ -595,7 +598,6 @@ export async function run(options: ProvisioningOptions = {}) {
     const loadAtStart = loadavg();
     simulator = await startCgratesSimulator(await freePort());
     const cgratesUrl = `${simulator.url}/jsonrpc`;
-    await loadDemoTariff(cgratesUrl);
     applyMigrations(stateDir);
     const vars = localVars(stateDir, { ...process.env, CGRATES_URL: cgratesUrl });
     const file = findD1File(stateDir);
@@ -634,11 +636,12 @@ export async function run(options: ProvisioningOptions = {}) {
         retail_price: 999,
         provisioning_play: PLAYBOOK,
         required_inventory: ["sim", "phone_number"],
-        cgrates: { account_options: {}, action_plan: "AP_PREPAID_MONTHLY", actions: null },
+        cgrates: { account_options: {}, action_plan: null, actions: null },
         included_balances: INCLUDED_BALANCES,
       },
       201,
-    )) as unknown as ProductVars;
+    )) as unknown as ProductVars & ProductView;
+    const charging = productCharging(product);
     const productVars: ProductVars = {
       id: product.id,
       slug: product.slug,
@@ -684,6 +687,7 @@ export async function run(options: ProvisioningOptions = {}) {
           product: productVars,
           inventory: [sim, number].filter((v): v is InventoryVar => v !== undefined),
           cgratesUrl,
+          charging,
         }),
       };
     };

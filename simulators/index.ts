@@ -1,4 +1,3 @@
-import { loadDemoTariff } from "./cgrates/demo-tariff";
 import { startCgratesSimulator } from "./cgrates/server";
 import { startGeocodingSimulator } from "./geocoding/server";
 import type { RunningSimulator } from "./lib/server";
@@ -31,10 +30,14 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
     const user = env.CGRATES_USER;
     const password = env.CGRATES_PASSWORD;
     const auth = user && password ? { user, password } : undefined;
-    const sim = await startCgratesSimulator(cgrates, { basicAuth: auth });
+    // No tariff plan to load: the BSS loads the action sets, plans and triggers its catalogue needs,
+    // and the simulator rates traffic beyond the bundles at its demo rates (`rates`).
+    const sim = await startCgratesSimulator(cgrates, {
+      basicAuth: auth,
+      defaultTenant: env.CGRATES_TENANT || "cgrates.org",
+      currency: env.CGRATES_SIM_CURRENCY || "EUR",
+    });
     running.push(sim);
-    // The demo operator's tariff plan, loaded the way an operator loads theirs (JSON-RPC).
-    await loadDemoTariff(`${sim.url}/jsonrpc`, auth);
   }
   const sms = loopbackPort(env.SMS_GATEWAY_URL, 12114);
   if (sms !== null) running.push(await startSmsSimulator(sms, { token: env.SMS_GATEWAY_TOKEN || undefined }));

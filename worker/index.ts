@@ -4,7 +4,7 @@ import { getSettings } from "./db/queries/settings";
 import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
 import { sweepJobs } from "./domain/jobs/runner";
-import { queueDueSyncs } from "./domain/jobs/sync";
+import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
 import { sendDueSms } from "./domain/sms/outbox";
 import { serviceDeps } from "./durable/service-client";
 import { mailjetMailer } from "./integrations/mailjet";
@@ -35,6 +35,7 @@ export default {
     ctx.waitUntil(sweepInventory(db, new Date().toISOString()));
     ctx.waitUntil(sweepJobs(db, serviceDeps(env), { actor: { type: "system", id: null, label: "scheduler" }, requestId: null, now: new Date().toISOString() }));
     ctx.waitUntil(queueDueSyncs(db, serviceDeps(env), new Date().toISOString()));
+    ctx.waitUntil(queueNightlyReconciliation(db, serviceDeps(env), new Date().toISOString()));
     ctx.waitUntil(getSettings(db).then(({ data }) => sendDueEmails(db, mailjetMailer(env, data.operator_name))));
     ctx.waitUntil(getSettings(db).then(({ data }) => sendDueSms(db, httpSmsSender(env, smsFrom(data.operator_name)))));
   },

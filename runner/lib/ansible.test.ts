@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type SimAccount, type SimCall, startCgratesSimulator } from "../../simulators/cgrates/server";
 import type { RunningSimulator } from "../../simulators/lib/server";
+import { productCharging } from "../../worker/domain/charging/definition";
 import { type AnsibleEvent, parseEventLine, type RunPlaybookOptions, runPlaybook } from "./ansible";
 
 const PLAYBOOKS = resolve(import.meta.dirname, "../../playbooks");
@@ -20,53 +21,58 @@ const requireAnsible = () => {
 let sim: RunningSimulator;
 let scratch: string;
 
-type SimState = { accounts: Record<string, SimAccount>; accountActionPlans: Record<string, string[]>; calls: SimCall[] };
-const simState = async (): Promise<SimState> => (await (await fetch(`${sim.url}/_sim/state`)).json()) as SimState;
-const rpc = async (method: string, params: unknown): Promise<unknown> => {
-  const res = await fetch(`${sim.url}/jsonrpc`, {
-    method: "POST",
-    headers: { Authorization: `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString("base64")}` },
-    body: JSON.stringify({ method, params: [params], id: 1 }),
-  });
-  const body = (await res.json()) as { result: unknown; error: string | null };
-  expect(body.error).toBeNull();
-  return body.result;
+type SimState = {
+  accounts: Record<string, SimAccount & { ActionTriggers: { ID: string; UniqueID: string; ThresholdType: string; ThresholdValue: number }[] | null }>;
+  accountActionPlans: Record<string, string[]>;
+  actionPlans: Record<string, { ActionPlan: { ActionsId: string; Time: string }[] }>;
+  actions: Record<string, { Identifier: string; BalanceId: string; Units: number }[]>;
+  attributeProfiles: Record<string, { FilterIDs: string[] }>;
+  calls: SimCall[];
 };
-
+const simState = async (): Promise<SimState> => (await (await fetch(`${sim.url}/_sim/state`)).json()) as SimState;
 const GB = 2 ** 30;
 const product = (overrides: Record<string, unknown> = {}) => ({
   id: "prd_mobile",
   slug: "mobile-prepaid-10gb",
   name: "Mobile Prepaid 10 GB",
+  type: "standalone" as const,
+  version: 1,
+  currency: "EUR",
+  recurring_period: "monthly" as const,
+  allow_negative: false,
+  low_balance_thresholds: { data: GB },
   service_type: "mobile",
   provisioning_json_vars: { vlan: 100 },
   cgrates: { account_options: { allow_negative: false, disabled: false }, action_plan: null, actions: null },
   included_balances: [
-    { unit: "data", amount: 10 * GB, validity_days: 30 },
-    { unit: "voice", amount: 300 * 60, validity_days: 30 },
-    { unit: "sms", amount: 100, validity_days: null },
+    { unit: "data" as const, amount: 10 * GB, validity_days: 30 },
+    { unit: "voice" as const, amount: 300 * 60, validity_days: 30 },
+    { unit: "sms" as const, amount: 100, validity_days: null },
   ],
   ...overrides,
 });
 
-/** The variables the runner hands a playbook (see playbooks/README.md). */
-const jobVars = (serviceId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  job: { id: `job_${serviceId}`, type: "provision", attempt: 1 },
-  service: { id: serviceId, customer_id: "cus_1", product_id: "prd_mobile", status: "provisioning", identifiers: {}, vars: {} },
-  customer: { id: "cus_1", name: "Ada Lovelace", type: "individual" },
-  site: null,
-  contact: null,
-  product: product(),
-  inventory: [
-    { id: "itm_sim", type: "sim", fields: { iccid: "8944100000000000017", imsi: "234150000000017" } },
-    { id: "itm_num", type: "phone_number", fields: { msisdn: "+447700900017" } },
-  ],
-  ip_allocations: [],
-  components: [],
-  topup: null,
-  cgrates: { url: `${sim.url}/jsonrpc`, tenant: TENANT, ...AUTH },
-  ...overrides,
-});
+/** The variables the runner hands a playbook (see playbooks/README.md), with the worker's ready charging values. */
+const jobVars = (serviceId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> => {
+  const p = (overrides.product as ReturnType<typeof product> | undefined) ?? product();
+  return {
+    job: { id: `job_${serviceId}`, type: "provision", attempt: 1 },
+    service: { id: serviceId, customer_id: "cus_1", product_id: "prd_mobile", status: "provisioning", identifiers: {}, vars: {} },
+    customer: { id: "cus_1", name: "Ada Lovelace", type: "individual" },
+    site: null,
+    contact: null,
+    product: p,
+    inventory: [
+      { id: "itm_sim", type: "sim", fields: { iccid: "8944100000000000017", imsi: "234150000000017" } },
+      { id: "itm_num", type: "phone_number", fields: { msisdn: "+447700900017" } },
+    ],
+    ip_allocations: [],
+    components: [],
+    charging: { account: serviceId, currency: "EUR", report: [], product: productCharging(p) },
+    cgrates: { url: `${sim.url}/jsonrpc`, tenant: TENANT, ...AUTH },
+    ...overrides,
+  };
+};
 
 const run = (playbook: string, vars: Record<string, unknown>, extra: Partial<RunPlaybookOptions> = {}) => {
   const seen: AnsibleEvent[] = [];
@@ -160,26 +166,17 @@ describe("runPlaybook — refusals and process handling (no Ansible needed)", ()
 
 describe("playbooks against the CGRateS simulator", () => {
   beforeAll(requireAnsible);
-  it("mobile_prepaid creates the account with its balances and action plan, reports events and outputs; a repeat adds nothing", async () => {
-    await rpc("APIerSv1.SetActions", {
-      ActionsId: "ACT_MONTHLY",
-      Overwrite: true,
-      Actions: [{ Identifier: "*topup_reset", BalanceId: "monthly", BalanceType: "*data", Units: 1024, Weight: 10 }],
-    });
-    await rpc("APIerSv1.SetActionPlan", { Id: "AP_TEST_MONTHLY", ActionPlan: [{ ActionsId: "ACT_MONTHLY", Time: "*monthly", Weight: 10 }], Overwrite: true });
-    const vars = jobVars("svc_prepaid", {
-      product: product({ cgrates: { account_options: { allow_negative: false }, action_plan: "AP_TEST_MONTHLY", actions: null } }),
-    });
-
+  it("mobile_prepaid loads the product, creates the account with its plan, triggers, included balances and identifiers; a repeat adds nothing", async () => {
+    const vars = jobVars("svc_prepaid");
     const first = await run("mobile_prepaid", vars);
-    expect(first.error).toBeNull();
+    expect(first.error, first.log).toBeNull();
     expect(first.ok).toBe(true);
     expect(first.exitCode).toBe(0);
     expect(first.failedTask).toBeNull();
     expect(first.outputs).toEqual({ identifiers: { msisdn: "+447700900017", iccid: "8944100000000000017", imsi: "234150000000017" } });
     expect(first.seen).toEqual(first.events);
     expect(first.events).toContainEqual({ type: "task", task: "Check the SIM and the phone number", status: "started" });
-    expect(first.events).toContainEqual(expect.objectContaining({ type: "task", task: "cgrates : CGRateS APIerSv2.SetAccount", status: "changed" }));
+    expect(first.events).toContainEqual(expect.objectContaining({ type: "task", task: "Set up the CGRateS account", status: "changed" }));
     expect(first.events.at(-2)).toMatchObject({ type: "stats", failed: 0, rescued: 0 });
     expect(first.events.at(-1)).toEqual({ type: "outputs", outputs: first.outputs });
     for (const e of first.events) if (e.type === "task" && e.status !== "started") expect(e.duration_ms).toBeGreaterThanOrEqual(0);
@@ -188,12 +185,29 @@ describe("playbooks against the CGRateS simulator", () => {
     const account = after.accounts[`${TENANT}:svc_prepaid`];
     expect(account?.AllowNegative).toBe(false);
     const balances = account?.BalanceMap ?? {};
-    expect(balances["*data"]?.map((b) => [b.ID, b.Value])).toEqual([["job_svc_prepaid-0", 10 * GB]]);
-    expect(balances["*voice"]?.map((b) => [b.ID, b.Value])).toEqual([["job_svc_prepaid-1", 300 * 60 * 1e9]]);
-    expect(balances["*sms"]?.map((b) => [b.ID, b.Value, b.ExpirationDate])).toEqual([["job_svc_prepaid-2", 100, "0001-01-01T00:00:00Z"]]);
+    expect(balances["*data"]?.map((b) => [b.ID, b.Value])).toEqual([["inc-mobile-prepaid-10gb-0", 10 * GB]]);
+    expect(balances["*voice"]?.map((b) => [b.ID, b.Value])).toEqual([["inc-mobile-prepaid-10gb-1", 300 * 60 * 1e9]]);
+    expect(balances["*sms"]?.map((b) => [b.ID, b.Value, b.ExpirationDate])).toEqual([["inc-mobile-prepaid-10gb-2", 100, "0001-01-01T00:00:00Z"]]);
     const expiry = Date.parse(balances["*data"]?.[0]?.ExpirationDate ?? "");
     expect(Math.abs(expiry - (Date.now() + 30 * 86_400_000))).toBeLessThan(120_000);
-    expect(after.accountActionPlans[`${TENANT}:svc_prepaid`]).toEqual(["AP_TEST_MONTHLY"]);
+    // The renewal plan and its action set were defined by the BSS, not assumed.
+    expect(after.accountActionPlans[`${TENANT}:svc_prepaid`]).toEqual(["AP_mobile-prepaid-10gb_v1"]);
+    expect(after.actionPlans["AP_mobile-prepaid-10gb_v1"]?.ActionPlan.map((t) => [t.ActionsId, t.Time])).toEqual([
+      ["ACT_AP_mobile-prepaid-10gb_v1_RENEW", "*monthly"],
+    ]);
+    expect(after.actions["ACT_AP_mobile-prepaid-10gb_v1_RENEW"]?.map((a) => [a.Identifier, a.BalanceId, a.Units])).toEqual([
+      ["*topup_reset", "inc-mobile-prepaid-10gb-0", 10 * GB],
+      ["*topup_reset", "inc-mobile-prepaid-10gb-1", 300 * 60 * 1e9],
+      ["*topup_reset", "inc-mobile-prepaid-10gb-2", 100],
+      ["*cdrlog", "", 0],
+    ]);
+    // The low-balance threshold lives in CGRateS as an action trigger on the account.
+    expect(account?.ActionTriggers?.map((t) => [t.ID, t.UniqueID, t.ThresholdType, t.ThresholdValue])).toEqual([
+      ["TRG_mobile-prepaid-10gb_v1", "low-data", "*min_balance", GB],
+    ]);
+    // Traffic arriving with the MSISDN or the IMSI is rated on the account.
+    expect(after.attributeProfiles[`${TENANT}:ATTR_svc_prepaid_msisdn`]?.FilterIDs).toEqual(["*string:~*req.Account:+447700900017"]);
+    expect(after.attributeProfiles[`${TENANT}:ATTR_svc_prepaid_imsi`]?.FilterIDs).toEqual(["*string:~*req.Account:234150000000017"]);
 
     const second = await run("mobile_prepaid", vars);
     expect(second.ok).toBe(true);
@@ -201,7 +215,7 @@ describe("playbooks against the CGRateS simulator", () => {
     const again = await simState();
     expect(again.accounts[`${TENANT}:svc_prepaid`]?.BalanceMap).toEqual(account?.BalanceMap);
     expect(again.calls.filter((c) => c.method === "APIerSv1.AddBalance")).toHaveLength(3);
-    expect(second.events).toContainEqual(expect.objectContaining({ type: "task", task: "cgrates : Add balances to svc_prepaid", status: "skipped" }));
+    expect(again.calls.filter((c) => c.method === "APIerSv2.SetAccount")).toHaveLength(1);
   });
 
   it("fail_test: the rescue removes the account it made, the run fails and names the failing task", async () => {
@@ -217,7 +231,8 @@ describe("playbooks against the CGRateS simulator", () => {
     const methods = state.calls.map((c) => c.method);
     expect(methods).toContain("APIerSv2.SetAccount");
     expect(methods).toContain("APIerSv1.AddBalance");
-    expect(methods.at(-1)).toBe("APIerSv1.RemoveAccount");
+    expect(methods).toContain("APIerSv1.RemoveAccount");
+    expect(methods.slice(methods.indexOf("APIerSv1.RemoveAccount") + 1)).toEqual(Array(4).fill("APIerSv1.RemoveAttributeProfile"));
     expect(state.accounts[`${TENANT}:svc_doomed`]).toBeUndefined();
   });
 
@@ -262,6 +277,6 @@ describe("playbooks against the CGRateS simulator", () => {
     const methods = (await simState()).calls.map((c) => c.method);
     expect(methods.length).toBeGreaterThan(0);
     expect(new Set(methods)).toEqual(new Set(["APIerSv2.GetAccount"]));
-    expect(result.events).toContainEqual(expect.objectContaining({ type: "task", task: "cgrates : CGRateS APIerSv2.SetAccount", status: "skipped" }));
+    expect(result.events).toContainEqual(expect.objectContaining({ type: "task", task: "Set up the CGRateS account", status: "ok" }));
   });
 });

@@ -5,7 +5,7 @@
  */
 
 /** Job types the worker leases. */
-export type JobType = "provision" | "deprovision" | "suspend" | "resume" | "modify" | "topup" | "sync_balance";
+export type JobType = "provision" | "deprovision" | "suspend" | "resume" | "modify" | "topup" | "sync_balance" | "catalog";
 
 /** One leased job, as `POST /jobs/pull` returns it. */
 export type LeasedMessage = {

@@ -1,13 +1,18 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { type ChargingUnit, toCgrates } from "../../worker/lib/charging-units";
 import type { AnsibleEvent, runPlaybook as RunPlaybookFn } from "./ansible";
 import { runPlaybook } from "./ansible";
 import type { JobEvent, JobResult, LeasedMessage } from "./api";
 import { type CgratesCdr, type CgratesClient, createCgratesClient } from "./cgrates";
+import { type AccountReport, cdrsOf, readAccountReport } from "./charging-report";
 
 /**
- * What the runner does for one leased job: run its playbook (`runPlaybook`), read a service's
- * balances and usage from CGRateS (`sync_balance`), or nothing (a lifecycle job of a product without
- * a playbook has nothing to change on the network).
+ * What the runner does for one leased job: exactly what the job names. Its playbook
+ * (`body.playbook`, run with `runPlaybook`), a monetary top-up's AddBalance, a read of the service's
+ * balances and usage (`sync_balance`), or nothing (a lifecycle job of a product without a playbook
+ * has nothing to change on the network). After a job that changed an account, the runner reads the
+ * accounts the job lists in `charging.report` back (balances, and rating since the BSS last looked)
+ * and returns them as `outputs.charging_report`, so the worker's balance agrees with CGRateS.
  */
 
 /** What the loop hands an executor besides the message. */
@@ -47,8 +52,6 @@ export type UsageRow = { day: string; unit: "data" | "voice" | "sms" | "monetary
 const MAX_TASK = 300;
 const MAX_MESSAGE = 4000;
 const USAGE_DAYS = 30;
-const CDR_PAGE = 1000;
-const CDR_MAX_PAGES = 200;
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -131,31 +134,12 @@ export function aggregateUsage(cdrs: CgratesCdr[]): UsageRow[] {
     .sort((a, b) => (a.day === b.day ? a.unit.localeCompare(b.unit) : a.day.localeCompare(b.day)));
 }
 
-/** Every CDR of `account` since `since`, page by page (only the `*default` run: derived charging runs would count twice). */
-async function allCdrs(client: CgratesClient, tenant: string, account: string, since: Date): Promise<CgratesCdr[]> {
-  const cdrs: CgratesCdr[] = [];
-  for (let page = 0; page < CDR_MAX_PAGES; page++) {
-    const batch = await client.getCdrs({
-      Tenants: [tenant],
-      Accounts: [account],
-      RunIDs: ["*default"],
-      SetupTimeStart: since.toISOString(),
-      OrderBy: "SetupTime",
-      Limit: CDR_PAGE,
-      Offset: page * CDR_PAGE,
-    });
-    cdrs.push(...batch);
-    if (batch.length < CDR_PAGE) break;
-  }
-  return cdrs;
-}
-
 /**
- * Sends SIGTERM (then SIGKILL after 2 s) to the process groups of our `ansible-playbook` children
+ * Sends SIGTERM (then SIGKILL after 2 s), or SIGKILL at once, to the process groups of our `ansible-playbook` children
  * (`runPlaybook` starts each in its own group). Linux only (reads /proc); elsewhere it does nothing.
  * Returns the pids signalled.
  */
-export function killPlaybookProcesses(parentPid: number = process.pid): number[] {
+export function killPlaybookProcesses(parentPid: number = process.pid, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): number[] {
   const pids: number[] = [];
   let entries: string[];
   try {
@@ -174,13 +158,13 @@ export function killPlaybookProcesses(parentPid: number = process.pid): number[]
       if (ppid !== parentPid || pgrp !== pid) continue;
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
       if (!cmdline.includes("ansible")) continue;
-      process.kill(-pid, "SIGTERM");
+      process.kill(-pid, signal);
       pids.push(pid);
     } catch {
       // the process ended meanwhile
     }
   }
-  if (pids.length > 0) {
+  if (pids.length > 0 && signal === "SIGTERM") {
     setTimeout(() => {
       for (const pid of pids) {
         try {
@@ -241,97 +225,149 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
     }
   }
 
+  /** Runs one step of a job done by the runner itself, as a started/ok|failed event pair. */
+  async function step<T>(context: ExecutionContext, task: string, work: () => Promise<T>, message?: (value: T) => string): Promise<T> {
+    const started = Date.now();
+    context.onEvent({ at: now().toISOString(), task, status: "started" });
+    try {
+      const value = await work();
+      context.onEvent({ at: now().toISOString(), task, status: "ok", duration_ms: Date.now() - started, message: message?.(value) ?? null });
+      return value;
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      context.onEvent({ at: now().toISOString(), task, status: "failed", message: clip(text, MAX_MESSAGE), duration_ms: Date.now() - started });
+      throw Object.assign(new Error(text), { task });
+    }
+  }
+
+  const failedResult = (error: unknown): JobResult => ({
+    status: "failed",
+    outputs: {},
+    error: {
+      task: error instanceof Error && "task" in error && typeof error.task === "string" ? error.task : null,
+      message: clip(error instanceof Error ? error.message : String(error), MAX_MESSAGE),
+    },
+  });
+
+  function client(): CgratesClient {
+    if (!options.cgrates) throw new Error("CGRateS is not configured on this runner (CGRATES_URL)");
+    return cgratesClient(options.cgrates);
+  }
+
+  /** Reads back every account the job lists (`charging.report`), after the job succeeded. */
+  async function report(message: LeasedMessage, context: ExecutionContext): Promise<{ read_at: string; accounts: AccountReport[] } | null> {
+    const wanted = chargingOf(message).report;
+    if (!Array.isArray(wanted) || wanted.length === 0 || !options.cgrates) return null;
+    const cg = client();
+    const accounts: AccountReport[] = [];
+    for (const entry of wanted as { account?: unknown; since?: unknown }[]) {
+      if (typeof entry.account !== "string") continue;
+      const account = entry.account;
+      const since = typeof entry.since === "string" ? entry.since : null;
+      accounts.push(
+        await step(
+          context,
+          `Read back CGRateS account ${account}`,
+          () => readAccountReport(cg, options.cgrates?.tenant ?? "", account, since, now),
+          (r) =>
+            r.exists ? `${r.balances.length} balances, ${r.cdrs} rated CDRs and ${r.renewals.length} renewals since ${r.since ?? "the start"}` : "no account",
+        ),
+      );
+    }
+    return { read_at: now().toISOString(), accounts };
+  }
+
   async function syncBalance(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
     const account = message.body.service_id;
     if (!account) throw new Error("a sync_balance job needs a service");
-    if (!options.cgrates) throw new Error("CGRateS is not configured on this runner (CGRATES_URL)");
-    const client = cgratesClient(options.cgrates);
-    const step = async <T>(task: string, work: () => Promise<T>): Promise<T> => {
-      const started = Date.now();
-      context.onEvent({ at: now().toISOString(), task, status: "started" });
-      try {
-        const value = await work();
-        context.onEvent({ at: now().toISOString(), task, status: "ok", duration_ms: Date.now() - started });
-        return value;
-      } catch (error) {
-        const text = error instanceof Error ? error.message : String(error);
-        context.onEvent({ at: now().toISOString(), task, status: "failed", message: clip(text, MAX_MESSAGE), duration_ms: Date.now() - started });
-        throw Object.assign(new Error(text), { task });
-      }
-    };
     try {
-      const found = await step("Read the CGRateS account", () => client.getAccount({ Account: account }));
+      const cg = client();
+      const found = await step(context, "Read the CGRateS account", () => cg.getAccount({ Account: account }));
       if (!found) return { status: "failed", outputs: {}, error: { task: "Read the CGRateS account", message: `CGRateS has no account ${account}` } };
-      const since = new Date(now().getTime() - USAGE_DAYS * 86_400_000);
-      const cdrs = await step("Read the CDRs of the last 30 days", () => allCdrs(client, options.cgrates?.tenant ?? "", account, since));
+      const since = new Date(now().getTime() - USAGE_DAYS * 86_400_000).toISOString();
+      const cdrs = await step(context, "Read the CDRs of the last 30 days", () =>
+        cdrsOf(cg, options.cgrates?.tenant ?? "", account, ["*default"], since, now().toISOString()),
+      );
       const usage = aggregateUsage(cdrs);
       context.onEvent({ at: now().toISOString(), task: "Aggregate usage", status: "info", message: `${cdrs.length} CDRs, ${usage.length} day/unit rows` });
       return { status: "succeeded", outputs: { balances: found.BalanceMap ?? {}, usage }, error: null };
     } catch (error) {
-      const task = error instanceof Error && "task" in error && typeof error.task === "string" ? error.task : null;
-      return { status: "failed", outputs: {}, error: { task, message: clip(error instanceof Error ? error.message : String(error), MAX_MESSAGE) } };
+      return failedResult(error);
     }
   }
 
   /**
-   * A monetary top-up (no add-on playbook): each credit is added with the CGRateS client, the
-   * top-up key as the balance id, skipped when the account already holds a balance of that id — so
-   * a re-run after a crash never credits twice.
+   * A monetary top-up: each credit is converted to CGRateS units by the one conversion module and
+   * added with the top-up key as its balance id, skipped when the account already holds it — so a
+   * re-run after a crash never credits twice.
    */
   async function topUpDirect(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
-    const account = message.body.service_id;
+    const charging = chargingOf(message);
+    const account = typeof charging.account === "string" ? charging.account : message.body.service_id;
     if (!account) throw new Error("a topup job needs a service");
-    if (!options.cgrates) throw new Error("CGRateS is not configured on this runner (CGRATES_URL)");
-    const client = cgratesClient(options.cgrates);
-    const topup = (message.body.extra_vars.topup ?? {}) as { keys?: unknown; credits?: unknown };
-    const keys = Array.isArray(topup.keys) ? topup.keys.map(String) : [];
-    const credits = Array.isArray(topup.credits) ? (topup.credits as { unit?: unknown; amount?: unknown; validity_days?: unknown }[]) : [];
-    const types: Record<string, "*monetary" | "*data" | "*voice" | "*sms"> = { monetary: "*monetary", data: "*data", voice: "*voice", sms: "*sms" };
-    const task = "Add the top-up balance";
-    const started = Date.now();
-    context.onEvent({ at: now().toISOString(), task, status: "started" });
+    const currency = typeof charging.currency === "string" ? charging.currency : "";
+    const credits = Array.isArray(charging.credits) ? (charging.credits as { id?: unknown; unit?: unknown; amount?: unknown; validity_days?: unknown }[]) : [];
     try {
-      const existing = await client.getAccount({ Account: account });
-      const held = new Set(Object.values(existing?.BalanceMap ?? {}).flatMap((list) => (list ?? []).map((b) => b.ID)));
-      let added = 0;
+      const cg = client();
+      const existing = await step(context, "Read the CGRateS account", () => cg.getAccount({ Account: account }));
+      if (!existing) throw Object.assign(new Error(`CGRateS account ${account} does not exist`), { task: "Read the CGRateS account" });
+      const held = new Set(Object.values(existing.BalanceMap ?? {}).flatMap((list) => (list ?? []).map((b) => b.ID)));
       for (const [i, credit] of credits.entries()) {
-        const id = keys[i] ?? `${message.body.job_id}-${i}`;
-        const type = types[String(credit.unit)];
-        if (!type || typeof credit.amount !== "number") throw new Error(`credit ${i} has no usable unit/amount`);
-        if (held.has(id)) continue;
+        if (typeof credit.id !== "string" || typeof credit.amount !== "number" || typeof credit.unit !== "string")
+          throw new Error(`credit ${i} has no id, unit or amount`);
+        const { type, value } = toCgrates(credit.unit as ChargingUnit, credit.amount, currency);
+        const id = credit.id;
         const days = typeof credit.validity_days === "number" ? credit.validity_days : null;
-        await client.addBalance({
-          Account: account,
-          BalanceType: type,
-          Value: type === "*voice" ? credit.amount * 1e9 : credit.amount,
-          Balance: { ID: id, ExpiryTime: days === null ? "*unlimited" : `+${days * 24}h` },
-        });
-        added++;
+        await step(
+          context,
+          `Add balance ${id}`,
+          async () => {
+            if (held.has(id)) return false;
+            await cg.addBalance({
+              Account: account,
+              BalanceType: type,
+              Value: value,
+              Balance: { ID: id, ExpiryTime: days === null ? "*unlimited" : `+${days * 24}h` },
+            });
+            return true;
+          },
+          (added) => (added ? `${type} ${value} added` : "already on the account (a repeat of this job)"),
+        );
       }
-      context.onEvent({
-        at: now().toISOString(),
-        task,
-        status: added > 0 ? "changed" : "ok",
-        duration_ms: Date.now() - started,
-        message: `${added} balance(s) added`,
-      });
       return { status: "succeeded", outputs: {}, error: null };
     } catch (error) {
-      const text = clip(error instanceof Error ? error.message : String(error), MAX_MESSAGE);
-      context.onEvent({ at: now().toISOString(), task, status: "failed", duration_ms: Date.now() - started, message: text });
-      return { status: "failed", outputs: {}, error: { task, message: text } };
+      return failedResult(error);
     }
   }
 
-  return async (message, context) => {
+  async function run(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
     const { playbook, type } = message.body;
     if (type === "sync_balance") return syncBalance(message, context);
-    if (type === "topup" && !playbook) return topUpDirect(message, context);
     if (playbook) return playbookJob(message, playbook, context);
+    if (type === "topup") return topUpDirect(message, context);
     if (type === "suspend" || type === "resume" || type === "deprovision") {
       context.onEvent({ at: now().toISOString(), task: "No playbook", status: "info", message: `nothing to do on the network for ${type}` });
       return { status: "succeeded", outputs: {}, error: null };
     }
     throw new Error(`a ${type} job needs a playbook and this one has none`);
+  }
+
+  return async (message, context) => {
+    const result = await run(message, context);
+    if (result.status !== "succeeded" || message.body.check === true) return result;
+    try {
+      const charging = await report(message, context);
+      return charging ? { ...result, outputs: { ...result.outputs, charging_report: charging } } : result;
+    } catch (error) {
+      // The job's work is done and must not be undone for a failed read: the worker settles the job
+      // without it, and the next usage sync reads the account.
+      return { ...result, outputs: { ...result.outputs, charging_report_error: clip(error instanceof Error ? error.message : String(error), MAX_MESSAGE) } };
+    }
   };
+}
+
+/** The job's `charging` variables (ready values computed by the worker). */
+function chargingOf(message: LeasedMessage): Record<string, unknown> {
+  const charging = message.body.extra_vars.charging;
+  return typeof charging === "object" && charging !== null ? (charging as Record<string, unknown>) : {};
 }

@@ -211,15 +211,16 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
         throw new Error(`${error instanceof Error ? error.message : error}\nrunner log:\n${logOf(r)}`);
       });
 
-      // CGRateS holds the account with the product's included balances under Balance.IDs of the job.
+      // CGRateS holds the account with the product's included balances under their stable ids, on the
+      // renewal plan the BSS defined for the product.
       const state = await cgrates();
       const acc = state.accounts[account(serviceId)];
       expect(acc, `no CGRateS account ${account(serviceId)}`).toBeDefined();
       const balances = acc?.BalanceMap ?? {};
-      expect(balances["*data"]?.map((b) => [b.ID, b.Value])).toEqual([[`${jobId}-0`, 10 * GB]]);
-      expect(balances["*voice"]?.map((b) => [b.ID, b.Value])).toEqual([[`${jobId}-1`, 300 * 60 * 1e9]]);
-      expect(balances["*sms"]?.map((b) => [b.ID, b.Value])).toEqual([[`${jobId}-2`, 100]]);
-      expect(state.accountActionPlans[account(serviceId)]).toContain("AP_PREPAID_MONTHLY");
+      expect(balances["*data"]?.map((b) => [b.ID, b.Value])).toEqual([["inc-mobile-prepaid-10gb-0", 10 * GB]]);
+      expect(balances["*voice"]?.map((b) => [b.ID, b.Value])).toEqual([["inc-mobile-prepaid-10gb-1", 300 * 60 * 1e9]]);
+      expect(balances["*sms"]?.map((b) => [b.ID, b.Value])).toEqual([["inc-mobile-prepaid-10gb-2", 100]]);
+      expect(state.accountActionPlans[account(serviceId)]).toEqual(["AP_mobile-prepaid-10gb_v1"]);
 
       // The playbook's identifiers are the service's.
       expect(active.identifiers.iccid).toMatch(/^\d{19,20}$/);
@@ -521,4 +522,184 @@ describe("provisioning in Chromium", () => {
       await r.stop();
     }
   });
+});
+
+describe("charging right to the cent, tried as a new user would (Chromium, the real runner, ansible-playbook and the strict CGRateS simulator)", () => {
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `charging-${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${system.url}/admin/login`);
+    await page.getByLabel("Email").fill("admin@example.com");
+    await page.getByLabel("Password").fill("admin-dev-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${system.url}/admin`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** APIerSv2.GetAccount through CGRateS's own JSON-RPC, per unit in BSS units (money rounded half-even to the cent). */
+  async function cgratesTotals(serviceId: string): Promise<Record<string, number>> {
+    const res = await fetch(`${cgratesUrl}/jsonrpc`, {
+      method: "POST",
+      body: JSON.stringify({ method: "APIerSv2.GetAccount", params: [{ Tenant: TENANT, Account: serviceId }], id: 1 }),
+    });
+    const body = (await res.json()) as { result: SimAccount; error: string | null };
+    expect(body.error).toBeNull();
+    const totals: Record<string, number> = {};
+    const now = Date.now();
+    for (const [type, list] of Object.entries(body.result.BalanceMap ?? {})) {
+      const live = list.filter((b) => b.ExpirationDate.startsWith("0001-") || Date.parse(b.ExpirationDate) > now);
+      if (live.length === 0) continue;
+      const unit = type.slice(1);
+      const sum = live.reduce((s, b) => s + b.Value, 0);
+      totals[unit] = unit === "monetary" ? Math.round(sum * 100) : unit === "voice" ? Math.round(sum / 1e9) : sum;
+    }
+    return totals;
+  }
+  const apiTotals = async (serviceId: string) => {
+    const buckets = (await getOk<{ buckets: Bucket[] }>(`/services/${serviceId}/balance`)).buckets as (Bucket & { pending_amount: number })[];
+    const totals: Record<string, number> = {};
+    for (const b of buckets) if (b.amount !== 0 || b.pending_amount !== 0) totals[b.unit] = (totals[b.unit] ?? 0) + b.amount;
+    return totals;
+  };
+  const pageTotals = async (serviceId: string) => {
+    await page.goto(`${system.url}/admin/services/${serviceId}`);
+    const bars = await page
+      .locator("#balance .balance[data-unit]")
+      .evaluateAll((els) =>
+        els.map((e) => [e.getAttribute("data-unit") ?? "", Number(e.getAttribute("data-amount")), Number(e.getAttribute("data-pending"))] as const),
+      );
+    const totals: Record<string, number> = {};
+    for (const [unit, amount, pending] of bars) if (amount !== 0 || pending !== 0) totals[unit] = (totals[unit] ?? 0) + amount;
+    return totals;
+  };
+  /** The service page, GET /balance and APIerSv2.GetAccount hold exactly the same amounts; no difference is flagged. */
+  async function agree(serviceId: string, expected: Record<string, number>) {
+    const [fromApi, fromCgrates, fromPage] = [await apiTotals(serviceId), await cgratesTotals(serviceId), await pageTotals(serviceId)];
+    expect(fromCgrates, "APIerSv2.GetAccount").toEqual(expected);
+    expect(fromApi, "GET /services/{id}/balance").toEqual(expected);
+    expect(fromPage, "the service page").toEqual(expected);
+    expect((await getOk<{ data: unknown[] }>(`/reconciliation?service_id=${serviceId}`)).data).toEqual([]);
+  }
+  const lastJob = (serviceId: string) =>
+    d1.prepare("SELECT id, type, status, error FROM jobs WHERE service_id = ? ORDER BY id DESC LIMIT 1").get(serviceId) as {
+      id: string;
+      type: string;
+      status: string;
+      error: string | null;
+    };
+  async function jobDone(serviceId: string, type: string, r: RunnerProcess) {
+    return waitFor(
+      `the ${type} job of ${serviceId} to succeed`,
+      () => {
+        const job = lastJob(serviceId);
+        if (job?.type === type && (job.status === "failed" || job.status === "dead"))
+          throw new Error(`${type} job ${job.id} ${job.status}: ${job.error}\n${logOf(r)}`);
+        return job?.type === type && job.status === "succeeded" ? job : undefined;
+      },
+      60_000,
+      250,
+    );
+  }
+
+  it("order prepaid, top up 10.00 EUR, attach the 5 GB pack, a call and a data session, change to postpaid: all three agree after each step", async () => {
+    const r = runner({ RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200" });
+    try {
+      const customer = customers[5] as Customer;
+      const postpaidId =
+        (await getOk<{ data: { id: string; slug: string }[] }>("/products?limit=100")).data.find((p) => p.slug === "mobile-postpaid-unlimited")?.id ?? "";
+      // 1. Order prepaid mobile.
+      const { serviceId } = await order(customer, prepaidId);
+      const active = await waitForService(serviceId, "active", 60_000);
+      await jobDone(serviceId, "provision", r);
+      await agree(serviceId, { data: 10 * GB, voice: 300 * 60, sms: 100 });
+      await shot("1-ordered");
+
+      // 2. Top up 10.00 EUR in the page: CGRateS gets *monetary 10, not 1000.
+      await page.goto(`${system.url}/admin/services/${serviceId}`);
+      await page.getByLabel("Top up (EUR)").fill("10.00");
+      await page.locator("form.top-up").getByRole("button", { name: "Top up" }).click();
+      await page.waitForURL(/\/admin\/services\/svc_[^#]+#balance$/);
+      await jobDone(serviceId, "topup", r);
+      const money = (await cgrates()).accounts[account(serviceId)]?.BalanceMap?.["*monetary"];
+      expect(money?.map((b) => b.Value)).toEqual([10]);
+      await agree(serviceId, { data: 10 * GB, voice: 300 * 60, sms: 100, monetary: 1000 });
+
+      // 3. Attach the 5 GB pack: its own action set runs, the service's playbook does not.
+      await page.goto(`${system.url}/admin/services/${serviceId}`);
+      const addon = page.getByLabel("Add-on or promotion");
+      await addon.selectOption((await addon.locator("option", { hasText: /^Data Pack 5 GB/ }).getAttribute("value")) ?? "");
+      await page.getByRole("button", { name: "Attach" }).click();
+      await page.waitForURL(new RegExp(`/admin/services/${serviceId}$`));
+      const addonJob = await jobDone(serviceId, "topup", r);
+      expect(JSON.parse((d1.prepare("SELECT payload FROM jobs WHERE id = ?").get(addonJob.id) as { payload: string }).payload)).toMatchObject({
+        playbook: "addon_topup",
+        actions_id: "Action_data-pack-5gb",
+      });
+      expect(
+        (await cgrates()).calls.some((c) => c.method === "APIerSv1.ExecuteAction" && JSON.stringify(c.params).includes(`Action_data-pack-5gb_${addonJob.id}`)),
+      ).toBe(true);
+      await agree(serviceId, { data: 15 * GB, voice: 300 * 60, sms: 100, monetary: 1000 });
+
+      // 4. A 150 s call by the MSISDN and a 200 MB session by the IMSI, rated by CGRateS; then a usage sync.
+      for (const [identifier, unit, amount] of [
+        [active.identifiers.msisdn, "voice", 150],
+        [active.identifiers.imsi, "data", 200 * 2 ** 20],
+      ] as const) {
+        const rated = await fetch(`${cgratesUrl}/_sim/usage`, { method: "POST", body: JSON.stringify({ identifier, unit, amount }) });
+        expect(rated.status, await rated.clone().text()).toBe(200);
+      }
+      await page.goto(`${system.url}/admin/services/${serviceId}`);
+      await page.getByRole("button", { name: "Sync usage from CGRateS now" }).click();
+      await jobDone(serviceId, "sync_balance", r);
+      const used = await agreeAfterUsage(serviceId);
+      expect(used.voice).toBe(300 * 60 - 150);
+      // The usage chart shows today's traffic.
+      const today = new Date().toISOString().slice(0, 10);
+      const usage = (await getOk<{ days: { day: string; unit: string; amount: number }[] }>(`/services/${serviceId}/usage`)).days.filter(
+        (u) => u.day === today,
+      );
+      expect(usage).toEqual(
+        expect.arrayContaining([expect.objectContaining({ unit: "voice", amount: 150 }), expect.objectContaining({ unit: "data", amount: 200 * 2 ** 20 })]),
+      );
+      await page.goto(`${system.url}/admin/services/${serviceId}`);
+      expect(await page.locator(".usage figure").count()).toBeGreaterThanOrEqual(2);
+      await shot("4-after-usage");
+
+      // 5. Change the plan to postpaid, from the confirmation page that says what happens to each balance.
+      const plan = page.getByLabel("Change plan");
+      await plan.selectOption(postpaidId);
+      await page.getByRole("button", { name: "Review the change…" }).click();
+      await page.waitForURL(/\/change-plan\?product_id=/);
+      expect(await page.locator("#plan-balances tr[data-rule=removed]").count()).toBe(3);
+      expect(await page.locator("#plan-balances tr[data-rule=granted]").count()).toBe(1);
+      await shot("5-plan-change-confirmation");
+      await page.getByRole("button", { name: "Change to Mobile Postpaid Unlimited" }).click();
+      await page.waitForURL(new RegExp(`/admin/services/${serviceId}$`));
+      await jobDone(serviceId, "modify", r);
+      const after = await cgrates();
+      expect(after.accountActionPlans[account(serviceId)]).toEqual(["AP_mobile-postpaid-unlimited_v1"]);
+      expect(after.accounts[account(serviceId)]?.AllowNegative).toBe(true);
+      const granted = (after.accounts[account(serviceId)]?.BalanceMap?.["*data"] ?? []).find((b) => b.ID === "inc-mobile-postpaid-unlimited-0")?.Value ?? 0;
+      expect(granted).toBeGreaterThan(0);
+      // Money and the pack are kept; the prepaid allowances are gone; the postpaid one is granted (prorated).
+      await agree(serviceId, { data: granted + 5 * GB, monetary: used.monetary ?? 0 });
+      await shot("6-postpaid");
+    } finally {
+      await r.stop();
+    }
+  }, 240_000);
+
+  /** After rating: whatever CGRateS now holds, the three sides agree (and the bundles paid for the traffic). */
+  async function agreeAfterUsage(serviceId: string) {
+    const held = await cgratesTotals(serviceId);
+    await agree(serviceId, held);
+    expect(held.data).toBe(15 * GB - 200 * 2 ** 20);
+    return held;
+  }
 });

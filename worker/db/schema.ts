@@ -416,6 +416,8 @@ export const services = sqliteTable(
     vars: text("vars", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     activatedAt: text("activated_at"),
     terminatedAt: text("terminated_at"),
+    /** When the service's CGRateS account was last read back (its balances are CGRateS's as of then). */
+    chargingSyncedAt: text("charging_synced_at"),
     ...timestamps,
   },
   (t) => [
@@ -446,7 +448,7 @@ export const jobs = sqliteTable(
   "jobs",
   {
     id: text("id").primaryKey(),
-    type: text("type", { enum: ["provision", "deprovision", "suspend", "resume", "modify", "topup", "sync_balance"] }).notNull(),
+    type: text("type", { enum: ["provision", "deprovision", "suspend", "resume", "modify", "topup", "sync_balance", "catalog"] }).notNull(),
     status: text("status", { enum: ["pending", "ready", "leased", "succeeded", "failed", "dead"] }).notNull(),
     serviceId: text("service_id").references(() => services.id),
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
@@ -517,8 +519,34 @@ export const balanceLedger = sqliteTable(
     idempotencyKey: text("idempotency_key").notNull(),
     reference: text("reference"),
     at: text("at").notNull(),
+    /** The CGRateS balance this entry credited or debited (grants, top-ups, add-ons), when there is one. */
+    balanceId: text("balance_id"),
   },
   (t) => [uniqueIndex("balance_ledger_key_unique").on(t.serviceId, t.idempotencyKey), index("balance_ledger_service_idx").on(t.serviceId, t.seq)],
+);
+
+/**
+ * Differences between the BSS and CGRateS that rating does not explain, one row per service and unit:
+ * open while `resolved_at` is null; `since` is when the open difference was first seen.
+ */
+export const reconciliationFlags = sqliteTable(
+  "reconciliation_flags",
+  {
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    unit: text("unit", { enum: ["monetary", "data", "voice", "sms"] }).notNull(),
+    /** What the BSS expected CGRateS to hold, and what it held, at the last reading with a difference. */
+    bss: integer("bss").notNull(),
+    cgrates: integer("cgrates").notNull(),
+    difference: integer("difference").notNull(),
+    since: text("since").notNull(),
+    lastSeenAt: text("last_seen_at").notNull(),
+    resolvedAt: text("resolved_at"),
+    resolvedBy: text("resolved_by"),
+    resolution: text("resolution"),
+  },
+  (t) => [primaryKey({ columns: [t.serviceId, t.unit] }), index("reconciliation_open_idx").on(t.resolvedAt, t.since)],
 );
 
 /** Tax rates per class, in basis points (2000 = 20 %). */

@@ -1,9 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { createDb, runBatch, type Statement } from "../db/client";
-import { activityLog, balanceLedger, emailOutbox, jobs, serviceAddons, serviceBuckets, services, smsOutbox, transactions } from "../db/schema";
+import {
+  activityLog,
+  balanceLedger,
+  emailOutbox,
+  jobs,
+  reconciliationFlags,
+  serviceAddons,
+  serviceBuckets,
+  services,
+  smsOutbox,
+  transactions,
+} from "../db/schema";
 import { activityRow } from "../domain/activity/record";
 import type { BalanceUnit } from "../domain/catalog/schemas";
+import { type ChargingSnapshot, type KnownCredit, reconcile, type UnitReconciliation } from "../domain/charging/reconcile";
 import { assignStatements, releaseStatements, returnStatements } from "../domain/inventory/allocation";
 import { indexDocument } from "../domain/search/index-statements";
 import {
@@ -13,11 +25,13 @@ import {
   checkTransition,
   type Effects,
   type Failure,
+  type Grant,
   INVENTORY_ON_TRANSITION,
   type LedgerEntry,
   type OpContext,
   type Outcome,
   plusDays,
+  type ReadingRequest,
   SERVICE_TRANSITIONS,
   type ServiceRow,
   type ServiceStatus,
@@ -77,6 +91,19 @@ export class ServiceState extends DurableObject<Env> {
       // The write-through reads the unsynced tail on every call: without this index it would scan
       // every operation the service ever had (and their effects), so top-ups slowed as history grew.
       sqlx.exec("CREATE INDEX IF NOT EXISTS ops_unsynced ON ops (seq) WHERE synced = 0");
+      // Ledger entries name the CGRateS balance they are about (objects made before that get the column).
+      if (
+        !sqlx
+          .exec<{ name: string }>("PRAGMA table_info(ledger)")
+          .toArray()
+          .some((c) => c.name === "balance_id")
+      )
+        sqlx.exec("ALTER TABLE ledger ADD COLUMN balance_id TEXT");
+      // Credits of CGRateS balances confirmed since the account was last read back: the next reading
+      // expects to find them there.
+      sqlx.exec(
+        "CREATE TABLE IF NOT EXISTS unread_credits (ledger_id TEXT PRIMARY KEY, balance_id TEXT NOT NULL, unit TEXT NOT NULL, amount INTEGER NOT NULL)",
+      );
     });
   }
 
@@ -190,6 +217,8 @@ export class ServiceState extends DurableObject<Env> {
       const activityRows: (typeof activityLog.$inferInsert)[] = [];
       const searchDocs: Statement[] = [];
       const inventory: Statement[] = [];
+      const bucketDeletes: Statement[] = [];
+      const flags = new Map<string, typeof reconciliationFlags.$inferInsert>();
       for (const op of ops) {
         const e = JSON.parse(op.effects) as Effects;
         serviceRows.push(...(e.serviceInserts ?? []));
@@ -197,6 +226,12 @@ export class ServiceState extends DurableObject<Env> {
           const { id, ...fields } = e.serviceUpdate;
           updates.push(db.update(services).set(fields).where(eq(services.id, id)));
         }
+        for (const id of e.bucketDeletes ?? []) {
+          // A bucket deleted after being written in this same flush must not be inserted again.
+          buckets.delete(id);
+          bucketDeletes.push(db.delete(serviceBuckets).where(and(eq(serviceBuckets.id, id), eq(serviceBuckets.serviceId, serviceId))));
+        }
+        for (const f of e.reconciliation ?? []) flags.set(f.unit, f);
         for (const b of e.buckets ?? []) {
           const at = e.bucketsAt ?? "";
           buckets.set(b.id, {
@@ -225,6 +260,7 @@ export class ServiceState extends DurableObject<Env> {
             idempotencyKey: l.idempotency_key,
             reference: l.reference,
             at: l.at,
+            balanceId: l.balance_id ?? null,
           });
         }
         for (const st of e.ledgerStates ?? []) {
@@ -253,6 +289,7 @@ export class ServiceState extends DurableObject<Env> {
         ...updates,
         ...chunks(ledgerRows, balanceLedger).map((rows) => db.insert(balanceLedger).values(rows).onConflictDoNothing()),
         ...ledgerStates,
+        ...bucketDeletes,
         ...chunks([...buckets.values()], serviceBuckets).map((rows) =>
           db
             .insert(serviceBuckets)
@@ -268,6 +305,25 @@ export class ServiceState extends DurableObject<Env> {
         ...chunks(addonRows, serviceAddons).map((rows) => db.insert(serviceAddons).values(rows).onConflictDoNothing()),
         ...chunks(emailRows, emailOutbox).map((rows) => db.insert(emailOutbox).values(rows).onConflictDoNothing()),
         ...chunks(smsRows, smsOutbox).map((rows) => db.insert(smsOutbox).values(rows).onConflictDoNothing()),
+        ...[...flags.values()].map((f) =>
+          db
+            .insert(reconciliationFlags)
+            .values(f)
+            .onConflictDoUpdate({
+              target: [reconciliationFlags.serviceId, reconciliationFlags.unit],
+              set: {
+                bss: sql`excluded.bss`,
+                cgrates: sql`excluded.cgrates`,
+                difference: sql`excluded.difference`,
+                lastSeenAt: sql`excluded.last_seen_at`,
+                // A difference seen again keeps its first sighting; one after a resolution opens anew.
+                since: sql`CASE WHEN ${reconciliationFlags.resolvedAt} IS NULL THEN ${reconciliationFlags.since} ELSE excluded.since END`,
+                resolvedAt: sql`NULL`,
+                resolvedBy: sql`NULL`,
+                resolution: sql`NULL`,
+              },
+            }),
+        ),
         ...searchDocs,
         ...inventory,
         ...chunks(activityRows, activityLog).map((rows) => db.insert(activityLog).values(rows).onConflictDoNothing()),
@@ -324,7 +380,7 @@ export class ServiceState extends DurableObject<Env> {
       key: string;
       effects?: Effects;
       identifiers?: Record<string, string>;
-      grants?: { unit: BalanceUnit; amount: number; validity_days: number | null }[];
+      grants?: Grant[];
       /** Inventory reserved again for the service (a retry after a failure gave the first back). */
       inventory?: string[];
     },
@@ -348,7 +404,9 @@ export class ServiceState extends DurableObject<Env> {
         const ledger: LedgerRow[] = [];
         for (const [i, grant] of (op.grants ?? []).entries()) {
           const bucket = this.credit(grant.unit, grant.amount, grant.validity_days === null ? null : plusDays(op.now, grant.validity_days), "included", op.now);
-          ledger.push(this.entry(bucket, grant.unit, grant.amount, "grant", "confirmed", `${op.key}:grant:${i}`, null, op.now));
+          const row = this.entry(bucket, grant.unit, grant.amount, "grant", "confirmed", `${op.key}:grant:${i}`, null, op.now, grant.balance_id ?? null);
+          this.unread(row);
+          ledger.push(row);
         }
         effects.ledger = ledger;
         effects.buckets = this.buckets().filter((b) => ledger.some((l) => l.bucket_id === b.id));
@@ -428,10 +486,23 @@ export class ServiceState extends DurableObject<Env> {
     key: string,
     reference: string | null,
     at: string,
+    balanceId: string | null = null,
   ): LedgerRow {
-    const row: LedgerRow = { id: `led_${ulid()}`, bucket_id: bucketId, seq: this.nextSeq(), unit, amount, kind, state, idempotency_key: key, reference, at };
+    const row: LedgerRow = {
+      id: `led_${ulid()}`,
+      bucket_id: bucketId,
+      seq: this.nextSeq(),
+      unit,
+      amount,
+      kind,
+      state,
+      idempotency_key: key,
+      reference,
+      at,
+      balance_id: balanceId,
+    };
     this.ctx.storage.sql.exec(
-      "INSERT INTO ledger (id, bucket_id, seq, unit, amount, kind, state, idempotency_key, reference, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO ledger (id, bucket_id, seq, unit, amount, kind, state, idempotency_key, reference, at, balance_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       row.id,
       row.bucket_id,
       row.seq,
@@ -442,6 +513,7 @@ export class ServiceState extends DurableObject<Env> {
       row.idempotency_key,
       row.reference,
       row.at,
+      row.balance_id,
     );
     return row;
   }
@@ -462,7 +534,8 @@ export class ServiceState extends DurableObject<Env> {
     const outcome = this.ctx.storage.transactionSync(() => {
       const expiresAt = request.validityDays === null ? null : plusDays(op.now, request.validityDays);
       const bucketId = this.credit(request.unit, request.amount, expiresAt, "topup", op.now, true);
-      const ledger = this.entry(bucketId, request.unit, request.amount, "topup", "pending", request.key, request.reference, op.now);
+      // The top-up key is also the id of the balance CGRateS gets (a repeat of the job finds it there).
+      const ledger = this.entry(bucketId, request.unit, request.amount, "topup", "pending", request.key, request.reference, op.now, request.key);
       const snapshot = this.snapshotNow(serviceId);
       const effects = {
         ...request.effects,
@@ -511,6 +584,7 @@ export class ServiceState extends DurableObject<Env> {
         entry.bucket_id,
       );
       this.ctx.storage.sql.exec("UPDATE ledger SET state = ? WHERE id = ?", result, entry.id);
+      if (result === "confirmed") this.unread({ ...entry, state: "confirmed" });
       const effects = {
         ...op.effects,
         ledgerStates: [{ key: topUpKey, state: result }],
@@ -634,6 +708,167 @@ export class ServiceState extends DurableObject<Env> {
       return this.record(key, { applied: true as const }, effects);
     });
     return this.commit(outcome);
+  }
+
+  /** Remembers a confirmed credit of a CGRateS balance until the account is read back. */
+  private unread(entry: LedgerRow): void {
+    if (!entry.balance_id || entry.state !== "confirmed" || entry.amount <= 0) return;
+    this.ctx.storage.sql.exec(
+      "INSERT OR IGNORE INTO unread_credits (ledger_id, balance_id, unit, amount) VALUES (?, ?, ?, ?)",
+      entry.id,
+      entry.balance_id,
+      entry.unit,
+      entry.amount,
+    );
+  }
+
+  /**
+   * Adopts a reading of the service's CGRateS account: CGRateS's balances become the service's buckets
+   * (grouped by unit and expiry; pending top-ups kept), every change goes to the ledger (rating,
+   * renewal, plan change, expiry, and the unexplained rest as a reconciliation adjustment), and a
+   * difference that rating does not explain is flagged for the unit. Idempotent per key.
+   */
+  async applyReading(serviceId: string, request: ReadingRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { reconciliation: UnitReconciliation[] }>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    const replay = this.replay<BalanceSnapshot & { reconciliation: UnitReconciliation[] }>(request.key);
+    if (replay) return this.commit(replay);
+    const sqlx = this.ctx.storage.sql;
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const ledger: LedgerRow[] = [];
+      for (const [i, grant] of (request.grants ?? []).entries()) {
+        const bucket = this.credit(grant.unit, grant.amount, grant.validity_days === null ? null : plusDays(op.now, grant.validity_days), "included", op.now);
+        const row = this.entry(bucket, grant.unit, grant.amount, "grant", "confirmed", `${request.key}:grant:${i}`, null, op.now, grant.balance_id ?? null);
+        this.unread(row);
+        ledger.push(row);
+      }
+      const previous = JSON.parse(this.meta("charging_snapshot") ?? "null") as ChargingSnapshot | null;
+      const credits = sqlx.exec<KnownCredit>("SELECT balance_id, unit, amount FROM unread_credits").toArray();
+      const before: Partial<Record<BalanceUnit, number>> = {};
+      for (const b of this.buckets()) before[b.unit] = (before[b.unit] ?? 0) + b.amount;
+      const result = reconcile({ previous, credits, removals: request.removals ?? [], reading: request.reading, before });
+
+      // The buckets become CGRateS's balances, one per unit and expiry; pending top-ups stay.
+      const groups = new Map<string, { unit: BalanceUnit; expires_at: string | null; amount: number }>();
+      for (const b of result.balances) {
+        const key = `${b.unit}|${b.expires_at ?? ""}`;
+        const g = groups.get(key) ?? { unit: b.unit, expires_at: b.expires_at, amount: 0 };
+        g.amount += b.amount;
+        groups.set(key, g);
+      }
+      const touched: string[] = [];
+      const deleted: string[] = [];
+      for (const b of this.buckets()) {
+        const key = `${b.unit}|${b.expires_at ?? ""}`;
+        const g = groups.get(key);
+        groups.delete(key);
+        if (!g && b.pending_amount === 0) {
+          sqlx.exec("DELETE FROM buckets WHERE id = ?", b.id);
+          deleted.push(b.id);
+          continue;
+        }
+        const amount = g?.amount ?? 0;
+        if (amount !== b.amount) {
+          sqlx.exec("UPDATE buckets SET amount = ?, seq = ? WHERE id = ?", amount, this.nextSeq(), b.id);
+          touched.push(b.id);
+        }
+      }
+      for (const g of groups.values()) {
+        const id = `bkt_${ulid()}`;
+        sqlx.exec(
+          "INSERT INTO buckets (id, unit, amount, pending_amount, expires_at, source, seq, created_at) VALUES (?, ?, ?, 0, ?, 'cgrates', ?, ?)",
+          id,
+          g.unit,
+          g.amount,
+          g.expires_at,
+          this.nextSeq(),
+          op.now,
+        );
+        touched.push(id);
+      }
+
+      // Every change in the ledger, so the ledger still adds up to the balance.
+      const buckets = this.buckets();
+      const bucketOf = (unit: BalanceUnit) => buckets.find((b) => b.unit === unit)?.id ?? "bkt_none";
+      const parts: [keyof UnitReconciliation, LedgerRow["kind"], string, number][] = [];
+      for (const u of result.units) {
+        parts.push(
+          ["rated", "debit", "rating", -u.rated],
+          ["renewed", "grant", "renewal", u.renewed],
+          ["removed", "adjustment", "plan_change", -u.removed],
+          ["expired", "expiry", "expiry", -u.expired],
+          ["adjustment", "adjustment", "reconciliation", u.adjustment],
+        );
+        for (const [field, kind, reference, amount] of parts.splice(0)) {
+          if (amount !== 0)
+            ledger.push(this.entry(bucketOf(u.unit), u.unit, amount, kind, "confirmed", `${request.key}:${u.unit}:${field}`, reference, op.now));
+        }
+      }
+
+      // A unit that the reading took below its low-balance threshold queues its email once.
+      const thresholds = JSON.parse(this.meta("thresholds") ?? "{}") as Record<string, number>;
+      const emails: NonNullable<Effects["emails"]> = [];
+      for (const u of result.units) {
+        const threshold = thresholds[u.unit];
+        if (threshold === undefined) continue;
+        const alertKey = `low_alerted:${u.unit}`;
+        if (u.after >= threshold) this.setMeta(alertKey, "0");
+        else if (u.before >= threshold && this.meta(alertKey) !== "1") {
+          this.setMeta(alertKey, "1");
+          emails.push(...(request.lowBalanceEmails?.[u.unit] ?? []));
+        }
+      }
+
+      this.setMeta("charging_snapshot", JSON.stringify({ read_at: request.reading.read_at, balances: result.balances }));
+      sqlx.exec("DELETE FROM unread_credits");
+      const flagged = result.units.filter((u) => u.unexplained !== 0);
+      const customerId = this.meta("customer_id");
+      const effects: Effects = {
+        ...request.effects,
+        ledger,
+        buckets: this.buckets().filter((b) => touched.includes(b.id) || ledger.some((l) => l.bucket_id === b.id)),
+        bucketsAt: op.now,
+        bucketDeletes: deleted,
+        emails: [...(request.effects?.emails ?? []), ...emails],
+        serviceUpdate: { id: serviceId, chargingSyncedAt: request.reading.read_at, updatedAt: op.now },
+        reconciliation: flagged.map((u) => ({
+          serviceId,
+          unit: u.unit,
+          bss: u.expected,
+          cgrates: u.after,
+          difference: u.unexplained,
+          since: op.now,
+          lastSeenAt: op.now,
+        })),
+        activity: [
+          ...(request.effects?.activity ?? []),
+          ...(ledger.length > 0 || flagged.length > 0
+            ? [
+                activityRow(op, {
+                  entity: "service",
+                  entityId: serviceId,
+                  customerId,
+                  action: flagged.length > 0 ? "service.charging_difference" : "service.charging_read",
+                  changes: Object.fromEntries(
+                    result.units
+                      .filter((u) => u.before !== u.after || u.unexplained !== 0)
+                      .map((u) => [u.unit, { before: u.before, after: { balance: u.after, rated: u.rated, renewed: u.renewed, unexplained: u.unexplained } }]),
+                  ),
+                }),
+              ]
+            : []),
+        ],
+      };
+      return this.record(request.key, { ...this.snapshotNow(serviceId), reconciliation: result.units }, effects);
+    });
+    return this.commit(outcome);
+  }
+
+  /** The last reading of the CGRateS account (per balance id), or null before the first one. */
+  async chargingSnapshot(serviceId: string): Promise<Outcome<ChargingSnapshot | null>> {
+    const missing = await this.ensure(serviceId);
+    if (missing) return { ok: false, error: missing };
+    return { ok: true, value: JSON.parse(this.meta("charging_snapshot") ?? "null") as ChargingSnapshot | null, replayed: false };
   }
 
   private snapshotNow(serviceId: string): BalanceSnapshot {

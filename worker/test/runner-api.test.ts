@@ -213,7 +213,10 @@ describe("runner API", () => {
       await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(job?.id).run();
       const m = await pullMine(job?.id ?? "");
       expect(m.body.playbook).toBeNull(); // a monetary credit: the runner calls CGRateS itself
-      expect(m.body.extra_vars.topup.credits).toEqual([{ unit: "monetary", amount: 500, validity_days: null }]);
+      // The credit in BSS units and as CGRateS gets it: 5.00 EUR is *monetary 5, never 500.
+      expect(m.body.extra_vars.charging.credits).toEqual([
+        { id: expect.stringMatching(/^topup:/), unit: "monetary", amount: 500, validity_days: null, type: "*monetary", value: 5, expiry: "*unlimited" },
+      ]);
       await runner(`/jobs/${job?.id}/result`, {
         lease_id: m.lease_id,
         status,

@@ -112,8 +112,10 @@ export function SelectField(p: {
   error?: string;
   required?: boolean;
   blank?: string;
+  /** The element id, when one page has several selects of the same name (default `f-<name>`). */
+  id?: string;
 }) {
-  const id = `f-${p.name}`;
+  const id = p.id ?? `f-${p.name}`;
   return (
     <div class={p.error ? "field invalid" : "field"}>
       <label for={id}>

@@ -10,20 +10,23 @@ export function formatAmount(unit: string, amount: number, currency = "EUR"): st
       return formatMoney(amount, currency);
     case "data":
       return amount >= 2 ** 30 ? `${(amount / 2 ** 30).toFixed(2)} GB` : `${(amount / 2 ** 20).toFixed(1)} MB`;
-    case "voice":
-      return `${Math.floor(amount / 60)} min`;
+    case "voice": {
+      const sign = amount < 0 ? "−" : "";
+      const abs = Math.abs(amount);
+      return abs % 60 === 0 ? `${sign}${abs / 60} min` : `${sign}${Math.floor(abs / 60)} min ${abs % 60} s`;
+    }
     default:
       return `${amount} SMS`;
   }
 }
 
 /**
- * Parses a price typed by staff ("19.99", "19,99", "20") into minor units without floating point;
- * null when it is not a price.
+ * Parses a price typed by staff ("19.99", "19,99", "20") into minor units without floating point,
+ * with the currency's number of decimals (EUR 2, JPY 0, TND 3); null when it is not a price.
  */
 export function parseMoney(text: string | null | undefined, fractionDigits = 2): number | null {
   const t = (text ?? "").trim().replace(",", ".");
-  const match = t.match(/^(\d{1,9})(?:\.(\d{1,2}))?$/);
+  const match = t.match(fractionDigits > 0 ? new RegExp(`^(\\d{1,9})(?:\\.(\\d{1,${fractionDigits}}))?$`) : /^(\d{1,9})$/);
   if (!match) return null;
   const fraction = (match[2] ?? "").padEnd(fractionDigits, "0").slice(0, fractionDigits);
   return Number(match[1]) * 10 ** fractionDigits + Number(fraction || "0");

@@ -28,6 +28,7 @@ export const NAV: { section: string; items: NavItem[] }[] = [
       { href: "/admin/catalog", label: "Catalog", permission: "catalog:read", icon: "▤" },
       { href: "/admin/inventory", label: "Inventory", permission: "inventory:read", icon: "▦" },
       { href: "/admin/jobs", label: "Provisioning", permission: "jobs:read", icon: "⚙" },
+      { href: "/admin/reconciliation", label: "Reconciliation", permission: "services:read", icon: "⚖" },
       { href: "/admin/broadcasts", label: "Cell broadcast", permission: "broadcasts:read", icon: "◉" },
     ],
   },

@@ -1,8 +1,10 @@
 import type { ActivityView } from "../db/queries/activity";
+import type { ReconciliationView } from "../db/queries/reconciliation";
 import type { TransactionView } from "../db/queries/transactions";
 import type { ProductView } from "../domain/catalog/schemas";
 import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES, SERVICE_TRANSITIONS, type ServiceStatus } from "../domain/services/state";
+import { BalanceSource, DifferencesTable } from "./charging";
 import { ActivityTable, Badge, CsrfField, EmptyState, PageHeader, SelectField, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { ServiceInventory } from "./inventory";
@@ -98,7 +100,7 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
         const used = Math.max(0, Math.min(100, (b.amount / total) * 100));
         const pending = Math.max(0, Math.min(100 - used, (b.pending_amount / total) * 100));
         return (
-          <div class="balance">
+          <div class="balance" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
             <div class="balance-head">
               <strong>{b.unit}</strong> <span>{formatAmount(b.unit, b.amount, props.currency)}</span>
               {b.pending_amount !== 0 && <span class="muted small"> + {formatAmount(b.unit, b.pending_amount, props.currency)} pending</span>}
@@ -179,6 +181,7 @@ export function ServicePage(props: {
   children: ServiceView[];
   plans: ProductView[];
   addonProducts: ProductView[];
+  differences: ReconciliationView[];
   can: { write: boolean; provision: boolean; topup: boolean; billing: boolean };
   inventory: Parameters<typeof ServiceInventory>[0];
   formKey: string;
@@ -292,6 +295,14 @@ export function ServicePage(props: {
             included={new Map((props.product?.included_balances ?? []).map((b) => [b.unit, b.amount]))}
             timeZone={tz}
           />
+          <BalanceSource service={s} timeZone={tz} />
+          {props.differences.length > 0 && (
+            <div class="alert error" role="alert" id="charging">
+              <strong>CGRateS holds something the BSS did not expect.</strong> Rating does not explain this difference; the balance shown is CGRateS's. Find the
+              cause, then resolve it.
+              <DifferencesTable flags={props.differences} currency={currency} timeZone={tz} resolve={props.can.provision ? { csrfToken: token } : null} />
+            </div>
+          )}
           {props.can.topup && s.status !== "terminated" && s.status !== "terminating" && s.status !== "failed" && (
             <form method="post" action={`/admin/services/${s.id}/top-ups`} class="stack top-up">
               <CsrfField token={token} />
@@ -302,6 +313,7 @@ export function ServicePage(props: {
               </div>
               {props.addonProducts.some((p) => p.included_balances.length > 0) && (
                 <SelectField
+                  id="f-topup-product"
                   name="product_id"
                   label="…or a top-up pack"
                   blank="—"
@@ -320,10 +332,9 @@ export function ServicePage(props: {
           <h2>Change</h2>
           {props.can.write && live ? (
             <div class="stack">
-              <form method="post" action={`/admin/services/${s.id}/change-plan`} class="stack">
-                <CsrfField token={token} />
-                <input type="hidden" name="key" value={`${props.formKey}-plan`} />
+              <form method="get" action={`/admin/services/${s.id}/change-plan`} class="stack">
                 <SelectField
+                  id="f-plan-product"
                   name="product_id"
                   label="Change plan"
                   required
@@ -334,14 +345,16 @@ export function ServicePage(props: {
                   }))}
                 />
                 <button type="submit" class="button">
-                  Change plan (prorated)
+                  Review the change…
                 </button>
+                <span class="hint">Shows what is credited, charged, removed and granted before anything changes.</span>
               </form>
               {props.addonProducts.length > 0 && (
                 <form method="post" action={`/admin/services/${s.id}/addons`} class="stack">
                   <CsrfField token={token} />
                   <input type="hidden" name="key" value={`${props.formKey}-addon`} />
                   <SelectField
+                    id="f-addon-product"
                     name="product_id"
                     label="Add-on or promotion"
                     options={props.addonProducts.map((p) => ({

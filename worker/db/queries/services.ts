@@ -21,6 +21,7 @@ export function toServiceView(s: Service, product: { name: string; serviceType: 
     vars: s.vars,
     activated_at: s.activatedAt,
     terminated_at: s.terminatedAt,
+    charging_synced_at: s.chargingSyncedAt,
     created_at: s.createdAt,
     updated_at: s.updatedAt,
   };

@@ -2,10 +2,11 @@ import { eq } from "drizzle-orm";
 import { runBatch, type Statement } from "../../db/client";
 import { getProduct, getProductsByIds } from "../../db/queries/catalog";
 import { getSettings } from "../../db/queries/settings";
-import { products, productVersions, taxRates } from "../../db/schema";
+import { jobs, products, productVersions, taxRates } from "../../db/schema";
 import { Conflict, type FieldError, Invalid, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { recordActivity } from "../activity/record";
+import { productCharging } from "../charging/definition";
 import type { WriteContext } from "../context";
 import { productDocument } from "../search/documents";
 import { indexDocument } from "../search/index-statements";
@@ -39,8 +40,33 @@ async function checkReferences(
   if (errors.length > 0) throw new Invalid("Some references are not valid.", errors);
 }
 
+/** Sends job ids to the provisioning queue (after their rows are committed). */
+export type Enqueue = (jobIds: string[]) => Promise<void>;
+
+/**
+ * The catalogue job of an active product version that CGRateS needs to know (renewal plan, add-on
+ * action set, low-balance triggers): loaded on publish and on each change; provisioning loads it
+ * again on first use.
+ */
+function catalogJob(p: ProductView, now: string) {
+  const charging = productCharging(p);
+  const d = charging.definition;
+  if (p.status !== "active" || d.actions.length + d.action_plans.length + d.action_triggers.length === 0) return null;
+  return {
+    id: `job_${ulid()}`,
+    type: "catalog" as const,
+    status: "pending" as const,
+    serviceId: null,
+    payload: { product_id: p.id, product_version_id: p.version_id, playbook: "catalog_product" },
+    attempts: 0,
+    maxAttempts: 5,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** Creates a product (version 1). */
-export async function createProduct(ctx: WriteContext, input: ProductCreateInput): Promise<ProductView> {
+export async function createProduct(ctx: WriteContext, input: ProductCreateInput, enqueue?: Enqueue): Promise<ProductView> {
   if (await ctx.db.select({ id: products.id }).from(products).where(eq(products.slug, input.slug)).get()) {
     throw new Conflict(`A product with slug ${input.slug} already exists.`);
   }
@@ -91,14 +117,24 @@ export async function createProduct(ctx: WriteContext, input: ProductCreateInput
     indexDocument(ctx.db, productDocument({ id, name: row.name, slug: row.slug, type: row.type, serviceType: row.serviceType, status: row.status })),
     recordActivity(ctx, { entity: "product", entityId: id, customerId: null, action: "product.create", after: { ...input, currency } }),
   ]);
-  return (await getProduct(ctx.db, id)) as ProductView;
+  const created = (await getProduct(ctx.db, id)) as ProductView;
+  await publish(ctx, created, enqueue);
+  return created;
+}
+
+/** Queues the catalogue job of an active product (see {@link catalogJob}). */
+async function publish(ctx: WriteContext, product: ProductView, enqueue: Enqueue | undefined): Promise<void> {
+  const job = catalogJob(product, ctx.now);
+  if (!job || !enqueue) return;
+  await ctx.db.insert(jobs).values(job);
+  await enqueue([job.id]);
 }
 
 /**
  * Changes a product. A change of price, setup fee or included balances makes a new version that new
  * orders use; services keep the version they were sold with until migrated (change-plan).
  */
-export async function updateProduct(ctx: WriteContext, id: string, patch: ProductPatchInput): Promise<ProductView> {
+export async function updateProduct(ctx: WriteContext, id: string, patch: ProductPatchInput, enqueue?: Enqueue): Promise<ProductView> {
   const before = await getProduct(ctx.db, id);
   if (!before) throw new NotFound("No product with this id.");
   if (patch.status && patch.status !== before.status && !STATUS_MOVES[before.status]?.includes(patch.status)) {
@@ -163,5 +199,7 @@ export async function updateProduct(ctx: WriteContext, id: string, patch: Produc
     }),
   );
   await runBatch(ctx.db, statements);
-  return (await getProduct(ctx.db, id)) as ProductView;
+  const updated = (await getProduct(ctx.db, id)) as ProductView;
+  await publish(ctx, updated, enqueue);
+  return updated;
 }

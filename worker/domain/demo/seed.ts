@@ -22,6 +22,7 @@ import { hashKeySecret, parseApiKey } from "../auth/api-keys";
 import { BUILT_IN_ROLES } from "../auth/permissions";
 import { createProduct } from "../catalog/products";
 import type { ProductCreateInput } from "../catalog/schemas";
+import { includedBalanceId } from "../charging/definition";
 import { createContact } from "../contacts/contacts";
 import type { ContactCreateInput } from "../contacts/schemas";
 import { SYSTEM_ACTOR, type WriteContext } from "../context";
@@ -368,7 +369,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     provisioning_play: "mobile_prepaid",
     provisioning_json_vars: { number_pool: "mobile" },
     required_inventory: ["sim", "phone_number"],
-    cgrates: { account_options: {}, action_plan: "AP_PREPAID_MONTHLY", actions: null },
+    cgrates: { account_options: {}, action_plan: null, actions: null },
     included_balances: [
       { unit: "data", amount: 10 * GB, validity_days: 30 },
       { unit: "voice", amount: 300 * 60, validity_days: 30 },
@@ -395,7 +396,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     provisioning_play: "mobile_postpaid",
     provisioning_json_vars: { number_pool: "mobile" },
     required_inventory: ["sim", "phone_number"],
-    cgrates: { account_options: { allow_negative: true }, action_plan: "AP_POSTPAID", actions: null },
+    cgrates: { account_options: { allow_negative: true }, action_plan: null, actions: null },
     included_balances: [{ unit: "data", amount: 100 * GB, validity_days: 30 }],
     promotion: null,
     eligibility: { customer_types: ["individual", "business"] },
@@ -531,11 +532,15 @@ async function ensureDemoServices(ctx: WriteContext, deps: ServiceDeps | null, b
       bySlug.set(p.slug, existing.id);
       continue;
     }
-    const created = await createProduct(ctx, {
-      ...p,
-      components: (p.components ?? []).map((slug) => bySlug.get(slug) ?? slug),
-      compatible_with: (p.compatible_with ?? []).map((slug) => bySlug.get(slug) ?? slug),
-    } as ProductCreateInput);
+    const created = await createProduct(
+      ctx,
+      {
+        ...p,
+        components: (p.components ?? []).map((slug) => bySlug.get(slug) ?? slug),
+        compatible_with: (p.compatible_with ?? []).map((slug) => bySlug.get(slug) ?? slug),
+      } as ProductCreateInput,
+      deps?.enqueue,
+    );
     bySlug.set(p.slug, created.id);
   }
   if (!deps) return 0;
@@ -585,9 +590,12 @@ async function ensureDemoServices(ctx: WriteContext, deps: ServiceDeps | null, b
       now: ctx.now,
       key: "demo-activate",
       identifiers,
-      grants: product?.included_balances ?? [],
+      // The ids the playbook gives these balances in CGRateS: when the runner replays the order's job,
+      // the account it creates holds exactly what the service was granted here.
+      grants: (product?.included_balances ?? []).map((b, i) => ({ ...b, balance_id: includedBalanceId(product?.slug ?? "", i) })),
     });
-    // Thirty days of synthetic usage, and the part of it this month taken from the balance.
+    // Thirty days of synthetic usage for the charts. Balances are not touched here: CGRateS is their
+    // balance of record, and the seeded services' accounts start as granted.
     const days = Array.from({ length: 30 }, (_, d) => new Date(Date.parse(ctx.now) - (29 - d) * 86_400_000).toISOString().slice(0, 10));
     const rows: (typeof usageRecords.$inferInsert)[] = [];
     for (const [d, day] of days.entries()) {
@@ -604,18 +612,6 @@ async function ensureDemoServices(ctx: WriteContext, deps: ServiceDeps | null, b
         .insert(usageRecords)
         .values(rows.slice(i, i + 20))
         .onConflictDoNothing();
-    if (mobile && slug === "mobile-prepaid-10gb") {
-      await state.debit(
-        service.id,
-        { key: "demo-usage-data", unit: "data", amount: Math.round(4.2 * GB), reference: "demo" },
-        { actor: ctx.actor, requestId: null, now: ctx.now },
-      );
-      await state.debit(
-        service.id,
-        { key: "demo-usage-voice", unit: "voice", amount: 95 * 60, reference: "demo" },
-        { actor: ctx.actor, requestId: null, now: ctx.now },
-      );
-    }
   }
   return left;
 }

@@ -4,13 +4,17 @@ import { getProductAtVersion } from "../../db/queries/catalog";
 import { getService } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
 import { contacts, customers, type jobs, services, transactions, usageRecords } from "../../db/schema";
+import { fromCgrates, isChargingBalanceType, UNIT_OF } from "../../lib/charging-units";
 import { activityRow } from "../activity/record";
 import { transactionRow } from "../billing/transactions";
+import type { BalanceUnit } from "../catalog/schemas";
+import { type ChargingBalance, includedBalanceId } from "../charging/definition";
+import type { AccountReading } from "../charging/reconcile";
 import { emailRow } from "../email/outbox";
-import { provisioningFailedEmail, welcomeEmail } from "../email/templates";
+import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email/templates";
 import { saveConfig } from "../inventory/configs";
 import type { ServiceDeps } from "../services/port";
-import type { Effects, OpContext } from "../services/state";
+import type { Effects, EmailRow, Grant, OpContext } from "../services/state";
 import type { RunnerResult } from "./runner";
 
 type JobRecord = typeof jobs.$inferSelect;
@@ -59,6 +63,104 @@ async function failureNotice(
   return settings.notification_emails.map((to) => emailRow(op.now, { email: to }, email));
 }
 
+/** One account of a runner's `charging_report` (CGRateS units). */
+type ReportedAccount = {
+  account: string;
+  exists: boolean;
+  read_at: string;
+  balances: { id: string; type: string; value: number; expires_at: string | null }[];
+  rated: { balance_id: string; type: string; units: number; after: string | null }[];
+  renewals: { at: string; balance_id: string; type: string; value_after: number }[];
+};
+
+function reportedAccounts(outputs: Record<string, unknown>): ReportedAccount[] {
+  const report = outputs.charging_report as { accounts?: unknown } | undefined;
+  return Array.isArray(report?.accounts) ? (report.accounts as ReportedAccount[]).filter((a) => a && typeof a.account === "string") : [];
+}
+
+/** A runner's reading of an account in BSS units (the one conversion module rounds sub-unit rating remainders half-even). */
+export function toReading(report: ReportedAccount, currency: string): AccountReading {
+  const typed = <T extends { type: string }>(list: T[] | undefined) =>
+    (list ?? []).filter((x): x is T & { type: "*monetary" } => isChargingBalanceType(x.type));
+  const amount = (type: string, value: number) => fromCgrates(type as "*monetary", value, currency).amount;
+  return {
+    read_at: report.read_at,
+    balances: typed(report.balances).map((b) => ({ id: b.id, unit: UNIT_OF[b.type], amount: amount(b.type, b.value), expires_at: b.expires_at })),
+    rated: typed(report.rated).map((r) => ({ balance_id: r.balance_id, unit: UNIT_OF[r.type], amount: amount(r.type, r.units), after: r.after })),
+    renewals: typed(report.renewals).map((r) => ({ at: r.at, balance_id: r.balance_id, unit: UNIT_OF[r.type], amount_after: amount(r.type, r.value_after) })),
+  };
+}
+
+/** The low-balance email of each unit with a threshold, to the service's contact (or the customer's billing/primary one). */
+async function lowBalanceEmails(
+  db: Db,
+  op: OpContext,
+  service: { id: string; customer_id: string; contact_id: string | null; product_name: string; identifiers: Record<string, string> },
+  thresholds: Record<string, number>,
+  reading: AccountReading,
+) {
+  const units = Object.keys(thresholds) as BalanceUnit[];
+  if (units.length === 0) return {};
+  const candidates = await db.select().from(contacts).where(eq(contacts.customerId, service.customer_id));
+  const recipient =
+    candidates.find((c) => c.id === service.contact_id && c.email) ??
+    candidates.find((c) => c.email && c.roles.includes("billing")) ??
+    candidates.find((c) => c.email && c.roles.includes("primary")) ??
+    candidates.find((c) => c.email);
+  if (!recipient?.email) return {};
+  const { data: brand } = await getSettings(db);
+  const out: Partial<Record<BalanceUnit, EmailRow[]>> = {};
+  for (const unit of units) {
+    const remaining = reading.balances.filter((b) => b.unit === unit).reduce((s, b) => s + b.amount, 0);
+    out[unit] = [
+      emailRow(
+        op.now,
+        { email: recipient.email, name: recipient.firstName },
+        lowBalanceEmail(brand, { name: recipient.firstName, service: service.identifiers.msisdn ?? service.product_name, unit, remaining }),
+      ),
+    ];
+  }
+  return out;
+}
+
+/**
+ * Adopts what the runner read back of each account (the service's, or a bundle's components'),
+ * once per job and account: CGRateS's balances become the services' (see domain/charging/reconcile).
+ */
+async function adoptReadings(
+  db: Db,
+  deps: ServiceDeps,
+  op: OpContext,
+  job: JobRecord,
+  outputs: Record<string, unknown>,
+  extra: { grants?: Grant[]; removals?: string[] } = {},
+): Promise<void> {
+  for (const report of reportedAccounts(outputs)) {
+    if (!report.exists) continue;
+    const service = await getService(db, report.account);
+    if (!service || service.status === "terminated") continue;
+    const version = await getProductAtVersion(db, service.product_version_id);
+    if (!version) continue;
+    const reading = toReading(report, version.currency);
+    const mine = report.account === job.serviceId;
+    await deps.state(service.id).applyReading(
+      service.id,
+      {
+        key: `result:${job.id}:reading:${service.id}`,
+        reading,
+        ...(mine ? extra : {}),
+        lowBalanceEmails: await lowBalanceEmails(db, op, service, version.low_balance_thresholds, reading),
+      },
+      op,
+    );
+  }
+}
+
+/** A product version's included balances as grants with their CGRateS ids. */
+function includedGrants(version: { slug: string; included_balances: Grant[] } | null): Grant[] {
+  return (version?.included_balances ?? []).map((b, i) => ({ ...b, balance_id: includedBalanceId(version?.slug ?? "", i) }));
+}
+
 /**
  * Applies a job's outcome to its service, idempotently (every ServiceState operation is keyed by the
  * job): provisioning success activates the service with the playbook's identifiers, the product's
@@ -100,7 +202,7 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
             }
           : {};
       if (service.status === "provisioning") {
-        await state.transition(service.id, "activate", { ...op, key: `${key}:activate`, identifiers, grants: version?.included_balances ?? [], effects });
+        await state.transition(service.id, "activate", { ...op, key: `${key}:activate`, identifiers, grants: includedGrants(version), effects });
       }
       // A bundle's playbook provisions its components: they become active with it, with their own balances.
       const children = await db.select({ id: services.id }).from(services).where(eq(services.parentServiceId, service.id));
@@ -110,8 +212,17 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         const childState = deps.state(c.id);
         if (c.status === "pending") await childState.transition(c.id, "start_provisioning", { ...op, key: `${key}:start` });
         const childVersion = await getProductAtVersion(db, c.product_version_id);
-        await childState.transition(c.id, "activate", { ...op, key: `${key}:activate`, grants: childVersion?.included_balances ?? [] });
+        await childState.transition(c.id, "activate", { ...op, key: `${key}:activate`, grants: includedGrants(childVersion) });
       }
+      if (job.type === "modify" && job.payload.change === "plan") {
+        const grants = ((job.payload.grants as ChargingBalance[] | undefined) ?? []).map((g) => ({
+          unit: g.unit,
+          amount: g.amount,
+          validity_days: g.validity_days,
+          balance_id: g.id,
+        }));
+        await adoptReadings(db, deps, op, job, outputs, { grants, removals: (job.payload.remove_balances as string[] | undefined) ?? [] });
+      } else await adoptReadings(db, deps, op, job, outputs);
       const config = outputs.config as { item_id?: unknown; content?: unknown } | undefined;
       if (config && typeof config.item_id === "string" && typeof config.content === "string") {
         await saveConfig({ db, actor: op.actor, requestId: op.requestId, now: op.now }, config.item_id, {
@@ -165,10 +276,18 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         ...op,
         effects:
           result.status === "failed" && topUpKey === keys[0]
-            ? { transactions: await reversals(db, op, `topup:${service.id}:${topUpKey.slice("topup:".length)}`, "top-up failed") }
+            ? {
+                transactions: await reversals(
+                  db,
+                  op,
+                  String(job.payload.charge_key ?? `topup:${service.id}:${topUpKey.slice("topup:".length)}`),
+                  "top-up failed",
+                ),
+              }
             : {},
       });
     }
+    if (result.status === "succeeded") await adoptReadings(db, deps, op, job, outputs);
     return;
   }
   if (job.type === "sync_balance" && result.status === "succeeded") {
@@ -188,6 +307,11 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         .values(rows.slice(i, i + 20))
         .onConflictDoUpdate({ target: [usageRecords.serviceId, usageRecords.day, usageRecords.unit], set: { amount: sql`excluded.amount` } });
     }
+    await adoptReadings(db, deps, op, job, outputs);
+    return;
+  }
+  if ((job.type === "suspend" || job.type === "resume") && result.status === "succeeded") {
+    await adoptReadings(db, deps, op, job, outputs);
     return;
   }
   // A failed usage sync is retried by the next sweep; the job page shows why. Other failures are

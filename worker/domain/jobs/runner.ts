@@ -5,6 +5,7 @@ import { getService } from "../../db/queries/services";
 import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, sites } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
 import { seal } from "../../lib/secret-box";
+import { chargingVars } from "../charging/job-vars";
 import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
 import { checkVars } from "./check";
@@ -38,11 +39,15 @@ function randomLease(): string {
   return `lse_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** The playbook a job runs: the product's own for provisioning, fixed ones for the lifecycle jobs. */
+/**
+ * The playbook a job runs: the one its payload names (set when the job was made, from what the job
+ * does). Jobs written before payloads named their playbook fall back to the lifecycle defaults; an
+ * old `modify` job has no safe default and is refused by the runner.
+ */
 function playbookFor(type: JobRecord["type"], productPlay: string | null, payload: Record<string, unknown>): string | null {
+  if ("playbook" in payload) return typeof payload.playbook === "string" && payload.playbook ? payload.playbook : null;
   switch (type) {
     case "provision":
-    case "modify":
       return productPlay;
     case "deprovision":
       return productPlay ? "deprovision" : null;
@@ -51,9 +56,8 @@ function playbookFor(type: JobRecord["type"], productPlay: string | null, payloa
     case "resume":
       return productPlay ? "resume" : null;
     case "topup":
-      // An add-on pack runs its playbook; a monetary credit is one CGRateS call the runner makes itself.
       return payload.product_id ? "addon_topup" : null;
-    case "sync_balance":
+    default:
       return null;
   }
 }
@@ -63,6 +67,8 @@ function productVars(p: NonNullable<Awaited<ReturnType<typeof getProduct>>>) {
     id: p.id,
     slug: p.slug,
     name: p.name,
+    version: p.version,
+    currency: p.currency,
     service_type: p.service_type,
     provisioning_json_vars: p.provisioning_json_vars,
     cgrates: p.cgrates,
@@ -78,8 +84,10 @@ export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["bo
     return { job_id: job.id, type: job.type, service_id: null, playbook: sample?.playbook ?? null, check: true, extra_vars: sample?.extra_vars ?? {} };
   }
   const service = job.serviceId ? await getService(db, job.serviceId) : null;
-  const version = service ? await getProductAtVersion(db, service.product_version_id) : null;
-  const product = service ? await getProduct(db, service.product_id) : null;
+  // A catalogue job is about a product version, not a service.
+  const versionId = service ? service.product_version_id : typeof payload.product_version_id === "string" ? payload.product_version_id : null;
+  const version = versionId ? await getProductAtVersion(db, versionId) : null;
+  const product = version ? await getProduct(db, version.id) : null;
   const [customer, site, contact, items, ips] = service
     ? await Promise.all([
         db.select({ id: customers.id, name: customers.name, type: customers.type }).from(customers).where(eq(customers.id, service.customer_id)).get(),
@@ -101,7 +109,8 @@ export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["bo
     const p = await getProduct(db, c.product_id);
     if (p) components.push({ service_id: c.service_id, product: productVars(p) });
   }
-  const productView = version && product ? { ...productVars(product), included_balances: version.included_balances } : null;
+  // The product as the service has it (its price version's included balances and version number).
+  const productView = version ? productVars(version) : null;
   return {
     job_id: job.id,
     type: job.type,
@@ -138,10 +147,17 @@ export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["bo
       inventory: items,
       ip_allocations: ips,
       components,
-      topup: job.type === "topup" ? { keys: payload.top_up_keys ?? [], credits: payload.credits ?? [] } : null,
+      charging: await chargingVars(db, job),
     },
   };
 }
+
+/**
+ * A service's jobs run one at a time, in the order they were made: a top-up, a suspension and a sync
+ * of one account must never overtake or overlap each other (each reads the account back after the
+ * one before it). Jobs without a service are not held back.
+ */
+const firstOfItsService = sql`(${jobs.serviceId} IS NULL OR NOT EXISTS (SELECT 1 FROM jobs AS earlier WHERE earlier.service_id = ${jobs.serviceId} AND earlier.id < ${jobs.id} AND earlier.status IN ('pending', 'ready', 'leased')))`;
 
 /**
  * Leases up to `batchSize` jobs for `visibilityMs`: one UPDATE takes ready jobs (and leased ones whose
@@ -159,6 +175,7 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
       and(
         sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
         sql`${jobs.attempts} < ${jobs.maxAttempts}`,
+        firstOfItsService,
       ),
     )
     .orderBy(asc(jobs.id))
@@ -174,6 +191,7 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
           eq(jobs.id, c.id),
           sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
           sql`${jobs.attempts} < ${jobs.maxAttempts}`,
+          firstOfItsService,
         ),
       )
       .returning();

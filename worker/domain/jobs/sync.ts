@@ -11,13 +11,16 @@ import type { ServiceDeps } from "../services/port";
 /** How often the minute cron refreshes a live service's usage from CGRateS. */
 export const SYNC_EVERY_MS = 6 * 3600_000;
 
-function syncJob(serviceId: string, now: string) {
+/** The UTC hour from which the nightly reconciliation reads every live service's account again. */
+export const NIGHTLY_HOUR_UTC = 2;
+
+function syncJob(serviceId: string, now: string, reason: "requested" | "periodic" | "nightly" = "requested") {
   return {
     id: `job_${ulid()}`,
     type: "sync_balance" as const,
     status: "pending" as const,
     serviceId,
-    payload: { service_id: serviceId },
+    payload: { service_id: serviceId, reason },
     attempts: 0,
     maxAttempts: 3,
     createdAt: now,
@@ -64,7 +67,29 @@ export async function queueDueSyncs(db: Db, deps: ServiceDeps, now: string, limi
       ORDER BY s.id LIMIT ${limit}`,
   );
   if (due.length === 0) return 0;
-  const rows = due.map((s) => syncJob(s.id, now));
+  const rows = due.map((s) => syncJob(s.id, now, "periodic"));
+  await db.insert(jobs).values(rows);
+  await deps.enqueue(rows.map((r) => r.id));
+  return rows.length;
+}
+
+/**
+ * The nightly reconciliation (the minute cron, from NIGHTLY_HOUR_UTC): every live service whose
+ * CGRateS account has not been read since then gets a sync job, `limit` a minute, so each night
+ * every live service is compared with CGRateS (GET /reconciliation lists what differs).
+ */
+export async function queueNightlyReconciliation(db: Db, deps: ServiceDeps, now: string, limit = 50): Promise<number> {
+  const at = new Date(now);
+  const night = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), NIGHTLY_HOUR_UTC));
+  if (at < night) return 0;
+  const since = night.toISOString();
+  const due = await db.all<{ id: string }>(
+    sql`SELECT s.id FROM services s WHERE s.status IN ('active', 'suspended') AND (s.charging_synced_at IS NULL OR s.charging_synced_at < ${since})
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.service_id = s.id AND j.type = 'sync_balance' AND j.created_at >= ${since})
+      ORDER BY s.id LIMIT ${limit}`,
+  );
+  if (due.length === 0) return 0;
+  const rows = due.map((s) => syncJob(s.id, now, "nightly"));
   await db.insert(jobs).values(rows);
   await deps.enqueue(rows.map((r) => r.id));
   return rows.length;

@@ -1,6 +1,18 @@
 import type { BalanceUnit } from "../catalog/schemas";
+import type { ChargingSnapshot, UnitReconciliation } from "../charging/reconcile";
 import type { WriteContext } from "../context";
-import type { BalanceSnapshot, CreateServicePlan, Effects, OpContext, Outcome, ServiceStatus, ServiceTransition, TopUpRequest } from "./state";
+import type {
+  BalanceSnapshot,
+  CreateServicePlan,
+  Effects,
+  Grant,
+  OpContext,
+  Outcome,
+  ReadingRequest,
+  ServiceStatus,
+  ServiceTransition,
+  TopUpRequest,
+} from "./state";
 
 /** What use cases need from a service's ServiceState Durable Object (implemented in worker/durable). */
 export type ServiceStatePort = {
@@ -12,7 +24,7 @@ export type ServiceStatePort = {
       key: string;
       effects?: Effects;
       identifiers?: Record<string, string>;
-      grants?: { unit: BalanceUnit; amount: number; validity_days: number | null }[];
+      grants?: Grant[];
       inventory?: string[];
     },
   ): Promise<Outcome<{ status: ServiceStatus; previous: ServiceStatus }>>;
@@ -25,6 +37,8 @@ export type ServiceStatePort = {
   ): Promise<Outcome<BalanceSnapshot>>;
   apply(serviceId: string, key: string, effects: Effects, requireStatus: ServiceStatus[], meta?: Record<string, string>): Promise<Outcome<{ applied: true }>>;
   snapshot(serviceId: string): Promise<Outcome<BalanceSnapshot>>;
+  applyReading(serviceId: string, request: ReadingRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { reconciliation: UnitReconciliation[] }>>;
+  chargingSnapshot(serviceId: string): Promise<Outcome<ChargingSnapshot | null>>;
 };
 
 export type ServiceDeps = {

@@ -67,6 +67,7 @@ export const Service = z
     vars: z.record(z.string(), z.unknown()),
     activated_at: z.string().nullable(),
     terminated_at: z.string().nullable(),
+    charging_synced_at: z.string().nullable().meta({ description: "When the balances were last read from CGRateS (they are CGRateS's as of then)" }),
     created_at: z.string(),
     updated_at: z.string(),
   })

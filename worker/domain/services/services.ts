@@ -2,14 +2,15 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
 import { getService, getServiceTerms, toJobSummary } from "../../db/queries/services";
-import { contacts, inventoryItems, jobs, sites, taxRates } from "../../db/schema";
+import { contacts, inventoryItems, jobs, services, sites, taxRates } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, Conflict, Invalid, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
-import { planChangeProration } from "../../lib/money";
+import { planChangeProration, prorate } from "../../lib/money";
 import { activityRow } from "../activity/record";
 import { transactionRow } from "../billing/transactions";
 import type { BalanceUnit, ProductView } from "../catalog/schemas";
+import { addonActionsId, type ChargingBalance, chargingBalance, includedBalanceId } from "../charging/definition";
 import type { WriteContext } from "../context";
 import { loadWritableCustomer } from "../customers/load";
 import { emailRow } from "../email/outbox";
@@ -43,7 +44,7 @@ export async function taxRateFor(db: Db, taxClass: string): Promise<number> {
   return row.rateBp;
 }
 
-function jobRow(type: JobRow["type"], serviceId: string, payload: Record<string, unknown>, now: string): JobRow {
+function jobRow(type: JobRow["type"], serviceId: string | null, payload: Record<string, unknown>, now: string): JobRow {
   return { id: `job_${ulid()}`, type, status: "pending", serviceId, payload, attempts: 0, maxAttempts: 5, createdAt: now, updatedAt: now };
 }
 
@@ -144,6 +145,7 @@ export async function orderService(
       customer_id: customerId,
       product_id: product.id,
       product_version_id: product.version_id,
+      playbook: product.provisioning_play,
       provisioning_play: product.provisioning_play,
       components: children.map((c) => ({ service_id: c.id, product_id: c.productId })),
       site_id: service.siteId,
@@ -264,10 +266,27 @@ export async function changeServiceStatus(
 ) {
   const service = await loadService(ctx, id);
   const jobType = SERVICE_TRANSITIONS[transition].job;
+  const product = await getProductAtVersion(ctx.db, service.product_version_id);
+  const play = product?.provisioning_play ?? null;
+  // The job names what it runs: the lifecycle playbook for a product that has a playbook (and so an
+  // account in CGRateS), the product's own for a retry; nothing for a product without one.
+  const playbook = jobType === "provision" ? play : play ? (jobType === "deprovision" ? "deprovision" : jobType) : null;
+  // A retried bundle provisions its components again.
+  const components =
+    jobType === "provision"
+      ? await ctx.db.select({ service_id: services.id, product_id: services.productId }).from(services).where(eq(services.parentServiceId, id))
+      : [];
   const job = jobRow(
     jobType,
     id,
-    { service_id: id, customer_id: service.customer_id, product_id: service.product_id, identifiers: service.identifiers },
+    {
+      service_id: id,
+      customer_id: service.customer_id,
+      product_id: service.product_id,
+      identifiers: service.identifiers,
+      playbook,
+      ...(jobType === "provision" ? { components } : {}),
+    },
     ctx.now,
   );
   const again = transition === "retry" && service.status === "failed" ? await reserveAgain(ctx, id) : null;
@@ -291,14 +310,32 @@ export async function changeServiceStatus(
 }
 
 /**
+ * What a plan change does to balances (README "Plan changes"): the old plan's included balances are
+ * removed (`inc-<old slug>-<i>`), the new plan's are granted — prorated like the price, half-even,
+ * when the price is prorated, in full otherwise; money, top-ups and add-ons are kept.
+ */
+export function planChangeBalances(
+  current: ProductView,
+  next: ProductView,
+  proration: { remainingSeconds: number; periodSeconds: number } | null,
+): { remove: string[]; grants: ChargingBalance[] } {
+  const remove = current.included_balances.map((_, i) => includedBalanceId(current.slug, i));
+  const grants = next.included_balances
+    .map((b, i) => ({ b, i, amount: proration ? prorate(b.amount, proration.remainingSeconds, proration.periodSeconds) : b.amount }))
+    .filter((g) => g.amount > 0)
+    .map((g) => chargingBalance(includedBalanceId(next.slug, g.i), { ...g.b, amount: g.amount }, next.currency));
+  return { remove, grants };
+}
+
+/**
  * Moves a service to another product of the same service type (or its own product's current
  * version): the unused part of the old monthly price is credited and the new price charged for the
  * rest of the period, both prorated to the second and rounded half-even.
  */
-export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: string, productId: string, key: string) {
-  const service = await loadService(ctx, id);
-  const current = await getProductAtVersion(ctx.db, service.product_version_id);
-  const next = await getProduct(ctx.db, productId);
+/** The terms of a plan change, checked: both products, the proration and what happens to balances. */
+async function planChangeTerms(db: WriteContext["db"], service: ServiceView, productId: string, now: string) {
+  const current = await getProductAtVersion(db, service.product_version_id);
+  const next = await getProduct(db, productId);
   if (!current) throw new Conflict("The service's product version is missing.");
   if (!next) throw new Invalid("Unknown product.", [{ path: "product_id", message: "No such product" }]);
   if (next.status !== "active") throw new Conflict(`The product is ${next.status}; only active products can be chosen.`);
@@ -308,11 +345,35 @@ export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: strin
   if (next.currency !== current.currency)
     throw new Invalid("The new plan is priced in another currency.", [{ path: "product_id", message: "Currency mismatch" }]);
   if (next.version_id === service.product_version_id) throw new Conflict("The service already has this plan at its current version.");
-  const rate = await taxRateFor(ctx.db, next.tax_class);
   const proration =
     current.recurring_period === "monthly" && next.recurring_period === "monthly" && next.prorate
-      ? planChangeProration(current.retail_price, next.retail_price, new Date(ctx.now))
+      ? planChangeProration(current.retail_price, next.retail_price, new Date(now))
       : null;
+  return { current, next, proration, balances: planChangeBalances(current, next, proration) };
+}
+
+/**
+ * What a plan change would do, for the confirmation page: the proration, and per balance whether it
+ * is removed (with what is left of it at the last reading of CGRateS), granted or kept.
+ */
+export async function previewPlanChange(db: WriteContext["db"], deps: ServiceDeps, id: string, productId: string, now: string) {
+  const service = await getService(db, id);
+  if (!service) throw new NotFound("No service with this id.");
+  const terms = await planChangeTerms(db, service, productId, now);
+  const reading = unwrap(await deps.state(id).chargingSnapshot(id));
+  const removed = terms.current.included_balances.map((b, i) => {
+    const balanceId = terms.balances.remove[i] ?? "";
+    const left = reading?.balances.find((r) => r.id === balanceId);
+    return { id: balanceId, unit: b.unit, included: b.amount, left: left ? left.amount : null };
+  });
+  const kept = (reading?.balances ?? []).filter((b) => !terms.balances.remove.includes(b.id));
+  return { ...terms, removed, kept, readAt: reading?.read_at ?? null };
+}
+
+export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: string, productId: string, key: string) {
+  const service = await loadService(ctx, id);
+  const { current, next, proration, balances } = await planChangeTerms(ctx.db, service, productId, ctx.now);
+  const rate = await taxRateFor(ctx.db, next.tax_class);
   const transactions = proration
     ? [
         transactionRow({
@@ -345,8 +406,12 @@ export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: strin
     {
       service_id: id,
       change: "plan",
+      // Migrating the CGRateS account is the change_plan playbook's; a product without a playbook has no account.
+      playbook: current.provisioning_play || next.provisioning_play ? "change_plan" : null,
       from: { product_id: current.id, version_id: current.version_id },
       to: { product_id: next.id, version_id: next.version_id, provisioning_play: next.provisioning_play },
+      remove_balances: balances.remove,
+      grants: balances.grants,
     },
     ctx.now,
   );
@@ -366,6 +431,7 @@ export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: strin
             action: "service.change_plan",
             changes: {
               product: { before: `${current.slug} v${current.version}`, after: `${next.slug} v${next.version}` },
+              balances: { before: balances.remove, after: balances.grants.map((g) => ({ id: g.id, unit: g.unit, amount: g.amount })) },
               ...(proration ? { proration: { before: null, after: { credit: proration.credit, charge: proration.charge } } } : {}),
             },
           }),
@@ -379,11 +445,17 @@ export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: strin
   return {
     service: (await getService(ctx.db, id)) as ServiceView,
     proration,
+    balances,
     job: toJobSummary({ ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }),
   };
 }
 
-/** Attaches an add-on (or a promotion) to a service it is compatible with: charged, then applied by a job. */
+/**
+ * Attaches an add-on (or a promotion) to a service it is compatible with. An add-on with balances is a
+ * top-up by that product (charged once, pending until its job has run the add-on's action set in
+ * CGRateS, reversed if the job fails) that also records the add-on; a promotion has nothing to do on
+ * the network and is recorded at once.
+ */
 export async function attachAddon(ctx: WriteContext, deps: ServiceDeps, id: string, productId: string, key: string) {
   const service = await loadService(ctx, id);
   const addon = await getProduct(ctx.db, productId);
@@ -393,28 +465,39 @@ export async function attachAddon(ctx: WriteContext, deps: ServiceDeps, id: stri
   if (addon.status !== "active") throw new Conflict(`The add-on is ${addon.status}.`);
   if (!addon.compatible_with.includes(service.product_id))
     throw new Invalid("This add-on does not attach to this service's product.", [{ path: "product_id", message: "Not compatible" }]);
+  const addonId = `sad_${ulid()}`;
+  const recorded: Effects = {
+    addons: [{ id: addonId, serviceId: id, productId: addon.id, productVersionId: addon.version_id, createdAt: ctx.now }],
+    activity: [
+      activityRow(op(ctx), {
+        entity: "service",
+        entityId: id,
+        customerId: service.customer_id,
+        action: "service.addon",
+        after: { addon: addon.slug, addon_id: addonId },
+      }),
+    ],
+  };
+  if (addon.type === "addon" && addon.included_balances.length > 0) {
+    const topUp = await topUpService(ctx, deps, id, { product_id: addon.id }, `addon:${key}`, null, { id: addonId, effects: recorded });
+    const job = await ctx.db.select().from(jobs).where(eq(jobs.id, topUp.job_id)).get();
+    // A replayed key answers the add-on the first request attached.
+    const first = job ? String(job.payload.addon_id ?? addonId) : addonId;
+    return {
+      service: (await getService(ctx.db, id)) as ServiceView,
+      addon_id: first,
+      balance: topUp.balance,
+      job: job ? toJobSummary(job) : null,
+    };
+  }
   const rate = await taxRateFor(ctx.db, addon.tax_class);
   const price = addon.retail_price + addon.retail_setup_fee;
-  const addonId = `sad_${ulid()}`;
-  const job = jobRow(
-    "modify",
-    id,
-    {
-      service_id: id,
-      change: "addon",
-      addon_id: addonId,
-      product_id: addon.id,
-      provisioning_play: addon.provisioning_play,
-      actions: addon.cgrates.actions ?? `Action_${addon.slug}`,
-    },
-    ctx.now,
-  );
   unwrap(
     await deps.state(id).apply(
       id,
       `addon:${key}`,
       {
-        addons: [{ id: addonId, serviceId: id, productId: addon.id, productVersionId: addon.version_id, createdAt: ctx.now }],
+        ...recorded,
         transactions:
           price > 0
             ? [
@@ -432,26 +515,11 @@ export async function attachAddon(ctx: WriteContext, deps: ServiceDeps, id: stri
                 }),
               ]
             : [],
-        jobs: [job],
-        activity: [
-          activityRow(op(ctx), {
-            entity: "service",
-            entityId: id,
-            customerId: service.customer_id,
-            action: "service.addon",
-            after: { addon: addon.slug, addon_id: addonId },
-          }),
-        ],
       },
       ["active", "suspended"],
     ),
   );
-  await deps.enqueue([job.id]);
-  return {
-    service: (await getService(ctx.db, id)) as ServiceView,
-    addon_id: addonId,
-    job: toJobSummary({ ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }),
-  };
+  return { service: (await getService(ctx.db, id)) as ServiceView, addon_id: addonId, balance: null, job: null };
 }
 
 /**
@@ -466,12 +534,15 @@ export async function topUpService(
   input: { amount: number; currency: string } | { product_id: string },
   key: string,
   scope: string | null = null,
+  /** An add-on attached by this top-up (its service_addons row and activity go in the same write). */
+  addon: { id: string; effects: Effects } | null = null,
 ) {
   // One query for the service, its currency and tax rate: top-ups are the hottest money path.
   const service = await getServiceTerms(ctx.db, id);
   if (!service || (scope !== null && service.customerId !== scope)) throw new NotFound("No service with this id.");
   let credits: { unit: ProductView["included_balances"][number]["unit"]; amount: number; validity_days: number | null }[];
   let charge: { amount: number; wholesale: number; description: string; rate: number; currency: string };
+  let pack: ProductView | null = null;
   if ("amount" in input) {
     if (input.currency !== service.currency)
       throw new Invalid(`Top-ups of this service are in ${service.currency}.`, [{ path: "currency", message: "Currency mismatch" }]);
@@ -485,6 +556,11 @@ export async function topUpService(
     if (!addon.compatible_with.includes(service.productId))
       throw new Invalid("This top-up does not apply to this service.", [{ path: "product_id", message: "Not compatible" }]);
     if (addon.included_balances.length === 0) throw new Invalid("This add-on carries no balance to top up.", [{ path: "product_id", message: "No balances" }]);
+    if (addon.currency !== service.currency)
+      throw new Invalid(`This add-on is priced in ${addon.currency}, the service in ${service.currency}.`, [
+        { path: "product_id", message: "Currency mismatch" },
+      ]);
+    pack = addon;
     credits = addon.included_balances;
     charge = {
       amount: addon.retail_price,
@@ -495,8 +571,26 @@ export async function topUpService(
     };
   }
   const requestHash = await sha256Hex(JSON.stringify([id, input]));
+  // Each credit's key is also the id of its CGRateS balance: a repeated job finds it and adds nothing.
   const keys = credits.map((_, i) => (i === 0 ? `topup:${key}` : `topup:${key}:${i}`));
-  const job = jobRow("topup", id, { service_id: id, top_up_keys: keys, credits, product_id: "product_id" in input ? input.product_id : null }, ctx.now);
+  const job = jobRow(
+    "topup",
+    id,
+    {
+      service_id: id,
+      top_up_keys: keys,
+      credits: credits.map((c, i) => chargingBalance(keys[i] ?? `topup:${key}:${i}`, c, pack?.currency ?? service.currency)),
+      product_id: pack?.id ?? null,
+      product_version_id: pack?.version_id ?? null,
+      // A pack runs its add-on's catalogue action set through its playbook; money is one AddBalance the runner makes.
+      playbook: pack ? pack.provisioning_play || "addon_topup" : null,
+      actions_id: pack ? addonActionsId(pack) : null,
+      ...(addon ? { addon_id: addon.id } : {}),
+      // The charge a failed top-up reverses.
+      charge_key: `topup:${id}:${key}`,
+    },
+    ctx.now,
+  );
   const state = deps.state(id);
   let last: Awaited<ReturnType<typeof state.topUp>> | null = null;
   for (const [i, credit] of credits.entries()) {
@@ -512,6 +606,7 @@ export async function topUpService(
         effects:
           i === 0
             ? {
+                ...addon?.effects,
                 jobs: [job],
                 transactions:
                   charge.amount > 0
@@ -542,6 +637,7 @@ export async function topUpService(
   return {
     id: value?.entry ?? "",
     key: keys[0],
+    job_id: job.id,
     replayed: last?.ok === true && last.replayed,
     status: "pending" as const,
     balance: value ? { service_id: value.service_id, status: value.status, buckets: value.buckets } : null,

@@ -5,6 +5,7 @@
 import type { ActivityRow } from "../activity/record";
 import type { TransactionRow } from "../billing/transactions";
 import type { BalanceUnit } from "../catalog/schemas";
+import type { AccountReading } from "../charging/reconcile";
 import type { SearchDocument } from "../search/documents";
 import type { SmsRow } from "../sms/outbox";
 
@@ -26,9 +27,9 @@ export type ServiceTransition = keyof typeof SERVICE_TRANSITIONS;
 
 export type JobRow = {
   id: string;
-  type: "provision" | "deprovision" | "suspend" | "resume" | "modify" | "topup" | "sync_balance";
+  type: "provision" | "deprovision" | "suspend" | "resume" | "modify" | "topup" | "sync_balance" | "catalog";
   status: "pending";
-  serviceId: string;
+  serviceId: string | null;
   payload: Record<string, unknown>;
   attempts: number;
   maxAttempts: number;
@@ -49,6 +50,8 @@ export type ServiceRow = {
   vars: Record<string, unknown>;
   activatedAt: string | null;
   terminatedAt: string | null;
+  /** When the CGRateS account was last read back. */
+  chargingSyncedAt?: string | null;
   createdAt: string;
   updatedAt: string;
 };
@@ -79,6 +82,8 @@ export type LedgerEntry = {
   idempotency_key: string;
   reference: string | null;
   at: string;
+  /** The CGRateS balance id this entry is about (grants, top-ups, add-ons; rating of one balance). */
+  balance_id: string | null;
 };
 
 /** Everything an operation changes in D1, as plain rows: stored with the operation, written through idempotently. */
@@ -100,6 +105,29 @@ export type Effects = {
   sms?: SmsRow[];
   /** What happens to the service's inventory (items and IP allocations) with this change. */
   inventory?: InventoryAction;
+  /** Buckets that no longer exist (a reading of CGRateS replaced them). */
+  bucketDeletes?: string[];
+  /** Differences with CGRateS that nothing explains (upserted per service and unit). */
+  reconciliation?: ReconciliationRow[];
+};
+
+/** One open difference between the BSS and CGRateS (`reconciliation_flags`). */
+export type ReconciliationRow = { serviceId: string; unit: BalanceUnit; bss: number; cgrates: number; difference: number; since: string; lastSeenAt: string };
+
+/** A grant of an included balance: its amount, validity and CGRateS balance id. */
+export type Grant = { unit: BalanceUnit; amount: number; validity_days: number | null; balance_id?: string | null };
+
+/** A reading of the service's CGRateS account to adopt (`applyReading`). */
+export type ReadingRequest = {
+  key: string;
+  reading: AccountReading;
+  /** Included balances granted by this job (a plan change), recorded before the reading is compared. */
+  grants?: Grant[];
+  /** Balance ids this job removed (a plan change's old included balances). */
+  removals?: string[];
+  /** Emails to queue per unit when the reading takes the unit below its low-balance threshold. */
+  lowBalanceEmails?: Partial<Record<BalanceUnit, EmailRow[]>>;
+  effects?: Effects;
 };
 
 /** assign: reserved items become in use (activation); release: back to stock (failure); return: termination. */

@@ -92,7 +92,7 @@ export const catalogPages = new Hono<AppEnv>()
       c.html(<ProductFormPage ctx={pageContext(c)} product={null} values={shown} errors={e} message={message} others={await otherProducts(c)} />, 422);
     const parsed = validate(ProductCreate, { ...input, slug: text(body, "slug") ?? "", type: text(body, "type") });
     if (Object.keys(errors).length > 0 || !parsed.ok) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors });
-    const result = await attempt(() => createProduct(writeContext(c), parsed.data));
+    const result = await attempt(() => createProduct(writeContext(c), parsed.data, serviceDeps(c.env).enqueue));
     if (!result.ok) return render(result.errors, result.message);
     return c.redirect(`/admin/catalog/${result.data.id}`, 303);
   })
@@ -149,7 +149,7 @@ export const catalogPages = new Hono<AppEnv>()
       );
     const parsed = validate(ProductPatch, input);
     if (Object.keys(errors).length > 0 || !parsed.ok) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors });
-    const result = await attempt(() => updateProduct(writeContext(c), product.id, parsed.data));
+    const result = await attempt(() => updateProduct(writeContext(c), product.id, parsed.data, serviceDeps(c.env).enqueue));
     if (!result.ok) return render(result.errors, result.message);
     return c.redirect(`/admin/catalog/${product.id}`, 303);
   });

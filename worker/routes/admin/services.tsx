@@ -4,18 +4,23 @@ import { z } from "zod";
 import { listActivity } from "../../db/queries/activity";
 import { getProduct, getProductAtVersion, listProducts } from "../../db/queries/catalog";
 import { itemsOfService, listItems, listTemplates, serviceAllocations, toItemView } from "../../db/queries/inventory";
+import { listReconciliation } from "../../db/queries/reconciliation";
 import { getService, listServices, serviceAddonList, serviceJobs, serviceUsage } from "../../db/queries/services";
 import { listTransactions } from "../../db/queries/transactions";
 import { customers } from "../../db/schema";
+import { BALANCE_UNITS } from "../../domain/catalog/schemas";
+import { resolveDifference } from "../../domain/charging/resolve-difference";
 import { IP_BLOCK } from "../../domain/inventory/allocation";
 import { queueBalanceSync } from "../../domain/jobs/sync";
-import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap } from "../../domain/services/services";
+import { attachAddon, changePlan, changeServiceStatus, orderService, previewPlanChange, topUpService, unwrap } from "../../domain/services/services";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import { currencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
+import { PlanChangePage, ReconciliationPage } from "../../views/charging";
 import { parseMoney } from "../../views/format";
 import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
 import { ServicePage, ServicesPage } from "../../views/services";
@@ -33,27 +38,43 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
   if (!service) throw new NotFound("No service with this id.");
   const since = new Date(Date.now() - 29 * 86_400_000);
   const days = Array.from({ length: 30 }, (_, i) => new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10));
-  const [product, snapshot, usage, jobs, timeline, transactions, addons, children, plans, addonProducts, customer, heldItems, allocations, templates] =
-    await Promise.all([
-      getProductAtVersion(db, service.product_version_id),
-      serviceDeps(c.env).state(id).snapshot(id),
-      serviceUsage(db, id, days[0] ?? ""),
-      serviceJobs(db, id),
-      listActivity(db, { entity: "service", entityId: id, limit: 30 }),
-      allowed(c, "billing:read") ? listTransactions(db, { serviceId: id, limit: 20 }) : Promise.resolve({ data: [], next_cursor: null }),
-      serviceAddonList(db, id),
-      listServices(db, { parentId: id, limit: 50 }),
-      listProducts(db, { status: "active", type: "standalone", serviceType: service.service_type, limit: 100 }),
-      listProducts(db, { status: "active", compatibleWith: service.product_id, limit: 100 }),
-      db
-        .select({ name: customers.name })
-        .from(customers)
-        .where(inArray(customers.id, [service.customer_id]))
-        .get(),
-      itemsOfService(db, id),
-      serviceAllocations(db, id),
-      listTemplates(db),
-    ]);
+  const [
+    product,
+    snapshot,
+    usage,
+    jobs,
+    timeline,
+    transactions,
+    addons,
+    children,
+    plans,
+    addonProducts,
+    customer,
+    heldItems,
+    allocations,
+    templates,
+    differences,
+  ] = await Promise.all([
+    getProductAtVersion(db, service.product_version_id),
+    serviceDeps(c.env).state(id).snapshot(id),
+    serviceUsage(db, id, days[0] ?? ""),
+    serviceJobs(db, id),
+    listActivity(db, { entity: "service", entityId: id, limit: 30 }),
+    allowed(c, "billing:read") ? listTransactions(db, { serviceId: id, limit: 20 }) : Promise.resolve({ data: [], next_cursor: null }),
+    serviceAddonList(db, id),
+    listServices(db, { parentId: id, limit: 50 }),
+    listProducts(db, { status: "active", type: "standalone", serviceType: service.service_type, limit: 100 }),
+    listProducts(db, { status: "active", compatibleWith: service.product_id, limit: 100 }),
+    db
+      .select({ name: customers.name })
+      .from(customers)
+      .where(inArray(customers.id, [service.customer_id]))
+      .get(),
+    itemsOfService(db, id),
+    serviceAllocations(db, id),
+    listTemplates(db),
+    listReconciliation(db, { serviceId: id, status: "open", limit: 10 }),
+  ]);
   return c.html(
     <ServicePage
       ctx={pageContext(c)}
@@ -70,6 +91,7 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
       children={children.data}
       plans={plans.data}
       addonProducts={addonProducts.data}
+      differences={differences.data}
       can={{
         write: allowed(c, "services:write"),
         provision: allowed(c, "services:provision"),
@@ -166,6 +188,63 @@ export const servicePages = new Hono<AppEnv>()
     if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
     return c.redirect(`/admin/services/${id}`, 303);
   })
+  .get("/reconciliation", can("services:read"), async (c) => {
+    const status = z
+      .enum(["open", "resolved", "all"])
+      .catch("open")
+      .parse(c.req.query("status") ?? "open");
+    const cursor = z.string().max(200).optional().catch(undefined).parse(c.req.query("cursor"));
+    const page = await listReconciliation(c.get("db"), { status, limit: 50, cursor });
+    return c.html(
+      <ReconciliationPage
+        ctx={pageContext(c)}
+        flags={page.data}
+        status={status}
+        nextCursor={page.next_cursor}
+        hasCursor={Boolean(cursor)}
+        canResolve={allowed(c, "services:provision")}
+      />,
+    );
+  })
+  .post("/services/:id/differences/:unit/resolve", can("services:provision"), async (c) => {
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    const unit = z.enum(BALANCE_UNITS).safeParse(c.req.param("unit"));
+    const resolution = (text(body, "resolution") ?? "").trim();
+    if (!unit.success) return servicePage(c, id, { message: "Unknown unit." }, 422);
+    if (resolution.length < 3) return servicePage(c, id, { message: "Say what was done about the difference (at least 3 characters)." }, 422);
+    const result = await attempt(() => resolveDifference(writeContext(c), id, unit.data, resolution.slice(0, 500)));
+    if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
+    return c.redirect(`/admin/services/${id}#balance`, 303);
+  })
+  .get("/services/:id/change-plan", can("services:write"), async (c) => {
+    const id = c.req.param("id");
+    const productId = z
+      .string()
+      .max(64)
+      .catch("")
+      .parse(c.req.query("product_id") ?? "");
+    if (!productId) return servicePage(c, id, { message: "Choose the new plan." }, 422);
+    const result = await attempt(() => previewPlanChange(c.get("db"), serviceDeps(c.env), id, productId, new Date().toISOString()));
+    if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
+    const p = result.data;
+    const service = await getService(c.get("db"), id);
+    if (!service) throw new NotFound("No service with this id.");
+    return c.html(
+      <PlanChangePage
+        ctx={pageContext(c)}
+        service={service}
+        current={p.current}
+        next={p.next}
+        proration={p.proration}
+        removed={p.removed}
+        grants={p.balances.grants}
+        kept={p.kept}
+        readAt={p.readAt}
+        formKey={`${ulid()}-plan`}
+      />,
+    );
+  })
   .post("/services/:id/change-plan", can("services:write"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);
@@ -191,9 +270,10 @@ export const servicePages = new Hono<AppEnv>()
     let input: { amount: number; currency: string } | { product_id: string };
     if (pack && !amountText) input = { product_id: pack };
     else {
-      const amount = parseMoney(amountText);
+      const currency = product?.currency ?? c.get("settings")?.default_currency ?? "EUR";
+      const amount = parseMoney(amountText, currencyExponent(currency));
       if (!amount) return servicePage(c, id, { message: "Enter an amount such as 10.00, or choose a top-up pack." }, 422);
-      input = { amount, currency: product?.currency ?? "EUR" };
+      input = { amount, currency };
     }
     const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, formKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);

@@ -66,7 +66,7 @@ export const catalogApi = new OpenAPIHono<AppEnv>()
       request: { body: jsonBody(ProductCreate) },
       responses: { 201: jsonResponse(Product, "The product (version 1)"), ...problems(400, 401, 403, 409, 415, 422) },
     }),
-    async (c) => c.json(await createProduct(writeContext(c), c.req.valid("json")), 201),
+    async (c) => c.json(await createProduct(writeContext(c), c.req.valid("json"), serviceDeps(c.env).enqueue), 201),
   )
   .openapi(
     apiRoute("catalog:read", {
@@ -107,7 +107,7 @@ export const catalogApi = new OpenAPIHono<AppEnv>()
       request: { params: IdParam, body: jsonBody(ProductPatch) },
       responses: { 200: jsonResponse(Product, "The product"), ...problems(400, 401, 403, 404, 409, 415, 422) },
     }),
-    async (c) => c.json(await updateProduct(writeContext(c), c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => c.json(await updateProduct(writeContext(c), c.req.valid("param").id, c.req.valid("json"), serviceDeps(c.env).enqueue), 200),
   )
   .openapi(
     apiRoute("services:provision", {

@@ -9,6 +9,7 @@ import { catalogApi } from "./catalog";
 import { contactsApi } from "./contacts";
 import { customersApi } from "./customers";
 import { inventoryApi } from "./inventory";
+import { reconciliationApi } from "./reconciliation";
 import { searchApi } from "./search";
 import { servicesApi } from "./services";
 import { settingsApi } from "./settings";
@@ -38,6 +39,7 @@ api.route("/", catalogApi);
 api.route("/", servicesApi);
 api.route("/", transactionsApi);
 api.route("/", inventoryApi);
+api.route("/", reconciliationApi);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -232,6 +232,16 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
               service: Service,
               job: Job,
               proration: z.object({ credit: z.number(), charge: z.number(), remainingSeconds: z.number(), periodSeconds: z.number() }).nullable(),
+              balances: z
+                .object({
+                  remove: z.array(z.string()).meta({ description: "CGRateS ids of the old plan's included balances, removed" }),
+                  grants: z.array(
+                    z
+                      .object({ id: z.string(), unit: z.enum(BALANCE_UNITS), amount: z.number().int(), validity_days: z.number().int().nullable() })
+                      .passthrough(),
+                  ),
+                })
+                .meta({ description: "What the change does to balances: money, top-ups and add-ons are kept" }),
             }),
             "The service on its new plan",
           ),
@@ -252,7 +262,10 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
         summary: "Attach an add-on or a promotion",
         request: { params: IdParam, body: jsonBody(ProductRef) },
         responses: {
-          202: jsonResponse(z.object({ service: Service, job: Job, addon_id: z.string() }), "The service and the modify job"),
+          202: jsonResponse(
+            z.object({ service: Service, job: Job.nullable(), addon_id: z.string(), balance: Balance.nullable() }),
+            "The service, and for an add-on with balances its job (the balances are pending until the job has run the add-on's action set in CGRateS); a promotion has no job",
+          ),
           ...problems(400, 401, 403, 404, 409, 415, 422),
         },
       },

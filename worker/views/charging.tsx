@@ -1,0 +1,257 @@
+import type { ReconciliationView } from "../db/queries/reconciliation";
+import type { ProductView } from "../domain/catalog/schemas";
+import type { ChargingBalance } from "../domain/charging/definition";
+import type { ReadBalance } from "../domain/charging/reconcile";
+import type { ServiceView } from "../domain/services/schemas";
+import { CsrfField, EmptyState, PageHeader, Pager, Time } from "./components";
+import { formatAmount, formatMoney } from "./format";
+import { Layout, type PageContext } from "./layout";
+
+/** Open differences with CGRateS, each with what the BSS expected and what CGRateS held. */
+export function DifferencesTable(props: {
+  flags: ReconciliationView[];
+  currency: string;
+  timeZone: string;
+  showService?: boolean;
+  resolve?: { csrfToken: string } | null;
+}) {
+  if (props.flags.length === 0) return <EmptyState title="No differences with CGRateS." />;
+  return (
+    <div class="table-wrap">
+      <table class="table">
+        <thead>
+          <tr>
+            {props.showService && <th scope="col">Service</th>}
+            <th scope="col">Unit</th>
+            <th scope="col">BSS expected</th>
+            <th scope="col">CGRateS held</th>
+            <th scope="col">Difference</th>
+            <th scope="col">Since</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.flags.map((f) => (
+            <tr>
+              {props.showService && (
+                <td>
+                  <a href={`/admin/services/${f.service_id}#charging`}>{f.product_name}</a>{" "}
+                  <span class="muted small">{f.identifiers.msisdn ?? f.identifiers.username ?? f.service_id}</span>
+                </td>
+              )}
+              <td>{f.unit}</td>
+              <td class="nowrap" data-amount={f.bss}>
+                {formatAmount(f.unit, f.bss, props.currency)}
+              </td>
+              <td class="nowrap" data-amount={f.cgrates}>
+                {formatAmount(f.unit, f.cgrates, props.currency)}
+              </td>
+              <td class="nowrap" data-amount={f.difference}>
+                {f.difference > 0 ? "+" : "−"}
+                {formatAmount(f.unit, Math.abs(f.difference), props.currency)}
+              </td>
+              <td class="nowrap">
+                <Time iso={f.since} timeZone={props.timeZone} />
+              </td>
+              <td>
+                {f.resolved_at ? (
+                  <span class="small">
+                    resolved by {f.resolved_by}: {f.resolution}
+                  </span>
+                ) : props.resolve ? (
+                  <form method="post" action={`/admin/services/${f.service_id}/differences/${f.unit}/resolve`} class="inline">
+                    <CsrfField token={props.resolve.csrfToken} />
+                    <label class="visually-hidden" for={`resolution-${f.service_id}-${f.unit}`}>
+                      What was done
+                    </label>
+                    <input id={`resolution-${f.service_id}-${f.unit}`} name="resolution" required minlength={3} maxlength={500} placeholder="What was done" />
+                    <button type="submit" class="button small">
+                      Resolve
+                    </button>
+                  </form>
+                ) : (
+                  <span class="badge badge-failed">open</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Where the balance comes from: CGRateS, as of the last reading of the account. */
+export function BalanceSource(props: { service: ServiceView; timeZone: string }) {
+  return (
+    <p class="muted small" id="balance-source">
+      {props.service.charging_synced_at ? (
+        <>
+          Balance of record: CGRateS, read <Time iso={props.service.charging_synced_at} timeZone={props.timeZone} />. Pending top-ups show until CGRateS has
+          them.
+        </>
+      ) : (
+        <>Not read from CGRateS yet: the balance is what the BSS granted.</>
+      )}
+    </p>
+  );
+}
+
+/** The confirmation of a plan change: what is credited and charged, and what happens to each balance. */
+export function PlanChangePage(props: {
+  ctx: PageContext;
+  service: ServiceView;
+  current: ProductView;
+  next: ProductView;
+  proration: { credit: number; charge: number; remainingSeconds: number; periodSeconds: number } | null;
+  removed: { id: string; unit: string; included: number; left: number | null }[];
+  grants: ChargingBalance[];
+  kept: ReadBalance[];
+  readAt: string | null;
+  formKey: string;
+}) {
+  const s = props.service;
+  const currency = props.next.currency;
+  const tz = props.ctx.settings.default_timezone;
+  const days = props.proration ? Math.round((props.proration.remainingSeconds / 86_400) * 10) / 10 : null;
+  return (
+    <Layout ctx={props.ctx} title={`Change plan: ${s.product_name}`}>
+      <PageHeader
+        title="Confirm the plan change"
+        back={{ href: `/admin/services/${s.id}`, label: s.product_name }}
+        subtitle={
+          <>
+            {props.current.name} v{props.current.version} → <strong>{props.next.name}</strong> v{props.next.version}
+          </>
+        }
+      />
+      <div class="grid-2">
+        <section class="card">
+          <h2>Money</h2>
+          {props.proration ? (
+            <dl class="details">
+              <dt>Credited</dt>
+              <dd data-amount={props.proration.credit}>
+                {formatMoney(props.proration.credit, currency)} <span class="muted small">unused {props.current.name}</span>
+              </dd>
+              <dt>Charged</dt>
+              <dd data-amount={props.proration.charge}>
+                {formatMoney(props.proration.charge, currency)} <span class="muted small">{props.next.name} for the rest of the month</span>
+              </dd>
+              <dt>Prorated on</dt>
+              <dd>{days} days left of the month (to the second, half-even)</dd>
+            </dl>
+          ) : (
+            <p>No proration: the new price applies from the next period.</p>
+          )}
+        </section>
+        <section class="card" id="plan-balances">
+          <h2>Balances</h2>
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Balance</th>
+                <th scope="col">What happens</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.removed.map((b) => (
+                <tr data-rule="removed">
+                  <td>
+                    {props.current.name} included {b.unit} <code class="small">{b.id}</code>
+                  </td>
+                  <td>
+                    Removed
+                    {b.left !== null && <span class="muted small"> ({formatAmount(b.unit, b.left, currency)} left at the last reading)</span>}
+                  </td>
+                </tr>
+              ))}
+              {props.grants.map((g) => (
+                <tr data-rule="granted">
+                  <td>
+                    {props.next.name} included {g.unit} <code class="small">{g.id}</code>
+                  </td>
+                  <td data-amount={g.amount}>
+                    Granted: {formatAmount(g.unit, g.amount, currency)}
+                    {props.proration ? " (prorated like the price)" : ""}
+                    {g.validity_days !== null ? `, valid ${g.validity_days} days` : ""}
+                  </td>
+                </tr>
+              ))}
+              {props.kept.map((b) => (
+                <tr data-rule="kept">
+                  <td>
+                    {b.id.startsWith("topup:") ? "Top-up or add-on" : "Other"} {b.unit}{" "}
+                    <code class="small" title={b.id}>
+                      {b.id.length > 24 ? `${b.id.slice(0, 22)}…` : b.id}
+                    </code>
+                  </td>
+                  <td>Kept: {formatAmount(b.unit, b.amount, currency)}</td>
+                </tr>
+              ))}
+              <tr>
+                <td colspan={2} class="muted small">
+                  Money, top-ups and add-ons are always kept.{" "}
+                  {props.readAt ? (
+                    <>
+                      Amounts as CGRateS held them at <Time iso={props.readAt} timeZone={tz} />.
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        </section>
+      </div>
+      <form method="post" action={`/admin/services/${s.id}/change-plan`} class="stack">
+        <CsrfField token={props.ctx.csrfToken} />
+        <input type="hidden" name="product_id" value={props.next.id} />
+        <input type="hidden" name="key" value={props.formKey} />
+        <div class="actions">
+          <button type="submit" class="button primary">
+            Change to {props.next.name}
+          </button>
+          <a class="button" href={`/admin/services/${s.id}`}>
+            Cancel
+          </a>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+/** Every open (or resolved) difference between the BSS and CGRateS. */
+export function ReconciliationPage(props: {
+  ctx: PageContext;
+  flags: ReconciliationView[];
+  status: "open" | "resolved" | "all";
+  nextCursor: string | null;
+  hasCursor: boolean;
+  canResolve: boolean;
+}) {
+  return (
+    <Layout ctx={props.ctx} title="Reconciliation" wide>
+      <PageHeader
+        title="Reconciliation with CGRateS"
+        subtitle="Differences between what the BSS expected and what CGRateS held that rating does not explain. Every live service is checked each night."
+      />
+      <nav class="tabs" aria-label="Status">
+        {(["open", "resolved", "all"] as const).map((s) => (
+          <a href={`/admin/reconciliation?status=${s}`} aria-current={props.status === s ? "page" : undefined}>
+            {s}
+          </a>
+        ))}
+      </nav>
+      <section class="card">
+        <DifferencesTable
+          flags={props.flags}
+          currency={props.ctx.settings.default_currency}
+          timeZone={props.ctx.settings.default_timezone}
+          showService
+          resolve={props.canResolve ? { csrfToken: props.ctx.csrfToken } : null}
+        />
+        <Pager baseUrl="/admin/reconciliation" params={{ status: props.status }} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
+      </section>
+    </Layout>
+  );
+}

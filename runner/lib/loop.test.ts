@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startCgratesSimulator } from "../../simulators/cgrates/server";
 import type { RunningSimulator } from "../../simulators/lib/server";
+import { productCharging } from "../../worker/domain/charging/definition";
 import { createRunnerApi, type JobEvent, type JobResult, type JobType, type LeasedMessage } from "./api";
 import { aggregateUsage, createJobExecutor, type ExecutionContext, type JobExecutor, parseUsage } from "./executor";
 import { createLogger } from "./log";
@@ -564,9 +565,27 @@ describe("runner loop with the real executor", () => {
       cgrates: { url: `${sim.url}/jsonrpc`, tenant: "cgrates.org", ...AUTH },
     });
 
-  it("provisions a prepaid line with mobile_prepaid.yml: events and outputs reach the API", async () => {
+  it("provisions a prepaid line with mobile_prepaid.yml: events and outputs reach the API, with the account read back", async () => {
     requireAnsible();
     const GB = 2 ** 30;
+    const mobile = {
+      id: "prd_mobile",
+      slug: "mobile-prepaid",
+      name: "Mobile Prepaid",
+      type: "standalone" as const,
+      version: 1,
+      currency: "EUR",
+      recurring_period: "monthly" as const,
+      allow_negative: false,
+      low_balance_thresholds: {},
+      service_type: "mobile",
+      provisioning_json_vars: {},
+      cgrates: { account_options: { allow_negative: false, disabled: false }, action_plan: null, actions: null },
+      included_balances: [
+        { unit: "data" as const, amount: 5 * GB, validity_days: 30 },
+        { unit: "voice" as const, amount: 600, validity_days: 30 },
+      ],
+    };
     api.add("job_prov", {
       serviceId: "svc_runner_1",
       extraVars: {
@@ -575,35 +594,35 @@ describe("runner loop with the real executor", () => {
         customer: { id: "cus_1", name: "Ada Lovelace", type: "individual" },
         site: null,
         contact: null,
-        product: {
-          id: "prd_mobile",
-          slug: "mobile-prepaid",
-          name: "Mobile Prepaid",
-          service_type: "mobile",
-          provisioning_json_vars: {},
-          cgrates: { account_options: { allow_negative: false, disabled: false }, action_plan: null, actions: null },
-          included_balances: [
-            { unit: "data", amount: 5 * GB, validity_days: 30 },
-            { unit: "voice", amount: 600, validity_days: 30 },
-          ],
-        },
+        product: mobile,
         inventory: [
           { id: "itm_sim", type: "sim", fields: { iccid: "8944100000000000099", imsi: "234150000000099" } },
           { id: "itm_num", type: "phone_number", fields: { msisdn: "+447700900099" } },
         ],
         ip_allocations: [],
         components: [],
-        topup: null,
+        charging: { account: "svc_runner_1", currency: "EUR", report: [{ account: "svc_runner_1", since: null }], product: productCharging(mobile) },
       },
     });
     const loop = makeLoop(executor(), { once: true, eventFlushMs: 200 });
     expect(await loop.run()).toBe(0);
     const job = api.job("job_prov");
-    expect(job.result).toEqual({
+    expect(job.result).toMatchObject({
       status: "succeeded",
       outputs: { identifiers: { msisdn: "+447700900099", iccid: "8944100000000000099", imsi: "234150000000099" } },
       error: null,
     });
+    // The account as CGRateS holds it after the playbook, for the worker to adopt.
+    const report = (job.result?.outputs.charging_report as { accounts: { account: string; balances: { id: string; value: number }[] }[] }).accounts;
+    expect(report.map((a) => [a.account, a.balances.map((b) => [b.id, b.value])])).toEqual([
+      [
+        "svc_runner_1",
+        [
+          ["inc-mobile-prepaid-0", 5 * GB],
+          ["inc-mobile-prepaid-1", 600e9],
+        ],
+      ],
+    ]);
     const tasks = job.events.map((e) => `${e.task}:${e.status}`);
     expect(tasks).toContain("Check the SIM and the phone number:started");
     expect(tasks).toContain("Check the SIM and the phone number:ok");
@@ -615,17 +634,22 @@ describe("runner loop with the real executor", () => {
     expect(account?.BalanceMap["*voice"]?.[0]?.Value).toBe(600e9);
   });
 
-  it("credits a monetary top-up with the CGRateS client once, even when the job runs again", async () => {
-    const topup = { keys: ["topup:usr_1:k1"], credits: [{ unit: "monetary", amount: 1500, validity_days: null }] };
+  it("credits a monetary top-up with the CGRateS client once, in main units (15.00 EUR is 15), even when the job runs again", async () => {
+    await fetch(`${sim.url}/jsonrpc`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString("base64")}` },
+      body: JSON.stringify({ method: "APIerSv2.SetAccount", params: [{ Tenant: "cgrates.org", Account: "svc_topup" }], id: 1 }),
+    });
+    const charging = { account: "svc_topup", currency: "EUR", credits: [{ id: "topup:usr_1:k1", unit: "monetary", amount: 1500, validity_days: null }] };
     for (const id of ["job_top_a", "job_top_b"]) {
-      api.add(id, { type: "topup", playbook: null, serviceId: "svc_topup", extraVars: { topup } });
+      api.add(id, { type: "topup", playbook: null, serviceId: "svc_topup", extraVars: { charging } });
       expect(await makeLoop(executor(), { once: true }).run()).toBe(0);
       expect(api.job(id).result?.status).toBe("succeeded");
     }
     const state = (await (await fetch(`${sim.url}/_sim/state`)).json()) as {
       accounts: Record<string, { BalanceMap: Record<string, { ID: string; Value: number }[]> }>;
     };
-    expect(state.accounts["cgrates.org:svc_topup"]?.BalanceMap["*monetary"]).toEqual([expect.objectContaining({ ID: "topup:usr_1:k1", Value: 1500 })]);
+    expect(state.accounts["cgrates.org:svc_topup"]?.BalanceMap["*monetary"]).toEqual([expect.objectContaining({ ID: "topup:usr_1:k1", Value: 15 })]);
   });
 
   it("syncs a service's balances and 30 days of usage from CGRateS", async () => {

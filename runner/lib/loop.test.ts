@@ -613,7 +613,8 @@ describe("runner loop with the real executor", () => {
       error: null,
     });
     // The account as CGRateS holds it after the playbook, for the worker to adopt.
-    const report = (job.result?.outputs.charging_report as { accounts: { account: string; balances: { id: string; value: number }[] }[] }).accounts;
+    const report = ((job.result?.outputs.charging_report ?? { accounts: [] }) as { accounts: { account: string; balances: { id: string; value: number }[] }[] })
+      .accounts;
     expect(report.map((a) => [a.account, a.balances.map((b) => [b.id, b.value])])).toEqual([
       [
         "svc_runner_1",

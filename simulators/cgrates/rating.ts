@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { decimalPlaces } from "../../worker/lib/charging-units";
+import { decimalPlaces, parseDecimal } from "../../worker/lib/charging-units";
 
 /**
  * Exact decimal arithmetic and the rating of `POST /_sim/usage` for the CGRateS simulator. Pure:
@@ -12,20 +12,8 @@ import { decimalPlaces } from "../../worker/lib/charging-units";
 /** Scale of rated money: 4 decimals, rounded half up (CGRateS `*up` … RoundingDecimals 4 in the default tariff). */
 export const MONEY_SCALE = 4;
 
-/** A JSON number as sign, digits and scale: value = ±digits × 10^-scale (from its shortest round-trip text). */
-function parse(value: number): { negative: boolean; digits: bigint; scale: number } {
-  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-  const match = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(value));
-  if (!match) throw new RangeError(`unreadable number: ${value}`);
-  const [, sign, whole = "0", fraction = "", exp = "0"] = match;
-  let scale = fraction.length - Number(exp);
-  let digits = BigInt(`${whole}${fraction}`);
-  if (scale < 0) {
-    digits *= 10n ** BigInt(-scale);
-    scale = 0;
-  }
-  return { negative: sign === "-" && digits !== 0n, digits, scale };
-}
+/** A JSON number as sign, digits and scale (the project's one exact reading of a decimal). */
+const parse = parseDecimal;
 
 /** `value` as an integer number of 10^-scale; `floor` rounds toward minus infinity, `exact` refuses to round. */
 export function toScaled(value: number, scale: number, mode: "exact" | "floor" = "exact"): bigint {

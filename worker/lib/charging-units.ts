@@ -67,10 +67,10 @@ export function currencyExponent(currency: string): number {
 }
 
 /** A decimal number as sign, digits and exponent: value = (negative ? -1 : 1) × digits × 10^-scale. */
-type Decimal = { negative: boolean; digits: bigint; scale: number };
+export type Decimal = { negative: boolean; digits: bigint; scale: number };
 
 /** The exact decimal a JSON number stands for (its shortest round-trip text, exponent form included). */
-function parseDecimal(value: number): Decimal {
+export function parseDecimal(value: number): Decimal {
   if (!Number.isFinite(value)) throw new UnitConversionError(`not a finite number: ${value}`);
   const text = String(value);
   const match = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(text);

@@ -268,6 +268,10 @@ describe("playbook dry run", () => {
     const m = await pullMine(queued.body.job.id);
     expect(m.body).toMatchObject({ check: true, playbook: "mobile_prepaid", service_id: null });
     expect(m.body.extra_vars.inventory.map((i: { type: string }) => i.type)).toEqual(["sim"]);
+    // The same charging variables a real order would carry, so the playbook's CGRateS tasks run (read-only).
+    expect(m.body.extra_vars.charging.product.balances).toEqual([
+      expect.objectContaining({ unit: "data", amount: 1_000_000, type: "*data", value: 1_000_000 }),
+    ]);
     expect(await row<{ n: number }>("SELECT count(*) AS n FROM inventory_items WHERE status = 'reserved'")).toEqual(before);
     const done = await runner(`/jobs/${m.id}/result`, { lease_id: m.lease_id, status: "succeeded", outputs: {} });
     expect(done.body.job.status).toBe("succeeded");

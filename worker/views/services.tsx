@@ -382,7 +382,7 @@ export function ServicePage(props: {
             <button type="submit" class="button small">
               Sync usage from CGRateS now
             </button>
-            <span class="hint"> Synced automatically every 6 hours.</span>
+            <span class="hint"> Read automatically after every job, every 6 hours and each night.</span>
           </form>
         )}
       </section>

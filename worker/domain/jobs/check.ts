@@ -5,6 +5,7 @@ import { inventoryItems, jobs } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { recordActivity } from "../activity/record";
+import { productCharging } from "../charging/definition";
 import type { WriteContext } from "../context";
 import type { ServiceDeps } from "../services/port";
 
@@ -79,7 +80,8 @@ export async function checkVars(db: Db, job: { id: string; attempts: number; pay
       inventory: samples,
       ip_allocations: product.required_inventory.includes("ip_block") ? [{ id: "ipa_check", block_id: "inv_check", cidr: "192.0.2.10/32" }] : [],
       components: [],
-      topup: null,
+      // What a real job of this product would do in CGRateS (the check run only reads it).
+      charging: { account: serviceId, currency: product.currency, report: [], product: productCharging(product), components: [] },
     },
   };
 }

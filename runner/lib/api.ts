@@ -1,43 +1,16 @@
+import type { JOB_EVENT_STATUSES, JobEvent, JobResult, LeasedMessage } from "../../worker/domain/jobs/contract";
+
 /**
  * HTTP client of the worker's runner API (`/runner/v1`, Cloudflare Queues pull semantics): lease
  * jobs, stream their events, report their result, acknowledge or give them back. Every failure is a
  * {@link RunnerApiError} telling a network problem (retry later) from an HTTP answer.
  */
 
-/** Job types the worker leases. */
-export type JobType = "provision" | "deprovision" | "suspend" | "resume" | "modify" | "topup" | "sync_balance" | "catalog";
-
-/** One leased job, as `POST /jobs/pull` returns it. */
-export type LeasedMessage = {
-  lease_id: string;
-  id: string;
-  type: JobType;
-  attempts: number;
-  max_attempts: number;
-  lease_expires_at: string;
-  body: {
-    job_id: string;
-    type: JobType;
-    service_id: string | null;
-    playbook: string | null;
-    /** Run the playbook with `--check` (a dry run from the product page). */
-    check?: boolean;
-    extra_vars: Record<string, unknown>;
-  };
-};
+/** The job contract the worker defines (job types, the leased message, events, results). */
+export type { JobEvent, JobResult, JobType, LeasedMessage } from "../../worker/domain/jobs/contract";
 
 /** Statuses of a task event. */
-export type JobEventStatus = "started" | "ok" | "changed" | "failed" | "skipped" | "unreachable" | "rescued" | "info";
-
-/** One task event, as `POST /jobs/{id}/events` takes it. */
-export type JobEvent = { at?: string; task: string; status: JobEventStatus; message?: string | null; duration_ms?: number | null };
-
-/** A job's outcome, as `POST /jobs/{id}/result` takes it. */
-export type JobResult = {
-  status: "succeeded" | "failed";
-  outputs: Record<string, unknown>;
-  error: { task: string | null; message: string } | null;
-};
+export type JobEventStatus = (typeof JOB_EVENT_STATUSES)[number];
 
 /** A failed call: `network` (no HTTP answer, or a timeout) or `http` (an answer with a non-2xx status). */
 export class RunnerApiError extends Error {

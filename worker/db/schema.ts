@@ -3,6 +3,7 @@
  * by drizzle-kit (`npm run db:generate`); FTS5 tables and triggers live in custom migrations.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { JOB_STATUSES, JOB_TYPES } from "../domain/jobs/contract";
 
 const timestamps = {
   createdAt: text("created_at").notNull(),
@@ -448,8 +449,8 @@ export const jobs = sqliteTable(
   "jobs",
   {
     id: text("id").primaryKey(),
-    type: text("type", { enum: ["provision", "deprovision", "suspend", "resume", "modify", "topup", "sync_balance", "catalog"] }).notNull(),
-    status: text("status", { enum: ["pending", "ready", "leased", "succeeded", "failed", "dead"] }).notNull(),
+    type: text("type", { enum: JOB_TYPES }).notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
     serviceId: text("service_id").references(() => services.id),
     payload: text("payload", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     attempts: integer("attempts").notNull(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jobTransition } from "../domain/jobs/contract";
 
 /** Messages on PROVISIONING_QUEUE carry job ids only; the job row in D1 is the source of truth. */
 export const ProvisioningMessage = z.discriminatedUnion("kind", [z.object({ kind: z.literal("job"), job_id: z.string().min(1).max(64) })]);
@@ -15,8 +16,9 @@ export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env
       continue;
     }
     try {
-      await env.DB.prepare("UPDATE jobs SET status = 'ready', updated_at = ? WHERE id = ? AND status = 'pending'")
-        .bind(new Date().toISOString(), parsed.data.job_id)
+      const from = jobTransition(["pending"], "ready");
+      await env.DB.prepare(`UPDATE jobs SET status = 'ready', updated_at = ? WHERE id = ? AND status IN (${from.map(() => "?").join(", ")})`)
+        .bind(new Date().toISOString(), parsed.data.job_id, ...from)
         .run();
       message.ack();
     } catch {

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import { actorOf } from "../domain/auth/principal";
+import { JobEvent, JobResult } from "../domain/jobs/contract";
 import { ackJobs, MAX_VISIBILITY_MS, pullJobs, recordEvents, reportResult } from "../domain/jobs/runner";
 import type { OpContext } from "../domain/services/state";
 import { serviceDeps } from "../durable/service-client";
@@ -21,13 +22,7 @@ function opOf(c: Context<AppEnv>): OpContext {
 }
 
 const leaseId = z.string().min(1).max(100);
-const Event = z.strictObject({
-  at: z.iso.datetime({ offset: true }).optional(),
-  task: z.string().trim().min(1).max(300),
-  status: z.enum(["started", "ok", "changed", "failed", "skipped", "unreachable", "rescued", "info"]),
-  message: z.string().max(4000).nullable().optional(),
-  duration_ms: z.number().int().min(0).max(86_400_000).nullable().optional(),
-});
+const Event = JobEvent;
 
 const JobOut = z.object({ id: z.string(), type: z.string(), status: z.string(), attempts: z.number(), service_id: z.string().nullable() });
 
@@ -136,17 +131,9 @@ runner
       request: {
         params: IdParam,
         body: jsonBody(
-          z.strictObject({
+          JobResult.extend({
             lease_id: leaseId,
-            status: z.enum(["succeeded", "failed"]),
-            outputs: z
-              .record(z.string(), z.unknown())
-              .refine((o) => JSON.stringify(o).length <= 500_000, { message: "At most 500 kB of outputs" })
-              .default({}),
-            error: z
-              .strictObject({ task: z.string().max(300).nullable().default(null), message: z.string().max(4000) })
-              .nullable()
-              .default(null),
+            outputs: JobResult.shape.outputs.refine((o) => JSON.stringify(o).length <= 500_000, { message: "At most 500 kB of outputs" }),
           }),
         ),
       },

@@ -143,6 +143,23 @@ describe("runner API", () => {
     expect(result?.result).toContain("credentials_sealed");
     const stored = await row<{ n: number }>("SELECT count(*) AS n FROM job_events WHERE job_id = ?", jobId);
     expect(stored?.n).toBe(2);
+
+    // The REST API shows the finished job with its events and result (credentials left out).
+    const shown = await api("GET", `/jobs/${jobId}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({ id: jobId, type: "provision", status: "succeeded", attempts: 1, service_id: serviceId, playbook: "mobile_prepaid" });
+    expect(shown.body.events.map((e: { task: string; status: string }) => `${e.task}:${e.status}`)).toEqual([
+      "Create the CGRateS account:started",
+      "Create the CGRateS account:changed",
+    ]);
+    expect(shown.body.result.identifiers).toEqual({ msisdn: "+33699887766" });
+    expect(JSON.stringify(shown.body)).not.toMatch(/credentials|s3cret/);
+    const listed = await api("GET", `/jobs?service_id=${serviceId}&type=provision&status=succeeded`);
+    expect(listed.body.data.map((j: { id: string }) => j.id)).toEqual([jobId]);
+    expect((await api("GET", "/jobs?status=bogus")).status).toBe(400);
+    expect((await api("GET", `/jobs/${jobId}`, { role: "support" })).status).toBe(200);
+    expect((await api("POST", `/jobs/${jobId}/retry`)).status).toBe(409);
+    expect((await api("GET", "/jobs/job_nope")).status).toBe(404);
   });
 
   it("rolls back on failure: service failed, inventory back in stock, setup charge reversed, notification list told", async () => {
@@ -194,6 +211,8 @@ describe("runner API", () => {
       .run();
     await runner("/jobs/pull", { batch_size: 1 });
     expect(await row<{ status: string }>("SELECT status FROM jobs WHERE id = ?", jobId)).toEqual({ status: "dead" });
+    expect((await api("GET", "/jobs?dead=true")).body.data.map((j: { id: string }) => j.id)).toContain(jobId);
+    expect((await api("GET", "/jobs?dead=false&limit=200")).body.data.map((j: { id: string }) => j.id)).not.toContain(jobId);
     expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("failed");
     expect((await api("GET", `/inventory/items/${simId}`)).body.status).toBe("in_stock");
   });

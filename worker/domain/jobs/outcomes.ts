@@ -4,17 +4,18 @@ import { getProductAtVersion } from "../../db/queries/catalog";
 import { getService } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
 import { contacts, customers, type jobs, services, transactions, usageRecords } from "../../db/schema";
-import { fromCgrates, isChargingBalanceType, UNIT_OF } from "../../lib/charging-units";
+import { type CgratesBalanceType, fromCgrates, isChargingBalanceType, UNIT_OF } from "../../lib/charging-units";
 import { activityRow } from "../activity/record";
 import { transactionRow } from "../billing/transactions";
 import type { BalanceUnit } from "../catalog/schemas";
-import { type ChargingBalance, includedBalanceId } from "../charging/definition";
+import { includedBalanceId } from "../charging/definition";
 import type { AccountReading } from "../charging/reconcile";
 import { emailRow } from "../email/outbox";
 import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email/templates";
 import { saveConfig } from "../inventory/configs";
 import type { ServiceDeps } from "../services/port";
 import type { Effects, EmailRow, Grant, OpContext } from "../services/state";
+import { type AccountReport, type JobOutputs, parseOutputs, parsePayload } from "./contract";
 import type { RunnerResult } from "./runner";
 
 type JobRecord = typeof jobs.$inferSelect;
@@ -63,26 +64,10 @@ async function failureNotice(
   return settings.notification_emails.map((to) => emailRow(op.now, { email: to }, email));
 }
 
-/** One account of a runner's `charging_report` (CGRateS units). */
-type ReportedAccount = {
-  account: string;
-  exists: boolean;
-  read_at: string;
-  balances: { id: string; type: string; value: number; expires_at: string | null }[];
-  rated: { balance_id: string; type: string; units: number; after: string | null }[];
-  renewals: { at: string; balance_id: string; type: string; value_after: number }[];
-};
-
-function reportedAccounts(outputs: Record<string, unknown>): ReportedAccount[] {
-  const report = outputs.charging_report as { accounts?: unknown } | undefined;
-  return Array.isArray(report?.accounts) ? (report.accounts as ReportedAccount[]).filter((a) => a && typeof a.account === "string") : [];
-}
-
 /** A runner's reading of an account in BSS units (the one conversion module rounds sub-unit rating remainders half-even). */
-export function toReading(report: ReportedAccount, currency: string): AccountReading {
-  const typed = <T extends { type: string }>(list: T[] | undefined) =>
-    (list ?? []).filter((x): x is T & { type: "*monetary" } => isChargingBalanceType(x.type));
-  const amount = (type: string, value: number) => fromCgrates(type as "*monetary", value, currency).amount;
+export function toReading(report: AccountReport, currency: string): AccountReading {
+  const typed = <T extends { type: string }>(list: T[]) => list.filter((x): x is T & { type: CgratesBalanceType } => isChargingBalanceType(x.type));
+  const amount = (type: CgratesBalanceType, value: number) => fromCgrates(type, value, currency).amount;
   return {
     read_at: report.read_at,
     balances: typed(report.balances).map((b) => ({ id: b.id, unit: UNIT_OF[b.type], amount: amount(b.type, b.value), expires_at: b.expires_at })),
@@ -132,10 +117,10 @@ async function adoptReadings(
   deps: ServiceDeps,
   op: OpContext,
   job: JobRecord,
-  outputs: Record<string, unknown>,
+  outputs: JobOutputs,
   extra: { grants?: Grant[]; removals?: string[] } = {},
 ): Promise<void> {
-  for (const report of reportedAccounts(outputs)) {
+  for (const report of outputs.charging_report?.accounts ?? []) {
     if (!report.exists) continue;
     const service = await getService(db, report.account);
     if (!service || service.status === "terminated") continue;
@@ -175,18 +160,14 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
   const state = deps.state(service.id);
   const key = `result:${job.id}`;
   const reason = result.error ? `${result.error.task ? `${result.error.task}: ` : ""}${result.error.message}` : "";
-  const outputs = result.outputs;
+  const outputs = parseOutputs(result.outputs);
   if (job.type === "provision" || job.type === "modify") {
     if (result.status === "succeeded") {
       const version = await getProductAtVersion(db, service.product_version_id);
-      const identifiers = {
+      const identifiers: Record<string, string> = {
         ...service.identifiers,
-        ...Object.fromEntries(
-          Object.entries((outputs.identifiers as Record<string, unknown> | undefined) ?? {}).filter(
-            (e): e is [string, string] => typeof e[1] === "string" || typeof e[1] === "number",
-          ),
-        ),
-      } as Record<string, string>;
+        ...Object.fromEntries(Object.entries(outputs.identifiers ?? {}).map(([k, v]) => [k, String(v)])),
+      };
       const contact = service.contact_id ? await db.select().from(contacts).where(eq(contacts.id, service.contact_id)).get() : undefined;
       const { data: settings } = await getSettings(db);
       const effects: Effects =
@@ -214,17 +195,13 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         const childVersion = await getProductAtVersion(db, c.product_version_id);
         await childState.transition(c.id, "activate", { ...op, key: `${key}:activate`, grants: includedGrants(childVersion) });
       }
-      if (job.type === "modify" && job.payload.change === "plan") {
-        const grants = ((job.payload.grants as ChargingBalance[] | undefined) ?? []).map((g) => ({
-          unit: g.unit,
-          amount: g.amount,
-          validity_days: g.validity_days,
-          balance_id: g.id,
-        }));
-        await adoptReadings(db, deps, op, job, outputs, { grants, removals: (job.payload.remove_balances as string[] | undefined) ?? [] });
+      const plan = job.type === "modify" ? parsePayload("modify", job.payload) : null;
+      if (plan) {
+        const grants = plan.grants.map((g) => ({ unit: g.unit, amount: g.amount, validity_days: g.validity_days, balance_id: g.id }));
+        await adoptReadings(db, deps, op, job, outputs, { grants, removals: plan.remove_balances });
       } else await adoptReadings(db, deps, op, job, outputs);
-      const config = outputs.config as { item_id?: unknown; content?: unknown } | undefined;
-      if (config && typeof config.item_id === "string" && typeof config.content === "string") {
+      const config = outputs.config;
+      if (config) {
         await saveConfig({ db, actor: op.actor, requestId: op.requestId, now: op.now }, config.item_id, {
           content: config.content,
           source: "playbook",
@@ -270,20 +247,14 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
     return;
   }
   if (job.type === "topup") {
-    const keys = (job.payload.top_up_keys as string[] | undefined) ?? [];
+    const topup = parsePayload("topup", job.payload);
+    const keys = topup?.top_up_keys ?? [];
     for (const topUpKey of keys) {
       await state.settleTopUp(service.id, topUpKey, result.status === "succeeded" ? "confirmed" : "reversed", {
         ...op,
         effects:
-          result.status === "failed" && topUpKey === keys[0]
-            ? {
-                transactions: await reversals(
-                  db,
-                  op,
-                  String(job.payload.charge_key ?? `topup:${service.id}:${topUpKey.slice("topup:".length)}`),
-                  "top-up failed",
-                ),
-              }
+          result.status === "failed" && topUpKey === keys[0] && topup?.charge_key
+            ? { transactions: await reversals(db, op, topup.charge_key, "top-up failed") }
             : {},
       });
     }
@@ -291,16 +262,7 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
     return;
   }
   if (job.type === "sync_balance" && result.status === "succeeded") {
-    const usage = (outputs.usage as { day?: unknown; unit?: unknown; amount?: unknown }[] | undefined) ?? [];
-    const rows = usage
-      .filter(
-        (u) =>
-          typeof u.day === "string" &&
-          /^\d{4}-\d{2}-\d{2}$/.test(u.day) &&
-          ["monetary", "data", "voice", "sms"].includes(String(u.unit)) &&
-          Number.isSafeInteger(u.amount),
-      )
-      .map((u) => ({ serviceId: service.id, day: String(u.day), unit: u.unit as "data", amount: Number(u.amount) }));
+    const rows = (outputs.usage ?? []).map((u) => ({ serviceId: service.id, day: u.day, unit: u.unit, amount: u.amount }));
     for (let i = 0; i < rows.length; i += 20) {
       await db
         .insert(usageRecords)

@@ -9,30 +9,12 @@ import { chargingVars } from "../charging/job-vars";
 import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
 import { checkVars } from "./check";
+import { type JobResult, jobTransition, type LeasedMessage, OPEN_JOB_STATUSES } from "./contract";
 import { applyOutcome } from "./outcomes";
 
 export type JobRecord = typeof jobs.$inferSelect;
 
 export const MAX_VISIBILITY_MS = 12 * 3600_000;
-
-/** What the runner receives for one leased job (Cloudflare Queues pull semantics: a lease per message). */
-export type LeasedMessage = {
-  lease_id: string;
-  id: string;
-  type: JobRecord["type"];
-  attempts: number;
-  max_attempts: number;
-  lease_expires_at: string;
-  body: {
-    job_id: string;
-    type: JobRecord["type"];
-    service_id: string | null;
-    playbook: string | null;
-    /** Run the playbook with `--check` (a dry run from the product page): nothing is changed. */
-    check: boolean;
-    extra_vars: Record<string, unknown>;
-  };
-};
 
 function randomLease(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -157,7 +139,10 @@ export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["bo
  * of one account must never overtake or overlap each other (each reads the account back after the
  * one before it). Jobs without a service are not held back.
  */
-const firstOfItsService = sql`(${jobs.serviceId} IS NULL OR NOT EXISTS (SELECT 1 FROM jobs AS earlier WHERE earlier.service_id = ${jobs.serviceId} AND earlier.id < ${jobs.id} AND earlier.status IN ('pending', 'ready', 'leased')))`;
+const firstOfItsService = sql`(${jobs.serviceId} IS NULL OR NOT EXISTS (SELECT 1 FROM jobs AS earlier WHERE earlier.service_id = ${jobs.serviceId} AND earlier.id < ${jobs.id} AND earlier.status IN (${sql.join(
+  OPEN_JOB_STATUSES.map((s) => sql`${s}`),
+  sql`, `,
+)})))`;
 
 /**
  * Leases up to `batchSize` jobs for `visibilityMs`: one UPDATE takes ready jobs (and leased ones whose
@@ -181,11 +166,20 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
     .orderBy(asc(jobs.id))
     .limit(batchSize);
   const leased: JobRecord[] = [];
+  // ready → leased, and leased → leased again once a lease has run out.
+  const leaseTo = "leased" as const;
+  jobTransition(["ready", "leased"], leaseTo);
   for (const [i, c] of candidates.entries()) {
     // Conditional per job: a concurrent pull that took it first makes this one take nothing.
     const [row] = await db
       .update(jobs)
-      .set({ status: "leased", leaseId: leaseIds[i] ?? randomLease(), leaseExpiresAt: expires, attempts: sql`${jobs.attempts} + 1`, updatedAt: op.now })
+      .set({
+        status: leaseTo,
+        leaseId: leaseIds[i] ?? randomLease(),
+        leaseExpiresAt: expires,
+        attempts: sql`${jobs.attempts} + 1`,
+        updatedAt: op.now,
+      })
       .where(
         and(
           eq(jobs.id, c.id),
@@ -221,7 +215,7 @@ export async function killExhausted(db: Db, deps: ServiceDeps, op: OpContext): P
   const dead = await db
     .update(jobs)
     .set({ status: "dead", leaseId: null, error: "No result after the last attempt (lease expired).", finishedAt: op.now, updatedAt: op.now })
-    .where(and(eq(jobs.status, "leased"), sql`${jobs.leaseExpiresAt} < ${op.now}`, sql`${jobs.attempts} >= ${jobs.maxAttempts}`))
+    .where(and(inArray(jobs.status, jobTransition(["leased"], "dead")), sql`${jobs.leaseExpiresAt} < ${op.now}`, sql`${jobs.attempts} >= ${jobs.maxAttempts}`))
     .returning();
   for (const job of dead) await applyOutcome(db, deps, op, job, { status: "failed", outputs: {}, error: { task: null, message: job.error ?? "dead" } });
   return dead.length;
@@ -280,7 +274,8 @@ export async function recordEvents(db: Db, op: OpContext, id: string, leaseId: s
   return { lease_expires_at: expires, recorded: rows.length };
 }
 
-export type RunnerResult = { status: "succeeded" | "failed"; outputs: Record<string, unknown>; error: { task: string | null; message: string } | null };
+export type RunnerResult = JobResult;
+export type { LeasedMessage };
 
 /**
  * The runner's outcome of a job. A result for a job already finished is acknowledged and ignored
@@ -308,7 +303,7 @@ export async function reportResult(db: Db, deps: ServiceDeps, op: OpContext, id:
       leaseId: null,
       updatedAt: op.now,
     })
-    .where(and(eq(jobs.id, id), eq(jobs.leaseId, leaseId), eq(jobs.status, "leased")))
+    .where(and(eq(jobs.id, id), eq(jobs.leaseId, leaseId), inArray(jobs.status, jobTransition(["leased"], result.status))))
     .returning();
   return { job: closed ?? (await db.select().from(jobs).where(eq(jobs.id, id)).get()) ?? job, duplicate: !closed };
 }
@@ -325,7 +320,7 @@ export async function ackJobs(db: Db, deps: ServiceDeps, op: OpContext, acks: st
     const [job] = await db
       .update(jobs)
       .set({ status: "ready", leaseId: null, leaseExpiresAt: null, notBefore, updatedAt: op.now })
-      .where(and(eq(jobs.leaseId, r.lease_id), eq(jobs.status, "leased"), sql`${jobs.attempts} < ${jobs.maxAttempts}`))
+      .where(and(eq(jobs.leaseId, r.lease_id), inArray(jobs.status, jobTransition(["leased"], "ready")), sql`${jobs.attempts} < ${jobs.maxAttempts}`))
       .returning();
     if (job) {
       retried++;
@@ -334,7 +329,7 @@ export async function ackJobs(db: Db, deps: ServiceDeps, op: OpContext, acks: st
     const [exhausted] = await db
       .update(jobs)
       .set({ status: "dead", leaseId: null, error: "Retried after its last attempt.", finishedAt: op.now, updatedAt: op.now })
-      .where(and(eq(jobs.leaseId, r.lease_id), eq(jobs.status, "leased")))
+      .where(and(eq(jobs.leaseId, r.lease_id), inArray(jobs.status, jobTransition(["leased"], "dead"))))
       .returning();
     if (exhausted) await applyOutcome(db, deps, op, exhausted, { status: "failed", outputs: {}, error: { task: null, message: "out of attempts" } });
   }
@@ -348,7 +343,7 @@ export async function retryJob(db: Db, op: OpContext, id: string) {
   const [job] = await db
     .update(jobs)
     .set({ status: "ready", attempts: 0, leaseId: null, leaseExpiresAt: null, notBefore: null, error: null, finishedAt: null, updatedAt: op.now })
-    .where(and(eq(jobs.id, id), inArray(jobs.status, ["dead", "failed"])))
+    .where(and(eq(jobs.id, id), inArray(jobs.status, jobTransition(["dead", "failed"], "ready"))))
     .returning();
   if (!job) throw new Conflict("Only a dead or failed job can be retried.");
   return job;

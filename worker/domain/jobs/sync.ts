@@ -7,6 +7,7 @@ import { ulid } from "../../lib/ids";
 import { activityRow } from "../activity/record";
 import type { WriteContext } from "../context";
 import type { ServiceDeps } from "../services/port";
+import { OPEN_JOB_STATUSES } from "./contract";
 
 /** How often the minute cron refreshes a live service's usage from CGRateS. */
 export const SYNC_EVERY_MS = 6 * 3600_000;
@@ -38,7 +39,7 @@ export async function queueBalanceSync(ctx: WriteContext, deps: ServiceDeps, ser
   const open = await ctx.db
     .select({ id: jobs.id })
     .from(jobs)
-    .where(and(eq(jobs.serviceId, serviceId), eq(jobs.type, "sync_balance"), inArray(jobs.status, ["pending", "ready", "leased"])))
+    .where(and(eq(jobs.serviceId, serviceId), eq(jobs.type, "sync_balance"), inArray(jobs.status, OPEN_JOB_STATUSES)))
     .get();
   if (open) throw new Conflict("A sync of this service is already queued.", { job_id: open.id });
   const job = syncJob(serviceId, ctx.now);

@@ -6,6 +6,7 @@ import type { ActivityRow } from "../activity/record";
 import type { TransactionRow } from "../billing/transactions";
 import type { BalanceUnit } from "../catalog/schemas";
 import type { AccountReading } from "../charging/reconcile";
+import type { JobType } from "../jobs/contract";
 import type { SearchDocument } from "../search/documents";
 import type { SmsRow } from "../sms/outbox";
 
@@ -27,7 +28,7 @@ export type ServiceTransition = keyof typeof SERVICE_TRANSITIONS;
 
 export type JobRow = {
   id: string;
-  type: "provision" | "deprovision" | "suspend" | "resume" | "modify" | "topup" | "sync_balance" | "catalog";
+  type: JobType;
   status: "pending";
   serviceId: string | null;
   payload: Record<string, unknown>;

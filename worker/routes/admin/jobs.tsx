@@ -1,13 +1,11 @@
-import { and, asc, desc, eq, lt, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
+import { getJobWithEvents, listJobs } from "../../db/queries/jobs";
 import { getService } from "../../db/queries/services";
-import { jobEvents, jobs } from "../../db/schema";
-import { recordActivity } from "../../domain/activity/record";
-import { retryJob } from "../../domain/jobs/runner";
-import { changeServiceStatus } from "../../domain/services/services";
+import type { jobEvents, jobs } from "../../db/schema";
+import { FINISHED_JOB_STATUSES, JOB_STATUSES } from "../../domain/jobs/contract";
+import { retryJobAsStaff } from "../../domain/jobs/retry";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
-import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { Badge, CsrfField, EmptyState, PageHeader, Pager, Time } from "../../views/components";
@@ -15,8 +13,8 @@ import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 import { attempt, readForm } from "./forms";
 
-const STATUSES = ["pending", "ready", "leased", "succeeded", "failed", "dead"] as const;
-const FINISHED = new Set(["succeeded", "failed", "dead"]);
+const STATUSES = JOB_STATUSES;
+const FINISHED = new Set<string>(FINISHED_JOB_STATUSES);
 type JobRow = typeof jobs.$inferSelect;
 type EventRow = typeof jobEvents.$inferSelect;
 
@@ -121,10 +119,9 @@ function JobLive(props: { job: JobRow; events: EventRow[]; tz: string; serviceLi
 }
 
 async function loadJob(db: AppEnv["Variables"]["db"], id: string) {
-  const job = await db.select().from(jobs).where(eq(jobs.id, id)).get();
-  if (!job) throw new NotFound("No job with this id.");
-  const events = await db.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.seq));
-  return { job, events };
+  const found = await getJobWithEvents(db, id);
+  if (!found) throw new NotFound("No job with this id.");
+  return found;
 }
 
 /** Provisioning jobs: the list (with the dead-letter view), each job's live events, and retry. */
@@ -132,19 +129,10 @@ export const jobPages = new Hono<AppEnv>()
   .get("/jobs", can("jobs:read"), async (c) => {
     const ctx = pageContext(c);
     const status = STATUSES.find((s) => s === c.req.query("status"));
-    const cursor = c.req.query("cursor");
-    const where: SQL[] = [];
-    if (status) where.push(eq(jobs.status, status));
-    if (cursor) where.push(lt(jobs.id, String(decodeCursor(cursor, 1)[0])));
-    const rows = await c
-      .get("db")
-      .select()
-      .from(jobs)
-      .where(and(...where))
-      .orderBy(desc(jobs.id))
-      .limit(51);
-    const page = rows.slice(0, 50);
-    const next = rows.length > 50 ? encodeCursor([page.at(-1)?.id ?? ""]) : null;
+    const cursor = c.req.query("cursor")?.slice(0, 200);
+    const listed = await attempt(() => listJobs(c.get("db"), { status, limit: 50, cursor }));
+    const page = listed.ok ? listed.data.data : [];
+    const next = listed.ok ? listed.data.next_cursor : null;
     return c.html(
       <Layout ctx={ctx} title="Provisioning jobs">
         <PageHeader title="Provisioning jobs" subtitle="Every job the on-prem runner executes, newest first. Dead jobs ran out of attempts." />
@@ -245,27 +233,7 @@ export const jobPages = new Hono<AppEnv>()
   .post("/jobs/:id/retry", can("jobs:retry"), async (c) => {
     const id = c.req.param("id");
     await readForm(c);
-    const ctx = writeContext(c);
-    const { job } = await loadJob(ctx.db, id);
-    const service = job.serviceId ? await getService(ctx.db, job.serviceId) : null;
-    const result = await attempt(async () => {
-      // A failed service is provisioned again through its own retry (inventory reserved again, new job).
-      if (service && service.status === "failed" && job.type === "provision") {
-        const retried = await changeServiceStatus(ctx, serviceDeps(c.env, new URL(c.req.url).origin), service.id, "retry", `job-retry:${job.id}`);
-        return retried.job.id;
-      }
-      await retryJob(ctx.db, { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now }, id);
-      await ctx.db.batch([
-        recordActivity(ctx, {
-          entity: "job",
-          entityId: id,
-          customerId: service?.customer_id ?? null,
-          action: "job.retry",
-          changes: { status: { before: job.status, after: "ready" } },
-        }),
-      ]);
-      return id;
-    });
+    const result = await attempt(() => retryJobAsStaff(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), id));
     if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? "Retry failed.")}`, 303);
     return c.redirect(`/admin/jobs/${result.data}`, 303);
   });

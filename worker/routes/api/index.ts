@@ -9,6 +9,7 @@ import { catalogApi } from "./catalog";
 import { contactsApi } from "./contacts";
 import { customersApi } from "./customers";
 import { inventoryApi } from "./inventory";
+import { jobsApi } from "./jobs";
 import { reconciliationApi } from "./reconciliation";
 import { searchApi } from "./search";
 import { servicesApi } from "./services";
@@ -40,6 +41,7 @@ api.route("/", servicesApi);
 api.route("/", transactionsApi);
 api.route("/", inventoryApi);
 api.route("/", reconciliationApi);
+api.route("/", jobsApi);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

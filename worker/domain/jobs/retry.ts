@@ -1,0 +1,35 @@
+import { getJobWithEvents } from "../../db/queries/jobs";
+import { getService } from "../../db/queries/services";
+import { NotFound } from "../../lib/errors";
+import { recordActivity } from "../activity/record";
+import type { WriteContext } from "../context";
+import type { ServiceDeps } from "../services/port";
+import { changeServiceStatus } from "../services/services";
+import { retryJob } from "./runner";
+
+/**
+ * Staff retry of a failed or dead job (audited). A failed provisioning is retried through its
+ * service (inventory reserved again, a new job); any other job starts its attempts again.
+ * Returns the id of the job that will run.
+ */
+export async function retryJobAsStaff(ctx: WriteContext, deps: ServiceDeps, id: string): Promise<string> {
+  const found = await getJobWithEvents(ctx.db, id);
+  if (!found) throw new NotFound("No job with this id.");
+  const { job } = found;
+  const service = job.serviceId ? await getService(ctx.db, job.serviceId) : null;
+  if (service && service.status === "failed" && job.type === "provision") {
+    const retried = await changeServiceStatus(ctx, deps, service.id, "retry", `job-retry:${job.id}`);
+    return retried.job.id;
+  }
+  await retryJob(ctx.db, { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now }, id);
+  await ctx.db.batch([
+    recordActivity(ctx, {
+      entity: "job",
+      entityId: id,
+      customerId: service?.customer_id ?? null,
+      action: "job.retry",
+      changes: { status: { before: job.status, after: "ready" } },
+    }),
+  ]);
+  return id;
+}

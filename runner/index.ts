@@ -3,7 +3,8 @@
  * (or reads CGRateS for `sync_balance`), streams events and reports results. One JSON log line per
  * event on stdout. `npm run runner -- --help` lists the options; SIGTERM/SIGINT stop it gracefully.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { createRunnerApi } from "./lib/api";
 import { parseRunnerConfig, USAGE } from "./lib/config";
 import { createJobExecutor } from "./lib/executor";
@@ -34,11 +35,16 @@ try {
   logger.error("cannot start: the state directory is not usable", { state_dir: config.stateDir, error: errorMessage(error) });
   process.exit(2);
 }
+// Playbook vars files (they hold the CGRateS credentials) live under the state directory; any left
+// by a runner that was killed are removed before the first job.
+const workDir = join(config.stateDir, "tmp");
+rmSync(workDir, { recursive: true, force: true });
+mkdirSync(workDir, { recursive: true, mode: 0o700 });
 if (!config.cgrates) logger.warn("CGRATES_URL is not set: playbooks get no CGRateS endpoint and sync_balance jobs fail", {});
 
 const loop = createRunnerLoop({
   api: createRunnerApi({ url: config.url, key: config.key }),
-  executor: createJobExecutor({ playbooksDir: config.playbooksDir, jobTimeoutMs: config.jobTimeoutMs, cgrates: config.cgrates }),
+  executor: createJobExecutor({ playbooksDir: config.playbooksDir, jobTimeoutMs: config.jobTimeoutMs, cgrates: config.cgrates, workDir }),
   record,
   logger,
   concurrency: config.concurrency,

@@ -1,16 +1,6 @@
 import { app } from "./app";
-import { createDb } from "./db/client";
-import { getSettings } from "./db/queries/settings";
-import { sendDueEmails } from "./domain/email/outbox";
-import { sweepInventory } from "./domain/inventory/allocation";
-import { sweepJobs } from "./domain/jobs/runner";
-import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
-import { sendDueSms } from "./domain/sms/outbox";
-import { serviceDeps } from "./durable/service-client";
-import { mailjetMailer } from "./integrations/mailjet";
-import { httpSmsSender, smsFrom } from "./integrations/sms";
-import { purgeIdempotencyKeys } from "./middleware/idempotency";
 import { consumeProvisioning } from "./queue/provisioning";
+import { runScheduled } from "./scheduled";
 
 export { LoginGuard } from "./durable/login-guard";
 export { ServiceState } from "./durable/service-state";
@@ -29,14 +19,7 @@ export default {
     }
     await consumeProvisioning(batch, env);
   },
-  async scheduled(_controller, env, ctx) {
-    const db = createDb(env.DB);
-    ctx.waitUntil(purgeIdempotencyKeys(db));
-    ctx.waitUntil(sweepInventory(db, new Date().toISOString()));
-    ctx.waitUntil(sweepJobs(db, serviceDeps(env), { actor: { type: "system", id: null, label: "scheduler" }, requestId: null, now: new Date().toISOString() }));
-    ctx.waitUntil(queueDueSyncs(db, serviceDeps(env), new Date().toISOString()));
-    ctx.waitUntil(queueNightlyReconciliation(db, serviceDeps(env), new Date().toISOString()));
-    ctx.waitUntil(getSettings(db).then(({ data }) => sendDueEmails(db, mailjetMailer(env, data.operator_name))));
-    ctx.waitUntil(getSettings(db).then(({ data }) => sendDueSms(db, httpSmsSender(env, smsFrom(data.operator_name)))));
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(env, new Date(controller.scheduledTime).toISOString()));
   },
 } satisfies ExportedHandler<Env>;

@@ -46,6 +46,8 @@ export type RunPlaybookOptions = {
   onEvent: (event: AnsibleEvent) => void;
   /** Extra environment for ansible-playbook (added to the small base environment, wins over it). */
   env?: Record<string, string>;
+  /** Where the private vars directories go (default the system temp dir); the runner uses its state dir. */
+  workDir?: string;
 };
 
 /** How a playbook run ended. */
@@ -183,7 +185,7 @@ export function ansibleEnv(playbooksDir: string, extra: Record<string, string> =
 export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlaybookResult> {
   const started = Date.now();
   const file = resolvePlaybook(options.playbooksDir, options.playbook);
-  const dir = await mkdtemp(join(tmpdir(), "openbss-ansible-"));
+  const dir = await mkdtemp(join(options.workDir ?? tmpdir(), "openbss-ansible-"));
   const varsFile = join(dir, "vars.json");
   const events: AnsibleEvent[] = [];
   let log = "";
@@ -205,9 +207,20 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<RunPlayb
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });
+      // The playbook must not outlive the runner: a sentinel reads a pipe from this process and, when
+      // the pipe closes because the runner died (even by SIGKILL), stops the playbook's process group.
+      const sentinel =
+        child.pid === undefined
+          ? null
+          : spawn("sh", ["-c", `read _ ; kill -TERM -${child.pid} 2>/dev/null; sleep 2; kill -KILL -${child.pid} 2>/dev/null`], {
+              stdio: ["pipe", "ignore", "ignore"],
+            });
+      sentinel?.on("error", () => undefined);
       const finish = (exitCode: number | null, spawnError: string | null) => {
         if (settled) return;
         settled = true;
+        // The playbook ended: the sentinel goes without touching a process group that may be reused.
+        sentinel?.kill("SIGKILL");
         clearTimeout(timer);
         if (killTimer) clearTimeout(killTimer);
         done({ exitCode, timedOut, spawnError });

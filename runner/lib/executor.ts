@@ -43,6 +43,8 @@ export type JobExecutorOptions = {
   cgratesClient?: (settings: CgratesSettings) => CgratesClient;
   /** Replaces the kill of running playbooks on abort (tests). */
   killPlaybooks?: () => void;
+  /** Where playbook vars files are written (see runPlaybook's `workDir`). */
+  workDir?: string;
   now?: () => Date;
 };
 
@@ -205,6 +207,7 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
         vars,
         playbooksDir: options.playbooksDir,
         timeoutMs: options.jobTimeoutMs,
+        workDir: options.workDir,
         check: message.body.check === true,
         onEvent: (event) => {
           const e = ansibleToJobEvent(event, now().toISOString());

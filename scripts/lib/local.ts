@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
+/** Runs a command so that it dies with its parent (scripts/lib/orphan-guard.mjs). */
+export const ORPHAN_GUARD = join(ROOT, "scripts/lib/orphan-guard.mjs");
 
 /** Keeps wrangler offline, quiet and non-interactive (see TOOLCHAIN.md). */
 export const WRANGLER_ENV = {
@@ -82,7 +84,15 @@ export async function startWorker(opts: { port: number; stateDir: string; vars: 
     process.env.WRANGLER_LOG_LEVEL ?? "info",
   ];
   for (const [key, value] of Object.entries(opts.vars)) args.push("--var", `${key}:${value}`);
-  const child = spawn(WRANGLER, args, { cwd: ROOT, env: { ...process.env, ...WRANGLER_ENV }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // Through the orphan guard: wrangler and its workerd die with this process, even when it is killed.
+  // The guard is in a process group of its own, so killing this process's group (a closed terminal,
+  // kill -9 -<pgid>) does not take the guard with it before it has stopped wrangler.
+  const child = spawn(process.execPath, [ORPHAN_GUARD, "5000", WRANGLER, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...WRANGLER_ENV },
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n")) {
@@ -96,20 +106,11 @@ export async function startWorker(opts: { port: number; stateDir: string; vars: 
   child.stderr?.on("data", collect);
   const url = `http://127.0.0.1:${opts.port}`;
   const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
     const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        if (child.pid) process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }, 5000);
+    // The guard stops wrangler's whole process group (SIGKILL after 5 s) and then exits.
+    child.kill("SIGTERM");
     await exited;
-    clearTimeout(timer);
   };
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -356,16 +356,30 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
         throw new Error(`${error instanceof Error ? error.message : error}\nrunner log:\n${logOf(first)}`);
       });
       expect(await addBalanceCalls()).toHaveLength(1);
-      await first.kill();
+      const playbooks = await first.kill();
       expect(first.child.signalCode).toBe("SIGKILL");
+      expect(playbooks.length).toBeGreaterThan(0);
+      // Its ansible-playbook stops with it (the runner's sentinel), and no vars file is left once a runner starts again.
+      const alive = (group: number) => {
+        try {
+          process.kill(-group, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor("the killed runner's playbook to stop", () => playbooks.every((g) => !alive(g)), 10_000, 100);
       const leased = jobRow(jobId);
       expect(leased).toMatchObject({ status: "leased", attempts: 1 });
       const leaseEnd = Date.parse(leased.lease_expires_at ?? "");
       expect(leaseEnd).toBeGreaterThan(Date.now() - 1_000);
       expect((await service(serviceId)).status).toBe("provisioning");
 
+      expect(readdirSync(join(stateDir, "tmp"))).not.toEqual([]);
       // A new runner on the same state takes the job again once the lease has run out.
       second = runner(settings, stateDir);
+      await second.waitForLine(/runner loop started/, 20_000);
+      expect(readdirSync(join(stateDir, "tmp"))).toEqual([]);
       const active = await waitForService(serviceId, "active", 60_000).catch((error) => {
         throw new Error(`${error instanceof Error ? error.message : error}\nsecond runner log:\n${logOf(second ?? first)}`);
       });

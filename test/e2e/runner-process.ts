@@ -11,8 +11,8 @@ export type RunnerProcess = {
   lines: string[];
   /** SIGTERM to its process group, SIGKILL after `ms` (default 15 s); resolves when it has exited. */
   stop: (ms?: number) => Promise<void>;
-  /** SIGKILL to its process group and to those of its ansible-playbook children (a crash of the host); resolves when it has exited. */
-  kill: () => Promise<void>;
+  /** SIGKILL to the runner alone (a crash); resolves, once it has exited, with the process groups of the playbooks it was running. */
+  kill: () => Promise<number[]>;
   /** Resolves with the first log line matching `pattern`, or rejects after `timeoutMs`. */
   waitForLine: (pattern: RegExp, timeoutMs: number) => Promise<string>;
 };
@@ -97,18 +97,13 @@ export function startRunner(opts: RunnerOptions): RunnerProcess {
     await exit;
     clearTimeout(timer);
   };
+  /** A crash: SIGKILL to the runner alone (its playbooks must stop by themselves). Returns their process groups. */
   const kill = async () => {
-    if (exited(child) || child.pid === undefined) return;
+    if (exited(child) || child.pid === undefined) return [];
     const playbooks = childGroups(child.pid);
-    signalGroup(child, "SIGKILL");
-    for (const group of playbooks) {
-      try {
-        process.kill(-group, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
+    child.kill("SIGKILL");
     await exit;
+    return playbooks;
   };
   const waitForLine = (pattern: RegExp, timeoutMs: number) =>
     new Promise<string>((resolve, reject) => {

@@ -1,0 +1,50 @@
+import { createDb } from "./db/client";
+import { getSettings } from "./db/queries/settings";
+import { sendDueEmails } from "./domain/email/outbox";
+import { sweepInventory } from "./domain/inventory/allocation";
+import { sweepJobs } from "./domain/jobs/runner";
+import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
+import { sendDueSms } from "./domain/sms/outbox";
+import { serviceDeps } from "./durable/service-client";
+import { mailjetMailer } from "./integrations/mailjet";
+import { httpSmsSender, smsFrom } from "./integrations/sms";
+import { purgeIdempotencyKeys } from "./middleware/idempotency";
+
+/** What one task of the minute cron did: its outcome, in the logs and for tests. */
+export type ScheduledOutcome = { task: string; ok: boolean; ms: number; result?: unknown; error?: string };
+
+/**
+ * The minute cron's tasks. Each runs on its own: one that fails is logged and the others still run
+ * (and the next minute tries again); every outcome is logged as one JSON line.
+ */
+export function scheduledTasks(env: Env, now: string): Record<string, () => Promise<unknown>> {
+  const db = createDb(env.DB);
+  const deps = serviceDeps(env, env.PUBLIC_URL || "");
+  const system = { actor: { type: "system" as const, id: null, label: "scheduler" }, requestId: null, now };
+  return {
+    purge_idempotency_keys: () => purgeIdempotencyKeys(db),
+    sweep_inventory: () => sweepInventory(db, now),
+    sweep_jobs: () => sweepJobs(db, deps, system),
+    queue_usage_syncs: () => queueDueSyncs(db, deps, now),
+    queue_nightly_reconciliation: () => queueNightlyReconciliation(db, deps, now),
+    send_emails: async () => sendDueEmails(db, mailjetMailer(env, (await getSettings(db)).data.operator_name)),
+    send_sms: async () => sendDueSms(db, httpSmsSender(env, smsFrom((await getSettings(db)).data.operator_name))),
+  };
+}
+
+/** Runs every task, one after another (they share one D1), and logs each outcome. */
+export async function runScheduled(env: Env, now: string = new Date().toISOString()): Promise<ScheduledOutcome[]> {
+  const outcomes: ScheduledOutcome[] = [];
+  for (const [task, run] of Object.entries(scheduledTasks(env, now))) {
+    const started = Date.now();
+    try {
+      const result = await run();
+      outcomes.push({ task, ok: true, ms: Date.now() - started, result: result ?? null });
+    } catch (error) {
+      outcomes.push({ task, ok: false, ms: Date.now() - started, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    }
+    const outcome = outcomes.at(-1);
+    console.log(JSON.stringify({ level: outcome?.ok ? "info" : "error", msg: "scheduled task", at: now, ...outcome }));
+  }
+  return outcomes;
+}

@@ -33,9 +33,13 @@ export function scheduledTasks(env: Env, now: string): Record<string, () => Prom
 }
 
 /** Runs every task, one after another (they share one D1), and logs each outcome. */
-export async function runScheduled(env: Env, now: string = new Date().toISOString()): Promise<ScheduledOutcome[]> {
+export async function runScheduled(
+  env: Env,
+  now: string = new Date().toISOString(),
+  tasks: Record<string, () => Promise<unknown>> = scheduledTasks(env, now),
+): Promise<ScheduledOutcome[]> {
   const outcomes: ScheduledOutcome[] = [];
-  for (const [task, run] of Object.entries(scheduledTasks(env, now))) {
+  for (const [task, run] of Object.entries(tasks)) {
     const started = Date.now();
     try {
       const result = await run();

@@ -467,6 +467,15 @@ export const jobs = sqliteTable(
   (t) => [index("jobs_status_idx").on(t.status, t.id), index("jobs_service_idx").on(t.serviceId, t.id)],
 );
 
+/** The last pull of each runner (by its API key), for the runner's health on the dashboard. */
+export const runnerHeartbeats = sqliteTable("runner_heartbeats", {
+  keyId: text("key_id").primaryKey(),
+  label: text("label").notNull(),
+  lastPullAt: text("last_pull_at").notNull(),
+  /** How many jobs that pull leased. */
+  lastLeased: integer("last_leased").notNull(),
+});
+
 /** What the runner reported while running a job: one row per task event, in order. */
 export const jobEvents = sqliteTable(
   "job_events",

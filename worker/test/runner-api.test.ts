@@ -366,3 +366,33 @@ describe("bundles", () => {
     expect((await api("GET", `/services/${withData.id}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data").amount).toBe(5000);
   });
 });
+
+describe("runner health and stranded jobs", () => {
+  it("shows the runner's last pull on the dashboard, and stale pending jobs with a way to send them again", async () => {
+    const { pageSession } = await import("./helpers");
+    await runner("/jobs/pull", { batch_size: 1 });
+    const page = await pageSession("admin");
+    const dashboard = await (await page.get("/admin")).text();
+    expect(dashboard).toContain("Provisioning runner");
+    expect(dashboard).toMatch(/last pull[\s\S]*healthy/);
+    const stale = new Date(Date.now() - 5 * 60_000).toISOString();
+    const jobId = `job_stale${Date.now().toString(36)}`;
+    await env.DB.prepare(
+      "INSERT INTO jobs (id, type, status, service_id, payload, attempts, max_attempts, created_at, updated_at) VALUES (?, 'catalog', 'pending', NULL, '{}', 0, 5, ?, ?)",
+    )
+      .bind(jobId, stale, stale)
+      .run();
+    const list = await (await page.get("/admin/jobs?status=pending")).text();
+    expect(list).toContain(jobId);
+    expect(list).toContain(">stale<");
+    expect(await (await page.get("/admin")).text()).toMatch(/[1-9]\d* stranded in pending/);
+    const resent = await page.post(`/admin/jobs/${jobId}/resend`, {});
+    expect(resent.status).toBe(303);
+    const row = await env.DB.prepare("SELECT updated_at FROM jobs WHERE id = ?").bind(jobId).first<{ updated_at: string }>();
+    expect(Date.parse(row?.updated_at ?? "")).toBeGreaterThan(Date.parse(stale));
+    // Read-only staff see it, and cannot send it.
+    const readonly = await pageSession("read-only");
+    expect((await readonly.post(`/admin/jobs/${jobId}/resend`, {})).status).toBe(403);
+    await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id = ?").bind(jobId).run();
+  });
+});

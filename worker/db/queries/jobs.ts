@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, lt, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, ne, type SQL, sql } from "drizzle-orm";
 import type { JobStatus, JobType } from "../../domain/jobs/contract";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
 import type { Db } from "../client";
-import { jobEvents, jobs } from "../schema";
+import { jobEvents, jobs, runnerHeartbeats } from "../schema";
 
 export type JobRecord = typeof jobs.$inferSelect;
 export type JobEventRecord = typeof jobEvents.$inferSelect;
@@ -33,4 +33,23 @@ export async function getJobWithEvents(db: Db, id: string): Promise<{ job: JobRe
   if (!job) return null;
   const events = await db.select().from(jobEvents).where(eq(jobEvents.jobId, id)).orderBy(asc(jobEvents.seq));
   return { job, events };
+}
+
+/** The runners' health: each runner's last pull, and the jobs in flight, waiting and stranded. */
+export async function runnerHealth(db: Db, now: string) {
+  const stale = new Date(Date.parse(now) - 60_000).toISOString();
+  const [runners, counts] = await Promise.all([
+    db.select().from(runnerHeartbeats).orderBy(desc(runnerHeartbeats.lastPullAt)).limit(10),
+    db
+      .select({
+        leased: sql<number>`coalesce(sum(${jobs.status} = 'leased'), 0)`,
+        ready: sql<number>`coalesce(sum(${jobs.status} = 'ready'), 0)`,
+        stale: sql<number>`coalesce(sum(${jobs.status} = 'pending' AND ${jobs.updatedAt} < ${stale}), 0)`,
+        dead: sql<number>`coalesce(sum(${jobs.status} = 'dead'), 0)`,
+      })
+      .from(jobs)
+      .where(inArray(jobs.status, ["pending", "ready", "leased", "dead"]))
+      .get(),
+  ]);
+  return { runners, inFlight: counts?.leased ?? 0, ready: counts?.ready ?? 0, stalePending: counts?.stale ?? 0, dead: counts?.dead ?? 0 };
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
 import { getService } from "../../db/queries/services";
-import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, sites } from "../../db/schema";
+import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, runnerHeartbeats, sites } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
 import { seal } from "../../lib/secret-box";
 import { chargingVars } from "../charging/job-vars";
@@ -191,6 +191,7 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
       .returning();
     if (row) leased.push(row);
   }
+  await heartbeat(db, op, leased.length);
   const messages: LeasedMessage[] = [];
   for (const job of leased) {
     if (job.serviceId && (job.type === "provision" || job.type === "modify")) {
@@ -208,6 +209,37 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
     });
   }
   return messages;
+}
+
+/**
+ * Records that a runner (its API key) pulled, for its health on the dashboard: at most one write
+ * every 10 s per runner while it finds nothing, one each time it leases something.
+ */
+async function heartbeat(db: Db, op: OpContext, leasedCount: number): Promise<void> {
+  if (!op.actor.id) return;
+  const quiet = new Date(Date.parse(op.now) - 10_000).toISOString();
+  await db
+    .insert(runnerHeartbeats)
+    .values({ keyId: op.actor.id, label: op.actor.label, lastPullAt: op.now, lastLeased: leasedCount })
+    .onConflictDoUpdate({
+      target: runnerHeartbeats.keyId,
+      set: { lastPullAt: sql`excluded.last_pull_at`, lastLeased: sql`excluded.last_leased`, label: sql`excluded.label` },
+      setWhere: sql`excluded.last_leased > 0 OR ${runnerHeartbeats.lastPullAt} < ${quiet}`,
+    });
+}
+
+/**
+ * Sends a job stranded in `pending` (its queue message was lost) to the queue again, now — what the
+ * minute sweep does after a minute. Only a pending job: 409 otherwise.
+ */
+export async function resendJob(db: Db, deps: ServiceDeps, op: OpContext, id: string): Promise<void> {
+  const [job] = await db
+    .update(jobs)
+    .set({ updatedAt: op.now })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "pending")))
+    .returning({ id: jobs.id });
+  if (!job) throw new Conflict("Only a pending job can be sent again.");
+  await deps.enqueue([job.id]);
 }
 
 /** Jobs whose last lease expired with no attempts left: dead, and rolled back like a failure. */

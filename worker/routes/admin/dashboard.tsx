@@ -1,9 +1,10 @@
 import { Hono } from "hono";
 import { listActivity } from "../../db/queries/activity";
 import { dashboardCounts } from "../../db/queries/dashboard";
+import { runnerHealth } from "../../db/queries/jobs";
 import type { AppEnv } from "../../env";
 import { allowed, can } from "../../middleware/access";
-import { ActivityTable, PageHeader } from "../../views/components";
+import { ActivityTable, PageHeader, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 
@@ -28,9 +29,10 @@ export const dashboardPages = new Hono<AppEnv>().get("/", can("authenticated"), 
   const now = new Date();
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
   const seesCustomers = allowed(c, "customers:read");
-  const [counts, activity] = await Promise.all([
+  const [counts, activity, health] = await Promise.all([
     seesCustomers ? dashboardCounts(db, monthStart) : Promise.resolve(null),
     allowed(c, "activity:read") ? listActivity(db, { limit: 12 }) : Promise.resolve({ data: [], next_cursor: null }),
+    allowed(c, "jobs:read") ? runnerHealth(db, now.toISOString()) : Promise.resolve(null),
   ]);
   const ctx = pageContext(c);
   return c.html(
@@ -46,6 +48,35 @@ export const dashboardPages = new Hono<AppEnv>().get("/", can("authenticated"), 
           )
         }
       />
+      {health && (
+        <section class="card" id="runner-health" aria-labelledby="runner-health-h">
+          <h2 id="runner-health-h">Provisioning runner</h2>
+          {health.runners.length === 0 ? (
+            <p class="alert error">No runner has pulled jobs yet: start one (npm run runner) or jobs will wait.</p>
+          ) : (
+            <ul class="plain">
+              {health.runners.map((r) => {
+                const ago = Math.round((now.getTime() - Date.parse(r.lastPullAt)) / 1000);
+                return (
+                  <li>
+                    <strong>{r.label}</strong>: last pull <Time iso={r.lastPullAt} timeZone={ctx.settings.default_timezone} />{" "}
+                    <span class={ago > 120 ? "badge badge-failed" : "badge badge-active"}>
+                      {ago > 120 ? `silent for ${Math.round(ago / 60)} min` : "healthy"}
+                    </span>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+          <p class="small">
+            <a href="/admin/jobs?status=leased">{health.inFlight} in flight</a> · <a href="/admin/jobs?status=ready">{health.ready} waiting</a> ·{" "}
+            <a href="/admin/jobs?status=pending" class={health.stalePending > 0 ? "error-text" : undefined}>
+              {health.stalePending} stranded in pending
+            </a>{" "}
+            · <a href="/admin/jobs?status=dead">{health.dead} dead</a>
+          </p>
+        </section>
+      )}
       {counts && (
         <div class="stats">
           <Stat label="Open customers" value={counts.customers.open} href="/admin/customers?status=open" />

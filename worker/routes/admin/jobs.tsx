@@ -4,6 +4,7 @@ import { getService } from "../../db/queries/services";
 import type { jobEvents, jobs } from "../../db/schema";
 import { FINISHED_JOB_STATUSES, JOB_STATUSES } from "../../domain/jobs/contract";
 import { retryJobAsStaff } from "../../domain/jobs/retry";
+import { resendJob } from "../../domain/jobs/runner";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
@@ -132,6 +133,9 @@ export const jobPages = new Hono<AppEnv>()
     const cursor = c.req.query("cursor")?.slice(0, 200);
     const listed = await attempt(() => listJobs(c.get("db"), { status, limit: 50, cursor }));
     const page = listed.ok ? listed.data.data : [];
+    // A pending job older than a minute lost its queue message (the minute sweep sends it again).
+    const staleBefore = Date.now() - 60_000;
+    const canResend = allowed(c, "jobs:retry");
     const next = listed.ok ? listed.data.next_cursor : null;
     return c.html(
       <Layout ctx={ctx} title="Provisioning jobs">
@@ -172,6 +176,22 @@ export const jobPages = new Hono<AppEnv>()
                   <td>{j.type}</td>
                   <td>
                     <Badge value={j.status} />
+                    {j.status === "pending" && Date.parse(j.updatedAt) < staleBefore && (
+                      <>
+                        {" "}
+                        <span class="badge badge-failed" title="Not delivered to the queue for over a minute">
+                          stale
+                        </span>
+                        {canResend && (
+                          <form method="post" action={`/admin/jobs/${j.id}/resend`} class="inline">
+                            <CsrfField token={ctx.csrfToken} />
+                            <button type="submit" class="button small">
+                              Send again
+                            </button>
+                          </form>
+                        )}
+                      </>
+                    )}
                   </td>
                   <td>
                     {j.attempts} / {j.maxAttempts}
@@ -229,6 +249,14 @@ export const jobPages = new Hono<AppEnv>()
     return c.html(
       <JobLive job={job} events={events} tz={ctx.settings.default_timezone} serviceLink={service ? { id: service.id, name: service.product_name } : null} />,
     );
+  })
+  .post("/jobs/:id/resend", can("jobs:retry"), async (c) => {
+    const id = c.req.param("id");
+    await readForm(c);
+    const ctx = writeContext(c);
+    const result = await attempt(() => resendJob(ctx.db, serviceDeps(c.env), { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now }, id));
+    if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? "Not sent.")}`, 303);
+    return c.redirect("/admin/jobs?status=pending", 303);
   })
   .post("/jobs/:id/retry", can("jobs:retry"), async (c) => {
     const id = c.req.param("id");

@@ -6,6 +6,7 @@ import { NotFound } from "./lib/errors";
 import { can } from "./middleware/access";
 import { handleError, isApiPath } from "./middleware/errors";
 import { requestId } from "./middleware/request-id";
+import { requireSecrets } from "./middleware/secrets";
 import { admin } from "./routes/admin";
 import { api } from "./routes/api";
 import { dev } from "./routes/dev";
@@ -16,6 +17,7 @@ import { runner } from "./routes/runner";
 export const app = new Hono<AppEnv>();
 
 app.use(requestId());
+app.use(requireSecrets());
 app.use(
   secureHeaders({
     contentSecurityPolicy: {

@@ -106,3 +106,6 @@ export const pageLimit = z.coerce
   .meta({ description: "Page size (1–200)", example: 50 });
 
 export const cursorParam = z.string().max(500).optional().meta({ description: "Opaque cursor from `next_cursor`" });
+
+/** A reference to another record by id: never empty (an empty id would reach D1 as a broken foreign key). */
+export const refId = z.string().trim().min(1, { message: "Must not be empty" }).max(64);

@@ -7,6 +7,7 @@ import type { ServiceDeps, ServiceStatePort } from "../domain/services/port";
  */
 export function serviceDeps(env: Env, baseUrl = ""): ServiceDeps {
   return {
+    baseUrl: env.PUBLIC_URL || baseUrl,
     // The namespace's RPC handles expose the object's methods; their serialised results match the port's plain-data types.
     state: (serviceId) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId)) as unknown as ServiceStatePort,
     enqueue: async (jobIds) => {

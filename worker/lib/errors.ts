@@ -79,12 +79,13 @@ export type Problem = {
 };
 
 export function problemOf(status: number, title: string, detail: string, errors?: FieldError[], extra?: Record<string, unknown>): Problem {
+  // Extra members never replace the problem's own (a conflict's details once overwrote `type`).
   return {
+    ...extra,
     type: `https://docs.open-bss.dev/problems/${slug[status] ?? "error"}`,
     title,
     status,
     detail,
     ...(errors && errors.length > 0 ? { errors } : {}),
-    ...extra,
   };
 }

@@ -29,6 +29,10 @@ export function can(access: Access, options: AccessOptions = {}): AccessMiddlewa
     if (access !== "public") {
       const principal = c.get("principal");
       if (!principal) throw new Unauthorized();
+      // A runner key reaches the runner API and nothing else (not even "any signed-in" routes such as /me).
+      if (principal.permissions.has("runner:access") && access !== "runner:access") {
+        throw new Forbidden("A runner key reaches the runner API (/runner/v1) only.");
+      }
       if (principal.type === "customer" && !customers && access !== "authenticated") {
         throw new Forbidden("This requires a staff account or an API key.");
       }

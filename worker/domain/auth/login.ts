@@ -19,6 +19,8 @@ export type LoginInput = {
   remember: boolean;
   ip: string | null;
   userAgent: string | null;
+  /** Who may sign in here: the staff admin refuses customer accounts (they have the portal). */
+  audience?: "staff" | "customer" | "any";
 };
 
 /** 401 with `mfa_required: true`: the password was right, a second factor is needed. */
@@ -94,8 +96,14 @@ export async function login(ctx: WriteContext, deps: LoginDeps, input: LoginInpu
     const wait = Math.max(0, ...states.map((s) => s.retryAfterSeconds));
     if (wait > 0) throw new TooManyRequests(`Too many failed sign-in attempts. Try again in ${wait} s.`, wait);
   };
-  if (!found || !ok || !found.active) {
-    await fail(!found ? "unknown account" : !ok ? "wrong password" : "account not active", keys);
+  const audience = input.audience ?? "any";
+  const elsewhere = !!found && audience !== "any" && (audience === "staff") !== (found.subject.type === "user");
+  if (!found || !ok || !found.active || elsewhere) {
+    await fail(
+      !found ? "unknown account" : !ok ? "wrong password" : !found.active ? "account not active" : `a ${found.subject.type} account at the ${audience} sign-in`,
+      keys,
+    );
+    // The same answer as a wrong password: the form does not tell which accounts exist where.
     throw new Unauthorized("Email or password is incorrect.");
   }
   const user = found.user;

@@ -32,7 +32,8 @@ export const PERMISSIONS = {
   "users:manage": "Invite, disable and edit staff users",
   "roles:manage": "Create and edit roles",
   "api_keys:manage": "Create, revoke and regenerate API keys",
-  "outbox:read": "View the email outbox and retry failed emails",
+  "outbox:read": "View the email outbox",
+  "outbox:retry": "Send failed emails again",
   "portal:invite": "Invite customer contacts to the self-service portal",
   "runner:access": "Runner API (pull, ack, events, results)",
 } as const;

@@ -86,8 +86,8 @@ export async function reserveForOrder(
       await releaseItems(ctx, p.serviceId);
       const type = missing[0] ?? "";
       throw p.picks[type]
-        ? new Conflict(`The ${type} item ${p.picks[type]} is not available.`, { type, item_id: p.picks[type] })
-        : new Conflict(`No ${type} available in stock for this order.`, { type });
+        ? new Conflict(`The ${type} item ${p.picks[type]} is not available.`, { inventory_type: type, item_id: p.picks[type] })
+        : new Conflict(`No ${type} available in stock for this order.`, { inventory_type: type });
     }
   }
   const ips: IpGrant[] = [];
@@ -224,7 +224,7 @@ async function allocateFromAnyBlock(
       if (!(error instanceof Conflict)) throw error;
     }
   }
-  throw new Conflict(`No IPv${p.family} address space available for this order.`, { type: IP_BLOCK });
+  throw new Conflict(`No IPv${p.family} address space available for this order.`, { inventory_type: IP_BLOCK });
 }
 
 /** Frees one allocation (staff action); a service's allocations are freed with the service. */

@@ -153,7 +153,14 @@ function includedGrants(version: { slug: string; included_balances: Grant[] } | 
  * reverses its setup charges and tells the notification list. Top-ups are confirmed or reversed
  * (with their charge); termination completes.
  */
-export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job: JobRecord, result: RunnerResult, baseUrl = ""): Promise<void> {
+export async function applyOutcome(
+  db: Db,
+  deps: ServiceDeps,
+  op: OpContext,
+  job: JobRecord,
+  result: RunnerResult,
+  baseUrl = deps.baseUrl ?? "",
+): Promise<void> {
   if (!job.serviceId) return;
   const service = await getService(db, job.serviceId);
   if (!service) return;

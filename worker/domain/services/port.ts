@@ -45,6 +45,8 @@ export type ServiceDeps = {
   state: (serviceId: string) => ServiceStatePort;
   /** Sends job ids to the provisioning queue once their rows are committed. */
   enqueue: (jobIds: string[]) => Promise<void>;
+  /** The worker's public origin, for links in emails (PUBLIC_URL, else the request's origin). */
+  baseUrl?: string;
   /** Called after an order took items of these inventory types (low-stock alerts). */
   stockChanged?: (ctx: WriteContext, types: string[]) => Promise<void>;
 };

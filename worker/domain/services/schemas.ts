@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { BALANCE_UNITS } from "../catalog/schemas";
-import { currencyCode, optionalText } from "../validation";
+import { currencyCode, optionalText, refId } from "../validation";
 import { SERVICE_STATUSES } from "./state";
 
 export const ServiceOrder = z
   .strictObject({
-    product_id: z.string().min(1).max(64),
-    site_id: z.string().max(64).nullable().optional(),
-    contact_id: z.string().max(64).nullable().optional(),
-    inventory: z.record(z.string().max(40), z.string().max(64)).optional().meta({ description: "Inventory items picked by staff, by type (inventory module)" }),
+    product_id: refId,
+    site_id: refId.nullable().optional(),
+    contact_id: refId.nullable().optional(),
+    inventory: z.record(z.string().max(40), refId).optional().meta({ description: "Inventory items picked by staff, by type (inventory module)" }),
     vars: z
       .record(z.string().max(64), z.unknown())
       .refine((v) => JSON.stringify(v).length <= 10_000, { message: "At most 10 kB" })
@@ -25,7 +25,7 @@ export const TopUp = z
       currency: currencyCode,
       payment_method: optionalText(64),
     }),
-    z.strictObject({ product_id: z.string().min(1).max(64), payment_method: optionalText(64) }),
+    z.strictObject({ product_id: refId, payment_method: optionalText(64) }),
   ])
   .meta({ id: "TopUpRequest", description: "A monetary credit ({amount, currency}) or a top-up add-on ({product_id}, e.g. 5 GB for 30 days)" });
 

@@ -252,6 +252,7 @@ export const authPages = new Hono<AppEnv>()
       const { session } = await login(system(c), await loginDeps(c), {
         ...parsed.data,
         kind: "web",
+        audience: "staff",
         remember,
         ip: clientIp(c),
         userAgent: c.req.header("user-agent") ?? null,

@@ -26,6 +26,11 @@ admin.use(async (c, next) => {
 });
 admin.use(authenticateCookie());
 admin.use(csrf());
+// The admin is for staff: a customer's session (from the portal) is never an admin session.
+admin.use(async (c, next) => {
+  if (c.get("principal")?.type === "customer") c.set("principal", null);
+  await next();
+});
 // Staff whose role requires 2FA are sent to set it up before anything else.
 admin.use(async (c, next) => {
   const principal = c.get("principal");

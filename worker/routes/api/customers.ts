@@ -42,7 +42,12 @@ const ListQuery = z.object({
     .meta({ description: "Comma-separated; archived customers are listed only when asked for", example: "open,suspended" }),
   type: z.enum(CUSTOMER_TYPES).optional(),
   payment_type: z.enum(PAYMENT_TYPES).optional(),
-  tag: z.string().max(500).optional().meta({ description: "Comma-separated tags; all must be present", example: "vip" }),
+  tag: z
+    .string()
+    .max(500)
+    .refine((v) => tagList.safeParse(v.split(",")).success, { message: "Comma-separated tags: lowercase letters, digits, - and _" })
+    .optional()
+    .meta({ description: "Comma-separated tags; all must be present", example: "vip" }),
   sort: z.enum(CUSTOMER_SORTS).default("name").meta({ description: "Prefix - for descending" }),
   limit: pageLimit,
   cursor: cursorParam,

@@ -50,7 +50,11 @@ const SlugParam = z.object({
     .meta({ param: { name: "slug", in: "path" } }),
 });
 const Filters = z.object({
-  type: z.string().max(40).optional(),
+  // A type slug (it also names the export file, so nothing else may pass).
+  type: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{1,39}$/, { message: "An inventory type slug such as sim or phone_number" })
+    .optional(),
   status: z.enum(ITEM_STATUSES).optional(),
   service_id: z.string().max(64).optional(),
   customer_id: z.string().max(64).optional(),

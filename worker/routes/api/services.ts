@@ -7,7 +7,7 @@ import { queueBalanceSync } from "../../domain/jobs/sync";
 import { Balance, Job, Service, ServiceOrder, TopUp } from "../../domain/services/schemas";
 import { attachAddon, changePlan, changeServiceStatus, orderService, topUpService, unwrap, updateService } from "../../domain/services/services";
 import { SERVICE_STATUSES } from "../../domain/services/state";
-import { cursorParam, pageLimit } from "../../domain/validation";
+import { cursorParam, pageLimit, refId } from "../../domain/validation";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
@@ -115,7 +115,7 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
       summary: "Change a service's site or contact",
       request: {
         params: IdParam,
-        body: jsonBody(z.strictObject({ site_id: z.string().max(64).nullable().optional(), contact_id: z.string().max(64).nullable().optional() })),
+        body: jsonBody(z.strictObject({ site_id: refId.nullable().optional(), contact_id: refId.nullable().optional() })),
       },
       responses: { 200: jsonResponse(Service, "The service"), ...problems(400, 401, 403, 404, 409, 415, 422) },
     }),

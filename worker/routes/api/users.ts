@@ -294,7 +294,7 @@ export const usersApi = new OpenAPIHono<AppEnv>()
     },
   )
   .openapi(
-    apiRoute("outbox:read", {
+    apiRoute("outbox:retry", {
       method: "post",
       path: "/outbox/{id}/retry",
       tags: ["Email"],

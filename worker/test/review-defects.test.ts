@@ -1,0 +1,139 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../index";
+import { api, BASE, countRows, customerToken, fetchWorker, PASSWORD, pageSession, unique } from "./helpers";
+
+/** Each defect found by the operations review, reproduced as it was found: every test failed before its fix. */
+
+const idem = () => ({ "idempotency-key": `rev-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` });
+
+async function activeCustomerWithService() {
+  const customer = (await api("POST", "/customers", { body: { name: unique("Review"), type: "individual", payment_type: "prepaid" } })).body;
+  const product = (
+    await api("POST", "/products", {
+      body: {
+        name: unique("Review product"),
+        slug: `review-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+        type: "standalone",
+        service_type: "other",
+        status: "active",
+        retail_price: 100,
+      },
+    })
+  ).body;
+  const order = await api("POST", `/customers/${customer.id}/services`, { body: { product_id: product.id }, headers: idem() });
+  expect(order.status, JSON.stringify(order.body)).toBe(202);
+  return { customerId: customer.id as string, productId: product.id as string, serviceId: order.body.service.id as string };
+}
+
+describe("review defects", () => {
+  it("refuses empty ids (422) instead of a D1 foreign-key 500 that broke the service for good", async () => {
+    const { customerId, productId, serviceId } = await activeCustomerWithService();
+    for (const body of [{ site_id: "" }, { contact_id: "" }, { site_id: "  " }]) {
+      const patched = await api("PATCH", `/services/${serviceId}`, { body, headers: idem() });
+      expect(patched.status, JSON.stringify(body)).toBe(422);
+    }
+    const services = await countRows("services");
+    for (const body of [
+      { product_id: productId, site_id: "" },
+      { product_id: productId, contact_id: "" },
+      { product_id: "" },
+      { product_id: productId, inventory: { sim: "" } },
+    ]) {
+      expect((await api("POST", `/customers/${customerId}/services`, { body, headers: idem() })).status, JSON.stringify(body)).toBe(422);
+    }
+    expect(await countRows("services")).toBe(services);
+    // The service still takes changes.
+    expect((await api("PATCH", `/services/${serviceId}`, { body: { site_id: null }, headers: idem() })).status).toBe(200);
+  });
+
+  it("stops every request with a 500 naming the setting when a secret is missing or weak", async () => {
+    for (const [name, value] of [
+      ["AUTH_SECRET", undefined],
+      ["AUTH_SECRET", "short"],
+      ["ENCRYPTION_KEY", ""],
+      ["PASSWORD_PEPPER", undefined],
+    ] as const) {
+      const ctx = createExecutionContext();
+      const broken = { ...env, APP_ENV: "production", [name]: value } as Env;
+      for (const path of ["/healthz", "/api/v1/me", "/admin/login"]) {
+        const res = await worker.fetch(new Request(`${BASE}${path}`), broken, ctx);
+        expect(res.status, `${name}=${value} ${path}`).toBe(500);
+        expect(await res.text()).toContain(name);
+      }
+      await waitOnExecutionContext(ctx);
+    }
+  });
+
+  it("keeps customer accounts out of the staff admin", async () => {
+    const { email } = await customerToken();
+    const login = await fetchWorker(`${BASE}/admin/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+      body: new URLSearchParams({ email, password: PASSWORD, next: "/admin" }),
+    });
+    expect(login.status).toBe(401);
+    expect(login.headers.get("set-cookie") ?? "").not.toContain("session");
+  });
+
+  it("lets only outbox:retry send a failed email again (read-only staff may look)", async () => {
+    const readonly = await pageSession("read-only");
+    expect((await readonly.post("/admin/outbox/eml_x/retry", {})).status).toBe(403);
+    expect((await api("POST", "/outbox/eml_x/retry", { role: "read-only" })).status).toBe(403);
+    expect((await api("POST", "/outbox/eml_nope/retry")).status).toBe(404);
+  });
+
+  it("confines a runner key to the runner API", async () => {
+    const created = await api("POST", "/api-keys", { body: { name: unique("runner"), kind: "runner", permissions: ["customers:read"] } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const key = created.body.secret as string;
+    for (const path of ["/me", "/permissions", "/me/sessions", "/customers", "/search?q=ab"]) {
+      const res = await fetchWorker(`${BASE}/api/v1${path}`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status, path).toBe(403);
+    }
+    const pull = await fetchWorker(`${BASE}/runner/v1/jobs/pull`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ batch_size: 1 }),
+    });
+    expect(pull.status).toBe(200);
+  });
+
+  it("answers malformed filters with a 400, never a 500, and never echoes them into headers", async () => {
+    for (const tag of ["\u0000", "x".repeat(300), ",,", "<script>", "-vip", "a\nb"]) {
+      expect((await api("GET", `/customers?tag=${encodeURIComponent(tag)}`)).status, tag).toBe(400);
+    }
+    for (const type of ["sim\r\nSet-Cookie: x=1", "sim\u0000", "../etc", "SIM"]) {
+      const res = await api("GET", `/inventory/export?type=${encodeURIComponent(type)}`);
+      expect(res.status, JSON.stringify(type)).toBe(400);
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+    expect((await api("GET", "/inventory/export?type=sim")).status).toBe(200);
+  });
+
+  it("keeps the problem's own type when a conflict carries details (out of stock)", async () => {
+    const customer = (await api("POST", "/customers", { body: { name: unique("Stockless"), type: "individual", payment_type: "prepaid" } })).body;
+    const type = `rare_${Date.now().toString(36)}`;
+    await api("POST", "/inventory/templates", {
+      body: { slug: type, name: "Rare thing", fields: [{ name: "serial", label: "Serial", kind: "text", unique: true }] },
+    });
+    const product = (
+      await api("POST", "/products", {
+        body: {
+          name: unique("Needs rare"),
+          slug: `rare-${Date.now().toString(36)}`,
+          type: "standalone",
+          service_type: "other",
+          status: "active",
+          retail_price: 1,
+          required_inventory: [type],
+        },
+      })
+    ).body;
+    const order = await api("POST", `/customers/${customer.id}/services`, { body: { product_id: product.id }, headers: idem() });
+    expect(order.status, JSON.stringify(order.body)).toBe(409);
+    expect(order.body.type).toBe("https://docs.open-bss.dev/problems/conflict");
+    expect(order.body.inventory_type).toBe(type);
+  });
+});

@@ -5,11 +5,13 @@ import { idempotencyKeys } from "../db/schema";
 import type { AppEnv } from "../env";
 import { sha256Hex } from "../lib/crypto";
 import { BadRequest, Conflict, Invalid } from "../lib/errors";
+import { open, seal } from "../lib/secret-box";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 /**
- * `Idempotency-Key` on POST: the first successful (2xx) response is stored for 24 hours and replayed
+ * `Idempotency-Key` on POST: the first successful (2xx) response is stored (sealed with
+ * ENCRYPTION_KEY: it may hold a secret shown once) for 24 hours and replayed
  * for a repeat with the same body; the same key with a different body is refused (422); a repeat
  * while the first is still running gets 409. Refused requests store nothing, so they can be fixed
  * and sent again with the same key. Keys are scoped to the caller.
@@ -54,7 +56,11 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         ]);
       }
       if (existing.statusCode === null) throw new Conflict("A request with this Idempotency-Key is being processed; retry shortly.");
-      return new Response(existing.responseBody, {
+      const body = existing.responseBody?.startsWith("v1.") ? await open(c.env.ENCRYPTION_KEY, existing.responseBody) : existing.responseBody;
+      if (body === null && existing.responseBody !== null) {
+        throw new Conflict("The first response to this Idempotency-Key can no longer be read (the encryption key changed); use a new key.");
+      }
+      return new Response(body, {
         status: existing.statusCode,
         headers: { "Content-Type": "application/json", "Idempotent-Replayed": "true" },
       });
@@ -64,7 +70,8 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     if (c.res.status >= 200 && c.res.status < 300) {
       await db
         .update(idempotencyKeys)
-        .set({ statusCode: c.res.status, responseBody: await c.res.clone().text() })
+        // Sealed: first responses can hold secrets shown once (API keys, TOTP seeds, backup codes).
+        .set({ statusCode: c.res.status, responseBody: await seal(c.env.ENCRYPTION_KEY, await c.res.clone().text()) })
         .where(where);
     } else {
       await db.delete(idempotencyKeys).where(where);

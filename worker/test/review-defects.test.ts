@@ -137,3 +137,35 @@ describe("review defects", () => {
     expect(order.body.inventory_type).toBe(type);
   });
 });
+
+describe("review defects: stored secrets and text", () => {
+  it("never keeps a secret shown once in clear in the idempotency store, and still replays it", async () => {
+    const headers = { "idempotency-key": `key-${Date.now().toString(36)}` };
+    const created = await api("POST", "/api-keys", { body: { name: unique("Idem key"), permissions: ["customers:read"] }, headers });
+    expect(created.status).toBe(201);
+    const secret = created.body.secret as string;
+    const stored = await env.DB.prepare("SELECT response_body FROM idempotency_keys WHERE key = ?")
+      .bind(headers["idempotency-key"])
+      .first<{ response_body: string }>();
+    expect(stored?.response_body).toMatch(/^v1\./);
+    expect(stored?.response_body).not.toContain(secret.slice(-20));
+    const replay = await api("POST", "/api-keys", { body: { name: created.body.name, permissions: ["customers:read"] }, headers });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body.secret).toBe(secret);
+  });
+
+  it("refuses text that is not valid Unicode (a lone surrogate) and stores nothing", async () => {
+    const before = await countRows("customers");
+    for (const name of ['"A\\ud800B"', '"\\udc00"', '"ok\\ud83d"']) {
+      const res = await api("POST", "/customers", { raw: `{"name":${name},"type":"individual"}`, headers: { "content-type": "application/json" } });
+      expect(res.status, name).toBe(422);
+      expect(res.body.errors).toEqual([{ path: "name", message: "Not valid Unicode" }]);
+    }
+    // A real emoji (a surrogate pair) is fine.
+    expect(
+      (await api("POST", "/customers", { raw: '{"name":"Café \\ud83d\\ude00","type":"individual"}', headers: { "content-type": "application/json" } })).status,
+    ).toBe(201);
+    expect(await countRows("customers")).toBe(before + 1);
+  });
+});

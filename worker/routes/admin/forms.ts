@@ -3,8 +3,9 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv } from "../../env";
-import { AppError } from "../../lib/errors";
+import { AppError, Invalid } from "../../lib/errors";
 import { zodErrors } from "../../middleware/errors";
+import { malformedTextPath } from "../../middleware/well-formed";
 import { errorMap, type FormErrors } from "../../views/components";
 
 export type FormBody = Record<string, string | string[]>;
@@ -12,6 +13,8 @@ export type FormBody = Record<string, string | string[]>;
 /** The submitted form as strings (repeated fields as arrays); files are ignored. */
 export async function readForm(c: Context<AppEnv>): Promise<FormBody> {
   const raw = await c.req.parseBody({ all: true });
+  const bad = malformedTextPath(Object.fromEntries(Object.entries(raw).filter(([, v]) => typeof v === "string" || Array.isArray(v))));
+  if (bad) throw new Invalid("The form holds text that is not valid Unicode.", [{ path: bad, message: "Not valid Unicode" }]);
   const out: FormBody = {};
   for (const [key, value] of Object.entries(raw)) {
     if (key === "_csrf") continue;

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../env";
 import { authenticateBearer } from "../../middleware/authenticate";
 import { validationFailed } from "../../middleware/errors";
+import { wellFormedJson } from "../../middleware/well-formed";
 import { activityApi } from "./activity";
 import { attributesApi } from "./attributes";
 import { authApi } from "./auth";
@@ -26,6 +27,7 @@ export const api = new OpenAPIHono<AppEnv>({
 });
 
 api.use(authenticateBearer());
+api.use(wellFormedJson());
 
 api.route("/", authApi);
 api.route("/", customersApi);

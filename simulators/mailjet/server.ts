@@ -22,7 +22,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export async function startMailjetSimulator(port = 12112, credentials = { key: "sim-key", secret: "sim-secret" }): Promise<RunningSimulator> {
   let messages: SentMessage[] = [];
-  let counter = 1_000_000;
+  // Real Mailjet MessageIDs are above 2^53 (e.g. 288230387434519734): a client parsing them as JS
+  // numbers loses digits. They go on the wire as exact integers.
+  let counter = 288_230_376_151_711_744n;
   return serve(
     "mailjet",
     port,
@@ -73,15 +75,13 @@ export async function startMailjetSimulator(port = 12112, credentials = { key: "
       if (results.some((r) => r.m.To?.some((t) => t.Email?.endsWith("@fail.example"))))
         return { status: 500, body: { ErrorMessage: "Internal server error (simulated)" } };
       const now = new Date().toISOString();
-      return {
-        status: 200,
-        body: {
-          Messages: results.map(({ m }) => {
-            const to = (m.To ?? []).map((t) => ({ Email: t.Email ?? "", MessageUUID: crypto.randomUUID(), MessageID: counter++, MessageHref: "" }));
+      const answer = {
+        Messages: results.map(({ m }) => {
+            const to = (m.To ?? []).map((t) => ({ Email: t.Email ?? "", MessageUUID: crypto.randomUUID(), MessageID: `__ID_${counter++}__`, MessageHref: "" }));
             if (!body.SandboxMode) {
               messages.push({
                 at: now,
-                messageId: String(to[0]?.MessageID ?? ""),
+                messageId: (to[0]?.MessageID ?? "").replace(/^__ID_(\d+)__$/, "$1"),
                 from: m.From?.Email ?? "",
                 to: to.map((t) => t.Email),
                 subject: m.Subject ?? "",
@@ -92,8 +92,9 @@ export async function startMailjetSimulator(port = 12112, credentials = { key: "
             }
             return { Status: "success", CustomID: m.CustomID ?? "", To: to, Cc: [], Bcc: [] };
           }),
-        },
       };
+      // MessageIDs as bare integers, digit for digit.
+      return { status: 200, body: JSON.stringify(answer).replace(/"__ID_(\d+)__"/g, "$1") };
     },
     () => ({ messages }),
     () => {

@@ -35,11 +35,22 @@ export function mailjetMailer(
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });
-      const json = (await response.json().catch(() => ({}))) as MailjetResponse;
+      // MessageIDs exceed 2^53: they are read as text (a JS number would lose digits).
+      const text = (await response.text().catch(() => "")).replace(/"MessageID"\s*:\s*(\d+)/g, '"MessageID":"$1"');
+      let json: MailjetResponse = {};
+      try {
+        json = JSON.parse(text) as MailjetResponse;
+      } catch {
+        // not JSON: the status says what happened
+      }
+      if (response.status === 401 || response.status === 403) {
+        // Wrong or revoked credentials: not the email's fault, and retrying will not help.
+        return { ok: false, error: `Mailjet refused the credentials (HTTP ${response.status}): check MAILJET_API_KEY and MAILJET_API_SECRET`, retryable: true, configError: true };
+      }
       const message = json.Messages?.[0];
       if (response.ok && message?.Status === "success") return { ok: true, messageId: String(message.To?.[0]?.MessageID ?? "") || null };
       const error = message?.Errors?.map((e) => e.ErrorMessage).join("; ") || json.ErrorMessage || `HTTP ${response.status}`;
-      return { ok: false, error, retryable: response.status >= 500 || response.status === 429 || response.status === 401 };
+      return { ok: false, error, retryable: response.status >= 500 || response.status === 429 };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : "unreachable", retryable: true };
     }

@@ -169,3 +169,44 @@ describe("review defects: stored secrets and text", () => {
     expect(await countRows("customers")).toBe(before + 1);
   });
 });
+
+describe("review defects: email", () => {
+  it("keeps Mailjet's MessageID digit for digit (ids exceed 2^53)", async () => {
+    const { emailRow, sendDueEmails } = await import("../domain/email/outbox");
+    const { mailjetMailer } = await import("../integrations/mailjet");
+    const { db } = await import("./helpers");
+    const { emailOutbox } = await import("../db/schema");
+    const row = emailRow(new Date().toISOString(), { email: `big.${Date.now()}@example.com` }, { template: "t", subject: "Big id", text: "x", html: "x" });
+    await db().insert(emailOutbox).values(row);
+    await sendDueEmails(db(), mailjetMailer(env, "Test"), new Date(Date.now() + 1000), 200);
+    const stored = await env.DB.prepare("SELECT status, provider_message_id FROM email_outbox WHERE id = ?")
+      .bind(row.id)
+      .first<{ status: string; provider_message_id: string }>();
+    expect(stored?.status).toBe("sent");
+    const sim = (await (await fetch("http://127.0.0.1:12912/_sim/state")).json()) as { messages: { messageId: string; customId: string | null }[] };
+    const sent = sim.messages.find((m) => m.customId === row.id);
+    expect(BigInt(sent?.messageId ?? "0")).toBeGreaterThan(2n ** 53n);
+    expect(stored?.provider_message_id).toBe(sent?.messageId);
+  });
+
+  it("holds the outbox, attempts untouched, when Mailjet refuses the credentials (401), and says so once", async () => {
+    const { emailRow, sendDueEmails } = await import("../domain/email/outbox");
+    const { mailjetMailer } = await import("../integrations/mailjet");
+    const { db } = await import("./helpers");
+    const { emailOutbox } = await import("../db/schema");
+    const rows = [1, 2].map((i) =>
+      emailRow(
+        new Date(Date.now() - 60_000).toISOString(),
+        { email: `held${i}.${Date.now()}@example.com` },
+        { template: "t", subject: `Held ${i}`, text: "x", html: "x" },
+      ),
+    );
+    await db().insert(emailOutbox).values(rows);
+    const result = await sendDueEmails(db(), mailjetMailer({ ...env, MAILJET_API_SECRET: "wrong" }, "Test"), new Date(), 200);
+    expect(result.held).toContain("refused the credentials (HTTP 401)");
+    for (const r of rows) {
+      const stored = await env.DB.prepare("SELECT status, attempts FROM email_outbox WHERE id = ?").bind(r.id).first<{ status: string; attempts: number }>();
+      expect(stored).toEqual({ status: "pending", attempts: 0 });
+    }
+  });
+});

@@ -32,7 +32,10 @@ export function enqueueEmail(db: Db, now: string, to: { email: string; name?: st
   return db.insert(emailOutbox).values(emailRow(now, to, email));
 }
 
-export type SendResult = { ok: true; messageId: string | null } | { ok: false; error: string; retryable: boolean; notConfigured?: boolean };
+export type SendResult =
+  | { ok: true; messageId: string | null }
+  /** `configError`: the provider refused our credentials — a configuration problem, not the email's. */
+  | { ok: false; error: string; retryable: boolean; notConfigured?: boolean; configError?: boolean };
 export type Mailer = (email: OutboxEmail) => Promise<SendResult>;
 
 /**
@@ -40,7 +43,7 @@ export type Mailer = (email: OutboxEmail) => Promise<SendResult>;
  * so two runners never send the same email; a failure is retried with backoff; an email stuck in
  * "sending" (a crash mid-send) is picked up again after ten minutes.
  */
-export async function sendDueEmails(db: Db, mailer: Mailer, now = new Date(), limit = 20): Promise<{ sent: number; failed: number }> {
+export async function sendDueEmails(db: Db, mailer: Mailer, now = new Date(), limit = 20): Promise<{ sent: number; failed: number; held?: string }> {
   const iso = now.toISOString();
   await db
     .update(emailOutbox)
@@ -70,12 +73,17 @@ export async function sendDueEmails(db: Db, mailer: Mailer, now = new Date(), li
         .where(eq(emailOutbox.id, email.id));
       continue;
     }
-    if (result.notConfigured) {
-      // Nothing was attempted: keep it queued, unchanged, until the integration is configured.
+    if (result.notConfigured || result.configError) {
+      // Not the email's fault: keep it queued, its attempts untouched, until the integration works.
       await db
         .update(emailOutbox)
         .set({ status: "pending", nextAttemptAt: new Date(now.getTime() + 300_000).toISOString(), lastError: result.error })
         .where(eq(emailOutbox.id, email.id));
+      if (result.configError) {
+        // One alert, and the rest of the outbox held: every other email would be refused the same way.
+        console.error(JSON.stringify({ level: "error", msg: "email outbox held", error: result.error }));
+        return { sent, failed, held: result.error };
+      }
       continue;
     }
     const attempts = email.attempts + 1;

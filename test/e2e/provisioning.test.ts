@@ -254,6 +254,16 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
         15_000,
       );
       expect(welcome.text).toContain(active.identifiers.msisdn);
+      // And the welcome SMS went to the new line through the SMS gateway.
+      const sms = await waitFor(
+        `the welcome SMS to ${active.identifiers.msisdn} in the SMS gateway simulator`,
+        async () =>
+          ((await (await fetch(`${system.vars.SMS_GATEWAY_URL}/_sim/state`)).json()) as { messages: { to: string; text: string }[] }).messages.find(
+            (m) => m.to === active.identifiers.msisdn,
+          ),
+        15_000,
+      );
+      expect(sms.text).toContain("Mobile Prepaid 10 GB is ready");
     } finally {
       await r.stop();
     }

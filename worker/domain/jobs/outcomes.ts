@@ -11,6 +11,7 @@ import type { BalanceUnit } from "../catalog/schemas";
 import { includedBalanceId } from "../charging/definition";
 import type { AccountReading } from "../charging/reconcile";
 import { emailRow } from "../email/outbox";
+import { smsRow } from "../sms/outbox";
 import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email/templates";
 import { saveConfig } from "../inventory/configs";
 import type { ServiceDeps } from "../services/port";
@@ -146,6 +147,12 @@ function includedGrants(version: { slug: string; included_balances: Grant[] } | 
   return (version?.included_balances ?? []).map((b, i) => ({ ...b, balance_id: includedBalanceId(version?.slug ?? "", i) }));
 }
 
+/** The welcome SMS: short, plain (one or two GSM-7 segments). */
+export function welcomeSmsText(operator: string, product: string, identifiers: Record<string, string>): string {
+  const number = identifiers.msisdn ? ` Your number: ${identifiers.msisdn}.` : "";
+  return `Welcome to ${operator}! Your ${product} is ready.${number}`;
+}
+
 /**
  * Applies a job's outcome to its service, idempotently (every ServiceState operation is keyed by the
  * job): provisioning success activates the service with the playbook's identifiers, the product's
@@ -177,18 +184,17 @@ export async function applyOutcome(
       };
       const contact = service.contact_id ? await db.select().from(contacts).where(eq(contacts.id, service.contact_id)).get() : undefined;
       const { data: settings } = await getSettings(db);
-      const effects: Effects =
-        contact?.email && job.type === "provision"
-          ? {
-              emails: [
-                emailRow(
-                  op.now,
-                  { email: contact.email, name: contact.firstName },
-                  welcomeEmail(settings, { name: contact.firstName, service: service.product_name, identifiers }),
-                ),
-              ],
-            }
-          : {};
+      const effects: Effects = {};
+      if (job.type === "provision" && contact?.email) {
+        effects.emails = [
+          emailRow(op.now, { email: contact.email, name: contact.firstName }, welcomeEmail(settings, { name: contact.firstName, service: service.product_name, identifiers })),
+        ];
+      }
+      // The welcome SMS goes to the line itself (its MSISDN), else to the contact's phone.
+      const phone = identifiers.msisdn || contact?.phone;
+      if (job.type === "provision" && phone && /^\+[1-9]\d{6,14}$/.test(phone)) {
+        effects.sms = [smsRow(op.now, phone, "service_welcome", welcomeSmsText(settings.operator_name, service.product_name, identifiers))];
+      }
       if (service.status === "provisioning") {
         await state.transition(service.id, "activate", { ...op, key: `${key}:activate`, identifiers, grants: includedGrants(version), effects });
       }

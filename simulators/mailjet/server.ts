@@ -77,21 +77,21 @@ export async function startMailjetSimulator(port = 12112, credentials = { key: "
       const now = new Date().toISOString();
       const answer = {
         Messages: results.map(({ m }) => {
-            const to = (m.To ?? []).map((t) => ({ Email: t.Email ?? "", MessageUUID: crypto.randomUUID(), MessageID: `__ID_${counter++}__`, MessageHref: "" }));
-            if (!body.SandboxMode) {
-              messages.push({
-                at: now,
-                messageId: (to[0]?.MessageID ?? "").replace(/^__ID_(\d+)__$/, "$1"),
-                from: m.From?.Email ?? "",
-                to: to.map((t) => t.Email),
-                subject: m.Subject ?? "",
-                text: m.TextPart ?? "",
-                html: m.HTMLPart ?? "",
-                customId: m.CustomID ?? null,
-              });
-            }
-            return { Status: "success", CustomID: m.CustomID ?? "", To: to, Cc: [], Bcc: [] };
-          }),
+          const to = (m.To ?? []).map((t) => ({ Email: t.Email ?? "", MessageUUID: crypto.randomUUID(), MessageID: `__ID_${counter++}__`, MessageHref: "" }));
+          if (!body.SandboxMode) {
+            messages.push({
+              at: now,
+              messageId: (to[0]?.MessageID ?? "").replace(/^__ID_(\d+)__$/, "$1"),
+              from: m.From?.Email ?? "",
+              to: to.map((t) => t.Email),
+              subject: m.Subject ?? "",
+              text: m.TextPart ?? "",
+              html: m.HTMLPart ?? "",
+              customId: m.CustomID ?? null,
+            });
+          }
+          return { Status: "success", CustomID: m.CustomID ?? "", To: to, Cc: [], Bcc: [] };
+        }),
       };
       // MessageIDs as bare integers, digit for digit.
       return { status: 200, body: JSON.stringify(answer).replace(/"__ID_(\d+)__"/g, "$1") };

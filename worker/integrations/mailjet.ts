@@ -45,7 +45,12 @@ export function mailjetMailer(
       }
       if (response.status === 401 || response.status === 403) {
         // Wrong or revoked credentials: not the email's fault, and retrying will not help.
-        return { ok: false, error: `Mailjet refused the credentials (HTTP ${response.status}): check MAILJET_API_KEY and MAILJET_API_SECRET`, retryable: true, configError: true };
+        return {
+          ok: false,
+          error: `Mailjet refused the credentials (HTTP ${response.status}): check MAILJET_API_KEY and MAILJET_API_SECRET`,
+          retryable: true,
+          configError: true,
+        };
       }
       const message = json.Messages?.[0];
       if (response.ok && message?.Status === "success") return { ok: true, messageId: String(message.To?.[0]?.MessageID ?? "") || null };

@@ -364,6 +364,12 @@ describe("allocation during ordering", () => {
     expect((await st.transition(serviceId, "complete_termination", { ...OP, key: "t1" })).ok).toBe(true);
     expect((await api("GET", `/inventory/items/${s1.id}`)).body).toMatchObject({ status: "retired", service_id: null });
     expect((await api("GET", `/inventory/items/${number.id}`)).body).toMatchObject({ status: "in_stock", service_id: null, customer_id: null });
+    // Search follows: the SIM reads "retired", the number "in stock" and no longer belongs to the customer.
+    const found = async (q: string) =>
+      (await api("GET", `/search?q=${encodeURIComponent(q)}&types=inventory`)).body.data as { id: string; subtitle: string; customer_id: string | null }[];
+    expect((await found(s1.fields.iccid)).find((h) => h.id === s1.id)?.subtitle).toMatch(/^retired/);
+    const numberHit = (await found(numberValue.replace("+", ""))).find((h) => h.id === number.id);
+    expect(numberHit?.subtitle).toMatch(/^in stock/);
     const history = await api("GET", `/activity?entity=inventory_item&entity_id=${s1.id}`);
     expect(history.body.data.map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(["inventory_item.reserved", "inventory_item.assign", "inventory_item.return"]),

@@ -210,6 +210,11 @@ describe("services", () => {
     expect(suspended.status).toBe(202);
     expect(suspended.body).toMatchObject({ service: { status: "suspended" }, job: { type: "suspend" } });
     expect((await api("POST", `/services/${service.id}/suspend`, { headers: idem() })).status).toBe(409);
+    // Search shows the status the service has now, not the one it was indexed with.
+    const hit = async () =>
+      (await api("GET", `/search?q=${encodeURIComponent(p.name)}&types=service`)).body.data.find((h: { id: string }) => h.id === service.id);
+    expect((await hit()).subtitle).toContain(" · suspended");
+    expect((await hit()).subtitle).not.toContain("pending");
     expect((await api("POST", `/services/${service.id}/resume`, { headers: idem() })).body.service.status).toBe("active");
     expect((await api("POST", `/services/${service.id}/terminate`, { headers: idem() })).body).toMatchObject({
       service: { status: "terminating" },
@@ -218,6 +223,7 @@ describe("services", () => {
     for (const t of ["suspend", "resume", "terminate", "retry"]) {
       expect((await api("POST", `/services/${service.id}/${t}`, { headers: idem() })).status, t).toBe(409);
     }
+    expect((await hit()).subtitle).toContain(" · terminating");
     expect((await state(service.id).transition(service.id, "activate", { ...OP, key: "x" })).ok).toBe(false);
     const timeline = await api("GET", `/activity?entity=service&entity_id=${service.id}`);
     expect(timeline.body.data.map((a: { action: string }) => a.action).reverse()).toEqual([

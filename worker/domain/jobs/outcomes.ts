@@ -11,11 +11,11 @@ import type { BalanceUnit } from "../catalog/schemas";
 import { includedBalanceId } from "../charging/definition";
 import type { AccountReading } from "../charging/reconcile";
 import { emailRow } from "../email/outbox";
-import { smsRow } from "../sms/outbox";
 import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email/templates";
 import { saveConfig } from "../inventory/configs";
 import type { ServiceDeps } from "../services/port";
 import type { Effects, EmailRow, Grant, OpContext } from "../services/state";
+import { smsRow } from "../sms/outbox";
 import { type AccountReport, type JobOutputs, parseOutputs, parsePayload } from "./contract";
 import type { RunnerResult } from "./runner";
 
@@ -187,7 +187,11 @@ export async function applyOutcome(
       const effects: Effects = {};
       if (job.type === "provision" && contact?.email) {
         effects.emails = [
-          emailRow(op.now, { email: contact.email, name: contact.firstName }, welcomeEmail(settings, { name: contact.firstName, service: service.product_name, identifiers })),
+          emailRow(
+            op.now,
+            { email: contact.email, name: contact.firstName },
+            welcomeEmail(settings, { name: contact.firstName, service: service.product_name, identifiers }),
+          ),
         ];
       }
       // The welcome SMS goes to the line itself (its MSISDN), else to the contact's phone.

@@ -7,13 +7,18 @@ export const CUSTOMER_STATUSES = ["open", "suspended", "closed", "archived"] as 
 export const PAYMENT_TYPES = ["prepaid", "postpaid"] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
+const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _-]*$/u;
+
 export const tagName = z
   .string()
   .trim()
   .toLowerCase()
   .min(1, { message: "Tags cannot be empty" })
   .max(40, { message: "Tags have at most 40 characters" })
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _-]*$/u, { message: "Tags use letters, digits, spaces, - and _" });
+  .regex(TAG_PATTERN, { message: "Tags use letters, digits, spaces, - and _" })
+  // zod writes a flagged regex as "source/flags", which no JSON Schema validator can match; the
+  // pattern alone is right there (JSON Schema patterns are Unicode-aware, like the `u` flag).
+  .meta({ pattern: TAG_PATTERN.source });
 
 export const tagList = z
   .array(tagName)

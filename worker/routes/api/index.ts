@@ -11,6 +11,7 @@ import { contactsApi } from "./contacts";
 import { customersApi } from "./customers";
 import { inventoryApi } from "./inventory";
 import { jobsApi } from "./jobs";
+import { withOperationIds } from "./operation-ids";
 import { reconciliationApi } from "./reconciliation";
 import { searchApi } from "./search";
 import { servicesApi } from "./services";
@@ -55,15 +56,17 @@ let cachedDocument: unknown = null;
 
 /** The OpenAPI 3.1 document, generated once per isolate from the route schemas. */
 export function openApiDocument(): unknown {
-  cachedDocument ??= api.getOpenAPI31Document({
-    openapi: "3.1.0",
-    info: {
-      title: "Open BSS API",
-      version: "1.0.0",
-      description:
-        "REST API of the Open BSS/OSS. JSON with snake_case fields; prefixed, time-sortable ids; cursor pagination (`limit`, `cursor` → `next_cursor`); RFC 9457 problem+json errors; `Idempotency-Key` accepted on every POST (replayed for 24 hours).",
-    },
-    servers: [{ url: "/api/v1" }],
-  });
+  cachedDocument ??= withOperationIds(
+    api.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "Open BSS API",
+        version: "1.0.0",
+        description:
+          "REST API of the Open BSS/OSS. JSON with snake_case fields; prefixed, time-sortable ids; cursor pagination (`limit`, `cursor` → `next_cursor`); RFC 9457 problem+json errors; `Idempotency-Key` accepted on every POST (replayed for 24 hours).",
+      },
+      servers: [{ url: "/api/v1" }],
+    }),
+  );
   return cachedDocument;
 }

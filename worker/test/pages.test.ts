@@ -52,7 +52,10 @@ describe("admin pages", () => {
     expect((await s.post(`/admin/customers/${id}/tags`, { tags: "gold, north" })).status).toBe(303);
     const badTags = await s.post(`/admin/customers/${id}/tags`, { tags: "ok, <bad>" });
     expect(badTags.status).toBe(422);
-    expect((await s.post(`/admin/customers/${id}/transition`, { transition: "suspend" })).status).toBe(303);
+    // Suspending goes through the confirmation page (it lists the services that follow; none here).
+    const confirm = await (await s.get(`/admin/customers/${id}/status/suspend`)).text();
+    expect(confirm).toContain("This customer has no active service");
+    expect((await s.post(`/admin/customers/${id}/transition`, { transition: "suspend", confirmed: "1" })).status).toBe(303);
     const illegal = await s.post(`/admin/customers/${id}/transition`, { transition: "reopen" });
     expect(illegal.status).toBe(409);
     expect(await illegal.text()).toContain("Cannot reopen a customer that is suspended.");

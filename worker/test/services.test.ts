@@ -1,8 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { transitionCustomerWithServices } from "../domain/customers/cascade";
 import type { ServiceStatePort } from "../domain/services/port";
+import { serviceDeps } from "../durable/service-client";
 import { planChangeProration } from "../lib/money";
-import { api, customerToken, unique } from "./helpers";
+import { api, customerToken, pageSession, testContext, unique } from "./helpers";
 
 const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
 const OP = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
@@ -353,5 +355,90 @@ describe("money", () => {
       (await api("POST", "/transactions", { body: { customer_id: c.id, kind: "charge", description: "x", amount: 1.5, currency: "EUR" }, headers: idem() }))
         .status,
     ).toBe(422);
+  });
+});
+
+describe("customer suspension carries the services", () => {
+  async function setup() {
+    const p = await product();
+    const c = await customer();
+    const live = [await order(c.id, p.id), await order(c.id, p.id)];
+    for (const o of live) await activate(o.service.id);
+    const onItsOwn = await order(c.id, p.id);
+    await activate(onItsOwn.service.id);
+    expect((await api("POST", `/services/${onItsOwn.service.id}/suspend`, { headers: idem() })).status).toBe(202);
+    const pending = await order(c.id, p.id);
+    return { c, live: live.map((o) => o.service.id), onItsOwn: onItsOwn.service.id, pending: pending.service.id };
+  }
+  const statusOf = async (id: string) => (await api("GET", `/services/${id}`)).body.status;
+  const jobsOf = async (id: string, type: string) => (await api("GET", `/jobs?service_id=${id}&type=${type}`)).body.data as { id: string }[];
+
+  it("suspends each active service through its job and resumes only those it suspended (API)", async () => {
+    const { c, live, onItsOwn, pending } = await setup();
+    const suspended = await api("POST", `/customers/${c.id}/suspend`, { body: { reason: "unpaid" } });
+    expect(suspended.status, JSON.stringify(suspended.body)).toBe(200);
+    expect(suspended.body.status).toBe("suspended");
+    expect(suspended.body.services.map((s: { id: string }) => s.id).sort()).toEqual([...live].sort());
+    for (const id of live) {
+      expect(await statusOf(id)).toBe("suspended");
+      const jobs = await jobsOf(id, "suspend");
+      expect(jobs).toHaveLength(1);
+      expect(suspended.body.services.find((s: { id: string }) => s.id === id).job_id).toBe(jobs[0]?.id);
+    }
+    expect(await statusOf(pending)).toBe("pending");
+    expect(await jobsOf(onItsOwn, "suspend")).toHaveLength(1);
+    const entry = await api("GET", `/activity?entity=customer&entity_id=${c.id}&action=customer.suspend`);
+    expect([...entry.body.data[0].changes.services.after].sort()).toEqual([...live].sort());
+
+    const resumed = await api("POST", `/customers/${c.id}/resume`);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.services.map((s: { id: string }) => s.id).sort()).toEqual([...live].sort());
+    for (const id of live) {
+      expect(await statusOf(id)).toBe("active");
+      expect(await jobsOf(id, "resume")).toHaveLength(1);
+    }
+    // Suspended on its own (before the customer), it stays suspended.
+    expect(await statusOf(onItsOwn)).toBe("suspended");
+    expect(await jobsOf(onItsOwn, "resume")).toHaveLength(0);
+    // A customer without live services changes alone.
+    const empty = await customer();
+    expect((await api("POST", `/customers/${empty.id}/suspend`)).body.services).toEqual([]);
+  });
+
+  it("refuses to carry services without services:write, changing nothing", async () => {
+    const { c, live } = await setup();
+    const ctx = testContext();
+    await expect(
+      transitionCustomerWithServices(ctx, serviceDeps(env), { id: c.id, transition: "suspend", key: "k1", mayChangeServices: false }),
+    ).rejects.toThrow(/services:write/);
+    expect((await api("GET", `/customers/${c.id}`)).body.status).toBe("open");
+    for (const id of live) expect(await statusOf(id)).toBe("active");
+  });
+
+  it("lists the services on a confirmation page before suspending from the admin", async () => {
+    const { c, live, onItsOwn, pending } = await setup();
+    const s = await pageSession("admin");
+    const customerPage = await (await s.get(`/admin/customers/${c.id}`)).text();
+    expect(customerPage).toContain(`href="/admin/customers/${c.id}/status/suspend"`);
+    // Posting without the confirmation only leads to it.
+    const unconfirmed = await s.post(`/admin/customers/${c.id}/transition`, { transition: "suspend" });
+    expect(unconfirmed.status).toBe(303);
+    expect(unconfirmed.headers.get("location")).toBe(`/admin/customers/${c.id}/status/suspend`);
+    expect((await api("GET", `/customers/${c.id}`)).body.status).toBe("open");
+    const confirm = await (await s.get(`/admin/customers/${c.id}/status/suspend`)).text();
+    for (const id of live) expect(confirm).toContain(`data-service-id="${id}"`);
+    expect(confirm).not.toContain(`data-service-id="${onItsOwn}"`);
+    expect(confirm).not.toContain(`data-service-id="${pending}"`);
+    expect(confirm).toContain("Suspend the customer and 2 services");
+    const key = confirm.match(/name="key" value="([^"]+)"/)?.[1] ?? "";
+    const done = await s.post(`/admin/customers/${c.id}/transition`, { transition: "suspend", confirmed: "1", key });
+    expect(done.status).toBe(303);
+    for (const id of live) expect(await statusOf(id)).toBe("suspended");
+    const resumePage = await (await s.get(`/admin/customers/${c.id}/status/resume`)).text();
+    expect(resumePage).toContain("Resume the customer and 2 services");
+    expect(resumePage).not.toContain(`data-service-id="${onItsOwn}"`);
+    // An unknown transition in the URL is a 404; one that does not apply is a 409 with the reason.
+    expect((await s.get(`/admin/customers/${c.id}/status/archive`)).status).toBe(404);
+    expect((await s.get(`/admin/customers/${c.id}/status/suspend`)).status).toBe(409);
   });
 });

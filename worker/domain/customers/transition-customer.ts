@@ -9,8 +9,17 @@ import { customerDocument } from "../search/documents";
 import { indexDocument } from "../search/index-statements";
 import { CUSTOMER_TRANSITIONS, type CustomerTransition, type CustomerView } from "./schemas";
 
-/** Moves a customer along one explicit transition (suspend, resume, close, reopen, archive, restore). */
-export async function transitionCustomer(ctx: WriteContext, id: string, transition: CustomerTransition, reason?: string | null): Promise<CustomerView> {
+/**
+ * Moves a customer along one explicit transition (suspend, resume, close, reopen, archive, restore).
+ * `carried` lists the services this change takes along (see cascade.ts); it is kept in the activity entry.
+ */
+export async function transitionCustomer(
+  ctx: WriteContext,
+  id: string,
+  transition: CustomerTransition,
+  reason?: string | null,
+  carried?: { services: string[] },
+): Promise<CustomerView> {
   const before = await getCustomer(ctx.db, id);
   if (!before) throw new NotFound("No customer with this id.");
   const rule = CUSTOMER_TRANSITIONS[transition];
@@ -22,7 +31,11 @@ export async function transitionCustomer(ctx: WriteContext, id: string, transiti
   }
   const archivedAt = rule.to === "archived" ? ctx.now : null;
   const after: CustomerView = { ...before, status: rule.to, archived_at: archivedAt, updated_at: ctx.now };
-  const changes = { status: { before: before.status, after: rule.to }, ...(reason ? { reason: { before: null, after: reason } } : {}) };
+  const changes = {
+    status: { before: before.status, after: rule.to },
+    ...(reason ? { reason: { before: null, after: reason } } : {}),
+    ...(carried ? { services: { before: null, after: carried.services } } : {}),
+  };
   await runBatch(ctx.db, [
     // The status guard makes a concurrent transition a no-op rather than a lost update.
     ctx.db

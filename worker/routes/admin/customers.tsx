@@ -13,14 +13,17 @@ import { listTransactions } from "../../db/queries/transactions";
 import { customerAccounts } from "../../db/schema";
 import { createContact, deleteContact, updateContact } from "../../domain/contacts/contacts";
 import { ContactCreate, ContactPatch } from "../../domain/contacts/schemas";
+import { CASCADING, servicesFollowing, transitionCustomerWithServices } from "../../domain/customers/cascade";
 import { createCustomer } from "../../domain/customers/create-customer";
 import {
   CUSTOMER_SORTS,
   CUSTOMER_STATUSES,
   CUSTOMER_TRANSITION_NAMES,
+  CUSTOMER_TRANSITIONS,
   CUSTOMER_TYPES,
   CustomerCreate,
   CustomerPatch,
+  type CustomerTransition,
   type CustomerView,
   PAYMENT_TYPES,
   tagList,
@@ -30,6 +33,7 @@ import { transitionCustomer } from "../../domain/customers/transition-customer";
 import { updateCustomer } from "../../domain/customers/update-customer";
 import { SiteCreate, SitePatch } from "../../domain/sites/schemas";
 import { createSite, deleteSite, updateSite } from "../../domain/sites/sites";
+import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { googleGeocoder } from "../../integrations/geocoding";
 import { NotFound } from "../../lib/errors";
@@ -45,6 +49,7 @@ import {
   type CustomerListParams,
   CustomerPage,
   CustomerResults,
+  CustomerStatusConfirmPage,
   SiteFormPage,
   type SiteFormValues,
 } from "../../views/customers";
@@ -257,13 +262,55 @@ export const customerPages = new Hono<AppEnv>()
       return c.html(<CustomerFormPage ctx={pageContext(c)} mode="edit" id={id} values={values} errors={result.errors} message={result.message} />, 422);
     return c.redirect(`/admin/customers/${id}`, 303);
   })
+  .get("/customers/:id/status/:transition", can("customers:archive"), async (c) => {
+    const customer = await loadCustomer(c, c.req.param("id"));
+    const transition = z.enum(["suspend", "resume"]).safeParse(c.req.param("transition"));
+    if (!transition.success) throw new NotFound("No such status change.");
+    if (!(CUSTOMER_TRANSITIONS[transition.data].from as readonly string[]).includes(customer.status))
+      return renderCustomerPage(c, customer, { message: `Cannot ${transition.data} a customer that is ${customer.status}.` }, 409);
+    return c.html(
+      <CustomerStatusConfirmPage
+        ctx={pageContext(c)}
+        customer={customer}
+        transition={transition.data}
+        services={await servicesFollowing(c.get("db"), customer.id, transition.data)}
+        canChangeServices={allowed(c, "services:write")}
+        formKey={ulid()}
+      />,
+    );
+  })
   .post("/customers/:id/transition", can("customers:archive"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);
     const transition = z.enum(CUSTOMER_TRANSITION_NAMES as [string, ...string[]]).safeParse(text(body, "transition"));
     const customer = await loadCustomer(c, id);
     if (!transition.success) return renderCustomerPage(c, customer, { message: "Unknown status change." }, 422);
-    const result = await attempt(() => transitionCustomer(writeContext(c), id, transition.data as (typeof CUSTOMER_TRANSITION_NAMES)[number]));
+    const name = transition.data as CustomerTransition;
+    if (name in CASCADING) {
+      // Suspend and resume only after the confirmation that lists the services they carry along.
+      if (text(body, "confirmed") !== "1") return c.redirect(`/admin/customers/${id}/status/${name}`, 303);
+      const result = await attempt(() =>
+        transitionCustomerWithServices(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), {
+          id,
+          transition: name,
+          key: `page:${c.get("principal")?.id ?? "anon"}:${(text(body, "key") ?? ulid()).slice(0, 80)}`,
+          mayChangeServices: allowed(c, "services:write"),
+        }),
+      );
+      if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
+      const stuck = result.data.services.filter((s) => s.error);
+      if (stuck.length > 0) {
+        const list = stuck.map((s) => `${s.id}: ${s.error}`).join("; ");
+        return renderCustomerPage(
+          c,
+          result.data.customer,
+          { message: `The customer is ${result.data.customer.status}, but ${stuck.length} service(s) could not follow — ${list}` },
+          409,
+        );
+      }
+      return c.redirect(`/admin/customers/${id}#services`, 303);
+    }
+    const result = await attempt(() => transitionCustomer(writeContext(c), id, name));
     if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
     return c.redirect(`/admin/customers/${id}`, 303);
   })

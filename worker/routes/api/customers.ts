@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { getCustomer, listCustomers } from "../../db/queries/customers";
+import { CASCADING, transitionCustomerWithServices } from "../../domain/customers/cascade";
 import { createCustomer } from "../../domain/customers/create-customer";
 import {
   attributeValues,
@@ -19,9 +20,10 @@ import { setCustomerAttributes, setCustomerTags } from "../../domain/customers/s
 import { transitionCustomer } from "../../domain/customers/transition-customer";
 import { updateCustomer } from "../../domain/customers/update-customer";
 import { cursorParam, optionalText, pageLimit } from "../../domain/validation";
+import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
-import { assertInScope, customerScope, writeContext } from "../../middleware/access";
+import { allowed, assertInScope, customerScope, writeContext } from "../../middleware/access";
 import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
 
 const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -161,21 +163,59 @@ export const customersApi = new OpenAPIHono<AppEnv>()
     async (c) => c.json(await setCustomerAttributes(writeContext(c), c.req.valid("param").id, c.req.valid("json")), 200),
   );
 
+// Suspend and resume carry the customer's live services along (domain/customers/cascade.ts); the
+// response lists each one with the provisioning job that changes it.
+const CarriedService = z
+  .object({
+    id: z.string(),
+    status: z.string(),
+    job_id: z.string().nullable(),
+    error: z.string().optional().meta({ description: "Why this service could not follow (it changed state meanwhile)" }),
+  })
+  .meta({ id: "CarriedService" });
+const CustomerWithServices = Customer.extend({
+  services: z.array(CarriedService).meta({ description: "The services suspended or resumed with the customer" }),
+}).meta({ id: "CustomerTransitionResult" });
+
 // One route per explicit status transition; any other move is a 409.
 for (const transition of CUSTOMER_TRANSITION_NAMES) {
+  const cascades = transition in CASCADING;
   customersApi.openapi(
     apiRoute("customers:archive", {
       method: "post",
       path: `/customers/{id}/${transition}`,
       tags: ["Customers"],
       summary: `${transition[0]?.toUpperCase()}${transition.slice(1)} a customer`,
-      description: `Status transition: ${TRANSITION_HELP[transition]}. Refused with 409 from any other status.`,
+      description: `Status transition: ${TRANSITION_HELP[transition]}. Refused with 409 from any other status.${
+        cascades
+          ? transition === "suspend"
+            ? " Each active service is suspended too, through its provisioning job (this needs services:write as well); the response lists them."
+            : " The services that the customer's suspension suspended are resumed, through their provisioning jobs (needs services:write as well); services suspended on their own stay suspended."
+          : ""
+      }`,
       request: {
         params: IdParam,
         body: { required: false, content: { "application/json": { schema: z.strictObject({ reason: optionalText(500) }) } } },
       },
-      responses: { 200: jsonResponse(Customer, "The customer after the transition"), ...problems(400, 401, 403, 404, 409, 422) },
+      responses: {
+        200: cascades
+          ? jsonResponse(CustomerWithServices, "The customer after the transition, with its services")
+          : jsonResponse(Customer, "The customer after the transition"),
+        ...problems(400, 401, 403, 404, 409, 422),
+      },
     }),
-    async (c) => c.json(await transitionCustomer(writeContext(c), c.req.valid("param").id, transition, c.req.valid("json").reason), 200),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const reason = c.req.valid("json").reason;
+      if (!cascades) return c.json(await transitionCustomer(writeContext(c), id, transition, reason), 200);
+      const result = await transitionCustomerWithServices(writeContext(c), serviceDeps(c.env), {
+        id,
+        transition,
+        reason,
+        key: `${c.get("principal")?.id ?? "anon"}:${c.req.header("idempotency-key") ?? c.get("requestId")}`,
+        mayChangeServices: allowed(c, "services:write"),
+      });
+      return c.json({ ...result.customer, services: result.services }, 200);
+    },
   );
 }

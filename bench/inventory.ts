@@ -322,7 +322,16 @@ async function createProduct(api: Client, agent: http.Agent, slug: string, name:
   const product = await api.post(
     agent,
     "/api/v1/products",
-    { name, slug, type: "standalone", service_type: "mobile", status: "active", retail_price: 999, required_inventory: requiredInventory },
+    {
+      name,
+      slug,
+      type: "standalone",
+      service_type: "mobile",
+      status: "active",
+      retail_price: 999,
+      provisioning_play: "charging_account",
+      required_inventory: requiredInventory,
+    },
     201,
   );
   return String(product.id);

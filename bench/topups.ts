@@ -316,6 +316,7 @@ export async function run(options: TopUpsOptions = {}) {
         currency: CURRENCY,
         retail_price: 0,
         recurring_period: "none",
+        provisioning_play: "charging_account",
       },
       201,
     );

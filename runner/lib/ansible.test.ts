@@ -218,6 +218,21 @@ describe("playbooks against the CGRateS simulator", () => {
     expect(again.calls.filter((c) => c.method === "APIerSv2.SetAccount")).toHaveLength(1);
   });
 
+  it("charging_account creates the account with its plan and included balances and needs no inventory; a repeat adds nothing", async () => {
+    const vars = { ...jobVars("svc_wallet"), inventory: [] };
+    const first = await run("charging_account", vars);
+    expect(first.error, first.log).toBeNull();
+    expect(first.outputs).toEqual({ identifiers: { account: "svc_wallet" } });
+    const after = await simState();
+    const balances = after.accounts[`${TENANT}:svc_wallet`]?.BalanceMap ?? {};
+    expect(balances["*data"]?.map((b) => [b.ID, b.Value])).toEqual([["inc-mobile-prepaid-10gb-0", 10 * GB]]);
+    expect(after.accountActionPlans[`${TENANT}:svc_wallet`]).toEqual(["AP_mobile-prepaid-10gb_v1"]);
+    expect(Object.keys(after.attributeProfiles).filter((k) => k.includes("svc_wallet"))).toEqual([]);
+    const second = await run("charging_account", vars);
+    expect(second.ok).toBe(true);
+    expect((await simState()).accounts[`${TENANT}:svc_wallet`]?.BalanceMap).toEqual(after.accounts[`${TENANT}:svc_wallet`]?.BalanceMap);
+  });
+
   it("fail_test: the rescue removes the account it made, the run fails and names the failing task", async () => {
     const result = await run("fail_test", jobVars("svc_doomed"));
     expect(result.ok).toBe(false);

@@ -16,7 +16,7 @@ async function activeService(extra: Record<string, unknown> = {}) {
     .replace(/[^a-z0-9]+/g, "-")
     .slice(0, 50);
   const product = await api("POST", "/products", {
-    body: { name: slug, slug, type: "standalone", service_type: "mobile", status: "active", retail_price: 0, ...extra },
+    body: { name: slug, slug, type: "standalone", service_type: "mobile", status: "active", retail_price: 0, provisioning_play: "charging_account", ...extra },
   });
   const customer = await api("POST", "/customers", { body: { name: unique("Conc"), type: "individual" } });
   const order = await api("POST", `/customers/${customer.body.id}/services`, {

@@ -26,12 +26,41 @@ describe("catalog and service pages", () => {
     const html = await bad.text();
     expect(html).toContain("Must be a price such as 19.99");
     expect(html).toContain("Not valid JSON");
+    // An active plan without a playbook (or without what its playbook needs) is refused, naming what is missing.
+    const noPlay = await s.post("/admin/catalog/new", {
+      name: "X",
+      slug,
+      type: "standalone",
+      service_type: "mobile",
+      status: "active",
+      retail_price: "1",
+      customer_types: ["individual"],
+    });
+    expect(noPlay.status).toBe(422);
+    expect(await noPlay.text()).toContain("An active standalone product needs a playbook");
+    const noSim = await s.post("/admin/catalog/new", {
+      name: "X",
+      slug,
+      type: "standalone",
+      service_type: "mobile",
+      status: "active",
+      retail_price: "1",
+      provisioning_play: "mobile_prepaid",
+      required_inventory: "phone_number",
+      customer_types: ["individual"],
+    });
+    expect(noSim.status).toBe(422);
+    expect(await noSim.text()).toContain("The mobile_prepaid playbook needs sim in required_inventory");
+    const form = await (await s.get("/admin/catalog/new")).text();
+    expect(form).toContain('<option value="mobile_prepaid">mobile_prepaid — Prepaid mobile line (needs sim, phone_number)</option>');
+    expect(form).not.toContain('<option value="suspend"');
     const ok = await s.post("/admin/catalog/new", {
       name: "Form Plan",
       slug,
       type: "standalone",
       service_type: "mobile",
       status: "active",
+      provisioning_play: "charging_account",
       retail_price: "19,99",
       retail_setup_fee: "5",
       included_balances: '[{"unit":"data","amount":1073741824,"validity_days":30}]',
@@ -48,6 +77,7 @@ describe("catalog and service pages", () => {
           name: "Form Plan",
           service_type: "mobile",
           status: "active",
+          provisioning_play: "charging_account",
           retail_price: "24.99",
           retail_setup_fee: "5",
           customer_types: ["individual"],
@@ -66,7 +96,16 @@ describe("catalog and service pages", () => {
       .slice(0, 40);
     const product = (
       await api("POST", "/products", {
-        body: { name: `Page plan ${slug}`, slug, type: "standalone", service_type: "mobile", status: "active", retail_price: 1500, retail_setup_fee: 900 },
+        body: {
+          name: `Page plan ${slug}`,
+          slug,
+          type: "standalone",
+          service_type: "mobile",
+          status: "active",
+          retail_price: 1500,
+          retail_setup_fee: 900,
+          provisioning_play: "charging_account",
+        },
       })
     ).body;
     const customer = (await api("POST", "/customers", { body: { name: unique("Page Sub"), type: "individual" } })).body;

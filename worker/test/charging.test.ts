@@ -46,7 +46,9 @@ let postpaid = { id: "", slug: "" };
 let pack = { id: "", slug: "" };
 
 async function product(body: Record<string, unknown>) {
-  const res = await api("POST", "/products", { body: { status: "active", type: "standalone", service_type: "other", ...body } });
+  const res = await api("POST", "/products", {
+    body: { status: "active", type: "standalone", service_type: "other", provisioning_play: "charging_account", ...body },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return { id: res.body.id as string, slug: res.body.slug as string };
 }
@@ -123,7 +125,7 @@ async function activePrepaid() {
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   const serviceId = res.body.service.id as string;
   const message = await lease(serviceId, "provision");
-  expect(message.body.playbook).toBe("mobile_prepaid");
+  expect(message.body.playbook).toBe("charging_account");
   await finish(
     message,
     reading(serviceId, [
@@ -143,7 +145,7 @@ beforeAll(async () => {
     slug: slugOf("chg-pre"),
     service_type: "mobile",
     retail_price: 1000,
-    provisioning_play: "mobile_prepaid",
+    provisioning_play: "charging_account",
     included_balances: [
       { unit: "data", amount: 10 * GB, validity_days: 30 },
       { unit: "voice", amount: 300 * 60, validity_days: 30 },
@@ -157,7 +159,7 @@ beforeAll(async () => {
     retail_price: 3000,
     prorate: false,
     allow_negative: true,
-    provisioning_play: "mobile_postpaid",
+    provisioning_play: "charging_account",
     included_balances: [{ unit: "data", amount: 100 * GB, validity_days: 30 }],
   });
   pack = await product({

@@ -303,6 +303,7 @@ describe("inventory pages", () => {
           service_type: "mobile",
           status: "active",
           retail_price: 500,
+          provisioning_play: "voip",
           required_inventory: ["phone_number"],
         },
       })

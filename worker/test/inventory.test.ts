@@ -57,6 +57,7 @@ async function product(required: string[], extra: Record<string, unknown> = {}) 
       service_type: "mobile",
       status: "active",
       retail_price: 999,
+      provisioning_play: "charging_account",
       required_inventory: required,
       ...extra,
     },

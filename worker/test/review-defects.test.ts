@@ -18,6 +18,7 @@ async function activeCustomerWithService() {
         service_type: "other",
         status: "active",
         retail_price: 100,
+        provisioning_play: "charging_account",
       },
     })
   ).body;
@@ -127,6 +128,7 @@ describe("review defects", () => {
           service_type: "other",
           status: "active",
           retail_price: 1,
+          provisioning_play: "charging_account",
           required_inventory: [type],
         },
       })

@@ -68,7 +68,7 @@ beforeAll(async () => {
         status: "active",
         retail_price: 999,
         retail_setup_fee: 1500,
-        provisioning_play: "mobile_prepaid",
+        provisioning_play: "charging_account",
         required_inventory: ["sim"],
         included_balances: [{ unit: "data", amount: 1_000_000, validity_days: 30 }],
       },
@@ -98,7 +98,7 @@ describe("runner API", () => {
   it("leases a provisioning job with what the playbook needs, streams events, and activates on success exactly once", async () => {
     const { serviceId, jobId, simId } = await orderOne();
     const message = await pullMine(jobId);
-    expect(message.body.playbook).toBe("mobile_prepaid");
+    expect(message.body.playbook).toBe("charging_account");
     expect(message.body.extra_vars.inventory.map((i: { id: string }) => i.id)).toEqual([simId]);
     expect(JSON.stringify(message.body)).not.toMatch(/"ki"/);
     expect(message.body.extra_vars.product.included_balances).toEqual([{ unit: "data", amount: 1_000_000, validity_days: 30 }]);
@@ -147,7 +147,7 @@ describe("runner API", () => {
     // The REST API shows the finished job with its events and result (credentials left out).
     const shown = await api("GET", `/jobs/${jobId}`);
     expect(shown.status).toBe(200);
-    expect(shown.body).toMatchObject({ id: jobId, type: "provision", status: "succeeded", attempts: 1, service_id: serviceId, playbook: "mobile_prepaid" });
+    expect(shown.body).toMatchObject({ id: jobId, type: "provision", status: "succeeded", attempts: 1, service_id: serviceId, playbook: "charging_account" });
     expect(shown.body.events.map((e: { task: string; status: string }) => `${e.task}:${e.status}`)).toEqual([
       "Create the CGRateS account:started",
       "Create the CGRateS account:changed",
@@ -285,7 +285,7 @@ describe("playbook dry run", () => {
     expect(queued.status, JSON.stringify(queued.body)).toBe(202);
     await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(queued.body.job.id).run();
     const m = await pullMine(queued.body.job.id);
-    expect(m.body).toMatchObject({ check: true, playbook: "mobile_prepaid", service_id: null });
+    expect(m.body).toMatchObject({ check: true, playbook: "charging_account", service_id: null });
     expect(m.body.extra_vars.inventory.map((i: { type: string }) => i.type)).toEqual(["sim"]);
     // The same charging variables a real order would carry, so the playbook's CGRateS tasks run (read-only).
     expect(m.body.extra_vars.charging.product.balances).toEqual([
@@ -346,7 +346,16 @@ describe("bundles", () => {
         .replace(/[^a-z0-9]+/g, "-")
         .slice(0, 50);
       const res = await api("POST", "/products", {
-        body: { name: `P ${slug}`, slug, service_type: "other", status: "active", retail_price: 100, type: "standalone", ...extra },
+        body: {
+          name: `P ${slug}`,
+          slug,
+          service_type: "other",
+          status: "active",
+          retail_price: 100,
+          type: "standalone",
+          provisioning_play: "charging_account",
+          ...extra,
+        },
       });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return res.body.id as string;

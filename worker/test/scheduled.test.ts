@@ -146,6 +146,7 @@ describe("the ServiceState alarm", () => {
           service_type: "other",
           status: "active",
           retail_price: 100,
+          provisioning_play: "charging_account",
         },
       })
     ).body;

@@ -25,7 +25,7 @@ async function product(extra: Record<string, unknown> = {}) {
       status: "active",
       retail_price: 1999,
       retail_setup_fee: 1000,
-      provisioning_play: "mobile_prepaid",
+      provisioning_play: "charging_account",
       included_balances: [
         { unit: "data", amount: 10 * 2 ** 30, validity_days: 30 },
         { unit: "voice", amount: 500 * 60, validity_days: null },
@@ -137,6 +137,63 @@ describe("catalog", () => {
   });
 });
 
+describe("playbook needs", () => {
+  const base = () => ({
+    name: "Needs",
+    slug: unique("needs")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .slice(0, 50),
+    type: "standalone",
+    service_type: "mobile",
+    status: "active",
+    retail_price: 100,
+  });
+  const create = (extra: Record<string, unknown>) => api("POST", "/products", { body: { ...base(), ...extra } });
+  const productCount = async () => Number((await env.DB.prepare("SELECT count(*) AS n FROM products").first<{ n: number }>())?.n);
+
+  it("refuses to publish a product its playbook cannot provision, naming what is missing, and writes nothing", async () => {
+    const n = await productCount();
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{}, "provisioning_play", "An active standalone product needs a playbook"],
+      [{ provisioning_play: "mobile_prepaid" }, "required_inventory", "The mobile_prepaid playbook needs sim, phone_number in required_inventory"],
+      [{ provisioning_play: "mobile_prepaid", required_inventory: ["sim"] }, "required_inventory", "needs phone_number"],
+      [{ provisioning_play: "fixed_internet", required_inventory: ["ont"] }, "required_inventory", "needs ip_block"],
+      [
+        { provisioning_play: "fixed_internet", required_inventory: ["modem", "ip_block"], provisioning_json_vars: { access: "dsl" } },
+        "provisioning_json_vars.access",
+        "access is one of pppoe, ipoe",
+      ],
+      [{ provisioning_play: "suspend" }, "provisioning_play", "suspend is run by the system"],
+      [{ provisioning_play: "bundle" }, "provisioning_play", "bundle is for bundle products"],
+      [{ provisioning_play: "no_such_play" }, "provisioning_play", "No playbook no_such_play"],
+    ];
+    for (const [extra, path, message] of cases) {
+      const res = await create(extra);
+      expect(res.status, JSON.stringify(extra)).toBe(422);
+      expect(res.body.errors.find((e: { path: string }) => e.path === path)?.message, JSON.stringify(res.body)).toContain(message);
+    }
+    expect(await productCount()).toBe(n);
+    // What the playbook needs, met: published. A draft may be incomplete; publishing it is checked.
+    expect((await create({ provisioning_play: "mobile_prepaid", required_inventory: ["sim", "phone_number"] })).status).toBe(201);
+    expect(
+      (await create({ provisioning_play: "fixed_internet", required_inventory: ["cpe", "ip_block"], provisioning_json_vars: { access: "ipoe" } })).status,
+    ).toBe(201);
+    const draft = await create({ status: "draft", provisioning_play: "mobile_prepaid" });
+    expect(draft.status).toBe(201);
+    const publish = await api("PATCH", `/products/${draft.body.id}`, { body: { status: "active" } });
+    expect(publish.status).toBe(422);
+    expect(publish.body.detail).toContain("needs sim, phone_number");
+    expect((await api("PATCH", `/products/${draft.body.id}`, { body: { status: "active", required_inventory: ["sim", "phone_number"] } })).status).toBe(200);
+    // An active product cannot drop what its playbook needs.
+    const dropped = await api("PATCH", `/products/${draft.body.id}`, { body: { required_inventory: ["sim"] } });
+    expect(dropped.status).toBe(422);
+    expect((await api("GET", `/products/${draft.body.id}`)).body.required_inventory).toEqual(["sim", "phone_number"]);
+    // Add-ons and promotions may have no playbook.
+    expect((await create({ type: "promotion", retail_price: 0, promotion: { kind: "percent", value: 10, months: 1 } })).status).toBe(201);
+  });
+});
+
 describe("services", () => {
   it("orders a service: pending, with its provisioning job and setup charge in one write", async () => {
     const p = await product();
@@ -190,7 +247,7 @@ describe("services", () => {
   it("creates one service per bundle component, linked to the bundle", async () => {
     const a = await product();
     const b = await product({ service_type: "fixed_internet" });
-    const bundle = await product({ type: "bundle", service_type: "other", components: [a.id, b.id], included_balances: [] });
+    const bundle = await product({ type: "bundle", service_type: "other", provisioning_play: "bundle", components: [a.id, b.id], included_balances: [] });
     const c = await customer();
     const { service } = await order(c.id, bundle.id);
     const children = await api("GET", `/services?parent_service_id=${service.id}`);
@@ -324,7 +381,8 @@ describe("money", () => {
     const expected = planChangeProration(3000, 4500, new Date());
     const txns = (await api("GET", `/transactions?service_id=${service.id}`)).body.data;
     const credit = txns.find((t: { kind: string }) => t.kind === "credit");
-    expect(Math.abs(credit.amount - expected.credit)).toBeLessThanOrEqual(1);
+    // In the last minutes of a month the unused part rounds to nothing and no credit is written.
+    expect(Math.abs((credit?.amount ?? 0) - expected.credit)).toBeLessThanOrEqual(1);
     await api("PATCH", `/products/${big.id}`, { body: { retail_price: 4900 } });
     const migrated = await api("POST", `/services/${service.id}/change-plan`, { body: { product_id: big.id }, headers: idem() });
     expect(migrated.body.service.product_version_id).not.toBe(changed.body.service.product_version_id);

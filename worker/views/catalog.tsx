@@ -1,3 +1,4 @@
+import { PLAYBOOKS } from "../domain/catalog/playbooks";
 import { PRODUCT_STATUSES, PRODUCT_TYPES, type ProductView, SERVICE_TYPES } from "../domain/catalog/schemas";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea, Time } from "./components";
 import { formatAmount, formatMoney, minorToInput } from "./format";
@@ -184,12 +185,13 @@ export function ProductFormPage(props: {
           />
         </div>
         <h2 class="span-2">Provisioning</h2>
-        <Field
+        <SelectField
           name="provisioning_play"
           label="Playbook"
-          value={str("provisioning_play")}
+          value={str("provisioning_play") ?? ""}
           error={e.provisioning_play}
-          hint="e.g. mobile_prepaid (playbooks/<name>.yml)"
+          blank="None (add-ons and promotions only)"
+          options={playbookOptions(str("provisioning_play"))}
         />
         <Field
           name="required_inventory"
@@ -430,4 +432,17 @@ export function ProductPage(props: {
       </section>
     </Layout>
   );
+}
+
+/** The playbooks a product may name, each with what it needs (playbooks/<name>.needs.json). */
+function playbookOptions(current: string | null | undefined): { value: string; label: string }[] {
+  const options = Object.entries(PLAYBOOKS)
+    .filter(([, needs]) => needs.products.length > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, needs]) => {
+      const inventory = needs.inventory.map((g) => g.join(" or ")).join(", ");
+      return { value: name, label: `${name} — ${needs.description}${inventory ? ` (needs ${inventory})` : ""}` };
+    });
+  if (current && !PLAYBOOKS[current]) options.unshift({ value: current, label: `${current} — not in playbooks/` });
+  return options;
 }

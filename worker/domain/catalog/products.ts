@@ -10,6 +10,7 @@ import { productCharging } from "../charging/definition";
 import type { WriteContext } from "../context";
 import { productDocument } from "../search/documents";
 import { indexDocument } from "../search/index-statements";
+import { playbookProblems } from "./playbooks";
 import { type ProductCreateInput, type ProductPatchInput, type ProductView, VERSIONED_FIELDS } from "./schemas";
 
 const STATUS_MOVES: Record<string, string[]> = { draft: ["active"], active: ["retired"], retired: ["active"] };
@@ -38,6 +39,15 @@ async function checkReferences(
       errors.push({ path: `compatible_with.${i}`, message: "Add-ons attach to standalone products or bundles" });
   }
   if (errors.length > 0) throw new Invalid("Some references are not valid.", errors);
+}
+
+/** The fields whose change is checked against the playbook's needs (and publishing: status). */
+const PLAYBOOK_FIELDS = ["status", "provisioning_play", "provisioning_json_vars", "required_inventory"] as const;
+
+/** Refuses an active product that its playbook cannot provision (see playbooks.ts). */
+function checkPlaybook(p: Parameters<typeof playbookProblems>[0]) {
+  const errors = playbookProblems(p);
+  if (errors.length > 0) throw new Invalid(`This product cannot be active: ${errors.map((e) => e.message).join("; ")}.`, errors);
 }
 
 /** Sends job ids to the provisioning queue (after their rows are committed). */
@@ -71,6 +81,7 @@ export async function createProduct(ctx: WriteContext, input: ProductCreateInput
     throw new Conflict(`A product with slug ${input.slug} already exists.`);
   }
   const currency = input.currency ?? (await getSettings(ctx.db)).data.default_currency;
+  checkPlaybook(input);
   await checkReferences(ctx, { ...input, currency });
   const id = `prd_${ulid()}`;
   const versionId = `prv_${ulid()}`;
@@ -142,6 +153,7 @@ export async function updateProduct(ctx: WriteContext, id: string, patch: Produc
   }
   const after: ProductView = { ...before };
   for (const [key, value] of Object.entries(patch)) if (value !== undefined) (after as Record<string, unknown>)[key] = value;
+  if (PLAYBOOK_FIELDS.some((f) => patch[f] !== undefined)) checkPlaybook(after);
   if (patch.components || patch.compatible_with || patch.tax_class || patch.currency) await checkReferences(ctx, after);
   const statements: Statement[] = [];
   const repriced = VERSIONED_FIELDS.some((f) => patch[f] !== undefined && JSON.stringify(patch[f]) !== JSON.stringify(before[f]));

@@ -559,6 +559,32 @@ export const reconciliationFlags = sqliteTable(
   (t) => [primaryKey({ columns: [t.serviceId, t.unit] }), index("reconciliation_open_idx").on(t.resolvedAt, t.since)],
 );
 
+/**
+ * Write-throughs D1 refused (a constraint, a type): the ServiceState object set the operation aside,
+ * rolled back what it could (a status change, a new service) and went on with the next ones, so one
+ * bad write never strands a service. Listed on the admin's "Stuck writes" page until handled.
+ * No foreign key: the service itself may be what D1 refused.
+ */
+export const stuckWrites = sqliteTable(
+  "stuck_writes",
+  {
+    id: text("id").primaryKey(),
+    serviceId: text("service_id").notNull(),
+    opSeq: integer("op_seq").notNull(),
+    opKey: text("op_key").notNull(),
+    error: text("error").notNull(),
+    /** What the operation would have written (tables and row counts, the status it carried). */
+    summary: text("summary").notNull(),
+    /** What the object undid ("status active → provisioning", "service creation"), or null. */
+    rolledBack: text("rolled_back"),
+    createdAt: text("created_at").notNull(),
+    resolvedAt: text("resolved_at"),
+    resolvedBy: text("resolved_by"),
+    resolution: text("resolution"),
+  },
+  (t) => [uniqueIndex("stuck_writes_op_idx").on(t.serviceId, t.opSeq), index("stuck_writes_open_idx").on(t.resolvedAt, t.createdAt)],
+);
+
 /** Tax rates per class, in basis points (2000 = 20 %). */
 export const taxRates = sqliteTable("tax_rates", {
   id: text("id").primaryKey(),

@@ -11,6 +11,7 @@ import {
   serviceBuckets,
   services,
   smsOutbox,
+  stuckWrites,
   transactions,
 } from "../db/schema";
 import { activityRow } from "../domain/activity/record";
@@ -55,6 +56,47 @@ function chunks<T>(rows: T[], table: Parameters<typeof getTableColumns>[0]): T[]
 /** The most operations written to D1 in one batch (each is a handful of statements). */
 const FLUSH_LIMIT = 40;
 
+/** `ops.synced` of an operation D1 refused and the object set aside. */
+const QUARANTINED = 2;
+const REFUSED_MESSAGE = "The database refused this change; nothing was applied. It is listed under Stuck writes for the operator.";
+
+/**
+ * Whether D1 refused a batch for what it holds (a constraint, a type, a statement it cannot run):
+ * the same batch would be refused again. Anything else (a lost connection, an overloaded database)
+ * is retried as it is.
+ */
+export function refusedByD1(error: unknown): boolean {
+  const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
+  return /SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)|constraint failed|datatype mismatch|too many SQL variables|no such (table|column)/i.test(message);
+}
+
+/** What an operation would have written, for the stuck-writes page. */
+function summarize(e: Effects): string {
+  const parts: string[] = [];
+  if (e.serviceInserts?.length) parts.push(`${e.serviceInserts.length} service(s) created`);
+  if (e.serviceUpdate) {
+    const { id: _id, updatedAt: _at, ...fields } = e.serviceUpdate;
+    parts.push(
+      `service update (${Object.entries(fields)
+        .map(([k, v]) => (k === "status" ? `status ${String(v)}` : k))
+        .join(", ")})`,
+    );
+  }
+  const counts: [string, unknown[] | undefined][] = [
+    ["ledger entries", e.ledger],
+    ["transactions", e.transactions],
+    ["jobs", e.jobs],
+    ["emails", e.emails],
+    ["SMS", e.sms],
+    ["activity entries", e.activity],
+    ["add-ons", e.addons],
+    ["buckets", e.buckets],
+  ];
+  for (const [label, rows] of counts) if (rows?.length) parts.push(`${rows.length} ${label}`);
+  if (e.inventory) parts.push(`inventory ${e.inventory}`);
+  return parts.join("; ").slice(0, 500) || "nothing";
+}
+
 /**
  * One object per service (addressed by service id): the only writer of the service's lifecycle
  * status and balances. Each operation is decided and committed in the object's own SQLite in one
@@ -65,6 +107,8 @@ const FLUSH_LIMIT = 40;
  */
 export class ServiceState extends DurableObject<Env> {
   private flushing: Promise<void> = Promise.resolve();
+  /** The sequence number of each outcome recorded by this instance (commit checks it was not refused). */
+  private recorded = new WeakMap<object, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,6 +148,8 @@ export class ServiceState extends DurableObject<Env> {
       sqlx.exec(
         "CREATE TABLE IF NOT EXISTS unread_credits (ledger_id TEXT PRIMARY KEY, balance_id TEXT NOT NULL, unit TEXT NOT NULL, amount INTEGER NOT NULL)",
       );
+      // Operations D1 refused (ops.synced = 2): why, and what the object undid.
+      sqlx.exec("CREATE TABLE IF NOT EXISTS quarantine (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, error TEXT NOT NULL, rolled_back TEXT, at TEXT NOT NULL)");
     });
   }
 
@@ -164,6 +210,7 @@ export class ServiceState extends DurableObject<Env> {
       .exec<OpRow & { request_hash: string | null }>("SELECT seq, key, result, effects, synced, request_hash FROM ops WHERE key = ?", key)
       .toArray()[0];
     if (!op) return null;
+    if (op.synced === QUARANTINED) return { ok: false, error: { status: 409, message: REFUSED_MESSAGE } };
     if (requestHash && op.request_hash && op.request_hash !== requestHash) {
       return { ok: false, error: { status: 422, message: "This Idempotency-Key was already used with a different request." } };
     }
@@ -174,9 +221,11 @@ export class ServiceState extends DurableObject<Env> {
   /** Records an operation (its outcome and D1 effects) in the same transaction as its state change. */
   private record<T>(key: string, value: T, effects: Effects, requestHash: string | null = null): Outcome<T> {
     const outcome: Outcome<T> = { ok: true, value, replayed: false };
+    const seq = this.nextSeq();
+    this.recorded.set(outcome, seq);
     this.ctx.storage.sql.exec(
       "INSERT INTO ops (seq, key, result, effects, synced, request_hash) VALUES (?, ?, ?, ?, 0, ?)",
-      this.nextSeq(),
+      seq,
       key,
       JSON.stringify(outcome),
       JSON.stringify(effects),
@@ -195,10 +244,10 @@ export class ServiceState extends DurableObject<Env> {
   }
 
   private async flushOnce(): Promise<void> {
+    // After D1 refuses a batch, operations go one at a time until the one it refuses is found.
+    let limit = FLUSH_LIMIT;
     for (;;) {
-      const ops = this.ctx.storage.sql
-        .exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE synced = 0 ORDER BY seq LIMIT ?", FLUSH_LIMIT)
-        .toArray();
+      const ops = this.ctx.storage.sql.exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE synced = 0 ORDER BY seq LIMIT ?", limit).toArray();
       if (ops.length === 0) return;
       const db = createDb(this.env.DB);
       const serviceId = this.meta("service_id") ?? "";
@@ -328,9 +377,73 @@ export class ServiceState extends DurableObject<Env> {
         ...inventory,
         ...chunks(activityRows, activityLog).map((rows) => db.insert(activityLog).values(rows).onConflictDoNothing()),
       ];
-      await runBatch(db, statements);
+      try {
+        await runBatch(db, statements);
+      } catch (error) {
+        if (!refusedByD1(error)) throw error;
+        const [only] = ops;
+        if (ops.length > 1 || !only) {
+          limit = 1;
+          continue;
+        }
+        await this.quarantine(only, error);
+        limit = FLUSH_LIMIT;
+        continue;
+      }
       const last = ops.at(-1)?.seq ?? 0;
       this.ctx.storage.sql.exec("UPDATE ops SET synced = 1 WHERE synced = 0 AND seq <= ?", last);
+    }
+  }
+
+  /**
+   * Sets aside an operation D1 refuses (a constraint, a type: retrying cannot help) so the ones after
+   * it are written, and undoes in the object what D1 never got: a status change nothing has moved on
+   * from goes back to the previous status, a service D1 never created is forgotten. The operation
+   * then answers 409 to its caller and to replays of its key, and is listed in D1's `stuck_writes`
+   * (the admin's "Stuck writes" page). Balance changes are not undone here: the next reading of
+   * CGRateS, the balance of record, sets the buckets again.
+   */
+  private async quarantine(op: OpRow, error: unknown): Promise<void> {
+    const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    const effects = JSON.parse(op.effects) as Effects;
+    const result = JSON.parse(op.result) as { value?: { previous?: ServiceStatus } };
+    const serviceId = this.meta("service_id") ?? "";
+    const at = new Date().toISOString();
+    const rolledBack = this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec("UPDATE ops SET synced = ? WHERE seq = ?", QUARANTINED, op.seq);
+      let undone: string | null = null;
+      const to = effects.serviceUpdate?.status;
+      const previous = result.value?.previous;
+      if ((effects.serviceInserts ?? []).some((row) => row.id === serviceId)) {
+        // D1 never created the service: the object starts again from nothing.
+        for (const table of ["meta", "buckets", "ledger", "unread_credits"]) this.ctx.storage.sql.exec(`DELETE FROM ${table}`);
+        this.setMeta("seq", String(op.seq));
+        undone = "service creation";
+      } else if (to && previous && this.status() === to) {
+        this.setMeta("status", previous);
+        undone = `status ${to} → ${previous}`;
+      }
+      this.ctx.storage.sql.exec(
+        "INSERT OR REPLACE INTO quarantine (seq, key, error, rolled_back, at) VALUES (?, ?, ?, ?, ?)",
+        op.seq,
+        op.key,
+        message,
+        undone,
+        at,
+      );
+      return undone;
+    });
+    console.error(
+      JSON.stringify({ level: "error", msg: "write-through refused by D1", service_id: serviceId, op: op.key, error: message, rolled_back: rolledBack }),
+    );
+    try {
+      await createDb(this.env.DB)
+        .insert(stuckWrites)
+        .values({ id: `stw_${ulid()}`, serviceId, opSeq: op.seq, opKey: op.key, error: message, summary: summarize(effects), rolledBack, createdAt: at })
+        .onConflictDoNothing();
+    } catch (listing) {
+      // The object keeps its own record (quarantine table); the page misses this one.
+      console.error(JSON.stringify({ level: "error", msg: "could not list a stuck write", service_id: serviceId, error: String(listing) }));
     }
   }
 
@@ -346,6 +459,11 @@ export class ServiceState extends DurableObject<Env> {
       // The state is decided and recorded; D1 catches up on the next call or on this alarm.
       await this.ctx.storage.setAlarm(Date.now() + 5_000);
       throw error;
+    }
+    const seq = this.recorded.get(outcome);
+    if (seq !== undefined) {
+      const row = this.ctx.storage.sql.exec<{ synced: number }>("SELECT synced FROM ops WHERE seq = ?", seq).toArray()[0];
+      if (row?.synced === QUARANTINED) return { ok: false, error: { status: 409, message: REFUSED_MESSAGE } };
     }
     return outcome;
   }

@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ServiceStatePort } from "../domain/services/port";
 import worker from "../index";
 import { api, BASE, countRows, customerToken, fetchWorker, PASSWORD, pageSession, unique } from "./helpers";
 
@@ -210,5 +211,80 @@ describe("review defects: email", () => {
       const stored = await env.DB.prepare("SELECT status, attempts FROM email_outbox WHERE id = ?").bind(r.id).first<{ status: string; attempts: number }>();
       expect(stored).toEqual({ status: "pending", attempts: 0 });
     }
+  });
+});
+
+describe("review defects: a write-through D1 refuses", () => {
+  const OP = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
+  const stateOf = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+  const d1Status = async (id: string) => (await env.DB.prepare("SELECT status FROM services WHERE id = ?").bind(id).first<{ status: string }>())?.status;
+
+  it("never strands the object: the change is set aside and undone, later changes go through, and staff see it", async () => {
+    const { serviceId } = await activeCustomerWithService();
+    const state = stateOf(serviceId);
+    // An add-on row naming a product that does not exist: D1's foreign key refuses the whole batch.
+    const bad = await state.transition(serviceId, "start_provisioning", {
+      ...OP,
+      key: "refused-1",
+      effects: { addons: [{ id: `sad_${Date.now()}`, serviceId, productId: "prd_missing", productVersionId: "prv_missing", createdAt: OP.now }] },
+    });
+    expect(bad).toMatchObject({ ok: false, error: { status: 409 } });
+    expect(await d1Status(serviceId)).toBe("pending");
+    // Replaying the refused key answers the refusal, never a success.
+    expect((await state.transition(serviceId, "start_provisioning", { ...OP, key: "refused-1" })).ok).toBe(false);
+    // The object went back to pending, so the same move with good data works and reaches D1.
+    expect((await state.transition(serviceId, "start_provisioning", { ...OP, key: "good-1" })).ok).toBe(true);
+    expect(await d1Status(serviceId)).toBe("provisioning");
+    expect((await state.transition(serviceId, "activate", { ...OP, key: "good-2" })).ok).toBe(true);
+    expect(await d1Status(serviceId)).toBe("active");
+    const stuck = await env.DB.prepare("SELECT id, op_key, error, summary, rolled_back, resolved_at FROM stuck_writes WHERE service_id = ?")
+      .bind(serviceId)
+      .all<{ id: string; op_key: string; error: string; summary: string; rolled_back: string; resolved_at: string | null }>();
+    expect(stuck.results).toHaveLength(1);
+    expect(stuck.results[0]).toMatchObject({ op_key: "refused-1", rolled_back: "status provisioning → pending", resolved_at: null });
+    expect(stuck.results[0]?.error).toMatch(/FOREIGN KEY/i);
+    expect(stuck.results[0]?.summary).toContain("1 add-ons");
+
+    const s = await pageSession("admin");
+    const listed = await (await s.get("/admin/stuck-writes")).text();
+    expect(listed).toContain(`data-stuck-write="${stuck.results[0]?.id}"`);
+    expect(await (await s.get("/admin/jobs")).text()).toMatch(/Stuck writes \(\d+\)/);
+    const short = await s.post(`/admin/stuck-writes/${stuck.results[0]?.id}/resolve`, { resolution: "x" });
+    expect(short.status).toBe(422);
+    expect(await short.text()).toContain("at least 3 characters");
+    const readOnly = await pageSession("read-only");
+    expect((await readOnly.post(`/admin/stuck-writes/${stuck.results[0]?.id}/resolve`, { resolution: "looked at it" })).status).toBe(403);
+    expect((await s.post(`/admin/stuck-writes/${stuck.results[0]?.id}/resolve`, { resolution: "bad add-on id, nothing to redo" })).status).toBe(303);
+    const handled = await env.DB.prepare("SELECT resolved_by, resolution FROM stuck_writes WHERE id = ?").bind(stuck.results[0]?.id).first();
+    expect(handled).toMatchObject({ resolution: "bad add-on id, nothing to redo" });
+    expect(await countRows("activity_log WHERE action = 'service.stuck_write_resolved'")).toBeGreaterThan(0);
+  });
+
+  it("forgets a service D1 never created, so the object is not stuck on it", async () => {
+    const serviceId = `svc_refused${Date.now()}`;
+    const state = stateOf(serviceId);
+    const created = await state.create({
+      key: "create-refused",
+      service: {
+        id: serviceId,
+        customerId: "cus_missing",
+        productId: "prd_missing",
+        productVersionId: "prv_missing",
+        status: "pending",
+        identifiers: {},
+        createdAt: OP.now,
+        updatedAt: OP.now,
+      },
+      children: [],
+      allowNegative: false,
+      thresholds: {},
+      effects: {},
+    } as unknown as Parameters<ServiceStatePort["create"]>[0]);
+    expect(created).toMatchObject({ ok: false, error: { status: 409 } });
+    expect(await d1Status(serviceId)).toBeUndefined();
+    // Not stranded: the object answers like one that never existed.
+    expect((await state.transition(serviceId, "start_provisioning", { ...OP, key: "after" })).ok).toBe(false);
+    const row = await env.DB.prepare("SELECT rolled_back FROM stuck_writes WHERE service_id = ?").bind(serviceId).first<{ rolled_back: string }>();
+    expect(row?.rolled_back).toBe("service creation");
   });
 });

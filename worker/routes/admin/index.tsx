@@ -15,6 +15,7 @@ import { jobPages } from "./jobs";
 import { searchPages } from "./search";
 import { servicePages } from "./services";
 import { settingsPages } from "./settings";
+import { stuckWritePages } from "./stuck-writes";
 
 /** Staff pages under /admin: cookie session, CSRF protection, operator branding on every page. */
 export const admin = new Hono<AppEnv>();
@@ -49,5 +50,6 @@ admin.route("/", identityPages);
 admin.route("/", catalogPages);
 admin.route("/", servicePages);
 admin.route("/", jobPages);
+admin.route("/", stuckWritePages);
 admin.route("/", inventoryPages);
 admin.route("/", areaPages);

@@ -1,7 +1,8 @@
+import { count, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { getJobWithEvents, listJobs } from "../../db/queries/jobs";
 import { getService } from "../../db/queries/services";
-import type { jobEvents, jobs } from "../../db/schema";
+import { type jobEvents, type jobs, stuckWrites } from "../../db/schema";
 import { FINISHED_JOB_STATUSES, JOB_STATUSES } from "../../domain/jobs/contract";
 import { retryJobAsStaff } from "../../domain/jobs/retry";
 import { resendJob } from "../../domain/jobs/runner";
@@ -137,9 +138,18 @@ export const jobPages = new Hono<AppEnv>()
     const staleBefore = Date.now() - 60_000;
     const canResend = allowed(c, "jobs:retry");
     const next = listed.ok ? listed.data.next_cursor : null;
+    const stuck = (await c.get("db").select({ n: count() }).from(stuckWrites).where(isNull(stuckWrites.resolvedAt)).get())?.n ?? 0;
     return c.html(
       <Layout ctx={ctx} title="Provisioning jobs">
-        <PageHeader title="Provisioning jobs" subtitle="Every job the on-prem runner executes, newest first. Dead jobs ran out of attempts." />
+        <PageHeader
+          title="Provisioning jobs"
+          subtitle="Every job the on-prem runner executes, newest first. Dead jobs ran out of attempts."
+          actions={
+            <a class={stuck > 0 ? "button danger" : "button"} href="/admin/stuck-writes">
+              Stuck writes{stuck > 0 ? ` (${stuck})` : ""}
+            </a>
+          }
+        />
         <nav class="tabs" aria-label="Filter by status">
           <a href="/admin/jobs" class={status ? undefined : "active"} aria-current={status ? undefined : "page"}>
             All

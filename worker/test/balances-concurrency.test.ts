@@ -1,10 +1,11 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../db/client";
 import type { ServiceStatePort } from "../domain/services/port";
 import { debitService } from "../domain/services/services";
 import { DEFAULT_SETTINGS } from "../domain/settings/schemas";
 import { serviceDeps } from "../durable/service-client";
+import type { ServiceState } from "../durable/service-state";
 import { api, unique } from "./helpers";
 
 const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
@@ -115,5 +116,60 @@ describe("balances under concurrency", () => {
     const rows = await env.DB.prepare("SELECT template, subject FROM email_outbox WHERE to_email = ?").bind(email).all<{ template: string; subject: string }>();
     expect(rows.results).toHaveLength(1);
     expect(rows.results[0]?.template).toBe("low_balance");
+  });
+});
+
+describe("an overloaded service object", () => {
+  const stub = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
+  const topUp = (id: string, key: string, amount = 500) =>
+    api("POST", `/services/${id}/top-ups`, { body: { amount, currency: "EUR" }, headers: { "idempotency-key": key } });
+  const counts = async (id: string) => ({
+    ...(await d1Totals(id, "monetary")),
+    jobs: Number((await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE service_id = ? AND type = 'topup'").bind(id).first<{ n: number }>())?.n),
+    charges: Number(
+      (await env.DB.prepare("SELECT count(*) AS n FROM transactions WHERE service_id = ? AND kind = 'charge'").bind(id).first<{ n: number }>())?.n,
+    ),
+  });
+
+  it("turns a top-up away early (429, Retry-After, nothing applied) and applies its retry exactly once", async () => {
+    const id = await activeService();
+    const key = `busy-${Date.now()}`;
+    // As if 400 top-ups were already waiting on this object.
+    await runInDurableObject(stub(id), (instance: ServiceState) => {
+      (instance as unknown as { inflight: number }).inflight = instance.queueLimit;
+    });
+    const refused = await topUp(id, key);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(refused.headers.get("content-type")).toContain("application/problem+json");
+    expect(await counts(id)).toMatchObject({ entries: 0, jobs: 0, charges: 0 });
+    await runInDurableObject(stub(id), (instance: ServiceState) => {
+      (instance as unknown as { inflight: number }).inflight = 0;
+    });
+    const retried = await topUp(id, key);
+    expect(retried.status).toBe(202);
+    const again = await topUp(id, key);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await counts(id)).toMatchObject({ entries: 1, keys: 1, ledger: 500, jobs: 1, charges: 1 });
+  });
+
+  it("under a burst past its limit, every top-up is applied exactly once after its retries", async () => {
+    const id = await activeService();
+    await runInDurableObject(stub(id), (instance: ServiceState) => {
+      instance.queueLimit = 2;
+    });
+    const keys = Array.from({ length: 30 }, (_, i) => `burst-${Date.now()}-${i}`);
+    let pending = keys;
+    let refusedTotal = 0;
+    for (let round = 0; pending.length > 0 && round < 50; round++) {
+      const results = await Promise.all(pending.map((k) => topUp(id, k, 100)));
+      expect(results.every((r) => r.status === 202 || r.status === 429)).toBe(true);
+      const refused = pending.filter((_, i) => results[i]?.status === 429);
+      refusedTotal += refused.length;
+      pending = refused;
+    }
+    expect(pending).toEqual([]);
+    expect(await counts(id)).toMatchObject({ entries: 30, keys: 30, ledger: 3000, buckets: 3000, jobs: 30, charges: 30 });
+    expect(refusedTotal).toBeGreaterThan(0);
   });
 });

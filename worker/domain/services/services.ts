@@ -4,7 +4,7 @@ import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
 import { getService, getServiceTerms, toJobSummary } from "../../db/queries/services";
 import { contacts, inventoryItems, jobs, services, sites, taxRates } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
-import { AppError, Conflict, Invalid, NotFound } from "../../lib/errors";
+import { AppError, Conflict, Invalid, NotFound, TooManyRequests } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { planChangeProration, prorate } from "../../lib/money";
 import { activityRow } from "../activity/record";
@@ -25,6 +25,7 @@ import { type Effects, type JobRow, type OpContext, type Outcome, SERVICE_TRANSI
 /** Turns a refused DO outcome into the typed error the API and pages report. */
 export function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
+  if (outcome.error.status === 429) throw new TooManyRequests(outcome.error.message, Number(outcome.error.extra?.retry_after ?? 1));
   throw new AppError(
     outcome.error.status,
     outcome.error.status === 404 ? "Not found" : outcome.error.status === 409 ? "Conflict" : "Validation failed",
@@ -603,6 +604,7 @@ export async function topUpService(
         validityDays: credit.validity_days,
         reference: job.id,
         requestHash,
+        admission: i === 0,
         effects:
           i === 0
             ? {

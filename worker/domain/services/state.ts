@@ -144,7 +144,7 @@ export const INVENTORY_ON_TRANSITION: Partial<Record<ServiceTransition, Inventor
 export type Bucket = { id: string; unit: BalanceUnit; amount: number; pending_amount: number; expires_at: string | null; source: string };
 export type BalanceSnapshot = { service_id: string; status: ServiceStatus; buckets: Bucket[] };
 
-export type Failure = { status: 404 | 409 | 422; message: string; extra?: Record<string, unknown> };
+export type Failure = { status: 404 | 409 | 422 | 429; message: string; extra?: Record<string, unknown> };
 export type Outcome<T> = { ok: true; value: T; replayed: boolean } | { ok: false; error: Failure };
 
 export type Actor = { type: "user" | "api_key" | "system" | "customer"; id: string | null; label: string };
@@ -171,6 +171,11 @@ export type TopUpRequest = {
   effects: Effects;
   /** Hash of the request that carried the key: the same key with another request is refused. */
   requestHash?: string | null;
+  /**
+   * A new request that may be turned away when the object is overloaded (429, nothing applied):
+   * set on a top-up's first credit only, so a pack is never half applied.
+   */
+  admission?: boolean;
 };
 
 /** The transition rule, or the reason it is refused. */

@@ -71,7 +71,7 @@ const REFUSED_MESSAGE = "The database refused this change; nothing was applied. 
  * the same batch would be refused again. Anything else (a lost connection, an overloaded database)
  * is retried as it is.
  */
-export function refusedByD1(error: unknown): boolean {
+function refusedByD1(error: unknown): boolean {
   const message = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
   return /SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)|constraint failed|datatype mismatch|too many SQL variables|no such (table|column)/i.test(message);
 }
@@ -116,8 +116,9 @@ export class ServiceState extends DurableObject<Env> {
   /** Top-ups in this object right now, and how many may wait before new ones are turned away (429). */
   private inflight = 0;
   queueLimit = TOP_UP_QUEUE_LIMIT;
-  /** The sequence number of each outcome recorded by this instance (commit checks it was not refused). */
+  /** The sequence number of each outcome recorded by this instance, and those D1 refused (commit answers 409). */
   private recorded = new WeakMap<object, number>();
+  private refused = new Set<number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -420,6 +421,7 @@ export class ServiceState extends DurableObject<Env> {
     const at = new Date().toISOString();
     const rolledBack = this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec("UPDATE ops SET synced = ? WHERE seq = ?", QUARANTINED, op.seq);
+      this.refused.add(op.seq);
       let undone: string | null = null;
       const to = effects.serviceUpdate?.status;
       const previous = result.value?.previous;
@@ -469,11 +471,9 @@ export class ServiceState extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + 5_000);
       throw error;
     }
+    // Operations this instance recorded are flushed by it, so a refusal is in `refused` (no read on the hot path).
     const seq = this.recorded.get(outcome);
-    if (seq !== undefined) {
-      const row = this.ctx.storage.sql.exec<{ synced: number }>("SELECT synced FROM ops WHERE seq = ?", seq).toArray()[0];
-      if (row?.synced === QUARANTINED) return { ok: false, error: { status: 409, message: REFUSED_MESSAGE } };
-    }
+    if (seq !== undefined && this.refused.has(seq)) return { ok: false, error: { status: 409, message: REFUSED_MESSAGE } };
     return outcome;
   }
 

@@ -469,6 +469,12 @@ describe("customer suspension carries the services", () => {
     await expect(
       transitionCustomerWithServices(ctx, serviceDeps(env), { id: c.id, transition: "suspend", key: "k1", mayChangeServices: false }),
     ).rejects.toThrow(/services:write/);
+    // Through the API: a key that may change customers' status but not services gets a 403.
+    const key = await api("POST", "/api-keys", { body: { name: unique("status only"), permissions: ["customers:read", "customers:archive"] } });
+    expect(key.status, JSON.stringify(key.body)).toBe(201);
+    const refused = await api("POST", `/customers/${c.id}/suspend`, { role: null, headers: { authorization: `Bearer ${key.body.secret}` } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain("services:write");
     expect((await api("GET", `/customers/${c.id}`)).body.status).toBe("open");
     for (const id of live) expect(await statusOf(id)).toBe("active");
   });

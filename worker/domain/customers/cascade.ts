@@ -17,8 +17,8 @@ import { changeServiceStatus } from "../services/services";
 import type { CustomerTransition, CustomerView } from "./schemas";
 import { transitionCustomer } from "./transition-customer";
 
-/** The customer transitions that carry their services along, and what each service does. */
-export const CASCADING = { suspend: { service: "active", does: "suspend" }, resume: { service: "suspended", does: "resume" } } as const;
+/** The customer transitions that carry their services along (each service makes the same move), and the status those services are in. */
+export const CASCADING = { suspend: "active", resume: "suspended" } as const;
 
 export type AffectedService = { id: string; name: string; status: string; identifiers: Record<string, string> };
 export type CascadeResult = { id: string; status: string; job_id: string | null; error?: string };
@@ -29,7 +29,6 @@ const MAX_CASCADE = 200;
 /** The services a customer transition would carry along (none for close, archive…). */
 export async function servicesFollowing(db: Db, customerId: string, transition: CustomerTransition): Promise<AffectedService[]> {
   if (transition !== "suspend" && transition !== "resume") return [];
-  const rule = CASCADING[transition];
   let ids: string[] | null = null;
   if (transition === "resume") {
     const [last] = await db
@@ -45,24 +44,16 @@ export async function servicesFollowing(db: Db, customerId: string, transition: 
     .select({ id: services.id, name: products.name, status: services.status, identifiers: services.identifiers })
     .from(services)
     .innerJoin(products, eq(products.id, services.productId))
-    .where(and(eq(services.customerId, customerId), eq(services.status, rule.service), ids ? inArray(services.id, ids) : undefined))
+    .where(and(eq(services.customerId, customerId), eq(services.status, CASCADING[transition]), ids ? inArray(services.id, ids) : undefined))
     .orderBy(services.id)
     .limit(MAX_CASCADE);
   return rows.map((r) => ({ ...r, identifiers: (r.identifiers ?? {}) as Record<string, string> }));
 }
 
-function suspendedWith(changes: unknown): string[] {
-  const parsed = typeof changes === "string" ? safeJson(changes) : changes;
-  const after = (parsed as { services?: { after?: unknown } } | null)?.services?.after;
+/** The services a `customer.suspend` entry says it took down (`changes.services.after`). */
+function suspendedWith(changes: Record<string, { before: unknown; after: unknown }> | undefined): string[] {
+  const after = changes?.services?.after;
   return Array.isArray(after) ? after.filter((x): x is string => typeof x === "string") : [];
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -86,8 +77,9 @@ export async function transitionCustomerWithServices(
     input.transition === "suspend" ? { services: affected.map((s) => s.id) } : undefined,
   );
   const results: CascadeResult[] = [];
+  // Only suspend and resume carry services (servicesFollowing is empty for the others).
+  const does = input.transition === "suspend" ? "suspend" : "resume";
   for (const s of affected) {
-    const does = input.transition === "suspend" ? "suspend" : "resume";
     try {
       const { service, job } = await changeServiceStatus(ctx, deps, s.id, does, `customer:${input.key}:${s.id}`);
       results.push({ id: s.id, status: service.status, job_id: job.id });

@@ -55,7 +55,7 @@ import {
 } from "../../views/customers";
 import { OrderForm } from "../../views/services";
 import { pageContext, wantsFragment } from "./context";
-import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
+import { attempt, type FormBody, formKey, list, numberOrNull, readForm, text, validate } from "./forms";
 
 const ListQuery = z.object({
   q: z.string().max(200).optional().catch(undefined),
@@ -293,7 +293,7 @@ export const customerPages = new Hono<AppEnv>()
         transitionCustomerWithServices(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), {
           id,
           transition: name,
-          key: `page:${c.get("principal")?.id ?? "anon"}:${(text(body, "key") ?? ulid()).slice(0, 80)}`,
+          key: formKey(c, text(body, "key")),
           mayChangeServices: allowed(c, "services:write"),
         }),
       );

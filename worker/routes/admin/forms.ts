@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { AppError, Invalid } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
 import { zodErrors } from "../../middleware/errors";
 import { malformedTextPath } from "../../middleware/well-formed";
 import { errorMap, type FormErrors } from "../../views/components";
@@ -93,4 +94,9 @@ export async function oncePerForm(c: Context<AppEnv>, key: string | null | undef
     await db.delete(idempotencyKeys).where(where);
     throw error;
   }
+}
+
+/** A form's operation key (its hidden `key`): submitting the same rendered form twice does the work once. */
+export function formKey(c: Context<AppEnv>, key: string | null | undefined): string {
+  return `page:${c.get("principal")?.id ?? "anon"}:${(key ?? ulid()).slice(0, 80)}`;
 }

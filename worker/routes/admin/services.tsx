@@ -25,12 +25,7 @@ import { parseMoney } from "../../views/format";
 import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
 import { ServicePage, ServicesPage } from "../../views/services";
 import { pageContext } from "./context";
-import { attempt, oncePerForm, readForm, text } from "./forms";
-
-/** A form's idempotency key: submitting the same rendered form twice does the work once. */
-function formKey(c: Context<AppEnv>, key: string | null | undefined): string {
-  return `page:${c.get("principal")?.id ?? "anon"}:${(key ?? ulid()).slice(0, 80)}`;
-}
+import { attempt, formKey, oncePerForm, readForm, text } from "./forms";
 
 async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: string; notice?: string } = {}, status: 200 | 409 | 422 = 200) {
   const db = c.get("db");

@@ -2,40 +2,17 @@
  * Write-throughs D1 refused (see ServiceState.quarantine): each with its service, the error, what it
  * would have written and what the object undid, until staff mark it handled with a note.
  */
-import { and, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, desc, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { runBatch } from "../../db/client";
 import { stuckWrites } from "../../db/schema";
-import { recordActivity } from "../../domain/activity/record";
-import type { WriteContext } from "../../domain/context";
+import { resolveStuckWrite } from "../../domain/services/stuck-writes";
 import type { AppEnv } from "../../env";
-import { Conflict, NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { Badge, CsrfField, EmptyState, PageHeader, Pager, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 import { attempt, readForm, text } from "./forms";
-
-/** Marks a stuck write handled (audited). */
-export async function resolveStuckWrite(ctx: WriteContext, id: string, resolution: string): Promise<void> {
-  const row = await ctx.db.select().from(stuckWrites).where(eq(stuckWrites.id, id)).get();
-  if (!row) throw new NotFound("No stuck write with this id.");
-  if (row.resolvedAt) throw new Conflict("This stuck write is already handled.");
-  await runBatch(ctx.db, [
-    ctx.db
-      .update(stuckWrites)
-      .set({ resolvedAt: ctx.now, resolvedBy: ctx.actor.label, resolution })
-      .where(and(eq(stuckWrites.id, id), isNull(stuckWrites.resolvedAt))),
-    recordActivity(ctx, {
-      entity: "service",
-      entityId: row.serviceId,
-      customerId: null,
-      action: "service.stuck_write_resolved",
-      changes: { stuck_write: { before: row.opKey, after: resolution } },
-    }),
-  ]);
-}
 
 async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200 | 409 | 422 = 200) {
   const ctx = pageContext(c);

@@ -24,7 +24,7 @@ import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { allowed, assertInScope, customerScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
+import { apiRoute, IdParam, jsonBody, jsonResponse, keyOf, pageOf, problems } from "./helpers";
 
 const commaList = <T extends readonly [string, ...string[]]>(values: T) =>
   z
@@ -212,7 +212,7 @@ for (const transition of CUSTOMER_TRANSITION_NAMES) {
         id,
         transition,
         reason,
-        key: `${c.get("principal")?.id ?? "anon"}:${c.req.header("idempotency-key") ?? c.get("requestId")}`,
+        key: keyOf(c),
         mayChangeServices: allowed(c, "services:write"),
       });
       return c.json({ ...result.customer, services: result.services }, 200);

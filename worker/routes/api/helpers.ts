@@ -1,5 +1,5 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env";
 import { BadRequest } from "../../lib/errors";
@@ -91,4 +91,9 @@ export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "secur
       ...(config.method === "post" && options.idempotent !== "domain" ? [idempotency()] : []),
     ] as unknown as [MiddlewareHandler<AppEnv>],
   });
+}
+
+/** The caller's operation key for the domain: its Idempotency-Key (scoped to the caller) or the request id. */
+export function keyOf(c: Context<AppEnv>): string {
+  return `${c.get("principal")?.id ?? "anon"}:${c.req.header("idempotency-key") ?? c.get("requestId")}`;
 }

@@ -12,12 +12,7 @@ import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, customerScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
-
-/** The caller's idempotency key (required on money/provisioning routes) or the request id. */
-function keyOf(c: Context<AppEnv>): string {
-  return `${c.get("principal")?.id ?? "anon"}:${c.req.header("idempotency-key") ?? c.get("requestId")}`;
-}
+import { apiRoute, IdParam, jsonBody, jsonResponse, keyOf, pageOf, problems } from "./helpers";
 
 /** Loads a service the caller may see (customer principals: only their own), or 404. */
 async function visibleService(c: Context<AppEnv>, id: string) {

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { createDb, runBatch, type Statement } from "../db/client";
+import { getServiceTerms } from "../db/queries/services";
 import {
   activityLog,
   balanceLedger,
@@ -29,10 +30,13 @@ import {
   type Grant,
   INVENTORY_ON_TRANSITION,
   type LedgerEntry,
+  type MoneyTerms,
+  moneyTopUpCharge,
   type OpContext,
   type Outcome,
   plusDays,
   type ReadingRequest,
+  refuseMoneyTopUp,
   SERVICE_TRANSITIONS,
   type ServiceRow,
   type ServiceStatus,
@@ -43,6 +47,7 @@ import { ulid } from "../lib/ids";
 
 type LedgerRow = LedgerEntry;
 
+/** `synced`: 0 as recorded, QUARANTINED once set aside; how far D1 got is meta `synced_seq`. */
 type OpRow = { seq: number; key: string; result: string; effects: string; synced: number };
 
 /** D1 binds at most 100 parameters per statement: rows per multi-row insert for a table. */
@@ -61,6 +66,16 @@ const FLUSH_LIMIT = 40;
  * waiting is about 3 s: beyond that a caller is better told to come back (429, Retry-After).
  */
 const TOP_UP_QUEUE_LIMIT = 400;
+
+/**
+ * How long the object trusts the money terms it holds (customer, product, currency, tax rate) before
+ * reading them from D1 again. A plan change made through the object drops them at once; a tax rate
+ * or product name edited in the catalogue reaches top-ups within this time.
+ */
+const TERMS_TTL_MS = 60_000;
+
+/** Messages per `sendBatch` (the Queues limit is 100). */
+const QUEUE_BATCH = 100;
 
 /** `ops.synced` of an operation D1 refused and the object set aside. */
 const QUARANTINED = 2;
@@ -119,6 +134,8 @@ export class ServiceState extends DurableObject<Env> {
   /** The sequence number of each outcome recorded by this instance, and those D1 refused (commit answers 409). */
   private recorded = new WeakMap<object, number>();
   private refused = new Set<number>();
+  /** The service's money terms, held for money top-ups (in memory: an evicted object reads them again). */
+  private terms: { value: MoneyTerms; until: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -142,9 +159,16 @@ export class ServiceState extends DurableObject<Env> {
           .some((c) => c.name === "request_hash")
       )
         sqlx.exec("ALTER TABLE ops ADD COLUMN request_hash TEXT");
-      // The write-through reads the unsynced tail on every call: without this index it would scan
-      // every operation the service ever had (and their effects), so top-ups slowed as history grew.
-      sqlx.exec("CREATE INDEX IF NOT EXISTS ops_unsynced ON ops (seq) WHERE synced = 0");
+      // How far the write-through got: every operation up to meta `synced_seq` is in D1 (or set aside,
+      // synced = 2). One small write per flush, where marking each operation's row rewrote its effects
+      // and was the costliest statement of a top-up. Objects that marked rows get the mark from them.
+      if (sqlx.exec("SELECT 1 FROM meta WHERE key = 'synced_seq'").toArray().length === 0) {
+        const mark = sqlx
+          .exec<{ mark: number }>("SELECT COALESCE((SELECT MIN(seq) - 1 FROM ops WHERE synced = 0), (SELECT MAX(seq) FROM ops), 0) AS mark")
+          .toArray()[0]?.mark;
+        sqlx.exec("INSERT INTO meta (key, value) VALUES ('synced_seq', ?)", String(mark ?? 0));
+      }
+      sqlx.exec("DROP INDEX IF EXISTS ops_unsynced");
       // Ledger entries name the CGRateS balance they are about (objects made before that get the column).
       if (
         !sqlx
@@ -165,12 +189,34 @@ export class ServiceState extends DurableObject<Env> {
 
   // ---- state held in the object's SQLite ----
 
+  /**
+   * The meta table as last read or written by this instance: every operation reads the sequence
+   * number, status and ids, and reading them from SQLite each time was a good part of a top-up's CPU.
+   * A transaction that throws clears it (`tx`), so it never holds a value SQLite rolled back.
+   */
+  private metaCache = new Map<string, string | null>();
+
   private meta(key: string): string | null {
-    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+    const cached = this.metaCache.get(key);
+    if (cached !== undefined) return cached;
+    const value = this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+    this.metaCache.set(key, value);
+    return value;
   }
 
   private setMeta(key: string, value: string): void {
     this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.metaCache.set(key, value);
+  }
+
+  /** One synchronous SQLite transaction; if it throws, what this instance remembered of `meta` is dropped with it. */
+  private tx<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (error) {
+      this.metaCache.clear();
+      throw error;
+    }
   }
 
   private nextSeq(): number {
@@ -201,7 +247,7 @@ export class ServiceState extends DurableObject<Env> {
       .bind(serviceId)
       .first<{ status: ServiceStatus; customer_id: string; allow_negative: number; low_balance_thresholds: string }>();
     if (!row) return { status: 404, message: "No service with this id." };
-    this.ctx.storage.transactionSync(() => {
+    this.tx(() => {
       this.setMeta("service_id", serviceId);
       this.setMeta("customer_id", row.customer_id);
       this.setMeta("status", row.status);
@@ -209,6 +255,17 @@ export class ServiceState extends DurableObject<Env> {
       this.setMeta("thresholds", row.low_balance_thresholds);
     });
     return null;
+  }
+
+  /** The money terms of the service, from memory or (first use, after TERMS_TTL_MS or a plan change) from D1. */
+  private async moneyTerms(serviceId: string): Promise<MoneyTerms | null> {
+    const now = Date.now();
+    if (this.terms && this.terms.until > now) return this.terms.value;
+    const row = await getServiceTerms(createDb(this.env.DB), serviceId);
+    if (!row) return null;
+    const value = { customerId: row.customerId, productName: row.productName, currency: row.currency, taxClass: row.taxClass, taxRateBp: row.taxRateBp };
+    this.terms = { value, until: now + TERMS_TTL_MS };
+    return value;
   }
 
   /**
@@ -231,6 +288,8 @@ export class ServiceState extends DurableObject<Env> {
   /** Records an operation (its outcome and D1 effects) in the same transaction as its state change. */
   private record<T>(key: string, value: T, effects: Effects, requestHash: string | null = null): Outcome<T> {
     const outcome: Outcome<T> = { ok: true, value, replayed: false };
+    // A plan change moves the service to another product: its money terms are read again.
+    if (effects.serviceUpdate?.productId) this.terms = null;
     const seq = this.nextSeq();
     this.recorded.set(outcome, seq);
     this.ctx.storage.sql.exec(
@@ -257,7 +316,13 @@ export class ServiceState extends DurableObject<Env> {
     // After D1 refuses a batch, operations go one at a time until the one it refuses is found.
     let limit = FLUSH_LIMIT;
     for (;;) {
-      const ops = this.ctx.storage.sql.exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE synced = 0 ORDER BY seq LIMIT ?", limit).toArray();
+      const ops = this.ctx.storage.sql
+        .exec<OpRow>(
+          "SELECT seq, key, result, effects, synced FROM ops WHERE seq > ? AND synced = 0 ORDER BY seq LIMIT ?",
+          Number(this.meta("synced_seq") ?? 0),
+          limit,
+        )
+        .toArray();
       if (ops.length === 0) return;
       const db = createDb(this.env.DB);
       const serviceId = this.meta("service_id") ?? "";
@@ -401,7 +466,24 @@ export class ServiceState extends DurableObject<Env> {
         continue;
       }
       const last = ops.at(-1)?.seq ?? 0;
-      this.ctx.storage.sql.exec("UPDATE ops SET synced = 1 WHERE synced = 0 AND seq <= ?", last);
+      this.setMeta("synced_seq", String(last));
+      await this.queueJobs(jobRows.map((j) => j.id));
+    }
+  }
+
+  /**
+   * Sends the jobs of a write-through to the provisioning queue, once D1 has their rows: one message
+   * batch per flush, however many operations it carried. A send that fails is logged, not retried
+   * here: the job stays pending in D1 and the minute sweep sends it again (`resendStrandedJobs`).
+   */
+  private async queueJobs(ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += QUEUE_BATCH) {
+      const chunk = ids.slice(i, i + QUEUE_BATCH);
+      try {
+        await this.env.PROVISIONING_QUEUE.sendBatch(chunk.map((id) => ({ body: { kind: "job" as const, job_id: id } })));
+      } catch (error) {
+        console.error(JSON.stringify({ level: "error", msg: "could not queue jobs; the sweep sends them again", jobs: chunk, error: String(error) }));
+      }
     }
   }
 
@@ -419,7 +501,7 @@ export class ServiceState extends DurableObject<Env> {
     const result = JSON.parse(op.result) as { value?: { previous?: ServiceStatus } };
     const serviceId = this.meta("service_id") ?? "";
     const at = new Date().toISOString();
-    const rolledBack = this.ctx.storage.transactionSync(() => {
+    const rolledBack = this.tx(() => {
       this.ctx.storage.sql.exec("UPDATE ops SET synced = ? WHERE seq = ?", QUARANTINED, op.seq);
       this.refused.add(op.seq);
       let undone: string | null = null;
@@ -428,7 +510,9 @@ export class ServiceState extends DurableObject<Env> {
       if ((effects.serviceInserts ?? []).some((row) => row.id === serviceId)) {
         // D1 never created the service: the object starts again from nothing.
         for (const table of ["meta", "buckets", "ledger", "unread_credits"]) this.ctx.storage.sql.exec(`DELETE FROM ${table}`);
+        this.metaCache.clear();
         this.setMeta("seq", String(op.seq));
+        this.setMeta("synced_seq", String(op.seq));
         undone = "service creation";
       } else if (to && previous && this.status() === to) {
         this.setMeta("status", previous);
@@ -484,7 +568,7 @@ export class ServiceState extends DurableObject<Env> {
     const replay = this.replay<{ service_id: string }>(plan.key);
     if (replay) return this.commit(replay);
     if (this.meta("service_id")) return { ok: false, error: { status: 409, message: "This service already exists." } };
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.tx(() => {
       this.setMeta("service_id", plan.service.id);
       this.setMeta("customer_id", plan.service.customerId);
       this.setMeta("status", plan.service.status);
@@ -520,7 +604,7 @@ export class ServiceState extends DurableObject<Env> {
     const refused = checkTransition(previous, transition);
     if (refused) return { ok: false, error: refused };
     const to = SERVICE_TRANSITIONS[transition].to;
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.tx(() => {
       this.setMeta("status", to);
       if (op.inventory) this.setMeta("inventory", JSON.stringify(op.inventory));
       const effects: Effects = { ...op.effects };
@@ -666,22 +750,31 @@ export class ServiceState extends DurableObject<Env> {
   private async topUpNow(serviceId: string, request: TopUpRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { entry: string }>> {
     const missing = await this.ensure(serviceId);
     if (missing) return { ok: false, error: missing };
+    const terms = request.money ? await this.moneyTerms(serviceId) : null;
+    if (request.money && !terms) return { ok: false, error: { status: 404, message: "No service with this id." } };
+    // Checked before the replay: a key never reveals another customer's top-up.
+    const refused = request.money && terms ? refuseMoneyTopUp(terms, request.money) : null;
+    if (refused) return { ok: false, error: refused };
     const replay = this.replay<BalanceSnapshot & { entry: string }>(request.key, request.requestHash ?? null);
     if (replay) return replay.ok ? this.commit(replay) : replay;
     const status = this.status();
     if (status === "terminating" || status === "terminated" || status === "failed") {
       return { ok: false, error: { status: 409, message: `Cannot top up a service that is ${status}.`, extra: { current_status: status } } };
     }
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.tx(() => {
+      const charge = request.money && terms ? moneyTopUpCharge(terms, serviceId, request.amount, request.money, op.now) : null;
+      const charges = charge ? [charge] : [];
       const expiresAt = request.validityDays === null ? null : plusDays(op.now, request.validityDays);
       const bucketId = this.credit(request.unit, request.amount, expiresAt, "topup", op.now, true);
       // The top-up key is also the id of the balance CGRateS gets (a repeat of the job finds it there).
       const ledger = this.entry(bucketId, request.unit, request.amount, "topup", "pending", request.key, request.reference, op.now, request.key);
-      const snapshot = this.snapshotNow(serviceId);
+      const all = this.buckets();
+      const snapshot: BalanceSnapshot = { service_id: serviceId, status, buckets: all.map(({ seq: _seq, ...b }) => b) };
       const effects = {
         ...request.effects,
+        ...(charges.length ? { transactions: [...(request.effects.transactions ?? []), ...charges] } : {}),
         ledger: [ledger],
-        buckets: this.buckets().filter((b) => b.id === bucketId),
+        buckets: all.filter((b) => b.id === bucketId),
         bucketsAt: op.now,
         activity: [
           ...(request.effects.activity ?? []),
@@ -714,7 +807,7 @@ export class ServiceState extends DurableObject<Env> {
     const entry = this.ctx.storage.sql.exec<LedgerRow>("SELECT * FROM ledger WHERE idempotency_key = ?", topUpKey).toArray()[0];
     if (!entry) return { ok: false, error: { status: 404, message: "No top-up with this key." } };
     if (entry.state !== "pending") return { ok: false, error: { status: 409, message: `This top-up is already ${entry.state}.` } };
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.tx(() => {
       // Confirmed: pending becomes available. Reversed: the pending amount simply disappears.
       const moved = result === "confirmed" ? entry.amount : 0;
       this.ctx.storage.sql.exec(
@@ -769,7 +862,7 @@ export class ServiceState extends DurableObject<Env> {
         error: { status: 409, message: `Insufficient ${request.unit} balance: ${available} available, ${request.amount} requested.`, extra: { available } },
       };
     }
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.tx(() => {
       let left = request.amount;
       const ledger: LedgerRow[] = [];
       const touched: string[] = [];
@@ -844,7 +937,7 @@ export class ServiceState extends DurableObject<Env> {
         error: { status: 409, message: `Not possible while the service is ${status}.`, extra: { current_status: status, allowed_from: requireStatus } },
       };
     }
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.tx(() => {
       for (const [k, v] of Object.entries(meta)) this.setMeta(k, v);
       return this.record(key, { applied: true as const }, effects);
     });
@@ -875,7 +968,7 @@ export class ServiceState extends DurableObject<Env> {
     const replay = this.replay<BalanceSnapshot & { reconciliation: UnitReconciliation[] }>(request.key);
     if (replay) return this.commit(replay);
     const sqlx = this.ctx.storage.sql;
-    const outcome = this.ctx.storage.transactionSync(() => {
+    const outcome = this.tx(() => {
       const ledger: LedgerRow[] = [];
       for (const [i, grant] of (request.grants ?? []).entries()) {
         const bucket = this.credit(grant.unit, grant.amount, grant.validity_days === null ? null : plusDays(op.now, grant.validity_days), "included", op.now);

@@ -4,25 +4,37 @@ import { jobTransition } from "../domain/jobs/contract";
 /** Messages on PROVISIONING_QUEUE carry job ids only; the job row in D1 is the source of truth. */
 export const ProvisioningMessage = z.discriminatedUnion("kind", [z.object({ kind: z.literal("job"), job_id: z.string().min(1).max(64) })]);
 
+/** Job ids per UPDATE: D1 binds at most 100 parameters, and the statement needs a few of its own. */
+const IDS_PER_STATEMENT = 90;
+
 /**
  * Queue consumer: a job whose row is committed becomes ready for the runner to lease. Idempotent (a
- * repeated message changes nothing); a malformed message is retried into the dead-letter queue.
+ * repeated message changes nothing); a malformed message is retried into the dead-letter queue. A
+ * batch is one D1 write (one UPDATE per 90 jobs): a top-up burst delivers many messages at once.
  */
 export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const valid: { message: Message<unknown>; jobId: string }[] = [];
   for (const message of batch.messages) {
     const parsed = ProvisioningMessage.safeParse(message.body);
-    if (!parsed.success) {
-      message.retry({ delaySeconds: 30 });
-      continue;
-    }
-    try {
-      const from = jobTransition(["pending"], "ready");
-      await env.DB.prepare(`UPDATE jobs SET status = 'ready', updated_at = ? WHERE id = ? AND status IN (${from.map(() => "?").join(", ")})`)
-        .bind(new Date().toISOString(), parsed.data.job_id, ...from)
-        .run();
-      message.ack();
-    } catch {
-      message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });
-    }
+    if (parsed.success) valid.push({ message, jobId: parsed.data.job_id });
+    else message.retry({ delaySeconds: 30 });
+  }
+  if (valid.length === 0) return;
+  const from = jobTransition(["pending"], "ready");
+  const now = new Date().toISOString();
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < valid.length; i += IDS_PER_STATEMENT) {
+    const ids = valid.slice(i, i + IDS_PER_STATEMENT).map((v) => v.jobId);
+    statements.push(
+      env.DB.prepare(
+        `UPDATE jobs SET status = 'ready', updated_at = ? WHERE id IN (${ids.map(() => "?").join(", ")}) AND status IN (${from.map(() => "?").join(", ")})`,
+      ).bind(now, ...ids, ...from),
+    );
+  }
+  try {
+    await env.DB.batch(statements);
+    for (const { message } of valid) message.ack();
+  } catch {
+    for (const { message } of valid) message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });
   }
 }

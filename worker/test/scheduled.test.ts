@@ -159,9 +159,14 @@ describe("the ServiceState alarm", () => {
     const stub = env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId));
     // An operation recorded in the object but not in D1 (its write-through failed): the alarm writes it.
     await runInDurableObject(stub, async (instance: ServiceState, state) => {
-      state.storage.sql.exec("UPDATE ops SET synced = 0 WHERE key = 'create'");
+      const seq = state.storage.sql.exec<{ seq: number }>("SELECT seq FROM ops WHERE key = 'create'").toArray()[0]?.seq ?? 0;
+      const mark = () => state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'synced_seq'").toArray()[0]?.value;
+      const written = Number(mark());
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'synced_seq'", String(seq - 1));
+      // The object remembers its meta rows; a fresh instance would read them from SQLite.
+      (instance as unknown as { metaCache: Map<string, string | null> }).metaCache.clear();
       await instance.alarm();
-      expect(state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ops WHERE synced = 0").toArray()[0]?.n).toBe(0);
+      expect(Number(mark())).toBe(written);
     });
     expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("pending");
   });

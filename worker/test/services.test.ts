@@ -390,6 +390,32 @@ describe("money", () => {
     expect((await api("POST", `/services/${service.id}/change-plan`, { body: { product_id: other.id }, headers: idem() })).status).toBe(422);
   });
 
+  it("charges a money top-up on the terms of the plan the service is on now (held by its object, dropped on a plan change)", async () => {
+    await env.DB.prepare(
+      "INSERT OR IGNORE INTO tax_rates (id, tax_class, name, rate_bp, created_at, updated_at) VALUES ('tax_test_reduced', 'reduced-test', 'Reduced', 550, '2026-01-01', '2026-01-01')",
+    ).run();
+    const small = await product({ retail_price: 0, retail_setup_fee: 0 });
+    const big = await product({ retail_price: 0, retail_setup_fee: 0, tax_class: "reduced-test" });
+    const c = await customer();
+    const { service } = await order(c.id, small.id);
+    await activate(service.id);
+    const charges = async () =>
+      ((await api("GET", `/transactions?service_id=${service.id}`)).body.data as { description: string; amount: number; tax_rate_bp: number }[]).filter((t) =>
+        t.description.startsWith("Top-up"),
+      );
+    expect((await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 1000, currency: "EUR" }, headers: idem() })).status).toBe(202);
+    expect(await charges()).toEqual([expect.objectContaining({ description: `Top-up ${small.name}`, amount: 1000, tax_rate_bp: 2000 })]);
+    // The object's terms say EUR: another currency is refused with the field named, and nothing is charged.
+    const usd = await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 1000, currency: "USD" }, headers: idem() });
+    expect(usd.status).toBe(422);
+    expect(usd.body.errors).toEqual([{ path: "currency", message: "Currency mismatch" }]);
+    expect((await api("POST", `/services/${service.id}/change-plan`, { body: { product_id: big.id }, headers: idem() })).status).toBe(202);
+    expect((await api("POST", `/services/${service.id}/top-ups`, { body: { amount: 2000, currency: "EUR" }, headers: idem() })).status).toBe(202);
+    const after = await charges();
+    expect(after).toHaveLength(2);
+    expect(after).toContainEqual(expect.objectContaining({ description: `Top-up ${big.name}`, amount: 2000, tax_rate_bp: 550 }));
+  });
+
   it("keeps transactions immutable in the database and corrects them by reversal", async () => {
     const c = await customer();
     const headers = idem();

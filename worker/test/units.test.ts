@@ -5,6 +5,7 @@ import { contactDocument, toFtsQuery } from "../domain/search/documents";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { AppError } from "../lib/errors";
 import { newId, ulid } from "../lib/ids";
+import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken, verifyAccessToken } from "../lib/jwt";
 import { hashPassword, needsRehash, verifyPassword } from "../lib/password";
 
 describe("pure building blocks", () => {
@@ -58,5 +59,25 @@ describe("pure building blocks", () => {
     expect(await verifyPassword("wrong", "pepper", hash)).toBe(false);
     expect(needsRehash(hash)).toBe(true);
     expect(await verifyPassword("x", "pepper", "md5$abc")).toBe(false);
+  });
+});
+
+describe("access tokens verified once per isolate", () => {
+  const secret = "unit-test-secret-0123456789abcdef";
+  it("answers a token from memory only while it is valid, and never for another token or secret", async () => {
+    const issued = Math.floor(Date.now() / 1000);
+    const token = await signAccessToken(secret, { sub: "usr_1", sid: "ses_1" }, issued);
+    expect(await verifyAccessToken(secret, token)).toEqual({ sub: "usr_1", sid: "ses_1", cid: null });
+    // Remembered, but not past its expiry.
+    expect(await verifyAccessToken(secret, token, (issued + ACCESS_TOKEN_TTL_SECONDS - 1) * 1000)).toEqual({ sub: "usr_1", sid: "ses_1", cid: null });
+    expect(await verifyAccessToken(secret, token, (issued + ACCESS_TOKEN_TTL_SECONDS + 1) * 1000)).toBeNull();
+    // Another secret, or the same token with its signature altered, is checked again (and refused).
+    expect(await verifyAccessToken(`${secret}-rotated`, token)).toBeNull();
+    const [header, payload, signature = ""] = token.split(".");
+    const tampered = `${header}.${payload}.${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`;
+    expect(await verifyAccessToken(secret, tampered)).toBeNull();
+    // A forged payload under the remembered signature is another string: refused.
+    const forged = `${header}.${btoa(JSON.stringify({ sub: "usr_admin", sid: "ses_1", typ: "access" })).replace(/=+$/, "")}.${signature}`;
+    expect(await verifyAccessToken(secret, forged)).toBeNull();
   });
 });

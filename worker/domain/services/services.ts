@@ -30,7 +30,7 @@ export function unwrap<T>(outcome: Outcome<T>): T {
     outcome.error.status,
     outcome.error.status === 404 ? "Not found" : outcome.error.status === 409 ? "Conflict" : "Validation failed",
     outcome.error.message,
-    undefined,
+    outcome.error.errors,
     outcome.error.extra,
   );
 }
@@ -215,7 +215,6 @@ export async function orderService(
   if (!created_.ok && required.length > 0) await releaseItems(ctx, serviceId);
   unwrap(created_);
   if (required.length > 0) await deps.stockChanged?.(ctx, [...new Set(required)]);
-  await deps.enqueue([job.id]);
   const created = (await getService(ctx.db, serviceId)) as ServiceView;
   const row = await ctx.db.select().from(jobs).where(eq(jobs.id, job.id)).get();
   return { service: created, job: toJobSummary(row ?? { ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }) };
@@ -302,7 +301,6 @@ export async function changeServiceStatus(
   });
   if (!outcome.ok && again) await releaseItems(ctx, id);
   const result = unwrap(outcome);
-  await deps.enqueue([job.id]);
   return {
     service: (await getService(ctx.db, id)) as ServiceView,
     job: toJobSummary({ ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }),
@@ -442,7 +440,6 @@ export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: strin
       { allow_negative: next.allow_negative ? "1" : "0", thresholds: JSON.stringify(next.low_balance_thresholds) },
     ),
   );
-  await deps.enqueue([job.id]);
   return {
     service: (await getService(ctx.db, id)) as ServiceView,
     proration,
@@ -538,19 +535,18 @@ export async function topUpService(
   /** An add-on attached by this top-up (its service_addons row and activity go in the same write). */
   addon: { id: string; effects: Effects } | null = null,
 ) {
-  // One query for the service, its currency and tax rate: top-ups are the hottest money path.
-  const service = await getServiceTerms(ctx.db, id);
-  if (!service || (scope !== null && service.customerId !== scope)) throw new NotFound("No service with this id.");
   let credits: { unit: ProductView["included_balances"][number]["unit"]; amount: number; validity_days: number | null }[];
-  let charge: { amount: number; wholesale: number; description: string; rate: number; currency: string };
+  let currency: string;
+  // Money top-ups are the hottest money path: the ServiceState object checks them against the terms
+  // it holds (whose service, which currency, which tax rate) and writes their charge; nothing is read here.
+  let charge: { customerId: string; amount: number; wholesale: number; description: string; rate: number; currency: string } | null = null;
   let pack: ProductView | null = null;
   if ("amount" in input) {
-    if (input.currency !== service.currency)
-      throw new Invalid(`Top-ups of this service are in ${service.currency}.`, [{ path: "currency", message: "Currency mismatch" }]);
-    if (service.taxRateBp === null) throw new Conflict(`No tax rate for class ${service.taxClass}.`);
     credits = [{ unit: "monetary", amount: input.amount, validity_days: null }];
-    charge = { amount: input.amount, wholesale: 0, description: `Top-up ${service.productName}`, rate: service.taxRateBp, currency: service.currency };
+    currency = input.currency;
   } else {
+    const service = await getServiceTerms(ctx.db, id);
+    if (!service || (scope !== null && service.customerId !== scope)) throw new NotFound("No service with this id.");
     const addon = await getProduct(ctx.db, input.product_id);
     if (addon?.type !== "addon" || addon.status !== "active")
       throw new Invalid("Unknown or inactive top-up product.", [{ path: "product_id", message: "Not an active add-on" }]);
@@ -563,7 +559,9 @@ export async function topUpService(
       ]);
     pack = addon;
     credits = addon.included_balances;
+    currency = addon.currency;
     charge = {
+      customerId: service.customerId,
       amount: addon.retail_price,
       wholesale: addon.wholesale_price,
       description: `Top-up ${addon.name}`,
@@ -580,7 +578,7 @@ export async function topUpService(
     {
       service_id: id,
       top_up_keys: keys,
-      credits: credits.map((c, i) => chargingBalance(keys[i] ?? `topup:${key}:${i}`, c, pack?.currency ?? service.currency)),
+      credits: credits.map((c, i) => chargingBalance(keys[i] ?? `topup:${key}:${i}`, c, currency)),
       product_id: pack?.id ?? null,
       product_version_id: pack?.version_id ?? null,
       // A pack runs its add-on's catalogue action set through its playbook; money is one AddBalance the runner makes.
@@ -605,16 +603,17 @@ export async function topUpService(
         reference: job.id,
         requestHash,
         admission: i === 0,
+        ...(i === 0 && "amount" in input ? { money: { currency: input.currency, customerScope: scope, chargeKey: `topup:${id}:${key}` } } : {}),
         effects:
           i === 0
             ? {
                 ...addon?.effects,
                 jobs: [job],
                 transactions:
-                  charge.amount > 0
+                  charge && charge.amount > 0
                     ? [
                         transactionRow({
-                          customerId: service.customerId,
+                          customerId: charge.customerId,
                           serviceId: id,
                           kind: "charge",
                           description: charge.description,
@@ -635,7 +634,6 @@ export async function topUpService(
     unwrap(last);
   }
   const value = last ? unwrap(last) : null;
-  if (last?.ok && !last.replayed) await deps.enqueue([job.id]);
   return {
     id: value?.entry ?? "",
     key: keys[0],

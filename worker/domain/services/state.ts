@@ -3,7 +3,7 @@
  * Plain data and pure functions (no Cloudflare imports).
  */
 import type { ActivityRow } from "../activity/record";
-import type { TransactionRow } from "../billing/transactions";
+import { type TransactionRow, transactionRow } from "../billing/transactions";
 import type { BalanceUnit } from "../catalog/schemas";
 import type { AccountReading } from "../charging/reconcile";
 import type { JobType } from "../jobs/contract";
@@ -144,7 +144,13 @@ export const INVENTORY_ON_TRANSITION: Partial<Record<ServiceTransition, Inventor
 export type Bucket = { id: string; unit: BalanceUnit; amount: number; pending_amount: number; expires_at: string | null; source: string };
 export type BalanceSnapshot = { service_id: string; status: ServiceStatus; buckets: Bucket[] };
 
-export type Failure = { status: 404 | 409 | 422 | 429; message: string; extra?: Record<string, unknown> };
+export type Failure = {
+  status: 404 | 409 | 422 | 429;
+  message: string;
+  extra?: Record<string, unknown>;
+  /** Which fields were wrong (422). */
+  errors?: { path: string; message: string }[];
+};
 export type Outcome<T> = { ok: true; value: T; replayed: boolean } | { ok: false; error: Failure };
 
 export type Actor = { type: "user" | "api_key" | "system" | "customer"; id: string | null; label: string };
@@ -176,7 +182,56 @@ export type TopUpRequest = {
    * set on a top-up's first credit only, so a pack is never half applied.
    */
   admission?: boolean;
+  /**
+   * A top-up of money (unit "monetary"): the object checks it against the service's money terms it
+   * holds (`MoneyTerms`) and writes its charge, so the hottest money path reads nothing from D1.
+   */
+  money?: MoneyTopUp;
 };
+
+/** A money top-up as the caller asked for it; the object completes it from the service's terms. */
+export type MoneyTopUp = {
+  currency: string;
+  /** A portal customer's id: the service must be theirs (404 otherwise). Null for staff and API keys. */
+  customerScope: string | null;
+  /** The charge's source key (`topup:<service>:<key>`): the charge a failed top-up reverses. */
+  chargeKey: string;
+};
+
+/** What a money top-up needs to know of its service: whose it is, its product, currency and tax rate. */
+export type MoneyTerms = {
+  customerId: string;
+  productName: string;
+  currency: string;
+  taxClass: string;
+  taxRateBp: number | null;
+};
+
+/** Why a money top-up is refused: the service must be the caller's, the currency the service's, and its tax class must have a rate. */
+export function refuseMoneyTopUp(terms: MoneyTerms, money: MoneyTopUp): Failure | null {
+  if (money.customerScope !== null && terms.customerId !== money.customerScope) return { status: 404, message: "No service with this id." };
+  if (money.currency !== terms.currency) {
+    return { status: 422, message: `Top-ups of this service are in ${terms.currency}.`, errors: [{ path: "currency", message: "Currency mismatch" }] };
+  }
+  if (terms.taxRateBp === null) return { status: 409, message: `No tax rate for class ${terms.taxClass}.` };
+  return null;
+}
+
+/** The customer's charge for a money top-up `refuseMoneyTopUp` accepted (none for a zero amount). */
+export function moneyTopUpCharge(terms: MoneyTerms, serviceId: string, amount: number, money: MoneyTopUp, now: string): TransactionRow | null {
+  if (amount <= 0) return null;
+  return transactionRow({
+    customerId: terms.customerId,
+    serviceId,
+    kind: "charge",
+    description: `Top-up ${terms.productName}`,
+    amount,
+    currency: terms.currency,
+    taxRateBp: terms.taxRateBp ?? 0,
+    sourceKey: money.chargeKey,
+    now,
+  });
+}
 
 /** The transition rule, or the reason it is refused. */
 export function checkTransition(current: ServiceStatus, transition: ServiceTransition): Failure | null {

@@ -28,3 +28,13 @@ export async function runBatch(db: Db, statements: Statement[]): Promise<void> {
   const [first, ...rest] = statements as [Statement, ...Statement[]];
   await db.batch([first, ...rest]);
 }
+
+/**
+ * A drizzle statement as a D1 prepared statement, for batches that mix drizzle-built statements with
+ * hand-written ones (`bulkInsert`). Every `Statement` this code base builds is an insert, update or
+ * delete builder, which renders itself with `toSQL()`.
+ */
+export function prepared(d1: D1Database, statement: Statement): D1PreparedStatement {
+  const { sql, params } = (statement as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
+  return d1.prepare(sql).bind(...params);
+}

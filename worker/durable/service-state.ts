@@ -1,25 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
-import { createDb, runBatch, type Statement } from "../db/client";
+import { createDb } from "../db/client";
 import { getServiceTerms } from "../db/queries/services";
-import {
-  activityLog,
-  balanceLedger,
-  emailOutbox,
-  jobs,
-  reconciliationFlags,
-  serviceAddons,
-  serviceBuckets,
-  services,
-  smsOutbox,
-  stuckWrites,
-  transactions,
-} from "../db/schema";
+import { stuckWrites } from "../db/schema";
+import { writeThroughStatements } from "../db/write-through";
 import { activityRow } from "../domain/activity/record";
 import type { BalanceUnit } from "../domain/catalog/schemas";
 import { type ChargingSnapshot, type KnownCredit, reconcile, type UnitReconciliation } from "../domain/charging/reconcile";
-import { assignStatements, releaseStatements, returnStatements } from "../domain/inventory/allocation";
-import { indexDocument } from "../domain/search/index-statements";
 import {
   type BalanceSnapshot,
   type Bucket,
@@ -38,7 +24,6 @@ import {
   type ReadingRequest,
   refuseMoneyTopUp,
   SERVICE_TRANSITIONS,
-  type ServiceRow,
   type ServiceStatus,
   type ServiceTransition,
   type TopUpRequest,
@@ -49,14 +34,6 @@ type LedgerRow = LedgerEntry;
 
 /** `synced`: 0 as recorded, QUARANTINED once set aside; how far D1 got is meta `synced_seq`. */
 type OpRow = { seq: number; key: string; result: string; effects: string; synced: number };
-
-/** D1 binds at most 100 parameters per statement: rows per multi-row insert for a table. */
-function chunks<T>(rows: T[], table: Parameters<typeof getTableColumns>[0]): T[][] {
-  const size = Math.max(1, Math.floor(100 / Object.keys(getTableColumns(table)).length));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
 
 /** The most operations written to D1 in one batch (each is a handful of statements). */
 const FLUSH_LIMIT = 40;
@@ -134,6 +111,14 @@ export class ServiceState extends DurableObject<Env> {
   /** The sequence number of each outcome recorded by this instance, and those D1 refused (commit answers 409). */
   private recorded = new WeakMap<object, number>();
   private refused = new Set<number>();
+  /**
+   * The last operation written to D1 by this instance. The persisted mark (meta `synced_seq`) follows
+   * it inside the next operation's own transaction instead of a write of its own after each flush
+   * (a write outside a transaction is a commit of its own, and was a tenth of a top-up's CPU). An
+   * object that stops before that simply writes its last batch to D1 again when it next runs: every
+   * write-through statement is idempotent.
+   */
+  private flushedSeq = 0;
   /** The service's money terms, held for money top-ups (in memory: an evicted object reads them again). */
   private terms: { value: MoneyTerms; until: number } | null = null;
 
@@ -160,8 +145,9 @@ export class ServiceState extends DurableObject<Env> {
       )
         sqlx.exec("ALTER TABLE ops ADD COLUMN request_hash TEXT");
       // How far the write-through got: every operation up to meta `synced_seq` is in D1 (or set aside,
-      // synced = 2). One small write per flush, where marking each operation's row rewrote its effects
-      // and was the costliest statement of a top-up. Objects that marked rows get the mark from them.
+      // synced = 2). Marking each operation's row rewrote its effects and was the costliest statement
+      // of a top-up; the mark is one meta row, written with the next operation (see `flushedSeq`).
+      // Objects that marked rows get the mark from them.
       if (sqlx.exec("SELECT 1 FROM meta WHERE key = 'synced_seq'").toArray().length === 0) {
         const mark = sqlx
           .exec<{ mark: number }>("SELECT COALESCE((SELECT MIN(seq) - 1 FROM ops WHERE synced = 0), (SELECT MAX(seq) FROM ops), 0) AS mark")
@@ -290,6 +276,8 @@ export class ServiceState extends DurableObject<Env> {
     const outcome: Outcome<T> = { ok: true, value, replayed: false };
     // A plan change moves the service to another product: its money terms are read again.
     if (effects.serviceUpdate?.productId) this.terms = null;
+    // The write-through's progress is saved with this operation (one transaction, one commit).
+    if (this.flushedSeq > Number(this.meta("synced_seq") ?? 0)) this.setMeta("synced_seq", String(this.flushedSeq));
     const seq = this.nextSeq();
     this.recorded.set(outcome, seq);
     this.ctx.storage.sql.exec(
@@ -305,6 +293,11 @@ export class ServiceState extends DurableObject<Env> {
 
   // ---- write-through to D1 ----
 
+  /** Operations up to this one are in D1 (or set aside). */
+  private syncedSeq(): number {
+    return Math.max(this.flushedSeq, Number(this.meta("synced_seq") ?? 0));
+  }
+
   /** Writes every operation not yet in D1, oldest first, one batch at a time (serialised). */
   async flush(): Promise<void> {
     const run = this.flushing.then(() => this.flushOnce());
@@ -317,143 +310,16 @@ export class ServiceState extends DurableObject<Env> {
     let limit = FLUSH_LIMIT;
     for (;;) {
       const ops = this.ctx.storage.sql
-        .exec<OpRow>(
-          "SELECT seq, key, result, effects, synced FROM ops WHERE seq > ? AND synced = 0 ORDER BY seq LIMIT ?",
-          Number(this.meta("synced_seq") ?? 0),
-          limit,
-        )
+        .exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE seq > ? AND synced = 0 ORDER BY seq LIMIT ?", this.syncedSeq(), limit)
         .toArray();
       if (ops.length === 0) return;
-      const db = createDb(this.env.DB);
-      const serviceId = this.meta("service_id") ?? "";
-      // Rows are grouped by table across the operations of this flush and written as multi-row
-      // statements: D1 executes statements one after another, so fewer statements is faster.
-      const serviceRows: ServiceRow[] = [];
-      const updates: Statement[] = [];
-      const ledgerRows: (typeof balanceLedger.$inferInsert)[] = [];
-      const ledgerStates: Statement[] = [];
-      const buckets = new Map<string, typeof serviceBuckets.$inferInsert>();
-      const txnRows: (typeof transactions.$inferInsert)[] = [];
-      const jobRows: (typeof jobs.$inferInsert)[] = [];
-      const addonRows: (typeof serviceAddons.$inferInsert)[] = [];
-      const emailRows: (typeof emailOutbox.$inferInsert)[] = [];
-      const smsRows: (typeof smsOutbox.$inferInsert)[] = [];
-      const activityRows: (typeof activityLog.$inferInsert)[] = [];
-      const searchDocs: Statement[] = [];
-      const inventory: Statement[] = [];
-      const bucketDeletes: Statement[] = [];
-      const flags = new Map<string, typeof reconciliationFlags.$inferInsert>();
-      for (const op of ops) {
-        const e = JSON.parse(op.effects) as Effects;
-        serviceRows.push(...(e.serviceInserts ?? []));
-        if (e.serviceUpdate) {
-          const { id, ...fields } = e.serviceUpdate;
-          updates.push(db.update(services).set(fields).where(eq(services.id, id)));
-        }
-        for (const id of e.bucketDeletes ?? []) {
-          // A bucket deleted after being written in this same flush must not be inserted again.
-          buckets.delete(id);
-          bucketDeletes.push(db.delete(serviceBuckets).where(and(eq(serviceBuckets.id, id), eq(serviceBuckets.serviceId, serviceId))));
-        }
-        for (const f of e.reconciliation ?? []) flags.set(f.unit, f);
-        for (const b of e.buckets ?? []) {
-          const at = e.bucketsAt ?? "";
-          buckets.set(b.id, {
-            id: b.id,
-            serviceId,
-            unit: b.unit,
-            amount: b.amount,
-            pendingAmount: b.pending_amount,
-            expiresAt: b.expires_at,
-            source: b.source,
-            seq: b.seq,
-            createdAt: at,
-            updatedAt: at,
-          });
-        }
-        for (const l of e.ledger ?? []) {
-          ledgerRows.push({
-            id: l.id,
-            serviceId,
-            bucketId: l.bucket_id,
-            seq: l.seq,
-            unit: l.unit,
-            amount: l.amount,
-            kind: l.kind,
-            state: l.state,
-            idempotencyKey: l.idempotency_key,
-            reference: l.reference,
-            at: l.at,
-            balanceId: l.balance_id ?? null,
-          });
-        }
-        for (const st of e.ledgerStates ?? []) {
-          ledgerStates.push(
-            db
-              .update(balanceLedger)
-              .set({ state: st.state })
-              .where(and(eq(balanceLedger.serviceId, serviceId), eq(balanceLedger.idempotencyKey, st.key), eq(balanceLedger.state, "pending"))),
-          );
-        }
-        txnRows.push(...(e.transactions ?? []));
-        jobRows.push(...(e.jobs ?? []));
-        addonRows.push(...(e.addons ?? []));
-        emailRows.push(...(e.emails ?? []));
-        smsRows.push(...(e.sms ?? []));
-        activityRows.push(...(e.activity ?? []));
-        for (const d of e.search ?? []) searchDocs.push(indexDocument(db, d));
-        if (e.inventory) {
-          const at = e.serviceUpdate?.updatedAt ?? new Date().toISOString();
-          const build = e.inventory === "assign" ? assignStatements : e.inventory === "release" ? releaseStatements : returnStatements;
-          inventory.push(...build(db, serviceId, at));
-        }
-      }
-      const statements: Statement[] = [
-        ...chunks(serviceRows, services).map((rows) => db.insert(services).values(rows).onConflictDoNothing()),
-        ...updates,
-        ...chunks(ledgerRows, balanceLedger).map((rows) => db.insert(balanceLedger).values(rows).onConflictDoNothing()),
-        ...ledgerStates,
-        ...bucketDeletes,
-        ...chunks([...buckets.values()], serviceBuckets).map((rows) =>
-          db
-            .insert(serviceBuckets)
-            .values(rows)
-            .onConflictDoUpdate({
-              target: serviceBuckets.id,
-              set: { amount: sql`excluded.amount`, pendingAmount: sql`excluded.pending_amount`, seq: sql`excluded.seq`, updatedAt: sql`excluded.updated_at` },
-              setWhere: sql`excluded.seq > ${serviceBuckets.seq}`,
-            }),
-        ),
-        ...chunks(txnRows, transactions).map((rows) => db.insert(transactions).values(rows).onConflictDoNothing()),
-        ...chunks(jobRows, jobs).map((rows) => db.insert(jobs).values(rows).onConflictDoNothing()),
-        ...chunks(addonRows, serviceAddons).map((rows) => db.insert(serviceAddons).values(rows).onConflictDoNothing()),
-        ...chunks(emailRows, emailOutbox).map((rows) => db.insert(emailOutbox).values(rows).onConflictDoNothing()),
-        ...chunks(smsRows, smsOutbox).map((rows) => db.insert(smsOutbox).values(rows).onConflictDoNothing()),
-        ...[...flags.values()].map((f) =>
-          db
-            .insert(reconciliationFlags)
-            .values(f)
-            .onConflictDoUpdate({
-              target: [reconciliationFlags.serviceId, reconciliationFlags.unit],
-              set: {
-                bss: sql`excluded.bss`,
-                cgrates: sql`excluded.cgrates`,
-                difference: sql`excluded.difference`,
-                lastSeenAt: sql`excluded.last_seen_at`,
-                // A difference seen again keeps its first sighting; one after a resolution opens anew.
-                since: sql`CASE WHEN ${reconciliationFlags.resolvedAt} IS NULL THEN ${reconciliationFlags.since} ELSE excluded.since END`,
-                resolvedAt: sql`NULL`,
-                resolvedBy: sql`NULL`,
-                resolution: sql`NULL`,
-              },
-            }),
-        ),
-        ...searchDocs,
-        ...inventory,
-        ...chunks(activityRows, activityLog).map((rows) => db.insert(activityLog).values(rows).onConflictDoNothing()),
-      ];
+      const { statements, jobIds } = writeThroughStatements(
+        this.env.DB,
+        this.meta("service_id") ?? "",
+        ops.map((op) => JSON.parse(op.effects) as Effects),
+      );
       try {
-        await runBatch(db, statements);
+        if (statements.length > 0) await this.env.DB.batch(statements);
       } catch (error) {
         if (!refusedByD1(error)) throw error;
         const [only] = ops;
@@ -466,8 +332,8 @@ export class ServiceState extends DurableObject<Env> {
         continue;
       }
       const last = ops.at(-1)?.seq ?? 0;
-      this.setMeta("synced_seq", String(last));
-      await this.queueJobs(jobRows.map((j) => j.id));
+      this.flushedSeq = Math.max(this.flushedSeq, last);
+      await this.queueJobs(jobIds);
     }
   }
 
@@ -513,6 +379,7 @@ export class ServiceState extends DurableObject<Env> {
         this.metaCache.clear();
         this.setMeta("seq", String(op.seq));
         this.setMeta("synced_seq", String(op.seq));
+        this.flushedSeq = op.seq;
         undone = "service creation";
       } else if (to && previous && this.status() === to) {
         this.setMeta("status", previous);

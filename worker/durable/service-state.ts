@@ -39,8 +39,8 @@ type OpRow = { seq: number; key: string; result: string; effects: string; synced
 const FLUSH_LIMIT = 40;
 
 /**
- * Top-ups one object lets wait at once. At the ~120 top-ups/s one service sustains locally, 400
- * waiting is about 3 s: beyond that a caller is better told to come back (429, Retry-After).
+ * Top-ups one object lets wait at once. At the 300–400 top-ups/s one service sustains locally, 400
+ * waiting is one to two seconds: beyond that a caller is better told to come back (429, Retry-After).
  */
 const TOP_UP_QUEUE_LIMIT = 400;
 
@@ -260,7 +260,7 @@ export class ServiceState extends DurableObject<Env> {
    */
   private replay<T>(key: string, requestHash: string | null = null): Outcome<T> | null {
     const op = this.ctx.storage.sql
-      .exec<OpRow & { request_hash: string | null }>("SELECT seq, key, result, effects, synced, request_hash FROM ops WHERE key = ?", key)
+      .exec<{ result: string; synced: number; request_hash: string | null }>("SELECT result, synced, request_hash FROM ops WHERE key = ?", key)
       .toArray()[0];
     if (!op) return null;
     if (op.synced === QUARANTINED) return { ok: false, error: { status: 409, message: REFUSED_MESSAGE } };

@@ -1,8 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../db/client";
+import { debitService } from "../domain/services/debit-service";
 import type { ServiceStatePort } from "../domain/services/port";
-import { debitService } from "../domain/services/services";
 import { DEFAULT_SETTINGS } from "../domain/settings/schemas";
 import { serviceDeps } from "../durable/service-client";
 import type { ServiceState } from "../durable/service-state";

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, type SQL } from "drizzle-orm";
 import type { BalanceUnit, ProductView } from "../../domain/catalog/schemas";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
 import type { Db } from "../client";
-import { type Product, type ProductVersion, products, productVersions } from "../schema";
+import { type Product, type ProductVersion, products, productVersions, taxRates } from "../schema";
 
 export function toProductView(p: Product, v: ProductVersion): ProductView {
   return {
@@ -88,4 +88,9 @@ export async function listProducts(db: Db, f: ProductFilters): Promise<Page<Prod
   const page = views.slice(0, f.limit);
   const last = page.at(-1);
   return { data: page, next_cursor: rows.length > f.limit && last ? encodeCursor([last.name, last.id]) : null };
+}
+
+/** The rate of a tax class in basis points, or null when the class has none. */
+export async function taxRateOf(db: Db, taxClass: string): Promise<number | null> {
+  return (await db.select({ rateBp: taxRates.rateBp }).from(taxRates).where(eq(taxRates.taxClass, taxClass)).get())?.rateBp ?? null;
 }

@@ -53,3 +53,7 @@ export async function runnerHealth(db: Db, now: string) {
   ]);
   return { runners, inFlight: counts?.leased ?? 0, ready: counts?.ready ?? 0, stalePending: counts?.stale ?? 0, dead: counts?.dead ?? 0 };
 }
+
+export async function getJob(db: Db, id: string): Promise<JobRecord | undefined> {
+  return db.select().from(jobs).where(eq(jobs.id, id)).get();
+}

@@ -128,3 +128,8 @@ export async function getServiceTerms(db: Db, id: string): Promise<ServiceTerms 
       }
     : null;
 }
+
+/** The services a bundle's service carries (its components). */
+export async function childServices(db: Db, parentId: string): Promise<{ service_id: string; product_id: string }[]> {
+  return db.select({ service_id: services.id, product_id: services.productId }).from(services).where(eq(services.parentServiceId, parentId));
+}

@@ -5,7 +5,7 @@ import { customers, services, transactions } from "../../db/schema";
 import { Conflict, Invalid, NotFound } from "../../lib/errors";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
-import { taxRateFor } from "../services/services";
+import { taxRateFor } from "./tax";
 import { transactionRow } from "./transactions";
 
 type Manual = {

@@ -12,8 +12,8 @@ import type { Db } from "../../db/client";
 import { activityLog, products, services } from "../../db/schema";
 import { AppError, Forbidden } from "../../lib/errors";
 import type { WriteContext } from "../context";
+import { changeServiceStatus } from "../services/change-status";
 import type { ServiceDeps } from "../services/port";
-import { changeServiceStatus } from "../services/services";
 import type { CustomerTransition, CustomerView } from "./schemas";
 import { transitionCustomer } from "./transition-customer";
 

@@ -3,8 +3,8 @@ import { getService } from "../../db/queries/services";
 import { NotFound } from "../../lib/errors";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
+import { changeServiceStatus } from "../services/change-status";
 import type { ServiceDeps } from "../services/port";
-import { changeServiceStatus } from "../services/services";
 import { retryJob } from "./runner";
 
 /**

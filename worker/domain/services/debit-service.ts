@@ -1,0 +1,47 @@
+import { customerContactRows } from "../../db/queries/contacts";
+import type { BalanceUnit } from "../catalog/schemas";
+import type { WriteContext } from "../context";
+import { emailRow } from "../email/outbox";
+import { lowBalanceEmail } from "../email/templates";
+import type { SettingsData } from "../settings/schemas";
+import type { ServiceDeps } from "./port";
+import { loadService, op, unwrap } from "./support";
+
+/**
+ * Takes usage from a service's balance (the usage sync of the provisioning runner calls this). When
+ * the debit crosses the product's low-balance threshold, the service's contact (or the customer's
+ * billing/primary contact) is emailed once, until a top-up lifts the balance again.
+ */
+export async function debitService(
+  ctx: WriteContext,
+  deps: ServiceDeps,
+  id: string,
+  input: { unit: BalanceUnit; amount: number; key: string; reference?: string | null },
+  brand: SettingsData,
+) {
+  const service = await loadService(ctx, id);
+  const candidates = await customerContactRows(ctx.db, service.customer_id);
+  const recipient =
+    candidates.find((c) => c.id === service.contact_id && c.email) ??
+    candidates.find((c) => c.email && c.roles.includes("billing")) ??
+    candidates.find((c) => c.email && c.roles.includes("primary")) ??
+    candidates.find((c) => c.email);
+  const snapshot = unwrap(await deps.state(id).snapshot(id));
+  const remaining =
+    snapshot.buckets.filter((b) => b.unit === input.unit && (b.expires_at === null || b.expires_at > ctx.now)).reduce((sum, b) => sum + b.amount, 0) -
+    input.amount;
+  const email = recipient?.email
+    ? [
+        emailRow(
+          ctx.now,
+          { email: recipient.email, name: recipient.firstName },
+          lowBalanceEmail(brand, { name: recipient.firstName, service: service.identifiers.msisdn ?? service.product_name, unit: input.unit, remaining }),
+        ),
+      ]
+    : [];
+  return unwrap(
+    await deps
+      .state(id)
+      .debit(id, { key: input.key, unit: input.unit, amount: input.amount, reference: input.reference ?? null, lowBalanceEmail: email }, op(ctx)),
+  );
+}

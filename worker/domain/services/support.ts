@@ -1,0 +1,37 @@
+import { getService } from "../../db/queries/services";
+import { AppError, NotFound, TooManyRequests } from "../../lib/errors";
+import { ulid } from "../../lib/ids";
+import type { WriteContext } from "../context";
+import type { ServiceView } from "./schemas";
+import type { JobRow, OpContext, Outcome } from "./state";
+
+/** What every service use case shares: outcomes of the ServiceState object, job rows, loading a service. */
+
+/** Turns a refused DO outcome into the typed error the API and pages report. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  if (outcome.error.status === 429) throw new TooManyRequests(outcome.error.message, Number(outcome.error.extra?.retry_after ?? 1));
+  throw new AppError(
+    outcome.error.status,
+    outcome.error.status === 404 ? "Not found" : outcome.error.status === 409 ? "Conflict" : "Validation failed",
+    outcome.error.message,
+    outcome.error.errors,
+    outcome.error.extra,
+  );
+}
+
+export function op(ctx: WriteContext): OpContext {
+  return { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now };
+}
+
+/** A provisioning job row, pending until its queue message readies it. */
+export function jobRow(type: JobRow["type"], serviceId: string | null, payload: Record<string, unknown>, now: string): JobRow {
+  return { id: `job_${ulid()}`, type, status: "pending", serviceId, payload, attempts: 0, maxAttempts: 5, createdAt: now, updatedAt: now };
+}
+
+/** The service, or 404. */
+export async function loadService(ctx: WriteContext, id: string): Promise<ServiceView> {
+  const service = await getService(ctx.db, id);
+  if (!service) throw new NotFound("No service with this id.");
+  return service;
+}

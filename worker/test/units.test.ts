@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { diff } from "../domain/activity/record";
 import { coerceAttributeValue } from "../domain/attributes/schemas";
 import { contactDocument, toFtsQuery } from "../domain/search/documents";
+import { availableActions, SERVICE_ACTIONS } from "../domain/services/actions";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { AppError } from "../lib/errors";
 import { newId, ulid } from "../lib/ids";
@@ -79,5 +80,18 @@ describe("access tokens verified once per isolate", () => {
     // A forged payload under the remembered signature is another string: refused.
     const forged = `${header}.${btoa(JSON.stringify({ sub: "usr_admin", sid: "ses_1", typ: "access" })).replace(/=+$/, "")}.${signature}`;
     expect(await verifyAccessToken(secret, forged)).toBeNull();
+  });
+});
+
+describe("service lifecycle actions are declared once", () => {
+  it("offers an action only from the statuses the state machine allows and to those holding its permission", () => {
+    const all = () => true;
+    expect(availableActions("active", all)).toEqual(["suspend", "terminate"]);
+    expect(availableActions("suspended", all)).toEqual(["resume", "terminate"]);
+    expect(availableActions("failed", all)).toEqual(["retry"]);
+    expect(availableActions("terminated", all)).toEqual([]);
+    expect(availableActions("failed", (p) => p === "services:write")).toEqual([]);
+    expect(availableActions("active", (p) => p === "services:provision")).toEqual([]);
+    expect(SERVICE_ACTIONS.terminate.confirm).toMatch(/Terminate/);
   });
 });

@@ -2,8 +2,9 @@ import type { ActivityView } from "../db/queries/activity";
 import type { ReconciliationView } from "../db/queries/reconciliation";
 import type { TransactionView } from "../db/queries/transactions";
 import type { ProductView } from "../domain/catalog/schemas";
+import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions";
 import type { ServiceView } from "../domain/services/schemas";
-import { type Bucket, SERVICE_STATUSES, SERVICE_TRANSITIONS, type ServiceStatus } from "../domain/services/state";
+import { type Bucket, SERVICE_STATUSES } from "../domain/services/state";
 import { BalanceSource, DifferencesTable } from "./charging";
 import { ActivityTable, Badge, CsrfField, EmptyState, PageHeader, SelectField, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
@@ -164,8 +165,6 @@ function UsageChart(props: { usage: { day: string; unit: string; amount: number 
   );
 }
 
-const ACTION_LABELS: Record<string, string> = { suspend: "Suspend", resume: "Resume", terminate: "Terminate", retry: "Retry provisioning" };
-
 export function ServicePage(props: {
   ctx: PageContext;
   service: ServiceView;
@@ -182,6 +181,8 @@ export function ServicePage(props: {
   plans: ProductView[];
   addonProducts: ProductView[];
   differences: ReconciliationView[];
+  /** The lifecycle actions this user may take now (`availableActions`). */
+  actions: ServiceAction[];
   can: { write: boolean; provision: boolean; topup: boolean; billing: boolean };
   inventory: Parameters<typeof ServiceInventory>[0];
   formKey: string;
@@ -192,9 +193,6 @@ export function ServicePage(props: {
   const tz = props.ctx.settings.default_timezone;
   const currency = props.product?.currency ?? props.ctx.settings.default_currency;
   const token = props.ctx.csrfToken;
-  const actions = (["suspend", "resume", "terminate", "retry"] as const).filter((t) =>
-    (SERVICE_TRANSITIONS[t].from as readonly ServiceStatus[]).includes(s.status),
-  );
   const live = s.status === "active" || s.status === "suspended";
   return (
     <Layout ctx={props.ctx} title={s.product_name} wide>
@@ -206,23 +204,16 @@ export function ServicePage(props: {
             <Badge value={s.status} /> {s.service_type.replace("_", " ")} · <code>{s.id}</code>
           </>
         }
-        actions={actions
-          .filter((t) => (t === "retry" ? props.can.provision : props.can.write))
-          .map((t) => (
-            <form
-              method="post"
-              action={`/admin/services/${s.id}/action`}
-              class="inline"
-              hx-confirm={t === "terminate" ? "Terminate this service? Its resources are released." : undefined}
-            >
-              <CsrfField token={token} />
-              <input type="hidden" name="action" value={t} />
-              <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
-              <button type="submit" class={t === "terminate" ? "button danger" : "button"}>
-                {ACTION_LABELS[t]}
-              </button>
-            </form>
-          ))}
+        actions={props.actions.map((t) => (
+          <form method="post" action={`/admin/services/${s.id}/action`} class="inline" hx-confirm={SERVICE_ACTIONS[t].confirm ?? undefined}>
+            <CsrfField token={token} />
+            <input type="hidden" name="action" value={t} />
+            <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
+            <button type="submit" class={t === "terminate" ? "button danger" : "button"}>
+              {SERVICE_ACTIONS[t].label}
+            </button>
+          </form>
+        ))}
       />
       {props.message && (
         <div class="alert error" role="alert">

@@ -220,3 +220,8 @@ export async function getApiKey(db: Db, id: string): Promise<ApiKeyView | null> 
   const row = await db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
   return row ? toApiKeyView(row) : null;
 }
+
+/** A staff user's row, secrets included (for checks on the user's own password and 2FA). */
+export async function getUserRow(db: Db, id: string) {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}

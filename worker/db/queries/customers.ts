@@ -3,7 +3,7 @@ import type { CustomerSort, CustomerStatus, CustomerView } from "../../domain/cu
 import { toFtsQuery } from "../../domain/search/documents";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
 import type { Db } from "../client";
-import { type Customer, customerAttributes, customers, customerTags, tags } from "../schema";
+import { type Customer, customerAccounts, customerAttributes, customers, customerTags, tags } from "../schema";
 
 type AttributeValue = string | number | boolean;
 
@@ -136,4 +136,20 @@ export async function listTagNames(db: Db): Promise<{ name: string; count: numbe
     .leftJoin(customerTags, eq(customerTags.tagId, tags.id))
     .groupBy(tags.id)
     .orderBy(asc(tags.name));
+}
+
+/** Customer names by id (ids not found are left out). */
+export async function customerNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, unique));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** The portal accounts of a customer: which contact each belongs to, and its status. */
+export async function customerAccountLinks(db: Db, customerId: string) {
+  return db
+    .select({ contactId: customerAccounts.contactId, status: customerAccounts.status })
+    .from(customerAccounts)
+    .where(eq(customerAccounts.customerId, customerId));
 }

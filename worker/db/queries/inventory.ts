@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { ItemStatus, ItemView } from "../../domain/inventory/schemas";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
 import type { Db } from "../client";
-import { inventoryConfigs, inventoryItems, inventoryTemplates, ipAllocations } from "../schema";
+import { inventoryConfigs, inventoryImports, inventoryItems, inventoryTemplates, ipAllocations } from "../schema";
 
 export type ItemRow = typeof inventoryItems.$inferSelect;
 export type TemplateRow = typeof inventoryTemplates.$inferSelect;
@@ -180,4 +180,8 @@ export function toConfigView(c: typeof inventoryConfigs.$inferSelect) {
     created_by: c.createdBy,
     created_at: c.createdAt,
   };
+}
+
+export async function getInventoryImport(db: Db, id: string) {
+  return db.select().from(inventoryImports).where(eq(inventoryImports.id, id)).get();
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { ServiceView } from "../../domain/services/schemas";
 import type { ServiceStatus } from "../../domain/services/state";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
@@ -132,4 +132,9 @@ export async function getServiceTerms(db: Db, id: string): Promise<ServiceTerms 
 /** The services a bundle's service carries (its components). */
 export async function childServices(db: Db, parentId: string): Promise<{ service_id: string; product_id: string }[]> {
   return db.select({ service_id: services.id, product_id: services.productId }).from(services).where(eq(services.parentServiceId, parentId));
+}
+
+/** How many services (any status) are on a product. */
+export async function countServicesOfProduct(db: Db, productId: string): Promise<number> {
+  return (await db.select({ n: sql<number>`count(*)` }).from(services).where(eq(services.productId, productId)).get())?.n ?? 0;
 }

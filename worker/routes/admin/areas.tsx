@@ -9,20 +9,6 @@ import { pageContext } from "./context";
 /** Areas whose modules arrive in later releases: navigable now, with an honest empty state. */
 const AREAS: { path: string; title: string; permission: Permission; empty: string; detail: string }[] = [
   {
-    path: "/services",
-    title: "Services",
-    permission: "services:read",
-    empty: "No services yet.",
-    detail: "Services are ordered from the product catalog for a customer; they will be listed here with their status, identifiers and balances.",
-  },
-  {
-    path: "/catalog",
-    title: "Catalog",
-    permission: "catalog:read",
-    empty: "No products yet.",
-    detail: "Products (standalone, bundles, add-ons, promotions) with their prices, playbooks and included balances will be managed here.",
-  },
-  {
     path: "/broadcasts",
     title: "Cell broadcast",
     permission: "broadcasts:read",

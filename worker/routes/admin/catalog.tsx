@@ -1,8 +1,7 @@
-import { eq, sql } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { getProduct, listProducts, listProductVersions } from "../../db/queries/catalog";
-import { services } from "../../db/schema";
+import { countServicesOfProduct } from "../../db/queries/services";
 import { createProduct, updateProduct } from "../../domain/catalog/products";
 import { PRODUCT_STATUSES, PRODUCT_TYPES, ProductCreate, ProductPatch, type ProductView } from "../../domain/catalog/schemas";
 import { queuePlaybookCheck } from "../../domain/jobs/check";
@@ -102,7 +101,7 @@ export const catalogPages = new Hono<AppEnv>()
     if (!product) throw new NotFound("No product with this id.");
     const [versions, count, others] = await Promise.all([
       listProductVersions(db, product.id),
-      db.select({ n: sql<number>`count(*)` }).from(services).where(eq(services.productId, product.id)).get(),
+      countServicesOfProduct(db, product.id),
       otherProducts(c, product.id),
     ]);
     return c.html(
@@ -112,7 +111,7 @@ export const catalogPages = new Hono<AppEnv>()
         versions={versions}
         canWrite={allowed(c, "catalog:write")}
         canTest={allowed(c, "services:provision")}
-        services={count?.n ?? 0}
+        services={count}
         byId={new Map(others.map((o) => [o.id, o.name]))}
       />,
     );

@@ -1,4 +1,3 @@
-import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -6,11 +5,10 @@ import { listActivity } from "../../db/queries/activity";
 import { listAttributeDefinitions } from "../../db/queries/attributes";
 import { listProducts } from "../../db/queries/catalog";
 import { getContact, listContacts } from "../../db/queries/contacts";
-import { getCustomer, listCustomers, listTagNames } from "../../db/queries/customers";
+import { customerAccountLinks, getCustomer, listCustomers, listTagNames } from "../../db/queries/customers";
 import { listServices } from "../../db/queries/services";
 import { getSiteRow, listSites, toSiteView } from "../../db/queries/sites";
 import { listTransactions } from "../../db/queries/transactions";
-import { customerAccounts } from "../../db/schema";
 import { createContact, deleteContact, updateContact } from "../../domain/contacts/contacts";
 import { ContactCreate, ContactPatch } from "../../domain/contacts/schemas";
 import { CASCADING, servicesFollowing, transitionCustomerWithServices } from "../../domain/customers/cascade";
@@ -87,10 +85,7 @@ async function renderCustomerPage(
     listAttributeDefinitions(db),
     allowed(c, "activity:read") ? listActivity(db, { customerId: customer.id, limit: 15 }) : Promise.resolve({ data: [], next_cursor: null }),
     listTagNames(db),
-    db
-      .select({ contactId: customerAccounts.contactId, status: customerAccounts.status })
-      .from(customerAccounts)
-      .where(eq(customerAccounts.customerId, customer.id)),
+    customerAccountLinks(db, customer.id),
     allowed(c, "services:read") ? listServices(db, { customerId: customer.id, limit: 100 }) : Promise.resolve({ data: [], next_cursor: null }),
     allowed(c, "billing:read") ? listTransactions(db, { customerId: customer.id, limit: 15 }) : Promise.resolve({ data: [], next_cursor: null }),
     allowed(c, "services:write") ? listProducts(db, { status: "active", limit: 200 }) : Promise.resolve({ data: [], next_cursor: null }),

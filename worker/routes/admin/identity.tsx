@@ -1,11 +1,9 @@
-import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { renderSVG } from "uqr";
 import { z } from "zod";
-import { getRole, getUser, listApiKeys, listRoles, listSessions, listUsers } from "../../db/queries/auth";
+import { getRole, getUser, getUserRow, listApiKeys, listRoles, listSessions, listUsers } from "../../db/queries/auth";
 import { getContact } from "../../db/queries/contacts";
 import { listOutbox } from "../../db/queries/outbox";
-import { users } from "../../db/schema";
 import { createApiKey, regenerateApiKey, revokeApiKey } from "../../domain/auth/api-keys";
 import { invitePortalContact } from "../../domain/auth/portal";
 import { createRole, deleteRole, updateRole } from "../../domain/auth/roles";
@@ -37,7 +35,7 @@ import { attempt, list, readForm, text, validate } from "./forms";
 async function me(c: Context<AppEnv>) {
   const principal = c.get("principal");
   if (principal?.type !== "user") throw new Unauthorized();
-  const user = await c.get("db").select().from(users).where(eq(users.id, principal.id)).get();
+  const user = await getUserRow(c.get("db"), principal.id);
   if (!user) throw new Unauthorized();
   return user;
 }

@@ -1,9 +1,10 @@
-import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { listActivity } from "../../db/queries/activity";
+import { customerNames } from "../../db/queries/customers";
 import {
   blockAllocations,
+  getInventoryImport,
   getItem,
   getTemplate,
   type ItemFilters,
@@ -14,7 +15,6 @@ import {
   type TemplateRow,
   toItemView,
 } from "../../db/queries/inventory";
-import { customers, inventoryImports } from "../../db/schema";
 import { allocateIp, IP_BLOCK, releaseIp } from "../../domain/inventory/allocation";
 import { CONFIGURABLE_TYPES, getConfigVersion, saveConfig } from "../../domain/inventory/configs";
 import { checkFields } from "../../domain/inventory/fields";
@@ -131,14 +131,14 @@ async function renderItemPage(
     listActivity(db, { entity: "inventory_item", entityId: id, limit: 50 }),
     item.type === IP_BLOCK ? blockAllocations(db, id) : Promise.resolve(null),
     CONFIGURABLE_TYPES.has(item.type) ? itemConfigs(db, id) : Promise.resolve(null),
-    item.customer_id ? db.select({ name: customers.name }).from(customers).where(eq(customers.id, item.customer_id)).get() : Promise.resolve(undefined),
+    item.customer_id ? customerNames(db, [item.customer_id]) : Promise.resolve(new Map<string, string>()),
   ]);
   return c.html(
     <ItemPage
       ctx={pageContext(c)}
       item={item}
       template={template}
-      customerName={customer?.name ?? null}
+      customerName={(item.customer_id && customer.get(item.customer_id)) || null}
       activity={activity.data}
       allocations={allocations?.map((a) => ({ id: a.id, cidr: a.cidr, serviceId: a.serviceId, createdAt: a.createdAt })) ?? null}
       configs={
@@ -531,11 +531,7 @@ export const inventoryPages = new Hono<AppEnv>()
   })
   .get("/inventory/imports/:id", can("inventory:read"), async (c) => {
     const db = c.get("db");
-    const row = await db
-      .select()
-      .from(inventoryImports)
-      .where(eq(inventoryImports.id, c.req.param("id")))
-      .get();
+    const row = await getInventoryImport(db, c.req.param("id"));
     if (!row) throw new NotFound("No import with this id.");
     return c.html(
       <ImportResultPage

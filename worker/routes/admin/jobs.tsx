@@ -1,8 +1,8 @@
-import { count, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { getJobWithEvents, listJobs } from "../../db/queries/jobs";
 import { getService } from "../../db/queries/services";
-import { type jobEvents, type jobs, stuckWrites } from "../../db/schema";
+import { openStuckWriteCount } from "../../db/queries/stuck-writes";
+import type { jobEvents, jobs } from "../../db/schema";
 import { FINISHED_JOB_STATUSES, JOB_STATUSES } from "../../domain/jobs/contract";
 import { retryJobAsStaff } from "../../domain/jobs/retry";
 import { resendJob } from "../../domain/jobs/runner";
@@ -138,7 +138,7 @@ export const jobPages = new Hono<AppEnv>()
     const staleBefore = Date.now() - 60_000;
     const canResend = allowed(c, "jobs:retry");
     const next = listed.ok ? listed.data.next_cursor : null;
-    const stuck = (await c.get("db").select({ n: count() }).from(stuckWrites).where(isNull(stuckWrites.resolvedAt)).get())?.n ?? 0;
+    const stuck = await openStuckWriteCount(c.get("db"));
     return c.html(
       <Layout ctx={ctx} title="Provisioning jobs">
         <PageHeader

@@ -1,17 +1,17 @@
-import { inArray } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { listActivity } from "../../db/queries/activity";
 import { getProduct, getProductAtVersion, listProducts } from "../../db/queries/catalog";
+import { customerNames, findCustomerRow } from "../../db/queries/customers";
 import { itemsOfService, listItems, listTemplates, serviceAllocations, toItemView } from "../../db/queries/inventory";
 import { listReconciliation } from "../../db/queries/reconciliation";
 import { getService, listServices, serviceAddonList, serviceJobs, serviceUsage } from "../../db/queries/services";
 import { listTransactions } from "../../db/queries/transactions";
-import { customers } from "../../db/schema";
 import { BALANCE_UNITS } from "../../domain/catalog/schemas";
 import { resolveDifference } from "../../domain/charging/resolve-difference";
 import { IP_BLOCK } from "../../domain/inventory/allocation";
 import { queueBalanceSync } from "../../domain/jobs/sync";
+import { availableActions, SERVICE_ACTION_NAMES, SERVICE_ACTIONS } from "../../domain/services/actions";
 import { attachAddon } from "../../domain/services/attach-addon";
 import { changePlan, previewPlanChange } from "../../domain/services/change-plan";
 import { changeServiceStatus } from "../../domain/services/change-status";
@@ -19,6 +19,7 @@ import { orderService } from "../../domain/services/order-service";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { unwrap } from "../../domain/services/support";
 import { topUpService } from "../../domain/services/top-up";
+import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { currencyExponent } from "../../lib/charging-units";
@@ -65,11 +66,7 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
     listServices(db, { parentId: id, limit: 50 }),
     listProducts(db, { status: "active", type: "standalone", serviceType: service.service_type, limit: 100 }),
     listProducts(db, { status: "active", compatibleWith: service.product_id, limit: 100 }),
-    db
-      .select({ name: customers.name })
-      .from(customers)
-      .where(inArray(customers.id, [service.customer_id]))
-      .get(),
+    customerNames(db, [service.customer_id]),
     itemsOfService(db, id),
     serviceAllocations(db, id),
     listTemplates(db),
@@ -79,7 +76,7 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
     <ServicePage
       ctx={pageContext(c)}
       service={service}
-      customerName={customer?.name ?? service.customer_id}
+      customerName={customer.get(service.customer_id) ?? service.customer_id}
       product={product}
       buckets={unwrap(snapshot).buckets}
       usage={usage}
@@ -92,6 +89,7 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
       plans={plans.data}
       addonProducts={addonProducts.data}
       differences={differences.data}
+      actions={availableActions(service.status, (p) => allowed(c, p))}
       can={{
         write: allowed(c, "services:write"),
         provision: allowed(c, "services:provision"),
@@ -156,17 +154,12 @@ export const servicePages = new Hono<AppEnv>()
     const productId = z.string().max(64).optional().catch(undefined).parse(c.req.query("product_id"));
     const db = c.get("db");
     const page = await listServices(db, { status, productId, limit: 50, cursor });
-    const ids = [...new Set(page.data.map((s) => s.customer_id))];
-    const names = ids.length ? await db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, ids)) : [];
+    const names = await customerNames(
+      db,
+      page.data.map((s) => s.customer_id),
+    );
     return c.html(
-      <ServicesPage
-        ctx={pageContext(c)}
-        services={page.data}
-        customers={new Map(names.map((n) => [n.id, n.name]))}
-        status={status}
-        nextCursor={page.next_cursor}
-        hasCursor={Boolean(cursor)}
-      />,
+      <ServicesPage ctx={pageContext(c)} services={page.data} customers={names} status={status} nextCursor={page.next_cursor} hasCursor={Boolean(cursor)} />,
     );
   })
   .get("/services/:id", can("services:read"), (c) => servicePage(c, c.req.param("id")))
@@ -180,10 +173,10 @@ export const servicePages = new Hono<AppEnv>()
   .post("/services/:id/action", can("services:write"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);
-    const action = z.enum(["suspend", "resume", "terminate", "retry"]).safeParse(text(body, "action"));
+    const action = z.enum(SERVICE_ACTION_NAMES).safeParse(text(body, "action"));
     if (!action.success) return servicePage(c, id, { message: "Unknown action." }, 422);
-    if (action.data === "retry" && !allowed(c, "services:provision"))
-      return servicePage(c, id, { message: "Retrying provisioning requires the services:provision permission." }, 409);
+    const needed = SERVICE_ACTIONS[action.data].permission;
+    if (!allowed(c, needed)) return servicePage(c, id, { message: `${SERVICE_ACTIONS[action.data].label} requires the ${needed} permission.` }, 409);
     const result = await attempt(() => changeServiceStatus(writeContext(c), serviceDeps(c.env), id, action.data, formKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
     return c.redirect(`/admin/services/${id}`, 303);
@@ -270,7 +263,8 @@ export const servicePages = new Hono<AppEnv>()
     let input: { amount: number; currency: string } | { product_id: string };
     if (pack && !amountText) input = { product_id: pack };
     else {
-      const currency = product?.currency ?? c.get("settings")?.default_currency ?? "EUR";
+      // A top-up is in the service's currency (its product's); the operator default only if the version is gone.
+      const currency = product?.currency ?? (c.get("settings") ?? DEFAULT_SETTINGS).default_currency;
       const amount = parseMoney(amountText, currencyExponent(currency));
       if (!amount) return servicePage(c, id, { message: "Enter an amount such as 10.00, or choose a top-up pack." }, 422);
       input = { amount, currency };
@@ -281,13 +275,7 @@ export const servicePages = new Hono<AppEnv>()
   })
   .get("/customers/:id/order-inventory", can("services:write"), async (c) => {
     const customerId = c.req.param("id");
-    const exists = await c
-      .get("db")
-      .select({ id: customers.id })
-      .from(customers)
-      .where(inArray(customers.id, [customerId]))
-      .get();
-    if (!exists) throw new NotFound("No customer with this id.");
+    if (!(await findCustomerRow(c.get("db"), customerId))) throw new NotFound("No customer with this id.");
     const productId = z
       .string()
       .max(64)

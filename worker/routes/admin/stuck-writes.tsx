@@ -1,11 +1,6 @@
-/**
- * Write-throughs D1 refused (see ServiceState.quarantine): each with its service, the error, what it
- * would have written and what the object undid, until staff mark it handled with a note.
- */
-import { and, desc, isNotNull, isNull, lt } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { stuckWrites } from "../../db/schema";
+import { listStuckWrites } from "../../db/queries/stuck-writes";
 import { resolveStuckWrite } from "../../domain/services/stuck-writes";
 import type { AppEnv } from "../../env";
 import { allowed, can, writeContext } from "../../middleware/access";
@@ -18,15 +13,7 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
   const ctx = pageContext(c);
   const showHandled = c.req.query("status") === "handled";
   const cursor = c.req.query("cursor")?.slice(0, 40);
-  const rows = await c
-    .get("db")
-    .select()
-    .from(stuckWrites)
-    .where(and(showHandled ? isNotNull(stuckWrites.resolvedAt) : isNull(stuckWrites.resolvedAt), cursor ? lt(stuckWrites.id, cursor) : undefined))
-    .orderBy(desc(stuckWrites.id))
-    .limit(51);
-  const page = rows.slice(0, 50);
-  const next = rows.length > 50 ? (page.at(-1)?.id ?? null) : null;
+  const { data: page, next_cursor: next } = await listStuckWrites(c.get("db"), { handled: showHandled, cursor, limit: 50 });
   const canResolve = allowed(c, "jobs:retry");
   const tz = ctx.settings.default_timezone;
   return c.html(

@@ -1,9 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { z } from "zod";
-import { listSessions } from "../../db/queries/auth";
-import { users } from "../../db/schema";
+import { getUserRow, listSessions } from "../../db/queries/auth";
 import { login } from "../../domain/auth/login";
 import { ALL_PERMISSIONS, PERMISSIONS } from "../../domain/auth/permissions";
 import { acceptPortalInvitation } from "../../domain/auth/portal";
@@ -54,7 +52,7 @@ function system(c: Context<AppEnv>): WriteContext {
 async function currentUser(c: Context<AppEnv>) {
   const principal = c.get("principal");
   if (principal?.type !== "user") throw new BadRequest("Only staff users signed in with a password can do this.");
-  const user = await c.get("db").select().from(users).where(eq(users.id, principal.id)).get();
+  const user = await getUserRow(c.get("db"), principal.id);
   if (!user) throw new Unauthorized();
   return user;
 }

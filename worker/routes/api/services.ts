@@ -4,6 +4,7 @@ import { z } from "zod";
 import { getService, listServices, serviceUsage } from "../../db/queries/services";
 import { BALANCE_UNITS } from "../../domain/catalog/schemas";
 import { queueBalanceSync } from "../../domain/jobs/sync";
+import { SERVICE_ACTION_NAMES, SERVICE_ACTIONS } from "../../domain/services/actions";
 import { attachAddon } from "../../domain/services/attach-addon";
 import { changePlan } from "../../domain/services/change-plan";
 import { changeServiceStatus } from "../../domain/services/change-status";
@@ -276,14 +277,8 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
   );
 
 // Lifecycle: one route per transition, each a provisioning job; illegal moves are 409.
-const LIFECYCLE = {
-  suspend: { permission: "services:write", help: "active → suspended" },
-  resume: { permission: "services:write", help: "suspended → active" },
-  terminate: { permission: "services:write", help: "active or suspended → terminating (terminated when the deprovision job succeeds)" },
-  retry: { permission: "services:provision", help: "failed → provisioning (a new provision job)" },
-} as const;
-
-for (const [transition, rule] of Object.entries(LIFECYCLE) as [keyof typeof LIFECYCLE, (typeof LIFECYCLE)[keyof typeof LIFECYCLE]][]) {
+for (const transition of SERVICE_ACTION_NAMES) {
+  const rule = SERVICE_ACTIONS[transition];
   servicesApi.openapi(
     apiRoute(
       rule.permission,

@@ -1,5 +1,5 @@
 import { checkLowStock } from "../domain/inventory/items";
-import type { ServiceDeps, ServiceStatePort } from "../domain/services/port";
+import type { ServiceDeps } from "../domain/services/port";
 
 /**
  * The domain's ServiceState port over the Durable Object namespace, job queueing, and the low-stock
@@ -8,8 +8,8 @@ import type { ServiceDeps, ServiceStatePort } from "../domain/services/port";
 export function serviceDeps(env: Env, baseUrl = ""): ServiceDeps {
   return {
     baseUrl: env.PUBLIC_URL || baseUrl,
-    // The namespace's RPC handles expose the object's methods; their serialised results match the port's plain-data types.
-    state: (serviceId) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId)) as unknown as ServiceStatePort,
+    // The stub is typed from the ServiceState class (RPC): the compiler checks it provides the port, no cast.
+    state: (serviceId) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId)),
     enqueue: async (jobIds) => {
       if (jobIds.length === 0) return;
       await env.PROVISIONING_QUEUE.sendBatch(jobIds.map((id) => ({ body: { kind: "job" as const, job_id: id } })));

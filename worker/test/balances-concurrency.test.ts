@@ -8,7 +8,7 @@ import { serviceDeps } from "../durable/service-client";
 import type { ServiceState } from "../durable/service-state";
 import { api, unique } from "./helpers";
 
-const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+const state = (id: string): ServiceStatePort => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
 const op = () => ({ actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() });
 
 async function activeService(extra: Record<string, unknown> = {}) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { ServiceStatePort } from "../domain/services/port";
 import { api, pageSession, unique } from "./helpers";
 
-const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+const state = (id: string): ServiceStatePort => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
 const OP = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
 
 describe("catalog and service pages", () => {

@@ -9,7 +9,7 @@ import { luhnCheckDigit } from "../lib/identifiers";
 import { overlaps, parseCidr } from "../lib/ip";
 import { api, unique } from "./helpers";
 
-const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+const state = (id: string): ServiceStatePort => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
 const OP = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
 let seq = 0;
 const idem = () => ({ "idempotency-key": `inv-${Date.now().toString(36)}-${seq++}-${Math.random().toString(36).slice(2, 8)}` });

@@ -216,7 +216,7 @@ describe("review defects: email", () => {
 
 describe("review defects: a write-through D1 refuses", () => {
   const OP = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
-  const stateOf = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+  const stateOf = (id: string): ServiceStatePort => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
   const d1Status = async (id: string) => (await env.DB.prepare("SELECT status FROM services WHERE id = ?").bind(id).first<{ status: string }>())?.status;
 
   it("never strands the object: the change is set aside and undone, later changes go through, and staff see it", async () => {

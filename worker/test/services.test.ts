@@ -6,7 +6,7 @@ import { serviceDeps } from "../durable/service-client";
 import { planChangeProration } from "../lib/money";
 import { api, customerToken, pageSession, testContext, unique } from "./helpers";
 
-const state = (id: string) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)) as unknown as ServiceStatePort;
+const state = (id: string): ServiceStatePort => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
 const OP = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
 let keySeq = 0;
 const idem = () => ({ "idempotency-key": `k-${Date.now().toString(36)}-${keySeq++}-${Math.random().toString(36).slice(2, 8)}` });

@@ -14,7 +14,11 @@ import type {
   TopUpRequest,
 } from "./state";
 
-/** What use cases need from a service's ServiceState Durable Object (implemented in worker/durable). */
+/**
+ * What use cases need from a service's ServiceState Durable Object. Declared here so the domain
+ * imports nothing of Cloudflare; the object's RPC stub (typed from its class) is assigned to it
+ * without a cast in worker/durable/service-client.ts, so the compiler holds the two together.
+ */
 export type ServiceStatePort = {
   create(plan: CreateServicePlan): Promise<Outcome<{ service_id: string }>>;
   transition(

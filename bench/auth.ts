@@ -1,19 +1,23 @@
-/**
- * Authentication benchmark: sign-in latency and throughput with the real password hash cost
- * (PBKDF2-SHA256, 100,000 iterations), and what authorization adds to a request compared with an
- * unauthenticated baseline in the same run — over HTTP against the bundled worker in workerd
- * (Miniflare, without wrangler dev's reload proxy).
- */
-import { rmSync } from "node:fs";
 import http from "node:http";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import Database from "better-sqlite3";
-import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
-import { BUILT_IN_ROLES } from "../worker/domain/auth/permissions";
-import { newId } from "../worker/lib/ids";
-import { hashPassword, PASSWORD_ITERATIONS, verifyPassword } from "../worker/lib/password";
-import { findD1File, freePort, machineInfo, measure, ms, printTable, type Stats, summarize, verdict, writeResults } from "./lib";
+import { PASSWORD_ITERATIONS, verifyPassword } from "../worker/lib/password";
+import {
+  ADMIN_EMAIL,
+  type BenchWorker,
+  benchState,
+  expect,
+  machineInfo,
+  measure,
+  ms,
+  PASSWORD,
+  printTable,
+  type Stats,
+  send,
+  summarize,
+  verdict,
+  writeResults,
+} from "./lib";
 
 // The login guard keeps one Durable Object per account: rotating over many accounts is what many
 // people signing in looks like, rather than one account hammered.
@@ -27,36 +31,7 @@ const AUTH_BLOCKS = 4;
 const AUTH_ROUNDS = 500;
 const NODE_HASH_ITERATIONS = 20;
 const TARGETS = { authOverheadP95Ms: 1 };
-const ADMIN_EMAIL = "bench-admin@example.com";
 const STAFF_ROLE = "rol_support";
-// Passes the password policy (12+ characters, not common, not the email).
-const PASSWORD = "Bench passphrase 2026!";
-
-type Reply = { status: number; body: string };
-type BenchWorker = { url: string; stop: () => Promise<void> };
-
-/** One HTTP request over `agent`, body read in full so the keep-alive socket is free for the next one. */
-function send(agent: http.Agent, base: URL, method: "GET" | "POST", path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Reply> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const allHeaders = payload === undefined ? headers : { ...headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) };
-  return new Promise((resolve, reject) => {
-    const request = http.request({ host: base.hostname, port: base.port, method, path, agent, headers: allHeaders }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    request.on("error", reject);
-    request.end(payload);
-  });
-}
-
-/** Sends and insists on one status, so an error page is never timed as a success. */
-async function expect(status: number, what: string, reply: Promise<Reply>): Promise<Reply> {
-  const r = await reply;
-  if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} (expected ${status}) ${r.body.slice(0, 500)}`);
-  return r;
-}
 
 /** HTTP calls against the worker; every sign-in comes from its own address. */
 function client(worker: BenchWorker) {
@@ -88,30 +63,6 @@ function client(worker: BenchWorker) {
 
 type Client = ReturnType<typeof client>;
 
-/** Built-in roles and one administrator, written straight into the D1 file (the admin then creates the rest through the API). */
-async function seedAdmin(file: string, pepper: string): Promise<string> {
-  const passwordHash = await hashPassword(PASSWORD, pepper);
-  const now = new Date().toISOString();
-  const db = new Database(file);
-  db.transaction(() => {
-    const role = db.prepare(`INSERT INTO roles (id, name, description, permissions, built_in, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`);
-    for (const r of BUILT_IN_ROLES) role.run(r.id, r.name, r.description, JSON.stringify(r.permissions), now, now);
-    const userId = newId("user");
-    db.prepare(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (?, ?, 'Bench Admin', ?, 'active', ?, ?)`).run(
-      userId,
-      ADMIN_EMAIL,
-      passwordHash,
-      now,
-      now,
-    );
-    db.prepare(`INSERT INTO user_roles (user_id, role_id) VALUES (?, 'rol_admin')`).run(userId);
-  })();
-  // workerd must find the rows in the main file, not in a WAL it does not know about.
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  db.close();
-  return passwordHash;
-}
-
 type Burst = { concurrency: number; logins: number; seconds: number; loginsPerSecond: number; latency: Stats };
 
 /** `total` sign-ins with `concurrency` of them in flight at all times, each lane on its own keep-alive connection. */
@@ -141,45 +92,10 @@ export type AuthOptions = { keep?: boolean };
 
 /** Measures sign-in latency and throughput and per-request authorization overhead over HTTP, prints and saves the results. */
 export async function run(options: AuthOptions = {}) {
-  const startedAt = new Date();
-  const stateDir = join(ROOT, ".tmp", `bench-auth-state-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
-  let worker: BenchWorker | undefined;
   // One keep-alive connection, as an integrator's HTTP client would hold.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const removeState = () => {
-    if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
-  };
-  // A signal and the failing requests it causes both clean up: one shared run, so the worker is not
-  // disposed twice and the folder goes even when stopping the worker fails.
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      try {
-        agent.destroy();
-        await worker?.stop();
-      } finally {
-        worker = undefined;
-        removeState();
-      }
-    })());
-  const onSignal = () => {
-    console.error("auth: interrupted, stopping the worker");
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  // Once the worker runs, Miniflare's own SIGINT/SIGTERM handler kills workerd and exits at once,
-  // before an asynchronous cleanup could finish: the folder is then removed on exit, synchronously.
-  process.once("exit", removeState);
-  try {
-    console.log(`auth: fresh local D1 in ${stateDir}`);
-    applyMigrations(stateDir);
-    const vars = localVars(stateDir);
-    const file = findD1File(stateDir);
+  return benchState("auth", { keep: options.keep, sockets: 1 }, async ({ startedAt, vars, file, passwordHash: adminHash, agent, startWorker }) => {
     // Hashes must use the pepper the worker gets, or login fails.
-    const pepper = vars.PASSWORD_PEPPER;
-    if (!pepper) throw new Error("localVars() returned no PASSWORD_PEPPER");
-    const adminHash = await seedAdmin(file, pepper);
+    const pepper = vars.PASSWORD_PEPPER ?? "";
 
     // The hash alone, in Node, before the worker runs: how much of a sign-in is PBKDF2 itself.
     await verifyPassword(PASSWORD, pepper, adminHash);
@@ -189,7 +105,7 @@ export async function run(options: AuthOptions = {}) {
 
     // Another process competing for the CPUs skews every figure, so the load is recorded with them.
     const loadAtStart = loadavg();
-    worker = await startBundledWorker({ port: await freePort(), stateDir, vars });
+    const worker = await startWorker();
     const api = client(worker);
     console.log(`  worker on ${worker.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
 
@@ -369,11 +285,5 @@ export async function run(options: AuthOptions = {}) {
     };
     console.log(`results: ${writeResults("auth", result, startedAt)}`);
     return result;
-  } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    process.off("exit", removeState);
-    if (options.keep) console.log(`state kept in ${stateDir}`);
-  }
+  });
 }

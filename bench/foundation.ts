@@ -11,11 +11,24 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
 import { searchPlan } from "../worker/db/queries/search-plan";
-import { BUILT_IN_ROLES } from "../worker/domain/auth/permissions";
 import { contactDocument, customerDocument, SEARCH_TYPES, type SearchDocument, siteDocument } from "../worker/domain/search/documents";
 import { newId } from "../worker/lib/ids";
 import { hashPassword } from "../worker/lib/password";
-import { findD1File, freePort, machineInfo, measure, ms, printTable, prng, type Stats, summarize, verdict, writeResults } from "./lib";
+import {
+  ADMIN_EMAIL,
+  findD1File,
+  freePort,
+  insertAdmin,
+  machineInfo,
+  measure,
+  ms,
+  printTable,
+  prng,
+  type Stats,
+  summarize,
+  verdict,
+  writeResults,
+} from "./lib";
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const BATCH = 10_000;
@@ -25,7 +38,6 @@ const READ_ITERATIONS = 500;
 const BASELINE_ITERATIONS = 200;
 const SEARCH_LIMIT = 20;
 const TARGETS = { searchP95Ms: 30, searchRatioP95: 5, readP95Ms: 10 };
-const ADMIN_EMAIL = "bench-admin@example.com";
 
 // The customer read the worker sends (worker/db/queries/customers.ts getCustomer, as one statement);
 // search uses the worker's own statements (searchPlan in worker/db/queries/search.ts).
@@ -229,17 +241,7 @@ async function seed(file: string, count: number, pepper: string): Promise<SeedRe
   // Reference data the API reads: built-in roles, one admin, tags and attribute definitions.
   const tagIds = new Map(TAGS.map((t) => [t, newId("tag")]));
   db.transaction(() => {
-    const role = db.prepare(`INSERT INTO roles (id, name, description, permissions, built_in, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`);
-    for (const r of BUILT_IN_ROLES) role.run(r.id, r.name, r.description, JSON.stringify(r.permissions), now, now);
-    const userId = newId("user");
-    db.prepare(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (?, ?, 'Bench Admin', ?, 'active', ?, ?)`).run(
-      userId,
-      ADMIN_EMAIL,
-      passwordHash,
-      now,
-      now,
-    );
-    db.prepare(`INSERT INTO user_roles (user_id, role_id) VALUES (?, 'rol_admin')`).run(userId);
+    insertAdmin(db, passwordHash, now);
     const tag = db.prepare(`INSERT INTO tags (id, name, created_at) VALUES (?, ?, ?)`);
     for (const [name, id] of tagIds) tag.run(id, name, now);
     const definition = db.prepare(

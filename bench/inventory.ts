@@ -1,28 +1,15 @@
-/**
- * Inventory benchmark, over HTTP against the bundled worker in workerd (Miniflare, without wrangler
- * dev's reload proxy): a 100,000-row SIM import end to end (dry run, then for real, checked in D1:
- * items, identifier keys, search documents, secrets sealed), a 10,000-row import with 1% bad rows in
- * `valid_rows` mode, then 400 orders of a product that needs a SIM and a phone number with 20 in
- * flight (every order a distinct SIM and number, exactly 400 SIMs reserved in D1), beside 100 orders
- * of a product without inventory, so the cost of allocation itself shows.
- */
-import { rmSync } from "node:fs";
 import http from "node:http";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import Database from "better-sqlite3";
-import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
 import { luhnCheckDigit } from "../worker/lib/identifiers";
 import { open } from "../worker/lib/secret-box";
 import {
-  type BenchWorker,
+  benchState,
   type Client,
   type CpuClock,
   client,
   cpuShare,
   expect,
-  findD1File,
-  freePort,
   machineInfo,
   ms,
   pool,
@@ -30,7 +17,6 @@ import {
   prng,
   type Reply,
   type Stats,
-  seedAdmin,
   send,
   summarize,
   verdict,
@@ -341,46 +327,10 @@ export type InventoryOptions = { keep?: boolean };
 
 /** Measures the SIM import and allocation under concurrent orders, checks both in D1, prints and saves the results. */
 export async function run(options: InventoryOptions = {}) {
-  const startedAt = new Date();
-  const stateDir = join(ROOT, ".tmp", `bench-inventory-state-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
-  let worker: BenchWorker | undefined;
-  // A few keep-alive connections for setup and checks.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const removeState = () => {
-    if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
-  };
-  // A signal and the failing requests it causes both clean up: one shared run, so the worker is not
-  // disposed twice and the folder goes even when stopping the worker fails.
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      try {
-        agent.destroy();
-        await worker?.stop();
-      } finally {
-        worker = undefined;
-        removeState();
-      }
-    })());
-  const onSignal = () => {
-    console.error("inventory: interrupted, stopping the worker");
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  // Once the worker runs, Miniflare's own SIGINT/SIGTERM handler kills workerd and exits at once,
-  // before an asynchronous cleanup could finish: the folder is then removed on exit, synchronously.
-  process.once("exit", removeState);
-  try {
-    console.log(`inventory: fresh local D1 in ${stateDir}`);
-    applyMigrations(stateDir);
-    const vars = localVars(stateDir);
-    const file = findD1File(stateDir);
-    // The hash must use the pepper the worker gets, or login fails; secrets are opened with its key.
-    const pepper = vars.PASSWORD_PEPPER;
+  return benchState("inventory", { keep: options.keep, sockets: 4 }, async ({ startedAt, vars, file, agent, startWorker }) => {
+    // Secrets are opened with the worker's key.
     const encryptionKey = vars.ENCRYPTION_KEY;
-    if (!pepper || !encryptionKey) throw new Error("localVars() returned no PASSWORD_PEPPER or ENCRYPTION_KEY");
-    await seedAdmin(file, pepper);
+    if (!encryptionKey) throw new Error("localVars() returned no ENCRYPTION_KEY");
 
     const built = performance.now();
     const sims = simFile(SIM_ROWS, SIM_SERIALS, 20_260_801);
@@ -393,7 +343,7 @@ export async function run(options: InventoryOptions = {}) {
 
     // Another process competing for the CPUs skews every figure, so the load is recorded with them.
     const loadAtStart = loadavg();
-    worker = await startBundledWorker({ port: await freePort(), stateDir, vars });
+    const worker = await startWorker();
     const api = client(worker, "bench/inventory");
     const clock = workerdClock();
     console.log(`  worker on ${worker.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
@@ -634,11 +584,5 @@ export async function run(options: InventoryOptions = {}) {
     };
     console.log(`results: ${writeResults("inventory", result, startedAt)}`);
     return result;
-  } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    process.off("exit", removeState);
-    if (options.keep) console.log(`state kept in ${stateDir}`);
-  }
+  });
 }

@@ -4,13 +4,13 @@
  * bundled worker over HTTP: keep-alive requests, the seeded administrator's client, a pool of requests in flight and
  * workerd's CPU clock.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import os from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { ROOT } from "../scripts/lib/local";
+import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
 import { BUILT_IN_ROLES } from "../worker/domain/auth/permissions";
 import { newId } from "../worker/lib/ids";
 import { hashPassword } from "../worker/lib/password";
@@ -225,27 +225,31 @@ export async function pool(total: number, concurrency: number, fn: (i: number) =
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
 }
 
+/** The built-in roles and the bench administrator, inserted with `db` (inside the caller's transaction). */
+export function insertAdmin(db: Database.Database, passwordHash: string, now: string): void {
+  const role = db.prepare(`INSERT INTO roles (id, name, description, permissions, built_in, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`);
+  for (const r of BUILT_IN_ROLES) role.run(r.id, r.name, r.description, JSON.stringify(r.permissions), now, now);
+  const userId = newId("user");
+  db.prepare(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (?, ?, 'Bench Admin', ?, 'active', ?, ?)`).run(
+    userId,
+    ADMIN_EMAIL,
+    passwordHash,
+    now,
+    now,
+  );
+  db.prepare(`INSERT INTO user_roles (user_id, role_id) VALUES (?, 'rol_admin')`).run(userId);
+}
+
 /** Built-in roles and one administrator, written straight into the D1 file (the admin then creates the rest through the API). */
-export async function seedAdmin(file: string, pepper: string): Promise<void> {
+export async function seedAdmin(file: string, pepper: string): Promise<string> {
   const passwordHash = await hashPassword(PASSWORD, pepper);
   const now = new Date().toISOString();
   const db = new Database(file);
-  db.transaction(() => {
-    const role = db.prepare(`INSERT INTO roles (id, name, description, permissions, built_in, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`);
-    for (const r of BUILT_IN_ROLES) role.run(r.id, r.name, r.description, JSON.stringify(r.permissions), now, now);
-    const userId = newId("user");
-    db.prepare(`INSERT INTO users (id, email, name, password_hash, status, created_at, updated_at) VALUES (?, ?, 'Bench Admin', ?, 'active', ?, ?)`).run(
-      userId,
-      ADMIN_EMAIL,
-      passwordHash,
-      now,
-      now,
-    );
-    db.prepare(`INSERT INTO user_roles (user_id, role_id) VALUES (?, 'rol_admin')`).run(userId);
-  })();
+  db.transaction(() => insertAdmin(db, passwordHash, now))();
   // workerd must find the rows in the main file, not in a WAL it does not know about.
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
+  return passwordHash;
 }
 
 /** HTTP calls against the worker as the bench administrator; `userAgent` names the benchmark in its sessions. */
@@ -275,3 +279,81 @@ export function client(worker: BenchWorker, userAgent: string) {
 }
 
 export type Client = ReturnType<typeof client>;
+
+/** What a benchmark run gets from `benchState`: its fresh local state, and the worker once started. */
+export type BenchState = {
+  startedAt: Date;
+  stateDir: string;
+  /** The worker's variables (secrets included), as `npm start` would give them. */
+  vars: Record<string, string>;
+  /** The local D1 file (migrations applied, built-in roles and the bench admin seeded). */
+  file: string;
+  /** The seeded admin's password hash (benchmarks that seed more users reuse it). */
+  passwordHash: string;
+  /** Keep-alive connections for setup and checks. */
+  agent: http.Agent;
+  /** Starts the bundled worker on a free port (stopped with the run). */
+  startWorker: () => Promise<BenchWorker>;
+  /** Something else to release with the run (a database handle). */
+  onCleanup: (release: () => void | Promise<void>) => void;
+};
+
+/**
+ * Runs one benchmark on a fresh local state in `.tmp/`: migrations applied, the bench admin seeded,
+ * the worker started on demand. Whatever ends the run (its end, an error, Ctrl-C) stops the worker
+ * and removes the folder (unless `keep`), once.
+ */
+export async function benchState<T>(name: string, options: { keep?: boolean; sockets: number }, body: (state: BenchState) => Promise<T>): Promise<T> {
+  const startedAt = new Date();
+  const stateDir = join(ROOT, ".tmp", `bench-${name}-state-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.sockets });
+  const releases: (() => void | Promise<void>)[] = [];
+  let worker: BenchWorker | undefined;
+  const removeState = () => {
+    if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
+  };
+  // A signal and the failing requests it causes both clean up: one shared run, so the worker is not
+  // disposed twice and the folder goes even when stopping the worker fails.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      try {
+        for (const release of releases) await release();
+        agent.destroy();
+        await worker?.stop();
+      } finally {
+        worker = undefined;
+        removeState();
+      }
+    })());
+  const onSignal = () => {
+    console.error(`${name}: interrupted, stopping the worker`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  // Once the worker runs, Miniflare's own SIGINT/SIGTERM handler kills workerd and exits at once,
+  // before an asynchronous cleanup could finish: the folder is then removed on exit, synchronously.
+  process.once("exit", removeState);
+  try {
+    console.log(`${name}: fresh local D1 in ${stateDir}`);
+    applyMigrations(stateDir);
+    const vars = localVars(stateDir);
+    const file = findD1File(stateDir);
+    // The hash must use the pepper the worker gets, or login fails.
+    const pepper = vars.PASSWORD_PEPPER;
+    if (!pepper) throw new Error("localVars() returned no PASSWORD_PEPPER");
+    const passwordHash = await seedAdmin(file, pepper);
+    const startWorker = async () => {
+      worker = await startBundledWorker({ port: await freePort(), stateDir, vars });
+      return worker;
+    };
+    return await body({ startedAt, stateDir, vars, file, passwordHash, agent, startWorker, onCleanup: (release) => releases.push(release) });
+  } finally {
+    await cleanup();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", removeState);
+    if (options.keep) console.log(`state kept in ${stateDir}`);
+  }
+}

@@ -1,23 +1,12 @@
-/**
- * Top-up benchmark: top-ups per second and their latency on one service (one hot ServiceState
- * Durable Object) and spread over 1,000 services, over HTTP against the bundled worker in workerd
- * (Miniflare, without wrangler dev's reload proxy), with replays of used Idempotency-Keys mixed in,
- * then a check that no top-up was lost or applied twice: in the objects (balance API) and in D1.
- */
-import { rmSync } from "node:fs";
 import http from "node:http";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import Database from "better-sqlite3";
-import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
 import {
-  type BenchWorker,
+  benchState,
   type Client,
   type CpuClock,
   client,
   cpuShare,
-  findD1File,
-  freePort,
   machineInfo,
   ms,
   pool,
@@ -25,7 +14,6 @@ import {
   prng,
   type Reply,
   type Stats,
-  seedAdmin,
   send,
   summarize,
   verdict,
@@ -252,52 +240,16 @@ export type TopUpsOptions = { keep?: boolean };
 
 /** Measures top-ups/s and latency on one service and over 1,000, checks for lost updates, prints and saves the results. */
 export async function run(options: TopUpsOptions = {}) {
-  const startedAt = new Date();
-  const stateDir = join(ROOT, ".tmp", `bench-topups-state-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
-  let worker: BenchWorker | undefined;
-  let raw: Database.Database | undefined;
-  // A few keep-alive connections for setup and checks.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: SETUP_CONCURRENCY });
-  const removeState = () => {
-    if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
-  };
-  // A signal and the failing requests it causes both clean up: one shared run, so the worker is not
-  // disposed twice and the folder goes even when stopping the worker fails.
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      try {
-        raw?.close();
-        raw = undefined;
-        agent.destroy();
-        await worker?.stop();
-      } finally {
-        worker = undefined;
-        removeState();
-      }
-    })());
-  const onSignal = () => {
-    console.error("topups: interrupted, stopping the worker");
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  // Once the worker runs, Miniflare's own SIGINT/SIGTERM handler kills workerd and exits at once,
-  // before an asynchronous cleanup could finish: the folder is then removed on exit, synchronously.
-  process.once("exit", removeState);
-  try {
-    console.log(`topups: fresh local D1 in ${stateDir}`);
-    applyMigrations(stateDir);
-    const vars = localVars(stateDir);
-    const file = findD1File(stateDir);
-    // The hash must use the pepper the worker gets, or login fails.
-    const pepper = vars.PASSWORD_PEPPER;
-    if (!pepper) throw new Error("localVars() returned no PASSWORD_PEPPER");
-    await seedAdmin(file, pepper);
+  return benchState("topups", { keep: options.keep, sockets: SETUP_CONCURRENCY }, async ({ startedAt, file, agent, startWorker, onCleanup }) => {
+    let raw: Database.Database | undefined;
+    onCleanup(() => {
+      raw?.close();
+      raw = undefined;
+    });
 
     // Another process competing for the CPUs skews every figure, so the load is recorded with them.
     const loadAtStart = loadavg();
-    worker = await startBundledWorker({ port: await freePort(), stateDir, vars });
+    const worker = await startWorker();
     const api = client(worker, "bench/topups");
     const clock = workerdClock();
     console.log(`  worker on ${worker.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
@@ -654,11 +606,5 @@ export async function run(options: TopUpsOptions = {}) {
     };
     console.log(`results: ${writeResults("topups", result, startedAt)}`);
     return result;
-  } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    process.off("exit", removeState);
-    if (options.keep) console.log(`state kept in ${stateDir}`);
-  }
+  });
 }

@@ -16,8 +16,7 @@ import { saveConfig } from "../inventory/configs";
 import type { ServiceDeps } from "../services/port";
 import type { Effects, EmailRow, Grant, OpContext } from "../services/state";
 import { smsRow } from "../sms/outbox";
-import { type AccountReport, type JobOutputs, parseOutputs, parsePayload } from "./contract";
-import type { RunnerResult } from "./runner";
+import { type AccountReport, type JobOutputs, type JobResult, parseOutputs, parsePayload } from "./contract";
 
 type JobRecord = typeof jobs.$inferSelect;
 
@@ -165,7 +164,7 @@ export async function applyOutcome(
   deps: ServiceDeps,
   op: OpContext,
   job: JobRecord,
-  result: RunnerResult,
+  result: JobResult,
   baseUrl = deps.baseUrl ?? "",
 ): Promise<void> {
   if (!job.serviceId) return;

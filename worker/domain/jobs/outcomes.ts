@@ -159,14 +159,7 @@ export function welcomeSmsText(operator: string, product: string, identifiers: R
  * reverses its setup charges and tells the notification list. Top-ups are confirmed or reversed
  * (with their charge); termination completes.
  */
-export async function applyOutcome(
-  db: Db,
-  deps: ServiceDeps,
-  op: OpContext,
-  job: JobRecord,
-  result: JobResult,
-  baseUrl = deps.baseUrl ?? "",
-): Promise<void> {
+export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job: JobRecord, result: JobResult, baseUrl = deps.baseUrl ?? ""): Promise<void> {
   if (!job.serviceId) return;
   const service = await getService(db, job.serviceId);
   if (!service) return;

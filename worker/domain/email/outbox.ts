@@ -1,10 +1,11 @@
-import { and, asc, eq, lte, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { type Db, runBatch, type Statement } from "../../db/client";
 import { emailOutbox, type OutboxEmail } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
+import { type DeliveryResult, drainOutbox } from "../outbox/drain";
 import type { RenderedEmail } from "./templates";
 
 /** Retry delays after each failed attempt; after the last one the email is marked failed. */
@@ -32,75 +33,12 @@ export function enqueueEmail(db: Db, now: string, to: { email: string; name?: st
   return db.insert(emailOutbox).values(emailRow(now, to, email));
 }
 
-export type SendResult =
-  | { ok: true; messageId: string | null }
-  /** `configError`: the provider refused our credentials — a configuration problem, not the email's. */
-  | { ok: false; error: string; retryable: boolean; notConfigured?: boolean; configError?: boolean };
+export type SendResult = DeliveryResult;
 export type Mailer = (email: OutboxEmail) => Promise<SendResult>;
 
-/**
- * Sends the emails that are due. Each one is claimed (pending → sending) by a conditional update,
- * so two runners never send the same email; a failure is retried with backoff; an email stuck in
- * "sending" (a crash mid-send) is picked up again after ten minutes.
- */
+/** Sends the emails that are due through `mailer` (the generic outbox: claim, retry with backoff, hold on refused credentials). */
 export async function sendDueEmails(db: Db, mailer: Mailer, now = new Date(), limit = 20): Promise<{ sent: number; failed: number; held?: string }> {
-  const iso = now.toISOString();
-  await db
-    .update(emailOutbox)
-    .set({ status: "pending" })
-    .where(and(eq(emailOutbox.status, "sending"), lte(emailOutbox.nextAttemptAt, new Date(now.getTime() - 600_000).toISOString())));
-  const due = await db
-    .select()
-    .from(emailOutbox)
-    .where(and(eq(emailOutbox.status, "pending"), lte(emailOutbox.nextAttemptAt, iso)))
-    .orderBy(asc(emailOutbox.nextAttemptAt))
-    .limit(limit);
-  let sent = 0;
-  let failed = 0;
-  for (const email of due) {
-    const claimed = await db
-      .update(emailOutbox)
-      .set({ status: "sending", nextAttemptAt: iso })
-      .where(and(eq(emailOutbox.id, email.id), eq(emailOutbox.status, "pending")))
-      .run();
-    if (claimed.meta.changes !== 1) continue;
-    const result = await mailer(email);
-    if (result.ok) {
-      sent++;
-      await db
-        .update(emailOutbox)
-        .set({ status: "sent", sentAt: iso, providerMessageId: result.messageId, lastError: null, attempts: sql`${emailOutbox.attempts} + 1` })
-        .where(eq(emailOutbox.id, email.id));
-      continue;
-    }
-    if (result.notConfigured || result.configError) {
-      // Not the email's fault: keep it queued, its attempts untouched, until the integration works.
-      await db
-        .update(emailOutbox)
-        .set({ status: "pending", nextAttemptAt: new Date(now.getTime() + 300_000).toISOString(), lastError: result.error })
-        .where(eq(emailOutbox.id, email.id));
-      if (result.configError) {
-        // One alert, and the rest of the outbox held: every other email would be refused the same way.
-        console.error(JSON.stringify({ level: "error", msg: "email outbox held", error: result.error }));
-        return { sent, failed, held: result.error };
-      }
-      continue;
-    }
-    const attempts = email.attempts + 1;
-    const delay = RETRY_DELAYS_SECONDS[attempts - 1];
-    const final = !result.retryable || delay === undefined;
-    if (final) failed++;
-    await db
-      .update(emailOutbox)
-      .set({
-        status: final ? "failed" : "pending",
-        attempts,
-        lastError: result.error.slice(0, 1000),
-        nextAttemptAt: new Date(now.getTime() + (delay ?? 0) * 1000).toISOString(),
-      })
-      .where(eq(emailOutbox.id, email.id));
-  }
-  return { sent, failed };
+  return drainOutbox(db, emailOutbox, mailer, now, limit, RETRY_DELAYS_SECONDS);
 }
 
 /** Puts a failed email back in the queue for an immediate new attempt (audited). */

@@ -3,6 +3,7 @@ import { diff } from "../domain/activity/record";
 import { coerceAttributeValue } from "../domain/attributes/schemas";
 import { contactDocument, toFtsQuery } from "../domain/search/documents";
 import { availableActions, SERVICE_ACTIONS } from "../domain/services/actions";
+import { applied, unwrap } from "../domain/services/support";
 import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { AppError } from "../lib/errors";
 import { newId, ulid } from "../lib/ids";
@@ -93,5 +94,18 @@ describe("service lifecycle actions are declared once", () => {
     expect(availableActions("failed", (p) => p === "services:write")).toEqual([]);
     expect(availableActions("active", (p) => p === "services:provision")).toEqual([]);
     expect(SERVICE_ACTIONS.terminate.confirm).toMatch(/Terminate/);
+  });
+});
+
+describe("outcomes of the ServiceState object are never dropped", () => {
+  it("unwrap throws the typed error; applied accepts a service that moved on and throws anything else", () => {
+    expect(unwrap({ ok: true, value: 1, replayed: false })).toBe(1);
+    expect(() => unwrap({ ok: false, error: { status: 409, message: "moved on" } })).toThrow(AppError);
+    expect(applied({ ok: true, value: 2, replayed: true }, "test")).toBe(2);
+    expect(applied({ ok: false, error: { status: 409, message: "Cannot activate a service that is terminated." } }, "test")).toBeNull();
+    expect(applied({ ok: false, error: { status: 404, message: "gone" } }, "test")).toBeNull();
+    expect(() => applied({ ok: false, error: { status: 422, message: "bad", errors: [{ path: "currency", message: "x" }] } }, "test")).toThrow(
+      expect.objectContaining({ status: 422, errors: [{ path: "currency", message: "x" }] }),
+    );
   });
 });

@@ -31,6 +31,7 @@ import type { CustomerCreateInput } from "../customers/schemas";
 import { transitionCustomer } from "../customers/transition-customer";
 import { orderService } from "../services/order-service";
 import type { ServiceDeps } from "../services/port";
+import { applied } from "../services/support";
 import { updateSettings } from "../settings/update-settings";
 import type { SiteCreateInput } from "../sites/schemas";
 import { createSite } from "../sites/sites";
@@ -583,8 +584,8 @@ async function ensureDemoServices(ctx: WriteContext, deps: ServiceDeps | null, b
       ...(mobile ? {} : product?.service_type === "voip" ? { username: `sip${index}` } : { username: `fibre-${index}@demo-telecom.example` }),
     };
     const state = deps.state(service.id);
-    await state.transition(service.id, "start_provisioning", { actor: ctx.actor, requestId: null, now: ctx.now, key: "demo-lease" });
-    await state.transition(service.id, "activate", {
+    applied(await state.transition(service.id, "start_provisioning", { actor: ctx.actor, requestId: null, now: ctx.now, key: "demo-lease" }), "demo lease");
+    const activated = await state.transition(service.id, "activate", {
       actor: ctx.actor,
       requestId: null,
       now: ctx.now,
@@ -594,6 +595,7 @@ async function ensureDemoServices(ctx: WriteContext, deps: ServiceDeps | null, b
       // the account it creates holds exactly what the service was granted here.
       grants: (product?.included_balances ?? []).map((b, i) => ({ ...b, balance_id: includedBalanceId(product?.slug ?? "", i) })),
     });
+    applied(activated, "demo activation");
     // Thirty days of synthetic usage for the charts. Balances are not touched here: CGRateS is their
     // balance of record, and the seeded services' accounts start as granted.
     const days = Array.from({ length: 30 }, (_, d) => new Date(Date.parse(ctx.now) - (29 - d) * 86_400_000).toISOString().slice(0, 10));

@@ -15,6 +15,7 @@ import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email
 import { saveConfig } from "../inventory/configs";
 import type { ServiceDeps } from "../services/port";
 import type { Effects, EmailRow, Grant, OpContext } from "../services/state";
+import { applied } from "../services/support";
 import { smsRow } from "../sms/outbox";
 import { type AccountReport, type JobOutputs, type JobResult, parseOutputs, parsePayload } from "./contract";
 
@@ -128,15 +129,18 @@ async function adoptReadings(
     if (!version) continue;
     const reading = toReading(report, version.currency);
     const mine = report.account === job.serviceId;
-    await deps.state(service.id).applyReading(
-      service.id,
-      {
-        key: `result:${job.id}:reading:${service.id}`,
-        reading,
-        ...(mine ? extra : {}),
-        lowBalanceEmails: await lowBalanceEmails(db, op, service, version.low_balance_thresholds, reading),
-      },
-      op,
+    applied(
+      await deps.state(service.id).applyReading(
+        service.id,
+        {
+          key: `result:${job.id}:reading:${service.id}`,
+          reading,
+          ...(mine ? extra : {}),
+          lowBalanceEmails: await lowBalanceEmails(db, op, service, version.low_balance_thresholds, reading),
+        },
+        op,
+      ),
+      `applyReading ${job.id}`,
     );
   }
 }
@@ -192,7 +196,10 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         effects.sms = [smsRow(op.now, phone, "service_welcome", welcomeSmsText(settings.operator_name, service.product_name, identifiers))];
       }
       if (service.status === "provisioning") {
-        await state.transition(service.id, "activate", { ...op, key: `${key}:activate`, identifiers, grants: includedGrants(version), effects });
+        applied(
+          await state.transition(service.id, "activate", { ...op, key: `${key}:activate`, identifiers, grants: includedGrants(version), effects }),
+          `transition ${job.id}`,
+        );
       }
       // A bundle's playbook provisions its components: they become active with it, with their own balances.
       const children = await db.select({ id: services.id }).from(services).where(eq(services.parentServiceId, service.id));
@@ -200,9 +207,9 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         const c = await getService(db, child.id);
         if (!c || (c.status !== "pending" && c.status !== "provisioning")) continue;
         const childState = deps.state(c.id);
-        if (c.status === "pending") await childState.transition(c.id, "start_provisioning", { ...op, key: `${key}:start` });
+        if (c.status === "pending") applied(await childState.transition(c.id, "start_provisioning", { ...op, key: `${key}:start` }), `transition ${job.id}`);
         const childVersion = await getProductAtVersion(db, c.product_version_id);
-        await childState.transition(c.id, "activate", { ...op, key: `${key}:activate`, grants: includedGrants(childVersion) });
+        applied(await childState.transition(c.id, "activate", { ...op, key: `${key}:activate`, grants: includedGrants(childVersion) }), `transition ${job.id}`);
       }
       const plan = job.type === "modify" ? parsePayload("modify", job.payload) : null;
       if (plan) {
@@ -221,37 +228,41 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
     } else if (service.status === "provisioning") {
       const children = await db.select({ id: services.id, status: services.status }).from(services).where(eq(services.parentServiceId, service.id));
       for (const child of children) {
-        if (child.status === "pending") await deps.state(child.id).transition(child.id, "start_provisioning", { ...op, key: `${key}:start` });
+        if (child.status === "pending")
+          applied(await deps.state(child.id).transition(child.id, "start_provisioning", { ...op, key: `${key}:start` }), `transition ${job.id}`);
         if (child.status === "pending" || child.status === "provisioning")
-          await deps.state(child.id).transition(child.id, "fail", { ...op, key: `${key}:fail` });
+          applied(await deps.state(child.id).transition(child.id, "fail", { ...op, key: `${key}:fail` }), `transition ${job.id}`);
       }
       const emails = await failureNotice(db, op, job, service, reason, baseUrl);
-      await state.transition(service.id, "fail", {
-        ...op,
-        key: `${key}:fail`,
-        effects: {
-          transactions: await reversals(db, op, `setup:${service.id}`, "provisioning failed"),
-          emails,
-          activity: [
-            activityRow(op, {
-              entity: "service",
-              entityId: service.id,
-              customerId: service.customer_id,
-              action: "service.provisioning_failed",
-              changes: { error: { before: null, after: reason } },
-            }),
-          ],
-        },
-      });
+      applied(
+        await state.transition(service.id, "fail", {
+          ...op,
+          key: `${key}:fail`,
+          effects: {
+            transactions: await reversals(db, op, `setup:${service.id}`, "provisioning failed"),
+            emails,
+            activity: [
+              activityRow(op, {
+                entity: "service",
+                entityId: service.id,
+                customerId: service.customer_id,
+                action: "service.provisioning_failed",
+                changes: { error: { before: null, after: reason } },
+              }),
+            ],
+          },
+        }),
+        `transition ${job.id}`,
+      );
     }
     return;
   }
   if (job.type === "deprovision") {
     if (result.status === "succeeded" && service.status === "terminating") {
-      await state.transition(service.id, "complete_termination", { ...op, key: `${key}:terminated` });
+      applied(await state.transition(service.id, "complete_termination", { ...op, key: `${key}:terminated` }), `transition ${job.id}`);
     } else if (result.status === "failed") {
       const emails = await failureNotice(db, op, job, service, reason, baseUrl);
-      await state.apply(service.id, `${key}:notice`, { emails }, [service.status]);
+      applied(await state.apply(service.id, `${key}:notice`, { emails }, [service.status]), `apply ${job.id}`);
     }
     return;
   }
@@ -259,13 +270,16 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
     const topup = parsePayload("topup", job.payload);
     const keys = topup?.top_up_keys ?? [];
     for (const topUpKey of keys) {
-      await state.settleTopUp(service.id, topUpKey, result.status === "succeeded" ? "confirmed" : "reversed", {
-        ...op,
-        effects:
-          result.status === "failed" && topUpKey === keys[0] && topup?.charge_key
-            ? { transactions: await reversals(db, op, topup.charge_key, "top-up failed") }
-            : {},
-      });
+      applied(
+        await state.settleTopUp(service.id, topUpKey, result.status === "succeeded" ? "confirmed" : "reversed", {
+          ...op,
+          effects:
+            result.status === "failed" && topUpKey === keys[0] && topup?.charge_key
+              ? { transactions: await reversals(db, op, topup.charge_key, "top-up failed") }
+              : {},
+        }),
+        `settleTopUp ${job.id}`,
+      );
     }
     if (result.status === "succeeded") await adoptReadings(db, deps, op, job, outputs);
     return;
@@ -289,6 +303,6 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
   // operational events the notification list hears about.
   if (result.status === "failed" && job.type !== "sync_balance") {
     const emails = await failureNotice(db, op, job, service, reason, baseUrl);
-    await state.apply(service.id, `${key}:notice`, { emails }, [service.status]);
+    applied(await state.apply(service.id, `${key}:notice`, { emails }, [service.status]), `apply ${job.id}`);
   }
 }

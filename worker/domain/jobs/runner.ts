@@ -8,6 +8,7 @@ import { seal } from "../../lib/secret-box";
 import { chargingVars } from "../charging/job-vars";
 import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
+import { applied } from "../services/support";
 import { checkVars } from "./check";
 import { type JobResult, jobTransition, type LeasedMessage, OPEN_JOB_STATUSES } from "./contract";
 import { applyOutcome } from "./outcomes";
@@ -196,7 +197,7 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
   for (const job of leased) {
     if (job.serviceId && (job.type === "provision" || job.type === "modify")) {
       // pending/failed → provisioning; already provisioning (a re-lease) is fine.
-      await deps.state(job.serviceId).transition(job.serviceId, "start_provisioning", { ...op, key: `lease:${job.id}` });
+      applied(await deps.state(job.serviceId).transition(job.serviceId, "start_provisioning", { ...op, key: `lease:${job.id}` }), `lease ${job.id}`);
     }
     messages.push({
       lease_id: job.leaseId ?? "",

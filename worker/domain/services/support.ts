@@ -20,6 +20,21 @@ export function unwrap<T>(outcome: Outcome<T>): T {
   );
 }
 
+/**
+ * For work that applies what already happened (a job's result, a lease): a refusal because the
+ * service moved on meanwhile (409, e.g. terminated while its job ran) or is gone (404) is logged
+ * with what was being applied and leaves nothing to do (null); any other refusal throws, as
+ * `unwrap` does, so the caller's report is retried. No caller drops an outcome unread.
+ */
+export function applied<T>(outcome: Outcome<T>, what: string): T | null {
+  if (outcome.ok) return outcome.value;
+  if (outcome.error.status === 409 || outcome.error.status === 404) {
+    console.warn(JSON.stringify({ level: "warn", msg: "not applied", what, status: outcome.error.status, reason: outcome.error.message }));
+    return null;
+  }
+  return unwrap(outcome);
+}
+
 export function op(ctx: WriteContext): OpContext {
   return { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now };
 }

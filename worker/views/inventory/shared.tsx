@@ -1,0 +1,64 @@
+import type { TemplateRow } from "../../db/queries/inventory";
+import type { InventoryFieldDef } from "../../db/schema";
+import type { ItemStatus, ItemView } from "../../domain/inventory/schemas";
+
+/** Columns every type accepts besides its own fields (location, supplier, cost, notes). */
+export const COMMON_IMPORT_COLUMNS = ["location", "supplier", "cost_amount", "currency", "notes"] as const;
+
+export const STATUS_LABELS: Record<ItemStatus, string> = {
+  in_stock: "In stock",
+  reserved: "Reserved",
+  assigned: "Assigned",
+  returned: "Returned",
+  retired: "Retired",
+};
+
+/** The field that names an item of a type: its first identifier, else its first public field. */
+export function mainField(template: Pick<TemplateRow, "fields"> | undefined): InventoryFieldDef | undefined {
+  if (!template) return undefined;
+  return template.fields.find((f) => f.unique) ?? template.fields.find((f) => f.kind !== "secret");
+}
+
+/** An item's label: the value of its type's main identifier, or its id. */
+export function itemLabel(item: Pick<ItemView, "id" | "fields">, template: Pick<TemplateRow, "fields"> | undefined): string {
+  const main = mainField(template);
+  const value = main ? item.fields[main.name] : null;
+  return value === null || value === undefined || value === "" ? item.id : String(value);
+}
+
+export function shownValue(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return String(value);
+}
+
+export function query(base: string, params: Record<string, string | undefined>): string {
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) sp.set(k, v);
+  const s = sp.toString();
+  return s ? `${base}?${s}` : base;
+}
+
+export function InventoryTabs(props: { active: "dashboard" | "items" | "import" | "types"; canImport: boolean }) {
+  const tabs: { key: typeof props.active; href: string; label: string }[] = [
+    { key: "dashboard", href: "/admin/inventory", label: "Stock" },
+    { key: "items", href: "/admin/inventory/items", label: "Items" },
+    ...(props.canImport ? [{ key: "import" as const, href: "/admin/inventory/import", label: "Import" }] : []),
+    { key: "types", href: "/admin/inventory/types", label: "Types" },
+  ];
+  return (
+    <nav class="tabs inventory-tabs" aria-label="Inventory">
+      {tabs.map((t) => (
+        <a href={t.href} class={t.key === props.active ? "active" : ""} aria-current={t.key === props.active ? "page" : undefined}>
+          {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+export type InventoryCan = { write: boolean; import: boolean; types: boolean };
+
+// ---- dashboard ----
+
+/** The stock dashboard: counts per type × status, in stock by location, low-stock warnings. */

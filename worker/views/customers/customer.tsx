@@ -1,0 +1,356 @@
+import type { Child } from "hono/jsx";
+import type { ActivityView } from "../../db/queries/activity";
+import type { TransactionView } from "../../db/queries/transactions";
+import type { ContactView } from "../../domain/contacts/schemas";
+import { CUSTOMER_TRANSITIONS, type CustomerTransition, type CustomerView } from "../../domain/customers/schemas";
+import type { ServiceView } from "../../domain/services/schemas";
+import type { SiteView } from "../../domain/sites/schemas";
+import { ActivityTable, Badge, CsrfField, EmptyState, type FormErrors, PageHeader, Time } from "../components";
+import { formatMoney } from "../format";
+import { Layout, type PageContext } from "../layout";
+import { ServicesTable } from "../services";
+import { AttributeInput, type Definition, TRANSITION_LABELS } from "./shared";
+
+export function CustomerPage(props: {
+  ctx: PageContext;
+  customer: CustomerView;
+  contacts: ContactView[];
+  sites: SiteView[];
+  definitions: Definition[];
+  activity: ActivityView[];
+  allTags: string[];
+  can: { write: boolean; archive: boolean; activity: boolean; invite: boolean };
+  /** Portal account status per contact id. */
+  portal: Record<string, string>;
+  portalFlash?: string;
+  services: ServiceView[];
+  transactions: TransactionView[];
+  order?: Child;
+  orderError?: string;
+  attributeErrors?: FormErrors;
+  attributeValues?: Record<string, unknown>;
+  tagsError?: string;
+  tagsValue?: string;
+  message?: string;
+}) {
+  const c = props.customer;
+  const tz = props.ctx.settings.default_timezone;
+  const writable = props.can.write && c.status !== "archived";
+  const transitions = (Object.keys(CUSTOMER_TRANSITIONS) as CustomerTransition[]).filter((t) =>
+    (CUSTOMER_TRANSITIONS[t].from as readonly string[]).includes(c.status),
+  );
+  const attrs = props.attributeValues ?? c.attributes;
+  return (
+    <Layout ctx={props.ctx} title={c.name} wide>
+      <PageHeader
+        title={c.name}
+        back={{ href: "/admin/customers", label: "Customers" }}
+        subtitle={
+          <>
+            <Badge value={c.status} /> <span>{c.type}</span> · <span>{c.payment_type}</span> · <code>{c.id}</code>
+          </>
+        }
+        actions={
+          <>
+            {writable && (
+              <a class="button" href={`/admin/customers/${c.id}/edit`}>
+                Edit
+              </a>
+            )}
+            {props.can.archive &&
+              transitions.map((t) =>
+                t === "suspend" || t === "resume" ? (
+                  // Suspend and resume carry the live services along: they go through a confirmation that lists them.
+                  <a class="button" href={`/admin/customers/${c.id}/status/${t}`}>
+                    {TRANSITION_LABELS[t]}
+                  </a>
+                ) : (
+                  <form
+                    method="post"
+                    action={`/admin/customers/${c.id}/transition`}
+                    class="inline"
+                    hx-confirm={t === "archive" || t === "close" ? `${TRANSITION_LABELS[t]} ${c.name}?` : undefined}
+                  >
+                    <CsrfField token={props.ctx.csrfToken} />
+                    <input type="hidden" name="transition" value={t} />
+                    <button type="submit" class={t === "archive" || t === "close" ? "button danger" : "button"}>
+                      {TRANSITION_LABELS[t]}
+                    </button>
+                  </form>
+                ),
+              )}
+          </>
+        }
+      />
+      {props.message && (
+        <div class="alert error" role="alert">
+          {props.message}
+        </div>
+      )}
+      {props.portalFlash && (
+        <div class={props.portalFlash === "invited" ? "alert success" : "alert error"} role="status">
+          {props.portalFlash === "invited" ? "Portal invitation sent." : props.portalFlash}
+        </div>
+      )}
+      {c.status === "archived" && <div class="alert">This customer is archived and read-only. Restore it to make changes.</div>}
+      <div class="grid-360">
+        <section class="card" aria-labelledby="details-h">
+          <h2 id="details-h">Details</h2>
+          <dl class="details">
+            <dt>Currency</dt>
+            <dd>{c.currency}</dd>
+            <dt>Locale</dt>
+            <dd>{c.locale}</dd>
+            <dt>Time zone</dt>
+            <dd>{c.timezone}</dd>
+            <dt>External id</dt>
+            <dd>{c.external_id ?? "—"}</dd>
+            <dt>Created</dt>
+            <dd>
+              <Time iso={c.created_at} timeZone={tz} />
+            </dd>
+            <dt>Updated</dt>
+            <dd>
+              <Time iso={c.updated_at} timeZone={tz} />
+            </dd>
+          </dl>
+          {c.notes && <p class="notes">{c.notes}</p>}
+        </section>
+
+        <section class="card" aria-labelledby="tags-h" id="tags">
+          <h2 id="tags-h">Tags</h2>
+          <p>
+            {c.tags.length === 0 ? (
+              <span class="muted">No tags.</span>
+            ) : (
+              c.tags.map((t) => (
+                <a class="tag" href={`/admin/customers?tag=${encodeURIComponent(t)}`}>
+                  {t}
+                </a>
+              ))
+            )}
+          </p>
+          {writable && (
+            <form method="post" action={`/admin/customers/${c.id}/tags`} class="stack">
+              <CsrfField token={props.ctx.csrfToken} />
+              <div class={props.tagsError ? "field invalid" : "field"}>
+                <label for="f-tags">Edit tags</label>
+                <input id="f-tags" name="tags" list="known-tags" value={props.tagsValue ?? c.tags.join(", ")} placeholder="vip, fibre" />
+                <datalist id="known-tags">
+                  {props.allTags.map((t) => (
+                    <option value={t} />
+                  ))}
+                </datalist>
+                <div class="hint">Comma-separated.</div>
+                {props.tagsError && <div class="field-error">{props.tagsError}</div>}
+              </div>
+              <button type="submit" class="button">
+                Save tags
+              </button>
+            </form>
+          )}
+        </section>
+
+        <section class="card" aria-labelledby="attrs-h" id="attributes">
+          <h2 id="attrs-h">Attributes</h2>
+          {props.definitions.length === 0 ? (
+            <EmptyState title="No custom attributes are defined.">
+              <a href="/admin/settings/attributes">Define attributes</a>
+            </EmptyState>
+          ) : writable ? (
+            <form method="post" action={`/admin/customers/${c.id}/attributes`} class="stack">
+              <CsrfField token={props.ctx.csrfToken} />
+              {props.definitions.map((d) => (
+                <AttributeInput def={d} value={attrs[d.key]} error={props.attributeErrors?.[`attributes.${d.key}`]} />
+              ))}
+              <button type="submit" class="button">
+                Save attributes
+              </button>
+            </form>
+          ) : (
+            <dl class="details">
+              {props.definitions.map((d) => (
+                <>
+                  <dt>{d.label}</dt>
+                  <dd>{c.attributes[d.key] === undefined ? "—" : String(c.attributes[d.key])}</dd>
+                </>
+              ))}
+            </dl>
+          )}
+        </section>
+      </div>
+
+      <section class="card" aria-labelledby="contacts-h" id="contacts">
+        <div class="section-header">
+          <h2 id="contacts-h">Contacts</h2>
+          {writable && (
+            <a class="button" href={`/admin/customers/${c.id}/contacts/new`}>
+              Add contact
+            </a>
+          )}
+        </div>
+        {props.contacts.length === 0 ? (
+          <EmptyState title="No contacts yet." />
+        ) : (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Email</th>
+                <th scope="col">Phone</th>
+                <th scope="col">Portal</th>
+                {writable && (
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {props.contacts.map((k) => (
+                <tr>
+                  <td>{[k.first_name, k.last_name].filter(Boolean).join(" ")}</td>
+                  <td>
+                    {k.roles.map((r) => (
+                      <Badge value={r} />
+                    ))}
+                  </td>
+                  <td>{k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—"}</td>
+                  <td>{k.phone ? <a href={`tel:${k.phone}`}>{k.phone}</a> : "—"}</td>
+                  <td>
+                    {props.portal[k.id] ? <Badge value={props.portal[k.id] ?? ""} /> : <span class="muted">—</span>}
+                    {props.can.invite && k.email && props.portal[k.id] !== "active" && (c.status === "open" || c.status === "suspended") && (
+                      <form method="post" action={`/admin/contacts/${k.id}/portal-invite`} class="inline">
+                        <CsrfField token={props.ctx.csrfToken} />
+                        <button type="submit" class="link-button">
+                          {props.portal[k.id] ? "Re-invite" : "Invite"}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                  {writable && (
+                    <td class="row-actions">
+                      <a href={`/admin/contacts/${k.id}/edit`}>Edit</a>
+                      <form method="post" action={`/admin/contacts/${k.id}/delete`} class="inline" hx-confirm={`Delete contact ${k.first_name}?`}>
+                        <CsrfField token={props.ctx.csrfToken} />
+                        <button type="submit" class="link-button danger">
+                          Delete
+                        </button>
+                      </form>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section class="card" aria-labelledby="sites-h" id="sites">
+        <div class="section-header">
+          <h2 id="sites-h">Sites</h2>
+          {writable && (
+            <a class="button" href={`/admin/customers/${c.id}/sites/new`}>
+              Add site
+            </a>
+          )}
+        </div>
+        {props.sites.length === 0 ? (
+          <EmptyState title="No sites yet." />
+        ) : (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Address</th>
+                <th scope="col">Location</th>
+                {writable && (
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {props.sites.map((s) => (
+                <tr>
+                  <td>{s.name}</td>
+                  <td>
+                    {[s.address_line1, s.address_line2].filter(Boolean).join(", ")}
+                    <div class="muted small">{[s.postal_code, s.city, s.region, s.country].filter(Boolean).join(" ")}</div>
+                  </td>
+                  <td>
+                    {s.latitude !== null && s.longitude !== null ? (
+                      <span>
+                        {s.latitude.toFixed(5)}, {s.longitude.toFixed(5)}
+                      </span>
+                    ) : null}{" "}
+                    <Badge value={s.geocode_status} />
+                  </td>
+                  {writable && (
+                    <td class="row-actions">
+                      <a href={`/admin/sites/${s.id}/edit`}>Edit</a>
+                      <form method="post" action={`/admin/sites/${s.id}/delete`} class="inline" hx-confirm={`Delete site ${s.name}?`}>
+                        <CsrfField token={props.ctx.csrfToken} />
+                        <button type="submit" class="link-button danger">
+                          Delete
+                        </button>
+                      </form>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <div class="grid-2">
+        <section class="card" aria-labelledby="services-h" id="services">
+          <h2 id="services-h">Services</h2>
+          {props.orderError && (
+            <div class="alert error" role="alert">
+              {props.orderError}
+            </div>
+          )}
+          {props.order && c.status === "open" && props.order}
+          <ServicesTable services={props.services} timeZone={tz} />
+        </section>
+        <section class="card" aria-labelledby="billing-h" id="billing">
+          <h2 id="billing-h">Billing</h2>
+          {props.transactions.length === 0 ? (
+            <EmptyState title="No transactions yet.">
+              Charges and credits (setup fees, top-ups, plan changes) appear here; invoices come with the billing module.
+            </EmptyState>
+          ) : (
+            <table class="table">
+              <tbody>
+                {props.transactions.map((t) => (
+                  <tr>
+                    <td>{t.description}</td>
+                    <td class="nowrap">
+                      {t.kind === "credit" ? "−" : ""}
+                      {formatMoney(t.amount, t.currency)}
+                    </td>
+                    <td class="nowrap">{t.date}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+
+      {props.can.activity && (
+        <section class="card" aria-labelledby="activity-h" id="activity">
+          <div class="section-header">
+            <h2 id="activity-h">Activity</h2>
+            <a href={`/admin/activity?customer_id=${c.id}`}>All activity</a>
+          </div>
+          <ActivityTable entries={props.activity} timeZone={tz} showEntity />
+        </section>
+      )}
+    </Layout>
+  );
+}

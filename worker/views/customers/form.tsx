@@ -1,0 +1,66 @@
+import { CUSTOMER_TYPES, PAYMENT_TYPES } from "../../domain/customers/schemas";
+import { CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea } from "../components";
+import { Layout, type PageContext } from "../layout";
+
+export type CustomerFormValues = Partial<
+  Record<"name" | "type" | "payment_type" | "currency" | "locale" | "timezone" | "external_id" | "notes" | "tags", string | null>
+>;
+
+export function CustomerFormPage(props: {
+  ctx: PageContext;
+  mode: "create" | "edit";
+  id?: string;
+  values: CustomerFormValues;
+  errors: FormErrors;
+  message?: string;
+}) {
+  const v = props.values;
+  const e = props.errors;
+  const action = props.mode === "create" ? "/admin/customers/new" : `/admin/customers/${props.id}/edit`;
+  const title = props.mode === "create" ? "New customer" : `Edit ${v.name ?? "customer"}`;
+  return (
+    <Layout ctx={props.ctx} title={title}>
+      <PageHeader
+        title={title}
+        back={props.mode === "create" ? { href: "/admin/customers", label: "Customers" } : { href: `/admin/customers/${props.id}`, label: "Customer" }}
+      />
+      <form method="post" action={action} class="card form-grid" novalidate>
+        <CsrfField token={props.ctx.csrfToken} />
+        <ErrorSummary errors={e} message={props.message} />
+        <Field name="name" label="Name" value={v.name} error={e.name} required autofocus />
+        <SelectField name="type" label="Type" value={v.type ?? "individual"} options={CUSTOMER_TYPES} error={e.type} required />
+        <SelectField name="payment_type" label="Payment type" value={v.payment_type ?? "postpaid"} options={PAYMENT_TYPES} error={e.payment_type} required />
+        <Field
+          name="currency"
+          label="Currency"
+          value={v.currency}
+          error={e.currency}
+          placeholder={props.ctx.settings.default_currency}
+          hint="ISO 4217; empty uses the operator default"
+        />
+        <Field
+          name="locale"
+          label="Locale"
+          value={v.locale}
+          error={e.locale}
+          placeholder={props.ctx.settings.default_locale}
+          hint="Language for emails and invoices"
+        />
+        <Field name="timezone" label="Time zone" value={v.timezone} error={e.timezone} placeholder={props.ctx.settings.default_timezone} />
+        <Field name="external_id" label="External id" value={v.external_id} error={e.external_id} hint="Your reference in another system (unique)" />
+        {props.mode === "create" && <Field name="tags" label="Tags" value={v.tags} error={e.tags} hint="Comma-separated, e.g. vip, fibre" />}
+        <div class="span-2">
+          <TextArea name="notes" label="Notes" value={v.notes} error={e.notes} />
+        </div>
+        <div class="span-2 form-actions">
+          <button type="submit" class="button primary">
+            {props.mode === "create" ? "Create customer" : "Save changes"}
+          </button>
+          <a href={props.mode === "create" ? "/admin/customers" : `/admin/customers/${props.id}`} class="button">
+            Cancel
+          </a>
+        </div>
+      </form>
+    </Layout>
+  );
+}

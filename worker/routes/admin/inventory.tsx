@@ -4,7 +4,6 @@ import { listActivity } from "../../db/queries/activity";
 import { customerNames } from "../../db/queries/customers";
 import {
   blockAllocations,
-  getInventoryImport,
   getItem,
   getTemplate,
   type ItemFilters,
@@ -18,21 +17,10 @@ import {
 import { allocateIp, IP_BLOCK, releaseIp } from "../../domain/inventory/allocation";
 import { CONFIGURABLE_TYPES, getConfigVersion, saveConfig } from "../../domain/inventory/configs";
 import { checkFields } from "../../domain/inventory/fields";
-import { exportCsv, importItems } from "../../domain/inventory/import";
-import { checkLowStock, createItem, createTemplate, updateItem, updateTemplate } from "../../domain/inventory/items";
-import {
-  ConfigCreate,
-  IMPORT_MODES,
-  type ImportReportView,
-  ITEM_STATUSES,
-  ItemCreate,
-  ItemPatch,
-  type ItemStatus,
-  TemplateCreate,
-  TemplatePatch,
-} from "../../domain/inventory/schemas";
+import { exportCsv } from "../../domain/inventory/import";
+import { createItem, updateItem } from "../../domain/inventory/items";
+import { ConfigCreate, ITEM_STATUSES, ItemCreate, ItemPatch, type ItemStatus } from "../../domain/inventory/schemas";
 import type { AppEnv } from "../../env";
-import { parseCsv } from "../../lib/csv";
 import { diffStats, lineDiff } from "../../lib/diff";
 import { AppError, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
@@ -40,12 +28,7 @@ import { allowed, can, writeContext } from "../../middleware/access";
 import { errorMap, type FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import {
-  COMMON_IMPORT_COLUMNS,
   ConfigDiffPage,
-  ImportResultPage,
-  type ImportState,
-  ImportUploadPage,
-  ImportWizardPage,
   type InventoryCan,
   InventoryDashboard,
   ItemFormPage,
@@ -54,16 +37,13 @@ import {
   type ItemListParams,
   ItemPage,
   ItemResults,
-  TypeFormPage,
-  type TypeFormValues,
-  TypesPage,
 } from "../../views/inventory";
 import { inventoryEnv } from "../api/inventory";
 import { pageContext, wantsFragment } from "./context";
 import { type FormBody, oncePerForm, readForm, text, validate } from "./forms";
 
 /** Largest CSV accepted by the import wizard (bytes), as for the API. */
-const MAX_CSV_BYTES = 40 * 1024 * 1024;
+export const MAX_CSV_BYTES = 40 * 1024 * 1024;
 
 const ListQuery = z.object({
   type: z.string().max(40).optional().catch(undefined),
@@ -90,14 +70,14 @@ function listParams(c: Context<AppEnv>): { params: ItemListParams; filters: Item
   };
 }
 
-function inventoryCan(c: Context<AppEnv>): InventoryCan {
+export function inventoryCan(c: Context<AppEnv>): InventoryCan {
   return { write: allowed(c, "inventory:write"), import: allowed(c, "inventory:import"), types: allowed(c, "inventory:types") };
 }
 
 /** A domain failure as inline form errors; a 409 naming a field (a duplicate identifier) is shown on that field. */
 type Outcome<T> = { ok: true; data: T } | { ok: false; status: 409 | 422; errors: FormErrors; message: string };
 
-async function tryDomain<T>(run: () => Promise<T>, fieldPrefix = "fields."): Promise<Outcome<T>> {
+export async function tryDomain<T>(run: () => Promise<T>, fieldPrefix = "fields."): Promise<Outcome<T>> {
   try {
     return { ok: true, data: await run() };
   } catch (error) {
@@ -184,55 +164,6 @@ function shownValues(template: TemplateRow, body: FormBody): ItemFormValues {
 // ---- import helpers ----
 
 /** The header row of a CSV without parsing the whole file (the first line break outside quotes). */
-function csvHeader(csv: string): string[] {
-  let quoted = false;
-  let end = csv.length;
-  for (let i = 0; i < csv.length; i++) {
-    const ch = csv.charCodeAt(i);
-    if (ch === 0x22) quoted = !quoted;
-    else if (ch === 0x0a && !quoted) {
-      end = i;
-      break;
-    }
-  }
-  return parseCsv(csv.slice(0, end))[0] ?? [];
-}
-
-const normalize = (s: string) =>
-  s
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "_")
-    .replace(/^_|_$/g, "");
-
-/** Prefilled mapping: a column whose name matches a field name or label fills that field. */
-function guessMapping(template: TemplateRow, header: string[]): string[] {
-  const used = new Set<string>();
-  return header.map((h) => {
-    const n = normalize(h);
-    const field =
-      template.fields.find((f) => f.name === n || normalize(f.label) === n)?.name ??
-      COMMON_IMPORT_COLUMNS.find((col) => col === n || (col === "cost_amount" && n === "cost"));
-    if (!field || used.has(field)) return "";
-    used.add(field);
-    return field;
-  });
-}
-
-/** The carried CSV: the hidden textarea drops one leading line break (HTML), browsers send CRLF. */
-function carriedCsv(body: FormBody): string {
-  const raw = body.csv;
-  const csv = (Array.isArray(raw) ? (raw[0] ?? "") : (raw ?? "")).replace(/\r\n/g, "\n");
-  return csv.startsWith("\n") ? csv.slice(1) : csv;
-}
-
-class NothingImported extends Error {
-  constructor(readonly report: ImportReportView) {
-    super("nothing imported");
-  }
-}
-
-/** Inventory pages under /admin: stock, items, import wizard, types. Every change goes through the inventory domain. */
 export const inventoryPages = new Hono<AppEnv>()
   .get("/inventory", can("inventory:read"), async (c) => {
     const db = c.get("db");
@@ -420,217 +351,4 @@ export const inventoryPages = new Hono<AppEnv>()
     const lines = lineDiff(a.content, b.content);
     const stats = diffStats(lines);
     return c.html(<ConfigDiffPage ctx={pageContext(c)} item={item} template={template} from={from} to={to} lines={lines} {...stats} />);
-  })
-  // Import wizard: upload → map columns → dry run → import. The file travels in a hidden field.
-  .get("/inventory/import", can("inventory:import"), async (c) =>
-    c.html(
-      <ImportUploadPage
-        ctx={pageContext(c)}
-        templates={await listTemplates(c.get("db"))}
-        values={{ type: c.req.query("type") }}
-        errors={{}}
-        can={inventoryCan(c)}
-      />,
-    ),
-  )
-  .post("/inventory/import", can("inventory:import"), async (c) => {
-    const db = c.get("db");
-    const raw = await c.req.parseBody();
-    const body: FormBody = {};
-    for (const [k, v] of Object.entries(raw)) if (typeof v === "string" && k !== "_csrf") body[k] = v;
-    const templates = await listTemplates(db);
-    const step = z.enum(["upload", "map", "preview", "import"]).catch("upload").parse(text(body, "step"));
-    const mode = z.enum(IMPORT_MODES).catch("valid_rows").parse(text(body, "mode"));
-    const template = templates.find((t) => t.slug === text(body, "type"));
-    const can_ = inventoryCan(c);
-    const uploadError = (errors: FormErrors, message?: string) =>
-      c.html(
-        <ImportUploadPage
-          ctx={pageContext(c)}
-          templates={templates}
-          values={{ type: text(body, "type") ?? undefined, mode }}
-          errors={errors}
-          message={message}
-          can={can_}
-        />,
-        422,
-      );
-    if (!template) return uploadError({ type: "Choose a type" });
-
-    let csv: string;
-    if (step === "upload") {
-      const file = raw.file;
-      if (!(file instanceof File) || file.size === 0) return uploadError({ file: "Choose a CSV file" });
-      if (file.size > MAX_CSV_BYTES) return uploadError({ file: "At most 40 MB per import" });
-      csv = await file.text();
-    } else csv = carriedCsv(body);
-    if (csv.charCodeAt(0) === 0xfeff) csv = csv.slice(1);
-    let header: string[];
-    try {
-      header = csvHeader(csv);
-    } catch (error) {
-      return uploadError({ file: error instanceof Error ? error.message : "Not a CSV file" });
-    }
-    if (header.length === 0 || header.every((h) => h.trim() === "")) return uploadError({ file: "The file has no header row" });
-
-    const chosen = step === "upload" ? guessMapping(template, header) : header.map((_, i) => text(body, `map.${i}`) ?? "");
-    const state: ImportState = { type: template.slug, mode, csv, header, mapping: chosen, key: text(body, "key") ?? ulid() };
-    const wizard = (stage: "map" | "preview", extra: { report?: ImportReportView; errors?: FormErrors; message?: string } = {}, status: 200 | 422 = 200) =>
-      c.html(
-        <ImportWizardPage
-          ctx={pageContext(c)}
-          template={template}
-          state={state}
-          stage={stage}
-          report={extra.report}
-          errors={extra.errors ?? {}}
-          message={extra.message}
-          can={can_}
-        />,
-        status,
-      );
-    if (step === "upload" || step === "map") return wizard("map");
-
-    const mapping: Record<string, string> = {};
-    header.forEach((h, i) => {
-      mapping[h.trim()] = chosen[i] ?? "";
-    });
-    const ctx = writeContext(c);
-    const env = inventoryEnv(c);
-    if (step === "preview") {
-      const result = await tryDomain(() => importItems(ctx, env, csv, { type: template.slug, mode, dryRun: true, mapping }), "");
-      if (!result.ok) return wizard("map", { errors: result.errors, message: result.message }, 422);
-      return wizard("preview", { report: result.data });
-    }
-    try {
-      const location = await oncePerForm(c, state.key, async () => {
-        const report = await importItems(ctx, env, csv, { type: template.slug, mode, dryRun: false, mapping });
-        if (!report.import_id) throw new NothingImported(report);
-        await checkLowStock(ctx, env, template.slug);
-        return `/admin/inventory/imports/${report.import_id}`;
-      });
-      return c.redirect(location, 303);
-    } catch (error) {
-      if (error instanceof NothingImported) {
-        const r = error.report;
-        return c.html(
-          <ImportResultPage
-            ctx={pageContext(c)}
-            template={template}
-            result={{ id: null, mode: r.mode, total: r.total, imported: 0, rejected: r.rejected, errors: r.errors }}
-            can={can_}
-          />,
-          422,
-        );
-      }
-      if (error instanceof AppError && error.status < 500 && error.status !== 403 && error.status !== 401) {
-        return wizard("map", { errors: errorMap(error.errors), message: error.message }, 422);
-      }
-      throw error;
-    }
-  })
-  .get("/inventory/imports/:id", can("inventory:read"), async (c) => {
-    const db = c.get("db");
-    const row = await getInventoryImport(db, c.req.param("id"));
-    if (!row) throw new NotFound("No import with this id.");
-    return c.html(
-      <ImportResultPage
-        ctx={pageContext(c)}
-        template={await getTemplate(db, row.type)}
-        result={{
-          id: row.id,
-          mode: row.mode,
-          total: row.totalRows,
-          imported: row.imported,
-          rejected: row.rejected,
-          errors: row.errors,
-          createdBy: row.createdBy,
-          createdAt: row.createdAt,
-        }}
-        can={inventoryCan(c)}
-      />,
-    );
-  })
-  // Types
-  .get("/inventory/types", can("inventory:read"), async (c) => {
-    const db = c.get("db");
-    const [templates, { byStatus }] = await Promise.all([listTemplates(db), stockCounts(db)]);
-    const inStock = new Map(byStatus.filter((r) => r.status === "in_stock").map((r) => [r.type, r.n]));
-    return c.html(<TypesPage ctx={pageContext(c)} templates={templates} inStock={inStock} can={inventoryCan(c)} />);
-  })
-  .get("/inventory/types/new", can("inventory:types"), (c) =>
-    c.html(
-      <TypeFormPage
-        ctx={pageContext(c)}
-        template={null}
-        values={{ fields: JSON.stringify([{ name: "serial", label: "Serial number", kind: "text", required: true, unique: true }], null, 2) }}
-        errors={{}}
-      />,
-    ),
-  )
-  .post("/inventory/types/new", can("inventory:types"), async (c) => {
-    const body = await readForm(c);
-    const values = typeValues(body);
-    const { input, errors } = typeInput(values);
-    const parsed = validate(TemplateCreate, { ...input, slug: values.slug ?? "" });
-    const render = (e: FormErrors, message: string | undefined, status: 409 | 422) =>
-      c.html(<TypeFormPage ctx={pageContext(c)} template={null} values={values} errors={e} message={message} />, status);
-    if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
-    const result = await tryDomain(() => createTemplate(writeContext(c), parsed.data), "");
-    if (!result.ok) return render(result.errors, result.message, result.status);
-    return c.redirect("/admin/inventory/types", 303);
-  })
-  .get("/inventory/types/:slug", can("inventory:types"), async (c) => {
-    const template = await getTemplate(c.get("db"), c.req.param("slug"));
-    if (!template) throw new NotFound("No inventory type with this slug.");
-    const values: TypeFormValues = {
-      name: template.name,
-      description: template.description,
-      low_stock_threshold: template.lowStockThreshold === null ? "" : String(template.lowStockThreshold),
-      fields: JSON.stringify(template.fields, null, 2),
-    };
-    return c.html(<TypeFormPage ctx={pageContext(c)} template={template} values={values} errors={{}} />);
-  })
-  .post("/inventory/types/:slug", can("inventory:types"), async (c) => {
-    const template = await getTemplate(c.get("db"), c.req.param("slug"));
-    if (!template) throw new NotFound("No inventory type with this slug.");
-    const values = typeValues(await readForm(c));
-    const { input, errors } = typeInput(values, template.builtIn);
-    const parsed = validate(TemplatePatch, input);
-    const render = (e: FormErrors, message: string | undefined, status: 409 | 422) =>
-      c.html(<TypeFormPage ctx={pageContext(c)} template={template} values={values} errors={e} message={message} />, status);
-    if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
-    const ctx = writeContext(c);
-    const result = await tryDomain(() => updateTemplate(ctx, template.slug, parsed.data), "");
-    if (!result.ok) return render(result.errors, result.message, result.status);
-    await checkLowStock(ctx, inventoryEnv(c), template.slug);
-    return c.redirect("/admin/inventory/types", 303);
   });
-
-function typeValues(body: FormBody): TypeFormValues {
-  return {
-    slug: text(body, "slug") ?? null,
-    name: text(body, "name") ?? null,
-    description: text(body, "description") ?? null,
-    low_stock_threshold: text(body, "low_stock_threshold") ?? null,
-    fields: text(body, "fields") ?? null,
-  };
-}
-
-/** The type form as the API's input: the threshold as a number, the fields parsed from JSON. */
-function typeInput(values: TypeFormValues, builtIn = false): { input: Record<string, unknown>; errors: FormErrors } {
-  const errors: FormErrors = {};
-  const input: Record<string, unknown> = { name: values.name ?? "", description: values.description ?? null };
-  const threshold = values.low_stock_threshold?.trim();
-  if (!threshold) input.low_stock_threshold = null;
-  else if (/^\d+$/.test(threshold)) input.low_stock_threshold = Number(threshold);
-  else errors.low_stock_threshold = "A whole number, or empty for no alert";
-  if (!builtIn) {
-    try {
-      input.fields = JSON.parse(values.fields ?? "");
-    } catch {
-      errors.fields = "Not valid JSON";
-    }
-  }
-  return { input, errors };
-}

@@ -619,11 +619,14 @@ export class ServiceState extends DurableObject<Env> {
     if (missing) return { ok: false, error: missing };
     const terms = request.money ? await this.moneyTerms(serviceId) : null;
     if (request.money && !terms) return { ok: false, error: { status: 404, message: "No service with this id." } };
-    // Checked before the replay: a key never reveals another customer's top-up.
-    const refused = request.money && terms ? refuseMoneyTopUp(terms, request.money) : null;
-    if (refused) return { ok: false, error: refused };
+    // Whose service it is is checked before the replay (a key never reveals another customer's
+    // top-up); the rest after it, so a replay answers the first outcome even if the terms changed since.
+    const notYours = request.money && terms && request.money.customerScope !== null && terms.customerId !== request.money.customerScope;
+    if (notYours) return { ok: false, error: { status: 404, message: "No service with this id." } };
     const replay = this.replay<BalanceSnapshot & { entry: string }>(request.key, request.requestHash ?? null);
     if (replay) return replay.ok ? this.commit(replay) : replay;
+    const refused = request.money && terms ? refuseMoneyTopUp(terms, request.money) : null;
+    if (refused) return { ok: false, error: refused };
     const status = this.status();
     if (status === "terminating" || status === "terminated" || status === "failed") {
       return { ok: false, error: { status: 409, message: `Cannot top up a service that is ${status}.`, extra: { current_status: status } } };

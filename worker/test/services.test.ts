@@ -347,6 +347,15 @@ describe("services", () => {
     const list = await api("GET", `/services?customer_id=${other.customerId}`, { role: null, headers: auth });
     expect(list.body.data).toEqual([]);
     expect((await api("POST", `/services/${own.id}/suspend`, { role: null, headers: { ...auth, ...idem() } })).status).toBe(403);
+    // Top-ups: the service's object checks whose service it is, before a key is replayed.
+    const key = idem();
+    const topUp = (id: string) => api("POST", `/services/${id}/top-ups`, { role: null, headers: { ...auth, ...key }, body: { amount: 500, currency: "EUR" } });
+    expect((await topUp(own.id)).status).toBe(202);
+    expect((await topUp(own.id)).headers.get("idempotent-replayed")).toBe("true");
+    const refused = await topUp(theirs.id);
+    expect(refused.status).toBe(404);
+    const buckets = (await api("GET", `/services/${theirs.id}/balance`)).body.buckets as { unit: string }[];
+    expect(buckets.filter((b) => b.unit === "monetary")).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db, Statement } from "../../db/client";
+import { type Db, prepared } from "../../db/client";
 import { allItems, type ItemFilters, listTemplates, type TemplateRow } from "../../db/queries/inventory";
 import { inventoryImports } from "../../db/schema";
 import { CsvError, parseCsv, toCsv } from "../../lib/csv";
@@ -78,6 +78,46 @@ function commonValue(column: CommonColumn, raw: string): { value: string | numbe
  */
 export async function importItems(ctx: WriteContext, env: InventoryEnv, csv: string, options: ImportOptions): Promise<ImportReportView> {
   const template = await loadTemplate(ctx, options.type);
+  const { header, rows } = parseImport(csv);
+  const targets = resolveColumns(template, header, options.mapping);
+  const { errors, valid, keys } = checkRows(template, header, rows, targets);
+  const taken = await storedKeys(ctx, keys);
+  const writable = valid.filter((row) => {
+    const clash = row.keys.find((k) => taken.has(k));
+    if (!clash) return true;
+    errors.push({ line: row.line, field: clash.split(":")[1] ?? null, message: `Already in inventory (${taken.get(clash)})` });
+    return false;
+  });
+  errors.sort((a, b) => a.line - b.line);
+  const rejectedLines = new Set(errors.map((e) => e.line)).size;
+  const refuseAll = options.mode === "all_or_nothing" && errors.length > 0;
+  const toWrite = refuseAll ? [] : writable;
+  const report: ImportReportView = {
+    import_id: null,
+    dry_run: options.dryRun,
+    mode: options.mode,
+    total: valid.length + rejectedLines,
+    imported: toWrite.length,
+    rejected: rejectedLines,
+    errors: errors.slice(0, MAX_LISTED_ERRORS),
+    errors_truncated: errors.length > MAX_LISTED_ERRORS,
+    preview: toWrite.slice(0, PREVIEW_ROWS).map((r) => ({
+      line: r.line,
+      ...r.fields,
+      ...Object.fromEntries(Object.keys(r.secrets).map((k) => [k, "••••"])),
+      ...r.common,
+    })),
+  };
+  if (options.dryRun || toWrite.length === 0) {
+    if (!options.dryRun && refuseAll) report.imported = 0;
+    return report;
+  }
+  report.import_id = await writeImport(ctx, env, template, options, toWrite, report, errors);
+  return report;
+}
+
+/** The CSV's header and rows, or a 400 naming the malformed line (a 422 past MAX_IMPORT_ROWS). */
+function parseImport(csv: string): { header: string[]; rows: string[][] } {
   let records: string[][];
   try {
     records = parseCsv(csv);
@@ -89,8 +129,11 @@ export async function importItems(ctx: WriteContext, env: InventoryEnv, csv: str
   const [header, ...rows] = records;
   if (!header || header.every((h) => h.trim() === "")) throw new BadRequest("The CSV is empty: send a header row with field names, then one row per item.");
   if (rows.length > MAX_IMPORT_ROWS) throw new Invalid(`At most ${MAX_IMPORT_ROWS} rows per import.`, [{ path: "body", message: "Too many rows" }]);
-  const targets = resolveColumns(template, header, options.mapping);
+  return { header, rows };
+}
 
+/** Every row checked against the type's field rules and the file's other rows (duplicates): errors, valid rows and their identifier keys. */
+function checkRows(template: TemplateRow, header: string[], rows: string[][], targets: string[]): { errors: RowError[]; valid: ValidRow[]; keys: string[] } {
   const errors: RowError[] = [];
   const valid: ValidRow[] = [];
   const firstLineOfKey = new Map<string, number>();
@@ -126,48 +169,32 @@ export async function importItems(ctx: WriteContext, env: InventoryEnv, csv: str
     for (const key of checked.keys) firstLineOfKey.set(key, line);
     valid.push({ line, fields: checked.fields, secrets: checked.secrets, keys: checked.keys, common });
   }
+  return { errors, valid, keys: [...firstLineOfKey.keys()] };
+}
 
-  // Identifiers already stored, looked up a chunk at a time through the keys table's primary key.
-  const allKeys = [...firstLineOfKey.keys()];
+/** Identifiers already stored (key → item id), looked up a chunk at a time through the keys table's primary key. */
+async function storedKeys(ctx: WriteContext, keys: string[]): Promise<Map<string, string>> {
   const taken = new Map<string, string>();
-  for (let i = 0; i < allKeys.length; i += 20_000) {
-    const chunk = JSON.stringify(allKeys.slice(i, i + 20_000));
+  for (let i = 0; i < keys.length; i += 20_000) {
+    const chunk = JSON.stringify(keys.slice(i, i + 20_000));
     const hits = await ctx.db.all<{ key: string; item_id: string }>(
       sql`SELECT key, item_id FROM inventory_keys WHERE key IN (SELECT value FROM json_each(${chunk}))`,
     );
     for (const h of hits) taken.set(h.key, h.item_id);
   }
-  const writable = valid.filter((row) => {
-    const clash = row.keys.find((k) => taken.has(k));
-    if (!clash) return true;
-    errors.push({ line: row.line, field: clash.split(":")[1] ?? null, message: `Already in inventory (${taken.get(clash)})` });
-    return false;
-  });
-  errors.sort((a, b) => a.line - b.line);
-  const rejectedLines = new Set(errors.map((e) => e.line)).size;
-  const refuseAll = options.mode === "all_or_nothing" && errors.length > 0;
-  const toWrite = refuseAll ? [] : writable;
-  const report: ImportReportView = {
-    import_id: null,
-    dry_run: options.dryRun,
-    mode: options.mode,
-    total: valid.length + rejectedLines,
-    imported: toWrite.length,
-    rejected: rejectedLines,
-    errors: errors.slice(0, MAX_LISTED_ERRORS),
-    errors_truncated: errors.length > MAX_LISTED_ERRORS,
-    preview: toWrite.slice(0, PREVIEW_ROWS).map((r) => ({
-      line: r.line,
-      ...r.fields,
-      ...Object.fromEntries(Object.keys(r.secrets).map((k) => [k, "••••"])),
-      ...r.common,
-    })),
-  };
-  if (options.dryRun || toWrite.length === 0) {
-    if (!options.dryRun && refuseAll) report.imported = 0;
-    return report;
-  }
+  return taken;
+}
 
+/** Writes the rows, the import record and its activity entry in one D1 batch (one transaction); answers the import's id. */
+async function writeImport(
+  ctx: WriteContext,
+  env: InventoryEnv,
+  template: TemplateRow,
+  options: ImportOptions,
+  toWrite: ValidRow[],
+  report: ImportReportView,
+  errors: RowError[],
+): Promise<string> {
   const importId = newId("import");
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < toWrite.length; i += IMPORT_CHUNK) {
@@ -201,7 +228,7 @@ export async function importItems(ctx: WriteContext, env: InventoryEnv, csv: str
         mode: options.mode,
         totalRows: report.total,
         imported: toWrite.length,
-        rejected: rejectedLines,
+        rejected: report.rejected,
         errors: errors.slice(0, MAX_LISTED_ERRORS),
         createdBy: ctx.actor.label,
         createdAt: ctx.now,
@@ -211,9 +238,9 @@ export async function importItems(ctx: WriteContext, env: InventoryEnv, csv: str
         entityId: importId,
         customerId: null,
         action: "inventory.import",
-        changes: { imported: { before: null, after: { type: template.slug, rows: toWrite.length, rejected: rejectedLines, mode: options.mode } } },
+        changes: { imported: { before: null, after: { type: template.slug, rows: toWrite.length, rejected: report.rejected, mode: options.mode } } },
       }),
-    ].map((statement) => prepared(ctx.db, statement)),
+    ].map((statement) => prepared(ctx.db.$client, statement)),
   );
   try {
     // One D1 batch: one transaction, so the import is all there or not at all.
@@ -227,8 +254,7 @@ export async function importItems(ctx: WriteContext, env: InventoryEnv, csv: str
     }
     throw error;
   }
-  report.import_id = importId;
-  return report;
+  return importId;
 }
 
 type PreparedItem = {
@@ -245,11 +271,6 @@ type PreparedItem = {
 };
 
 /** A drizzle statement as a raw D1 statement, to batch it with raw ones. */
-function prepared(db: Db, statement: Statement): D1PreparedStatement {
-  const query = (statement as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
-  return db.$client.prepare(query.sql).bind(...query.params);
-}
-
 /** Three statements per chunk (items, identifier keys, search documents), each reading one JSON array. */
 function chunkStatements(ctx: WriteContext, type: string, importId: string, items: PreparedItem[]): D1PreparedStatement[] {
   const rows = JSON.stringify(items.map((i) => [i.id, JSON.stringify(i.fields), i.secrets, i.location, i.supplier, i.cost_amount, i.currency, i.notes]));

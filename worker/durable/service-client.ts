@@ -1,5 +1,6 @@
 import { checkLowStock } from "../domain/inventory/items";
 import type { ServiceDeps } from "../domain/services/port";
+import { sendJobs } from "../queue/provisioning";
 
 /**
  * The domain's ServiceState port over the Durable Object namespace, job queueing, and the low-stock
@@ -10,10 +11,7 @@ export function serviceDeps(env: Env, baseUrl = ""): ServiceDeps {
     baseUrl: env.PUBLIC_URL || baseUrl,
     // The stub is typed from the ServiceState class (RPC): the compiler checks it provides the port, no cast.
     state: (serviceId) => env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId)),
-    enqueue: async (jobIds) => {
-      if (jobIds.length === 0) return;
-      await env.PROVISIONING_QUEUE.sendBatch(jobIds.map((id) => ({ body: { kind: "job" as const, job_id: id } })));
-    },
+    enqueue: (jobIds) => sendJobs(env.PROVISIONING_QUEUE, jobIds),
     stockChanged: async (ctx, types) => {
       for (const type of types) await checkLowStock(ctx, { encryptionKey: env.ENCRYPTION_KEY, baseUrl }, type);
     },

@@ -29,6 +29,7 @@ import {
   type TopUpRequest,
 } from "../domain/services/state";
 import { ulid } from "../lib/ids";
+import { sendJobs } from "../queue/provisioning";
 
 type LedgerRow = LedgerEntry;
 
@@ -50,9 +51,6 @@ const TOP_UP_QUEUE_LIMIT = 400;
  * or product name edited in the catalogue reaches top-ups within this time.
  */
 const TERMS_TTL_MS = 60_000;
-
-/** Messages per `sendBatch` (the Queues limit is 100). */
-const QUEUE_BATCH = 100;
 
 /** `ops.synced` of an operation D1 refused and the object set aside. */
 const QUARANTINED = 2;
@@ -340,16 +338,13 @@ export class ServiceState extends DurableObject<Env> {
   /**
    * Sends the jobs of a write-through to the provisioning queue, once D1 has their rows: one message
    * batch per flush, however many operations it carried. A send that fails is logged, not retried
-   * here: the job stays pending in D1 and the minute sweep sends it again (`resendStrandedJobs`).
+   * here: the job stays pending in D1 and the minute sweep sends it again (`sweepJobs`).
    */
   private async queueJobs(ids: string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += QUEUE_BATCH) {
-      const chunk = ids.slice(i, i + QUEUE_BATCH);
-      try {
-        await this.env.PROVISIONING_QUEUE.sendBatch(chunk.map((id) => ({ body: { kind: "job" as const, job_id: id } })));
-      } catch (error) {
-        console.error(JSON.stringify({ level: "error", msg: "could not queue jobs; the sweep sends them again", jobs: chunk, error: String(error) }));
-      }
+    try {
+      await sendJobs(this.env.PROVISIONING_QUEUE, ids);
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", msg: "could not queue jobs; the sweep sends them again", jobs: ids, error: String(error) }));
     }
   }
 

@@ -3,6 +3,17 @@ import { jobTransition } from "../domain/jobs/contract";
 
 /** Messages on PROVISIONING_QUEUE carry job ids only; the job row in D1 is the source of truth. */
 export const ProvisioningMessage = z.discriminatedUnion("kind", [z.object({ kind: z.literal("job"), job_id: z.string().min(1).max(64) })]);
+export type ProvisioningMessage = z.infer<typeof ProvisioningMessage>;
+
+/** Messages per `sendBatch` (the Queues limit is 100). */
+const SEND_BATCH = 100;
+
+/** Sends job ids to the provisioning queue (jobs whose rows D1 already has), 100 messages per call. */
+export async function sendJobs(queue: Queue, jobIds: readonly string[]): Promise<void> {
+  for (let i = 0; i < jobIds.length; i += SEND_BATCH) {
+    await queue.sendBatch(jobIds.slice(i, i + SEND_BATCH).map((id) => ({ body: { kind: "job", job_id: id } satisfies ProvisioningMessage })));
+  }
+}
 
 /** Job ids per UPDATE: D1 binds at most 100 parameters, and the statement needs a few of its own. */
 const IDS_PER_STATEMENT = 90;

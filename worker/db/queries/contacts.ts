@@ -37,17 +37,6 @@ export async function listContacts(db: Db, customerId: string, limit: number, cu
   return { data: page.map(toContactView), next_cursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
 }
 
-/** Whether a contact belongs to the customer. */
-export async function isCustomerContact(db: Db, contactId: string, customerId: string): Promise<boolean> {
-  return Boolean(
-    await db
-      .select({ id: contacts.id })
-      .from(contacts)
-      .where(and(eq(contacts.id, contactId), eq(contacts.customerId, customerId)))
-      .get(),
-  );
-}
-
 /** Every contact of a customer, as stored. */
 export async function customerContactRows(db: Db, customerId: string): Promise<Contact[]> {
   return db.select().from(contacts).where(eq(contacts.customerId, customerId));

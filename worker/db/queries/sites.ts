@@ -42,14 +42,3 @@ export async function listSites(db: Db, customerId: string, limit: number, curso
   const last = page.at(-1);
   return { data: page.map(toSiteView), next_cursor: rows.length > limit && last ? encodeCursor([last.id]) : null };
 }
-
-/** Whether a site belongs to the customer. */
-export async function isCustomerSite(db: Db, siteId: string, customerId: string): Promise<boolean> {
-  return Boolean(
-    await db
-      .select({ id: sites.id })
-      .from(sites)
-      .where(and(eq(sites.id, siteId), eq(sites.customerId, customerId)))
-      .get(),
-  );
-}

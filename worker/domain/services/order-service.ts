@@ -1,8 +1,8 @@
 import { getProduct } from "../../db/queries/catalog";
-import { isCustomerContact } from "../../db/queries/contacts";
+import { getContact } from "../../db/queries/contacts";
 import { getJob } from "../../db/queries/jobs";
 import { getService, toJobSummary } from "../../db/queries/services";
-import { isCustomerSite } from "../../db/queries/sites";
+import { getSiteRow } from "../../db/queries/sites";
 import { Conflict, Invalid } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { activityRow } from "../activity/record";
@@ -48,11 +48,11 @@ export async function orderService(
     ]);
   }
   if (input.site_id) {
-    if (!(await isCustomerSite(ctx.db, input.site_id, customerId)))
+    if ((await getSiteRow(ctx.db, input.site_id))?.customerId !== customerId)
       throw new Invalid("The site does not belong to this customer.", [{ path: "site_id", message: "Unknown site" }]);
   }
   if (input.contact_id) {
-    if (!(await isCustomerContact(ctx.db, input.contact_id, customerId)))
+    if ((await getContact(ctx.db, input.contact_id))?.customer_id !== customerId)
       throw new Invalid("The contact does not belong to this customer.", [{ path: "contact_id", message: "Unknown contact" }]);
   }
   const components: ProductView[] = [];

@@ -1,6 +1,6 @@
-import { isCustomerContact } from "../../db/queries/contacts";
+import { getContact } from "../../db/queries/contacts";
 import { getService } from "../../db/queries/services";
-import { isCustomerSite } from "../../db/queries/sites";
+import { getSiteRow } from "../../db/queries/sites";
 import { Invalid } from "../../lib/errors";
 import { activityRow } from "../activity/record";
 import type { WriteContext } from "../context";
@@ -18,11 +18,11 @@ export async function updateService(
 ) {
   const service = await loadService(ctx, id);
   if (patch.site_id) {
-    if (!(await isCustomerSite(ctx.db, patch.site_id, service.customer_id)))
+    if ((await getSiteRow(ctx.db, patch.site_id))?.customerId !== service.customer_id)
       throw new Invalid("The site does not belong to this customer.", [{ path: "site_id", message: "Unknown site" }]);
   }
   if (patch.contact_id) {
-    if (!(await isCustomerContact(ctx.db, patch.contact_id, service.customer_id)))
+    if ((await getContact(ctx.db, patch.contact_id))?.customer_id !== service.customer_id)
       throw new Invalid("The contact does not belong to this customer.", [{ path: "contact_id", message: "Unknown contact" }]);
   }
   const changes = {

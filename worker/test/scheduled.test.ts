@@ -171,9 +171,9 @@ describe("the ServiceState alarm", () => {
       const seq = state.storage.sql.exec<{ seq: number }>("SELECT seq FROM ops WHERE key = 'create'").toArray()[0]?.seq ?? 0;
       state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'synced_seq'", String(seq - 1));
       // What the instance remembers goes too, as if the object had stopped before its write-through.
-      const memory = instance as unknown as { metaCache: Map<string, string | null>; flushedSeq: number };
-      memory.metaCache.clear();
-      memory.flushedSeq = 0;
+      const memory = instance as unknown as { store: { metaCache: Map<string, string | null> }; log: { flushedSeq: number } };
+      memory.store.metaCache.clear();
+      memory.log.flushedSeq = 0;
       await instance.alarm();
     });
     const job = await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(jobId).first<{ status: string }>();

@@ -138,6 +138,11 @@ describe("catalog and service pages", () => {
     await s.post(`/admin/services/${id}/top-ups`, { key: "t1", amount: "10.00" });
     const balance = (await api("GET", `/services/${id}/balance`)).body;
     expect(balance.buckets.find((b: { unit: string }) => b.unit === "monetary")).toMatchObject({ pending_amount: 1000 });
+    // One key format for pages and the API (middleware/idempotency.ts): `<principal type>:<id>:<client key>`.
+    const ledgerKeys = await env.DB.prepare("SELECT idempotency_key FROM balance_ledger WHERE service_id = ? AND kind = 'topup'")
+      .bind(id)
+      .all<{ idempotency_key: string }>();
+    expect(ledgerKeys.results.map((r) => r.idempotency_key)).toEqual([expect.stringMatching(/^topup:user:[^:]+:t1$/)]);
     expect((await s.post(`/admin/services/${id}/action`, { action: "suspend", key: "k2" })).status).toBe(303);
     const after = await (await s.get(`/admin/services/${id}`)).text();
     expect(after).toContain("+33600000001");

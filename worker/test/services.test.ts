@@ -314,7 +314,7 @@ describe("services", () => {
     expect(top.body.balance.buckets.find((b: { unit: string }) => b.unit === "monetary")).toMatchObject({ amount: 0, pending_amount: 1500 });
     const charge = await api("GET", `/transactions?service_id=${service.id}&kind=charge`);
     expect(charge.body.data.map((t: { amount: number }) => t.amount)).toContain(1500);
-    const key = `topup:${(await api("GET", "/me")).body.id}:${headers["idempotency-key"]}`;
+    const key = `topup:user:${(await api("GET", "/me")).body.id}:${headers["idempotency-key"]}`;
     const confirmed = await state(service.id).settleTopUp(service.id, key, "confirmed", OP);
     expect(confirmed.ok && confirmed.value.buckets.find((b) => b.unit === "monetary")).toMatchObject({ amount: 1500, pending_amount: 0 });
     // Settling the same top-up again is a replay of the first settlement: it changes nothing.

@@ -37,6 +37,7 @@ import { googleGeocoder } from "../../integrations/geocoding";
 import { NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
+import { operationKey } from "../../middleware/idempotency";
 import type { FormErrors } from "../../views/components";
 import {
   ContactFormPage,
@@ -53,7 +54,7 @@ import {
 } from "../../views/customers";
 import { OrderForm } from "../../views/services";
 import { pageContext, wantsFragment } from "./context";
-import { attempt, type FormBody, formKey, list, numberOrNull, readForm, text, validate } from "./forms";
+import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
 
 const ListQuery = z.object({
   q: z.string().max(200).optional().catch(undefined),
@@ -288,7 +289,7 @@ export const customerPages = new Hono<AppEnv>()
         transitionCustomerWithServices(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), {
           id,
           transition: name,
-          key: formKey(c, text(body, "key")),
+          key: operationKey(c, text(body, "key")),
           mayChangeServices: allowed(c, "services:write"),
         }),
       );

@@ -1,10 +1,7 @@
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { z } from "zod";
-import { idempotencyKeys } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { AppError, Invalid } from "../../lib/errors";
-import { ulid } from "../../lib/ids";
 import { zodErrors } from "../../middleware/errors";
 import { malformedTextPath } from "../../middleware/well-formed";
 import { errorMap, type FormErrors } from "../../views/components";
@@ -64,39 +61,4 @@ export async function attempt<T>(run: () => Promise<T>): Promise<FormResult<T>> 
     }
     throw error;
   }
-}
-
-/**
- * Runs a page action at most once per rendered form (its hidden `key`): a double submission gets
- * the first outcome's redirect instead of doing the work again (e.g. ordering twice).
- */
-export async function oncePerForm(c: Context<AppEnv>, key: string | null | undefined, run: () => Promise<string>): Promise<string> {
-  const principal = c.get("principal");
-  if (!key || !principal) return run();
-  const db = c.get("db");
-  const scope = `page:${principal.type}:${principal.id}`;
-  const path = new URL(c.req.url).pathname;
-  const inserted = await db
-    .insert(idempotencyKeys)
-    .values({ principal: scope, key: key.slice(0, 100), method: "POST", path, requestHash: path, createdAt: new Date().toISOString() })
-    .onConflictDoNothing()
-    .run();
-  const where = and(eq(idempotencyKeys.principal, scope), eq(idempotencyKeys.key, key.slice(0, 100)));
-  if (inserted.meta.changes === 0) {
-    const existing = await db.select().from(idempotencyKeys).where(where).get();
-    return existing?.responseBody ?? path.replace(/\/[^/]+$/, "");
-  }
-  try {
-    const location = await run();
-    await db.update(idempotencyKeys).set({ statusCode: 303, responseBody: location }).where(where);
-    return location;
-  } catch (error) {
-    await db.delete(idempotencyKeys).where(where);
-    throw error;
-  }
-}
-
-/** A form's operation key (its hidden `key`): submitting the same rendered form twice does the work once. */
-export function formKey(c: Context<AppEnv>, key: string | null | undefined): string {
-  return `page:${c.get("principal")?.id ?? "anon"}:${(key ?? ulid()).slice(0, 80)}`;
 }

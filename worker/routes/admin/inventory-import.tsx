@@ -9,11 +9,12 @@ import { parseCsv } from "../../lib/csv";
 import { AppError, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { can, writeContext } from "../../middleware/access";
+import { oncePerForm } from "../../middleware/idempotency";
 import { errorMap, type FormErrors } from "../../views/components";
 import { COMMON_IMPORT_COLUMNS, ImportResultPage, type ImportState, ImportUploadPage, ImportWizardPage } from "../../views/inventory";
 import { inventoryEnv } from "../api/inventory";
 import { pageContext } from "./context";
-import { type FormBody, oncePerForm, text } from "./forms";
+import { type FormBody, text } from "./forms";
 
 /** Largest CSV accepted by the import wizard (bytes), as for the API. */
 import { inventoryCan, MAX_CSV_BYTES, tryDomain } from "./inventory";

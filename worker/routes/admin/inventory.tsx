@@ -25,6 +25,7 @@ import { diffStats, lineDiff } from "../../lib/diff";
 import { AppError, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
+import { oncePerForm } from "../../middleware/idempotency";
 import { errorMap, type FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import {
@@ -40,7 +41,7 @@ import {
 } from "../../views/inventory";
 import { inventoryEnv } from "../api/inventory";
 import { pageContext, wantsFragment } from "./context";
-import { type FormBody, oncePerForm, readForm, text, validate } from "./forms";
+import { type FormBody, readForm, text, validate } from "./forms";
 
 /** Largest CSV accepted by the import wizard (bytes), as for the API. */
 export const MAX_CSV_BYTES = 40 * 1024 * 1024;

@@ -26,12 +26,13 @@ import { currencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
+import { oncePerForm, operationKey } from "../../middleware/idempotency";
 import { PlanChangePage, ReconciliationPage } from "../../views/charging";
 import { parseMoney } from "../../views/format";
 import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
 import { ServicePage, ServicesPage } from "../../views/services";
 import { pageContext } from "./context";
-import { attempt, formKey, oncePerForm, readForm, text } from "./forms";
+import { attempt, readForm, text } from "./forms";
 
 async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: string; notice?: string } = {}, status: 200 | 409 | 422 = 200) {
   const db = c.get("db");
@@ -177,7 +178,7 @@ export const servicePages = new Hono<AppEnv>()
     if (!action.success) return servicePage(c, id, { message: "Unknown action." }, 422);
     const needed = SERVICE_ACTIONS[action.data].permission;
     if (!allowed(c, needed)) return servicePage(c, id, { message: `${SERVICE_ACTIONS[action.data].label} requires the ${needed} permission.` }, 409);
-    const result = await attempt(() => changeServiceStatus(writeContext(c), serviceDeps(c.env), id, action.data, formKey(c, text(body, "key"))));
+    const result = await attempt(() => changeServiceStatus(writeContext(c), serviceDeps(c.env), id, action.data, operationKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
     return c.redirect(`/admin/services/${id}`, 303);
   })
@@ -241,14 +242,16 @@ export const servicePages = new Hono<AppEnv>()
   .post("/services/:id/change-plan", can("services:write"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);
-    const result = await attempt(() => changePlan(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", formKey(c, text(body, "key"))));
+    const result = await attempt(() => changePlan(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", operationKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     return c.redirect(`/admin/services/${id}`, 303);
   })
   .post("/services/:id/addons", can("services:write"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);
-    const result = await attempt(() => attachAddon(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", formKey(c, text(body, "key"))));
+    const result = await attempt(() =>
+      attachAddon(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", operationKey(c, text(body, "key"))),
+    );
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     return c.redirect(`/admin/services/${id}`, 303);
   })
@@ -269,7 +272,7 @@ export const servicePages = new Hono<AppEnv>()
       if (!amount) return servicePage(c, id, { message: "Enter an amount such as 10.00, or choose a top-up pack." }, 422);
       input = { amount, currency };
     }
-    const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, formKey(c, text(body, "key"))));
+    const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, operationKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     return c.redirect(`/admin/services/${id}#balance`, 303);
   })

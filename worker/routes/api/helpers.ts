@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { AppEnv } from "../../env";
 import { BadRequest } from "../../lib/errors";
 import { type Access, type AccessOptions, can } from "../../middleware/access";
-import { idempotency } from "../../middleware/idempotency";
+import { idempotency, operationKey } from "../../middleware/idempotency";
 
 export const Problem = z
   .object({
@@ -93,7 +93,7 @@ export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "secur
   });
 }
 
-/** The caller's operation key for the domain: its Idempotency-Key (scoped to the caller) or the request id. */
+/** The caller's operation key for the domain (`operationKey`): its Idempotency-Key, or the request id. */
 export function keyOf(c: Context<AppEnv>): string {
-  return `${c.get("principal")?.id ?? "anon"}:${c.req.header("idempotency-key") ?? c.get("requestId")}`;
+  return operationKey(c, c.req.header("idempotency-key") ?? c.get("requestId"));
 }

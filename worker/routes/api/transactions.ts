@@ -7,7 +7,7 @@ import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, customerScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
+import { apiRoute, IdParam, jsonBody, keyOf, jsonResponse, pageOf, problems } from "./helpers";
 
 export const transactionsApi = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -76,5 +76,5 @@ export const transactionsApi = new OpenAPIHono<AppEnv>()
       },
       { idempotent: true },
     ),
-    async (c) => c.json(await recordTransaction(writeContext(c), c.req.valid("json"), `${c.get("principal")?.id}:${c.req.header("idempotency-key")}`), 201),
+    async (c) => c.json(await recordTransaction(writeContext(c), c.req.valid("json"), keyOf(c)), 201),
   );

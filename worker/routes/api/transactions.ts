@@ -7,7 +7,7 @@ import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, customerScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, keyOf, jsonResponse, pageOf, problems } from "./helpers";
+import { apiRoute, IdParam, jsonBody, jsonResponse, keyOf, pageOf, problems } from "./helpers";
 
 export const transactionsApi = new OpenAPIHono<AppEnv>()
   .openapi(

@@ -171,6 +171,73 @@ export function EmptyState(props: { title: string; children?: Child }) {
   );
 }
 
+/** A column of a `Table`: its header and what each row shows in it. */
+export type Column<T> = {
+  header: Child;
+  cell: (row: T, index: number) => Child;
+  /** The cell is the row's header (`<th scope="row">`). */
+  rowHeader?: boolean;
+  /** Class of the column's cells (e.g. `num`, `nowrap`, `row-actions`). */
+  class?: string;
+  /** Shown only when true (a column some pages or roles do not get). */
+  when?: boolean;
+};
+
+/**
+ * Every list in the admin is this table: headers with `scope="col"`, one row per item, an empty state
+ * instead of an empty table, and a wrapper that scrolls sideways inside its card on a narrow screen.
+ */
+export function Table<T>(props: {
+  rows: readonly T[];
+  columns: readonly Column<T>[];
+  /** Shown instead of the table when there are no rows (nothing when omitted). */
+  empty?: Child;
+  /** Extra classes of the table (`activity`, `stock-table`, …). */
+  class?: string;
+  /** A class per row (e.g. highlighting a failed or low-stock row). */
+  rowClass?: (row: T) => string | undefined;
+  /** An id per row (a target for links or HTMX). */
+  rowId?: (row: T) => string | undefined;
+  /** Rows after the body (totals). */
+  footer?: Child;
+  caption?: Child;
+}) {
+  if (props.rows.length === 0 && props.empty !== undefined) return <>{props.empty}</>;
+  const columns = props.columns.filter((c) => c.when !== false);
+  return (
+    <div class="table-scroll">
+      <table class={props.class ? `table ${props.class}` : "table"}>
+        {props.caption && <caption>{props.caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col" class={c.class}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row, i) => (
+            <tr class={props.rowClass?.(row)} id={props.rowId?.(row)}>
+              {columns.map((c) =>
+                c.rowHeader ? (
+                  <th scope="row" class={c.class}>
+                    {c.cell(row, i)}
+                  </th>
+                ) : (
+                  <td class={c.class}>{c.cell(row, i)}</td>
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+        {props.footer && <tfoot>{props.footer}</tfoot>}
+      </table>
+    </div>
+  );
+}
+
 /** Keyset pagination: "First page" and "Next" (cursors cannot go back, so the first page is one click away). */
 export function Pager(props: { baseUrl: string; params: Record<string, string | undefined>; nextCursor: string | null; hasCursor: boolean }) {
   const query = (extra: Record<string, string | undefined>) => {

@@ -1,5 +1,5 @@
 import type { RoleView } from "../../db/queries/auth";
-import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader } from "../components";
+import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, Table } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { PermissionChecklist } from "./shared";
 
@@ -16,28 +16,22 @@ export function RolesPage(props: { ctx: PageContext; roles: RoleView[] }) {
         }
       />
       <section class="card">
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Role</th>
-              <th scope="col">Description</th>
-              <th scope="col">Permissions</th>
-              <th scope="col">2FA required</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.roles.map((r) => (
-              <tr>
-                <td>
+        <Table
+          rows={props.roles}
+          columns={[
+            {
+              header: "Role",
+              cell: (r) => (
+                <>
                   <a href={`/admin/roles/${r.id}`}>{r.name}</a> {r.built_in && <Badge value="built-in" />}
-                </td>
-                <td>{r.description}</td>
-                <td class="small">{r.permissions.length}</td>
-                <td>{r.require_two_factor ? "yes" : "no"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: "Description", cell: (r) => r.description },
+            { header: "Permissions", class: "small", cell: (r) => r.permissions.length },
+            { header: "2FA required", cell: (r) => (r.require_two_factor ? "yes" : "no") },
+          ]}
+        />
       </section>
     </Layout>
   );

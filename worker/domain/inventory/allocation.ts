@@ -7,6 +7,7 @@ import { newId } from "../../lib/ids";
 import { formatPrefix, nextFreeAddress, nextFreePrefix, type Prefix, parseCidr, prefixEnd, toHexKey } from "../../lib/ip";
 import { type ActivityRow, activityRow, recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
+import type { Outcome } from "../services/state";
 
 /** The inventory type whose items are not reserved whole: an order takes an address from one. */
 export const IP_BLOCK = "ip_block";
@@ -29,12 +30,57 @@ export function identifiersFrom(items: readonly Reserved[], ips: readonly IpGran
 }
 
 /**
+ * Who moves inventory. Stock is taken here, in D1 (`withReservation`), because only one conditional
+ * UPDATE across all services keeps two orders from getting the same item, and no single service's
+ * object sees the others; the reservation is handed to the service's ServiceState object with the
+ * call that records it, and given back here only when the object refuses that call. From then on
+ * only the object moves the service's items and addresses: assigned on activation, released when
+ * provisioning fails, returned on termination (`INVENTORY_ON_TRANSITION`, written through to D1 with
+ * the statements below).
+ */
+export type ReservationRequest = {
+  serviceId: string;
+  customerId: string;
+  required: readonly string[];
+  picks: Record<string, string>;
+  /** The product's provisioning variables: `ip_prefix_length`, `ip_family`, `number_pool`. */
+  vars: Record<string, unknown>;
+};
+
+/**
+ * Reserves what `request` needs (nothing when it needs nothing), then runs `apply` (the ServiceState
+ * call that records the reservation with the service). An outcome the object refused gives the
+ * reservation back. A call that throws keeps it: the object may have recorded it and will write it
+ * through on its own (the inventory sweep releases a reservation whose service never reaches D1).
+ */
+export async function withReservation<T>(
+  ctx: WriteContext,
+  request: ReservationRequest,
+  apply: (reserved: { items: Reserved[]; ips: IpGrant[] }) => Promise<Outcome<T>>,
+): Promise<Outcome<T>> {
+  if (request.required.length === 0) return apply({ items: [], ips: [] });
+  const v = request.vars;
+  const reserved = await reserveForOrder(ctx, {
+    serviceId: request.serviceId,
+    customerId: request.customerId,
+    required: request.required,
+    picks: request.picks,
+    ipPrefixLength: typeof v.ip_prefix_length === "number" ? v.ip_prefix_length : null,
+    ipFamily: v.ip_family === 6 ? 6 : 4,
+    numberPool: typeof v.number_pool === "string" ? v.number_pool : null,
+  });
+  const outcome = await apply(reserved);
+  if (!outcome.ok) await releaseItems(ctx, request.serviceId);
+  return outcome;
+}
+
+/**
  * Reserves what a product requires for a new service, atomically per item: each item is taken by one
  * conditional UPDATE (in stock, or held for this customer), so two orders never get the same item.
  * Picked items are taken as named; otherwise the next available one (golden numbers only when picked).
  * When any is missing, the ones taken are released and the order gets a 409 naming the type.
  */
-export async function reserveForOrder(
+async function reserveForOrder(
   ctx: WriteContext,
   p: {
     serviceId: string;
@@ -105,7 +151,7 @@ export async function reserveForOrder(
 }
 
 /** Puts back everything reserved for a service that never came to exist (a refused order). */
-export async function releaseItems(ctx: WriteContext, serviceId: string): Promise<void> {
+async function releaseItems(ctx: WriteContext, serviceId: string): Promise<void> {
   await runBatch(ctx.db, releaseStatements(ctx.db, serviceId, ctx.now));
 }
 

@@ -3,17 +3,18 @@ import { itemsOfService } from "../../db/queries/inventory";
 import { childServices, getService, toJobSummary } from "../../db/queries/services";
 import type { ProductView } from "../catalog/schemas";
 import type { WriteContext } from "../context";
-import { identifiersFrom, releaseItems, reserveForOrder } from "../inventory/allocation";
+import { identifiersFrom, type ReservationRequest, withReservation } from "../inventory/allocation";
 import type { ServiceDeps } from "./port";
 import type { ServiceView } from "./schemas";
 import { SERVICE_TRANSITIONS, type ServiceTransition } from "./state";
 import { jobRow, loadService, op, unwrap } from "./support";
 
 /**
- * Reserves a failed service's inventory again before it is provisioned once more (its failure gave
- * the first items back): next available items of the product's required types, identifiers updated.
+ * What a failed service must reserve again before it is provisioned once more (its failure gave the
+ * first items back): next available items of the product's required types. Nothing when the product
+ * needs no inventory or the service still holds some.
  */
-export async function reserveAgain(ctx: WriteContext, serviceId: string): Promise<{ inventory: string[]; identifiers: Record<string, string> } | null> {
+async function retryReservation(ctx: WriteContext, serviceId: string): Promise<ReservationRequest | null> {
   const service = await loadService(ctx, serviceId);
   const product = await getProduct(ctx.db, service.product_id);
   if (!product) return null;
@@ -24,19 +25,8 @@ export async function reserveAgain(ctx: WriteContext, serviceId: string): Promis
   }
   const required = [...product.required_inventory, ...components.flatMap((c) => c.required_inventory)];
   if (required.length === 0) return null;
-  const held = await itemsOfService(ctx.db, serviceId);
-  if (held.length > 0) return null;
-  const vars = product.provisioning_json_vars;
-  const reserved = await reserveForOrder(ctx, {
-    serviceId,
-    customerId: service.customer_id,
-    required,
-    picks: {},
-    ipPrefixLength: typeof vars.ip_prefix_length === "number" ? vars.ip_prefix_length : null,
-    ipFamily: vars.ip_family === 6 ? 6 : 4,
-    numberPool: typeof vars.number_pool === "string" ? vars.number_pool : null,
-  });
-  return { inventory: reserved.items.map((i) => i.id), identifiers: identifiersFrom(reserved.items, reserved.ips) };
+  if ((await itemsOfService(ctx.db, serviceId)).length > 0) return null;
+  return { serviceId, customerId: service.customer_id, required, picks: {}, vars: product.provisioning_json_vars };
 }
 
 /** Suspends, resumes, terminates or retries a service; each of these is a provisioning job. */
@@ -69,17 +59,21 @@ export async function changeServiceStatus(
     },
     ctx.now,
   );
-  const again = transition === "retry" && service.status === "failed" ? await reserveAgain(ctx, id) : null;
-  const outcome = await deps.state(id).transition(id, transition, {
-    ...op(ctx),
-    key: `${transition}:${key}`,
-    effects: {
-      jobs: [job],
-      ...(again ? { serviceUpdate: { id, identifiers: { ...service.identifiers, ...again.identifiers }, updatedAt: ctx.now } } : {}),
-    },
-    inventory: again?.inventory,
-  });
-  if (!outcome.ok && again) await releaseItems(ctx, id);
+  const again = transition === "retry" && service.status === "failed" ? await retryReservation(ctx, id) : null;
+  const none = { serviceId: id, customerId: service.customer_id, required: [], picks: {}, vars: {} };
+  const outcome = await withReservation(ctx, again ?? none, (reserved) =>
+    deps.state(id).transition(id, transition, {
+      ...op(ctx),
+      key: `${transition}:${key}`,
+      effects: {
+        jobs: [job],
+        ...(again
+          ? { serviceUpdate: { id, identifiers: { ...service.identifiers, ...identifiersFrom(reserved.items, reserved.ips) }, updatedAt: ctx.now } }
+          : {}),
+      },
+      inventory: again ? reserved.items.map((i) => i.id) : undefined,
+    }),
+  );
   const result = unwrap(outcome);
   return {
     service: (await getService(ctx.db, id)) as ServiceView,

@@ -14,6 +14,7 @@ import {
   printTable,
   type Stats,
   send,
+  statsRow,
   summarize,
   verdict,
   writeResults,
@@ -205,17 +206,8 @@ export async function run(options: AuthOptions = {}) {
     ].map((t) => ({ ...t, pass: t.value <= t.limit }));
 
     console.log("");
-    const row = (label: string, s: Stats, overhead?: { p50: number; p95: number }) => [
-      label,
-      String(s.n),
-      ms(s.mean),
-      ms(s.p50),
-      ms(s.p95),
-      ms(s.p99),
-      ms(s.max),
-      overhead ? ms(overhead.p50) : "",
-      overhead ? ms(overhead.p95) : "",
-    ];
+    const row = (label: string, s: Stats, overhead?: { p50: number; p95: number }) =>
+      statsRow(label, s, overhead ? ms(overhead.p50) : "", overhead ? ms(overhead.p95) : "");
     printTable([
       ["latency (ms)", "n", "mean", "p50", "p95", "p99", "max", "+ p50", "+ p95"],
       row("login  POST /api/v1/auth/login (sequential)", stats.loginSequential),

@@ -25,6 +25,7 @@ import {
   printTable,
   prng,
   type Stats,
+  statsRow,
   summarize,
   verdict,
   writeResults,
@@ -492,17 +493,8 @@ export async function run(options: FoundationOptions = {}) {
     ].map((t) => ({ ...t, pass: t.value <= t.limit }));
 
     console.log("");
-    const row = (label: string, s: Stats, ratio?: { p50: number; p95: number }) => [
-      label,
-      String(s.n),
-      ms(s.mean),
-      ms(s.p50),
-      ms(s.p95),
-      ms(s.p99),
-      ms(s.max),
-      ratio ? `${ratio.p50.toFixed(1)}x` : "",
-      ratio ? `${ratio.p95.toFixed(1)}x` : "",
-    ];
+    const row = (label: string, s: Stats, ratio?: { p50: number; p95: number }) =>
+      statsRow(label, s, ratio ? `${ratio.p50.toFixed(1)}x` : "", ratio ? `${ratio.p95.toFixed(1)}x` : "");
     printTable([
       ["latency (ms)", "n", "mean", "p50", "p95", "p99", "max", "HTTP/raw p50", "HTTP/raw p95"],
       row("search  HTTP GET /api/v1/search", stats.httpSearch, searchRatio),

@@ -7,20 +7,20 @@ import {
   benchState,
   type Client,
   type CpuClock,
-  client,
   cpuShare,
   expect,
-  machineInfo,
+  machineReport,
   ms,
   pool,
+  postRetrying,
   printTable,
   prng,
   type Reply,
   type Stats,
   send,
+  signedInWorker,
   summarize,
   verdict,
-  workerdClock,
   writeResults,
 } from "./lib";
 
@@ -251,21 +251,8 @@ async function orderBurst(
   const services: OrderRun["services"] = [];
   const rejected: string[] = [];
   let retries = 0;
-  const order = async (key: string): Promise<Reply> => {
-    for (let attempt = 1; ; attempt++) {
-      const reply = await send(
-        agent,
-        api.base,
-        "POST",
-        `/api/v1/customers/${p.customerId}/services`,
-        { ...api.auth(), "idempotency-key": key },
-        { product_id: p.productId },
-      );
-      if ((reply.status !== 409 && reply.status < 500) || attempt === MAX_ATTEMPTS) return reply;
-      retries++;
-      await new Promise((r) => setTimeout(r, 10 * attempt));
-    }
-  };
+  const order = (key: string): Promise<Reply> =>
+    postRetrying(agent, api, `/api/v1/customers/${p.customerId}/services`, key, { product_id: p.productId }, MAX_ATTEMPTS, () => retries++);
   const loadAverageAtStart = loadavg();
   const cpuAtStart = clock?.() ?? null;
   const started = performance.now();
@@ -342,12 +329,7 @@ export async function run(options: InventoryOptions = {}) {
     );
 
     // Another process competing for the CPUs skews every figure, so the load is recorded with them.
-    const loadAtStart = loadavg();
-    const worker = await startWorker();
-    const api = client(worker, "bench/inventory");
-    const clock = workerdClock();
-    console.log(`  worker on ${worker.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
-    await api.login(agent);
+    const { loadAtStart, api, clock } = await signedInWorker({ startWorker, agent }, "bench/inventory");
 
     // 1. The SIM import: validation alone (dry run), then for real, then what D1 holds.
     const imports: ImportRun[] = [];
@@ -550,10 +532,7 @@ export async function run(options: InventoryOptions = {}) {
     console.log(
       `import of ${SIM_ROWS} SIM rows: ${real.rowsPerSecond.toFixed(0)} rows/s (target >= ${TARGETS.importRowsPerSecond}): ${verdict(real.rowsPerSecond >= TARGETS.importRowsPerSecond)}`,
     );
-    const machine = { ...machineInfo(), loadAverageAtStart: loadAtStart };
-    console.log(
-      `${machine.cpus} CPUs, load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")} at start, ${machine.loadAverage.map((l) => l.toFixed(2)).join(" ")} at end`,
-    );
+    const machine = machineReport(loadAtStart);
 
     const result = {
       benchmark: "inventory",

@@ -357,3 +357,51 @@ export async function benchState<T>(name: string, options: { keep?: boolean; soc
     if (options.keep) console.log(`state kept in ${stateDir}`);
   }
 }
+
+/** The machine with the load averages at start and end, printed on one line and returned for the results. */
+export function machineReport(loadAtStart: readonly number[]) {
+  const machine = { ...machineInfo(), loadAverageAtStart: [...loadAtStart] };
+  const loads = (l: readonly number[]) => l.map((v) => v.toFixed(2)).join(" ");
+  console.log(`${machine.cpus} CPUs, load average ${loads(loadAtStart)} at start, ${loads(machine.loadAverage)} at end`);
+  return machine;
+}
+
+/**
+ * Starts the worker, opens a client signed in as the bench admin, and reads workerd's CPU clock.
+ * Another process competing for the CPUs skews every figure, so the load average at start is kept.
+ */
+export async function signedInWorker(state: Pick<BenchState, "startWorker" | "agent">, userAgent: string) {
+  const loadAtStart = os.loadavg();
+  const worker = await state.startWorker();
+  const api = client(worker, userAgent);
+  const clock = workerdClock();
+  console.log(`  worker on ${worker.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
+  await api.login(state.agent);
+  return { loadAtStart, worker, api, clock };
+}
+
+/**
+ * A POST sent again while the answer is 409 (the service is busy) or 5xx, up to `attempts` times,
+ * 10 ms × attempt apart; `onRetry` counts the repeats.
+ */
+export async function postRetrying(
+  agent: http.Agent,
+  api: Client,
+  path: string,
+  key: string,
+  body: unknown,
+  attempts: number,
+  onRetry: () => void,
+): Promise<Reply> {
+  for (let attempt = 1; ; attempt++) {
+    const reply = await send(agent, api.base, "POST", path, { ...api.auth(), "idempotency-key": key }, body);
+    if ((reply.status !== 409 && reply.status < 500) || attempt >= attempts) return reply;
+    onRetry();
+    await new Promise((r) => setTimeout(r, 10 * attempt));
+  }
+}
+
+/** A latency row of the results table: n, mean, p50, p95, p99, max, then the benchmark's own columns. */
+export function statsRow(label: string, s: Stats, ...extra: string[]): string[] {
+  return [label, String(s.n), ms(s.mean), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), ...extra];
+}

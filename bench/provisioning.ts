@@ -35,7 +35,7 @@ import {
   expect,
   findD1File,
   freePort,
-  machineInfo,
+  machineReport,
   ms,
   pool,
   printTable,
@@ -926,10 +926,7 @@ export async function run(options: ProvisioningOptions = {}) {
       },
     ];
     printTable([["target", "value", "limit", "result"], ...targets.map((t) => [t.name, t.value, t.limit, verdict(t.pass)])]);
-    const machine = { ...machineInfo(), loadAverageAtStart: loadAtStart };
-    console.log(
-      `${machine.cpus} CPUs, load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")} at start, ${machine.loadAverage.map((l) => l.toFixed(2)).join(" ")} at end`,
-    );
+    const machine = machineReport(loadAtStart);
 
     const result = {
       benchmark: "provisioning",

@@ -5,19 +5,18 @@ import {
   benchState,
   type Client,
   type CpuClock,
-  client,
   cpuShare,
-  machineInfo,
+  machineReport,
   ms,
   pool,
+  postRetrying,
   printTable,
   prng,
   type Reply,
   type Stats,
-  send,
+  signedInWorker,
   summarize,
   verdict,
-  workerdClock,
   writeResults,
 } from "./lib";
 
@@ -97,21 +96,8 @@ async function topUpBurst(
   let sameBody = 0;
   let replayedHeader = 0;
   let lastTopUpAt = 0;
-  const topUp = async (t: TopUpPlan): Promise<Reply> => {
-    for (let attempt = 1; ; attempt++) {
-      const reply = await send(
-        agent,
-        api.base,
-        "POST",
-        `/api/v1/services/${t.serviceId}/top-ups`,
-        { ...api.auth(), "idempotency-key": t.key },
-        { amount: t.amount, currency: CURRENCY },
-      );
-      if ((reply.status !== 409 && reply.status < 500) || attempt === MAX_ATTEMPTS) return reply;
-      retries++;
-      await new Promise((r) => setTimeout(r, 10 * attempt));
-    }
-  };
+  const topUp = (t: TopUpPlan): Promise<Reply> =>
+    postRetrying(agent, api, `/api/v1/services/${t.serviceId}/top-ups`, t.key, { amount: t.amount, currency: CURRENCY }, MAX_ATTEMPTS, () => retries++);
   const loadAverageAtStart = loadavg();
   const cpuAtStart = clock?.() ?? null;
   const started = performance.now();
@@ -247,13 +233,7 @@ export async function run(options: TopUpsOptions = {}) {
       raw = undefined;
     });
 
-    // Another process competing for the CPUs skews every figure, so the load is recorded with them.
-    const loadAtStart = loadavg();
-    const worker = await startWorker();
-    const api = client(worker, "bench/topups");
-    const clock = workerdClock();
-    console.log(`  worker on ${worker.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
-    await api.login(agent);
+    const { loadAtStart, api, clock } = await signedInWorker({ startWorker, agent }, "bench/topups");
 
     // No price and no setup fee: ordering adds no charge, so every charge on a service is a top-up.
     const product = await api.post(
@@ -564,15 +544,12 @@ export async function run(options: TopUpsOptions = {}) {
     ]);
     console.log("");
     printTable([["target", "value", "limit", "result"], ...targets.map((t) => [t.name, t.value, t.limit, verdict(t.pass)])]);
-    const machine = { ...machineInfo(), loadAverageAtStart: loadAtStart };
     console.log("");
     console.log(
       `setup: ${total} customers ${customersSeconds.toFixed(1)} s, ${total} orders ${orderSeconds.toFixed(1)} s (${SETUP_CONCURRENCY} in flight); ` +
         `spread total ${spreadCheck.expectedTotal} expected, ${spreadCheck.balanceApiTotal} in the objects, ${spreadCheck.d1BucketTotal} in D1 buckets`,
     );
-    console.log(
-      `${machine.cpus} CPUs, load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")} at start, ${machine.loadAverage.map((l) => l.toFixed(2)).join(" ")} at end`,
-    );
+    const machine = machineReport(loadAtStart);
 
     const result = {
       benchmark: "topups",

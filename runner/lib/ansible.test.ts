@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,15 +7,11 @@ import { type SimAccount, type SimCall, startCgratesSimulator } from "../../simu
 import type { RunningSimulator } from "../../simulators/lib/server";
 import { productCharging } from "../../worker/domain/charging/definition";
 import { type AnsibleEvent, parseEventLine, type RunPlaybookOptions, runPlaybook } from "./ansible";
+import { requireAnsible } from "./test-helpers";
 
 const PLAYBOOKS = resolve(import.meta.dirname, "../../playbooks");
 const TENANT = "cgrates.org";
 const AUTH = { user: "runner", password: "sim-secret" };
-// The real ansible-playbook is part of the system (npm run setup installs ansible-core): its absence fails, never skips.
-const hasAnsible = spawnSync(process.env.ANSIBLE_PLAYBOOK || "ansible-playbook", ["--version"], { stdio: "ignore" }).status === 0;
-const requireAnsible = () => {
-  if (!hasAnsible) throw new Error("ansible-playbook is not installed: run npm run setup (it installs ansible-core)");
-};
 
 let sim: RunningSimulator;
 let scratch: string;

@@ -1,4 +1,5 @@
 import type { JOB_EVENT_STATUSES, JobEvent, JobResult, LeasedMessage } from "../../worker/domain/jobs/contract";
+import { postJsonText } from "./http";
 
 /**
  * HTTP client of the worker's runner API (`/runner/v1`, Cloudflare Queues pull semantics): lease
@@ -92,22 +93,15 @@ export function createRunnerApi(options: RunnerApiOptions): RunnerApi {
   const timeoutMs = options.timeoutMs ?? 30_000;
 
   async function post(path: string, body: unknown): Promise<unknown> {
-    let res: Response;
-    let text: string;
-    try {
-      res = await doFetch(`${base}${path}`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${options.key}` },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
-    } catch (error) {
-      const name = error instanceof Error ? error.name : "";
-      if (name === "TimeoutError" || name === "AbortError") throw new RunnerApiError("network", `${path}: no answer within ${timeoutMs} ms`);
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-      throw new RunnerApiError("network", `${path}: ${error instanceof Error ? error.message : String(error)}${cause}`);
-    }
+    const headers = { "Content-Type": "application/json", Accept: "application/json", Authorization: `Bearer ${options.key}` };
+    const { res, text } = await postJsonText(
+      doFetch,
+      `${base}${path}`,
+      headers,
+      body,
+      timeoutMs,
+      (failure) => new RunnerApiError("network", `${path}: ${failure.message}`),
+    );
     let parsed: unknown = null;
     try {
       parsed = text.length > 0 ? JSON.parse(text) : null;

@@ -1,3 +1,5 @@
+import { postJsonText } from "./http";
+
 /**
  * Typed CGRateS JSON-RPC client (APIer v1/v2 over HTTP, `POST …/jsonrpc`). Field names are the wire
  * names (PascalCase). Every failure is a {@link CgratesError} with a stable `code` and `retryable`.
@@ -267,22 +269,14 @@ export function createCgratesClient(options: CgratesClientOptions): CgratesClien
 
   async function call<T>(method: string, params: object): Promise<T> {
     const id = nextId++;
-    let res: Response;
-    let text: string;
-    try {
-      res = await doFetch(options.url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ method, params: [params], id }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await res.text();
-    } catch (error) {
-      const name = error instanceof Error ? error.name : "";
-      if (name === "TimeoutError" || name === "AbortError") throw new CgratesError("TIMEOUT", `${method}: no answer within ${timeoutMs} ms`, true, method);
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-      throw new CgratesError("UNREACHABLE", `${method}: ${error instanceof Error ? error.message : String(error)}${cause}`, true, method);
-    }
+    const { res, text } = await postJsonText(
+      doFetch,
+      options.url,
+      headers,
+      { method, params: [params], id },
+      timeoutMs,
+      (failure) => new CgratesError(failure.timedOut ? "TIMEOUT" : "UNREACHABLE", `${method}: ${failure.message}`, true, method),
+    );
     if (res.status === 401 || res.status === 403)
       throw new CgratesError("UNAUTHORIZED", `${method}: HTTP ${res.status} ${text.trim()}`, false, method, res.status);
     if (res.status >= 500) throw new CgratesError("SERVER_ERROR", `${method}: HTTP ${res.status} ${text.trim()}`, true, method, res.status);

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SimAccount, SimCall } from "../../simulators/cgrates/server";
@@ -8,6 +7,7 @@ import { type ChargingBalance, chargingBalance, includedBalanceId, productChargi
 import type { JobEvent, JobResult, LeasedMessage } from "./api";
 import type { AccountReport } from "./charging-report";
 import { createJobExecutor, killPlaybookProcesses } from "./executor";
+import { requireAnsible } from "./test-helpers";
 
 /**
  * Each job type runs exactly what it names, checked on the other side: the calls the CGRateS
@@ -18,7 +18,6 @@ import { createJobExecutor, killPlaybookProcesses } from "./executor";
 const PLAYBOOKS = resolve(import.meta.dirname, "../../playbooks");
 const TENANT = "cgrates.org";
 const GB = 2 ** 30;
-const hasAnsible = spawnSync(process.env.ANSIBLE_PLAYBOOK || "ansible-playbook", ["--version"], { stdio: "ignore" }).status === 0;
 
 type SimState = {
   accounts: Record<string, SimAccount & { ActionTriggers: { ID: string; UniqueID: string }[] | null }>;
@@ -201,7 +200,7 @@ async function usage(identifier: string, unit: "voice" | "data" | "sms", amount:
 }
 
 beforeAll(async () => {
-  if (!hasAnsible) throw new Error("ansible-playbook is not installed: run npm run setup (it installs ansible-core)");
+  requireAnsible();
   sim = await startCgratesSimulator(0, { defaultTenant: TENANT });
 });
 afterAll(async () => {

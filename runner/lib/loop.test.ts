@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +12,7 @@ import { aggregateUsage, createJobExecutor, type ExecutionContext, type JobExecu
 import { createLogger } from "./log";
 import { createRunnerLoop, type RunnerLoopOptions } from "./loop";
 import { openCompletedRecord } from "./record";
+import { requireAnsible } from "./test-helpers";
 
 // ---------------------------------------------------------------------------------------------
 // A small fake of the worker's runner API: in-memory jobs and leases, every call recorded.
@@ -543,11 +543,6 @@ describe("usage aggregation", () => {
 // simulator, through the loop and the fake API.
 // ---------------------------------------------------------------------------------------------
 
-// The real ansible-playbook is part of the system (npm run setup installs ansible-core): its absence fails, never skips.
-const hasAnsible = spawnSync(process.env.ANSIBLE_PLAYBOOK || "ansible-playbook", ["--version"], { stdio: "ignore" }).status === 0;
-const requireAnsible = () => {
-  if (!hasAnsible) throw new Error("ansible-playbook is not installed: run npm run setup (it installs ansible-core)");
-};
 const AUTH = { user: "runner", password: "sim-secret" };
 
 describe("runner loop with the real executor", () => {

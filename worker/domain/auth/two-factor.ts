@@ -119,17 +119,7 @@ function clearStatements(ctx: WriteContext, userId: string): Statement[] {
 export async function disableTotp(ctx: WriteContext, user: User, code: string, encryptionKey: string, brand: SettingsData): Promise<void> {
   if (!user.totpEnabledAt) throw new Conflict("Two-factor authentication is not enabled.");
   if (!(await verifySecondFactor(ctx, user, code, encryptionKey))) throw invalidCode();
-  await runBatch(ctx.db, [
-    ...clearStatements(ctx, user.id),
-    enqueueEmail(ctx.db, ctx.now, { email: user.email, name: user.name }, twoFactorChangedEmail(brand, { name: user.name, change: "disabled" })),
-    recordActivity(ctx, {
-      entity: "user",
-      entityId: user.id,
-      customerId: null,
-      action: "auth.2fa_disabled",
-      changes: { two_factor: { before: true, after: false } },
-    }),
-  ]);
+  await removeTotp(ctx, user, brand, "disabled", "auth.2fa_disabled");
 }
 
 /** Replaces the backup codes after checking a current code. */
@@ -146,19 +136,19 @@ export async function regenerateBackupCodes(ctx: WriteContext, user: User, code:
 
 /** An administrator removes a user's 2FA (lost device); the user is told by email. */
 export async function resetTotpByAdmin(ctx: WriteContext, user: User, brand: SettingsData): Promise<void> {
+  await removeTotp(ctx, user, brand, "reset by an administrator", "user.2fa_reset");
+}
+
+/** Clears the user's 2FA and backup codes, emails them what happened, and records it. */
+async function removeTotp(ctx: WriteContext, user: User, brand: SettingsData, change: string, action: string): Promise<void> {
   await runBatch(ctx.db, [
     ...clearStatements(ctx, user.id),
-    enqueueEmail(
-      ctx.db,
-      ctx.now,
-      { email: user.email, name: user.name },
-      twoFactorChangedEmail(brand, { name: user.name, change: "reset by an administrator" }),
-    ),
+    enqueueEmail(ctx.db, ctx.now, { email: user.email, name: user.name }, twoFactorChangedEmail(brand, { name: user.name, change })),
     recordActivity(ctx, {
       entity: "user",
       entityId: user.id,
       customerId: null,
-      action: "user.2fa_reset",
+      action,
       changes: { two_factor: { before: Boolean(user.totpEnabledAt), after: false } },
     }),
   ]);

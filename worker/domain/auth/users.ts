@@ -156,20 +156,34 @@ export async function resendInvitation(ctx: WriteContext, id: string, links: Lin
   ]);
 }
 
-/** Accepts an invitation: sets the first password and activates the account. */
-export async function acceptInvitation(ctx: WriteContext, token: string, password: string, pepper: string): Promise<User> {
-  const row = await requireActionToken(ctx.db, "invite", token, ctx.now);
+/**
+ * A password set from a single-use link (invitation, reset): the link is checked and used up, the
+ * password checked for strength; the change is then recorded as the user's own.
+ */
+async function passwordFromLink(
+  ctx: WriteContext,
+  kind: "invite" | "password_reset",
+  token: string,
+  password: string,
+  pepper: string,
+  check: (user: User) => void = () => {},
+): Promise<{ user: User; userCtx: WriteContext; passwordHash: string }> {
+  const row = await requireActionToken(ctx.db, kind, token, ctx.now);
   const user = await loadUser(ctx, row.subjectId);
-  if (user.status !== "invited") throw new Conflict("This invitation was already accepted or the account is disabled.");
+  check(user);
   const errors = passwordErrors(password, "password", { email: user.email });
   if (errors.length > 0) throw new Invalid("The password is too weak.", errors);
   await consumeActionToken(ctx.db, row.id, ctx.now);
-  const userCtx: WriteContext = { ...ctx, actor: { type: "user", id: user.id, label: user.email } };
+  return { user, userCtx: { ...ctx, actor: { type: "user", id: user.id, label: user.email } }, passwordHash: await hashPassword(password, pepper) };
+}
+
+/** Accepts an invitation: sets the first password and activates the account. */
+export async function acceptInvitation(ctx: WriteContext, token: string, password: string, pepper: string): Promise<User> {
+  const { user, userCtx, passwordHash } = await passwordFromLink(ctx, "invite", token, password, pepper, (u) => {
+    if (u.status !== "invited") throw new Conflict("This invitation was already accepted or the account is disabled.");
+  });
   await runBatch(ctx.db, [
-    ctx.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(password, pepper), status: "active", passwordChangedAt: ctx.now, updatedAt: ctx.now })
-      .where(eq(users.id, user.id)),
+    ctx.db.update(users).set({ passwordHash, status: "active", passwordChangedAt: ctx.now, updatedAt: ctx.now }).where(eq(users.id, user.id)),
     recordActivity(userCtx, {
       entity: "user",
       entityId: user.id,
@@ -203,17 +217,9 @@ export async function requestPasswordReset(ctx: WriteContext, email: string, lin
 
 /** Sets a new password from a reset link; every session of the user ends. */
 export async function resetPassword(ctx: WriteContext, token: string, password: string, pepper: string): Promise<void> {
-  const row = await requireActionToken(ctx.db, "password_reset", token, ctx.now);
-  const user = await loadUser(ctx, row.subjectId);
-  const errors = passwordErrors(password, "password", { email: user.email });
-  if (errors.length > 0) throw new Invalid("The password is too weak.", errors);
-  await consumeActionToken(ctx.db, row.id, ctx.now);
-  const userCtx: WriteContext = { ...ctx, actor: { type: "user", id: user.id, label: user.email } };
+  const { user, userCtx, passwordHash } = await passwordFromLink(ctx, "password_reset", token, password, pepper);
   await runBatch(ctx.db, [
-    ctx.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(password, pepper), passwordChangedAt: ctx.now, updatedAt: ctx.now })
-      .where(eq(users.id, user.id)),
+    ctx.db.update(users).set({ passwordHash, passwordChangedAt: ctx.now, updatedAt: ctx.now }).where(eq(users.id, user.id)),
     ...revokeAllStatements(ctx, user.id, "password reset"),
     recordActivity(userCtx, { entity: "user", entityId: user.id, customerId: null, action: "auth.password_reset", changes: {} }),
   ]);

@@ -15,7 +15,7 @@ import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email
 import { saveConfig } from "../inventory/configs";
 import type { ServiceDeps } from "../services/port";
 import type { Effects, EmailRow, Grant, OpContext } from "../services/state";
-import { applied } from "../services/support";
+import { applied, balanceRecipient } from "../services/support";
 import { smsRow } from "../sms/outbox";
 import { type AccountReport, type JobOutputs, type JobResult, parseOutputs, parsePayload } from "./contract";
 
@@ -87,12 +87,7 @@ async function lowBalanceEmails(
 ) {
   const units = Object.keys(thresholds) as BalanceUnit[];
   if (units.length === 0) return {};
-  const candidates = await db.select().from(contacts).where(eq(contacts.customerId, service.customer_id));
-  const recipient =
-    candidates.find((c) => c.id === service.contact_id && c.email) ??
-    candidates.find((c) => c.email && c.roles.includes("billing")) ??
-    candidates.find((c) => c.email && c.roles.includes("primary")) ??
-    candidates.find((c) => c.email);
+  const recipient = await balanceRecipient({ db }, service);
   if (!recipient?.email) return {};
   const { data: brand } = await getSettings(db);
   const out: Partial<Record<BalanceUnit, EmailRow[]>> = {};

@@ -154,18 +154,13 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
   await killExhausted(db, deps, op);
   const expires = new Date(Date.parse(op.now) + visibilityMs).toISOString();
   const leaseIds = Array.from({ length: batchSize }, randomLease);
-  const candidates = await db
-    .select({ id: jobs.id })
-    .from(jobs)
-    .where(
-      and(
-        sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
-        sql`${jobs.attempts} < ${jobs.maxAttempts}`,
-        firstOfItsService,
-      ),
-    )
-    .orderBy(asc(jobs.id))
-    .limit(batchSize);
+  // Ready (and due), or leased with its lease run out; attempts left; first of its service.
+  const leasable = and(
+    sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
+    sql`${jobs.attempts} < ${jobs.maxAttempts}`,
+    firstOfItsService,
+  );
+  const candidates = await db.select({ id: jobs.id }).from(jobs).where(leasable).orderBy(asc(jobs.id)).limit(batchSize);
   const leased: JobRecord[] = [];
   // ready → leased, and leased → leased again once a lease has run out.
   const leaseTo = "leased" as const;
@@ -181,14 +176,7 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
         attempts: sql`${jobs.attempts} + 1`,
         updatedAt: op.now,
       })
-      .where(
-        and(
-          eq(jobs.id, c.id),
-          sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
-          sql`${jobs.attempts} < ${jobs.maxAttempts}`,
-          firstOfItsService,
-        ),
-      )
+      .where(and(eq(jobs.id, c.id), leasable))
       .returning();
     if (row) leased.push(row);
   }

@@ -1,11 +1,10 @@
-import { customerContactRows } from "../../db/queries/contacts";
 import type { BalanceUnit } from "../catalog/schemas";
 import type { WriteContext } from "../context";
 import { emailRow } from "../email/outbox";
 import { lowBalanceEmail } from "../email/templates";
 import type { SettingsData } from "../settings/schemas";
 import type { ServiceDeps } from "./port";
-import { loadService, op, unwrap } from "./support";
+import { balanceRecipient, loadService, op, unwrap } from "./support";
 
 /**
  * Takes usage from a service's balance (the usage sync of the provisioning runner calls this). When
@@ -20,12 +19,7 @@ export async function debitService(
   brand: SettingsData,
 ) {
   const service = await loadService(ctx, id);
-  const candidates = await customerContactRows(ctx.db, service.customer_id);
-  const recipient =
-    candidates.find((c) => c.id === service.contact_id && c.email) ??
-    candidates.find((c) => c.email && c.roles.includes("billing")) ??
-    candidates.find((c) => c.email && c.roles.includes("primary")) ??
-    candidates.find((c) => c.email);
+  const recipient = await balanceRecipient(ctx, service);
   const snapshot = unwrap(await deps.state(id).snapshot(id));
   const remaining =
     snapshot.buckets.filter((b) => b.unit === input.unit && (b.expires_at === null || b.expires_at > ctx.now)).reduce((sum, b) => sum + b.amount, 0) -

@@ -1,3 +1,4 @@
+import { customerContactRows } from "../../db/queries/contacts";
 import { getService } from "../../db/queries/services";
 import { AppError, NotFound, TooManyRequests } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
@@ -49,4 +50,18 @@ export async function loadService(ctx: WriteContext, id: string): Promise<Servic
   const service = await getService(ctx.db, id);
   if (!service) throw new NotFound("No service with this id.");
   return service;
+}
+
+/**
+ * Who hears about a service's balance (low-balance emails): the service's own contact when it has an
+ * email, else the customer's billing contact, else the primary one, else any contact with an email.
+ */
+export async function balanceRecipient(ctx: Pick<WriteContext, "db">, service: { customer_id: string; contact_id: string | null }) {
+  const candidates = await customerContactRows(ctx.db, service.customer_id);
+  return (
+    candidates.find((c) => c.id === service.contact_id && c.email) ??
+    candidates.find((c) => c.email && c.roles.includes("billing")) ??
+    candidates.find((c) => c.email && c.roles.includes("primary")) ??
+    candidates.find((c) => c.email)
+  );
 }

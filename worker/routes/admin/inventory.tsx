@@ -134,6 +134,15 @@ async function renderItemPage(
   );
 }
 
+/** Validates and applies an item change from one of the item page's forms; errors come back on the page. */
+async function patchItem(c: Context<AppEnv>, id: string, patch: Record<string, unknown>, shown: ItemFormValues) {
+  const parsed = validate(ItemPatch, patch);
+  if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
+  const result = await tryDomain(() => updateItem(writeContext(c), inventoryEnv(c), id, parsed.data));
+  if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: shown }, result.status);
+  return c.redirect(`/admin/inventory/items/${id}`, 303);
+}
+
 /** The template's values read from a form: booleans from checkboxes, secrets only when typed. */
 function templateValues(template: TemplateRow, body: FormBody, editing: boolean): Record<string, string | boolean | null> {
   const values: Record<string, string | boolean | null> = {};
@@ -279,11 +288,7 @@ export const inventoryPages = new Hono<AppEnv>()
       patch.customer_id = text(body, "customer_id")?.trim() ?? null;
       if (until) patch.reserved_until = /^\d{4}-\d{2}-\d{2}$/.test(until) ? `${until}T23:59:59Z` : until;
     }
-    const parsed = validate(ItemPatch, patch);
-    if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
-    const result = await tryDomain(() => updateItem(writeContext(c), inventoryEnv(c), id, parsed.data));
-    if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: shown }, result.status);
-    return c.redirect(`/admin/inventory/items/${id}`, 303);
+    return patchItem(c, id, patch, shown);
   })
   .post("/inventory/items/:id/edit", can("inventory:write"), async (c) => {
     const id = c.req.param("id");
@@ -291,11 +296,7 @@ export const inventoryPages = new Hono<AppEnv>()
     const body = await readForm(c);
     const patch = { fields: templateValues(template, body, true), location: text(body, "location", "null"), notes: text(body, "notes", "null") };
     const shown = shownValues(template, body);
-    const parsed = validate(ItemPatch, patch);
-    if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
-    const result = await tryDomain(() => updateItem(writeContext(c), inventoryEnv(c), id, parsed.data));
-    if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: shown }, result.status);
-    return c.redirect(`/admin/inventory/items/${id}`, 303);
+    return patchItem(c, id, patch, shown);
   })
   .post("/inventory/items/:id/allocations", can("inventory:write"), async (c) => {
     const id = c.req.param("id");

@@ -1,16 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { z } from "zod";
 import { getContact, listContacts } from "../../db/queries/contacts";
-import { findCustomerRow } from "../../db/queries/customers";
 import { createContact, deleteContact, updateContact } from "../../domain/contacts/contacts";
 import { Contact, ContactCreate, ContactPatch } from "../../domain/contacts/schemas";
-import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
-
-const PageQuery = z.object({ limit: pageLimit, cursor: cursorParam });
+import { apiRoute, customerOfPath, IdParam, jsonBody, jsonResponse, PageQuery, pageOf, problems } from "./helpers";
 
 export const contactsApi = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -27,9 +22,7 @@ export const contactsApi = new OpenAPIHono<AppEnv>()
       { customers: true },
     ),
     async (c) => {
-      const { id } = c.req.valid("param");
-      assertInScope(c, id);
-      if (!(await findCustomerRow(c.get("db"), id))) throw new NotFound("No customer with this id.");
+      const id = await customerOfPath(c, c.req.valid("param").id);
       const { limit, cursor } = c.req.valid("query");
       return c.json(await listContacts(c.get("db"), id, limit, cursor), 200);
     },

@@ -1,9 +1,11 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
+import { findCustomerRow } from "../../db/queries/customers";
+import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
-import { BadRequest } from "../../lib/errors";
-import { type Access, type AccessOptions, can } from "../../middleware/access";
+import { BadRequest, NotFound } from "../../lib/errors";
+import { type Access, type AccessOptions, assertInScope, can, customerScope } from "../../middleware/access";
 import { idempotency, operationKey } from "../../middleware/idempotency";
 
 export const Problem = z
@@ -96,4 +98,26 @@ export function apiRoute<const R extends Omit<RouteConfig, "middleware" | "secur
 /** The caller's operation key for the domain (`operationKey`): its Idempotency-Key, or the request id. */
 export function keyOf(c: Context<AppEnv>): string {
   return operationKey(c, c.req.header("idempotency-key") ?? c.get("requestId"));
+}
+
+/** `limit` and `cursor` of every list (extend it with the list's filters). */
+export const PageQuery = z.object({ limit: pageLimit, cursor: cursorParam });
+
+/**
+ * The customer a list is limited to: a portal caller's own customer (asking for another one gets an
+ * empty page: `null`), else the `customer_id` the caller asked for, if any.
+ */
+export function listCustomer(c: Context<AppEnv>, requested: string | undefined): { customerId: string | undefined } | null {
+  const scope = customerScope(c);
+  if (scope && requested && requested !== scope) return null;
+  return { customerId: scope ?? requested };
+}
+
+export const EMPTY_PAGE = { data: [], next_cursor: null };
+
+/** The `{id}` of a `/customers/{id}/…` route, once it is in the caller's scope and exists (else 404). */
+export async function customerOfPath(c: Context<AppEnv>, id: string): Promise<string> {
+  assertInScope(c, id);
+  if (!(await findCustomerRow(c.get("db"), id))) throw new NotFound("No customer with this id.");
+  return id;
 }

@@ -14,12 +14,12 @@ import { SERVICE_STATUSES } from "../../domain/services/state";
 import { unwrap } from "../../domain/services/support";
 import { topUpService } from "../../domain/services/top-up";
 import { updateService } from "../../domain/services/update-service";
-import { cursorParam, pageLimit, refId } from "../../domain/validation";
+import { refId } from "../../domain/validation";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, customerScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, jsonResponse, keyOf, pageOf, problems } from "./helpers";
+import { apiRoute, EMPTY_PAGE, IdParam, jsonBody, jsonResponse, keyOf, listCustomer, PageQuery, pageOf, problems } from "./helpers";
 
 /** Loads a service the caller may see (customer principals: only their own), or 404. */
 async function visibleService(c: Context<AppEnv>, id: string) {
@@ -64,13 +64,11 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
         tags: ["Services"],
         summary: "List services",
         request: {
-          query: z.object({
+          query: PageQuery.extend({
             customer_id: z.string().max(64).optional(),
             status: z.enum(SERVICE_STATUSES).optional(),
             product_id: z.string().max(64).optional(),
             parent_service_id: z.string().max(64).optional(),
-            limit: pageLimit,
-            cursor: cursorParam,
           }),
         },
         responses: { 200: jsonResponse(pageOf(Service), "Services, newest first"), ...problems(400, 401, 403) },
@@ -79,11 +77,11 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
     ),
     async (c) => {
       const q = c.req.valid("query");
-      const scope = customerScope(c);
-      if (scope && q.customer_id && q.customer_id !== scope) return c.json({ data: [], next_cursor: null }, 200);
+      const scoped = listCustomer(c, q.customer_id);
+      if (!scoped) return c.json(EMPTY_PAGE, 200);
       return c.json(
         await listServices(c.get("db"), {
-          customerId: scope ?? q.customer_id,
+          customerId: scoped.customerId,
           status: q.status,
           productId: q.product_id,
           parentId: q.parent_service_id,

@@ -1,17 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { z } from "zod";
-import { findCustomerRow } from "../../db/queries/customers";
 import { getSiteRow, listSites, toSiteView } from "../../db/queries/sites";
 import { Site, SiteCreate, SitePatch } from "../../domain/sites/schemas";
 import { createSite, deleteSite, updateSite } from "../../domain/sites/sites";
-import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { googleGeocoder } from "../../integrations/geocoding";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, jsonResponse, pageOf, problems } from "./helpers";
-
-const PageQuery = z.object({ limit: pageLimit, cursor: cursorParam });
+import { apiRoute, customerOfPath, IdParam, jsonBody, jsonResponse, PageQuery, pageOf, problems } from "./helpers";
 
 export const sitesApi = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -28,9 +23,7 @@ export const sitesApi = new OpenAPIHono<AppEnv>()
       { customers: true },
     ),
     async (c) => {
-      const { id } = c.req.valid("param");
-      assertInScope(c, id);
-      if (!(await findCustomerRow(c.get("db"), id))) throw new NotFound("No customer with this id.");
+      const id = await customerOfPath(c, c.req.valid("param").id);
       const { limit, cursor } = c.req.valid("query");
       return c.json(await listSites(c.get("db"), id, limit, cursor), 200);
     },

@@ -3,11 +3,10 @@ import { z } from "zod";
 import { getTransaction, listTransactions } from "../../db/queries/transactions";
 import { recordTransaction } from "../../domain/billing/record-transaction";
 import { Transaction, TransactionCreate } from "../../domain/services/schemas";
-import { cursorParam, pageLimit } from "../../domain/validation";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
-import { assertInScope, customerScope, writeContext } from "../../middleware/access";
-import { apiRoute, IdParam, jsonBody, jsonResponse, keyOf, pageOf, problems } from "./helpers";
+import { assertInScope, writeContext } from "../../middleware/access";
+import { apiRoute, EMPTY_PAGE, IdParam, jsonBody, jsonResponse, keyOf, listCustomer, PageQuery, pageOf, problems } from "./helpers";
 
 export const transactionsApi = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -19,12 +18,10 @@ export const transactionsApi = new OpenAPIHono<AppEnv>()
         tags: ["Billing"],
         summary: "List transactions",
         request: {
-          query: z.object({
+          query: PageQuery.extend({
             customer_id: z.string().max(64).optional(),
             service_id: z.string().max(64).optional(),
             kind: z.enum(["charge", "credit"]).optional(),
-            limit: pageLimit,
-            cursor: cursorParam,
           }),
         },
         responses: { 200: jsonResponse(pageOf(Transaction), "Transactions, newest first"), ...problems(400, 401, 403) },
@@ -33,10 +30,10 @@ export const transactionsApi = new OpenAPIHono<AppEnv>()
     ),
     async (c) => {
       const q = c.req.valid("query");
-      const scope = customerScope(c);
-      if (scope && q.customer_id && q.customer_id !== scope) return c.json({ data: [], next_cursor: null }, 200);
+      const scoped = listCustomer(c, q.customer_id);
+      if (!scoped) return c.json(EMPTY_PAGE, 200);
       return c.json(
-        await listTransactions(c.get("db"), { customerId: scope ?? q.customer_id, serviceId: q.service_id, kind: q.kind, limit: q.limit, cursor: q.cursor }),
+        await listTransactions(c.get("db"), { customerId: scoped.customerId, serviceId: q.service_id, kind: q.kind, limit: q.limit, cursor: q.cursor }),
         200,
       );
     },

@@ -1,6 +1,6 @@
 import { PLAYBOOKS } from "../domain/catalog/playbooks";
 import { PRODUCT_STATUSES, PRODUCT_TYPES, type ProductView, SERVICE_TYPES } from "../domain/catalog/schemas";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea, Time } from "./components";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, Table, TextArea, Time } from "./components";
 import { formatAmount, formatMoney, minorToInput } from "./format";
 import { Layout, type PageContext } from "./layout";
 
@@ -26,46 +26,38 @@ export function CatalogPage(props: { ctx: PageContext; products: ProductView[]; 
         </button>
       </form>
       <section class="card">
-        {props.products.length === 0 ? (
-          <EmptyState title="No products yet.">{props.canWrite && <a href="/admin/catalog/new">Create the first product</a>}</EmptyState>
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Product</th>
-                <th scope="col">Type</th>
-                <th scope="col">Service</th>
-                <th scope="col">Price</th>
-                <th scope="col">Setup</th>
-                <th scope="col">Includes</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.products.map((p) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/catalog/${p.id}`}>{p.name}</a>
-                    <div class="muted small">
-                      {p.slug} · v{p.version}
-                    </div>
-                  </td>
-                  <td>{p.type}</td>
-                  <td>{p.service_type.replace("_", " ")}</td>
-                  <td class="nowrap">
-                    {formatMoney(p.retail_price, p.currency)}
-                    {p.recurring_period === "monthly" ? " / month" : ""}
-                  </td>
-                  <td class="nowrap">{formatMoney(p.retail_setup_fee, p.currency)}</td>
-                  <td class="small">{p.included_balances.map((b) => formatAmount(b.unit, b.amount, p.currency)).join(", ") || "—"}</td>
-                  <td>
-                    <Badge value={p.status} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          rows={props.products}
+          empty={<EmptyState title="No products yet.">{props.canWrite && <a href="/admin/catalog/new">Create the first product</a>}</EmptyState>}
+          columns={[
+            {
+              header: "Product",
+              cell: (p) => (
+                <>
+                  <a href={`/admin/catalog/${p.id}`}>{p.name}</a>
+                  <div class="muted small">
+                    {p.slug} · v{p.version}
+                  </div>
+                </>
+              ),
+            },
+            { header: "Type", cell: (p) => p.type },
+            { header: "Service", cell: (p) => p.service_type.replace("_", " ") },
+            {
+              header: "Price",
+              class: "nowrap",
+              cell: (p) => (
+                <>
+                  {formatMoney(p.retail_price, p.currency)}
+                  {p.recurring_period === "monthly" ? " / month" : ""}
+                </>
+              ),
+            },
+            { header: "Setup", class: "nowrap", cell: (p) => formatMoney(p.retail_setup_fee, p.currency) },
+            { header: "Includes", class: "small", cell: (p) => p.included_balances.map((b) => formatAmount(b.unit, b.amount, p.currency)).join(", ") || "—" },
+            { header: "Status", cell: (p) => <Badge value={p.status} /> },
+          ]}
+        />
       </section>
     </Layout>
   );
@@ -405,30 +397,22 @@ export function ProductPage(props: {
       <section class="card">
         <h2>Price versions</h2>
         <p class="muted small">A price change makes a new version for new orders; existing services keep theirs until their plan is changed.</p>
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Retail</th>
-              <th scope="col">Setup</th>
-              <th scope="col">Since</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.versions.map((v) => (
-              <tr>
-                <td>
+        <Table
+          rows={props.versions}
+          columns={[
+            {
+              header: "Version",
+              cell: (v) => (
+                <>
                   v{v.version} {v.version === p.version && <Badge value="current" />}
-                </td>
-                <td>{formatMoney(v.retailPrice, p.currency)}</td>
-                <td>{formatMoney(v.retailSetupFee, p.currency)}</td>
-                <td>
-                  <Time iso={v.createdAt} timeZone={tz} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: "Retail", cell: (v) => formatMoney(v.retailPrice, p.currency) },
+            { header: "Setup", cell: (v) => formatMoney(v.retailSetupFee, p.currency) },
+            { header: "Since", cell: (v) => <Time iso={v.createdAt} timeZone={tz} /> },
+          ]}
+        />
       </section>
     </Layout>
   );

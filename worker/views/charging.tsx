@@ -3,7 +3,7 @@ import type { ProductView } from "../domain/catalog/schemas";
 import type { ChargingBalance } from "../domain/charging/definition";
 import type { ReadBalance } from "../domain/charging/reconcile";
 import type { ServiceView } from "../domain/services/schemas";
-import { CsrfField, EmptyState, PageHeader, Pager, Time } from "./components";
+import { CsrfField, EmptyState, PageHeader, Pager, ResolutionForm, Table, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
@@ -15,69 +15,66 @@ export function DifferencesTable(props: {
   showService?: boolean;
   resolve?: { csrfToken: string } | null;
 }) {
-  if (props.flags.length === 0) return <EmptyState title="No differences with CGRateS." />;
   return (
-    <div class="table-wrap">
-      <table class="table">
-        <thead>
-          <tr>
-            {props.showService && <th scope="col">Service</th>}
-            <th scope="col">Unit</th>
-            <th scope="col">BSS expected</th>
-            <th scope="col">CGRateS held</th>
-            <th scope="col">Difference</th>
-            <th scope="col">Since</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.flags.map((f) => (
-            <tr>
-              {props.showService && (
-                <td>
-                  <a href={`/admin/services/${f.service_id}#charging`}>{f.product_name}</a>{" "}
-                  <span class="muted small">{f.identifiers.msisdn ?? f.identifiers.username ?? f.service_id}</span>
-                </td>
-              )}
-              <td>{f.unit}</td>
-              <td class="nowrap" data-amount={f.bss}>
-                {formatAmount(f.unit, f.bss, props.currency)}
-              </td>
-              <td class="nowrap" data-amount={f.cgrates}>
-                {formatAmount(f.unit, f.cgrates, props.currency)}
-              </td>
-              <td class="nowrap" data-amount={f.difference}>
-                {f.difference > 0 ? "+" : "−"}
-                {formatAmount(f.unit, Math.abs(f.difference), props.currency)}
-              </td>
-              <td class="nowrap">
-                <Time iso={f.since} timeZone={props.timeZone} />
-              </td>
-              <td>
-                {f.resolved_at ? (
-                  <span class="small">
-                    resolved by {f.resolved_by}: {f.resolution}
-                  </span>
-                ) : props.resolve ? (
-                  <form method="post" action={`/admin/services/${f.service_id}/differences/${f.unit}/resolve`} class="inline">
-                    <CsrfField token={props.resolve.csrfToken} />
-                    <label class="visually-hidden" for={`resolution-${f.service_id}-${f.unit}`}>
-                      What was done
-                    </label>
-                    <input id={`resolution-${f.service_id}-${f.unit}`} name="resolution" required minlength={3} maxlength={500} placeholder="What was done" />
-                    <button type="submit" class="button small">
-                      Resolve
-                    </button>
-                  </form>
-                ) : (
-                  <span class="badge badge-failed">open</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      rows={props.flags}
+      empty={<EmptyState title="No differences with CGRateS." />}
+      columns={[
+        {
+          header: "Service",
+          when: Boolean(props.showService),
+          cell: (f) => (
+            <>
+              <a href={`/admin/services/${f.service_id}#charging`}>{f.product_name}</a>{" "}
+              <span class="muted small">{f.identifiers.msisdn ?? f.identifiers.username ?? f.service_id}</span>
+            </>
+          ),
+        },
+        { header: "Unit", cell: (f) => f.unit },
+        {
+          header: "BSS expected",
+          class: "nowrap",
+          attributes: (f) => ({ "data-amount": f.bss }),
+          cell: (f) => formatAmount(f.unit, f.bss, props.currency),
+        },
+        {
+          header: "CGRateS held",
+          class: "nowrap",
+          attributes: (f) => ({ "data-amount": f.cgrates }),
+          cell: (f) => formatAmount(f.unit, f.cgrates, props.currency),
+        },
+        {
+          header: "Difference",
+          class: "nowrap",
+          attributes: (f) => ({ "data-amount": f.difference }),
+          cell: (f) => (
+            <>
+              {f.difference > 0 ? "+" : "−"}
+              {formatAmount(f.unit, Math.abs(f.difference), props.currency)}
+            </>
+          ),
+        },
+        { header: "Since", class: "nowrap", cell: (f) => <Time iso={f.since} timeZone={props.timeZone} /> },
+        {
+          header: "Status",
+          cell: (f) =>
+            f.resolved_at ? (
+              <span class="small">
+                resolved by {f.resolved_by}: {f.resolution}
+              </span>
+            ) : props.resolve ? (
+              <ResolutionForm
+                action={`/admin/services/${f.service_id}/differences/${f.unit}/resolve`}
+                csrfToken={props.resolve.csrfToken}
+                inputId={`resolution-${f.service_id}-${f.unit}`}
+                submit="Resolve"
+              />
+            ) : (
+              <span class="badge badge-failed">open</span>
+            ),
+        },
+      ]}
+    />
   );
 }
 

@@ -181,6 +181,8 @@ export type Column<T> = {
   class?: string;
   /** Shown only when true (a column some pages or roles do not get). */
   when?: boolean;
+  /** More attributes of the column's cell in a row (e.g. `data-amount`). */
+  attributes?: (row: T) => Record<string, string | number | undefined>;
 };
 
 /**
@@ -198,6 +200,12 @@ export function Table<T>(props: {
   rowClass?: (row: T) => string | undefined;
   /** An id per row (a target for links or HTMX). */
   rowId?: (row: T) => string | undefined;
+  /** More attributes per row (e.g. `data-*` for scripts and tests). */
+  rowAttributes?: (row: T) => Record<string, string | number | undefined>;
+  /** The table's id. */
+  id?: string;
+  /** No header row (a short list whose cells speak for themselves, e.g. jobs or transactions in a side card). */
+  headless?: boolean;
   /** Rows after the body (totals). */
   footer?: Child;
   caption?: Child;
@@ -206,27 +214,31 @@ export function Table<T>(props: {
   const columns = props.columns.filter((c) => c.when !== false);
   return (
     <div class="table-scroll">
-      <table class={props.class ? `table ${props.class}` : "table"}>
+      <table class={props.class ? `table ${props.class}` : "table"} id={props.id}>
         {props.caption && <caption>{props.caption}</caption>}
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th scope="col" class={c.class}>
-                {c.header}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        {!props.headless && (
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th scope="col" class={c.class}>
+                  {c.header}
+                </th>
+              ))}
+            </tr>
+          </thead>
+        )}
         <tbody>
           {props.rows.map((row, i) => (
-            <tr class={props.rowClass?.(row)} id={props.rowId?.(row)}>
+            <tr class={props.rowClass?.(row)} id={props.rowId?.(row)} {...props.rowAttributes?.(row)}>
               {columns.map((c) =>
                 c.rowHeader ? (
-                  <th scope="row" class={c.class}>
+                  <th scope="row" class={c.class} {...c.attributes?.(row)}>
                     {c.cell(row, i)}
                   </th>
                 ) : (
-                  <td class={c.class}>{c.cell(row, i)}</td>
+                  <td class={c.class} {...c.attributes?.(row)}>
+                    {c.cell(row, i)}
+                  </td>
                 ),
               )}
             </tr>
@@ -235,6 +247,45 @@ export function Table<T>(props: {
         {props.footer && <tfoot>{props.footer}</tfoot>}
       </table>
     </div>
+  );
+}
+
+/**
+ * The last column of a list its user may change: "Edit" (`<path>/edit`) and "Delete" (a post to `<path>/delete`
+ * that asks first). Shown only when `when` is true.
+ */
+export function editDeleteColumn<T>(props: { when: boolean; csrfToken: string; path: (row: T) => string; confirm: (row: T) => string }): Column<T> {
+  return {
+    header: <span class="visually-hidden">Actions</span>,
+    class: "row-actions",
+    when: props.when,
+    cell: (row) => (
+      <>
+        <a href={`${props.path(row)}/edit`}>Edit</a>
+        <form method="post" action={`${props.path(row)}/delete`} class="inline" hx-confirm={props.confirm(row)}>
+          <CsrfField token={props.csrfToken} />
+          <button type="submit" class="link-button danger">
+            Delete
+          </button>
+        </form>
+      </>
+    ),
+  };
+}
+
+/** One line that closes a flagged problem: what was done (`resolution`, 3–500 characters) and a submit button. */
+export function ResolutionForm(props: { action: string; csrfToken: string; inputId: string; submit: string }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <CsrfField token={props.csrfToken} />
+      <label class="visually-hidden" for={props.inputId}>
+        What was done
+      </label>
+      <input id={props.inputId} name="resolution" required minlength={3} maxlength={500} placeholder="What was done" />
+      <button type="submit" class="button small">
+        {props.submit}
+      </button>
+    </form>
   );
 }
 
@@ -295,61 +346,58 @@ export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null
 };
 
 export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {
-  if (props.entries.length === 0) return <EmptyState title="No activity yet." />;
   return (
-    <table class="table activity">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Who</th>
-          <th scope="col">What</th>
-          {props.showEntity && <th scope="col">Entity</th>}
-          <th scope="col">Changes</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.entries.map((a) => {
-          const link = ENTITY_LINKS[a.entity]?.(a.entity_id, a.customer_id) ?? null;
-          const changes = Object.entries(a.changes);
-          return (
-            <tr>
-              <td class="nowrap">
-                <Time iso={a.at} timeZone={props.timeZone} />
-              </td>
-              <td>
-                <span class="muted small">{a.actor.type}</span> {a.actor.label}
-              </td>
-              <td>
-                <code>{a.action}</code>
-              </td>
-              {props.showEntity && <td>{link ? <a href={link}>{a.entity_id}</a> : <span>{a.entity_id}</span>}</td>}
-              <td>
-                {changes.length === 0 ? (
-                  <span class="muted">—</span>
-                ) : (
-                  <details>
-                    <summary>{`${changes.length} field${changes.length > 1 ? "s" : ""}: ${changes
-                      .map(([k]) => k)
-                      .slice(0, 4)
-                      .join(", ")}${changes.length > 4 ? "…" : ""}`}</summary>
-                    <dl class="diff">
-                      {changes.map(([field, change]) => (
-                        <>
-                          <dt>{field}</dt>
-                          <dd>
-                            <del>{show(change.before)}</del> → <ins>{show(change.after)}</ins>
-                          </dd>
-                        </>
-                      ))}
-                    </dl>
-                    <div class="muted small">request {a.request_id ?? "—"}</div>
-                  </details>
-                )}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <Table
+      class="activity"
+      rows={props.entries}
+      empty={<EmptyState title="No activity yet." />}
+      columns={[
+        { header: "When", class: "nowrap", cell: (a) => <Time iso={a.at} timeZone={props.timeZone} /> },
+        {
+          header: "Who",
+          cell: (a) => (
+            <>
+              <span class="muted small">{a.actor.type}</span> {a.actor.label}
+            </>
+          ),
+        },
+        { header: "What", cell: (a) => <code>{a.action}</code> },
+        {
+          header: "Entity",
+          when: Boolean(props.showEntity),
+          cell: (a) => {
+            const link = ENTITY_LINKS[a.entity]?.(a.entity_id, a.customer_id) ?? null;
+            return link ? <a href={link}>{a.entity_id}</a> : <span>{a.entity_id}</span>;
+          },
+        },
+        { header: "Changes", cell: (a) => <ActivityChanges entry={a} /> },
+      ]}
+    />
+  );
+}
+
+/** The fields an activity entry changed: a count and their names, opening to each field's before and after. */
+function ActivityChanges(props: { entry: ActivityView }) {
+  const a = props.entry;
+  const changes = Object.entries(a.changes);
+  if (changes.length === 0) return <span class="muted">—</span>;
+  return (
+    <details>
+      <summary>{`${changes.length} field${changes.length > 1 ? "s" : ""}: ${changes
+        .map(([k]) => k)
+        .slice(0, 4)
+        .join(", ")}${changes.length > 4 ? "…" : ""}`}</summary>
+      <dl class="diff">
+        {changes.map(([field, change]) => (
+          <>
+            <dt>{field}</dt>
+            <dd>
+              <del>{show(change.before)}</del> → <ins>{show(change.after)}</ins>
+            </dd>
+          </>
+        ))}
+      </dl>
+      <div class="muted small">request {a.request_id ?? "—"}</div>
+    </details>
   );
 }

@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
 import type { ReconciliationView } from "../db/queries/reconciliation";
 import type { TransactionView } from "../db/queries/transactions";
@@ -6,54 +7,80 @@ import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions"
 import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES } from "../domain/services/state";
 import { BalanceSource, DifferencesTable } from "./charging";
-import { ActivityTable, Badge, CsrfField, EmptyState, PageHeader, SelectField, Time } from "./components";
+import { ActivityTable, Badge, type Column, CsrfField, EmptyState, PageHeader, Pager, SelectField, Table, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { ServiceInventory } from "./inventory";
 import { Layout, type PageContext } from "./layout";
 
+/** A service's identifiers (`msisdn 336… · iccid 89…`), small, or "—" when it has none. */
+export function identifiersColumn<T extends { identifiers: Record<string, string> }>(): Column<T> {
+  return {
+    header: "Identifiers",
+    class: "small",
+    cell: (s) =>
+      Object.entries(s.identifiers)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(" · ") || "—",
+  };
+}
+
 export function ServicesTable(props: { services: ServiceView[]; timeZone: string; showCustomer?: Map<string, string> }) {
-  if (props.services.length === 0) return <EmptyState title="No services." />;
   return (
-    <table class="table">
-      <thead>
-        <tr>
-          <th scope="col">Service</th>
-          {props.showCustomer && <th scope="col">Customer</th>}
-          <th scope="col">Identifiers</th>
-          <th scope="col">Status</th>
-          <th scope="col">Ordered</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.services.map((s) => (
-          <tr>
-            <td>
+    <Table
+      rows={props.services}
+      empty={<EmptyState title="No services." />}
+      columns={[
+        {
+          header: "Service",
+          cell: (s) => (
+            <>
               <a href={`/admin/services/${s.id}`}>{s.product_name}</a>
               <div class="muted small">
                 {s.service_type.replace("_", " ")}
                 {s.parent_service_id ? " · bundle component" : ""}
               </div>
-            </td>
-            {props.showCustomer && (
-              <td>
-                <a href={`/admin/customers/${s.customer_id}`}>{props.showCustomer.get(s.customer_id) ?? s.customer_id}</a>
-              </td>
-            )}
-            <td class="small">
-              {Object.entries(s.identifiers)
-                .map(([k, v]) => `${k} ${v}`)
-                .join(" · ") || "—"}
-            </td>
-            <td>
-              <Badge value={s.status} />
-            </td>
-            <td class="nowrap">
-              <Time iso={s.created_at} timeZone={props.timeZone} dateOnly />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        {
+          header: "Customer",
+          when: props.showCustomer !== undefined,
+          cell: (s) => <a href={`/admin/customers/${s.customer_id}`}>{props.showCustomer?.get(s.customer_id) ?? s.customer_id}</a>,
+        },
+        identifiersColumn(),
+        { header: "Status", cell: (s) => <Badge value={s.status} /> },
+        { header: "Ordered", class: "nowrap", cell: (s) => <Time iso={s.created_at} timeZone={props.timeZone} dateOnly /> },
+      ]}
+    />
+  );
+}
+
+/**
+ * Charges and credits as a short list without a header row: description, amount (a credit with a minus), the tax when
+ * `showTax`, and the date. The customer page shows the same list without the tax.
+ */
+export function TransactionsTable(props: { transactions: TransactionView[]; showTax?: boolean; empty: Child }) {
+  return (
+    <Table
+      headless
+      rows={props.transactions}
+      empty={props.empty}
+      columns={[
+        { header: "Description", cell: (t) => t.description },
+        {
+          header: "Amount",
+          class: "nowrap",
+          cell: (t) => (
+            <>
+              {t.kind === "credit" ? "−" : ""}
+              {formatMoney(t.amount, t.currency)}
+            </>
+          ),
+        },
+        { header: "Tax", class: "muted small nowrap", when: props.showTax === true, cell: (t) => `+ tax ${formatMoney(t.tax_amount, t.currency)}` },
+        { header: "Date", class: "nowrap", cell: (t) => t.date },
+      ]}
+    />
   );
 }
 
@@ -76,16 +103,7 @@ export function ServicesPage(props: {
       </form>
       <section class="card">
         <ServicesTable services={props.services} timeZone={props.ctx.settings.default_timezone} showCustomer={props.customers} />
-        {(props.nextCursor || props.hasCursor) && (
-          <nav class="pager">
-            {props.hasCursor ? <a href={`/admin/services${props.status ? `?status=${props.status}` : ""}`}>« First page</a> : <span />}
-            {props.nextCursor && (
-              <a href={`/admin/services?${new URLSearchParams({ ...(props.status ? { status: props.status } : {}), cursor: props.nextCursor })}`}>
-                Next page »
-              </a>
-            )}
-          </nav>
-        )}
+        <Pager baseUrl="/admin/services" params={{ status: props.status }} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
       </section>
     </Layout>
   );
@@ -390,53 +408,29 @@ export function ServicePage(props: {
       <div class="grid-2">
         <section class="card">
           <h2>Provisioning jobs</h2>
-          {props.jobs.length === 0 ? (
-            <EmptyState title="No jobs." />
-          ) : (
-            <table class="table">
-              <tbody>
-                {props.jobs.map((j) => (
-                  <tr>
-                    <td>
-                      <a href={`/admin/jobs/${j.id}`}>
-                        <code>{j.type}</code>
-                      </a>
-                    </td>
-                    <td>
-                      <Badge value={j.status} />
-                    </td>
-                    <td class="small">{j.attempts} attempt(s)</td>
-                    <td class="nowrap">
-                      <Time iso={j.createdAt} timeZone={tz} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            headless
+            rows={props.jobs}
+            empty={<EmptyState title="No jobs." />}
+            columns={[
+              {
+                header: "Job",
+                cell: (j) => (
+                  <a href={`/admin/jobs/${j.id}`}>
+                    <code>{j.type}</code>
+                  </a>
+                ),
+              },
+              { header: "Status", cell: (j) => <Badge value={j.status} /> },
+              { header: "Attempts", class: "small", cell: (j) => `${j.attempts} attempt(s)` },
+              { header: "Created", class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={tz} /> },
+            ]}
+          />
         </section>
         {props.can.billing && (
           <section class="card">
             <h2>Charges and credits</h2>
-            {props.transactions.length === 0 ? (
-              <EmptyState title="No transactions." />
-            ) : (
-              <table class="table">
-                <tbody>
-                  {props.transactions.map((t) => (
-                    <tr>
-                      <td>{t.description}</td>
-                      <td class="nowrap">
-                        {t.kind === "credit" ? "−" : ""}
-                        {formatMoney(t.amount, t.currency)}
-                      </td>
-                      <td class="muted small nowrap">+ tax {formatMoney(t.tax_amount, t.currency)}</td>
-                      <td class="nowrap">{t.date}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <TransactionsTable transactions={props.transactions} showTax empty={<EmptyState title="No transactions." />} />
           </section>
         )}
       </div>

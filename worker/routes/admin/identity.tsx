@@ -369,7 +369,16 @@ export const identityPages = new Hono<AppEnv>()
     const status = z.enum(["pending", "sending", "sent", "failed"]).optional().catch(undefined).parse(c.req.query("status"));
     const cursor = z.string().max(500).optional().catch(undefined).parse(c.req.query("cursor"));
     const page = await listOutbox(c.get("db"), { status, cursor, limit: 50 });
-    return c.html(<OutboxPage ctx={pageContext(c)} emails={page.data} status={status} nextCursor={page.next_cursor} canRetry={allowed(c, "outbox:retry")} />);
+    return c.html(
+      <OutboxPage
+        ctx={pageContext(c)}
+        emails={page.data}
+        status={status}
+        nextCursor={page.next_cursor}
+        hasCursor={Boolean(cursor)}
+        canRetry={allowed(c, "outbox:retry")}
+      />,
+    );
   })
   .post("/outbox/:id/retry", can("outbox:retry"), async (c) => {
     // A retry of an email that is not failed (any more) is a no-op, not an error page.

@@ -10,7 +10,7 @@ import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
-import { Badge, CsrfField, EmptyState, PageHeader, Pager, Time } from "../../views/components";
+import { Badge, CsrfField, EmptyState, PageHeader, Pager, Table, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 import { attempt, readForm } from "./forms";
@@ -38,40 +38,20 @@ function EventsPanel(props: { job: JobRow; events: EventRow[]; tz: string }) {
       <p class="muted" aria-live="polite">
         Attempt {job.attempts} of {job.maxAttempts}: {p.done} of {p.total} task(s) done{p.failed ? `, ${p.failed} failed` : ""}.
       </p>
-      {events.length === 0 ? (
-        <EmptyState title="No events yet.">The runner streams one event per playbook task while it runs the job.</EmptyState>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Attempt</th>
-              <th>At</th>
-              <th>Task</th>
-              <th>Status</th>
-              <th>Duration</th>
-              <th>Message</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr class={e.status === "failed" ? "row-failed" : undefined}>
-                <td>{e.seq}</td>
-                <td>{e.attempt}</td>
-                <td class="nowrap">
-                  <Time iso={e.at} timeZone={props.tz} />
-                </td>
-                <td>{e.task}</td>
-                <td>
-                  <Badge value={e.status} />
-                </td>
-                <td class="nowrap">{e.durationMs === null ? "" : `${e.durationMs} ms`}</td>
-                <td class="small">{e.message ?? ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        rows={events}
+        empty={<EmptyState title="No events yet.">The runner streams one event per playbook task while it runs the job.</EmptyState>}
+        rowClass={(e) => (e.status === "failed" ? "row-failed" : undefined)}
+        columns={[
+          { header: "#", cell: (e) => e.seq },
+          { header: "Attempt", cell: (e) => e.attempt },
+          { header: "At", class: "nowrap", cell: (e) => <Time iso={e.at} timeZone={props.tz} /> },
+          { header: "Task", cell: (e) => e.task },
+          { header: "Status", cell: (e) => <Badge value={e.status} /> },
+          { header: "Duration", class: "nowrap", cell: (e) => (e.durationMs === null ? "" : `${e.durationMs} ms`) },
+          { header: "Message", class: "small", cell: (e) => e.message ?? "" },
+        ]}
+      />
     </section>
   );
 }
@@ -160,62 +140,56 @@ export const jobPages = new Hono<AppEnv>()
             </a>
           ))}
         </nav>
-        {page.length === 0 ? (
-          <EmptyState title={status ? `No ${status} jobs.` : "No jobs yet."}>Ordering, changing or topping up a service creates a job.</EmptyState>
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th>Job</th>
-                <th>Type</th>
-                <th>Status</th>
-                <th>Attempts</th>
-                <th>Service</th>
-                <th>Created</th>
-                <th>Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.map((j) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/jobs/${j.id}`}>
-                      <code>{j.id}</code>
-                    </a>
-                  </td>
-                  <td>{j.type}</td>
-                  <td>
-                    <Badge value={j.status} />
-                    {j.status === "pending" && Date.parse(j.updatedAt) < staleBefore && (
-                      <>
-                        {" "}
-                        <span class="badge badge-failed" title="Not delivered to the queue for over a minute">
-                          stale
-                        </span>
-                        {canResend && (
-                          <form method="post" action={`/admin/jobs/${j.id}/resend`} class="inline">
-                            <CsrfField token={ctx.csrfToken} />
-                            <button type="submit" class="button small">
-                              Send again
-                            </button>
-                          </form>
-                        )}
-                      </>
-                    )}
-                  </td>
-                  <td>
-                    {j.attempts} / {j.maxAttempts}
-                  </td>
-                  <td>{j.serviceId ? <a href={`/admin/services/${j.serviceId}`}>{j.serviceId}</a> : ""}</td>
-                  <td class="nowrap">
-                    <Time iso={j.createdAt} timeZone={ctx.settings.default_timezone} />
-                  </td>
-                  <td class="small">{j.error ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          rows={page}
+          empty={<EmptyState title={status ? `No ${status} jobs.` : "No jobs yet."}>Ordering, changing or topping up a service creates a job.</EmptyState>}
+          columns={[
+            {
+              header: "Job",
+              cell: (j) => (
+                <a href={`/admin/jobs/${j.id}`}>
+                  <code>{j.id}</code>
+                </a>
+              ),
+            },
+            { header: "Type", cell: (j) => j.type },
+            {
+              header: "Status",
+              cell: (j) => (
+                <>
+                  <Badge value={j.status} />
+                  {j.status === "pending" && Date.parse(j.updatedAt) < staleBefore && (
+                    <>
+                      {" "}
+                      <span class="badge badge-failed" title="Not delivered to the queue for over a minute">
+                        stale
+                      </span>
+                      {canResend && (
+                        <form method="post" action={`/admin/jobs/${j.id}/resend`} class="inline">
+                          <CsrfField token={ctx.csrfToken} />
+                          <button type="submit" class="button small">
+                            Send again
+                          </button>
+                        </form>
+                      )}
+                    </>
+                  )}
+                </>
+              ),
+            },
+            {
+              header: "Attempts",
+              cell: (j) => (
+                <>
+                  {j.attempts} / {j.maxAttempts}
+                </>
+              ),
+            },
+            { header: "Service", cell: (j) => (j.serviceId ? <a href={`/admin/services/${j.serviceId}`}>{j.serviceId}</a> : "") },
+            { header: "Created", class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={ctx.settings.default_timezone} /> },
+            { header: "Error", class: "small", cell: (j) => j.error ?? "" },
+          ]}
+        />
         <Pager baseUrl="/admin/jobs" params={{ status }} nextCursor={next} hasCursor={Boolean(cursor)} />
       </Layout>,
     );

@@ -9,7 +9,20 @@ import type { AppEnv } from "../../env";
 import { integrationStatuses } from "../../integrations/status";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea } from "../../views/components";
+import {
+  Badge,
+  CsrfField,
+  EmptyState,
+  ErrorSummary,
+  editDeleteColumn,
+  Field,
+  type FormErrors,
+  PageHeader,
+  SelectField,
+  Table,
+  TextArea,
+} from "../../views/components";
+import type { Definition } from "../../views/customers/shared";
 import { Layout, type PageContext } from "../../views/layout";
 import { pageContext } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
@@ -144,30 +157,15 @@ function SettingsPage(props: {
       </form>
       <section class="card">
         <h2>Integrations</h2>
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">Status</th>
-              <th scope="col">Endpoint</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.integrations.map((i) => (
-              <tr>
-                <td>{i.name}</td>
-                <td>
-                  <Badge value={i.mode} />
-                </td>
-                <td>
-                  <code>{i.endpoint ?? "—"}</code>
-                </td>
-                <td>{i.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          rows={props.integrations}
+          columns={[
+            { header: "Service", cell: (i) => i.name },
+            { header: "Status", cell: (i) => <Badge value={i.mode} /> },
+            { header: "Endpoint", cell: (i) => <code>{i.endpoint ?? "—"}</code> },
+            { header: "Detail", cell: (i) => i.detail },
+          ]}
+        />
       </section>
     </Layout>
   );
@@ -242,51 +240,30 @@ async function attributesPage(
         subtitle="Extra fields on every customer, validated by type."
       />
       <section class="card">
-        {definitions.length === 0 ? (
-          <EmptyState title="No attributes yet." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Label</th>
-                <th scope="col">Key</th>
-                <th scope="col">Type</th>
-                <th scope="col">Required</th>
-                {canManage && (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {definitions.map((d) => (
-                <tr>
-                  <td>{d.label}</td>
-                  <td>
-                    <code>{d.key}</code>
-                  </td>
-                  <td>
-                    {d.type}
-                    {d.type === "enum" && <div class="muted small">{d.options.join(", ")}</div>}
-                  </td>
-                  <td>{d.required ? "yes" : "no"}</td>
-                  {canManage && (
-                    <td class="row-actions">
-                      <a href={`/admin/settings/attributes/${d.key}/edit`}>Edit</a>
-                      <form method="post" action={`/admin/settings/attributes/${d.key}/delete`} class="inline" hx-confirm={`Delete attribute ${d.label}?`}>
-                        <CsrfField token={ctx.csrfToken} />
-                        <button type="submit" class="link-button danger">
-                          Delete
-                        </button>
-                      </form>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          rows={definitions}
+          empty={<EmptyState title="No attributes yet." />}
+          columns={[
+            { header: "Label", cell: (d) => d.label },
+            { header: "Key", cell: (d) => <code>{d.key}</code> },
+            {
+              header: "Type",
+              cell: (d) => (
+                <>
+                  {d.type}
+                  {d.type === "enum" && <div class="muted small">{d.options.join(", ")}</div>}
+                </>
+              ),
+            },
+            { header: "Required", cell: (d) => (d.required ? "yes" : "no") },
+            editDeleteColumn<Definition>({
+              when: canManage,
+              csrfToken: ctx.csrfToken,
+              path: (d) => `/admin/settings/attributes/${d.key}`,
+              confirm: (d) => `Delete attribute ${d.label}?`,
+            }),
+          ]}
+        />
       </section>
       {canManage && (
         <AttributeForm ctx={ctx} action="/admin/settings/attributes" values={form.values} errors={form.errors} message={form.message} editing={false} />

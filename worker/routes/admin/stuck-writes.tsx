@@ -4,7 +4,7 @@ import { listStuckWrites } from "../../db/queries/stuck-writes";
 import { resolveStuckWrite } from "../../domain/services/stuck-writes";
 import type { AppEnv } from "../../env";
 import { allowed, can, writeContext } from "../../middleware/access";
-import { Badge, CsrfField, EmptyState, PageHeader, Pager, Time } from "../../views/components";
+import { Badge, EmptyState, PageHeader, Pager, ResolutionForm, Table, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 import { attempt, readForm, text } from "./forms";
@@ -36,64 +36,50 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
           Handled
         </a>
       </nav>
-      {page.length === 0 ? (
-        <EmptyState title={showHandled ? "Nothing handled yet." : "No stuck writes."}>Every change of every service reached the database.</EmptyState>
-      ) : (
-        <table class="table" id="stuck-writes">
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">When</th>
-              <th scope="col">Refused change</th>
-              <th scope="col">Database error</th>
-              <th scope="col">Undone</th>
-              <th scope="col">{showHandled ? "Handled" : ""}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.map((w) => (
-              <tr data-stuck-write={w.id}>
-                <td>
-                  <a href={`/admin/services/${w.serviceId}`}>
-                    <code>{w.serviceId}</code>
-                  </a>
-                </td>
-                <td class="nowrap">
-                  <Time iso={w.createdAt} timeZone={tz} />
-                </td>
-                <td class="small">
-                  {w.summary}
-                  <div class="muted">
-                    <code>{w.opKey.length > 40 ? `${w.opKey.slice(0, 38)}…` : w.opKey}</code>
-                  </div>
-                </td>
-                <td class="small">{w.error}</td>
-                <td class="small">{w.rolledBack ?? <span class="muted">nothing</span>}</td>
-                <td>
-                  {w.resolvedAt ? (
-                    <span class="small">
-                      <Badge value="resolved" /> {w.resolvedBy}: {w.resolution}
-                    </span>
-                  ) : (
-                    canResolve && (
-                      <form method="post" action={`/admin/stuck-writes/${w.id}/resolve`} class="inline">
-                        <CsrfField token={ctx.csrfToken} />
-                        <label class="visually-hidden" for={`res-${w.id}`}>
-                          What was done
-                        </label>
-                        <input id={`res-${w.id}`} name="resolution" required minlength={3} maxlength={500} placeholder="What was done" />
-                        <button type="submit" class="button small">
-                          Mark handled
-                        </button>
-                      </form>
-                    )
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        id="stuck-writes"
+        rows={page}
+        empty={<EmptyState title={showHandled ? "Nothing handled yet." : "No stuck writes."}>Every change of every service reached the database.</EmptyState>}
+        rowAttributes={(w) => ({ "data-stuck-write": w.id })}
+        columns={[
+          {
+            header: "Service",
+            cell: (w) => (
+              <a href={`/admin/services/${w.serviceId}`}>
+                <code>{w.serviceId}</code>
+              </a>
+            ),
+          },
+          { header: "When", class: "nowrap", cell: (w) => <Time iso={w.createdAt} timeZone={tz} /> },
+          {
+            header: "Refused change",
+            class: "small",
+            cell: (w) => (
+              <>
+                {w.summary}
+                <div class="muted">
+                  <code>{w.opKey.length > 40 ? `${w.opKey.slice(0, 38)}…` : w.opKey}</code>
+                </div>
+              </>
+            ),
+          },
+          { header: "Database error", class: "small", cell: (w) => w.error },
+          { header: "Undone", class: "small", cell: (w) => w.rolledBack ?? <span class="muted">nothing</span> },
+          {
+            header: showHandled ? "Handled" : "",
+            cell: (w) =>
+              w.resolvedAt ? (
+                <span class="small">
+                  <Badge value="resolved" /> {w.resolvedBy}: {w.resolution}
+                </span>
+              ) : (
+                canResolve && (
+                  <ResolutionForm action={`/admin/stuck-writes/${w.id}/resolve`} csrfToken={ctx.csrfToken} inputId={`res-${w.id}`} submit="Mark handled" />
+                )
+              ),
+          },
+        ]}
+      />
       <Pager baseUrl="/admin/stuck-writes" params={{ status: showHandled ? "handled" : undefined }} nextCursor={next} hasCursor={Boolean(cursor)} />
     </Layout>,
     status,

@@ -5,10 +5,9 @@ import type { ContactView } from "../../domain/contacts/schemas";
 import { CUSTOMER_TRANSITIONS, type CustomerTransition, type CustomerView } from "../../domain/customers/schemas";
 import type { ServiceView } from "../../domain/services/schemas";
 import type { SiteView } from "../../domain/sites/schemas";
-import { ActivityTable, Badge, CsrfField, EmptyState, type FormErrors, PageHeader, Time } from "../components";
-import { formatMoney } from "../format";
+import { ActivityTable, Badge, CsrfField, EmptyState, editDeleteColumn, type FormErrors, PageHeader, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { ServicesTable } from "../services";
+import { ServicesTable, TransactionsTable } from "../services";
 import { AttributeInput, type Definition, TRANSITION_LABELS } from "./shared";
 
 export function CustomerPage(props: {
@@ -189,62 +188,38 @@ export function CustomerPage(props: {
             </a>
           )}
         </div>
-        {props.contacts.length === 0 ? (
-          <EmptyState title="No contacts yet." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Email</th>
-                <th scope="col">Phone</th>
-                <th scope="col">Portal</th>
-                {writable && (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {props.contacts.map((k) => (
-                <tr>
-                  <td>{[k.first_name, k.last_name].filter(Boolean).join(" ")}</td>
-                  <td>
-                    {k.roles.map((r) => (
-                      <Badge value={r} />
-                    ))}
-                  </td>
-                  <td>{k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—"}</td>
-                  <td>{k.phone ? <a href={`tel:${k.phone}`}>{k.phone}</a> : "—"}</td>
-                  <td>
-                    {props.portal[k.id] ? <Badge value={props.portal[k.id] ?? ""} /> : <span class="muted">—</span>}
-                    {props.can.invite && k.email && props.portal[k.id] !== "active" && (c.status === "open" || c.status === "suspended") && (
-                      <form method="post" action={`/admin/contacts/${k.id}/portal-invite`} class="inline">
-                        <CsrfField token={props.ctx.csrfToken} />
-                        <button type="submit" class="link-button">
-                          {props.portal[k.id] ? "Re-invite" : "Invite"}
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                  {writable && (
-                    <td class="row-actions">
-                      <a href={`/admin/contacts/${k.id}/edit`}>Edit</a>
-                      <form method="post" action={`/admin/contacts/${k.id}/delete`} class="inline" hx-confirm={`Delete contact ${k.first_name}?`}>
-                        <CsrfField token={props.ctx.csrfToken} />
-                        <button type="submit" class="link-button danger">
-                          Delete
-                        </button>
-                      </form>
-                    </td>
+        <Table
+          rows={props.contacts}
+          empty={<EmptyState title="No contacts yet." />}
+          columns={[
+            { header: "Name", cell: (k) => [k.first_name, k.last_name].filter(Boolean).join(" ") },
+            { header: "Roles", cell: (k) => k.roles.map((r) => <Badge value={r} />) },
+            { header: "Email", cell: (k) => (k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—") },
+            { header: "Phone", cell: (k) => (k.phone ? <a href={`tel:${k.phone}`}>{k.phone}</a> : "—") },
+            {
+              header: "Portal",
+              cell: (k) => (
+                <>
+                  {props.portal[k.id] ? <Badge value={props.portal[k.id] ?? ""} /> : <span class="muted">—</span>}
+                  {props.can.invite && k.email && props.portal[k.id] !== "active" && (c.status === "open" || c.status === "suspended") && (
+                    <form method="post" action={`/admin/contacts/${k.id}/portal-invite`} class="inline">
+                      <CsrfField token={props.ctx.csrfToken} />
+                      <button type="submit" class="link-button">
+                        {props.portal[k.id] ? "Re-invite" : "Invite"}
+                      </button>
+                    </form>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+                </>
+              ),
+            },
+            editDeleteColumn<ContactView>({
+              when: writable,
+              csrfToken: props.ctx.csrfToken,
+              path: (k) => `/admin/contacts/${k.id}`,
+              confirm: (k) => `Delete contact ${k.first_name}?`,
+            }),
+          ]}
+        />
       </section>
 
       <section class="card" aria-labelledby="sites-h" id="sites">
@@ -256,54 +231,41 @@ export function CustomerPage(props: {
             </a>
           )}
         </div>
-        {props.sites.length === 0 ? (
-          <EmptyState title="No sites yet." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Address</th>
-                <th scope="col">Location</th>
-                {writable && (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {props.sites.map((s) => (
-                <tr>
-                  <td>{s.name}</td>
-                  <td>
-                    {[s.address_line1, s.address_line2].filter(Boolean).join(", ")}
-                    <div class="muted small">{[s.postal_code, s.city, s.region, s.country].filter(Boolean).join(" ")}</div>
-                  </td>
-                  <td>
-                    {s.latitude !== null && s.longitude !== null ? (
-                      <span>
-                        {s.latitude.toFixed(5)}, {s.longitude.toFixed(5)}
-                      </span>
-                    ) : null}{" "}
-                    <Badge value={s.geocode_status} />
-                  </td>
-                  {writable && (
-                    <td class="row-actions">
-                      <a href={`/admin/sites/${s.id}/edit`}>Edit</a>
-                      <form method="post" action={`/admin/sites/${s.id}/delete`} class="inline" hx-confirm={`Delete site ${s.name}?`}>
-                        <CsrfField token={props.ctx.csrfToken} />
-                        <button type="submit" class="link-button danger">
-                          Delete
-                        </button>
-                      </form>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          rows={props.sites}
+          empty={<EmptyState title="No sites yet." />}
+          columns={[
+            { header: "Name", cell: (s) => s.name },
+            {
+              header: "Address",
+              cell: (s) => (
+                <>
+                  {[s.address_line1, s.address_line2].filter(Boolean).join(", ")}
+                  <div class="muted small">{[s.postal_code, s.city, s.region, s.country].filter(Boolean).join(" ")}</div>
+                </>
+              ),
+            },
+            {
+              header: "Location",
+              cell: (s) => (
+                <>
+                  {s.latitude !== null && s.longitude !== null ? (
+                    <span>
+                      {s.latitude.toFixed(5)}, {s.longitude.toFixed(5)}
+                    </span>
+                  ) : null}{" "}
+                  <Badge value={s.geocode_status} />
+                </>
+              ),
+            },
+            editDeleteColumn<SiteView>({
+              when: writable,
+              csrfToken: props.ctx.csrfToken,
+              path: (s) => `/admin/sites/${s.id}`,
+              confirm: (s) => `Delete site ${s.name}?`,
+            }),
+          ]}
+        />
       </section>
 
       <div class="grid-2">
@@ -319,26 +281,14 @@ export function CustomerPage(props: {
         </section>
         <section class="card" aria-labelledby="billing-h" id="billing">
           <h2 id="billing-h">Billing</h2>
-          {props.transactions.length === 0 ? (
-            <EmptyState title="No transactions yet.">
-              Charges and credits (setup fees, top-ups, plan changes) appear here; invoices come with the billing module.
-            </EmptyState>
-          ) : (
-            <table class="table">
-              <tbody>
-                {props.transactions.map((t) => (
-                  <tr>
-                    <td>{t.description}</td>
-                    <td class="nowrap">
-                      {t.kind === "credit" ? "−" : ""}
-                      {formatMoney(t.amount, t.currency)}
-                    </td>
-                    <td class="nowrap">{t.date}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <TransactionsTable
+            transactions={props.transactions}
+            empty={
+              <EmptyState title="No transactions yet.">
+                Charges and credits (setup fees, top-ups, plan changes) appear here; invoices come with the billing module.
+              </EmptyState>
+            }
+          />
         </section>
       </div>
 

@@ -1,5 +1,5 @@
 import { CUSTOMER_STATUSES, CUSTOMER_TYPES, type CustomerView, PAYMENT_TYPES } from "../../domain/customers/schemas";
-import { Badge, EmptyState, PageHeader, Pager, SelectField, Time } from "../components";
+import { Badge, EmptyState, PageHeader, Pager, SelectField, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 
 export type CustomerListParams = { q?: string; status?: string; type?: string; payment_type?: string; tag?: string; sort?: string };
@@ -13,53 +13,42 @@ export function CustomerResults(props: {
 }) {
   return (
     <div id="customer-results">
-      {props.customers.length === 0 ? (
-        <EmptyState title="No customers match.">
-          {props.params.q || props.params.status || props.params.tag || props.params.type ? (
-            <a href="/admin/customers">Clear the filters</a>
-          ) : (
-            <a href="/admin/customers/new">Create the first customer</a>
-          )}
-        </EmptyState>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Type</th>
-              <th scope="col">Status</th>
-              <th scope="col">Payment</th>
-              <th scope="col">Tags</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.customers.map((c) => (
-              <tr>
-                <td>
-                  <a href={`/admin/customers/${c.id}`}>{c.name}</a>
-                  {c.external_id && <div class="muted small">{c.external_id}</div>}
-                </td>
-                <td>{c.type}</td>
-                <td>
-                  <Badge value={c.status} />
-                </td>
-                <td>{c.payment_type}</td>
-                <td>
-                  {c.tags.map((t) => (
-                    <a class="tag" href={`/admin/customers?tag=${encodeURIComponent(t)}`}>
-                      {t}
-                    </a>
-                  ))}
-                </td>
-                <td class="nowrap">
-                  <Time iso={c.created_at} timeZone={props.timeZone} dateOnly />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        rows={props.customers}
+        empty={
+          <EmptyState title="No customers match.">
+            {props.params.q || props.params.status || props.params.tag || props.params.type ? (
+              <a href="/admin/customers">Clear the filters</a>
+            ) : (
+              <a href="/admin/customers/new">Create the first customer</a>
+            )}
+          </EmptyState>
+        }
+        columns={[
+          {
+            header: "Name",
+            cell: (c) => (
+              <>
+                <a href={`/admin/customers/${c.id}`}>{c.name}</a>
+                {c.external_id && <div class="muted small">{c.external_id}</div>}
+              </>
+            ),
+          },
+          { header: "Type", cell: (c) => c.type },
+          { header: "Status", cell: (c) => <Badge value={c.status} /> },
+          { header: "Payment", cell: (c) => c.payment_type },
+          {
+            header: "Tags",
+            cell: (c) =>
+              c.tags.map((t) => (
+                <a class="tag" href={`/admin/customers?tag=${encodeURIComponent(t)}`}>
+                  {t}
+                </a>
+              )),
+          },
+          { header: "Created", class: "nowrap", cell: (c) => <Time iso={c.created_at} timeZone={props.timeZone} dateOnly /> },
+        ]}
+      />
       <Pager baseUrl="/admin/customers" params={props.params} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
     </div>
   );

@@ -1,6 +1,7 @@
 import type { CustomerView } from "../../domain/customers/schemas";
-import { Badge, CsrfField, PageHeader } from "../components";
+import { Badge, CsrfField, PageHeader, Table } from "../components";
 import { Layout, type PageContext } from "../layout";
+import { identifiersColumn } from "../services";
 
 export function CustomerStatusConfirmPage(props: {
   ctx: PageContext;
@@ -41,32 +42,23 @@ export function CustomerStatusConfirmPage(props: {
               Each one goes through its own provisioning job
               {props.transition === "resume" ? "; services suspended on their own stay suspended" : ""}.
             </p>
-            <table class="table" id="carried-services">
-              <thead>
-                <tr>
-                  <th scope="col">Service</th>
-                  <th scope="col">Identifiers</th>
-                  <th scope="col">Status now</th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.services.map((s) => (
-                  <tr data-service-id={s.id}>
-                    <td>
+            <Table
+              id="carried-services"
+              rows={props.services}
+              rowAttributes={(s) => ({ "data-service-id": s.id })}
+              columns={[
+                {
+                  header: "Service",
+                  cell: (s) => (
+                    <>
                       <a href={`/admin/services/${s.id}`}>{s.name}</a> <code class="small">{s.id}</code>
-                    </td>
-                    <td class="small">
-                      {Object.entries(s.identifiers)
-                        .map(([k, v]) => `${k} ${v}`)
-                        .join(" · ") || "—"}
-                    </td>
-                    <td>
-                      <Badge value={s.status} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                identifiersColumn(),
+                { header: "Status now", cell: (s) => <Badge value={s.status} /> },
+              ]}
+            />
           </>
         )}
       </section>

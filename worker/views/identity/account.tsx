@@ -1,5 +1,5 @@
 import { raw } from "hono/html";
-import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, Time } from "../components";
+import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 import type { SessionRow } from "./shared";
 
@@ -91,46 +91,35 @@ export function AccountPage(props: {
             </button>
           </form>
         </div>
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">IP</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last active</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.sessions.map((s) => (
-              <tr>
-                <td>
+        <Table
+          rows={props.sessions}
+          columns={[
+            {
+              header: "Device",
+              cell: (s) => (
+                <>
                   {s.kind === "web" ? "Browser" : "API"} <span class="muted small">{(s.userAgent ?? "").slice(0, 60)}</span>
                   {s.id === props.currentSession && <Badge value="current" />}
-                </td>
-                <td>{s.ip ?? "—"}</td>
-                <td>
-                  <Time iso={s.createdAt} timeZone={tz} />
-                </td>
-                <td>
-                  <Time iso={s.lastSeenAt} timeZone={tz} />
-                </td>
-                <td>
-                  {s.id !== props.currentSession && (
-                    <form method="post" action={`/admin/account/sessions/${s.id}/revoke`} class="inline">
-                      <CsrfField token={props.ctx.csrfToken} />
-                      <button type="submit" class="link-button danger">
-                        Sign out
-                      </button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            { header: "IP", cell: (s) => s.ip ?? "—" },
+            { header: "Signed in", cell: (s) => <Time iso={s.createdAt} timeZone={tz} /> },
+            { header: "Last active", cell: (s) => <Time iso={s.lastSeenAt} timeZone={tz} /> },
+            {
+              header: <span class="visually-hidden">Actions</span>,
+              cell: (s) =>
+                s.id !== props.currentSession && (
+                  <form method="post" action={`/admin/account/sessions/${s.id}/revoke`} class="inline">
+                    <CsrfField token={props.ctx.csrfToken} />
+                    <button type="submit" class="link-button danger">
+                      Sign out
+                    </button>
+                  </form>
+                ),
+            },
+          ]}
+        />
       </section>
     </Layout>
   );

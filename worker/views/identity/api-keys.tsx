@@ -1,5 +1,5 @@
 import type { ApiKeyView } from "../../db/queries/auth";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Time } from "../components";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { PermissionChecklist } from "./shared";
 
@@ -29,78 +29,70 @@ export function ApiKeysPage(props: {
         </div>
       )}
       <section class="card">
-        {props.keys.length === 0 ? (
-          <EmptyState title="No API keys yet." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.keys.map((k) => (
-                <tr>
-                  <td>
-                    {k.name}
-                    {k.kind === "runner" && <Badge value="runner" />}
-                    {k.description && <div class="muted small">{k.description}</div>}
-                  </td>
-                  <td>
-                    <code>ocrm_{k.prefix}_…</code>
-                  </td>
-                  <td class="small">{k.permissions.join(", ")}</td>
-                  <td>
-                    <Time iso={k.expires_at} timeZone={tz} />
-                  </td>
-                  <td>
-                    <Time iso={k.last_used_at} timeZone={tz} /> <span class="muted small">{k.last_used_ip ?? ""}</span>
-                  </td>
-                  <td>
-                    {k.revoked_at ? (
-                      <Badge value="revoked" />
-                    ) : k.expires_at && k.expires_at < new Date().toISOString() ? (
-                      <Badge value="expired" />
-                    ) : (
-                      <Badge value="active" />
-                    )}
-                  </td>
-                  <td class="row-actions">
-                    {!k.revoked_at && (
-                      <>
-                        <form
-                          method="post"
-                          action={`/admin/api-keys/${k.id}/regenerate`}
-                          class="inline"
-                          hx-confirm={`Issue a new secret for ${k.name}? The current one stops working at once.`}
-                        >
-                          <CsrfField token={token} />
-                          <button type="submit" class="link-button">
-                            Regenerate
-                          </button>
-                        </form>
-                        <form method="post" action={`/admin/api-keys/${k.id}/revoke`} class="inline" hx-confirm={`Revoke ${k.name}?`}>
-                          <CsrfField token={token} />
-                          <button type="submit" class="link-button danger">
-                            Revoke
-                          </button>
-                        </form>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          rows={props.keys}
+          empty={<EmptyState title="No API keys yet." />}
+          columns={[
+            {
+              header: "Name",
+              cell: (k) => (
+                <>
+                  {k.name}
+                  {k.kind === "runner" && <Badge value="runner" />}
+                  {k.description && <div class="muted small">{k.description}</div>}
+                </>
+              ),
+            },
+            { header: "Key", cell: (k) => <code>ocrm_{k.prefix}_…</code> },
+            { header: "Permissions", class: "small", cell: (k) => k.permissions.join(", ") },
+            { header: "Expires", cell: (k) => <Time iso={k.expires_at} timeZone={tz} /> },
+            {
+              header: "Last used",
+              cell: (k) => (
+                <>
+                  <Time iso={k.last_used_at} timeZone={tz} /> <span class="muted small">{k.last_used_ip ?? ""}</span>
+                </>
+              ),
+            },
+            {
+              header: "Status",
+              cell: (k) =>
+                k.revoked_at ? (
+                  <Badge value="revoked" />
+                ) : k.expires_at && k.expires_at < new Date().toISOString() ? (
+                  <Badge value="expired" />
+                ) : (
+                  <Badge value="active" />
+                ),
+            },
+            {
+              header: <span class="visually-hidden">Actions</span>,
+              class: "row-actions",
+              cell: (k) =>
+                !k.revoked_at && (
+                  <>
+                    <form
+                      method="post"
+                      action={`/admin/api-keys/${k.id}/regenerate`}
+                      class="inline"
+                      hx-confirm={`Issue a new secret for ${k.name}? The current one stops working at once.`}
+                    >
+                      <CsrfField token={token} />
+                      <button type="submit" class="link-button">
+                        Regenerate
+                      </button>
+                    </form>
+                    <form method="post" action={`/admin/api-keys/${k.id}/revoke`} class="inline" hx-confirm={`Revoke ${k.name}?`}>
+                      <CsrfField token={token} />
+                      <button type="submit" class="link-button danger">
+                        Revoke
+                      </button>
+                    </form>
+                  </>
+                ),
+            },
+          ]}
+        />
       </section>
       <form method="post" action="/admin/api-keys" class="card form-grid" novalidate>
         <CsrfField token={token} />

@@ -1,4 +1,4 @@
-import { Badge, CsrfField, EmptyState, PageHeader, Time } from "../components";
+import { Badge, CsrfField, EmptyState, PageHeader, Pager, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 
 export function OutboxPage(props: {
@@ -17,6 +17,8 @@ export function OutboxPage(props: {
   }[];
   status?: string;
   nextCursor: string | null;
+  /** The page was opened at a cursor (shows the pager's "First page" link). */
+  hasCursor?: boolean;
   canRetry: boolean;
 }) {
   const tz = props.ctx.settings.default_timezone;
@@ -35,64 +37,50 @@ export function OutboxPage(props: {
         ))}
       </nav>
       <section class="card">
-        {props.emails.length === 0 ? (
-          <EmptyState title="No emails." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Queued</th>
-                <th scope="col">To</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.emails.map((m) => (
-                <tr>
-                  <td class="nowrap">
-                    <Time iso={m.createdAt} timeZone={tz} />
-                  </td>
-                  <td>{m.toEmail}</td>
-                  <td>
-                    {m.subject}
-                    <div class="muted small">{m.template}</div>
-                  </td>
-                  <td>
-                    <Badge value={m.status} />
-                  </td>
-                  <td>{m.attempts}</td>
-                  <td class="small">
-                    {m.status === "sent" ? (
-                      <Time iso={m.sentAt} timeZone={tz} />
-                    ) : m.status === "pending" ? (
-                      <>
-                        next try <Time iso={m.nextAttemptAt} timeZone={tz} />
-                      </>
-                    ) : null}
-                    {m.lastError && <div class="field-error">{m.lastError}</div>}
-                    {m.status === "failed" && props.canRetry && (
-                      <form method="post" action={`/admin/outbox/${m.id}/retry`}>
-                        <CsrfField token={props.ctx.csrfToken} />
-                        <button type="submit" class="link-button">
-                          Retry
-                        </button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {props.nextCursor && (
-          <nav class="pager">
-            <span />
-            <a href={`/admin/outbox?${new URLSearchParams({ ...(props.status ? { status: props.status } : {}), cursor: props.nextCursor })}`}>Next page »</a>
-          </nav>
-        )}
+        <Table
+          rows={props.emails}
+          empty={<EmptyState title="No emails." />}
+          columns={[
+            { header: "Queued", class: "nowrap", cell: (m) => <Time iso={m.createdAt} timeZone={tz} /> },
+            { header: "To", cell: (m) => m.toEmail },
+            {
+              header: "Subject",
+              cell: (m) => (
+                <>
+                  {m.subject}
+                  <div class="muted small">{m.template}</div>
+                </>
+              ),
+            },
+            { header: "Status", cell: (m) => <Badge value={m.status} /> },
+            { header: "Attempts", cell: (m) => m.attempts },
+            {
+              header: "Detail",
+              class: "small",
+              cell: (m) => (
+                <>
+                  {m.status === "sent" ? (
+                    <Time iso={m.sentAt} timeZone={tz} />
+                  ) : m.status === "pending" ? (
+                    <>
+                      next try <Time iso={m.nextAttemptAt} timeZone={tz} />
+                    </>
+                  ) : null}
+                  {m.lastError && <div class="field-error">{m.lastError}</div>}
+                  {m.status === "failed" && props.canRetry && (
+                    <form method="post" action={`/admin/outbox/${m.id}/retry`}>
+                      <CsrfField token={props.ctx.csrfToken} />
+                      <button type="submit" class="link-button">
+                        Retry
+                      </button>
+                    </form>
+                  )}
+                </>
+              ),
+            },
+          ]}
+        />
+        <Pager baseUrl="/admin/outbox" params={{ status: props.status }} nextCursor={props.nextCursor} hasCursor={props.hasCursor ?? false} />
       </section>
     </Layout>
   );

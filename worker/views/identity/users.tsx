@@ -1,5 +1,5 @@
 import type { RoleView, UserView } from "../../db/queries/auth";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Time } from "../components";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 
 export function UsersPage(props: { ctx: PageContext; users: UserView[]; roles: RoleView[] }) {
@@ -17,44 +17,18 @@ export function UsersPage(props: { ctx: PageContext; users: UserView[]; roles: R
         }
       />
       <section class="card">
-        {props.users.length === 0 ? (
-          <EmptyState title="No users." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">2FA</th>
-                <th scope="col">Last sign-in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.users.map((u) => (
-                <tr>
-                  <td>
-                    <a href={`/admin/users/${u.id}`}>{u.name}</a>
-                  </td>
-                  <td>{u.email}</td>
-                  <td>
-                    {u.roles.map((r) => (
-                      <Badge value={roleName.get(r) ?? r} />
-                    ))}
-                  </td>
-                  <td>
-                    <Badge value={u.status} />
-                  </td>
-                  <td>{u.two_factor_enabled ? "on" : "—"}</td>
-                  <td>
-                    <Time iso={u.last_login_at} timeZone={tz} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          rows={props.users}
+          empty={<EmptyState title="No users." />}
+          columns={[
+            { header: "Name", cell: (u) => <a href={`/admin/users/${u.id}`}>{u.name}</a> },
+            { header: "Email", cell: (u) => u.email },
+            { header: "Roles", cell: (u) => u.roles.map((r) => <Badge value={roleName.get(r) ?? r} />) },
+            { header: "Status", cell: (u) => <Badge value={u.status} /> },
+            { header: "2FA", cell: (u) => (u.two_factor_enabled ? "on" : "—") },
+            { header: "Last sign-in", cell: (u) => <Time iso={u.last_login_at} timeZone={tz} /> },
+          ]}
+        />
       </section>
     </Layout>
   );

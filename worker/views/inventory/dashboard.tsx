@@ -1,6 +1,6 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_STATUSES, type ItemStatus } from "../../domain/inventory/schemas";
-import { EmptyState, PageHeader } from "../components";
+import { type Column, EmptyState, PageHeader, Table } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { type InventoryCan, InventoryTabs, query, STATUS_LABELS } from "./shared";
 
@@ -65,87 +65,61 @@ export function InventoryDashboard(props: {
         <>
           <section class="card" aria-labelledby="stock-h">
             <h2 id="stock-h">Items by type and status</h2>
-            <table class="table stock-table">
-              <thead>
-                <tr>
-                  <th scope="col">Type</th>
-                  {ITEM_STATUSES.map((s) => (
-                    <th scope="col" class="num">
-                      {STATUS_LABELS[s]}
-                    </th>
-                  ))}
-                  <th scope="col" class="num">
-                    Total
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((t) => {
-                  const isLow = lowSlugs.has(t.slug);
-                  return (
-                    <tr class={isLow ? "low-stock" : undefined}>
-                      <th scope="row">
-                        <a href={query("/admin/inventory/items", { type: t.slug })}>{t.name}</a>
-                        {isLow && (
-                          <span class="badge badge-low_stock" title={`Below the threshold of ${t.lowStockThreshold}`}>
-                            low stock
-                          </span>
-                        )}
-                        {t.lowStockThreshold !== null && <div class="muted small">alert below {t.lowStockThreshold} in stock</div>}
-                      </th>
-                      {ITEM_STATUSES.map((s) => {
-                        const n = count(t.slug, s);
-                        return (
-                          <td class="num">
-                            {n === 0 ? (
-                              <span class="muted">0</span>
-                            ) : (
-                              <a href={query("/admin/inventory/items", { type: t.slug, status: s })} aria-label={`${n} ${t.name} ${STATUS_LABELS[s]}`}>
-                                {n}
-                              </a>
-                            )}
-                          </td>
-                        );
-                      })}
-                      <td class="num">
-                        <strong>{ITEM_STATUSES.reduce((sum, s) => sum + count(t.slug, s), 0)}</strong>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <Table
+              class="stock-table"
+              rows={rows}
+              rowClass={(t) => (lowSlugs.has(t.slug) ? "low-stock" : undefined)}
+              columns={[
+                {
+                  header: "Type",
+                  rowHeader: true,
+                  cell: (t) => (
+                    <>
+                      <a href={query("/admin/inventory/items", { type: t.slug })}>{t.name}</a>
+                      {lowSlugs.has(t.slug) && (
+                        <span class="badge badge-low_stock" title={`Below the threshold of ${t.lowStockThreshold}`}>
+                          low stock
+                        </span>
+                      )}
+                      {t.lowStockThreshold !== null && <div class="muted small">alert below {t.lowStockThreshold} in stock</div>}
+                    </>
+                  ),
+                },
+                ...ITEM_STATUSES.map(
+                  (s): Column<TemplateRow> => ({
+                    header: STATUS_LABELS[s],
+                    class: "num",
+                    cell: (t) => {
+                      const n = count(t.slug, s);
+                      return n === 0 ? (
+                        <span class="muted">0</span>
+                      ) : (
+                        <a href={query("/admin/inventory/items", { type: t.slug, status: s })} aria-label={`${n} ${t.name} ${STATUS_LABELS[s]}`}>
+                          {n}
+                        </a>
+                      );
+                    },
+                  }),
+                ),
+                { header: "Total", class: "num", cell: (t) => <strong>{ITEM_STATUSES.reduce((sum, s) => sum + count(t.slug, s), 0)}</strong> },
+              ]}
+            />
           </section>
           <section class="card" aria-labelledby="location-h">
             <h2 id="location-h">In stock by location</h2>
-            {props.byLocation.length === 0 ? (
-              <EmptyState title="Nothing in stock." />
-            ) : (
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Location</th>
-                    <th scope="col">Type</th>
-                    <th scope="col" class="num">
-                      In stock
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...props.byLocation]
-                    .sort((a, b) => (a.location ?? "").localeCompare(b.location ?? "") || a.type.localeCompare(b.type))
-                    .map((r) => (
-                      <tr>
-                        <td>{r.location ?? <span class="muted">No location</span>}</td>
-                        <td>{names.get(r.type) ?? r.type}</td>
-                        <td class="num">
-                          <a href={query("/admin/inventory/items", { type: r.type, status: "in_stock", location: r.location ?? undefined })}>{r.n}</a>
-                        </td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            )}
+            <Table
+              rows={[...props.byLocation].sort((a, b) => (a.location ?? "").localeCompare(b.location ?? "") || a.type.localeCompare(b.type))}
+              empty={<EmptyState title="Nothing in stock." />}
+              columns={[
+                { header: "Location", cell: (r) => r.location ?? <span class="muted">No location</span> },
+                { header: "Type", cell: (r) => names.get(r.type) ?? r.type },
+                {
+                  header: "In stock",
+                  class: "num",
+                  cell: (r) => <a href={query("/admin/inventory/items", { type: r.type, status: "in_stock", location: r.location ?? undefined })}>{r.n}</a>,
+                },
+              ]}
+            />
           </section>
         </>
       )}

@@ -1,6 +1,6 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { IMPORT_MODES, type ImportReportView } from "../../domain/inventory/schemas";
-import { CsrfField, EmptyState, ErrorSummary, type FormErrors, PageHeader, SelectField, Time } from "../components";
+import { CsrfField, EmptyState, ErrorSummary, type FormErrors, PageHeader, SelectField, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { COMMON_IMPORT_COLUMNS, type InventoryCan, InventoryTabs, shownValue } from "./shared";
 
@@ -91,30 +91,19 @@ function ReportSummary(props: { total: number; imported: number; rejected: numbe
 }
 
 function RowErrors(props: { errors: { line: number; field: string | null; message: string }[]; truncated: boolean }) {
-  if (props.errors.length === 0) return <p class="muted">No row errors.</p>;
   return (
     <>
-      <table class="table row-errors">
-        <caption class="visually-hidden">Row errors</caption>
-        <thead>
-          <tr>
-            <th scope="col" class="num">
-              Line
-            </th>
-            <th scope="col">Field</th>
-            <th scope="col">Problem</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.errors.map((e) => (
-            <tr>
-              <td class="num">{e.line}</td>
-              <td>{e.field ? <code>{e.field}</code> : <span class="muted">row</span>}</td>
-              <td>{e.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        class="row-errors"
+        caption={<span class="visually-hidden">Row errors</span>}
+        rows={props.errors}
+        empty={<p class="muted">No row errors.</p>}
+        columns={[
+          { header: "Line", class: "num", cell: (e) => e.line },
+          { header: "Field", cell: (e) => (e.field ? <code>{e.field}</code> : <span class="muted">row</span>) },
+          { header: "Problem", cell: (e) => e.message },
+        ]}
+      />
       {props.truncated && <p class="muted small">Only the first 1,000 errors are listed.</p>}
     </>
   );
@@ -178,35 +167,34 @@ export function ImportWizardPage(props: {
           <ImportCarry state={s} withMapping={false} />
           <h2>Columns</h2>
           <p class="muted small">{s.header.length} column(s) found. Choose the field each column fills, or ignore it. Fields marked * are required.</p>
-          <table class="table mapping">
-            <thead>
-              <tr>
-                <th scope="col">CSV column</th>
-                <th scope="col">Field</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.header.map((h, i) => (
-                <tr>
-                  <th scope="row">
-                    <label for={`f-map-${i}`}>
-                      <code>{h || `(column ${i + 1})`}</code>
-                    </label>
-                  </th>
-                  <td>
-                    <select id={`f-map-${i}`} name={`map.${i}`}>
-                      <option value="">Ignore</option>
-                      {targets.map((o) => (
-                        <option value={o.value} selected={s.mapping[i] === o.value}>
-                          {o.label}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            class="mapping"
+            rows={s.header}
+            columns={[
+              {
+                header: "CSV column",
+                rowHeader: true,
+                cell: (h, i) => (
+                  <label for={`f-map-${i}`}>
+                    <code>{h || `(column ${i + 1})`}</code>
+                  </label>
+                ),
+              },
+              {
+                header: "Field",
+                cell: (_h, i) => (
+                  <select id={`f-map-${i}`} name={`map.${i}`}>
+                    <option value="">Ignore</option>
+                    {targets.map((o) => (
+                      <option value={o.value} selected={s.mapping[i] === o.value}>
+                        {o.label}
+                      </option>
+                    ))}
+                  </select>
+                ),
+              },
+            ]}
+          />
           <ModeField value={s.mode} />
           <div class="form-actions">
             <button type="submit" name="step" value="preview" class="button primary">
@@ -254,30 +242,19 @@ export function ImportWizardPage(props: {
 }
 
 function PreviewTable(props: { rows: Record<string, unknown>[] }) {
-  if (props.rows.length === 0) return <EmptyState title="No valid rows." />;
   const columns = [...new Set(props.rows.flatMap((r) => Object.keys(r)))];
   return (
-    <div class="scroll-x">
-      <table class="table">
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th scope="col">{c}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr>
-              {columns.map((c) => {
-                const v = r[c];
-                return <td>{typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? shownValue(v) : "—"}</td>;
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      rows={props.rows}
+      empty={<EmptyState title="No valid rows." />}
+      columns={columns.map((c) => ({
+        header: c,
+        cell: (r: Record<string, unknown>) => {
+          const v = r[c];
+          return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? shownValue(v) : "—";
+        },
+      }))}
+    />
   );
 }
 

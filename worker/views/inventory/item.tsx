@@ -2,7 +2,20 @@ import type { ActivityView } from "../../db/queries/activity";
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_TRANSITIONS, type ItemView } from "../../domain/inventory/schemas";
 import type { DiffLine } from "../../lib/diff";
-import { ActivityTable, Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea, Time } from "../components";
+import {
+  ActivityTable,
+  Badge,
+  CsrfField,
+  EmptyState,
+  ErrorSummary,
+  Field,
+  type FormErrors,
+  PageHeader,
+  SelectField,
+  Table,
+  TextArea,
+  Time,
+} from "../components";
 import { formatMoney } from "../format";
 import { Layout, type PageContext } from "../layout";
 import { type ItemFormValues, TemplateFieldInputs } from "./items";
@@ -169,50 +182,36 @@ export function ItemPage(props: {
       {props.allocations && (
         <section class="card" aria-labelledby="alloc-h">
           <h2 id="alloc-h">Allocations</h2>
-          {props.allocations.length === 0 ? (
-            <EmptyState title="Nothing allocated from this block." />
-          ) : (
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col">Address or prefix</th>
-                  <th scope="col">Held by</th>
-                  <th scope="col">Since</th>
-                  {props.can.write && <th scope="col">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {props.allocations.map((a) => (
-                  <tr>
-                    <td>
-                      <code>{a.cidr}</code>
-                    </td>
-                    <td>{a.serviceId ? <a href={`/admin/services/${a.serviceId}`}>{a.serviceId}</a> : <span class="muted">manual</span>}</td>
-                    <td class="nowrap">
-                      <Time iso={a.createdAt} timeZone={tz} />
-                    </td>
-                    {props.can.write && (
-                      <td>
-                        {!a.serviceId && (
-                          <form
-                            method="post"
-                            action={`/admin/inventory/items/${item.id}/allocations/${a.id}/release`}
-                            class="inline"
-                            hx-confirm={`Release ${a.cidr}?`}
-                          >
-                            <CsrfField token={token} />
-                            <button type="submit" class="link-button danger">
-                              Release <span class="visually-hidden">{a.cidr}</span>
-                            </button>
-                          </form>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table
+            rows={props.allocations}
+            empty={<EmptyState title="Nothing allocated from this block." />}
+            columns={[
+              { header: "Address or prefix", cell: (a) => <code>{a.cidr}</code> },
+              {
+                header: "Held by",
+                cell: (a) => (a.serviceId ? <a href={`/admin/services/${a.serviceId}`}>{a.serviceId}</a> : <span class="muted">manual</span>),
+              },
+              { header: "Since", class: "nowrap", cell: (a) => <Time iso={a.createdAt} timeZone={tz} /> },
+              {
+                header: "Actions",
+                when: props.can.write,
+                cell: (a) =>
+                  !a.serviceId && (
+                    <form
+                      method="post"
+                      action={`/admin/inventory/items/${item.id}/allocations/${a.id}/release`}
+                      class="inline"
+                      hx-confirm={`Release ${a.cidr}?`}
+                    >
+                      <CsrfField token={token} />
+                      <button type="submit" class="link-button danger">
+                        Release <span class="visually-hidden">{a.cidr}</span>
+                      </button>
+                    </form>
+                  ),
+              },
+            ]}
+          />
           {props.can.write && item.status !== "retired" && (
             <form method="post" action={`/admin/inventory/items/${item.id}/allocations`} class="filters allocate-form">
               <CsrfField token={token} />
@@ -235,56 +234,42 @@ export function ItemPage(props: {
       {props.configs && (
         <section class="card" aria-labelledby="config-h">
           <h2 id="config-h">Configuration</h2>
-          {props.configs.length === 0 ? (
-            <EmptyState title="No configuration saved yet." />
-          ) : (
-            <>
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Source</th>
-                    <th scope="col">Note</th>
-                    <th scope="col">By</th>
-                    <th scope="col">Saved</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {props.configs.map((cfg) => (
-                    <tr>
-                      <td>
-                        v{cfg.version} {cfg === latest && <Badge value="current" />}
-                      </td>
-                      <td>{cfg.source}</td>
-                      <td>{cfg.note ?? <span class="muted">—</span>}</td>
-                      <td>{cfg.createdBy ?? "—"}</td>
-                      <td class="nowrap">
-                        <Time iso={cfg.createdAt} timeZone={tz} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              {props.configs.length > 1 && (
-                <form method="get" action={`/admin/inventory/items/${item.id}/configs/diff`} class="filters">
-                  <SelectField
-                    name="from"
-                    label="Compare version"
-                    value={String(props.configs[1]?.version ?? 1)}
-                    options={props.configs.map((cfg) => ({ value: String(cfg.version), label: `v${cfg.version}` }))}
-                  />
-                  <SelectField
-                    name="to"
-                    label="with version"
-                    value={String(latest?.version ?? 1)}
-                    options={props.configs.map((cfg) => ({ value: String(cfg.version), label: `v${cfg.version}` }))}
-                  />
-                  <button type="submit" class="button">
-                    Show differences
-                  </button>
-                </form>
-              )}
-            </>
+          <Table
+            rows={props.configs}
+            empty={<EmptyState title="No configuration saved yet." />}
+            columns={[
+              {
+                header: "Version",
+                cell: (cfg) => (
+                  <>
+                    v{cfg.version} {cfg === latest && <Badge value="current" />}
+                  </>
+                ),
+              },
+              { header: "Source", cell: (cfg) => cfg.source },
+              { header: "Note", cell: (cfg) => cfg.note ?? <span class="muted">—</span> },
+              { header: "By", cell: (cfg) => cfg.createdBy ?? "—" },
+              { header: "Saved", class: "nowrap", cell: (cfg) => <Time iso={cfg.createdAt} timeZone={tz} /> },
+            ]}
+          />
+          {props.configs.length > 1 && (
+            <form method="get" action={`/admin/inventory/items/${item.id}/configs/diff`} class="filters">
+              <SelectField
+                name="from"
+                label="Compare version"
+                value={String(props.configs[1]?.version ?? 1)}
+                options={props.configs.map((cfg) => ({ value: String(cfg.version), label: `v${cfg.version}` }))}
+              />
+              <SelectField
+                name="to"
+                label="with version"
+                value={String(latest?.version ?? 1)}
+                options={props.configs.map((cfg) => ({ value: String(cfg.version), label: `v${cfg.version}` }))}
+              />
+              <button type="submit" class="button">
+                Show differences
+              </button>
+            </form>
           )}
           {props.can.write && (
             <form method="post" action={`/admin/inventory/items/${item.id}/configs`} class="stack config-form">
@@ -363,40 +348,31 @@ export function ConfigDiffPage(props: {
         ) : props.added === 0 && props.removed === 0 ? (
           <EmptyState title="The two versions are identical." />
         ) : (
-          <table class="table diff-table">
-            <caption class="visually-hidden">
-              Lines removed from v{props.from} and added in v{props.to}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" class="num">
-                  v{props.from}
-                </th>
-                <th scope="col" class="num">
-                  v{props.to}
-                </th>
-                <th scope="col">
-                  <span class="visually-hidden">Change</span>
-                </th>
-                <th scope="col">Line</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.lines.map((l) => (
-                <tr class={l.op === "add" ? "diff-add" : l.op === "del" ? "diff-del" : "diff-same"}>
-                  <td class="num muted">{l.oldLine ?? ""}</td>
-                  <td class="num muted">{l.newLine ?? ""}</td>
-                  <td class="diff-op">
+          <Table
+            class="diff-table"
+            caption={
+              <span class="visually-hidden">
+                Lines removed from v{props.from} and added in v{props.to}
+              </span>
+            }
+            rows={props.lines}
+            rowClass={(l) => (l.op === "add" ? "diff-add" : l.op === "del" ? "diff-del" : "diff-same")}
+            columns={[
+              { header: `v${props.from}`, class: "num muted", cell: (l) => l.oldLine ?? "" },
+              { header: `v${props.to}`, class: "num muted", cell: (l) => l.newLine ?? "" },
+              {
+                header: <span class="visually-hidden">Change</span>,
+                class: "diff-op",
+                cell: (l) => (
+                  <>
                     {l.op === "add" ? "+" : l.op === "del" ? "−" : ""}
                     <span class="visually-hidden">{l.op === "add" ? " added" : l.op === "del" ? " removed" : ""}</span>
-                  </td>
-                  <td>
-                    <code class="diff-text">{l.text}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { header: "Line", cell: (l) => <code class="diff-text">{l.text}</code> },
+            ]}
+          />
         )}
       </section>
     </Layout>

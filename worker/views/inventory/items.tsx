@@ -1,6 +1,6 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_STATUSES, type ItemView } from "../../domain/inventory/schemas";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, TextArea, Time } from "../components";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, TextArea, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { type InventoryCan, InventoryTabs, itemLabel, mainField, query, STATUS_LABELS, shownValue } from "./shared";
 
@@ -23,59 +23,49 @@ export function ItemResults(props: {
           Export CSV
         </a>
       </div>
-      {props.items.length === 0 ? (
-        <EmptyState title={filtered ? "No items match." : "No inventory yet."}>
-          {filtered ? <a href="/admin/inventory/items">Clear the filters</a> : <a href="/admin/inventory/import">Import a CSV file</a>}
-        </EmptyState>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Identifier</th>
-              <th scope="col">Type</th>
-              <th scope="col">Status</th>
-              <th scope="col">Location</th>
-              <th scope="col">Held by</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.items.map((item) => {
+      <Table
+        rows={props.items}
+        empty={
+          <EmptyState title={filtered ? "No items match." : "No inventory yet."}>
+            {filtered ? <a href="/admin/inventory/items">Clear the filters</a> : <a href="/admin/inventory/import">Import a CSV file</a>}
+          </EmptyState>
+        }
+        columns={[
+          {
+            header: "Identifier",
+            cell: (item) => {
               const template = props.templates.get(item.type);
               const main = mainField(template);
               const others = (template?.fields ?? []).filter((f) => f.unique && f.name !== main?.name && item.fields[f.name]);
               return (
-                <tr>
-                  <td>
-                    <a href={`/admin/inventory/items/${item.id}`}>
-                      <code>{itemLabel(item, template)}</code>
-                    </a>
-                    {item.fields.golden === true && <span class="badge badge-golden">golden</span>}
-                    {others.length > 0 && <div class="muted small">{others.map((f) => `${f.label} ${shownValue(item.fields[f.name])}`).join(" · ")}</div>}
-                  </td>
-                  <td>{template?.name ?? item.type}</td>
-                  <td>
-                    <Badge value={item.status} />
-                  </td>
-                  <td>{item.location ?? <span class="muted">—</span>}</td>
-                  <td class="small">
-                    {item.service_id ? (
-                      <a href={`/admin/services/${item.service_id}`}>service</a>
-                    ) : item.customer_id ? (
-                      <a href={`/admin/customers/${item.customer_id}`}>customer</a>
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
-                  </td>
-                  <td class="nowrap">
-                    <Time iso={item.updated_at} timeZone={props.timeZone} dateOnly />
-                  </td>
-                </tr>
+                <>
+                  <a href={`/admin/inventory/items/${item.id}`}>
+                    <code>{itemLabel(item, template)}</code>
+                  </a>
+                  {item.fields.golden === true && <span class="badge badge-golden">golden</span>}
+                  {others.length > 0 && <div class="muted small">{others.map((f) => `${f.label} ${shownValue(item.fields[f.name])}`).join(" · ")}</div>}
+                </>
               );
-            })}
-          </tbody>
-        </table>
-      )}
+            },
+          },
+          { header: "Type", cell: (item) => props.templates.get(item.type)?.name ?? item.type },
+          { header: "Status", cell: (item) => <Badge value={item.status} /> },
+          { header: "Location", cell: (item) => item.location ?? <span class="muted">—</span> },
+          {
+            header: "Held by",
+            class: "small",
+            cell: (item) =>
+              item.service_id ? (
+                <a href={`/admin/services/${item.service_id}`}>service</a>
+              ) : item.customer_id ? (
+                <a href={`/admin/customers/${item.customer_id}`}>customer</a>
+              ) : (
+                <span class="muted">—</span>
+              ),
+          },
+          { header: "Updated", class: "nowrap", cell: (item) => <Time iso={item.updated_at} timeZone={props.timeZone} dateOnly /> },
+        ]}
+      />
       <Pager baseUrl="/admin/inventory/items" params={props.params} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
     </div>
   );

@@ -1,6 +1,6 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import type { ItemView } from "../../domain/inventory/schemas";
-import { Badge, EmptyState } from "../components";
+import { Badge, EmptyState, Table } from "../components";
 import { itemLabel } from "./shared";
 
 export type OrderInventoryGroup = { type: string; name: string; options: { value: string; label: string }[] };
@@ -31,44 +31,24 @@ export function ServiceInventory(props: {
   templates: Map<string, TemplateRow>;
   linkable: boolean;
 }) {
-  if (props.items.length === 0 && props.allocations.length === 0) return <EmptyState title="No inventory held by this service." />;
   const link = (href: string, text: string) => (props.linkable ? <a href={href}>{text}</a> : <span>{text}</span>);
+  // Items first, then the IP allocations, as one list of rows.
+  const rows = [
+    ...props.items.map((item) => {
+      const t = props.templates.get(item.type);
+      return { type: t?.name ?? item.type, href: `/admin/inventory/items/${item.id}`, label: itemLabel(item, t), status: item.status };
+    }),
+    ...props.allocations.map((a) => ({ type: "IP address", href: `/admin/inventory/items/${a.blockId}`, label: a.cidr, status: "allocated" })),
+  ];
   return (
-    <table class="table">
-      <thead>
-        <tr>
-          <th scope="col">Type</th>
-          <th scope="col">Item</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.items.map((item) => {
-          const t = props.templates.get(item.type);
-          return (
-            <tr>
-              <td>{t?.name ?? item.type}</td>
-              <td>
-                <code>{link(`/admin/inventory/items/${item.id}`, itemLabel(item, t))}</code>
-              </td>
-              <td>
-                <Badge value={item.status} />
-              </td>
-            </tr>
-          );
-        })}
-        {props.allocations.map((a) => (
-          <tr>
-            <td>IP address</td>
-            <td>
-              <code>{link(`/admin/inventory/items/${a.blockId}`, a.cidr)}</code>
-            </td>
-            <td>
-              <Badge value="allocated" />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      rows={rows}
+      empty={<EmptyState title="No inventory held by this service." />}
+      columns={[
+        { header: "Type", cell: (r) => r.type },
+        { header: "Item", cell: (r) => <code>{link(r.href, r.label)}</code> },
+        { header: "Status", cell: (r) => <Badge value={r.status} /> },
+      ]}
+    />
   );
 }

@@ -1,5 +1,5 @@
 import type { TemplateRow } from "../../db/queries/inventory";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, TextArea } from "../components";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, TextArea } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { type InventoryCan, InventoryTabs } from "./shared";
 
@@ -19,63 +19,60 @@ export function TypesPage(props: { ctx: PageContext; templates: TemplateRow[]; i
       />
       <InventoryTabs active="types" canImport={props.can.import} />
       <section class="card">
-        {props.templates.length === 0 ? (
-          <EmptyState title="No inventory types." />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Type</th>
-                <th scope="col">Fields</th>
-                <th scope="col" class="num">
-                  In stock
-                </th>
-                <th scope="col" class="num">
-                  Low-stock alert
-                </th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.templates.map((t) => (
-                <tr>
-                  <td>
-                    <strong>{t.name}</strong> {t.builtIn && <Badge value="builtin" />}
-                    <div class="muted small">
-                      <code>{t.slug}</code>
-                      {t.description ? ` · ${t.description}` : ""}
-                    </div>
-                  </td>
-                  <td class="small">
-                    {t.fields.map((f) => (
-                      <span class="tag" title={`${f.kind}${f.required ? ", required" : ""}${f.unique ? ", identifier" : ""}`}>
-                        {f.label}
-                        {f.unique ? " ⚿" : ""}
-                        {f.kind === "secret" ? " 🔒" : ""}
-                      </span>
-                    ))}
-                  </td>
-                  <td class="num">
-                    <a href={`/admin/inventory/items?type=${t.slug}&status=in_stock`}>{props.inStock.get(t.slug) ?? 0}</a>
-                  </td>
-                  <td class="num">{t.lowStockThreshold ?? <span class="muted">—</span>}</td>
-                  <td class="row-actions">
-                    {props.can.types && (
-                      <a href={`/admin/inventory/types/${t.slug}`}>
-                        Edit<span class="visually-hidden"> {t.name}</span>
-                      </a>
-                    )}
-                    {props.can.write && (
-                      <a href={`/admin/inventory/items/new?type=${t.slug}`}>
-                        Add item<span class="visually-hidden"> of type {t.name}</span>
-                      </a>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Table
+          rows={props.templates}
+          empty={<EmptyState title="No inventory types." />}
+          columns={[
+            {
+              header: "Type",
+              cell: (t) => (
+                <>
+                  <strong>{t.name}</strong> {t.builtIn && <Badge value="builtin" />}
+                  <div class="muted small">
+                    <code>{t.slug}</code>
+                    {t.description ? ` · ${t.description}` : ""}
+                  </div>
+                </>
+              ),
+            },
+            {
+              header: "Fields",
+              class: "small",
+              cell: (t) =>
+                t.fields.map((f) => (
+                  <span class="tag" title={`${f.kind}${f.required ? ", required" : ""}${f.unique ? ", identifier" : ""}`}>
+                    {f.label}
+                    {f.unique ? " ⚿" : ""}
+                    {f.kind === "secret" ? " 🔒" : ""}
+                  </span>
+                )),
+            },
+            {
+              header: "In stock",
+              class: "num",
+              cell: (t) => <a href={`/admin/inventory/items?type=${t.slug}&status=in_stock`}>{props.inStock.get(t.slug) ?? 0}</a>,
+            },
+            { header: "Low-stock alert", class: "num", cell: (t) => t.lowStockThreshold ?? <span class="muted">—</span> },
+            {
+              header: "Actions",
+              class: "row-actions",
+              cell: (t) => (
+                <>
+                  {props.can.types && (
+                    <a href={`/admin/inventory/types/${t.slug}`}>
+                      Edit<span class="visually-hidden"> {t.name}</span>
+                    </a>
+                  )}
+                  {props.can.write && (
+                    <a href={`/admin/inventory/items/new?type=${t.slug}`}>
+                      Add item<span class="visually-hidden"> of type {t.name}</span>
+                    </a>
+                  )}
+                </>
+              ),
+            },
+          ]}
+        />
         <p class="muted small">⚿ identifier (unique, searchable) · 🔒 secret (encrypted at rest, never shown)</p>
       </section>
     </Layout>

@@ -292,10 +292,12 @@ export type BenchState = {
   passwordHash: string;
   /** Keep-alive connections for setup and checks. */
   agent: http.Agent;
-  /** Starts the bundled worker on a free port (stopped with the run). */
-  startWorker: () => Promise<BenchWorker>;
-  /** Something else to release with the run (a database handle). */
+  /** Starts the bundled worker on a free port (stopped with the run), with `extra` variables (a simulator's URL). */
+  startWorker: (extra?: Record<string, string>) => Promise<BenchWorker>;
+  /** Something else to release with the run (a database handle, a simulator, a runner), in the order given. */
   onCleanup: (release: () => void | Promise<void>) => void;
+  /** Something to kill synchronously if the process exits before the cleanup ran (child processes). */
+  onExit: (kill: () => void) => void;
 };
 
 /**
@@ -308,6 +310,7 @@ export async function benchState<T>(name: string, options: { keep?: boolean; soc
   const stateDir = join(ROOT, ".tmp", `bench-${name}-state-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.sockets });
   const releases: (() => void | Promise<void>)[] = [];
+  const kills: (() => void)[] = [];
   let worker: BenchWorker | undefined;
   const removeState = () => {
     if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
@@ -334,7 +337,11 @@ export async function benchState<T>(name: string, options: { keep?: boolean; soc
   process.once("SIGTERM", onSignal);
   // Once the worker runs, Miniflare's own SIGINT/SIGTERM handler kills workerd and exits at once,
   // before an asynchronous cleanup could finish: the folder is then removed on exit, synchronously.
-  process.once("exit", removeState);
+  const onExit = () => {
+    for (const kill of kills) kill();
+    removeState();
+  };
+  process.once("exit", onExit);
   try {
     console.log(`${name}: fresh local D1 in ${stateDir}`);
     applyMigrations(stateDir);
@@ -344,16 +351,26 @@ export async function benchState<T>(name: string, options: { keep?: boolean; soc
     const pepper = vars.PASSWORD_PEPPER;
     if (!pepper) throw new Error("localVars() returned no PASSWORD_PEPPER");
     const passwordHash = await seedAdmin(file, pepper);
-    const startWorker = async () => {
-      worker = await startBundledWorker({ port: await freePort(), stateDir, vars });
+    const startWorker = async (extra: Record<string, string> = {}) => {
+      worker = await startBundledWorker({ port: await freePort(), stateDir, vars: { ...vars, ...extra } });
       return worker;
     };
-    return await body({ startedAt, stateDir, vars, file, passwordHash, agent, startWorker, onCleanup: (release) => releases.push(release) });
+    return await body({
+      startedAt,
+      stateDir,
+      vars,
+      file,
+      passwordHash,
+      agent,
+      startWorker,
+      onCleanup: (release) => releases.push(release),
+      onExit: (kill) => kills.push(kill),
+    });
   } finally {
     await cleanup();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    process.off("exit", removeState);
+    process.off("exit", onExit);
     if (options.keep) console.log(`state kept in ${stateDir}`);
   }
 }

@@ -13,7 +13,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
+import type http from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -22,18 +22,17 @@ import Database from "better-sqlite3";
 import { ansibleEnv, ansiblePlaybookPath, resolvePlaybook, runPlaybook } from "../runner/lib/ansible";
 import { DEFAULT_PLAYBOOKS } from "../runner/lib/config";
 import { killPlaybookProcesses } from "../runner/lib/executor";
-import { applyMigrations, localVars, ROOT, startBundledWorker } from "../scripts/lib/local";
+import { ROOT } from "../scripts/lib/local";
 import { startCgratesSimulator } from "../simulators/cgrates/server";
 import type { RunningSimulator } from "../simulators/lib/server";
 import type { ProductView } from "../worker/domain/catalog/schemas";
 import { type ProductCharging, productCharging } from "../worker/domain/charging/definition";
 import { luhnCheckDigit } from "../worker/lib/identifiers";
 import {
-  type BenchWorker,
+  benchState,
   type Client,
   client,
   expect,
-  findD1File,
   freePort,
   machineReport,
   ms,
@@ -41,7 +40,6 @@ import {
   printTable,
   type Reply,
   type Stats,
-  seedAdmin,
   send,
   summarize,
   verdict,
@@ -480,7 +478,7 @@ type SimState = {
 };
 
 /** Every ordered service active, its own SIM and number, one CGRateS account with the included balances; the bare runs' accounts apart. */
-async function finalChecks(db: Database.Database, simUrl: string, orderedIds: string[], bareIds: string[]): Promise<Check[]> {
+async function finalChecks(db: Database.Database, simUrl: string, orderedIds: string[], bareIds: string[], actionPlan: string): Promise<Check[]> {
   const ids = new Set(orderedIds);
   const services = (db.prepare(`SELECT id, status, identifiers FROM services`).all() as { id: string; status: string; identifiers: string }[]).filter((s) =>
     ids.has(s.id),
@@ -521,8 +519,8 @@ async function finalChecks(db: Database.Database, simUrl: string, orderedIds: st
     check("services with a CGRateS account", orderedIds.filter((id) => accountIds.includes(`${TENANT}:${id}`)).length, ordered),
     check("  with one data, voice and monetary balance each", withBalances, ordered),
     check(
-      "  with action plan AP_PREPAID_MONTHLY",
-      orderedIds.filter((id) => (state.accountActionPlans[`${TENANT}:${id}`] ?? []).includes("AP_PREPAID_MONTHLY")).length,
+      `  with the product's renewal plan ${actionPlan}`,
+      orderedIds.filter((id) => (state.accountActionPlans[`${TENANT}:${id}`] ?? []).includes(actionPlan)).length,
       ordered,
     ),
     check("CGRateS accounts (orders + bare runs)", accountIds.length, ordered + bareIds.length),
@@ -552,59 +550,34 @@ export type ProvisioningOptions = { keep?: boolean };
 
 /** Measures order → active against bare ansible-playbook, then jobs per minute; checks, prints and saves the results. */
 export async function run(options: ProvisioningOptions = {}) {
-  const startedAt = new Date();
-  const stateDir = join(ROOT, ".tmp", `bench-provisioning-state-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
-  let worker: BenchWorker | undefined;
-  let simulator: RunningSimulator | undefined;
-  let runner: RunnerProcess | undefined;
-  let db: Database.Database | undefined;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: THROUGHPUT_IN_FLIGHT + 2 });
-  const removeState = () => {
-    if (!options.keep) rmSync(stateDir, { recursive: true, force: true });
-  };
-  // On process exit (Miniflare's own signal handler exits at once): runner and playbooks killed, folder removed, synchronously.
-  const onExit = () => {
-    runner?.kill();
-    killPlaybookProcesses(process.pid);
-    removeState();
-  };
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      try {
-        await runner?.stop();
-        runner = undefined;
-        killPlaybookProcesses(process.pid);
-        agent.destroy();
-        db?.close();
-        db = undefined;
-        await worker?.stop();
-        worker = undefined;
-        await simulator?.close();
-        simulator = undefined;
-      } finally {
-        removeState();
-      }
-    })());
-  const onSignal = () => {
-    console.error("provisioning: interrupted, stopping the runner, the worker and the simulator");
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  process.once("exit", onExit);
-  try {
-    console.log(`provisioning: fresh local D1 in ${stateDir}`);
+  const sockets = THROUGHPUT_IN_FLIGHT + 2;
+  return benchState("provisioning", { keep: options.keep, sockets }, async ({ startedAt, stateDir, file, agent, startWorker, onCleanup, onExit }) => {
+    let simulator: RunningSimulator | undefined;
+    let runner: RunnerProcess | undefined;
+    let db: Database.Database | undefined;
+    // Released in this order: the runner and its playbooks, the database handle, the simulator (then the worker).
+    onCleanup(async () => {
+      await runner?.stop();
+      runner = undefined;
+      killPlaybookProcesses(process.pid);
+    });
+    onCleanup(() => {
+      db?.close();
+      db = undefined;
+    });
+    onCleanup(async () => {
+      await simulator?.close();
+      simulator = undefined;
+    });
+    // On process exit (Miniflare's own signal handler exits at once): runner and playbooks killed, synchronously.
+    onExit(() => {
+      runner?.kill();
+      killPlaybookProcesses(process.pid);
+    });
     const loadAtStart = loadavg();
     simulator = await startCgratesSimulator(await freePort());
     const cgratesUrl = `${simulator.url}/jsonrpc`;
-    applyMigrations(stateDir);
-    const vars = localVars(stateDir, { ...process.env, CGRATES_URL: cgratesUrl });
-    const file = findD1File(stateDir);
-    const pepper = vars.PASSWORD_PEPPER;
-    if (!pepper) throw new Error("localVars() returned no PASSWORD_PEPPER");
-    await seedAdmin(file, pepper);
-    worker = await startBundledWorker({ port: await freePort(), stateDir, vars });
+    const worker = await startWorker({ CGRATES_URL: cgratesUrl });
     const api = client(worker, "bench/provisioning");
     console.log(`  worker on ${worker.url}, CGRateS simulator on ${simulator.url}; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
     await api.login(agent);
@@ -804,7 +777,7 @@ export async function run(options: ProvisioningOptions = {}) {
     runner = undefined;
     orderedIds.push(...burst.map((o) => o.serviceId));
 
-    const checks = await finalChecks(db, simulator.url, orderedIds, bareIds);
+    const checks = await finalChecks(db, simulator.url, orderedIds, bareIds, charging.account.action_plans[0] ?? "(none)");
     const allActive = checks.every((c) => c.pass);
     const failedBare = [...bare, ...plain].filter((r) => !r.ok);
 
@@ -949,7 +922,7 @@ export async function run(options: ProvisioningOptions = {}) {
         stock: STOCK,
         customers: CUSTOMERS,
         includedBalances: INCLUDED_BALANCES,
-        actionPlan: "AP_PREPAID_MONTHLY (demo tariff loaded)",
+        actionPlan: charging.account.action_plans[0] ?? null,
       },
       sequential: {
         orderToActive: orderStats,
@@ -968,11 +941,5 @@ export async function run(options: ProvisioningOptions = {}) {
     };
     console.log(`results: ${writeResults("provisioning", result, startedAt)}`);
     return result;
-  } finally {
-    await cleanup();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    process.off("exit", onExit);
-    if (options.keep) console.log(`state kept in ${stateDir}`);
-  }
+  });
 }

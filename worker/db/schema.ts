@@ -4,6 +4,7 @@
  * live in custom migrations.
  */
 
+export * from "./schema/billing";
 export * from "./schema/charging";
 export * from "./schema/customers";
 export * from "./schema/identity";

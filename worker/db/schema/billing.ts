@@ -1,0 +1,88 @@
+/** Invoices and credit notes, their lines, and the gap-free number sequences they are issued from. */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { transactions } from "./charging";
+import { timestamps } from "./columns";
+import { customers } from "./customers";
+
+/**
+ * An invoice (or a credit note, `kind`) for a customer and period. `number` is given at issue, from
+ * `invoice_sequences` in the same transaction, so numbers have no gaps; drafts have none.
+ */
+export const invoices = sqliteTable(
+  "invoices",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["invoice", "credit_note"] }).notNull(),
+    /** Numbering series: `INV` for invoices, `CN` for credit notes. */
+    series: text("series").notNull(),
+    number: text("number"),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    status: text("status", { enum: ["draft", "issued", "paid", "void"] }).notNull(),
+    periodStart: text("period_start").notNull(),
+    periodEnd: text("period_end").notNull(),
+    currency: text("currency").notNull(),
+    subtotalAmount: integer("subtotal_amount").notNull(),
+    taxAmount: integer("tax_amount").notNull(),
+    totalAmount: integer("total_amount").notNull(),
+    amountDue: integer("amount_due").notNull(),
+    dueDate: text("due_date"),
+    issuedAt: text("issued_at"),
+    voidedAt: text("voided_at"),
+    /** A credit note: the invoice it credits, and why. */
+    creditsInvoiceId: text("credits_invoice_id"),
+    reason: text("reason"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("invoices_number_unique").on(t.number),
+    // One live invoice per customer, period, series and currency: a second bill run finds the first.
+    uniqueIndex("invoices_period_unique")
+      .on(t.customerId, t.periodStart, t.periodEnd, t.series, t.currency)
+      .where(sql`${t.kind} = 'invoice' AND ${t.status} != 'void'`),
+    index("invoices_customer_idx").on(t.customerId, t.id),
+    index("invoices_status_idx").on(t.status, t.id),
+    index("invoices_credits_idx").on(t.creditsInvoiceId),
+  ],
+);
+
+/**
+ * The lines of an invoice. A line from a transaction holds it while the invoice lives (`active`): the
+ * partial unique index puts each transaction on at most one live invoice, drafts included; a voided
+ * draft gives its transactions back.
+ */
+export const invoiceLines = sqliteTable(
+  "invoice_lines",
+  {
+    id: text("id").primaryKey(),
+    invoiceId: text("invoice_id")
+      .notNull()
+      .references(() => invoices.id),
+    position: integer("position").notNull(),
+    transactionId: text("transaction_id").references(() => transactions.id),
+    description: text("description").notNull(),
+    /** Net amount in minor units (credits negative). */
+    amount: integer("amount").notNull(),
+    taxAmount: integer("tax_amount").notNull(),
+    taxRateBp: integer("tax_rate_bp").notNull(),
+    active: integer("active").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    index("invoice_lines_invoice_idx").on(t.invoiceId, t.position),
+    uniqueIndex("invoice_lines_transaction_unique").on(t.transactionId).where(sql`${t.active} = 1 AND ${t.transactionId} IS NOT NULL`),
+  ],
+);
+
+/** The last number issued per series and year (`INV-2026-00042`). */
+export const invoiceSequences = sqliteTable(
+  "invoice_sequences",
+  {
+    series: text("series").notNull(),
+    year: integer("year").notNull(),
+    last: integer("last").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.series, t.year] })],
+);

@@ -82,7 +82,9 @@ describe("invoices", () => {
     const other = await customer();
     const many = await Promise.all(Array.from({ length: 6 }, (_, i) => charge(other, 100 + i)));
     const races = await Promise.all(
-      ["01-01", "01-02", "01-03"].map((start) => api("POST", "/invoices", { body: { customer_id: other, period_start: `${year()}-${start}`, period_end: `${year()}-12-31` } })),
+      ["01-01", "01-02", "01-03"].map((start) =>
+        api("POST", "/invoices", { body: { customer_id: other, period_start: `${year()}-${start}`, period_end: `${year()}-12-31` } }),
+      ),
     );
     const taken = races.filter((r) => r.status === 201).flatMap((r) => r.body.lines.map((l: { transaction_id: string }) => l.transaction_id));
     expect(taken.sort()).toEqual(many.map((m) => m.id).sort());

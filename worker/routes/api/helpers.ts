@@ -115,6 +115,12 @@ export function listCustomer(c: Context<AppEnv>, requested: string | undefined):
 
 export const EMPTY_PAGE = { data: [], next_cursor: null };
 
+/** A list limited as `listCustomer` says: the page `load` returns for that customer (or all), or an empty page. */
+export async function scopedPage<T>(c: Context<AppEnv>, requested: string | undefined, load: (customerId: string | undefined) => Promise<T>) {
+  const scoped = listCustomer(c, requested);
+  return scoped ? await load(scoped.customerId) : (EMPTY_PAGE as T);
+}
+
 /** The `{id}` of a `/customers/{id}/…` route, once it is in the caller's scope and exists (else 404). */
 export async function customerOfPath(c: Context<AppEnv>, id: string): Promise<string> {
   assertInScope(c, id);

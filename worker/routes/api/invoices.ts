@@ -9,7 +9,7 @@ import { voidInvoice } from "../../domain/billing/invoices/void-invoice";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, writeContext } from "../../middleware/access";
-import { apiRoute, EMPTY_PAGE, IdParam, jsonBody, jsonResponse, listCustomer, PageQuery, pageOf, problems } from "./helpers";
+import { apiRoute, IdParam, jsonBody, jsonResponse, PageQuery, pageOf, problems, scopedPage } from "./helpers";
 
 const InvoiceSummary = Invoice.omit({ lines: true, credit_notes: true }).meta({ id: "InvoiceSummary" });
 
@@ -38,13 +38,11 @@ export const invoicesApi = new OpenAPIHono<AppEnv>()
     ),
     async (c) => {
       const q = c.req.valid("query");
-      const scoped = listCustomer(c, q.customer_id);
-      if (!scoped) return c.json(EMPTY_PAGE, 200);
       const overdueOn = q.overdue === "true" ? new Date().toISOString().slice(0, 10) : undefined;
-      return c.json(
-        await listInvoices(c.get("db"), { customerId: scoped.customerId, status: q.status, kind: q.kind, overdueOn, limit: q.limit, cursor: q.cursor }),
-        200,
+      const page = await scopedPage(c, q.customer_id, (customerId) =>
+        listInvoices(c.get("db"), { customerId, status: q.status, kind: q.kind, overdueOn, limit: q.limit, cursor: q.cursor }),
       );
+      return c.json(page, 200);
     },
   )
   .openapi(

@@ -6,7 +6,7 @@ import { Transaction, TransactionCreate } from "../../domain/services/schemas";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, writeContext } from "../../middleware/access";
-import { apiRoute, EMPTY_PAGE, IdParam, jsonBody, jsonResponse, keyOf, listCustomer, PageQuery, pageOf, problems } from "./helpers";
+import { apiRoute, IdParam, jsonBody, jsonResponse, keyOf, PageQuery, pageOf, problems, scopedPage } from "./helpers";
 
 export const transactionsApi = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -30,12 +30,10 @@ export const transactionsApi = new OpenAPIHono<AppEnv>()
     ),
     async (c) => {
       const q = c.req.valid("query");
-      const scoped = listCustomer(c, q.customer_id);
-      if (!scoped) return c.json(EMPTY_PAGE, 200);
-      return c.json(
-        await listTransactions(c.get("db"), { customerId: scoped.customerId, serviceId: q.service_id, kind: q.kind, limit: q.limit, cursor: q.cursor }),
-        200,
+      const page = await scopedPage(c, q.customer_id, (customerId) =>
+        listTransactions(c.get("db"), { customerId, serviceId: q.service_id, kind: q.kind, limit: q.limit, cursor: q.cursor }),
       );
+      return c.json(page, 200);
     },
   )
   .openapi(

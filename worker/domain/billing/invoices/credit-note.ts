@@ -18,7 +18,7 @@ import type { CreditNoteCreateInput, InvoiceView } from "./schemas";
  */
 export async function createCreditNote(ctx: WriteContext, invoiceId: string, input: CreditNoteCreateInput): Promise<InvoiceView> {
   const invoice = await getInvoice(ctx.db, invoiceId);
-  if (!invoice || invoice.kind !== "invoice") throw new NotFound("No invoice with this id.");
+  if (invoice?.kind !== "invoice") throw new NotFound("No invoice with this id.");
   if (invoice.status !== "issued" && invoice.status !== "paid") {
     throw new Conflict(`This invoice is ${invoice.status}; only an issued or paid invoice can be credited.`, { current_status: invoice.status });
   }

@@ -1,11 +1,12 @@
 import { prepared } from "../../../db/client";
-import { abortUnlessChanged, isGuardAbort } from "../../../db/guard";
-import { getInvoice, getInvoiceRow } from "../../../db/queries/invoices";
+import { abortUnlessChanged } from "../../../db/guard";
+import { getInvoiceRow } from "../../../db/queries/invoices";
 import { Conflict, NotFound } from "../../../lib/errors";
 import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import { numberingStatements } from "./numbering";
 import type { InvoiceView } from "./schemas";
+import { changeInvoice } from "./support";
 
 /** Days between issue and due date (the operator's default payment terms). */
 export const PAYMENT_TERMS_DAYS = 30;
@@ -18,11 +19,11 @@ export const PAYMENT_TERMS_DAYS = 30;
  */
 export async function issueInvoice(ctx: WriteContext, id: string): Promise<InvoiceView> {
   const invoice = await getInvoiceRow(ctx.db, id);
-  if (!invoice || invoice.kind !== "invoice") throw new NotFound("No invoice with this id.");
+  if (invoice?.kind !== "invoice") throw new NotFound("No invoice with this id.");
   if (invoice.status !== "draft") throw new Conflict(`This invoice is ${invoice.status}; only a draft can be issued.`, { current_status: invoice.status });
   const d1 = ctx.db.$client;
   const due = new Date(Date.parse(ctx.now) + PAYMENT_TERMS_DAYS * 86_400_000).toISOString().slice(0, 10);
-  const statements = [
+  const statements: D1PreparedStatement[] = [
     ...numberingStatements(d1, {
       documentId: id,
       series: invoice.series,
@@ -51,12 +52,5 @@ export async function issueInvoice(ctx: WriteContext, id: string): Promise<Invoi
       }),
     ),
   ];
-  try {
-    await d1.batch(statements);
-  } catch (error) {
-    if (!isGuardAbort(error)) throw error;
-    const now = await getInvoiceRow(ctx.db, id);
-    throw new Conflict(`This invoice is ${now?.status ?? "gone"}; only a draft can be issued.`, { current_status: now?.status ?? null });
-  }
-  return (await getInvoice(ctx.db, id)) as InvoiceView;
+  return changeInvoice(ctx, id, statements, (status) => `This invoice is ${status}; only a draft can be issued.`);
 }

@@ -1,10 +1,11 @@
 import { prepared } from "../../../db/client";
-import { abortUnlessChanged, isGuardAbort } from "../../../db/guard";
-import { getInvoice, getInvoiceRow } from "../../../db/queries/invoices";
+import { abortUnlessChanged } from "../../../db/guard";
+import { getInvoice } from "../../../db/queries/invoices";
 import { Conflict, NotFound } from "../../../lib/errors";
 import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import type { InvoiceView } from "./schemas";
+import { changeInvoice } from "./support";
 
 /**
  * Voids an invoice. A draft gives its transactions back (the next invoice of the period takes them).
@@ -14,13 +15,13 @@ import type { InvoiceView } from "./schemas";
  */
 export async function voidInvoice(ctx: WriteContext, id: string, reason: string | null): Promise<InvoiceView> {
   const invoice = await getInvoice(ctx.db, id);
-  if (!invoice || invoice.kind !== "invoice") throw new NotFound("No invoice with this id.");
+  if (invoice?.kind !== "invoice") throw new NotFound("No invoice with this id.");
   if (invoice.status === "void") throw new Conflict("This invoice is already void.", { current_status: "void" });
   if (invoice.status === "paid") throw new Conflict("A paid invoice cannot be voided; issue a credit note.", { current_status: "paid" });
   if (invoice.credit_notes.length > 0) throw new Conflict("This invoice has credit notes; credit the rest instead of voiding it.");
   const d1 = ctx.db.$client;
   const from = invoice.status;
-  const statements = [
+  const statements: D1PreparedStatement[] = [
     d1
       .prepare("UPDATE invoices SET status = 'void', voided_at = ?2, amount_due = 0, reason = ?3, updated_at = ?2 WHERE id = ?1 AND status = ?4")
       .bind(id, ctx.now, reason, from),
@@ -42,12 +43,5 @@ export async function voidInvoice(ctx: WriteContext, id: string, reason: string 
       }),
     ),
   ];
-  try {
-    await d1.batch(statements);
-  } catch (error) {
-    if (!isGuardAbort(error)) throw error;
-    const now = await getInvoiceRow(ctx.db, id);
-    throw new Conflict(`This invoice is now ${now?.status ?? "gone"}; try again.`, { current_status: now?.status ?? null });
-  }
-  return (await getInvoice(ctx.db, id)) as InvoiceView;
+  return changeInvoice(ctx, id, statements, (status) => `This invoice is now ${status}; try again.`);
 }

@@ -130,7 +130,7 @@ describe("admin pages", () => {
       "/admin/inventory",
       "/admin/jobs",
       "/admin/broadcasts",
-      "/admin/billing",
+      "/admin/invoices",
       "/admin/users",
     ]) {
       const res = await s.get(path);

@@ -343,6 +343,7 @@ export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null
   inventory_item: (id) => `/admin/inventory/items/${id}`,
   inventory_template: () => "/admin/inventory/types",
   inventory_import: (id) => `/admin/inventory/imports/${id}`,
+  invoice: (id) => `/admin/invoices/${id}`,
 };
 
 export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {

@@ -34,7 +34,7 @@ export const NAV: { section: string; items: NavItem[] }[] = [
   },
   {
     section: "Finance",
-    items: [{ href: "/admin/billing", label: "Billing", permission: "billing:read", icon: "€" }],
+    items: [{ href: "/admin/invoices", label: "Billing", permission: "billing:read", icon: "€" }],
   },
   {
     section: "Administration",

@@ -15,13 +15,6 @@ const AREAS: { path: string; title: string; permission: Permission; empty: strin
     empty: "No broadcasts yet.",
     detail: "Emergency alerts (CAP 1.2) will be drafted, approved and sent to the cell broadcast centre from here.",
   },
-  {
-    path: "/billing",
-    title: "Billing",
-    permission: "billing:read",
-    empty: "No transactions or invoices yet.",
-    detail: "Transactions, invoices, payments and bill runs will be managed here.",
-  },
 ];
 
 export const areaPages = new Hono<AppEnv>();

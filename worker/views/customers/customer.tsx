@@ -281,11 +281,14 @@ export function CustomerPage(props: {
         </section>
         <section class="card" aria-labelledby="billing-h" id="billing">
           <h2 id="billing-h">Billing</h2>
+          <p class="small">
+            <a href={`/admin/invoices?customer_id=${c.id}`}>Invoices and credit notes</a>
+          </p>
           <TransactionsTable
             transactions={props.transactions}
             empty={
               <EmptyState title="No transactions yet.">
-                Charges and credits (setup fees, top-ups, plan changes) appear here; invoices come with the billing module.
+                Charges and credits (setup fees, top-ups, plan changes) appear here until an invoice takes them.
               </EmptyState>
             }
           />

@@ -1,0 +1,136 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { z } from "zod";
+import { customerNames } from "../../db/queries/customers";
+import { getInvoice, listInvoices } from "../../db/queries/invoices";
+import { createInvoice } from "../../domain/billing/invoices/create-invoice";
+import { createCreditNote } from "../../domain/billing/invoices/credit-note";
+import { issueInvoice } from "../../domain/billing/invoices/issue-invoice";
+import { CreditNoteCreate, INVOICE_STATUSES, InvoiceCreate } from "../../domain/billing/invoices/schemas";
+import { voidInvoice } from "../../domain/billing/invoices/void-invoice";
+import type { AppEnv } from "../../env";
+import { currencyExponent } from "../../lib/charging-units";
+import { NotFound } from "../../lib/errors";
+import { allowed, can, writeContext } from "../../middleware/access";
+import type { FormErrors } from "../../views/components";
+import { parseMoney } from "../../views/format";
+import { InvoicePage, InvoicesPage, NewInvoicePage } from "../../views/invoices";
+import { pageContext } from "./context";
+import { attempt, readForm, text, validate } from "./forms";
+
+const ListQuery = z.object({
+  status: z.enum(INVOICE_STATUSES).optional().catch(undefined),
+  overdue: z.enum(["true"]).optional().catch(undefined),
+  customer_id: z.string().max(64).optional().catch(undefined),
+  cursor: z.string().max(500).optional().catch(undefined),
+});
+
+/** The previous calendar month (a new invoice's default period). */
+function lastMonth(now = new Date()): { period_start: string; period_end: string } {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
+  return { period_start: start.toISOString().slice(0, 10), period_end: end.toISOString().slice(0, 10) };
+}
+
+async function invoicePage(
+  c: Context<AppEnv>,
+  id: string,
+  extra: { errors?: FormErrors; message?: string; notice?: string; values?: { amount?: string; reason?: string } } = {},
+  status: 200 | 409 | 422 = 200,
+) {
+  const db = c.get("db");
+  const invoice = await getInvoice(db, id);
+  if (!invoice) throw new NotFound("No invoice with this id.");
+  const [names, credited] = await Promise.all([
+    customerNames(db, [invoice.customer_id]),
+    invoice.credits_invoice_id ? getInvoice(db, invoice.credits_invoice_id) : Promise.resolve(null),
+  ]);
+  return c.html(
+    <InvoicePage
+      ctx={pageContext(c)}
+      invoice={invoice}
+      customerName={names.get(invoice.customer_id) ?? invoice.customer_id}
+      creditedInvoiceNumber={credited?.number ?? null}
+      canWrite={allowed(c, "billing:write")}
+      {...extra}
+    />,
+    status,
+  );
+}
+
+/** What the page says after an action (`?done=`): fixed texts, never taken from the URL. */
+const NOTICES = { issued: "Invoice issued.", voided: "Voided.", credited: "Credit note issued." } as const;
+type Notice = keyof typeof NOTICES;
+
+/** An invoice action from its page: the invoice again with the outcome (a 4xx shown on it). */
+async function act(c: Context<AppEnv>, id: string, run: () => Promise<unknown>, notice: Notice) {
+  const result = await attempt(run);
+  if (!result.ok) return invoicePage(c, id, { message: result.message }, 409);
+  return c.redirect(`/admin/invoices/${id}?done=${notice}`, 303);
+}
+
+export const invoicePages = new Hono<AppEnv>()
+  .get("/billing", can("billing:read"), (c) => c.redirect("/admin/invoices", 302))
+  .get("/invoices", can("billing:read"), async (c) => {
+    const f = ListQuery.parse(c.req.query());
+    const db = c.get("db");
+    const page = await listInvoices(db, {
+      customerId: f.customer_id,
+      status: f.status,
+      overdueOn: f.overdue ? new Date().toISOString().slice(0, 10) : undefined,
+      cursor: f.cursor,
+      limit: 50,
+    });
+    const names = await customerNames(db, [...new Set([...page.data.map((i) => i.customer_id), ...(f.customer_id ? [f.customer_id] : [])])]);
+    return c.html(
+      <InvoicesPage
+        ctx={pageContext(c)}
+        invoices={page.data}
+        customerNames={names}
+        filters={f}
+        nextCursor={page.next_cursor}
+        canWrite={allowed(c, "billing:write")}
+      />,
+    );
+  })
+  .get("/invoices/new", can("billing:write"), (c) => {
+    const customerId = z.string().max(64).optional().catch(undefined).parse(c.req.query("customer_id"));
+    return c.html(<NewInvoicePage ctx={pageContext(c)} values={{ customer_id: customerId, ...lastMonth() }} errors={{}} />);
+  })
+  .post("/invoices/new", can("billing:write"), async (c) => {
+    const body = await readForm(c);
+    const values = { customer_id: text(body, "customer_id") ?? "", period_start: text(body, "period_start") ?? "", period_end: text(body, "period_end") ?? "" };
+    const parsed = validate(InvoiceCreate, values);
+    if (!parsed.ok) return c.html(<NewInvoicePage ctx={pageContext(c)} values={values} errors={parsed.errors} />, 422);
+    const result = await attempt(() => createInvoice(writeContext(c), parsed.data));
+    if (!result.ok) return c.html(<NewInvoicePage ctx={pageContext(c)} values={values} errors={result.errors} message={result.message} />, 422);
+    return c.redirect(`/admin/invoices/${result.data.id}`, 303);
+  })
+  .get("/invoices/:id", can("billing:read"), async (c) => {
+    const done = z.enum(["issued", "voided", "credited"]).optional().catch(undefined).parse(c.req.query("done"));
+    return invoicePage(c, c.req.param("id"), { notice: done && NOTICES[done] });
+  })
+  .post("/invoices/:id/issue", can("billing:write"), (c) => {
+    const id = c.req.param("id");
+    return act(c, id, () => issueInvoice(writeContext(c), id), "issued");
+  })
+  .post("/invoices/:id/void", can("billing:write"), async (c) => {
+    const id = c.req.param("id");
+    const reason = text(await readForm(c), "void_reason")?.slice(0, 500) ?? null;
+    return act(c, id, () => voidInvoice(writeContext(c), id, reason), "voided");
+  })
+  .post("/invoices/:id/credit-notes", can("billing:write"), async (c) => {
+    const id = c.req.param("id");
+    const invoice = await getInvoice(c.get("db"), id);
+    if (!invoice) throw new NotFound("No invoice with this id.");
+    const body = await readForm(c);
+    const values = { amount: text(body, "amount") ?? "", reason: text(body, "reason") ?? "" };
+    const amount = values.amount ? parseMoney(values.amount, currencyExponent(invoice.currency)) : undefined;
+    if (amount === null)
+      return invoicePage(c, id, { errors: { amount: "An amount such as 10.00" }, message: "Please correct the highlighted fields.", values }, 422);
+    const parsed = validate(CreditNoteCreate, { ...(amount ? { amount } : {}), reason: values.reason });
+    if (!parsed.ok) return invoicePage(c, id, { errors: parsed.errors, message: "Please correct the highlighted fields.", values }, 422);
+    const result = await attempt(() => createCreditNote(writeContext(c), id, parsed.data));
+    if (!result.ok) return invoicePage(c, id, { errors: result.errors, message: result.message, values }, 422);
+    return c.redirect(`/admin/invoices/${result.data.id}?done=credited`, 303);
+  });

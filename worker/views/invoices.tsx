@@ -1,0 +1,272 @@
+/** The billing pages: invoices (list, new, one invoice with its actions). */
+import type { InvoiceSummary } from "../db/queries/invoices";
+import type { InvoiceView } from "../domain/billing/invoices/schemas";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, Table, TextArea, Time } from "./components";
+import { formatMoney } from "./format";
+import { Layout, type PageContext } from "./layout";
+
+const STATUS_TABS = [
+  { label: "All", query: {} },
+  { label: "Drafts", query: { status: "draft" } },
+  { label: "Issued", query: { status: "issued" } },
+  { label: "Overdue", query: { overdue: "true" } },
+  { label: "Paid", query: { status: "paid" } },
+  { label: "Void", query: { status: "void" } },
+] as const;
+
+export type InvoiceListFilters = { status?: string; overdue?: string; customer_id?: string; cursor?: string };
+
+export function InvoicesPage(props: {
+  ctx: PageContext;
+  invoices: InvoiceSummary[];
+  customerNames: Map<string, string>;
+  filters: InvoiceListFilters;
+  nextCursor: string | null;
+  canWrite: boolean;
+}) {
+  const f = props.filters;
+  const tabQuery = (q: Record<string, string>) => {
+    const sp = new URLSearchParams({ ...q, ...(f.customer_id ? { customer_id: f.customer_id } : {}) });
+    const s = sp.toString();
+    return s ? `/admin/invoices?${s}` : "/admin/invoices";
+  };
+  const current = (q: Record<string, string>) => (q.status ?? "") === (f.status ?? "") && (q.overdue ?? "") === (f.overdue ?? "");
+  return (
+    <Layout ctx={props.ctx} title="Invoices">
+      <PageHeader
+        title="Invoices"
+        subtitle={f.customer_id ? `For ${props.customerNames.get(f.customer_id) ?? f.customer_id}` : "Invoices and credit notes, newest first."}
+        actions={
+          props.canWrite && (
+            <a class="button primary" href={`/admin/invoices/new${f.customer_id ? `?customer_id=${encodeURIComponent(f.customer_id)}` : ""}`}>
+              New invoice
+            </a>
+          )
+        }
+      />
+      <nav class="tabs" aria-label="Filter by status">
+        {STATUS_TABS.map((t) => (
+          <a href={tabQuery(t.query)} class={current(t.query) ? "active" : undefined} aria-current={current(t.query) ? "page" : undefined}>
+            {t.label}
+          </a>
+        ))}
+      </nav>
+      <section class="card">
+        <Table
+          id="invoices"
+          rows={props.invoices}
+          empty={<EmptyState title="No invoices here.">Create one for a customer and period with "New invoice".</EmptyState>}
+          columns={[
+            {
+              header: "Number",
+              cell: (i) => <a href={`/admin/invoices/${i.id}`}>{i.number ?? <span class="muted">Draft {i.id.slice(-6)}</span>}</a>,
+            },
+            { header: "Kind", class: "small", cell: (i) => (i.kind === "credit_note" ? "Credit note" : "Invoice") },
+            {
+              header: "Customer",
+              cell: (i) => <a href={`/admin/customers/${i.customer_id}`}>{props.customerNames.get(i.customer_id) ?? i.customer_id}</a>,
+            },
+            { header: "Period", class: "nowrap", cell: (i) => `${i.period_start} → ${i.period_end}` },
+            { header: "Status", cell: (i) => <Badge value={i.status} /> },
+            { header: "Total", class: "num", cell: (i) => formatMoney(i.total_amount, i.currency) },
+            { header: "Due", class: "num", cell: (i) => (i.kind === "invoice" && i.status !== "void" ? formatMoney(i.amount_due, i.currency) : "—") },
+            { header: "Due date", class: "nowrap", cell: (i) => i.due_date ?? "—" },
+          ]}
+        />
+        <Pager
+          baseUrl="/admin/invoices"
+          params={{ status: f.status, overdue: f.overdue, customer_id: f.customer_id }}
+          nextCursor={props.nextCursor}
+          hasCursor={Boolean(f.cursor)}
+        />
+      </section>
+    </Layout>
+  );
+}
+
+export function NewInvoicePage(props: {
+  ctx: PageContext;
+  values: { customer_id?: string; period_start?: string; period_end?: string };
+  errors: FormErrors;
+  message?: string;
+}) {
+  const e = props.errors;
+  return (
+    <Layout ctx={props.ctx} title="New invoice">
+      <PageHeader
+        title="New invoice"
+        back={{ href: "/admin/invoices", label: "Invoices" }}
+        subtitle="A draft with every transaction of the period that no invoice holds yet. You issue it (which gives it its number) from its page."
+      />
+      <form method="post" action="/admin/invoices/new" class="card form-grid" novalidate>
+        <CsrfField token={props.ctx.csrfToken} />
+        <div class="span-2">
+          <ErrorSummary errors={e} message={props.message} />
+        </div>
+        <Field name="customer_id" label="Customer id" value={props.values.customer_id} error={e.customer_id} required hint="cus_… (from the customer's page)" />
+        <div />
+        <Field name="period_start" label="Period start" type="date" value={props.values.period_start} error={e.period_start} required />
+        <Field name="period_end" label="Period end" type="date" value={props.values.period_end} error={e.period_end} required />
+        <div class="span-2 form-actions">
+          <button type="submit" class="button primary">
+            Create draft
+          </button>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+export function InvoicePage(props: {
+  ctx: PageContext;
+  invoice: InvoiceView;
+  customerName: string;
+  creditedInvoiceNumber?: string | null;
+  canWrite: boolean;
+  errors?: FormErrors;
+  message?: string;
+  notice?: string;
+  values?: { amount?: string; reason?: string };
+}) {
+  const i = props.invoice;
+  const money = (minor: number) => formatMoney(minor, i.currency);
+  const isCreditNote = i.kind === "credit_note";
+  const title = `${isCreditNote ? "Credit note" : "Invoice"} ${i.number ?? "(draft)"}`;
+  const e = props.errors ?? {};
+  const credited = i.credit_notes.reduce((s, n) => s + n.total_amount, 0);
+  const csrf = props.ctx.csrfToken;
+  return (
+    <Layout ctx={props.ctx} title={title}>
+      <PageHeader
+        title={title}
+        back={{ href: "/admin/invoices", label: "Invoices" }}
+        subtitle={
+          <>
+            <Badge value={i.status} /> <a href={`/admin/customers/${i.customer_id}`}>{props.customerName}</a> · {i.period_start} → {i.period_end}
+            {i.due_date && ` · due ${i.due_date}`}
+          </>
+        }
+      />
+      {props.notice && (
+        <div class="alert success" role="status">
+          {props.notice}
+        </div>
+      )}
+      {props.message && !props.errors && (
+        <div class="alert error" role="alert">
+          {props.message}
+        </div>
+      )}
+      {isCreditNote && i.credits_invoice_id && (
+        <p>
+          Credits invoice <a href={`/admin/invoices/${i.credits_invoice_id}`}>{props.creditedInvoiceNumber ?? i.credits_invoice_id}</a>
+          {i.reason && `: ${i.reason}`}
+        </p>
+      )}
+      <section class="card">
+        <h2>Lines</h2>
+        <Table
+          id="invoice-lines"
+          rows={i.lines}
+          empty={<EmptyState title="No lines." />}
+          columns={[
+            { header: "Description", cell: (l) => l.description },
+            { header: "Net", class: "num", cell: (l) => money(l.amount) },
+            { header: "Tax rate", class: "num", cell: (l) => `${(l.tax_rate_bp / 100).toFixed(2)} %` },
+            { header: "Tax", class: "num", cell: (l) => money(l.tax_amount) },
+            { header: "Total", class: "num", cell: (l) => money(l.amount + l.tax_amount) },
+          ]}
+        />
+        <dl class="totals" id="invoice-totals">
+          <dt>Subtotal</dt>
+          <dd>{money(i.subtotal_amount)}</dd>
+          <dt>Tax</dt>
+          <dd>{money(i.tax_amount)}</dd>
+          <dt>Total</dt>
+          <dd>
+            <strong>{money(i.total_amount)}</strong>
+          </dd>
+          {!isCreditNote && i.status !== "draft" && (
+            <>
+              <dt>Credited</dt>
+              <dd>{money(credited)}</dd>
+              <dt>Amount due</dt>
+              <dd>
+                <strong>{money(i.amount_due)}</strong>
+              </dd>
+            </>
+          )}
+        </dl>
+        {i.issued_at && (
+          <p class="muted small">
+            Issued <Time iso={i.issued_at} timeZone={props.ctx.settings.default_timezone} />
+          </p>
+        )}
+      </section>
+      {i.credit_notes.length > 0 && (
+        <section class="card">
+          <h2>Credit notes</h2>
+          <Table
+            rows={i.credit_notes}
+            columns={[
+              { header: "Number", cell: (n) => <a href={`/admin/invoices/${n.id}`}>{n.number ?? n.id}</a> },
+              { header: "Amount", class: "num", cell: (n) => money(n.total_amount) },
+            ]}
+          />
+        </section>
+      )}
+      {props.canWrite && !isCreditNote && (
+        <section class="card" id="actions">
+          <h2>Actions</h2>
+          {i.status === "draft" && (
+            <form method="post" action={`/admin/invoices/${i.id}/issue`} class="inline">
+              <CsrfField token={csrf} />
+              <button type="submit" class="button primary">
+                Issue invoice
+              </button>{" "}
+              <span class="muted small">Gives it the next number; its lines can no longer change.</span>
+            </form>
+          )}
+          {(i.status === "issued" || i.status === "paid") && i.total_amount - credited > 0 && (
+            <form method="post" action={`/admin/invoices/${i.id}/credit-notes`} class="form-grid" novalidate>
+              <CsrfField token={csrf} />
+              <div class="span-2">
+                <ErrorSummary errors={e} message={props.errors ? props.message : undefined} />
+              </div>
+              <Field
+                name="amount"
+                label="Credit (tax included)"
+                value={props.values?.amount}
+                error={e.amount}
+                hint={`Empty credits what is left: ${money(i.total_amount - credited)}`}
+                placeholder="10.00"
+              />
+              <TextArea name="reason" label="Reason (printed on the credit note)" value={props.values?.reason} error={e.reason} rows={2} />
+              <div class="span-2 form-actions">
+                <button type="submit" class="button">
+                  Issue credit note
+                </button>
+              </div>
+            </form>
+          )}
+          {(i.status === "draft" || (i.status === "issued" && credited === 0)) && (
+            <form
+              method="post"
+              action={`/admin/invoices/${i.id}/void`}
+              class="form-grid"
+              hx-confirm={`Void ${i.number ?? "this draft"}? ${i.number ? "Its number stays used." : "Its transactions go back to be invoiced."}`}
+            >
+              <CsrfField token={csrf} />
+              <Field name="void_reason" label="Reason for voiding" />
+              <div class="span-2 form-actions">
+                <button type="submit" class="button danger">
+                  Void {i.status === "draft" ? "draft" : "invoice"}
+                </button>
+              </div>
+            </form>
+          )}
+        </section>
+      )}
+    </Layout>
+  );
+}

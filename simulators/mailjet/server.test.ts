@@ -34,4 +34,25 @@ describe("Mailjet simulator", () => {
     expect(body.Messages[0]?.Errors.flatMap((e) => e.ErrorRelatedTo)).toEqual(expect.arrayContaining(["To", "Subject"]));
     expect((await send({ Messages: [{ ...message, To: [{ Email: "x@fail.example" }] }] })).status).toBe(500);
   });
+
+  it("records attachments and refuses malformed ones and misspelt properties", async () => {
+    const pdf = Buffer.from("%PDF-1.7 test").toString("base64");
+    const ok = await send({
+      Messages: [{ ...message, CustomID: "eml_att", Attachments: [{ ContentType: "application/pdf", Filename: "INV-1.pdf", Base64Content: pdf }] }],
+    });
+    expect(ok.status).toBe(200);
+    const state = (await (await fetch(`${sim.url}/_sim/state`)).json()) as {
+      messages: { customId: string; attachments: { filename: string; contentType: string; size: number; base64: string }[] }[];
+    };
+    expect(state.messages.find((m) => m.customId === "eml_att")?.attachments).toEqual([
+      { filename: "INV-1.pdf", contentType: "application/pdf", size: 13, base64: pdf },
+    ]);
+    const bad = [
+      { ...message, Attachments: [{ ContentType: "application/pdf", Filename: "x.pdf" }] },
+      { ...message, Attachments: [{ ContentType: "application/pdf", Filename: "x.pdf", Base64Content: "not base64!" }] },
+      { ...message, Attachments: [{ ContentType: "application/pdf", Filename: "x.pdf", Base64Content: pdf, Name: "x" }] },
+      { ...message, Attachment: [{ ContentType: "application/pdf", Filename: "x.pdf", Base64Content: pdf }] },
+    ];
+    for (const m of bad) expect((await send({ Messages: [m] })).status, JSON.stringify(Object.keys(m))).toBe(400);
+  });
 });

@@ -6,7 +6,18 @@ import { type RunningSimulator, serve } from "../lib/server";
  * From/To/Subject/body (400) — and records what it accepts (`GET /_sim/state`). Recipients at
  * `@fail.example` get a 500, to exercise retries.
  */
-export type SentMessage = { at: string; messageId: string; from: string; to: string[]; subject: string; text: string; html: string; customId: string | null };
+export type SentAttachment = { contentType: string; filename: string; size: number; base64: string };
+export type SentMessage = {
+  at: string;
+  messageId: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  customId: string | null;
+  attachments: SentAttachment[];
+};
 
 type Message = {
   From?: { Email?: string; Name?: string };
@@ -16,7 +27,26 @@ type Message = {
   HTMLPart?: string;
   TemplateID?: number;
   CustomID?: string;
+  Attachments?: { ContentType?: string; Filename?: string; Base64Content?: string }[];
 };
+
+/** The message properties this client may send (Mailjet has more; a misspelt one is refused here, not ignored). */
+const MESSAGE_FIELDS = new Set([
+  "From",
+  "To",
+  "Cc",
+  "Bcc",
+  "Subject",
+  "TextPart",
+  "HTMLPart",
+  "TemplateID",
+  "CustomID",
+  "Attachments",
+  "InlinedAttachments",
+  "Headers",
+  "Variables",
+]);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -58,6 +88,15 @@ export async function startMailjetSimulator(port = 12112, credentials = { key: "
         if (!m.TemplateID && !m.Subject) errors.push({ ErrorMessage: "Property Subject is missing", ErrorRelatedTo: ["Subject"] });
         if (!m.TemplateID && !m.TextPart && !m.HTMLPart)
           errors.push({ ErrorMessage: "At least TextPart or HTMLPart is required", ErrorRelatedTo: ["TextPart", "HTMLPart"] });
+        for (const key of Object.keys(m)) if (!MESSAGE_FIELDS.has(key)) errors.push({ ErrorMessage: `Unknown property ${key}`, ErrorRelatedTo: [key] });
+        for (const [i, a] of (m.Attachments ?? []).entries()) {
+          const unknown = Object.keys(a).filter((k) => !["ContentType", "Filename", "Base64Content"].includes(k));
+          if (!a.ContentType || !a.Filename || !a.Base64Content || !BASE64.test(a.Base64Content) || unknown.length > 0)
+            errors.push({
+              ErrorMessage: `Attachments[${i}] needs ContentType, Filename and Base64Content (base64) only`,
+              ErrorRelatedTo: [`Attachments[${i}]`],
+            });
+        }
         return { m, errors };
       });
       if (results.some((r) => r.errors.length > 0)) {
@@ -88,6 +127,12 @@ export async function startMailjetSimulator(port = 12112, credentials = { key: "
               text: m.TextPart ?? "",
               html: m.HTMLPart ?? "",
               customId: m.CustomID ?? null,
+              attachments: (m.Attachments ?? []).map((a) => ({
+                contentType: a.ContentType ?? "",
+                filename: a.Filename ?? "",
+                size: Buffer.from(a.Base64Content ?? "", "base64").length,
+                base64: a.Base64Content ?? "",
+              })),
             });
           }
           return { Status: "success", CustomID: m.CustomID ?? "", To: to, Cc: [], Bcc: [] };

@@ -269,6 +269,39 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
     }
   });
 
+  it("emails an issued invoice through Mailjet with its PDF attached: the simulator gets the very bytes the API serves", async () => {
+    const c = await api<{ id: string }>("POST", "/customers", { name: "Invoice Mail Ltd", type: "business", payment_type: "postpaid" });
+    const billing = `billing-${Date.now()}@example.org`;
+    await api("POST", `/customers/${c.body.id}/contacts`, { first_name: "Bea", email: billing, roles: ["billing"] });
+    const charge = await api(
+      "POST",
+      "/transactions",
+      { customer_id: c.body.id, kind: "charge", description: "Consulting", amount: 5000, currency: "EUR" },
+      {
+        "Idempotency-Key": `e2e-invoice-${c.body.id}`,
+      },
+    );
+    expect(charge.status).toBe(201);
+    const year = new Date().toISOString().slice(0, 4);
+    const draft = await api<{ id: string }>("POST", "/invoices", { customer_id: c.body.id, period_start: `${year}-01-01`, period_end: `${year}-12-31` });
+    const issued = await api<{ number: string }>("POST", `/invoices/${draft.body.id}/issue`);
+    const sent = await api<{ email_id: string; to: string }>("POST", `/invoices/${draft.body.id}/send`);
+    expect(sent.status).toBe(202);
+    expect(sent.body.to).toBe(billing);
+    const message = await waitFor(
+      "the invoice email in the Mailjet simulator",
+      async () => (await mailjet()).find((m) => m.customId === sent.body.email_id),
+      20_000,
+    );
+    expect(message.to).toEqual([billing]);
+    expect(message.attachments).toHaveLength(1);
+    expect(message.attachments[0]).toMatchObject({ filename: `${issued.body.number}.pdf`, contentType: "application/pdf" });
+    const pdf = Buffer.from(
+      await (await fetch(`${system.url}/api/v1/invoices/${draft.body.id}/pdf`, { headers: { Authorization: `Bearer ${token}` } })).arrayBuffer(),
+    );
+    expect(Buffer.from(message.attachments[0]?.base64 ?? "", "base64").equals(pdf)).toBe(true);
+  });
+
   it("rolls a failing playbook back: no CGRateS account, the SIM back in stock, the setup fee reversed, the NOC told", async () => {
     const customer = customers[1] as Customer;
     const productId = await createProduct({

@@ -1,3 +1,4 @@
+import type { EmailAttachment } from "../db/schema";
 import type { Mailer, SendResult } from "../domain/email/outbox";
 
 type MailjetResponse = {
@@ -11,11 +12,13 @@ type MailjetResponse = {
  * sent and the email stays queued.
  */
 export function mailjetMailer(
-  env: { MAILJET_API_BASE?: string; MAILJET_API_KEY?: string; MAILJET_API_SECRET?: string; MAIL_FROM?: string },
+  env: { MAILJET_API_BASE?: string; MAILJET_API_KEY?: string; MAILJET_API_SECRET?: string; MAIL_FROM?: string; INVOICE_FILES?: R2Bucket },
   fromName: string,
 ): Mailer {
   return async (email): Promise<SendResult> => {
     if (!env.MAILJET_API_KEY || !env.MAILJET_API_SECRET) return { ok: false, error: "Mailjet is not configured", retryable: true, notConfigured: true };
+    const attachments = await attachmentsOf(email.attachments ?? [], env.INVOICE_FILES);
+    if ("error" in attachments) return { ok: false, error: attachments.error, retryable: false };
     const body = {
       Messages: [
         {
@@ -25,6 +28,7 @@ export function mailjetMailer(
           TextPart: email.textBody,
           HTMLPart: email.htmlBody,
           CustomID: email.id,
+          ...(attachments.length > 0 ? { Attachments: attachments } : {}),
         },
       ],
     };
@@ -60,4 +64,21 @@ export function mailjetMailer(
       return { ok: false, error: error instanceof Error ? error.message : "unreachable", retryable: true };
     }
   };
+}
+
+/** Mailjet `Attachments` from the files an email names (read from their bucket, base64). */
+async function attachmentsOf(
+  refs: EmailAttachment[],
+  files: R2Bucket | undefined,
+): Promise<{ ContentType: string; Filename: string; Base64Content: string }[] | { error: string }> {
+  const out: { ContentType: string; Filename: string; Base64Content: string }[] = [];
+  for (const ref of refs) {
+    const object = files ? await files.get(ref.key) : null;
+    if (!object) return { error: `The attachment ${ref.filename} is missing from storage (${ref.key})` };
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    let binary = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    out.push({ ContentType: ref.content_type, Filename: ref.filename, Base64Content: btoa(binary) });
+  }
+  return out;
 }

@@ -1,12 +1,13 @@
 import { env } from "cloudflare:test";
+import { PDFDocument } from "pdf-lib";
 import { describe, expect, it } from "vitest";
-import { api, countRows, customerToken, unique } from "./helpers";
+import { api, BASE, countRows, customerToken, fetchWorker, tokenFor, unique } from "./helpers";
 
 let seq = 0;
 const idem = () => ({ "idempotency-key": `invoice-${Date.now().toString(36)}-${seq++}-${Math.random().toString(36).slice(2, 8)}` });
 
-async function customer(): Promise<string> {
-  const res = await api("POST", "/customers", { body: { name: unique("Billed"), type: "business", payment_type: "postpaid" } });
+async function customer(locale?: string): Promise<string> {
+  const res = await api("POST", "/customers", { body: { name: unique("Billed"), type: "business", payment_type: "postpaid", ...(locale ? { locale } : {}) } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id;
 }
@@ -171,5 +172,79 @@ describe("invoices", () => {
     expect((await api("GET", `/invoices?customer_id=${theirs}`, { role: null, headers: auth })).body.data).toEqual([]);
     expect((await api("POST", `/invoices/${myInvoice.body.id}/issue`, { role: null, headers: auth })).status).toBe(403);
     expect((await api("POST", "/invoices", { body: period(theirs), role: "support" })).status).toBe(403);
+  });
+
+  it("renders the PDF in the customer's language, keeps an issued one so every download is the same bytes", async () => {
+    const pdfOf = async (id: string, token?: string) => {
+      const res = await fetchWorker(`${BASE}/api/v1/invoices/${id}/pdf`, { headers: { authorization: `Bearer ${token ?? (await tokenFor("admin"))}` } });
+      return { status: res.status, type: res.headers.get("content-type"), bytes: new Uint8Array(await res.arrayBuffer()) };
+    };
+    const fr = await customer("fr-FR");
+    await api("POST", `/customers/${fr}/sites`, {
+      body: { name: "Siège", address_line1: "3 rue de la République", city: "Lyon", postal_code: "69002", country: "FR" },
+    });
+    await charge(fr, 4200);
+    const draft = await api("POST", "/invoices", { body: period(fr) });
+    const proforma = await pdfOf(draft.body.id);
+    expect(proforma.status).toBe(200);
+    expect(proforma.type).toBe("application/pdf");
+    expect(new TextDecoder().decode(proforma.bytes.slice(0, 5))).toBe("%PDF-");
+    expect((await PDFDocument.load(proforma.bytes)).getTitle()).toBe(`FACTURE PRO FORMA ${draft.body.id}`);
+    expect(await env.INVOICE_FILES.get(`invoices/${draft.body.id}.pdf`)).toBeNull();
+
+    const issued = await api("POST", `/invoices/${draft.body.id}/issue`);
+    const first = await pdfOf(draft.body.id);
+    expect((await PDFDocument.load(first.bytes)).getTitle()).toBe(`FACTURE ${issued.body.number}`);
+    expect(await env.INVOICE_FILES.get(`invoices/${draft.body.id}.pdf`)).not.toBeNull();
+    // Renamed customer, same document: the stored bytes are served again.
+    await api("PATCH", `/customers/${fr}`, { body: { name: "Renamed Later" } });
+    const second = await pdfOf(draft.body.id);
+    expect(second.bytes).toEqual(first.bytes);
+
+    const en = await customer("en-GB");
+    await charge(en, 100);
+    const enInvoice = await api("POST", "/invoices", { body: period(en) });
+    await api("POST", `/invoices/${enInvoice.body.id}/issue`);
+    const credit = await api("POST", `/invoices/${enInvoice.body.id}/credit-notes`, { body: { reason: "Goodwill" } });
+    expect((await PDFDocument.load((await pdfOf(credit.body.id)).bytes)).getTitle()).toBe(`CREDIT NOTE ${credit.body.number}`);
+
+    const portal = await customerToken();
+    expect((await pdfOf(draft.body.id, portal.token)).status).toBe(404);
+    expect((await pdfOf("inv_nope")).status).toBe(404);
+  });
+
+  it("emails an issued invoice to the billing contact with its stored PDF attached by reference", async () => {
+    const id = await customer("fr-FR");
+    await api("POST", `/customers/${id}/contacts`, { body: { first_name: "Ana", email: "ana@example.org", roles: ["primary"] } });
+    await api("POST", `/customers/${id}/contacts`, { body: { first_name: "Bill", last_name: "Payer", email: "bill@example.org", roles: ["billing"] } });
+    await charge(id, 990);
+    const draft = await api("POST", "/invoices", { body: period(id) });
+    const before = await countRows("email_outbox");
+    expect((await api("POST", `/invoices/${draft.body.id}/send`)).status).toBe(409);
+    expect((await api("POST", `/invoices/${draft.body.id}/send`, { body: { to: "not-an-email" } })).status).toBe(422);
+    expect(await countRows("email_outbox")).toBe(before);
+    const issued = await api("POST", `/invoices/${draft.body.id}/issue`);
+    const sent = await api("POST", `/invoices/${draft.body.id}/send`);
+    expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+    expect(sent.body.to).toBe("bill@example.org");
+    const row = await env.DB.prepare("SELECT to_email, to_name, subject, text_body, attachments FROM email_outbox WHERE id = ?")
+      .bind(sent.body.email_id)
+      .first<{ to_email: string; to_name: string; subject: string; text_body: string; attachments: string }>();
+    expect(row).toMatchObject({ to_email: "bill@example.org", to_name: "Bill Payer" });
+    expect(row?.subject).toContain(`Votre facture ${issued.body.number}`);
+    expect(row?.text_body).toContain("11,88"); // 9.90 + 20 %, in French
+    const due = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${issued.body.due_date}T00:00:00Z`));
+    expect(row?.text_body).toContain(`échéance : ${due}`);
+    const [attachment] = JSON.parse(row?.attachments ?? "[]") as { key: string; filename: string; content_type: string }[];
+    expect(attachment).toMatchObject({ key: `invoices/${draft.body.id}.pdf`, filename: `${issued.body.number}.pdf`, content_type: "application/pdf" });
+    // The PDF the outbox will attach is already stored.
+    expect(await env.INVOICE_FILES.get(attachment?.key ?? "")).not.toBeNull();
+    const other = await api("POST", `/invoices/${draft.body.id}/send`, { body: { to: "accounts@example.org" } });
+    expect(other.body.to).toBe("accounts@example.org");
+    const noContact = await customer();
+    await charge(noContact, 100);
+    const lonely = await api("POST", "/invoices", { body: period(noContact) });
+    await api("POST", `/invoices/${lonely.body.id}/issue`);
+    expect((await api("POST", `/invoices/${lonely.body.id}/send`)).status).toBe(422);
   });
 });

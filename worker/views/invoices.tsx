@@ -140,6 +140,11 @@ export function InvoicePage(props: {
       <PageHeader
         title={title}
         back={{ href: "/admin/invoices", label: "Invoices" }}
+        actions={
+          <a class="button" href={`/admin/invoices/${i.id}/pdf`} target="_blank" rel="noopener">
+            {i.status === "draft" ? "Pro forma PDF" : "PDF"}
+          </a>
+        }
         subtitle={
           <>
             <Badge value={i.status} /> <a href={`/admin/customers/${i.customer_id}`}>{props.customerName}</a> · {i.period_start} → {i.period_end}
@@ -213,6 +218,20 @@ export function InvoicePage(props: {
               { header: "Amount", class: "num", cell: (n) => money(n.total_amount) },
             ]}
           />
+        </section>
+      )}
+      {props.canWrite && i.status !== "draft" && i.status !== "void" && (
+        <section class="card" id="send">
+          <h2>Send</h2>
+          <form method="post" action={`/admin/invoices/${i.id}/send`} class="form-grid">
+            <CsrfField token={csrf} />
+            <Field name="to" label="To" type="email" hint="Empty: the customer's billing contact" />
+            <div class="span-2 form-actions">
+              <button type="submit" class="button">
+                Email with PDF
+              </button>
+            </div>
+          </form>
         </section>
       )}
       {props.canWrite && !isCreditNote && (

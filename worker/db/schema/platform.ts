@@ -60,6 +60,9 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.principal, t.key] }), index("idempotency_created_idx").on(t.createdAt)],
 );
 
+/** A file attached to an email: where it is kept (`invoice_files` = the INVOICE_FILES bucket) and how it is named. */
+export type EmailAttachment = { store: "invoice_files"; key: string; filename: string; content_type: string };
+
 /** Emails are rows first, sent by the worker through Mailjet with retries, so an outage loses nothing. */
 export const emailOutbox = sqliteTable(
   "email_outbox",
@@ -78,6 +81,8 @@ export const emailOutbox = sqliteTable(
     providerMessageId: text("provider_message_id"),
     createdAt: text("created_at").notNull(),
     sentAt: text("sent_at"),
+    /** Files sent with the email, by reference (an R2 key): read when the email is sent, never copied into D1. */
+    attachments: text("attachments", { mode: "json" }).$type<EmailAttachment[]>(),
   },
   (t) => [index("email_outbox_due_idx").on(t.status, t.nextAttemptAt), index("email_outbox_created_idx").on(t.createdAt, t.id)],
 );

@@ -208,3 +208,29 @@ export function provisioningFailedEmail(
     </Frame>,
   );
 }
+
+/** An invoice or credit note sent to the customer, its PDF attached; in the customer's language (EN/FR). */
+export function invoiceEmail(
+  brand: SettingsData,
+  p: { name: string; number: string; creditNote: boolean; total: string; dueDate: string | null; locale: string },
+): RenderedEmail {
+  const fr = p.locale.toLowerCase().startsWith("fr");
+  const what = p.creditNote ? (fr ? "Votre avoir" : "Your credit note") : fr ? "Votre facture" : "Your invoice";
+  const subject = `${what} ${p.number} — ${brand.operator_name}`;
+  const due = p.dueDate
+    ? new Intl.DateTimeFormat(fr ? "fr-FR" : "en-GB", { dateStyle: "long", timeZone: "UTC" }).format(new Date(`${p.dueDate}T00:00:00Z`))
+    : null;
+  const body = fr
+    ? `${what} ${p.number} d'un montant de ${p.total} est jointe à ce message${!p.creditNote && p.dueDate ? ` (échéance : ${due})` : ""}.`
+    : `${what} ${p.number} for ${p.total} is attached${!p.creditNote && p.dueDate ? ` (due ${due})` : ""}.`;
+  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  return render(
+    p.creditNote ? "credit_note" : "invoice",
+    subject,
+    `${hello}\n\n${body}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>{hello}</p>
+      <p>{body}</p>
+    </Frame>,
+  );
+}

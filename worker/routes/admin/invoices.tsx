@@ -6,15 +6,18 @@ import { getInvoice, listInvoices } from "../../db/queries/invoices";
 import { createInvoice } from "../../domain/billing/invoices/create-invoice";
 import { createCreditNote } from "../../domain/billing/invoices/credit-note";
 import { issueInvoice } from "../../domain/billing/invoices/issue-invoice";
-import { CreditNoteCreate, INVOICE_STATUSES, InvoiceCreate } from "../../domain/billing/invoices/schemas";
+import { CreditNoteCreate, INVOICE_STATUSES, InvoiceCreate, SendInput } from "../../domain/billing/invoices/schemas";
 import { voidInvoice } from "../../domain/billing/invoices/void-invoice";
+import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
+import { emailInvoice, invoicePdf, pdfResponse } from "../../integrations/invoice-files";
 import { currencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import { InvoicePage, InvoicesPage, NewInvoicePage } from "../../views/invoices";
+import { kickOutbox } from "../support";
 import { pageContext } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
 
@@ -59,7 +62,7 @@ async function invoicePage(
 }
 
 /** What the page says after an action (`?done=`): fixed texts, never taken from the URL. */
-const NOTICES = { issued: "Invoice issued.", voided: "Voided.", credited: "Credit note issued." } as const;
+const NOTICES = { issued: "Invoice issued.", voided: "Voided.", credited: "Credit note issued.", sent: "Queued in the email outbox with its PDF." } as const;
 type Notice = keyof typeof NOTICES;
 
 /** An invoice action from its page: the invoice again with the outcome (a 4xx shown on it). */
@@ -107,12 +110,29 @@ export const invoicePages = new Hono<AppEnv>()
     return c.redirect(`/admin/invoices/${result.data.id}`, 303);
   })
   .get("/invoices/:id", can("billing:read"), async (c) => {
-    const done = z.enum(["issued", "voided", "credited"]).optional().catch(undefined).parse(c.req.query("done"));
+    const done = z.enum(["issued", "voided", "credited", "sent"]).optional().catch(undefined).parse(c.req.query("done"));
     return invoicePage(c, c.req.param("id"), { notice: done && NOTICES[done] });
   })
+  .get("/invoices/:id/pdf", can("billing:read"), async (c) =>
+    pdfResponse(await invoicePdf(c.env.INVOICE_FILES, c.get("db"), c.get("settings") ?? DEFAULT_SETTINGS, c.req.param("id"))),
+  )
   .post("/invoices/:id/issue", can("billing:write"), (c) => {
     const id = c.req.param("id");
     return act(c, id, () => issueInvoice(writeContext(c), id), "issued");
+  })
+  .post("/invoices/:id/send", can("billing:write"), async (c) => {
+    const id = c.req.param("id");
+    const to = text(await readForm(c), "to");
+    const parsed = validate(SendInput, { to: to ?? null });
+    if (!parsed.ok) return invoicePage(c, id, { message: parsed.errors.to ? `Recipient: ${parsed.errors.to}` : "Check the recipient." }, 422);
+    const sent = await act(
+      c,
+      id,
+      () => emailInvoice(writeContext(c), c.env.INVOICE_FILES, c.get("settings") ?? DEFAULT_SETTINGS, id, parsed.data.to ?? null),
+      "sent",
+    );
+    kickOutbox(c);
+    return sent;
   })
   .post("/invoices/:id/void", can("billing:write"), async (c) => {
     const id = c.req.param("id");

@@ -4,11 +4,14 @@ import { getInvoice, listInvoices } from "../../db/queries/invoices";
 import { createInvoice } from "../../domain/billing/invoices/create-invoice";
 import { createCreditNote } from "../../domain/billing/invoices/credit-note";
 import { issueInvoice } from "../../domain/billing/invoices/issue-invoice";
-import { CreditNoteCreate, INVOICE_STATUSES, Invoice, InvoiceCreate, VoidInput } from "../../domain/billing/invoices/schemas";
+import { CreditNoteCreate, INVOICE_STATUSES, Invoice, InvoiceCreate, SendInput, VoidInput } from "../../domain/billing/invoices/schemas";
 import { voidInvoice } from "../../domain/billing/invoices/void-invoice";
+import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
+import { emailInvoice, invoicePdf, pdfResponse } from "../../integrations/invoice-files";
 import { NotFound } from "../../lib/errors";
-import { assertInScope, writeContext } from "../../middleware/access";
+import { assertInScope, customerScope, writeContext } from "../../middleware/access";
+import { kickOutbox } from "../support";
 import { apiRoute, IdParam, jsonBody, jsonResponse, PageQuery, pageOf, problems, scopedPage } from "./helpers";
 
 const InvoiceSummary = Invoice.omit({ lines: true, credit_notes: true }).meta({ id: "InvoiceSummary" });
@@ -76,6 +79,49 @@ export const invoicesApi = new OpenAPIHono<AppEnv>()
       if (!invoice) throw new NotFound("No invoice with this id.");
       assertInScope(c, invoice.customer_id);
       return c.json(invoice, 200);
+    },
+  )
+  .openapi(
+    apiRoute(
+      "billing:read",
+      {
+        method: "get",
+        path: "/invoices/{id}/pdf",
+        tags: ["Billing"],
+        summary: "The invoice or credit note as a PDF",
+        description:
+          "In the customer's language. An issued document is rendered once and kept, so every download is the same bytes; a draft renders as a pro forma each time.",
+        request: { params: IdParam },
+        responses: {
+          200: { description: "PDF", content: { "application/pdf": { schema: z.string().meta({ format: "binary" }) } } },
+          ...problems(401, 403, 404),
+        },
+      },
+      { customers: true },
+    ),
+    async (c) => {
+      const settings = c.get("settings") ?? DEFAULT_SETTINGS;
+      const pdf = await invoicePdf(c.env.INVOICE_FILES, c.get("db"), settings, c.req.valid("param").id, customerScope(c));
+      return pdfResponse(pdf) as never;
+    },
+  )
+  .openapi(
+    apiRoute("billing:write", {
+      method: "post",
+      path: "/invoices/{id}/send",
+      tags: ["Billing"],
+      summary: "Email an issued invoice or credit note with its PDF",
+      description:
+        "To the customer's billing contact (else primary, else any contact with an email), or `to`. Queued in the outbox and sent through Mailjet with retries; 202 with the email's id. A draft is a 409.",
+      request: { params: IdParam, body: { required: false, content: { "application/json": { schema: SendInput } } } },
+      responses: { 202: jsonResponse(z.object({ email_id: z.string(), to: z.string() }), "Queued"), ...ACTION_PROBLEMS },
+    }),
+    async (c) => {
+      const body = (c.req.valid("json") as z.infer<typeof SendInput> | undefined) ?? {};
+      const settings = c.get("settings") ?? DEFAULT_SETTINGS;
+      const queued = await emailInvoice(writeContext(c), c.env.INVOICE_FILES, settings, c.req.valid("param").id, body.to ?? null);
+      kickOutbox(c);
+      return c.json(queued, 202);
     },
   )
   .openapi(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { optionalText, refId, requiredText } from "../../validation";
+import { email, optionalText, refId, requiredText } from "../../validation";
 
 const isoDate = z
   .string()
@@ -36,6 +36,8 @@ export const CreditNoteCreate = z
   })
   .meta({ id: "CreditNoteCreate" });
 export type CreditNoteCreateInput = z.infer<typeof CreditNoteCreate>;
+
+export const SendInput = z.strictObject({ to: email.nullable().optional() }).meta({ id: "InvoiceSend" });
 
 export const VoidInput = z.strictObject({ reason: optionalText(500) }).meta({ id: "InvoiceVoid" });
 

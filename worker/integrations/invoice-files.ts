@@ -1,0 +1,71 @@
+/**
+ * Invoice PDFs and where they are kept (R2, binding INVOICE_FILES; local R2 through Miniflare). An
+ * issued document is rendered once and stored, so every later download is the same bytes even if
+ * the settings or the customer change; a draft is rendered each time (a pro forma, never stored).
+ */
+import type { Db } from "../db/client";
+import { findCustomerRow } from "../db/queries/customers";
+import { getInvoice } from "../db/queries/invoices";
+import { listSites } from "../db/queries/sites";
+import { renderInvoicePdf } from "../domain/billing/invoices/pdf";
+import { sendInvoice } from "../domain/billing/invoices/send-invoice";
+import type { WriteContext } from "../domain/context";
+import type { SettingsData } from "../domain/settings/schemas";
+import { NotFound } from "../lib/errors";
+import { formatMoney } from "../views/format";
+
+export type InvoicePdf = { bytes: Uint8Array; filename: string; stored: boolean; key: string };
+
+/** Where an issued document's PDF is kept in the bucket. */
+export const invoicePdfKey = (id: string) => `invoices/${id}.pdf`;
+
+export async function invoicePdf(files: R2Bucket, db: Db, settings: SettingsData, id: string, customerScope: string | null = null): Promise<InvoicePdf> {
+  const invoice = await getInvoice(db, id);
+  if (!invoice || (customerScope !== null && invoice.customer_id !== customerScope)) throw new NotFound("No invoice with this id.");
+  const filename = `${invoice.number ?? `proforma-${invoice.id}`}.pdf`;
+  const key = invoicePdfKey(invoice.id);
+  if (invoice.status !== "draft") {
+    const kept = await files.get(key);
+    if (kept) return { bytes: new Uint8Array(await kept.arrayBuffer()), filename, stored: true, key };
+  }
+  const [customer, sites, credited] = await Promise.all([
+    findCustomerRow(db, invoice.customer_id),
+    listSites(db, invoice.customer_id, 1),
+    invoice.credits_invoice_id ? getInvoice(db, invoice.credits_invoice_id) : Promise.resolve(null),
+  ]);
+  const site = sites.data[0];
+  const bytes = await renderInvoicePdf({
+    invoice,
+    customer: {
+      name: customer?.name ?? invoice.customer_id,
+      lines: site
+        ? [site.address_line1, site.address_line2, [site.postal_code, site.city].filter(Boolean).join(" "), site.country].filter((l): l is string => Boolean(l))
+        : [],
+    },
+    locale: customer?.locale ?? settings.default_locale,
+    settings,
+    creditedNumber: credited?.number ?? null,
+  });
+  if (invoice.status === "draft") return { bytes, filename, stored: false, key };
+  // Stored only if absent: two first downloads at once keep one document.
+  await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" }, onlyIf: { etagDoesNotMatch: "*" } });
+  const kept = await files.get(key);
+  return { bytes: kept ? new Uint8Array(await kept.arrayBuffer()) : bytes, filename, stored: true, key };
+}
+
+/** The PDF as an HTTP response (inline, so a browser shows it; the file name for saving). */
+export function pdfResponse(pdf: InvoicePdf): Response {
+  return new Response(pdf.bytes, {
+    headers: {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `inline; filename="${pdf.filename.replace(/[^\w.-]/g, "_")}"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}
+
+/** Emails an issued document with its PDF (stored first, so the outbox finds it when it sends). */
+export async function emailInvoice(ctx: WriteContext, files: R2Bucket, settings: SettingsData, id: string, to: string | null) {
+  const pdf = await invoicePdf(files, ctx.db, settings, id);
+  return sendInvoice(ctx, id, { pdfKey: pdf.key, filename: pdf.filename, to, brand: settings, formatTotal: formatMoney });
+}

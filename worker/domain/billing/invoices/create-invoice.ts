@@ -1,12 +1,11 @@
-import { prepared } from "../../../db/client";
 import { findCustomerRow } from "../../../db/queries/customers";
 import { countUninvoiced, getInvoice, liveInvoiceFor } from "../../../db/queries/invoices";
 import { Conflict, Invalid } from "../../../lib/errors";
 import { ulid } from "../../../lib/ids";
-import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import { INVOICE_SERIES } from "./numbering";
 import type { InvoiceCreateInput, InvoiceView } from "./schemas";
+import { invoiceActivity } from "./support";
 
 /**
  * A draft invoice for a customer and period: every transaction of the period (by its date, in the
@@ -48,16 +47,12 @@ export async function createInvoice(ctx: WriteContext, input: InvoiceCreateInput
       )
       .bind(id, ctx.now, customer.id, customer.currency, input.period_start, input.period_end),
     totalsStatement(d1, id),
-    prepared(
-      d1,
-      recordActivity(ctx, {
-        entity: "invoice",
-        entityId: id,
-        customerId: customer.id,
-        action: "invoice.create",
-        after: { period_start: input.period_start, period_end: input.period_end, currency: customer.currency },
-      }),
-    ),
+    invoiceActivity(ctx, {
+      id,
+      customerId: customer.id,
+      action: "invoice.create",
+      after: { period_start: input.period_start, period_end: input.period_end, currency: customer.currency },
+    }),
   ];
   try {
     await d1.batch(statements);

@@ -1,13 +1,12 @@
-import { prepared } from "../../../db/client";
 import { abortUnlessChanged, isGuardAbort } from "../../../db/guard";
 import { getInvoice } from "../../../db/queries/invoices";
 import { Conflict, Invalid, NotFound } from "../../../lib/errors";
 import { ulid } from "../../../lib/ids";
 import { divideHalfEven } from "../../../lib/money";
-import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import { CREDIT_NOTE_SERIES, numberingStatements } from "./numbering";
 import type { CreditNoteCreateInput, InvoiceView } from "./schemas";
+import { invoiceActivity } from "./support";
 
 /**
  * A credit note against an issued (or paid) invoice, full (no amount) or partial, issued at once in
@@ -59,16 +58,12 @@ export async function createCreditNote(ctx: WriteContext, invoiceId: string, inp
       params: [ctx.now],
     }),
     d1.prepare("UPDATE invoices SET amount_due = max(0, amount_due - ?2), updated_at = ?3 WHERE id = ?1").bind(invoiceId, amount, ctx.now),
-    prepared(
-      d1,
-      recordActivity(ctx, {
-        entity: "invoice",
-        entityId: invoiceId,
-        customerId: invoice.customer_id,
-        action: "invoice.credit_note",
-        after: { credit_note: id, amount, tax, reason: input.reason },
-      }),
-    ),
+    invoiceActivity(ctx, {
+      id: invoiceId,
+      customerId: invoice.customer_id,
+      action: "invoice.credit_note",
+      after: { credit_note: id, amount, tax, reason: input.reason },
+    }),
   ];
   try {
     await d1.batch(statements);

@@ -1,12 +1,10 @@
-import { prepared } from "../../../db/client";
 import { abortUnlessChanged } from "../../../db/guard";
 import { getInvoiceRow } from "../../../db/queries/invoices";
 import { Conflict, NotFound } from "../../../lib/errors";
-import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import { numberingStatements } from "./numbering";
 import type { InvoiceView } from "./schemas";
-import { changeInvoice } from "./support";
+import { changeInvoice, invoiceActivity } from "./support";
 
 /** Days between issue and due date (the operator's default payment terms). */
 export const PAYMENT_TERMS_DAYS = 30;
@@ -41,16 +39,7 @@ export async function issueInvoice(ctx: WriteContext, id: string): Promise<Invoi
            AND invoice_id IS NULL`,
       )
       .bind(id),
-    prepared(
-      d1,
-      recordActivity(ctx, {
-        entity: "invoice",
-        entityId: id,
-        customerId: invoice.customerId,
-        action: "invoice.issue",
-        changes: { status: { before: "draft", after: "issued" } },
-      }),
-    ),
+    invoiceActivity(ctx, { id, customerId: invoice.customerId, action: "invoice.issue", changes: { status: { before: "draft", after: "issued" } } }),
   ];
   return changeInvoice(ctx, id, statements, (status) => `This invoice is ${status}; only a draft can be issued.`);
 }

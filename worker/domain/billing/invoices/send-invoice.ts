@@ -4,11 +4,11 @@ import { findCustomerRow } from "../../../db/queries/customers";
 import { getInvoice } from "../../../db/queries/invoices";
 import { emailOutbox } from "../../../db/schema";
 import { Conflict, Invalid, NotFound } from "../../../lib/errors";
-import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import { emailRow } from "../../email/outbox";
 import { invoiceEmail } from "../../email/templates";
 import type { SettingsData } from "../../settings/schemas";
+import { invoiceActivity } from "./support";
 
 /**
  * Emails an issued invoice or credit note to the customer's billing contact (else the primary one,
@@ -50,10 +50,7 @@ export async function sendInvoice(
   };
   await ctx.db.$client.batch([
     prepared(ctx.db.$client, ctx.db.insert(emailOutbox).values(row)),
-    prepared(
-      ctx.db.$client,
-      recordActivity(ctx, { entity: "invoice", entityId: id, customerId: invoice.customer_id, action: "invoice.send", after: { to, email: row.id } }),
-    ),
+    invoiceActivity(ctx, { id, customerId: invoice.customer_id, action: "invoice.send", after: { to, email: row.id } }),
   ]);
   return { email_id: row.id, to };
 }

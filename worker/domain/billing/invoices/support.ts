@@ -1,6 +1,8 @@
+import { prepared } from "../../../db/client";
 import { isGuardAbort } from "../../../db/guard";
 import { getInvoice, getInvoiceRow } from "../../../db/queries/invoices";
 import { Conflict } from "../../../lib/errors";
+import { type Changes, recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import type { InvoiceView } from "./schemas";
 
@@ -22,4 +24,13 @@ export async function changeInvoice(
     throw new Conflict(refused(now?.status ?? "gone"), { current_status: now?.status ?? null });
   }
   return (await getInvoice(ctx.db, id)) as InvoiceView;
+}
+
+/** The activity entry of an invoice change, as a statement of the change's batch. */
+export function invoiceActivity(
+  ctx: WriteContext,
+  p: { id: string; customerId: string; action: string } & ({ changes: Changes } | { after: Record<string, unknown> }),
+): D1PreparedStatement {
+  const { id, customerId, action, ...what } = p;
+  return prepared(ctx.db.$client, recordActivity(ctx, { entity: "invoice", entityId: id, customerId, action, ...what }));
 }

@@ -1,11 +1,9 @@
-import { prepared } from "../../../db/client";
 import { abortUnlessChanged } from "../../../db/guard";
 import { getInvoice } from "../../../db/queries/invoices";
 import { Conflict, NotFound } from "../../../lib/errors";
-import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
 import type { InvoiceView } from "./schemas";
-import { changeInvoice } from "./support";
+import { changeInvoice, invoiceActivity } from "./support";
 
 /**
  * Voids an invoice. A draft gives its transactions back (the next invoice of the period takes them).
@@ -32,16 +30,12 @@ export async function voidInvoice(ctx: WriteContext, id: string, reason: string 
         "UPDATE invoice_lines SET active = 0 WHERE invoice_id = ?1 AND EXISTS (SELECT 1 FROM invoices WHERE id = ?1 AND status = 'void' AND number IS NULL)",
       )
       .bind(id),
-    prepared(
-      d1,
-      recordActivity(ctx, {
-        entity: "invoice",
-        entityId: id,
-        customerId: invoice.customer_id,
-        action: "invoice.void",
-        changes: { status: { before: from, after: "void" }, ...(reason ? { reason: { before: null, after: reason } } : {}) },
-      }),
-    ),
+    invoiceActivity(ctx, {
+      id,
+      customerId: invoice.customer_id,
+      action: "invoice.void",
+      changes: { status: { before: from, after: "void" }, ...(reason ? { reason: { before: null, after: reason } } : {}) },
+    }),
   ];
   return changeInvoice(ctx, id, statements, (status) => `This invoice is now ${status}; try again.`);
 }

@@ -344,6 +344,7 @@ export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null
   inventory_template: () => "/admin/inventory/types",
   inventory_import: (id) => `/admin/inventory/imports/${id}`,
   invoice: (id) => `/admin/invoices/${id}`,
+  tax_rate: () => "/admin/tax-rates",
 };
 
 export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {

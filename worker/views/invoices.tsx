@@ -37,11 +37,16 @@ export function InvoicesPage(props: {
         title="Invoices"
         subtitle={f.customer_id ? `For ${props.customerNames.get(f.customer_id) ?? f.customer_id}` : "Invoices and credit notes, newest first."}
         actions={
-          props.canWrite && (
-            <a class="button primary" href={`/admin/invoices/new${f.customer_id ? `?customer_id=${encodeURIComponent(f.customer_id)}` : ""}`}>
-              New invoice
+          <>
+            <a class="button" href="/admin/tax-rates">
+              Tax rates
             </a>
-          )
+            {props.canWrite && (
+              <a class="button primary" href={`/admin/invoices/new${f.customer_id ? `?customer_id=${encodeURIComponent(f.customer_id)}` : ""}`}>
+                New invoice
+              </a>
+            )}
+          </>
         }
       />
       <nav class="tabs" aria-label="Filter by status">

@@ -106,6 +106,8 @@ export const taxRates = sqliteTable("tax_rates", {
   taxClass: text("tax_class").notNull().unique(),
   name: text("name").notNull(),
   rateBp: integer("rate_bp").notNull(),
+  /** Where the rate applies (e.g. "FR", "FR-Corse"), printed beside it; informative. */
+  jurisdiction: text("jurisdiction"),
   ...timestamps,
 });
 

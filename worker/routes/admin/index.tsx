@@ -19,6 +19,7 @@ import { searchPages } from "./search";
 import { servicePages } from "./services";
 import { settingsPages } from "./settings";
 import { stuckWritePages } from "./stuck-writes";
+import { taxRatePages } from "./tax-rates";
 
 /** Staff pages under /admin: cookie session, CSRF protection, operator branding on every page. */
 export const admin = new Hono<AppEnv>();
@@ -58,4 +59,5 @@ admin.route("/", inventoryPages);
 admin.route("/", inventoryImportPages);
 admin.route("/", inventoryTypePages);
 admin.route("/", invoicePages);
+admin.route("/", taxRatePages);
 admin.route("/", areaPages);

@@ -18,6 +18,7 @@ import { searchApi } from "./search";
 import { servicesApi } from "./services";
 import { settingsApi } from "./settings";
 import { sitesApi } from "./sites";
+import { taxRatesApi } from "./tax-rates";
 import { transactionsApi } from "./transactions";
 import { usersApi } from "./users";
 
@@ -44,6 +45,7 @@ api.route("/", catalogApi);
 api.route("/", servicesApi);
 api.route("/", transactionsApi);
 api.route("/", invoicesApi);
+api.route("/", taxRatesApi);
 api.route("/", inventoryApi);
 api.route("/", reconciliationApi);
 api.route("/", jobsApi);

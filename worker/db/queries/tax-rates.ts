@@ -1,0 +1,34 @@
+import { asc, eq, sql } from "drizzle-orm";
+import type { TaxRateView } from "../../domain/billing/tax-rates/schemas";
+import type { Db } from "../client";
+import { products, taxRates } from "../schema";
+
+const productCount = sql<number>`(SELECT count(*) FROM ${products} WHERE ${products.taxClass} = ${taxRates.taxClass})`;
+
+function toView(r: typeof taxRates.$inferSelect & { products: number }): TaxRateView {
+  return {
+    id: r.id,
+    tax_class: r.taxClass,
+    name: r.name,
+    rate_bp: r.rateBp,
+    jurisdiction: r.jurisdiction,
+    products: r.products,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+/** Every tax rate by class (a handful: no paging). */
+export async function listTaxRates(db: Db): Promise<TaxRateView[]> {
+  const rows = await db.select({ row: taxRates, products: productCount }).from(taxRates).orderBy(asc(taxRates.taxClass));
+  return rows.map((r) => toView({ ...r.row, products: r.products }));
+}
+
+export async function getTaxRate(db: Db, id: string): Promise<TaxRateView | null> {
+  const r = await db.select({ row: taxRates, products: productCount }).from(taxRates).where(eq(taxRates.id, id)).get();
+  return r ? toView({ ...r.row, products: r.products }) : null;
+}
+
+export async function taxRateByClass(db: Db, taxClass: string) {
+  return db.select({ id: taxRates.id }).from(taxRates).where(eq(taxRates.taxClass, taxClass)).get();
+}

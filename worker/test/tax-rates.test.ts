@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { api, countRows, customerToken, pageSession, unique } from "./helpers";
+
+const cls = () =>
+  unique("cls")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 40);
+
+describe("tax rates", () => {
+  it("are created once per class, changed for future charges only, and refuse bad input without writing", async () => {
+    const list = await api("GET", "/tax-rates");
+    expect(list.status).toBe(200);
+    expect(list.body.data.find((r: { tax_class: string }) => r.tax_class === "standard")).toMatchObject({ rate_bp: 2000 });
+
+    const before = await countRows("tax_rates");
+    const taxClass = cls();
+    for (const body of [
+      { tax_class: taxClass, name: "X", rate_bp: 10_001 },
+      { tax_class: taxClass, name: "X", rate_bp: 5.5 },
+      { tax_class: taxClass, name: "X", rate_bp: -1 },
+      { tax_class: "Bad Class", name: "X", rate_bp: 550 },
+      { tax_class: taxClass, name: "", rate_bp: 550 },
+      { tax_class: taxClass, name: "X", rate_bp: 550, inclusive: true },
+    ]) {
+      expect((await api("POST", "/tax-rates", { body })).status, JSON.stringify(body)).toBe(422);
+    }
+    expect(await countRows("tax_rates")).toBe(before);
+
+    // Ten at once for one class: one rate, nine 409s, no 500.
+    const racing = await Promise.all(
+      Array.from({ length: 10 }, () => api("POST", "/tax-rates", { body: { tax_class: taxClass, name: "Reduced", rate_bp: 550, jurisdiction: "FR" } })),
+    );
+    expect(racing.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(racing.filter((r) => r.status === 409)).toHaveLength(9);
+    const rate = racing.find((r) => r.status === 201)?.body;
+    expect(rate).toMatchObject({ tax_class: taxClass, rate_bp: 550, jurisdiction: "FR", products: 0 });
+
+    const customer = await api("POST", "/customers", { body: { name: unique("Taxed"), type: "business" } });
+    const charge = (key: string) =>
+      api("POST", "/transactions", {
+        body: { customer_id: customer.body.id, kind: "charge", description: "Book", amount: 10_000, currency: "EUR", tax_class: taxClass },
+        headers: { "idempotency-key": `${key}-${customer.body.id}` },
+      });
+    const first = await charge("a");
+    expect(first.body).toMatchObject({ tax_rate_bp: 550, tax_amount: 550 });
+    const changed = await api("PATCH", `/tax-rates/${rate.id}`, { body: { rate_bp: 1000 } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ rate_bp: 1000, name: "Reduced", jurisdiction: "FR" });
+    expect((await charge("b")).body).toMatchObject({ tax_rate_bp: 1000, tax_amount: 1000 });
+    expect((await api("GET", `/transactions/${first.body.id}`)).body).toMatchObject({ tax_rate_bp: 550, tax_amount: 550 });
+    expect((await api("PATCH", `/tax-rates/${rate.id}`, { body: { rate_bp: "ten" } })).status).toBe(422);
+    expect((await api("PATCH", "/tax-rates/tax_nope", { body: { rate_bp: 100 } })).status).toBe(404);
+
+    expect((await api("GET", "/tax-rates", { role: "read-only" })).status).toBe(200);
+    expect((await api("POST", "/tax-rates", { role: "read-only", body: { tax_class: cls(), name: "X", rate_bp: 1 } })).status).toBe(403);
+    const portal = await customerToken();
+    expect((await api("GET", "/tax-rates", { role: null, headers: { authorization: `Bearer ${portal.token}` } })).status).toBe(403);
+  });
+
+  it("are managed from their page, the rate typed as a percent", async () => {
+    const s = await pageSession("billing");
+    expect((await s.get("/admin/tax-rates")).status).toBe(200);
+    const taxClass = cls();
+    const bad = await s.post("/admin/tax-rates", { tax_class: taxClass, name: "Super reduced", rate: "abc" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("A percentage such as 20 or 5.5");
+    expect((await s.post("/admin/tax-rates", { tax_class: taxClass, name: "Super reduced", rate: "2,1", jurisdiction: "FR" })).status).toBe(303);
+    const rate = (await api("GET", "/tax-rates")).body.data.find((r: { tax_class: string }) => r.tax_class === taxClass);
+    expect(rate).toMatchObject({ rate_bp: 210, name: "Super reduced", jurisdiction: "FR" });
+    const again = await s.post("/admin/tax-rates", { tax_class: taxClass, name: "Again", rate: "5" });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain("already has a rate");
+    expect((await s.post(`/admin/tax-rates/${rate.id}`, { name: "Super reduced", rate: "2.5", jurisdiction: "" })).status).toBe(303);
+    expect((await api("GET", `/tax-rates/${rate.id}`)).body).toMatchObject({ rate_bp: 250, jurisdiction: null });
+    const viewer = await pageSession("read-only");
+    const html = await (await viewer.get("/admin/tax-rates")).text();
+    expect(html).not.toContain("New tax rate");
+    expect((await viewer.post("/admin/tax-rates", { tax_class: cls(), name: "X", rate: "1" })).status).toBe(403);
+  });
+});

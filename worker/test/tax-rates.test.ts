@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { api, countRows, customerToken, pageSession, unique } from "./helpers";
+import { ensureDemoBilling } from "../domain/demo/billing";
+import { api, countRows, customerToken, pageSession, testContext, unique } from "./helpers";
 
 const cls = () =>
   unique("cls")
@@ -77,5 +78,22 @@ describe("tax rates", () => {
     const html = await (await viewer.get("/admin/tax-rates")).text();
     expect(html).not.toContain("New tax rate");
     expect((await viewer.post("/admin/tax-rates", { tax_class: cls(), name: "X", rate: "1" })).status).toBe(403);
+  });
+
+  it("the demo seed adds its tax rates and last month's charges once", async () => {
+    const customer = await api("POST", "/customers", {
+      body: { name: unique("Demo Biz"), type: "business", payment_type: "postpaid", external_id: "DEMO-0000-billing" },
+    });
+    expect(customer.status).toBe(201);
+    await ensureDemoBilling(testContext());
+    await ensureDemoBilling(testContext());
+    const rates = (await api("GET", "/tax-rates")).body.data as { tax_class: string; rate_bp: number }[];
+    expect(rates.find((r) => r.tax_class === "reduced")?.rate_bp).toBe(550);
+    const charges = (await api("GET", `/transactions?customer_id=${customer.body.id}`)).body.data as { date: string; tax_rate_bp: number }[];
+    expect(charges).toHaveLength(3);
+    const now = new Date();
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15)).toISOString().slice(0, 7);
+    expect(charges.every((t) => t.date.startsWith(lastMonth))).toBe(true);
+    expect(charges.map((t) => t.tax_rate_bp).sort()).toEqual([2000, 2000, 550]);
   });
 });

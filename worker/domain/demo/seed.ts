@@ -14,6 +14,7 @@ import { transitionCustomer } from "../customers/transition-customer";
 import type { ServiceDeps } from "../services/port";
 import { updateSettings } from "../settings/update-settings";
 import { createSite } from "../sites/sites";
+import { ensureDemoBilling } from "./billing";
 import { demoCustomers } from "./customers";
 import { ensureDemoInventory } from "./inventory";
 import { ensureDemoServices } from "./services";
@@ -116,6 +117,7 @@ export async function seedDemo(db: Db, passwords: SeedPasswords, limit = 10, dep
     await ensurePortalAccounts(db, now, passwords);
     await ensureDemoInventory(ctx, passwords.encryptionKey);
     remaining = await ensureDemoServices(ctx, deps, missing.length > 0 ? 0 : 4);
+    if (remaining === 0) await ensureDemoBilling(ctx);
   }
   await ensureRunnerKey(db, now, passwords.runnerKey);
   return { created: Math.min(limit, missing.length), remaining };

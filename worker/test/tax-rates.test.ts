@@ -36,6 +36,17 @@ describe("tax rates", () => {
     expect(racing.filter((r) => r.status === 409)).toHaveLength(9);
     const rate = racing.find((r) => r.status === 201)?.body;
     expect(rate).toMatchObject({ tax_class: taxClass, rate_bp: 550, jurisdiction: "FR", products: 0 });
+    // Products are counted per class.
+    const slug = unique("taxed-plan")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .slice(0, 50);
+    const product = await api("POST", "/products", {
+      body: { name: `Plan ${slug}`, slug, type: "standalone", service_type: "mobile", status: "draft", retail_price: 100, tax_class: taxClass },
+    });
+    expect(product.status, JSON.stringify(product.body)).toBe(201);
+    const counted = (await api("GET", "/tax-rates")).body.data as { tax_class: string; products: number }[];
+    expect(counted.find((r) => r.tax_class === taxClass)?.products).toBe(1);
 
     const customer = await api("POST", "/customers", { body: { name: unique("Taxed"), type: "business" } });
     const charge = (key: string) =>

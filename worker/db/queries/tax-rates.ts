@@ -1,9 +1,10 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { TaxRateView } from "../../domain/billing/tax-rates/schemas";
 import type { Db } from "../client";
-import { products, taxRates } from "../schema";
+import { taxRates } from "../schema";
 
-const productCount = sql<number>`(SELECT count(*) FROM ${products} WHERE ${products.taxClass} = ${taxRates.taxClass})`;
+// Written out: inside a subquery drizzle leaves column names unqualified, and `tax_class = tax_class` counts every product.
+const productCount = sql<number>`(SELECT count(*) FROM products p WHERE p.tax_class = "tax_rates"."tax_class")`;
 
 function toView(r: typeof taxRates.$inferSelect & { products: number }): TaxRateView {
   return {

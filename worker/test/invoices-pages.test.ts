@@ -64,6 +64,10 @@ describe("invoice pages", () => {
     expect(note).toContain("Service outage");
     const after = await (await s.get(path)).text();
     expect(after).toContain("€30.00"); // amount due: 42.00 − 12.00
+    // The customer's page says what is due and lists the invoice and its credit note.
+    const customerPage = await (await s.get(`/admin/customers/${customerId}`)).text();
+    expect(customerPage).toContain("Due: <strong>€30.00</strong>");
+    expect(customerPage).toMatch(new RegExp(`INV-${year}-\\d{5}`));
 
     const list = await (await s.get(`/admin/invoices?customer_id=${customerId}`)).text();
     expect(list).toMatch(new RegExp(`INV-${year}-\\d{5}`));

@@ -131,3 +131,17 @@ export async function invoiceNumbers(db: Db, ids: string[]): Promise<Map<string,
   const rows = await db.select({ id: invoices.id, number: invoices.number }).from(invoices).where(inArray(invoices.id, ids));
   return new Map(rows.map((r) => [r.id, r.number]));
 }
+
+/** What a customer owes on issued invoices (after credit notes and payments), per currency. */
+export async function amountDue(db: Db, customerId: string): Promise<{ currency: string; amount: number; overdue: number }[]> {
+  const today = new Date().toISOString().slice(0, 10);
+  return db
+    .select({
+      currency: invoices.currency,
+      amount: sql<number>`coalesce(sum(${invoices.amountDue}), 0)`,
+      overdue: sql<number>`coalesce(sum(CASE WHEN ${invoices.dueDate} < ${today} THEN ${invoices.amountDue} ELSE 0 END), 0)`,
+    })
+    .from(invoices)
+    .where(and(eq(invoices.customerId, customerId), eq(invoices.kind, "invoice"), eq(invoices.status, "issued")))
+    .groupBy(invoices.currency);
+}

@@ -6,6 +6,7 @@ import { listAttributeDefinitions } from "../../db/queries/attributes";
 import { listProducts } from "../../db/queries/catalog";
 import { getContact, listContacts } from "../../db/queries/contacts";
 import { customerAccountLinks, getCustomer, listCustomers, listTagNames } from "../../db/queries/customers";
+import { amountDue, listInvoices } from "../../db/queries/invoices";
 import { listServices } from "../../db/queries/services";
 import { getSiteRow, listSites, toSiteView } from "../../db/queries/sites";
 import { listTransactions } from "../../db/queries/transactions";
@@ -80,7 +81,8 @@ async function renderCustomerPage(
   status: 200 | 409 | 422 = 200,
 ) {
   const db = c.get("db");
-  const [contacts, sites, definitions, activity, tags, accounts, services, transactions, products] = await Promise.all([
+  const billing = allowed(c, "billing:read");
+  const [contacts, sites, definitions, activity, tags, accounts, services, transactions, products, invoices, due] = await Promise.all([
     listContacts(db, customer.id, 200),
     listSites(db, customer.id, 200),
     listAttributeDefinitions(db),
@@ -90,6 +92,8 @@ async function renderCustomerPage(
     allowed(c, "services:read") ? listServices(db, { customerId: customer.id, limit: 100 }) : Promise.resolve({ data: [], next_cursor: null }),
     allowed(c, "billing:read") ? listTransactions(db, { customerId: customer.id, limit: 15 }) : Promise.resolve({ data: [], next_cursor: null }),
     allowed(c, "services:write") ? listProducts(db, { status: "active", limit: 200 }) : Promise.resolve({ data: [], next_cursor: null }),
+    billing ? listInvoices(db, { customerId: customer.id, limit: 10 }) : Promise.resolve({ data: [], next_cursor: null }),
+    billing ? amountDue(db, customer.id) : Promise.resolve([]),
   ]);
   const portal: Record<string, string> = {};
   for (const a of accounts) if (a.contactId) portal[a.contactId] = a.status;
@@ -113,6 +117,7 @@ async function renderCustomerPage(
       portalFlash={flash ? flash.slice(0, 200) : undefined}
       services={services.data}
       transactions={transactions.data}
+      invoices={billing ? { latest: invoices.data, due } : null}
       orderError={c.req.query("order_error")?.slice(0, 300)}
       order={
         allowed(c, "services:write") ? (

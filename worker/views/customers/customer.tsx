@@ -1,11 +1,13 @@
 import type { Child } from "hono/jsx";
 import type { ActivityView } from "../../db/queries/activity";
+import type { InvoiceSummary } from "../../db/queries/invoices";
 import type { TransactionView } from "../../db/queries/transactions";
 import type { ContactView } from "../../domain/contacts/schemas";
 import { CUSTOMER_TRANSITIONS, type CustomerTransition, type CustomerView } from "../../domain/customers/schemas";
 import type { ServiceView } from "../../domain/services/schemas";
 import type { SiteView } from "../../domain/sites/schemas";
 import { ActivityTable, Badge, CsrfField, EmptyState, editDeleteColumn, type FormErrors, PageHeader, Table, Time } from "../components";
+import { formatMoney } from "../format";
 import { Layout, type PageContext } from "../layout";
 import { ServicesTable, TransactionsTable } from "../services";
 import { AttributeInput, type Definition, TRANSITION_LABELS } from "./shared";
@@ -24,6 +26,8 @@ export function CustomerPage(props: {
   portalFlash?: string;
   services: ServiceView[];
   transactions: TransactionView[];
+  /** Invoices and what is due, for staff who may read billing. */
+  invoices: { latest: InvoiceSummary[]; due: { currency: string; amount: number; overdue: number }[] } | null;
   order?: Child;
   orderError?: string;
   attributeErrors?: FormErrors;
@@ -281,9 +285,7 @@ export function CustomerPage(props: {
         </section>
         <section class="card" aria-labelledby="billing-h" id="billing">
           <h2 id="billing-h">Billing</h2>
-          <p class="small">
-            <a href={`/admin/invoices?customer_id=${c.id}`}>Invoices and credit notes</a>
-          </p>
+          {props.invoices && <CustomerInvoices customerId={c.id} {...props.invoices} />}
           <TransactionsTable
             transactions={props.transactions}
             empty={
@@ -305,5 +307,38 @@ export function CustomerPage(props: {
         </section>
       )}
     </Layout>
+  );
+}
+
+/** The customer's billing at a glance: what is due (and overdue), the latest invoices and credit notes. */
+function CustomerInvoices(props: { customerId: string; latest: InvoiceSummary[]; due: { currency: string; amount: number; overdue: number }[] }) {
+  const owed = props.due.filter((d) => d.amount > 0);
+  return (
+    <div id="customer-invoices">
+      <p>
+        {owed.length === 0 ? (
+          <span class="muted">Nothing due.</span>
+        ) : (
+          owed.map((d) => (
+            <span>
+              Due: <strong>{formatMoney(d.amount, d.currency)}</strong>
+              {d.overdue > 0 && <span class="badge badge-failed">{`${formatMoney(d.overdue, d.currency)} overdue`}</span>}{" "}
+            </span>
+          ))
+        )}{" "}
+        · <a href={`/admin/invoices?customer_id=${props.customerId}`}>All invoices</a> ·{" "}
+        <a href={`/admin/invoices/new?customer_id=${props.customerId}`}>New invoice</a>
+      </p>
+      <Table
+        rows={props.latest}
+        empty={<p class="muted small">No invoices yet.</p>}
+        columns={[
+          { header: "Number", cell: (i) => <a href={`/admin/invoices/${i.id}`}>{i.number ?? "Draft"}</a> },
+          { header: "Status", cell: (i) => <Badge value={i.status} /> },
+          { header: "Total", class: "num", cell: (i) => formatMoney(i.total_amount, i.currency) },
+          { header: "Due", class: "num", cell: (i) => (i.kind === "invoice" && i.status === "issued" ? formatMoney(i.amount_due, i.currency) : "—") },
+        ]}
+      />
+    </div>
   );
 }

@@ -96,4 +96,16 @@ describe("invoice pages", () => {
     expect(shown).toContain("Voided.");
     expect(shown).toContain("badge-void");
   });
+
+  it("sets a customer's payment terms from the customer form", async () => {
+    const s = await pageSession("admin");
+    const customer = await api("POST", "/customers", { body: { name: unique("Terms Ltd"), type: "business" } });
+    const form = { name: customer.body.name, type: "business", payment_type: "postpaid" };
+    const bad = await s.post(`/admin/customers/${customer.body.id}/edit`, { ...form, payment_terms_days: "400" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("At most 365");
+    expect((await s.post(`/admin/customers/${customer.body.id}/edit`, { ...form, payment_terms_days: "45" })).status).toBe(303);
+    expect((await api("GET", `/customers/${customer.body.id}`)).body.payment_terms_days).toBe(45);
+    expect(await (await s.get(`/admin/customers/${customer.body.id}/edit`)).text()).toContain('value="45"');
+  });
 });

@@ -247,4 +247,22 @@ describe("invoices", () => {
     await api("POST", `/invoices/${lonely.body.id}/issue`);
     expect((await api("POST", `/invoices/${lonely.body.id}/send`)).status).toBe(422);
   });
+
+  it("gives the due date from the customer's payment terms (30 days without)", async () => {
+    const id = await customer();
+    expect((await api("PATCH", `/customers/${id}`, { body: { payment_terms_days: 366 } })).status).toBe(422);
+    expect((await api("PATCH", `/customers/${id}`, { body: { payment_terms_days: 1.5 } })).status).toBe(422);
+    const patched = await api("PATCH", `/customers/${id}`, { body: { payment_terms_days: 14 } });
+    expect(patched.body.payment_terms_days).toBe(14);
+    await charge(id, 100);
+    const draft = await api("POST", "/invoices", { body: period(id) });
+    const issued = await api("POST", `/invoices/${draft.body.id}/issue`);
+    const inDays = (n: number) => new Date(Date.parse(issued.body.issued_at) + n * 86_400_000).toISOString().slice(0, 10);
+    expect(issued.body.due_date).toBe(inDays(14));
+    const other = await customer();
+    await charge(other, 100);
+    const second = await api("POST", "/invoices", { body: period(other) });
+    const defaulted = await api("POST", `/invoices/${second.body.id}/issue`);
+    expect(defaulted.body.due_date).toBe(new Date(Date.parse(defaulted.body.issued_at) + 30 * 86_400_000).toISOString().slice(0, 10));
+  });
 });

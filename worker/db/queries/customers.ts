@@ -19,6 +19,7 @@ export function toCustomerView(row: Customer, tagNames: string[], attributes: Re
     timezone: row.timezone,
     external_id: row.externalId,
     notes: row.notes,
+    payment_terms_days: row.paymentTermsDays,
     tags: tagNames,
     attributes,
     created_at: row.createdAt,

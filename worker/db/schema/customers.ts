@@ -17,6 +17,8 @@ export const customers = sqliteTable(
     notes: text("notes"),
     ...timestamps,
     archivedAt: text("archived_at"),
+    /** Days from an invoice's issue to its due date; null = the operator's default (30). */
+    paymentTermsDays: integer("payment_terms_days"),
   },
   (t) => [
     uniqueIndex("customers_external_id_unique").on(t.externalId),

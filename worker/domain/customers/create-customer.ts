@@ -35,6 +35,7 @@ export async function createCustomer(ctx: WriteContext, input: CustomerCreateInp
     createdAt: ctx.now,
     updatedAt: ctx.now,
     archivedAt: null,
+    paymentTermsDays: input.payment_terms_days ?? null,
   };
   const tagNames = input.tags ?? [];
   const view = toCustomerView(row, tagNames, attributes);

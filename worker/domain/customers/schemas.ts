@@ -43,6 +43,14 @@ export const CustomerCreate = z
     timezone: timeZoneName.optional().meta({ description: "Defaults to the operator's time zone" }),
     external_id: externalId,
     notes: optionalText(5000),
+    payment_terms_days: z
+      .number()
+      .int({ message: "A whole number of days" })
+      .min(0, { message: "At least 0" })
+      .max(365, { message: "At most 365" })
+      .nullable()
+      .optional()
+      .meta({ description: "Days from an invoice's issue to its due date; null = the default (30)" }),
     tags: tagList.optional(),
     attributes: attributeValues.optional(),
   })
@@ -59,6 +67,14 @@ export const CustomerPatch = z
     timezone: timeZoneName.optional(),
     external_id: externalId,
     notes: optionalText(5000),
+    payment_terms_days: z
+      .number()
+      .int({ message: "A whole number of days" })
+      .min(0, { message: "At least 0" })
+      .max(365, { message: "At most 365" })
+      .nullable()
+      .optional()
+      .meta({ description: "Days from an invoice's issue to its due date; null = the default (30)" }),
   })
   .meta({ id: "CustomerPatch", description: "Fields to change; status changes use the transition endpoints" });
 export type CustomerPatchInput = z.infer<typeof CustomerPatch>;
@@ -75,6 +91,7 @@ export const Customer = z
     timezone: z.string(),
     external_id: z.string().nullable(),
     notes: z.string().nullable(),
+    payment_terms_days: z.number().int().nullable(),
     tags: z.array(z.string()),
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     created_at: z.string(),

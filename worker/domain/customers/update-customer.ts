@@ -42,6 +42,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     timezone: patch.timezone ?? before.timezone,
     externalId: patch.external_id === undefined ? before.external_id : patch.external_id,
     notes: patch.notes === undefined ? before.notes : patch.notes,
+    paymentTermsDays: patch.payment_terms_days === undefined ? before.payment_terms_days : patch.payment_terms_days,
   };
   const after: CustomerView = {
     ...before,
@@ -53,6 +54,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     timezone: next.timezone,
     external_id: next.externalId,
     notes: next.notes,
+    payment_terms_days: next.paymentTermsDays,
     updated_at: ctx.now,
   };
   const activity = recordActivity(ctx, { entity: "customer", entityId: id, customerId: id, action: "customer.update", before, after });

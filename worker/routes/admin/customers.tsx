@@ -154,6 +154,7 @@ function customerValues(body: FormBody, empty: "omit" | "null") {
     timezone: text(body, "timezone"),
     external_id: text(body, "external_id", empty),
     notes: text(body, "notes", empty),
+    payment_terms_days: numberOrNull(body, "payment_terms_days"),
   };
 }
 

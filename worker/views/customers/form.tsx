@@ -4,7 +4,7 @@ import { Layout, type PageContext } from "../layout";
 
 export type CustomerFormValues = Partial<
   Record<"name" | "type" | "payment_type" | "currency" | "locale" | "timezone" | "external_id" | "notes" | "tags", string | null>
->;
+> & { payment_terms_days?: number | null };
 
 export function CustomerFormPage(props: {
   ctx: PageContext;
@@ -45,6 +45,15 @@ export function CustomerFormPage(props: {
           error={e.locale}
           placeholder={props.ctx.settings.default_locale}
           hint="Language for emails and invoices"
+        />
+        <Field
+          name="payment_terms_days"
+          label="Payment terms (days)"
+          type="number"
+          value={v.payment_terms_days}
+          error={e.payment_terms_days}
+          placeholder="30"
+          hint="From an invoice's issue to its due date; empty uses 30"
         />
         <Field name="timezone" label="Time zone" value={v.timezone} error={e.timezone} placeholder={props.ctx.settings.default_timezone} />
         <Field name="external_id" label="External id" value={v.external_id} error={e.external_id} hint="Your reference in another system (unique)" />

@@ -1,4 +1,5 @@
 import { abortUnlessChanged } from "../../../db/guard";
+import { findCustomerRow } from "../../../db/queries/customers";
 import { getInvoiceRow } from "../../../db/queries/invoices";
 import { Conflict, NotFound } from "../../../lib/errors";
 import type { WriteContext } from "../../context";
@@ -6,7 +7,7 @@ import { numberingStatements } from "./numbering";
 import type { InvoiceView } from "./schemas";
 import { changeInvoice, invoiceActivity } from "./support";
 
-/** Days between issue and due date (the operator's default payment terms). */
+/** Days between issue and due date when the customer has no payment terms of their own. */
 export const PAYMENT_TERMS_DAYS = 30;
 
 /**
@@ -20,7 +21,9 @@ export async function issueInvoice(ctx: WriteContext, id: string): Promise<Invoi
   if (invoice?.kind !== "invoice") throw new NotFound("No invoice with this id.");
   if (invoice.status !== "draft") throw new Conflict(`This invoice is ${invoice.status}; only a draft can be issued.`, { current_status: invoice.status });
   const d1 = ctx.db.$client;
-  const due = new Date(Date.parse(ctx.now) + PAYMENT_TERMS_DAYS * 86_400_000).toISOString().slice(0, 10);
+  const customer = await findCustomerRow(ctx.db, invoice.customerId);
+  const terms = customer?.paymentTermsDays ?? PAYMENT_TERMS_DAYS;
+  const due = new Date(Date.parse(ctx.now) + terms * 86_400_000).toISOString().slice(0, 10);
   const statements: D1PreparedStatement[] = [
     ...numberingStatements(d1, {
       documentId: id,

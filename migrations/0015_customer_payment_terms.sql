@@ -1,0 +1,1 @@
+ALTER TABLE `customers` ADD `payment_terms_days` integer;

@@ -48,8 +48,9 @@ export async function invoicePdf(files: R2Bucket, db: Db, settings: SettingsData
   });
   if (invoice.status === "draft") return { bytes, filename, stored: false, key };
   // Stored only if absent: two first downloads at once keep one document.
-  await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" }, onlyIf: { etagDoesNotMatch: "*" } });
-  const kept = await files.get(key);
+  const put = await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" }, onlyIf: { etagDoesNotMatch: "*" } });
+  // A null put means the precondition failed: another first download stored its bytes first, which are kept.
+  const kept = put ? null : await files.get(key);
   return { bytes: kept ? new Uint8Array(await kept.arrayBuffer()) : bytes, filename, stored: true, key };
 }
 

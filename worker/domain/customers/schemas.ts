@@ -31,6 +31,15 @@ export const attributeValues = z
   .record(z.string().max(64), attributeValue)
   .meta({ description: "Values keyed by attribute definition key; null removes a value", example: { segment: "smb" } });
 
+const paymentTermsDays = z
+  .number()
+  .int({ message: "A whole number of days" })
+  .min(0, { message: "At least 0" })
+  .max(365, { message: "At most 365" })
+  .nullable()
+  .optional()
+  .meta({ description: "Days from an invoice's issue to its due date; null = the default (30)" });
+
 const externalId = optionalText(100).meta({ description: "Your identifier for this customer (unique)" });
 
 export const CustomerCreate = z
@@ -43,14 +52,7 @@ export const CustomerCreate = z
     timezone: timeZoneName.optional().meta({ description: "Defaults to the operator's time zone" }),
     external_id: externalId,
     notes: optionalText(5000),
-    payment_terms_days: z
-      .number()
-      .int({ message: "A whole number of days" })
-      .min(0, { message: "At least 0" })
-      .max(365, { message: "At most 365" })
-      .nullable()
-      .optional()
-      .meta({ description: "Days from an invoice's issue to its due date; null = the default (30)" }),
+    payment_terms_days: paymentTermsDays,
     tags: tagList.optional(),
     attributes: attributeValues.optional(),
   })
@@ -67,14 +69,7 @@ export const CustomerPatch = z
     timezone: timeZoneName.optional(),
     external_id: externalId,
     notes: optionalText(5000),
-    payment_terms_days: z
-      .number()
-      .int({ message: "A whole number of days" })
-      .min(0, { message: "At least 0" })
-      .max(365, { message: "At most 365" })
-      .nullable()
-      .optional()
-      .meta({ description: "Days from an invoice's issue to its due date; null = the default (30)" }),
+    payment_terms_days: paymentTermsDays,
   })
   .meta({ id: "CustomerPatch", description: "Fields to change; status changes use the transition endpoints" });
 export type CustomerPatchInput = z.infer<typeof CustomerPatch>;

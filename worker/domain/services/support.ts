@@ -53,8 +53,9 @@ export async function loadService(ctx: WriteContext, id: string): Promise<Servic
 }
 
 /**
- * Who hears about a service's balance (low-balance emails): the service's own contact when it has an
- * email, else the customer's billing contact, else the primary one, else any contact with an email.
+ * Who hears about a customer's money (low-balance emails, invoices): the service's own contact when
+ * it has an email (`contact_id`), else the billing contact, else the primary one, else any contact
+ * with an email.
  */
 export async function balanceRecipient(ctx: Pick<WriteContext, "db">, service: { customer_id: string; contact_id: string | null }) {
   const candidates = await customerContactRows(ctx.db, service.customer_id);

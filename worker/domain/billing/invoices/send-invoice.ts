@@ -1,5 +1,4 @@
 import { prepared } from "../../../db/client";
-import { customerContactRows } from "../../../db/queries/contacts";
 import { findCustomerRow } from "../../../db/queries/customers";
 import { getInvoice } from "../../../db/queries/invoices";
 import { emailOutbox } from "../../../db/schema";
@@ -7,6 +6,7 @@ import { Conflict, Invalid, NotFound } from "../../../lib/errors";
 import type { WriteContext } from "../../context";
 import { emailRow } from "../../email/outbox";
 import { invoiceEmail } from "../../email/templates";
+import { balanceRecipient } from "../../services/support";
 import type { SettingsData } from "../../settings/schemas";
 import { invoiceActivity } from "./support";
 
@@ -24,11 +24,10 @@ export async function sendInvoice(
   const invoice = await getInvoice(ctx.db, id);
   if (!invoice) throw new NotFound("No invoice with this id.");
   if (invoice.status === "draft") throw new Conflict("Issue the invoice before sending it (a draft has no number yet).", { current_status: "draft" });
-  const [customer, contacts] = await Promise.all([findCustomerRow(ctx.db, invoice.customer_id), customerContactRows(ctx.db, invoice.customer_id)]);
-  const contact =
-    contacts.find((c) => c.email && c.roles.includes("billing")) ??
-    contacts.find((c) => c.email && c.roles.includes("primary")) ??
-    contacts.find((c) => c.email);
+  const [customer, contact] = await Promise.all([
+    findCustomerRow(ctx.db, invoice.customer_id),
+    balanceRecipient(ctx, { customer_id: invoice.customer_id, contact_id: null }),
+  ]);
   const to = p.to ?? contact?.email ?? null;
   if (!to) throw new Invalid("This customer has no contact with an email address; give one.", [{ path: "to", message: "No billing email known" }]);
   const locale = customer?.locale ?? p.brand.default_locale;

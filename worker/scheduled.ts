@@ -1,5 +1,6 @@
 import { createDb } from "./db/client";
 import { getSettings } from "./db/queries/settings";
+import { queueMonthlyBillRun } from "./domain/billing/bill-runs/run";
 import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
 import { sweepJobs } from "./domain/jobs/runner";
@@ -27,6 +28,8 @@ export function scheduledTasks(env: Env, now: string): Record<string, () => Prom
     sweep_jobs: () => sweepJobs(db, deps, system),
     queue_usage_syncs: () => queueDueSyncs(db, deps, now),
     queue_nightly_reconciliation: () => queueNightlyReconciliation(db, deps, now),
+    // On the 1st (UTC): the month's bill run, once (a unique index), whichever minute fires first.
+    monthly_bill_run: () => queueMonthlyBillRun({ ...system, db, actor: { type: "system", id: null, label: "monthly bill run" } }, deps.enqueue),
     send_emails: async () => sendDueEmails(db, mailjetMailer(env, (await getSettings(db)).data.operator_name)),
     send_sms: async () => sendDueSms(db, httpSmsSender(env, smsFrom((await getSettings(db)).data.operator_name))),
   };

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { jobTransition } from "../domain/jobs/contract";
+import { createDb } from "../db/client";
+import { advanceBillRun } from "../domain/billing/bill-runs/run";
+import { jobTransition, WORKER_JOB_TYPES } from "../domain/jobs/contract";
 
 /** Messages on PROVISIONING_QUEUE carry job ids only; the job row in D1 is the source of truth. */
 export const ProvisioningMessage = z.discriminatedUnion("kind", [z.object({ kind: z.literal("job"), job_id: z.string().min(1).max(64) })]);
@@ -44,8 +46,36 @@ export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env
   }
   try {
     await env.DB.batch(statements);
-    for (const { message } of valid) message.ack();
   } catch {
     for (const { message } of valid) message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });
+    return;
   }
+  // The worker's own jobs (bill runs) are carried out here, one delivery at a time.
+  const ids = valid.map((v) => v.jobId);
+  const own = new Set(
+    (
+      await env.DB.prepare(`SELECT id FROM jobs WHERE id IN (${ids.map(() => "?").join(", ")}) AND type IN (${WORKER_JOB_TYPES.map(() => "?").join(", ")})`)
+        .bind(...ids, ...WORKER_JOB_TYPES)
+        .all<{ id: string }>()
+    ).results.map((r) => r.id),
+  );
+  for (const { message, jobId } of valid) {
+    if (!own.has(jobId)) {
+      message.ack();
+      continue;
+    }
+    try {
+      await runWorkerJob(env, jobId);
+      message.ack();
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", msg: "worker job failed", job_id: jobId, error: String(error) }));
+      message.retry({ delaySeconds: 30 });
+    }
+  }
+}
+
+/** One delivery of a job the worker runs itself (see WORKER_JOB_TYPES). */
+export async function runWorkerJob(env: Env, jobId: string): Promise<string> {
+  const ctx = { db: createDb(env.DB), actor: { type: "system" as const, id: null, label: "bill run" }, requestId: null, now: new Date().toISOString() };
+  return advanceBillRun(ctx, (ids) => sendJobs(env.PROVISIONING_QUEUE, ids), jobId);
 }

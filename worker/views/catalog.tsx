@@ -49,7 +49,7 @@ export function CatalogPage(props: { ctx: PageContext; products: ProductView[]; 
               cell: (p) => (
                 <>
                   {formatMoney(p.retail_price, p.currency)}
-                  {p.recurring_period === "monthly" ? " / month" : ""}
+                  {p.recurring_period === "monthly" ? " / month" : p.recurring_period === "annual" ? " / year" : ""}
                 </>
               ),
             },
@@ -145,7 +145,7 @@ export function ProductFormPage(props: {
           name="recurring_period"
           label="Recurring"
           value={str("recurring_period") ?? "monthly"}
-          options={["monthly", "none"]}
+          options={["monthly", "annual", "none"]}
           error={e.recurring_period}
         />
         <div class="field">
@@ -308,7 +308,8 @@ export function ProductPage(props: {
           <dl class="details">
             <dt>Retail</dt>
             <dd>
-              {formatMoney(p.retail_price, p.currency)} {p.recurring_period === "monthly" ? "per month" : "one-off"}
+              {formatMoney(p.retail_price, p.currency)}{" "}
+              {p.recurring_period === "monthly" ? "per month" : p.recurring_period === "annual" ? "per year" : "one-off"}
             </dd>
             <dt>Wholesale</dt>
             <dd>{formatMoney(p.wholesale_price, p.currency)}</dd>

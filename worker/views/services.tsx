@@ -257,7 +257,9 @@ export function ServicePage(props: {
             </dd>
             <dt>Price</dt>
             <dd>
-              {props.product ? `${formatMoney(props.product.retail_price, currency)}${props.product.recurring_period === "monthly" ? " / month" : ""}` : "—"}
+              {props.product
+                ? `${formatMoney(props.product.retail_price, currency)}${props.product.recurring_period === "monthly" ? " / month" : props.product.recurring_period === "annual" ? " / year" : ""}`
+                : "—"}
             </dd>
             {Object.entries(s.identifiers).map(([k, v]) => (
               <>

@@ -34,6 +34,8 @@ export const invoices = sqliteTable(
     /** A credit note: the invoice it credits, and why. */
     creditsInvoiceId: text("credits_invoice_id"),
     reason: text("reason"),
+    /** The bill run that made it (null for one made by hand). */
+    billRunId: text("bill_run_id"),
     ...timestamps,
   },
   (t) => [
@@ -45,6 +47,7 @@ export const invoices = sqliteTable(
     index("invoices_customer_idx").on(t.customerId, t.id),
     index("invoices_status_idx").on(t.status, t.id),
     index("invoices_credits_idx").on(t.creditsInvoiceId),
+    index("invoices_bill_run_idx").on(t.billRunId, t.customerId),
   ],
 );
 
@@ -85,4 +88,49 @@ export const invoiceSequences = sqliteTable(
     last: integer("last").notNull(),
   },
   (t) => [primaryKey({ columns: [t.series, t.year] })],
+);
+
+/**
+ * A bill run: every customer's invoice for one calendar month, made by a `bill_run` job in chunks of
+ * customers (in id order; `cursor` is the last customer done), so a run that stops continues where
+ * it stopped. Totals and invoice counts are read from the invoices it made.
+ */
+export const billRuns = sqliteTable(
+  "bill_runs",
+  {
+    id: text("id").primaryKey(),
+    periodStart: text("period_start").notNull(),
+    periodEnd: text("period_end").notNull(),
+    trigger: text("trigger", { enum: ["cron", "manual"] }).notNull(),
+    /** Issue the invoices (numbers, due dates) as they are made, or leave them drafts. */
+    issue: integer("issue", { mode: "boolean" }).notNull(),
+    status: text("status", { enum: ["queued", "running", "completed", "failed"] }).notNull(),
+    jobId: text("job_id"),
+    cursor: text("cursor"),
+    customersTotal: integer("customers_total").notNull(),
+    customersDone: integer("customers_done").notNull(),
+    /** Scratch for gap-free numbering inside one chunk's batch: the sequence before the chunk. */
+    sequenceBase: integer("sequence_base"),
+    createdBy: text("created_by").notNull(),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("bill_runs_period_idx").on(t.periodStart, t.id),
+    // The monthly cron makes one run per month, however often it fires.
+    uniqueIndex("bill_runs_cron_unique").on(t.periodStart).where(sql`${t.trigger} = 'cron'`),
+  ],
+);
+
+/** A customer a bill run could not invoice, and why (the run goes on with the others). */
+export const billRunErrors = sqliteTable(
+  "bill_run_errors",
+  {
+    billRunId: text("bill_run_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    message: text("message").notNull(),
+    at: text("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.billRunId, t.customerId] })],
 );

@@ -14,7 +14,7 @@ export const products = sqliteTable("products", {
   status: text("status", { enum: ["draft", "active", "retired"] }).notNull(),
   currency: text("currency").notNull(),
   taxClass: text("tax_class").notNull(),
-  recurringPeriod: text("recurring_period", { enum: ["monthly", "none"] }).notNull(),
+  recurringPeriod: text("recurring_period", { enum: ["monthly", "annual", "none"] }).notNull(),
   prorate: integer("prorate", { mode: "boolean" }).notNull(),
   provisioningPlay: text("provisioning_play"),
   provisioningJsonVars: text("provisioning_json_vars", { mode: "json" }).$type<Record<string, unknown>>().notNull(),

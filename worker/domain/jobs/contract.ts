@@ -6,8 +6,14 @@
  */
 import { z } from "zod";
 
-export const JOB_TYPES = ["provision", "deprovision", "suspend", "resume", "modify", "topup", "sync_balance", "catalog"] as const;
+export const JOB_TYPES = ["provision", "deprovision", "suspend", "resume", "modify", "topup", "sync_balance", "catalog", "bill_run"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
+
+/**
+ * Job types the worker runs itself, from the queue consumer (they need only D1): the runner never
+ * leases them. The others need the operator's network (Ansible, CGRateS) and go to the runner.
+ */
+export const WORKER_JOB_TYPES = ["bill_run"] as const satisfies readonly JobType[];
 
 export const JOB_STATUSES = ["pending", "ready", "leased", "succeeded", "failed", "dead"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -109,6 +115,7 @@ export const JOB_PAYLOADS = {
   }),
   sync_balance: z.looseObject({ service_id: id, reason: z.enum(["requested", "periodic", "nightly"]).optional() }),
   catalog: z.looseObject({ product_id: id, product_version_id: id, playbook: playbook.optional() }),
+  bill_run: z.looseObject({ bill_run_id: id }),
 } satisfies Record<JobType, z.ZodType>;
 export type JobPayload<T extends JobType> = z.infer<(typeof JOB_PAYLOADS)[T]>;
 

@@ -1,16 +1,17 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
 import { getService } from "../../db/queries/services";
 import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, runnerHeartbeats, sites } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
 import { seal } from "../../lib/secret-box";
+import { billRunJobDied } from "../billing/bill-runs/run";
 import { chargingVars } from "../charging/job-vars";
 import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
 import { applied } from "../services/support";
 import { checkVars } from "./check";
-import { type JobResult, jobTransition, type LeasedMessage, OPEN_JOB_STATUSES } from "./contract";
+import { type JobResult, jobTransition, type LeasedMessage, OPEN_JOB_STATUSES, WORKER_JOB_TYPES } from "./contract";
 import { applyOutcome } from "./outcomes";
 
 export type JobRecord = typeof jobs.$inferSelect;
@@ -158,6 +159,8 @@ export async function pullJobs(db: Db, deps: ServiceDeps, op: OpContext, batchSi
   const leasable = and(
     sql`((${jobs.status} = 'ready' AND (${jobs.notBefore} IS NULL OR ${jobs.notBefore} <= ${op.now})) OR (${jobs.status} = 'leased' AND ${jobs.leaseExpiresAt} < ${op.now}))`,
     sql`${jobs.attempts} < ${jobs.maxAttempts}`,
+    // The worker runs its own job types (bill runs) from the queue consumer.
+    notInArray(jobs.type, [...WORKER_JOB_TYPES]),
     firstOfItsService,
   );
   const candidates = await db.select({ id: jobs.id }).from(jobs).where(leasable).orderBy(asc(jobs.id)).limit(batchSize);
@@ -238,7 +241,10 @@ export async function killExhausted(db: Db, deps: ServiceDeps, op: OpContext): P
     .set({ status: "dead", leaseId: null, error: "No result after the last attempt (lease expired).", finishedAt: op.now, updatedAt: op.now })
     .where(and(inArray(jobs.status, jobTransition(["leased"], "dead")), sql`${jobs.leaseExpiresAt} < ${op.now}`, sql`${jobs.attempts} >= ${jobs.maxAttempts}`))
     .returning();
-  for (const job of dead) await applyOutcome(db, deps, op, job, { status: "failed", outputs: {}, error: { task: null, message: job.error ?? "dead" } });
+  for (const job of dead) {
+    if (job.type === "bill_run") await billRunJobDied(db.$client, job.payload, op.now);
+    else await applyOutcome(db, deps, op, job, { status: "failed", outputs: {}, error: { task: null, message: job.error ?? "dead" } });
+  }
   return dead.length;
 }
 
@@ -372,15 +378,29 @@ export async function retryJob(db: Db, op: OpContext, id: string) {
 
 /**
  * The minute sweep: jobs still `pending` a minute after they were written (their queue message was
- * lost or never sent) are sent again; leases that ran out on their last attempt end dead.
+ * lost or never sent) are sent again; leases that ran out on their last attempt end dead. The
+ * worker's own jobs (bill runs) are sent again too when they sat `ready` for a minute or their
+ * executor died (lease run out, attempts left): the next delivery continues where it stopped.
  */
 export async function sweepJobs(db: Db, deps: ServiceDeps, op: OpContext): Promise<{ resent: number; dead: number }> {
   const stale = new Date(Date.parse(op.now) - 60_000).toISOString();
+  const dead = await killExhausted(db, deps, op);
   const stranded = await db
     .update(jobs)
     .set({ updatedAt: op.now })
-    .where(and(eq(jobs.status, "pending"), sql`${jobs.updatedAt} < ${stale}`))
+    .where(
+      or(
+        and(eq(jobs.status, "pending"), sql`${jobs.updatedAt} < ${stale}`),
+        and(
+          inArray(jobs.type, [...WORKER_JOB_TYPES]),
+          or(
+            and(eq(jobs.status, "ready"), sql`${jobs.updatedAt} < ${stale}`),
+            and(eq(jobs.status, "leased"), sql`${jobs.leaseExpiresAt} < ${op.now}`, sql`${jobs.attempts} < ${jobs.maxAttempts}`),
+          ),
+        ),
+      ),
+    )
     .returning({ id: jobs.id });
   await deps.enqueue(stranded.map((j) => j.id));
-  return { resent: stranded.length, dead: await killExhausted(db, deps, op) };
+  return { resent: stranded.length, dead };
 }

@@ -114,22 +114,54 @@ function dayOf(time: unknown): string | null {
   return Number.isNaN(t) ? null : new Date(t).toISOString().slice(0, 10);
 }
 
+/** Minor units per major unit of a currency (EUR 100, JPY 1, BHD 1000), from Node's ICU; 100 if unknown. */
+export function minorPerMajor(currency: unknown): number {
+  if (typeof currency !== "string" || !/^[A-Z]{3}$/.test(currency)) return 100;
+  try {
+    return 10 ** (new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2);
+  } catch {
+    return 100;
+  }
+}
+
+/**
+ * A CGRateS cost (a decimal number of major units, as JSON gives it) in minor units: read as its
+ * decimal text to nine places, then scaled in integers and rounded half-even — the float is only
+ * the wire's, never computed with. Null for anything that is not a finite non-negative number.
+ */
+export function costToMinor(cost: unknown, factor: number): number | null {
+  if (typeof cost !== "number" || !Number.isFinite(cost) || cost < 0) return null;
+  const [whole = "0", fraction = ""] = cost.toFixed(9).split(".");
+  const scaled = BigInt(whole + fraction.padEnd(9, "0")) * BigInt(factor);
+  const unit = 1_000_000_000n;
+  let q = scaled / unit;
+  const r = scaled % unit;
+  if (r * 2n > unit || (r * 2n === unit && q % 2n === 1n)) q += 1n;
+  return Number(q);
+}
+
 /**
  * CDR usage per UTC day (of the setup time, else the answer time) and unit: `*data` → data (bytes),
- * `*voice` → voice (seconds, from nanoseconds), `*sms` → sms (count). Other ToRs are left out.
- * Sorted by day, then unit.
+ * `*voice` → voice (seconds, from nanoseconds), `*sms` → sms (count); and what CGRateS charged for
+ * them (`Cost`) → monetary, in minor units (`factor` per major unit: the bill run charges postpaid
+ * usage from it, never re-rating). Other ToRs are left out. Sorted by day, then unit.
  */
-export function aggregateUsage(cdrs: CgratesCdr[]): UsageRow[] {
-  const totals = new Map<string, { day: string; unit: "data" | "voice" | "sms"; raw: number }>();
+export function aggregateUsage(cdrs: CgratesCdr[], factor = 100): UsageRow[] {
+  const totals = new Map<string, { day: string; unit: "data" | "voice" | "sms" | "monetary"; raw: number }>();
+  const add = (day: string, unit: "data" | "voice" | "sms" | "monetary", raw: number) => {
+    const key = `${day}|${unit}`;
+    const row = totals.get(key) ?? { day, unit, raw: 0 };
+    row.raw += raw;
+    totals.set(key, row);
+  };
   for (const cdr of cdrs) {
     const unit = TOR_UNITS[cdr.ToR];
     const day = dayOf(cdr.SetupTime) ?? dayOf(cdr.AnswerTime);
     const raw = parseUsage(cdr.Usage);
     if (!unit || !day || raw === null || raw <= 0) continue;
-    const key = `${day}|${unit}`;
-    const row = totals.get(key) ?? { day, unit, raw: 0 };
-    row.raw += raw;
-    totals.set(key, row);
+    add(day, unit, raw);
+    const cost = costToMinor(cdr.Cost, factor);
+    if (cost) add(day, "monetary", cost);
   }
   return [...totals.values()]
     .map((r) => ({ day: r.day, unit: r.unit, amount: Math.round(r.unit === "voice" ? r.raw / 1e9 : r.raw) }))
@@ -291,7 +323,8 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
       const cdrs = await step(context, "Read the CDRs of the last 30 days", () =>
         cdrsOf(cg, options.cgrates?.tenant ?? "", account, ["*default"], since, now().toISOString()),
       );
-      const usage = aggregateUsage(cdrs);
+      const product = message.body.extra_vars.product as { currency?: unknown } | null | undefined;
+      const usage = aggregateUsage(cdrs, minorPerMajor(product?.currency));
       context.onEvent({ at: now().toISOString(), task: "Aggregate usage", status: "info", message: `${cdrs.length} CDRs, ${usage.length} day/unit rows` });
       return { status: "succeeded", outputs: { balances: found.BalanceMap ?? {}, usage }, error: null };
     } catch (error) {

@@ -8,7 +8,7 @@ import { startCgratesSimulator } from "../../simulators/cgrates/server";
 import type { RunningSimulator } from "../../simulators/lib/server";
 import { productCharging } from "../../worker/domain/charging/definition";
 import { createRunnerApi, type JobEvent, type JobResult, type JobType, type LeasedMessage } from "./api";
-import { aggregateUsage, createJobExecutor, type ExecutionContext, type JobExecutor, parseUsage } from "./executor";
+import { aggregateUsage, costToMinor, createJobExecutor, type ExecutionContext, type JobExecutor, minorPerMajor, parseUsage } from "./executor";
 import { createLogger } from "./log";
 import { createRunnerLoop, type RunnerLoopOptions } from "./loop";
 import { openCompletedRecord } from "./record";
@@ -535,6 +535,19 @@ describe("usage aggregation", () => {
       { day: "2026-01-02", unit: "voice", amount: 90 },
       { day: "2026-01-03", unit: "sms", amount: 2 },
     ]);
+  });
+
+  it("sums what CGRateS charged per day in minor units of the product's currency, without float drift", () => {
+    const cdr = (SetupTime: string, Cost: number) =>
+      ({ ToR: "*voice", SetupTime, AnswerTime: SetupTime, Usage: "1m0s", Cost }) as unknown as Parameters<typeof aggregateUsage>[0][number];
+    const rows = aggregateUsage([cdr("2026-01-02T10:00:00Z", 0.145), cdr("2026-01-02T11:00:00Z", 0.1), cdr("2026-01-02T12:00:00Z", 0.2)]);
+    // 0.145 * 100 is 14.499999… as a float; read as decimals it is 14.5 → 14 (half-even); + 10 + 20.
+    expect(rows.find((r) => r.unit === "monetary")).toEqual({ day: "2026-01-02", unit: "monetary", amount: 44 });
+    expect(minorPerMajor("JPY")).toBe(1);
+    expect(minorPerMajor("BHD")).toBe(1000);
+    expect(minorPerMajor("nonsense")).toBe(100);
+    expect(costToMinor(1.0005, 1000)).toBe(1000);
+    expect(costToMinor(-1, 100)).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { advanceBillRun, createBillRun, queueMonthlyBillRun } from "../domain/billing/bill-runs/run";
 import worker from "../index";
 import { ulid } from "../lib/ids";
-import { api, testContext, unique } from "./helpers";
+import { api, pageSession, testContext, unique } from "./helpers";
 
 /** Months far from today and from each other, so each test bills its own. */
 const MONTHS = { a: "2031-03", b: "2031-05", c: "2031-07", d: "2031-09" } as const;
@@ -297,5 +297,40 @@ describe("bill runs", () => {
     expect(result.explicitAcks).toEqual(["b1"]);
     const run = await api("GET", `/bill-runs/${made?.id}`);
     expect(run.body).toMatchObject({ status: "completed", job_status: "succeeded" });
+  });
+
+  it("the pages: start a run from the form, watch its progress, find its invoices; a bad month is shown inline and starts nothing", async () => {
+    const s = await pageSession("billing");
+    const list = await s.get("/admin/bill-runs");
+    expect(list.status).toBe(200);
+    expect(await list.text()).toContain("Start bill run");
+    const before = await env.DB.prepare("SELECT count(*) AS n FROM bill_runs").first<{ n: number }>();
+    const bad = await s.post("/admin/bill-runs", { month: "2031-13", issue: "1" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("A bill run covers one calendar month");
+    const garbage = await s.post("/admin/bill-runs", { month: "soon" });
+    expect(garbage.status).toBe(422);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM bill_runs").first<{ n: number }>())?.n).toBe(before?.n);
+
+    const plan = await product(990);
+    const id = await customer();
+    await service(id, plan.id, "2031-01-01T00:00:00.000Z");
+    const started = await s.post("/admin/bill-runs", { month: "2031-12", issue: "1" });
+    expect(started.status).toBe(303);
+    const path = started.headers.get("location") ?? "";
+    expect(path).toMatch(/^\/admin\/bill-runs\/brn_/);
+    const runId = path.split("/").at(-1) ?? "";
+    await settled(runId);
+    const page = await (await s.get(path)).text();
+    expect(page).toContain("Bill run 2031-12");
+    expect(page).toContain('<progress max="100" value="100"');
+    // Finished: the fragment no longer polls.
+    const live = await (await s.get(`${path}/live`)).text();
+    expect(live).not.toContain("hx-trigger");
+    const invoices = await (await s.get(`/admin/invoices?bill_run_id=${runId}&month=2031-12`)).text();
+    expect(invoices).toMatch(/INV-\d{4}-\d{5}/);
+    // A reader may look, not start one.
+    const reader = await pageSession("support");
+    expect((await reader.post("/admin/bill-runs", { month: "2031-12" })).status).toBe(403);
   });
 });

@@ -14,7 +14,7 @@ const STATUS_TABS = [
   { label: "Void", query: { status: "void" } },
 ] as const;
 
-export type InvoiceListFilters = { status?: string; overdue?: string; customer_id?: string; cursor?: string };
+export type InvoiceListFilters = { status?: string; overdue?: string; customer_id?: string; bill_run_id?: string; month?: string; cursor?: string };
 
 export function InvoicesPage(props: {
   ctx: PageContext;
@@ -26,7 +26,11 @@ export function InvoicesPage(props: {
 }) {
   const f = props.filters;
   const tabQuery = (q: Record<string, string>) => {
-    const sp = new URLSearchParams({ ...q, ...(f.customer_id ? { customer_id: f.customer_id } : {}) });
+    const keep = Object.fromEntries(Object.entries({ customer_id: f.customer_id, bill_run_id: f.bill_run_id, month: f.month }).filter(([, v]) => v)) as Record<
+      string,
+      string
+    >;
+    const sp = new URLSearchParams({ ...q, ...keep });
     const s = sp.toString();
     return s ? `/admin/invoices?${s}` : "/admin/invoices";
   };
@@ -38,6 +42,9 @@ export function InvoicesPage(props: {
         subtitle={f.customer_id ? `For ${props.customerNames.get(f.customer_id) ?? f.customer_id}` : "Invoices and credit notes, newest first."}
         actions={
           <>
+            <a class="button" href="/admin/bill-runs">
+              Bill runs
+            </a>
             <a class="button" href="/admin/tax-rates">
               Tax rates
             </a>
@@ -56,6 +63,21 @@ export function InvoicesPage(props: {
           </a>
         ))}
       </nav>
+      <form method="get" action="/admin/invoices" class="filters" role="search">
+        {f.status && <input type="hidden" name="status" value={f.status} />}
+        {f.overdue && <input type="hidden" name="overdue" value={f.overdue} />}
+        {f.customer_id && <input type="hidden" name="customer_id" value={f.customer_id} />}
+        {f.bill_run_id && <input type="hidden" name="bill_run_id" value={f.bill_run_id} />}
+        <label>
+          Period <input type="month" name="month" value={f.month ?? ""} />
+        </label>
+        <button type="submit" class="button">
+          Filter
+        </button>
+        {(f.month || f.bill_run_id) && (
+          <a href={f.customer_id ? `/admin/invoices?customer_id=${encodeURIComponent(f.customer_id)}` : "/admin/invoices"}>Clear</a>
+        )}
+      </form>
       <section class="card">
         <Table
           id="invoices"

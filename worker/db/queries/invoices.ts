@@ -32,6 +32,10 @@ export function toInvoiceSummary(r: InvoiceRecord): InvoiceSummary {
 
 export type InvoiceFilters = {
   customerId?: string;
+  /** Invoices a bill run made. */
+  billRunId?: string;
+  /** Invoices whose period starts in this month (YYYY-MM). */
+  month?: string;
   status?: InvoiceStatus;
   kind?: "invoice" | "credit_note";
   /** Issued, money still due, due date passed (as of `today`, YYYY-MM-DD). */
@@ -46,6 +50,8 @@ export async function listInvoices(db: Db, f: InvoiceFilters): Promise<Page<Invo
   if (f.customerId) where.push(eq(invoices.customerId, f.customerId));
   if (f.status) where.push(eq(invoices.status, f.status));
   if (f.kind) where.push(eq(invoices.kind, f.kind));
+  if (f.billRunId) where.push(eq(invoices.billRunId, f.billRunId));
+  if (f.month) where.push(sql`${invoices.periodStart} LIKE ${`${f.month}-%`}`);
   if (f.overdueOn) where.push(sql`${invoices.status} = 'issued' AND ${invoices.amountDue} > 0 AND ${invoices.dueDate} < ${f.overdueOn}`);
   if (f.cursor) where.push(lt(invoices.id, String(decodeCursor(f.cursor, 1)[0])));
   const rows = await db

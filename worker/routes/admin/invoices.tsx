@@ -25,6 +25,12 @@ const ListQuery = z.object({
   status: z.enum(INVOICE_STATUSES).optional().catch(undefined),
   overdue: z.enum(["true"]).optional().catch(undefined),
   customer_id: z.string().max(64).optional().catch(undefined),
+  bill_run_id: z.string().max(64).optional().catch(undefined),
+  month: z
+    .string()
+    .regex(/^\d{4}-\d{2}$/)
+    .optional()
+    .catch(undefined),
   cursor: z.string().max(500).optional().catch(undefined),
 });
 
@@ -79,6 +85,8 @@ export const invoicePages = new Hono<AppEnv>()
     const db = c.get("db");
     const page = await listInvoices(db, {
       customerId: f.customer_id,
+      billRunId: f.bill_run_id,
+      month: f.month,
       status: f.status,
       overdueOn: f.overdue ? new Date().toISOString().slice(0, 10) : undefined,
       cursor: f.cursor,

@@ -30,6 +30,12 @@ export const invoicesApi = new OpenAPIHono<AppEnv>()
         request: {
           query: PageQuery.extend({
             customer_id: z.string().max(64).optional(),
+            bill_run_id: z.string().max(64).optional().meta({ description: "Only the invoices this bill run made" }),
+            period: z
+              .string()
+              .regex(/^\d{4}-\d{2}$/, { message: "A month as YYYY-MM" })
+              .optional()
+              .meta({ description: "Only invoices whose period starts in this month (YYYY-MM)" }),
             status: z.enum(INVOICE_STATUSES).optional(),
             kind: z.enum(["invoice", "credit_note"]).optional(),
             overdue: z.enum(["true", "false"]).optional().meta({ description: "Only issued invoices past their due date with money due" }),
@@ -43,7 +49,16 @@ export const invoicesApi = new OpenAPIHono<AppEnv>()
       const q = c.req.valid("query");
       const overdueOn = q.overdue === "true" ? new Date().toISOString().slice(0, 10) : undefined;
       const page = await scopedPage(c, q.customer_id, (customerId) =>
-        listInvoices(c.get("db"), { customerId, status: q.status, kind: q.kind, overdueOn, limit: q.limit, cursor: q.cursor }),
+        listInvoices(c.get("db"), {
+          customerId,
+          billRunId: q.bill_run_id,
+          month: q.period,
+          status: q.status,
+          kind: q.kind,
+          overdueOn,
+          limit: q.limit,
+          cursor: q.cursor,
+        }),
       );
       return c.json(page, 200);
     },

@@ -45,6 +45,9 @@ export function InvoicesPage(props: {
             <a class="button" href="/admin/bill-runs">
               Bill runs
             </a>
+            <a class="button" href="/admin/promo-codes">
+              Promo codes
+            </a>
             <a class="button" href="/admin/tax-rates">
               Tax rates
             </a>

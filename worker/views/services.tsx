@@ -7,7 +7,7 @@ import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions"
 import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES } from "../domain/services/state";
 import { BalanceSource, DifferencesTable } from "./charging";
-import { ActivityTable, Badge, type Column, CsrfField, EmptyState, PageHeader, Pager, SelectField, Table, Time } from "./components";
+import { ActivityTable, Badge, type Column, CsrfField, EmptyState, Field, PageHeader, Pager, SelectField, Table, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { ServiceInventory } from "./inventory";
 import { Layout, type PageContext } from "./layout";
@@ -486,6 +486,7 @@ export function OrderForm(props: {
         value={(props.contacts.find((c) => c.primary) ?? props.contacts[0])?.id ?? null}
         options={props.contacts.map((c) => ({ value: c.id, label: c.name }))}
       />
+      <Field name="promo_code" label="Promo code" hint="Optional: its discount shows on the invoices it covers" autocomplete="off" />
       <button type="submit" class="button primary">
         Order
       </button>

@@ -134,3 +134,54 @@ export const billRunErrors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.billRunId, t.customerId] })],
 );
+
+/**
+ * Promo codes: a discount a customer's order names (`promo_code`). `redemptions` is taken by a
+ * conditional UPDATE (`redemptions < max_redemptions`), so a 10-use code is redeemed 10 times
+ * however many orders race for it.
+ */
+export const promoCodes = sqliteTable(
+  "promo_codes",
+  {
+    id: text("id").primaryKey(),
+    /** Upper case, what customers type (`WELCOME10`). */
+    code: text("code").notNull(),
+    description: text("description"),
+    kind: text("kind", { enum: ["percent", "fixed", "free_months"] }).notNull(),
+    /** Percent (0–100), minor units of the product's currency off each period, or free months. */
+    value: integer("value").notNull(),
+    /** How many monthly periods a percent or fixed discount lasts (free months: `value`). */
+    months: integer("months").notNull(),
+    validFrom: text("valid_from"),
+    validUntil: text("valid_until"),
+    maxRedemptions: integer("max_redemptions"),
+    redemptions: integer("redemptions").notNull(),
+    /** Product ids the code applies to; empty: every recurring product. */
+    eligibleProducts: text("eligible_products", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status", { enum: ["active", "disabled"] }).notNull(),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("promo_codes_code_unique").on(t.code)],
+);
+
+/**
+ * A discount on a service's recurring charges, from a promo code redeemed with its order. The bill
+ * run adds it to the invoice as a discount line for each period it covers (from `starts`, a month).
+ */
+export const serviceDiscounts = sqliteTable(
+  "service_discounts",
+  {
+    id: text("id").primaryKey(),
+    serviceId: text("service_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    promoCodeId: text("promo_code_id").notNull(),
+    label: text("label").notNull(),
+    kind: text("kind", { enum: ["percent", "fixed", "free_months"] }).notNull(),
+    value: integer("value").notNull(),
+    months: integer("months").notNull(),
+    /** First month it applies to (YYYY-MM-01): the month of the order. */
+    starts: text("starts").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("service_discounts_unique").on(t.serviceId, t.promoCodeId), index("service_discounts_customer_idx").on(t.customerId)],
+);

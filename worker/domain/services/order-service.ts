@@ -6,6 +6,7 @@ import { getSiteRow } from "../../db/queries/sites";
 import { Conflict, Invalid } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { activityRow } from "../activity/record";
+import { redeemPromoCode, releasePromoCode } from "../billing/promo-codes/promo-codes";
 import { taxRateFor } from "../billing/tax";
 import { transactionRow } from "../billing/transactions";
 import type { ProductView } from "../catalog/schemas";
@@ -68,104 +69,115 @@ export async function orderService(
     throw new Invalid("This product uses no inventory.", [{ path: "inventory", message: "Not required by the product" }]);
   }
   const reservation = { serviceId, customerId, required, picks: input.inventory ?? {}, vars: product.provisioning_json_vars };
-  let job: ReturnType<typeof jobRow> | undefined;
-  const created_ = await withReservation(ctx, reservation, async (reserved) => {
-    const base = (p: ProductView, id: string, parent: string | null): ServiceRow => ({
-      id,
-      customerId,
-      productId: p.id,
-      productVersionId: p.version_id,
-      siteId: input.site_id ?? null,
-      contactId: input.contact_id ?? null,
-      parentServiceId: parent,
-      status: "pending",
-      identifiers: {},
-      vars: parent ? {} : input.vars,
-      activatedAt: null,
-      terminatedAt: null,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
+  // A promo code is redeemed first (409 when used up) and given back if the order does not happen.
+  const redemption = input.promo_code ? await redeemPromoCode(ctx, input.promo_code, product, customerId, serviceId) : null;
+  try {
+    return await placeOrder(product);
+  } catch (error) {
+    if (redemption) await releasePromoCode(ctx, redemption);
+    throw error;
+  }
+
+  async function placeOrder(product: ProductView) {
+    let job: ReturnType<typeof jobRow> | undefined;
+    const created_ = await withReservation(ctx, reservation, async (reserved) => {
+      const base = (p: ProductView, id: string, parent: string | null): ServiceRow => ({
+        id,
+        customerId,
+        productId: p.id,
+        productVersionId: p.version_id,
+        siteId: input.site_id ?? null,
+        contactId: input.contact_id ?? null,
+        parentServiceId: parent,
+        status: "pending",
+        identifiers: {},
+        vars: parent ? {} : input.vars,
+        activatedAt: null,
+        terminatedAt: null,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      });
+      const service = { ...base(product, serviceId, null), identifiers: identifiersFrom(reserved.items, reserved.ips) };
+      const children = components.map((c) => base(c, `svc_${ulid()}`, serviceId));
+      const rate = await taxRateFor(ctx.db, product.tax_class);
+      job = jobRow(
+        "provision",
+        serviceId,
+        {
+          service_id: serviceId,
+          customer_id: customerId,
+          product_id: product.id,
+          product_version_id: product.version_id,
+          playbook: product.provisioning_play,
+          provisioning_play: product.provisioning_play,
+          components: children.map((c) => ({ service_id: c.id, product_id: c.productId })),
+          site_id: service.siteId,
+          contact_id: service.contactId,
+          vars: input.vars,
+          // What the playbook configures (secrets stay sealed in D1; the runner asks for them when it needs them).
+          inventory: reserved.items.map((i) => ({ id: i.id, type: i.type, fields: i.fields })),
+          ip_allocations: reserved.ips,
+        },
+        ctx.now,
+      );
+      const effects: Effects = {
+        jobs: [job],
+        transactions:
+          product.retail_setup_fee > 0
+            ? [
+                transactionRow({
+                  customerId,
+                  serviceId,
+                  kind: "charge",
+                  description: `Setup: ${product.name}`,
+                  amount: product.retail_setup_fee,
+                  wholesaleAmount: product.wholesale_setup_fee,
+                  currency: product.currency,
+                  taxRateBp: rate,
+                  sourceKey: `setup:${serviceId}`,
+                  now: ctx.now,
+                }),
+              ]
+            : [],
+        search: [
+          serviceDocument({ id: serviceId, customerId, status: "pending", identifiers: service.identifiers }, product.name, customer.name),
+          ...children.map((c, i) => serviceDocument({ id: c.id, customerId, status: "pending", identifiers: {} }, components[i]?.name ?? "", customer.name)),
+        ],
+        activity: [
+          activityRow(op(ctx), {
+            entity: "service",
+            entityId: serviceId,
+            customerId,
+            action: "service.order",
+            after: {
+              product: product.slug,
+              version: product.version,
+              components: children.map((c) => c.id),
+              site_id: service.siteId,
+              contact_id: service.contactId,
+              inventory: reserved.items.map((i) => i.id),
+              ip_allocations: reserved.ips.map((a) => a.cidr),
+            },
+          }),
+          ...reservationActivity(op(ctx), reserved.items, serviceId, customerId),
+        ],
+      };
+      // The object records the service with its reservation (withReservation gives it back if refused).
+      return deps.state(serviceId).create({
+        key: "create",
+        service,
+        children,
+        effects,
+        allowNegative: product.allow_negative,
+        thresholds: product.low_balance_thresholds,
+        inventory: reserved.items.map((i) => i.id),
+      });
     });
-    const service = { ...base(product, serviceId, null), identifiers: identifiersFrom(reserved.items, reserved.ips) };
-    const children = components.map((c) => base(c, `svc_${ulid()}`, serviceId));
-    const rate = await taxRateFor(ctx.db, product.tax_class);
-    job = jobRow(
-      "provision",
-      serviceId,
-      {
-        service_id: serviceId,
-        customer_id: customerId,
-        product_id: product.id,
-        product_version_id: product.version_id,
-        playbook: product.provisioning_play,
-        provisioning_play: product.provisioning_play,
-        components: children.map((c) => ({ service_id: c.id, product_id: c.productId })),
-        site_id: service.siteId,
-        contact_id: service.contactId,
-        vars: input.vars,
-        // What the playbook configures (secrets stay sealed in D1; the runner asks for them when it needs them).
-        inventory: reserved.items.map((i) => ({ id: i.id, type: i.type, fields: i.fields })),
-        ip_allocations: reserved.ips,
-      },
-      ctx.now,
-    );
-    const effects: Effects = {
-      jobs: [job],
-      transactions:
-        product.retail_setup_fee > 0
-          ? [
-              transactionRow({
-                customerId,
-                serviceId,
-                kind: "charge",
-                description: `Setup: ${product.name}`,
-                amount: product.retail_setup_fee,
-                wholesaleAmount: product.wholesale_setup_fee,
-                currency: product.currency,
-                taxRateBp: rate,
-                sourceKey: `setup:${serviceId}`,
-                now: ctx.now,
-              }),
-            ]
-          : [],
-      search: [
-        serviceDocument({ id: serviceId, customerId, status: "pending", identifiers: service.identifiers }, product.name, customer.name),
-        ...children.map((c, i) => serviceDocument({ id: c.id, customerId, status: "pending", identifiers: {} }, components[i]?.name ?? "", customer.name)),
-      ],
-      activity: [
-        activityRow(op(ctx), {
-          entity: "service",
-          entityId: serviceId,
-          customerId,
-          action: "service.order",
-          after: {
-            product: product.slug,
-            version: product.version,
-            components: children.map((c) => c.id),
-            site_id: service.siteId,
-            contact_id: service.contactId,
-            inventory: reserved.items.map((i) => i.id),
-            ip_allocations: reserved.ips.map((a) => a.cidr),
-          },
-        }),
-        ...reservationActivity(op(ctx), reserved.items, serviceId, customerId),
-      ],
-    };
-    // The object records the service with its reservation (withReservation gives it back if refused).
-    return deps.state(serviceId).create({
-      key: "create",
-      service,
-      children,
-      effects,
-      allowNegative: product.allow_negative,
-      thresholds: product.low_balance_thresholds,
-      inventory: reserved.items.map((i) => i.id),
-    });
-  });
-  unwrap(created_);
-  if (!job) throw new Error("The order's job was not built.");
-  if (required.length > 0) await deps.stockChanged?.(ctx, [...new Set(required)]);
-  const created = (await getService(ctx.db, serviceId)) as ServiceView;
-  const row = await getJob(ctx.db, job.id);
-  return { service: created, job: toJobSummary(row ?? { ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }) };
+    unwrap(created_);
+    if (!job) throw new Error("The order's job was not built.");
+    if (required.length > 0) await deps.stockChanged?.(ctx, [...new Set(required)]);
+    const created = (await getService(ctx.db, serviceId)) as ServiceView;
+    const row = await getJob(ctx.db, job.id);
+    return { service: created, job: toJobSummary(row ?? { ...job, leaseId: null, leaseExpiresAt: null, result: null, error: null, finishedAt: null }) };
+  }
 }

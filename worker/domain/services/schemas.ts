@@ -14,6 +14,14 @@ export const ServiceOrder = z
       .refine((v) => JSON.stringify(v).length <= 10_000, { message: "At most 10 kB" })
       .default({})
       .meta({ description: "Order variables passed to the playbook" }),
+    promo_code: z
+      .string()
+      .trim()
+      .max(32, { message: "At most 32 characters" })
+      .transform((v) => (v === "" ? null : v))
+      .nullable()
+      .optional()
+      .meta({ description: "A promo code: its discount applies to the service's recurring charges, shown on the invoices it covers" }),
   })
   .meta({ id: "ServiceOrder" });
 export type ServiceOrderInput = z.infer<typeof ServiceOrder>;

@@ -295,6 +295,7 @@ export const servicePages = new Hono<AppEnv>()
           product_id: text(body, "product_id") ?? "",
           site_id: text(body, "site_id") ?? null,
           contact_id: text(body, "contact_id") ?? null,
+          promo_code: text(body, "promo_code") ?? null,
           vars: {},
           // Items picked by staff (`inventory.<type>`); a type left on "next available" is not sent.
           inventory: Object.fromEntries(

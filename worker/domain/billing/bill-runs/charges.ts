@@ -165,3 +165,49 @@ export function usageCharge(service: BillableService, month: Month, rated: numbe
   const usageMonth = addMonths(month, -1);
   return charge(service, "charge", rated, 0, `${service.productName} — usage ${usageMonth.start.slice(0, 7)}`, `usage:${service.id}:${usageMonth.start}`);
 }
+
+/** A discount on a service's recurring charges (a redeemed promo code). */
+export type Discount = {
+  id: string;
+  serviceId: string;
+  label: string;
+  kind: "percent" | "fixed" | "free_months";
+  value: number;
+  /** Monthly periods it covers, from `starts`. */
+  months: number;
+  /** First month it covers (YYYY-MM-01). */
+  starts: string;
+};
+
+/** Whole months from one month's first day to another's (negative when `to` is earlier). */
+export function monthsBetween(from: string, to: string): number {
+  return (Number(to.slice(0, 4)) - Number(from.slice(0, 4))) * 12 + (Number(to.slice(5, 7)) - Number(from.slice(5, 7)));
+}
+
+/** What a discount takes off a recurring charge (never more than the charge): half-even for percents. */
+export function discountAmount(discount: Pick<Discount, "kind" | "value">, charged: number): number {
+  if (charged <= 0) return 0;
+  if (discount.kind === "percent") return prorate(charged, discount.value, 100);
+  if (discount.kind === "fixed") return Math.min(discount.value, charged);
+  return charged;
+}
+
+/**
+ * The discount lines of a service for a run of `month`: one credit per discount whose months cover
+ * the recurring window being charged, at the charge's tax rate, keyed by discount and window.
+ */
+export function discountCharges(service: BillableService, month: Month, discounts: Discount[]): Charge[] {
+  const recurring = recurringCharge(service, month);
+  const window = recurringWindow(service, month);
+  if (!recurring || !window) return [];
+  const out: Charge[] = [];
+  for (const d of discounts) {
+    const index = monthsBetween(d.starts, window.key);
+    if (index < 0 || index >= d.months) continue;
+    const amount = discountAmount(d, recurring.amount);
+    if (amount <= 0) continue;
+    const what = d.kind === "percent" ? `${d.value} % off` : d.kind === "fixed" ? "discount" : "free month";
+    out.push(charge(service, "credit", amount, 0, `Promo ${d.label}: ${what} — ${service.productName} ${window.label}`, `discount:${d.id}:${window.key}`));
+  }
+  return out;
+}

@@ -10,7 +10,18 @@ import { newId, ulid } from "../../../lib/ids";
 import type { WriteContext } from "../../context";
 import { PAYMENT_TERMS_DAYS } from "../invoices/issue-invoice";
 import { INVOICE_SERIES } from "../invoices/numbering";
-import { addMonths, type BillableService, type Charge, chargedKeyFor, type Month, recurringCharge, terminationCredit, usageCharge } from "./charges";
+import {
+  addMonths,
+  type BillableService,
+  type Charge,
+  chargedKeyFor,
+  type Discount,
+  discountCharges,
+  type Month,
+  recurringCharge,
+  terminationCredit,
+  usageCharge,
+} from "./charges";
 
 export type BillRunRow = { id: string; periodStart: string; periodEnd: string; issue: boolean; cursor: string | null };
 type ChunkCustomer = { id: string; currency: string; paymentType: string };
@@ -65,6 +76,20 @@ async function chargedByKey(d1: D1Database, keys: string[]): Promise<Map<string,
   return new Map(results.map((r) => [r.key, { amount: r.amount, wholesale: r.wholesale }]));
 }
 
+/** The discounts (redeemed promo codes) of these services. */
+async function discountsOf(d1: D1Database, serviceIds: string[]): Promise<Map<string, Discount[]>> {
+  const out = new Map<string, Discount[]>();
+  if (serviceIds.length === 0) return out;
+  const { results } = await d1
+    .prepare(
+      "SELECT id, service_id AS serviceId, label, kind, value, months, starts FROM service_discounts WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+    )
+    .bind(JSON.stringify(serviceIds))
+    .all<Discount>();
+  for (const d of results) out.set(d.serviceId, [...(out.get(d.serviceId) ?? []), d]);
+  return out;
+}
+
 /** Every charge due for one customer, or the reason the customer cannot be billed. */
 export function customerCharges(
   customer: ChunkCustomer,
@@ -72,12 +97,14 @@ export function customerCharges(
   month: Month,
   usage: Map<string, number>,
   charged: Map<string, { amount: number; wholesale: number }>,
+  discounts: Map<string, Discount[]> = new Map(),
 ): { charges: Charge[] } | { error: string } {
   const charges: Charge[] = [];
   for (const service of services) {
     const key = chargedKeyFor(service);
     const due = [
       recurringCharge(service, month),
+      ...discountCharges(service, month, discounts.get(service.id) ?? []),
       terminationCredit(service, key ? charged.get(key) : undefined),
       customer.paymentType === "postpaid" ? usageCharge(service, month, usage.get(service.id) ?? 0) : null,
     ].filter((c): c is Charge => c !== null);
@@ -177,13 +204,17 @@ async function billCustomers(ctx: WriteContext, run: BillRunRow, customers: Chun
     d1,
     services.map(chargedKeyFor).filter((k): k is string => k !== null),
   );
+  const discounts = await discountsOf(
+    d1,
+    services.map((s) => s.id),
+  );
   const byCustomer = new Map<string, BillableService[]>();
   for (const s of services) byCustomer.set(s.customerId, [...(byCustomer.get(s.customerId) ?? []), s]);
   const rows: unknown[] = [];
   const docs: { c: string; i: string; a: string; b: string }[] = [];
   const errors: { customerId: string; message: string }[] = [];
   for (const customer of customers) {
-    const result = customerCharges(customer, byCustomer.get(customer.id) ?? [], month, usage, charged);
+    const result = customerCharges(customer, byCustomer.get(customer.id) ?? [], month, usage, charged, discounts);
     if ("error" in result) {
       errors.push({ customerId: customer.id, message: result.error });
       continue;

@@ -48,6 +48,9 @@ export function InvoicesPage(props: {
             <a class="button" href="/admin/promo-codes">
               Promo codes
             </a>
+            <a class="button" href="/admin/reports/tax">
+              Tax report
+            </a>
             <a class="button" href="/admin/tax-rates">
               Tax rates
             </a>
@@ -66,7 +69,7 @@ export function InvoicesPage(props: {
           </a>
         ))}
       </nav>
-      <form method="get" action="/admin/invoices" class="filters" role="search">
+      <form method="get" action="/admin/invoices" class="filters" aria-label="Filter invoices">
         {f.status && <input type="hidden" name="status" value={f.status} />}
         {f.overdue && <input type="hidden" name="overdue" value={f.overdue} />}
         {f.customer_id && <input type="hidden" name="customer_id" value={f.customer_id} />}

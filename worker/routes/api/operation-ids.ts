@@ -116,6 +116,7 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /bill-runs": "listBillRuns",
   "POST /bill-runs": "createBillRun",
   "GET /bill-runs/{id}": "getBillRun",
+  "GET /reports/tax": "getTaxReport",
   "GET /promo-codes": "listPromoCodes",
   "POST /promo-codes": "createPromoCode",
   "GET /promo-codes/{id}": "getPromoCode",

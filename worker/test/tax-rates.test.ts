@@ -1,5 +1,7 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ensureDemoBilling } from "../domain/demo/billing";
+import { product, service } from "./billing-helpers";
 import { api, countRows, customerToken, pageSession, testContext, unique } from "./helpers";
 
 const cls = () =>
@@ -96,8 +98,19 @@ describe("tax rates", () => {
       body: { name: unique("Demo Biz"), type: "business", payment_type: "postpaid", external_id: "DEMO-0000-billing" },
     });
     expect(customer.status).toBe(201);
+    const plan = await product(1000);
+    const serviceId = await service(customer.body.id, plan.id, "2026-01-01T00:00:00.000Z");
     await ensureDemoBilling(testContext());
     await ensureDemoBilling(testContext());
+    // The promo code, once; last month's rated usage of the postpaid service, one row a day.
+    const codes = (await api("GET", "/promo-codes?limit=200")).body.data as { code: string; redemptions: number }[];
+    expect(codes.filter((c) => c.code === "WELCOME10")).toHaveLength(1);
+    const usage = await env.DB.prepare("SELECT count(*) AS n, min(day) AS first FROM usage_records WHERE service_id = ? AND unit = 'monetary'")
+      .bind(serviceId)
+      .first<{ n: number; first: string }>();
+    const today = new Date();
+    expect(usage?.n).toBe(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 0)).getUTCDate());
+    expect(usage?.first).toBe(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 1)).toISOString().slice(0, 10));
     const rates = (await api("GET", "/tax-rates")).body.data as { tax_class: string; rate_bp: number }[];
     expect(rates.find((r) => r.tax_class === "reduced")?.rate_bp).toBe(550);
     const charges = (await api("GET", `/transactions?customer_id=${customer.body.id}`)).body.data as { date: string; tax_rate_bp: number }[];

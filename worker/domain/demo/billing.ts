@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { taxRateByClass } from "../../db/queries/tax-rates";
-import { customers } from "../../db/schema";
+import { customers, promoCodes, services, usageRecords } from "../../db/schema";
+import { createPromoCode } from "../billing/promo-codes/promo-codes";
 import { recordTransaction } from "../billing/record-transaction";
 import { createTaxRate } from "../billing/tax-rates/tax-rates";
 import type { WriteContext } from "../context";
@@ -18,9 +19,18 @@ const CHARGES = [
   { description: "Accessibility equipment", amount: 3000, tax_class: "reduced" },
 ];
 
-/** Tax rates and a month of manual charges for the demo; each applied once (rates by class, charges by key). */
+/** The demo's promo code: 10 % off the first three months, 100 uses. */
+export const DEMO_PROMO = { code: "WELCOME10", kind: "percent" as const, value: 10, months: 3, max_redemptions: 100, description: "Welcome offer" };
+
+/**
+ * Tax rates, a promo code, a month of manual charges and last month's rated usage of the postpaid
+ * services (what CGRateS would have charged, in cents a day), so the first bill run has something
+ * to invoice; each applied once (rates by class, the code by its name, charges by key, usage by day).
+ */
 export async function ensureDemoBilling(ctx: WriteContext): Promise<void> {
   for (const rate of RATES) if (!(await taxRateByClass(ctx.db, rate.tax_class))) await createTaxRate(ctx, rate);
+  if (!(await ctx.db.select({ id: promoCodes.id }).from(promoCodes).where(eq(promoCodes.code, DEMO_PROMO.code)).get()))
+    await createPromoCode(ctx, { ...DEMO_PROMO, valid_from: null, valid_until: null, eligible_products: [] });
   const now = new Date(ctx.now);
   const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15, 10)).toISOString();
   const billed = await ctx.db
@@ -46,5 +56,26 @@ export async function ensureDemoBilling(ctx: WriteContext): Promise<void> {
         `demo-billing:${customer.externalId}:${i}`,
       );
     }
+  }
+  const postpaid = await ctx.db
+    .select({ id: services.id })
+    .from(services)
+    .innerJoin(customers, eq(customers.id, services.customerId))
+    .where(and(eq(customers.paymentType, "postpaid"), sql`${customers.externalId} LIKE 'DEMO-%'`, sql`${services.parentServiceId} IS NULL`));
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const days = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)).getUTCDate();
+  for (const [n, service] of postpaid.entries()) {
+    const rows = Array.from({ length: days }, (_, d) => ({
+      serviceId: service.id,
+      day: new Date(first.getTime() + d * 86_400_000).toISOString().slice(0, 10),
+      unit: "monetary" as const,
+      // 0 to 1.20 a day, varying by service and day.
+      amount: ((n + 1) * 37 + d * 53) % 121,
+    }));
+    for (let i = 0; i < rows.length; i += 20)
+      await ctx.db
+        .insert(usageRecords)
+        .values(rows.slice(i, i + 20))
+        .onConflictDoNothing();
   }
 }

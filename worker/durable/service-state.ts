@@ -94,7 +94,14 @@ export class ServiceState extends DurableObject<Env> {
     if (this.terms && this.terms.until > now) return this.terms.value;
     const row = await getServiceTerms(createDb(this.env.DB), serviceId);
     if (!row) return null;
-    const value = { customerId: row.customerId, productName: row.productName, currency: row.currency, taxClass: row.taxClass, taxRateBp: row.taxRateBp };
+    const value = {
+      customerId: row.customerId,
+      productName: row.productName,
+      currency: row.currency,
+      taxClass: row.taxClass,
+      taxRateBp: row.taxRateBp,
+      taxInclusive: row.taxInclusive,
+    };
     this.terms = { value, until: now + TERMS_TTL_MS };
     return value;
   }

@@ -45,6 +45,10 @@ export async function invoicePdf(files: R2Bucket, db: Db, settings: SettingsData
     locale: customer?.locale ?? settings.default_locale,
     settings,
     creditedNumber: credited?.number ?? null,
+    exemption:
+      customer?.taxExemptionReason && customer.taxExemptionReference
+        ? { reason: customer.taxExemptionReason, reference: customer.taxExemptionReference }
+        : null,
   });
   if (invoice.status === "draft") return { bytes, filename, stored: false, key };
   // Stored only if absent: two first downloads at once keep one document.

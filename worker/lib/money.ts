@@ -18,6 +18,17 @@ export function taxOf(amount: number, rateBp: number): number {
   return Number(divideHalfEven(BigInt(amount) * BigInt(rateBp), 10_000n));
 }
 
+/**
+ * Net and tax of a line. Exclusive (the default): the amount is the net, tax = net × rate, half-even.
+ * Inclusive: the amount is the price with tax; net = price / (1 + rate), half-even, and tax is the
+ * rest, so net + tax is always exactly the price.
+ */
+export function lineTax(amount: number, rateBp: number, inclusive = false): { net: number; tax: number } {
+  if (!inclusive) return { net: amount, tax: taxOf(amount, rateBp) };
+  const net = Number(divideHalfEven(BigInt(amount) * 10_000n, BigInt(10_000 + rateBp)));
+  return { net, tax: amount - net };
+}
+
 /** amount × part / whole, rounded half-even. */
 export function prorate(amount: number, part: number, whole: number): number {
   return Number(divideHalfEven(BigInt(amount) * BigInt(Math.round(part)), BigInt(Math.round(whole))));

@@ -17,7 +17,7 @@ import {
   windowContaining,
 } from "../domain/billing/bill-runs/charges";
 import { currencyExponent } from "../lib/charging-units";
-import { prorate, taxOf } from "../lib/money";
+import { lineTax, prorate, taxOf } from "../lib/money";
 import { formatMoney, parseMoney } from "../views/format";
 
 const CURRENCIES = ["JPY", "EUR", "BHD"] as const; // 0, 2 and 3 decimals
@@ -39,6 +39,22 @@ describe("money properties", () => {
           expect(diff <= 5000n && diff >= -5000n).toBe(true);
           if (diff === 5000n || diff === -5000n) expect(tax % 2).toBe(0);
           expect(taxOf(-amount, rate) === -tax).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it("an inclusive rate splits a price into net and tax that add up to it exactly, the net within half a minor unit of price / (1 + r)", () => {
+    fc.assert(
+      fc.property(
+        currency.chain((c) => amountIn(c)),
+        rateBp,
+        (price, rate) => {
+          const { net, tax } = lineTax(price, rate, true);
+          expect(net + tax).toBe(price);
+          const diff = BigInt(net) * BigInt(10_000 + rate) - BigInt(price) * 10_000n;
+          expect(2n * (diff < 0n ? -diff : diff) <= BigInt(10_000 + rate)).toBe(true);
+          expect(lineTax(price, rate, false)).toEqual({ net: price, tax: taxOf(price, rate) });
         },
       ),
     );

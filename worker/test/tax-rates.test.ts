@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
+import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { ensureDemoBilling } from "../domain/demo/billing";
 import { product, service } from "./billing-helpers";
-import { api, countRows, customerToken, pageSession, testContext, unique } from "./helpers";
+import { api, countRows, customerToken, fetchWorker, pageSession, testContext, tokenFor, unique } from "./helpers";
 
 const cls = () =>
   unique("cls")
@@ -24,7 +25,7 @@ describe("tax rates", () => {
       { tax_class: taxClass, name: "X", rate_bp: -1 },
       { tax_class: "Bad Class", name: "X", rate_bp: 550 },
       { tax_class: taxClass, name: "", rate_bp: 550 },
-      { tax_class: taxClass, name: "X", rate_bp: 550, inclusive: true },
+      { tax_class: taxClass, name: "X", rate_bp: 550, compound: true },
     ]) {
       expect((await api("POST", "/tax-rates", { body })).status, JSON.stringify(body)).toBe(422);
     }
@@ -120,4 +121,69 @@ describe("tax rates", () => {
     expect(charges.every((t) => t.date.startsWith(lastMonth))).toBe(true);
     expect(charges.map((t) => t.tax_rate_bp).sort()).toEqual([2000, 2000, 550]);
   });
+
+  it("inclusive rates take the tax out of the price; an exempt customer pays no tax and their invoice says why", async () => {
+    const incl = cls();
+    const made = await api("POST", "/tax-rates", { body: { tax_class: incl, name: "Incl 20", rate_bp: 2000, inclusive: true } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.inclusive).toBe(true);
+    const taxed = (await api("POST", "/customers", { body: { name: unique("Incl"), type: "business", payment_type: "postpaid" } })).body.id;
+    const charge = async (customerId: string, amount: number, taxClass: string) => {
+      const res = await api("POST", "/transactions", {
+        body: { customer_id: customerId, kind: "charge", description: "Priced with tax", amount, currency: "EUR", tax_class: taxClass },
+        headers: { "idempotency-key": `incl-${customerId}-${amount}-${Math.random().toString(36).slice(2)}` },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body as { amount: number; tax_amount: number; tax_rate_bp: number };
+    };
+    // 12.00 with 20 % included: 10.00 net + 2.00 tax; 9.99: 832.5 → 8.32 net (half-even) + 1.67 tax (the rest).
+    expect(await charge(taxed, 1200, incl)).toMatchObject({ amount: 1000, tax_amount: 200, tax_rate_bp: 2000 });
+    expect(await charge(taxed, 999, incl)).toMatchObject({ amount: 832, tax_amount: 167 });
+
+    // An exemption needs its reason and reference together.
+    const half = await api("POST", "/customers", { body: { name: unique("Half"), type: "business", tax_exemption_reason: "Export" } });
+    expect(half.status).toBe(422);
+    expect(half.body.errors[0].path).toBe("tax_exemption_reference");
+    const exempt = await api("POST", "/customers", {
+      body: {
+        name: unique("Exempt"),
+        type: "business",
+        payment_type: "postpaid",
+        tax_exemption_reason: "Intra-EU reverse charge",
+        tax_exemption_reference: "FR12345678901",
+      },
+    });
+    expect(exempt.status, JSON.stringify(exempt.body)).toBe(201);
+    expect(exempt.body).toMatchObject({ tax_exemption_reason: "Intra-EU reverse charge", tax_exemption_reference: "FR12345678901" });
+    expect(await charge(exempt.body.id, 5000, "standard")).toMatchObject({ amount: 5000, tax_amount: 0, tax_rate_bp: 0 });
+    const today = new Date().toISOString().slice(0, 10);
+    const draft = await api("POST", "/invoices", { body: { customer_id: exempt.body.id, period_start: today, period_end: today } });
+    expect(draft.body.tax_amount).toBe(0);
+    const pdf = await fetchWorker(`http://example.com/api/v1/invoices/${draft.body.id}/pdf`, {
+      headers: { authorization: `Bearer ${await tokenFor("billing")}` },
+    });
+    expect(await pdfText(new Uint8Array(await pdf.arrayBuffer()))).toContain("Tax exemption: Intra-EU reverse charge (ref. FR12345678901)");
+    // Removing it (both fields) taxes the next charge again.
+    const cleared = await api("PATCH", `/customers/${exempt.body.id}`, { body: { tax_exemption_reason: null, tax_exemption_reference: null } });
+    expect(cleared.status).toBe(200);
+    expect((await charge(exempt.body.id, 5000, "standard")).tax_amount).toBe(1000);
+    expect((await api("PATCH", `/customers/${exempt.body.id}`, { body: { tax_exemption_reason: "Export" } })).status).toBe(422);
+  });
 });
+
+/** The text a PDF draws (pdf-lib writes standard-font text as hex WinAnsi strings in Flate streams). */
+async function pdfText(bytes: Uint8Array): Promise<string> {
+  const doc = await PDFDocument.load(bytes);
+  let out = "";
+  for (const page of doc.getPages()) {
+    const contents = page.node.Contents();
+    const streams = contents instanceof PDFArray ? contents.asArray().map((r) => doc.context.lookup(r)) : [contents];
+    for (const stream of streams) {
+      if (!(stream instanceof PDFRawStream)) continue;
+      const raw = new TextDecoder("latin1").decode(decodePDFRawStream(stream).decode());
+      for (const m of raw.matchAll(/<([0-9A-Fa-f]+)> Tj/g))
+        out += `${(m[1]?.match(/../g) ?? []).map((h) => String.fromCharCode(Number.parseInt(h, 16))).join("")}\n`;
+    }
+  }
+  return out;
+}

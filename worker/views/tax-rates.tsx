@@ -2,7 +2,7 @@ import type { TaxRateView } from "../domain/billing/tax-rates/schemas";
 import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table } from "./components";
 import { Layout, type PageContext } from "./layout";
 
-export type TaxRateFormValues = { tax_class?: string; name?: string; rate?: string; jurisdiction?: string | null };
+export type TaxRateFormValues = { tax_class?: string; name?: string; rate?: string; jurisdiction?: string | null; inclusive?: boolean };
 
 /** A rate in basis points as typed percent ("20", "5.5"). */
 export const percentOf = (bp: number) => `${(bp / 100).toLocaleString("en-GB", { maximumFractionDigits: 2 })}`;
@@ -32,6 +32,10 @@ function TaxRateForm(props: { ctx: PageContext; action: string; values: TaxRateF
       <Field name="name" label="Name" value={props.values.name} error={e.name} required hint="Printed on invoices, e.g. TVA 20 %" />
       <Field name="rate" label="Rate (%)" value={props.values.rate} error={e.rate_bp ?? e.rate} required placeholder="20" />
       <Field name="jurisdiction" label="Jurisdiction" value={props.values.jurisdiction} error={e.jurisdiction} hint="Where it applies, e.g. FR" />
+      <label class="checkbox span-2">
+        <input type="checkbox" name="inclusive" value="1" checked={props.values.inclusive ?? false} /> Prices include this tax (the net is the price less its
+        tax)
+      </label>
       <div class="span-2 form-actions">
         <button type="submit" class="button primary">
           {props.existing ? "Save tax rate" : "Add tax rate"}
@@ -66,6 +70,7 @@ export function TaxRatesPage(props: {
             { header: "Name", cell: (r) => r.name },
             { header: "Rate", class: "num", cell: (r) => `${percentOf(r.rate_bp)} %` },
             { header: "Jurisdiction", cell: (r) => r.jurisdiction ?? "—" },
+            { header: "Prices", cell: (r) => (r.inclusive ? "Tax included" : "Tax added") },
             { header: "Products", class: "num", cell: (r) => r.products },
             {
               header: <span class="visually-hidden">Actions</span>,

@@ -90,7 +90,7 @@ export async function listProducts(db: Db, f: ProductFilters): Promise<Page<Prod
   return { data: page, next_cursor: rows.length > f.limit && last ? encodeCursor([last.name, last.id]) : null };
 }
 
-/** The rate of a tax class in basis points, or null when the class has none. */
-export async function taxRateOf(db: Db, taxClass: string): Promise<number | null> {
-  return (await db.select({ rateBp: taxRates.rateBp }).from(taxRates).where(eq(taxRates.taxClass, taxClass)).get())?.rateBp ?? null;
+/** The rate of a tax class in basis points and whether prices include it, or null when the class has none. */
+export async function taxRateOf(db: Db, taxClass: string): Promise<{ rateBp: number; inclusive: boolean } | null> {
+  return (await db.select({ rateBp: taxRates.rateBp, inclusive: taxRates.inclusive }).from(taxRates).where(eq(taxRates.taxClass, taxClass)).get()) ?? null;
 }

@@ -20,6 +20,8 @@ export function toCustomerView(row: Customer, tagNames: string[], attributes: Re
     external_id: row.externalId,
     notes: row.notes,
     payment_terms_days: row.paymentTermsDays,
+    tax_exemption_reason: row.taxExemptionReason,
+    tax_exemption_reference: row.taxExemptionReference,
     tags: tagNames,
     attributes,
     created_at: row.createdAt,

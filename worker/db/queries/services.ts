@@ -94,14 +94,18 @@ export type ServiceTerms = {
   currency: string;
   taxClass: string;
   taxRateBp: number | null;
+  taxInclusive: boolean;
 };
 
 /** A service with what money operations need (its product's currency and tax rate), in one query. */
 export async function getServiceTerms(db: Db, id: string): Promise<ServiceTerms | null> {
   const row = await db.$client
     .prepare(
-      `SELECT s.id, s.customer_id, s.status, s.product_id, p.name AS product_name, p.currency, p.tax_class, t.rate_bp
-       FROM services s JOIN products p ON p.id = s.product_id LEFT JOIN tax_rates t ON t.tax_class = p.tax_class
+      // A customer with a tax exemption pays no tax (rate 0), whatever the class's rate.
+      `SELECT s.id, s.customer_id, s.status, s.product_id, p.name AS product_name, p.currency, p.tax_class,
+              CASE WHEN t.rate_bp IS NOT NULL AND c.tax_exemption_reason IS NOT NULL THEN 0 ELSE t.rate_bp END AS rate_bp, t.inclusive
+       FROM services s JOIN products p ON p.id = s.product_id JOIN customers c ON c.id = s.customer_id
+       LEFT JOIN tax_rates t ON t.tax_class = p.tax_class
        WHERE s.id = ?`,
     )
     .bind(id)
@@ -114,6 +118,7 @@ export async function getServiceTerms(db: Db, id: string): Promise<ServiceTerms 
       currency: string;
       tax_class: string;
       rate_bp: number | null;
+      inclusive: number | null;
     }>();
   return row
     ? {
@@ -125,6 +130,7 @@ export async function getServiceTerms(db: Db, id: string): Promise<ServiceTerms 
         currency: row.currency,
         taxClass: row.tax_class,
         taxRateBp: row.rate_bp,
+        taxInclusive: Boolean(row.inclusive),
       }
     : null;
 }

@@ -13,6 +13,7 @@ function toView(r: typeof taxRates.$inferSelect & { products: number }): TaxRate
     name: r.name,
     rate_bp: r.rateBp,
     jurisdiction: r.jurisdiction,
+    inclusive: r.inclusive,
     products: r.products,
     created_at: r.createdAt,
     updated_at: r.updatedAt,

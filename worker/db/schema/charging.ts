@@ -108,6 +108,8 @@ export const taxRates = sqliteTable("tax_rates", {
   rateBp: integer("rate_bp").notNull(),
   /** Where the rate applies (e.g. "FR", "FR-Corse"), printed beside it; informative. */
   jurisdiction: text("jurisdiction"),
+  /** Prices of this class include the tax: a charge's net is price − tax (tax = price × r / (1 + r)). */
+  inclusive: integer("inclusive", { mode: "boolean" }).notNull().default(false),
   ...timestamps,
 });
 

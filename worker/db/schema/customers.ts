@@ -19,6 +19,9 @@ export const customers = sqliteTable(
     archivedAt: text("archived_at"),
     /** Days from an invoice's issue to its due date; null = the operator's default (30). */
     paymentTermsDays: integer("payment_terms_days"),
+    /** A tax exemption: why (printed on invoices) and its reference number; null when taxed. */
+    taxExemptionReason: text("tax_exemption_reason"),
+    taxExemptionReference: text("tax_exemption_reference"),
   },
   (t) => [
     uniqueIndex("customers_external_id_unique").on(t.externalId),

@@ -69,7 +69,7 @@ export async function recordTransaction(
       amount: input.amount,
       wholesaleAmount: input.wholesale_amount,
       currency: input.currency,
-      taxRateBp: await taxRateFor(ctx.db, input.tax_class),
+      ...(await taxRateFor(ctx.db, input.tax_class, input.customer_id).then((r) => ({ taxRateBp: r.rateBp, inclusive: r.inclusive }))),
       sourceKey: `manual:${key}`,
       now: ctx.now,
     });

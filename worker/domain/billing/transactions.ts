@@ -1,6 +1,6 @@
 import type { transactions } from "../../db/schema";
 import { ulid } from "../../lib/ids";
-import { taxOf } from "../../lib/money";
+import { lineTax } from "../../lib/money";
 
 export type TransactionRow = typeof transactions.$inferInsert;
 
@@ -17,10 +17,13 @@ export function transactionRow(t: {
   wholesaleAmount?: number;
   currency: string;
   taxRateBp: number;
+  /** The amount is the price with tax (an inclusive rate): the row keeps its net and tax. */
+  inclusive?: boolean;
   sourceKey: string;
   now: string;
   reversesId?: string | null;
 }): TransactionRow {
+  const { net, tax } = lineTax(t.amount, t.taxRateBp, t.inclusive);
   return {
     id: `txn_${ulid()}`,
     customerId: t.customerId,
@@ -28,8 +31,8 @@ export function transactionRow(t: {
     kind: t.kind,
     description: t.description,
     date: t.now.slice(0, 10),
-    amount: t.amount,
-    taxAmount: taxOf(t.amount, t.taxRateBp),
+    amount: net,
+    taxAmount: tax,
     taxRateBp: t.taxRateBp,
     wholesaleAmount: t.wholesaleAmount ?? 0,
     currency: t.currency,

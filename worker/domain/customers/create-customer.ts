@@ -36,6 +36,8 @@ export async function createCustomer(ctx: WriteContext, input: CustomerCreateInp
     updatedAt: ctx.now,
     archivedAt: null,
     paymentTermsDays: input.payment_terms_days ?? null,
+    taxExemptionReason: input.tax_exemption_reason ?? null,
+    taxExemptionReference: input.tax_exemption_reference ?? null,
   };
   const tagNames = input.tags ?? [];
   const view = toCustomerView(row, tagNames, attributes);

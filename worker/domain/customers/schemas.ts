@@ -40,6 +40,22 @@ const paymentTermsDays = z
   .optional()
   .meta({ description: "Days from an invoice's issue to its due date; null = the default (30)" });
 
+const exemptionReason = optionalText(200).meta({
+  description: "Why the customer is exempt from tax (printed on invoices, e.g. 'Autoliquidation, art. 283-2 CGI'); null: taxed",
+});
+const exemptionReference = optionalText(100).meta({ description: "The exemption's reference number (a certificate, a VAT number)" });
+
+/** An exemption is a reason and a reference, together. */
+function exemptionBoth(c: { tax_exemption_reason?: string | null; tax_exemption_reference?: string | null }, ctx: z.RefinementCtx) {
+  if (c.tax_exemption_reason === undefined && c.tax_exemption_reference === undefined) return;
+  if (Boolean(c.tax_exemption_reason) !== Boolean(c.tax_exemption_reference))
+    ctx.addIssue({
+      code: "custom",
+      path: [c.tax_exemption_reason ? "tax_exemption_reference" : "tax_exemption_reason"],
+      message: "A tax exemption needs both a reason and a reference",
+    });
+}
+
 const externalId = optionalText(100).meta({ description: "Your identifier for this customer (unique)" });
 
 export const CustomerCreate = z
@@ -53,9 +69,12 @@ export const CustomerCreate = z
     external_id: externalId,
     notes: optionalText(5000),
     payment_terms_days: paymentTermsDays,
+    tax_exemption_reason: exemptionReason,
+    tax_exemption_reference: exemptionReference,
     tags: tagList.optional(),
     attributes: attributeValues.optional(),
   })
+  .superRefine(exemptionBoth)
   .meta({ id: "CustomerCreate" });
 export type CustomerCreateInput = z.infer<typeof CustomerCreate>;
 
@@ -70,7 +89,10 @@ export const CustomerPatch = z
     external_id: externalId,
     notes: optionalText(5000),
     payment_terms_days: paymentTermsDays,
+    tax_exemption_reason: exemptionReason,
+    tax_exemption_reference: exemptionReference,
   })
+  .superRefine(exemptionBoth)
   .meta({ id: "CustomerPatch", description: "Fields to change; status changes use the transition endpoints" });
 export type CustomerPatchInput = z.infer<typeof CustomerPatch>;
 
@@ -87,6 +109,8 @@ export const Customer = z
     external_id: z.string().nullable(),
     notes: z.string().nullable(),
     payment_terms_days: z.number().int().nullable(),
+    tax_exemption_reason: z.string().nullable(),
+    tax_exemption_reference: z.string().nullable(),
     tags: z.array(z.string()),
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     created_at: z.string(),

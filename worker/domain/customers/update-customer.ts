@@ -2,7 +2,7 @@ import { and, eq, ne } from "drizzle-orm";
 import { runBatch, type Statement } from "../../db/client";
 import { getCustomer } from "../../db/queries/customers";
 import { contacts, customers, sites } from "../../db/schema";
-import { Conflict } from "../../lib/errors";
+import { Conflict, Invalid } from "../../lib/errors";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import { contactDocument, customerDocument, siteDocument } from "../search/documents";
@@ -43,7 +43,13 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     externalId: patch.external_id === undefined ? before.external_id : patch.external_id,
     notes: patch.notes === undefined ? before.notes : patch.notes,
     paymentTermsDays: patch.payment_terms_days === undefined ? before.payment_terms_days : patch.payment_terms_days,
+    taxExemptionReason: patch.tax_exemption_reason === undefined ? before.tax_exemption_reason : patch.tax_exemption_reason,
+    taxExemptionReference: patch.tax_exemption_reference === undefined ? before.tax_exemption_reference : patch.tax_exemption_reference,
   };
+  if (Boolean(next.taxExemptionReason) !== Boolean(next.taxExemptionReference))
+    throw new Invalid("A tax exemption needs both a reason and a reference.", [
+      { path: next.taxExemptionReason ? "tax_exemption_reference" : "tax_exemption_reason", message: "A tax exemption needs both a reason and a reference" },
+    ]);
   const after: CustomerView = {
     ...before,
     name: next.name,
@@ -55,6 +61,8 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     external_id: next.externalId,
     notes: next.notes,
     payment_terms_days: next.paymentTermsDays,
+    tax_exemption_reason: next.taxExemptionReason,
+    tax_exemption_reference: next.taxExemptionReference,
     updated_at: ctx.now,
   };
   const activity = recordActivity(ctx, { entity: "customer", entityId: id, customerId: id, action: "customer.update", before, after });

@@ -8,8 +8,8 @@ import type { WriteContext } from "../context";
 
 /** The demo's other tax rates (French VAT), beside the built-in `standard` 20 %. */
 const RATES = [
-  { tax_class: "reduced", name: "TVA 5,5 %", rate_bp: 550, jurisdiction: "FR" },
-  { tax_class: "intermediate", name: "TVA 10 %", rate_bp: 1000, jurisdiction: "FR" },
+  { tax_class: "reduced", name: "TVA 5,5 %", rate_bp: 550, jurisdiction: "FR", inclusive: false },
+  { tax_class: "intermediate", name: "TVA 10 %", rate_bp: 1000, jurisdiction: "FR", inclusive: false },
 ];
 
 /** Last month's charges for a few postpaid business customers, so the first invoice has something to bill. */

@@ -53,7 +53,7 @@ export async function attachAddon(ctx: WriteContext, deps: ServiceDeps, id: stri
       job: job ? toJobSummary(job) : null,
     };
   }
-  const rate = await taxRateFor(ctx.db, addon.tax_class);
+  const rate = await taxRateFor(ctx.db, addon.tax_class, service.customer_id);
   const price = addon.retail_price + addon.retail_setup_fee;
   unwrap(
     await deps.state(id).apply(
@@ -72,7 +72,8 @@ export async function attachAddon(ctx: WriteContext, deps: ServiceDeps, id: stri
                   amount: price,
                   wholesaleAmount: addon.wholesale_price + addon.wholesale_setup_fee,
                   currency: addon.currency,
-                  taxRateBp: rate,
+                  taxRateBp: rate.rateBp,
+                  inclusive: rate.inclusive,
                   sourceKey: `addon:${addonId}`,
                   now: ctx.now,
                 }),

@@ -76,7 +76,7 @@ export async function previewPlanChange(db: WriteContext["db"], deps: ServiceDep
 export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: string, productId: string, key: string) {
   const service = await loadService(ctx, id);
   const { current, next, proration, balances } = await planChangeTerms(ctx.db, service, productId, ctx.now);
-  const rate = await taxRateFor(ctx.db, next.tax_class);
+  const rate = await taxRateFor(ctx.db, next.tax_class, service.customer_id);
   const transactions = proration
     ? [
         transactionRow({
@@ -86,7 +86,8 @@ export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: strin
           description: `Unused ${current.name} (plan change)`,
           amount: proration.credit,
           currency: current.currency,
-          taxRateBp: rate,
+          taxRateBp: rate.rateBp,
+          inclusive: rate.inclusive,
           sourceKey: `plan:${id}:${key}:credit`,
           now: ctx.now,
         }),
@@ -97,7 +98,8 @@ export async function changePlan(ctx: WriteContext, deps: ServiceDeps, id: strin
           description: `${next.name} for the rest of the period`,
           amount: proration.charge,
           currency: next.currency,
-          taxRateBp: rate,
+          taxRateBp: rate.rateBp,
+          inclusive: rate.inclusive,
           sourceKey: `plan:${id}:${key}:charge`,
           now: ctx.now,
         }),

@@ -99,7 +99,7 @@ export async function orderService(
       });
       const service = { ...base(product, serviceId, null), identifiers: identifiersFrom(reserved.items, reserved.ips) };
       const children = components.map((c) => base(c, `svc_${ulid()}`, serviceId));
-      const rate = await taxRateFor(ctx.db, product.tax_class);
+      const rate = await taxRateFor(ctx.db, product.tax_class, customerId);
       job = jobRow(
         "provision",
         serviceId,
@@ -133,7 +133,8 @@ export async function orderService(
                   amount: product.retail_setup_fee,
                   wholesaleAmount: product.wholesale_setup_fee,
                   currency: product.currency,
-                  taxRateBp: rate,
+                  taxRateBp: rate.rateBp,
+                  inclusive: rate.inclusive,
                   sourceKey: `setup:${serviceId}`,
                   now: ctx.now,
                 }),

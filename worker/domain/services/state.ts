@@ -205,6 +205,8 @@ export type MoneyTerms = {
   currency: string;
   taxClass: string;
   taxRateBp: number | null;
+  /** The top-up amount includes the tax (an inclusive rate). */
+  taxInclusive?: boolean;
 };
 
 /** Why a money top-up is refused: the service must be the caller's, the currency the service's, and its tax class must have a rate. */
@@ -228,6 +230,7 @@ export function moneyTopUpCharge(terms: MoneyTerms, serviceId: string, amount: n
     amount,
     currency: terms.currency,
     taxRateBp: terms.taxRateBp ?? 0,
+    inclusive: terms.taxInclusive ?? false,
     sourceKey: money.chargeKey,
     now,
   });

@@ -2,7 +2,7 @@ import { getProduct } from "../../db/queries/catalog";
 import { getServiceTerms } from "../../db/queries/services";
 import { sha256Hex } from "../../lib/crypto";
 import { Invalid, NotFound } from "../../lib/errors";
-import { taxRateFor } from "../billing/tax";
+import { type TaxTerms, taxRateFor } from "../billing/tax";
 import { transactionRow } from "../billing/transactions";
 import type { ProductView } from "../catalog/schemas";
 import { addonActionsId, chargingBalance } from "../charging/definition";
@@ -30,7 +30,7 @@ export async function topUpService(
   let currency: string;
   // Money top-ups are the hottest money path: the ServiceState object checks them against the terms
   // it holds (whose service, which currency, which tax rate) and writes their charge; nothing is read here.
-  let charge: { customerId: string; amount: number; wholesale: number; description: string; rate: number; currency: string } | null = null;
+  let charge: { customerId: string; amount: number; wholesale: number; description: string; rate: TaxTerms; currency: string } | null = null;
   let pack: ProductView | null = null;
   if ("amount" in input) {
     credits = [{ unit: "monetary", amount: input.amount, validity_days: null }];
@@ -56,7 +56,7 @@ export async function topUpService(
       amount: addon.retail_price,
       wholesale: addon.wholesale_price,
       description: `Top-up ${addon.name}`,
-      rate: await taxRateFor(ctx.db, addon.tax_class),
+      rate: await taxRateFor(ctx.db, addon.tax_class, service.customerId),
       currency: addon.currency,
     };
   }
@@ -111,7 +111,8 @@ export async function topUpService(
                           amount: charge.amount,
                           wholesaleAmount: charge.wholesale,
                           currency: charge.currency,
-                          taxRateBp: charge.rate,
+                          taxRateBp: charge.rate.rateBp,
+                          inclusive: charge.rate.inclusive,
                           sourceKey: `topup:${id}:${key}`,
                           now: ctx.now,
                         }),

@@ -155,6 +155,8 @@ function customerValues(body: FormBody, empty: "omit" | "null") {
     external_id: text(body, "external_id", empty),
     notes: text(body, "notes", empty),
     payment_terms_days: numberOrNull(body, "payment_terms_days"),
+    tax_exemption_reason: text(body, "tax_exemption_reason", empty),
+    tax_exemption_reference: text(body, "tax_exemption_reference", empty),
   };
 }
 

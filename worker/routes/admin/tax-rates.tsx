@@ -29,6 +29,7 @@ async function readRate(c: Context<AppEnv>) {
     name: text(body, "name") ?? "",
     rate: text(body, "rate") ?? "",
     jurisdiction: text(body, "jurisdiction"),
+    inclusive: text(body, "inclusive") === "1",
   };
   const bp = parseMoney(values.rate, 2);
   return { values, bp, rateError: bp === null ? { rate_bp: "A percentage such as 20 or 5.5" } : null };
@@ -39,7 +40,13 @@ export const taxRatePages = new Hono<AppEnv>()
   .post("/tax-rates", can("billing:write"), async (c) => {
     const { values, bp, rateError } = await readRate(c);
     if (rateError) return listPage(c, { values, errors: rateError }, 422);
-    const parsed = validate(TaxRateCreate, { tax_class: values.tax_class, name: values.name, rate_bp: bp, jurisdiction: values.jurisdiction ?? null });
+    const parsed = validate(TaxRateCreate, {
+      tax_class: values.tax_class,
+      name: values.name,
+      rate_bp: bp,
+      jurisdiction: values.jurisdiction ?? null,
+      inclusive: values.inclusive,
+    });
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createTaxRate(writeContext(c), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 409);
@@ -49,7 +56,12 @@ export const taxRatePages = new Hono<AppEnv>()
     const rate = await getTaxRate(c.get("db"), c.req.param("id"));
     if (!rate) throw new NotFound("No tax rate with this id.");
     return c.html(
-      <TaxRatePage ctx={pageContext(c)} rate={rate} values={{ name: rate.name, rate: percentOf(rate.rate_bp), jurisdiction: rate.jurisdiction }} errors={{}} />,
+      <TaxRatePage
+        ctx={pageContext(c)}
+        rate={rate}
+        values={{ name: rate.name, rate: percentOf(rate.rate_bp), jurisdiction: rate.jurisdiction, inclusive: rate.inclusive }}
+        errors={{}}
+      />,
     );
   })
   .post("/tax-rates/:id", can("billing:write"), async (c) => {
@@ -59,7 +71,7 @@ export const taxRatePages = new Hono<AppEnv>()
     const page = (errors: FormErrors, message?: string) =>
       c.html(<TaxRatePage ctx={pageContext(c)} rate={rate} values={values} errors={errors} message={message} />, 422);
     if (rateError) return page(rateError);
-    const parsed = validate(TaxRatePatch, { name: values.name, rate_bp: bp, jurisdiction: values.jurisdiction ?? null });
+    const parsed = validate(TaxRatePatch, { name: values.name, rate_bp: bp, jurisdiction: values.jurisdiction ?? null, inclusive: values.inclusive });
     if (!parsed.ok) return page(parsed.errors);
     const result = await attempt(() => updateTaxRate(writeContext(c), rate.id, parsed.data));
     if (!result.ok) return page(result.errors, result.message);

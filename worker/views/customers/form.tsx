@@ -3,7 +3,20 @@ import { CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, SelectFiel
 import { Layout, type PageContext } from "../layout";
 
 export type CustomerFormValues = Partial<
-  Record<"name" | "type" | "payment_type" | "currency" | "locale" | "timezone" | "external_id" | "notes" | "tags", string | null>
+  Record<
+    | "name"
+    | "type"
+    | "payment_type"
+    | "currency"
+    | "locale"
+    | "timezone"
+    | "external_id"
+    | "notes"
+    | "tags"
+    | "tax_exemption_reason"
+    | "tax_exemption_reference",
+    string | null
+  >
 > & { payment_terms_days?: number | null };
 
 export function CustomerFormPage(props: {
@@ -54,6 +67,20 @@ export function CustomerFormPage(props: {
           error={e.payment_terms_days}
           placeholder="30"
           hint="From an invoice's issue to its due date; empty uses 30"
+        />
+        <Field
+          name="tax_exemption_reason"
+          label="Tax exemption"
+          value={v.tax_exemption_reason}
+          error={e.tax_exemption_reason}
+          hint="Why no tax is charged (printed on invoices); empty: taxed"
+        />
+        <Field
+          name="tax_exemption_reference"
+          label="Exemption reference"
+          value={v.tax_exemption_reference}
+          error={e.tax_exemption_reference}
+          hint="Certificate or VAT number"
         />
         <Field name="timezone" label="Time zone" value={v.timezone} error={e.timezone} placeholder={props.ctx.settings.default_timezone} />
         <Field name="external_id" label="External id" value={v.external_id} error={e.external_id} hint="Your reference in another system (unique)" />

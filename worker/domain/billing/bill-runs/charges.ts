@@ -16,7 +16,7 @@
  * Every charge has a source key naming its service and window, unique in `transactions`, so a run
  * made twice (or resumed after a crash) never charges twice.
  */
-import { prorate, taxOf } from "../../../lib/money";
+import { lineTax, prorate } from "../../../lib/money";
 
 export type Month = { start: string; end: string };
 
@@ -58,8 +58,10 @@ export type BillableService = {
   price: number;
   wholesale: number;
   currency: string;
-  /** Null when the product's tax class has no rate (the customer is reported, not billed). */
+  /** Null when the product's tax class has no rate (the customer is reported, not billed); 0 for an exempt customer. */
   taxRateBp: number | null;
+  /** Prices include the tax (an inclusive rate): a line's net is the price less its tax. */
+  taxInclusive?: boolean;
   activatedAt: string | null;
   terminatedAt: string | null;
 };
@@ -115,7 +117,9 @@ export function windowCharge(service: BillableService, window: Window): number {
 
 function charge(service: BillableService, kind: Charge["kind"], amount: number, wholesale: number, description: string, sourceKey: string): Charge {
   const rate = service.taxRateBp ?? 0;
-  return { serviceId: service.id, kind, description, amount, taxAmount: taxOf(amount, rate), taxRateBp: rate, wholesaleAmount: wholesale, sourceKey };
+  // Usage comes from CGRateS as what it charged: taxed like the product (inclusive or not).
+  const { net, tax } = lineTax(amount, rate, service.taxInclusive);
+  return { serviceId: service.id, kind, description, amount: net, taxAmount: tax, taxRateBp: rate, wholesaleAmount: wholesale, sourceKey };
 }
 
 /** The recurring charge of a service for a run of `month` (null when nothing is due). */
@@ -134,11 +138,13 @@ export function recurringCharge(service: BillableService, month: Month): Charge 
  * The credit for the unused part of the window a service was charged for in advance and terminated
  * within: what was charged (`charged`, from its `recurring:` transaction) minus what its live time costs.
  */
-export function terminationCredit(service: BillableService, charged: { amount: number; wholesale: number } | undefined): Charge | null {
+export function terminationCredit(service: BillableService, charged: { amount: number; tax?: number; wholesale: number } | undefined): Charge | null {
   if (!service.terminatedAt || !service.prorate || !charged) return null;
   const window = windowContaining(service, service.terminatedAt);
   if (!window) return null;
-  const credit = charged.amount - windowCharge(service, window);
+  // In the price's terms: with tax for an inclusive rate (the row keeps net and tax apart).
+  const paid = service.taxInclusive ? charged.amount + (charged.tax ?? 0) : charged.amount;
+  const credit = paid - windowCharge(service, window);
   if (credit <= 0) return null;
   const whole = (window.to - window.from) / 1000;
   const wholesale = Math.max(0, charged.wholesale - prorate(service.wholesale, liveSeconds(service, window), whole));
@@ -197,14 +203,15 @@ export function discountAmount(discount: Pick<Discount, "kind" | "value">, charg
  * the recurring window being charged, at the charge's tax rate, keyed by discount and window.
  */
 export function discountCharges(service: BillableService, month: Month, discounts: Discount[]): Charge[] {
-  const recurring = recurringCharge(service, month);
   const window = recurringWindow(service, month);
-  if (!recurring || !window) return [];
+  if (!window) return [];
+  // Off the price of the period (with tax for an inclusive rate, like the price itself).
+  const price = windowCharge(service, window);
   const out: Charge[] = [];
   for (const d of discounts) {
     const index = monthsBetween(d.starts, window.key);
     if (index < 0 || index >= d.months) continue;
-    const amount = discountAmount(d, recurring.amount);
+    const amount = discountAmount(d, price);
     if (amount <= 0) continue;
     const what = d.kind === "percent" ? `${d.value} % off` : d.kind === "fixed" ? "discount" : "free month";
     out.push(charge(service, "credit", amount, 0, `Promo ${d.label}: ${what} — ${service.productName} ${window.label}`, `discount:${d.id}:${window.key}`));

@@ -38,17 +38,18 @@ async function billableServices(d1: D1Database, customerIds: string[], month: Mo
   const { results } = await d1
     .prepare(
       `SELECT s.id, s.customer_id AS customerId, p.name AS productName, p.recurring_period AS recurringPeriod, p.prorate,
-              v.retail_price AS price, v.wholesale_price AS wholesale, p.currency, tr.rate_bp AS taxRateBp,
+              v.retail_price AS price, v.wholesale_price AS wholesale, p.currency,
+              CASE WHEN tr.rate_bp IS NOT NULL AND c.tax_exemption_reason IS NOT NULL THEN 0 ELSE tr.rate_bp END AS taxRateBp, tr.inclusive AS taxInclusive,
               s.activated_at AS activatedAt, s.terminated_at AS terminatedAt
-       FROM services s JOIN products p ON p.id = s.product_id JOIN product_versions v ON v.id = s.product_version_id
+       FROM services s JOIN products p ON p.id = s.product_id JOIN product_versions v ON v.id = s.product_version_id JOIN customers c ON c.id = s.customer_id
        LEFT JOIN tax_rates tr ON tr.tax_class = p.tax_class
        WHERE s.customer_id IN (SELECT value FROM json_each(?1)) AND s.activated_at IS NOT NULL AND s.activated_at < ?2
          AND (s.terminated_at IS NULL OR s.terminated_at >= ?3)
        ORDER BY s.customer_id, s.id`,
     )
     .bind(JSON.stringify(customerIds), `${next.start}T00:00:00.000Z`, `${prev.start}T00:00:00.000Z`)
-    .all<Omit<BillableService, "prorate"> & { prorate: number }>();
-  return results.map((r) => ({ ...r, prorate: Boolean(r.prorate) }));
+    .all<Omit<BillableService, "prorate" | "taxInclusive"> & { prorate: number; taxInclusive: number | null }>();
+  return results.map((r) => ({ ...r, prorate: Boolean(r.prorate), taxInclusive: Boolean(r.taxInclusive) }));
 }
 
 /** Monetary usage per service for a month (what CGRateS rated; the runner syncs it daily). */
@@ -65,15 +66,15 @@ async function ratedUsage(d1: D1Database, serviceIds: string[], usageMonth: Mont
 }
 
 /** The recurring charges already recorded under these source keys (for terminated services' true-up). */
-async function chargedByKey(d1: D1Database, keys: string[]): Promise<Map<string, { amount: number; wholesale: number }>> {
+async function chargedByKey(d1: D1Database, keys: string[]): Promise<Map<string, { amount: number; tax: number; wholesale: number }>> {
   if (keys.length === 0) return new Map();
   const { results } = await d1
     .prepare(
-      "SELECT source_key AS key, amount, wholesale_amount AS wholesale FROM transactions WHERE source_key IN (SELECT value FROM json_each(?1)) AND kind = 'charge'",
+      "SELECT source_key AS key, amount, tax_amount AS tax, wholesale_amount AS wholesale FROM transactions WHERE source_key IN (SELECT value FROM json_each(?1)) AND kind = 'charge'",
     )
     .bind(JSON.stringify(keys))
-    .all<{ key: string; amount: number; wholesale: number }>();
-  return new Map(results.map((r) => [r.key, { amount: r.amount, wholesale: r.wholesale }]));
+    .all<{ key: string; amount: number; tax: number; wholesale: number }>();
+  return new Map(results.map((r) => [r.key, { amount: r.amount, tax: r.tax, wholesale: r.wholesale }]));
 }
 
 /** The discounts (redeemed promo codes) of these services. */
@@ -96,7 +97,7 @@ export function customerCharges(
   services: BillableService[],
   month: Month,
   usage: Map<string, number>,
-  charged: Map<string, { amount: number; wholesale: number }>,
+  charged: Map<string, { amount: number; tax: number; wholesale: number }>,
   discounts: Map<string, Discount[]> = new Map(),
 ): { charges: Charge[] } | { error: string } {
   const charges: Charge[] = [];

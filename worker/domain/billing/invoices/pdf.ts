@@ -31,6 +31,7 @@ type Labels = Record<
   | "credits"
   | "vat"
   | "pay"
+  | "exempt"
   | "draftNote",
   string
 >;
@@ -59,6 +60,7 @@ const EN: Labels = {
   vat: "VAT number",
   pay: "Please pay {amount} by {date}, quoting {number}.",
   draftNote: "Draft: not a tax invoice. The number is given at issue.",
+  exempt: "Tax exemption: {reason} (ref. {reference})",
 };
 
 const FR: Labels = {
@@ -85,6 +87,7 @@ const FR: Labels = {
   vat: "N° TVA",
   pay: "Merci de régler {amount} avant le {date} en rappelant la référence {number}.",
   draftNote: "Brouillon : ne vaut pas facture. Le numéro est attribué à l'émission.",
+  exempt: "Exonération de TVA : {reason} (réf. {reference})",
 };
 
 export type PdfParty = { name: string; lines: string[] };
@@ -100,6 +103,8 @@ export async function renderInvoicePdf(p: {
   locale: string;
   settings: Pick<SettingsData, "operator_name" | "legal_name" | "legal_address" | "vat_number" | "support_email" | "website">;
   creditedNumber?: string | null;
+  /** The customer's tax exemption, printed under the totals. */
+  exemption?: { reason: string; reference: string } | null;
 }): Promise<Uint8Array> {
   const { invoice: inv, settings } = p;
   const fr = p.locale.toLowerCase().startsWith("fr");
@@ -240,6 +245,10 @@ export async function renderInvoicePdf(p: {
     y -= 15;
   }
   y = Math.min(y, afterBreakdown) - 24;
+  if (p.exemption) {
+    text(t.exempt.replace("{reason}", p.exemption.reason).replace("{reference}", p.exemption.reference), MARGIN, 9);
+    y -= 16;
+  }
 
   // Payment instructions, or what a draft is.
   if (inv.status === "draft") text(t.draftNote, MARGIN, 9, regular, MUTED);

@@ -18,12 +18,18 @@ export const TaxRateCreate = z
     name: requiredText(100),
     rate_bp: rateBp,
     jurisdiction: optionalText(60),
+    inclusive: z.boolean().meta({ description: "Prices of this class include the tax (net = price − price × r / (1 + r))" }).default(false),
   })
   .meta({ id: "TaxRateCreate" });
 export type TaxRateCreateInput = z.infer<typeof TaxRateCreate>;
 
 export const TaxRatePatch = z
-  .strictObject({ name: requiredText(100).optional(), rate_bp: rateBp.optional(), jurisdiction: optionalText(60) })
+  .strictObject({
+    name: requiredText(100).optional(),
+    rate_bp: rateBp.optional(),
+    jurisdiction: optionalText(60),
+    inclusive: z.boolean().meta({ description: "Prices of this class include the tax (net = price − price × r / (1 + r))" }).optional(),
+  })
   .meta({ id: "TaxRatePatch" });
 export type TaxRatePatchInput = z.infer<typeof TaxRatePatch>;
 
@@ -34,6 +40,7 @@ export const TaxRate = z
     name: z.string(),
     rate_bp: z.number().int(),
     jurisdiction: z.string().nullable(),
+    inclusive: z.boolean(),
     products: z.number().int().meta({ description: "Products of this class" }),
     created_at: z.string(),
     updated_at: z.string(),

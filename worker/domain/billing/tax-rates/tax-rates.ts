@@ -24,6 +24,7 @@ export async function createTaxRate(ctx: WriteContext, input: TaxRateCreateInput
       name: input.name,
       rateBp: input.rate_bp,
       jurisdiction: input.jurisdiction ?? null,
+      inclusive: input.inclusive,
       createdAt: ctx.now,
       updatedAt: ctx.now,
     }),
@@ -32,7 +33,7 @@ export async function createTaxRate(ctx: WriteContext, input: TaxRateCreateInput
       entityId: id,
       customerId: null,
       action: "tax_rate.create",
-      after: { tax_class: input.tax_class, name: input.name, rate_bp: input.rate_bp, jurisdiction: input.jurisdiction ?? null },
+      after: { tax_class: input.tax_class, name: input.name, rate_bp: input.rate_bp, jurisdiction: input.jurisdiction ?? null, inclusive: input.inclusive },
     }),
   ]).catch((error: unknown) => {
     // Another request gave the class a rate first (the unique class).
@@ -50,15 +51,19 @@ export async function updateTaxRate(ctx: WriteContext, id: string, patch: TaxRat
     name: patch.name ?? before.name,
     rate_bp: patch.rate_bp ?? before.rate_bp,
     jurisdiction: patch.jurisdiction === undefined ? before.jurisdiction : patch.jurisdiction,
+    inclusive: patch.inclusive ?? before.inclusive,
   };
   await runBatch(ctx.db, [
-    ctx.db.update(taxRates).set({ name: after.name, rateBp: after.rate_bp, jurisdiction: after.jurisdiction, updatedAt: ctx.now }).where(eq(taxRates.id, id)),
+    ctx.db
+      .update(taxRates)
+      .set({ name: after.name, rateBp: after.rate_bp, jurisdiction: after.jurisdiction, inclusive: after.inclusive, updatedAt: ctx.now })
+      .where(eq(taxRates.id, id)),
     recordActivity(ctx, {
       entity: "tax_rate",
       entityId: id,
       customerId: null,
       action: "tax_rate.update",
-      before: { name: before.name, rate_bp: before.rate_bp, jurisdiction: before.jurisdiction },
+      before: { name: before.name, rate_bp: before.rate_bp, jurisdiction: before.jurisdiction, inclusive: before.inclusive },
       after,
     }),
   ]);

@@ -5,8 +5,10 @@ import { luhnCheckDigit } from "../worker/lib/identifiers";
 import { open } from "../worker/lib/secret-box";
 import {
   benchState,
+  type Check,
   type Client,
   type CpuClock,
+  countCheck,
   cpuShare,
   expect,
   machineReport,
@@ -139,14 +141,6 @@ async function importOnce(
   } finally {
     agent.destroy();
   }
-}
-
-type Check = { name: string; value: string; expected: string; pass: boolean };
-
-/** A D1 count against the figure it must equal. */
-function countCheck(db: Database.Database, name: string, query: string, expected: number, ...params: unknown[]): Check {
-  const row = db.prepare(query).get(...params) as { n: number };
-  return { name, value: String(row.n), expected: String(expected), pass: row.n === expected };
 }
 
 /**

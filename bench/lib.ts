@@ -131,6 +131,23 @@ export function verdict(ok: boolean): string {
   return ok ? "PASS" : "FAIL";
 }
 
+/** What a benchmark measured against its limit. */
+export type Target = { name: string; value: string; limit: string; pass: boolean };
+
+/** Prints the targets as a table, PASS or FAIL each. */
+export function printTargets(targets: readonly Target[]): void {
+  printTable([["target", "value", "limit", "result"], ...targets.map((t) => [t.name, t.value, t.limit, verdict(t.pass)])]);
+}
+
+/** A figure read after a run against the one it must equal. */
+export type Check = { name: string; value: string; expected: string; pass: boolean };
+
+/** A count (`SELECT count(*) AS n …`) against the figure it must equal. */
+export function countCheck(db: Database.Database, name: string, query: string, expected: number, ...params: unknown[]): Check {
+  const row = db.prepare(query).get(...params) as { n: number };
+  return { name, value: String(row.n), expected: String(expected), pass: row.n === expected };
+}
+
 /** The administrator seeded by `seedAdmin`, whose client signs in with these. */
 export const ADMIN_EMAIL = "bench-admin@example.com";
 // Passes the password policy (12+ characters, not common, not the email).

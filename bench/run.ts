@@ -3,6 +3,7 @@
  * named ones; `--keep` keeps each benchmark's local state folder for inspection.
  */
 import { run as auth } from "./auth";
+import { run as billing } from "./billing";
 import { run as foundation } from "./foundation";
 import { run as inventory } from "./inventory";
 import { run as provisioning } from "./provisioning";
@@ -10,7 +11,7 @@ import { run as topups } from "./topups";
 
 type Options = { keep: boolean };
 
-const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth, topups, inventory, provisioning };
+const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth, topups, inventory, provisioning, billing };
 
 const args = process.argv.slice(2);
 const options: Options = { keep: args.includes("--keep") };

@@ -66,6 +66,15 @@ export function currencyExponent(currency: string): number {
   return EXPONENTS[code] ?? 2;
 }
 
+/** The exponent of a currency a form typed (2 when it is not a code: the form reports that on its own field). */
+export function typedCurrencyExponent(currency: string | null | undefined): number {
+  try {
+    return currencyExponent(currency ?? "");
+  } catch {
+    return 2;
+  }
+}
+
 /** A decimal number as sign, digits and exponent: value = (negative ? -1 : 1) × digits × 10^-scale. */
 export type Decimal = { negative: boolean; digits: bigint; scale: number };
 

@@ -32,6 +32,14 @@ export function parseMoney(text: string | null | undefined, fractionDigits = 2):
   return Number(match[1]) * 10 ** fractionDigits + Number(fraction || "0");
 }
 
+/** Minor units as typed decimals for a currency's exponent (123456, 2 → "1234.56"; 5, 3 → "0.005"), without floats. */
+export function minorToDecimal(minor: number, exponent: number): string {
+  if (exponent === 0) return String(minor);
+  const sign = minor < 0 ? "-" : "";
+  const digits = String(Math.abs(minor)).padStart(exponent + 1, "0");
+  return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+}
+
 export function minorToInput(minor: number): string {
   return (minor / 100).toFixed(2);
 }

@@ -22,6 +22,7 @@ export function toCustomerView(row: Customer, tagNames: string[], attributes: Re
     payment_terms_days: row.paymentTermsDays,
     tax_exemption_reason: row.taxExemptionReason,
     tax_exemption_reference: row.taxExemptionReference,
+    credit_limit: row.creditLimit,
     tags: tagNames,
     attributes,
     created_at: row.createdAt,

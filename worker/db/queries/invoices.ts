@@ -151,3 +151,21 @@ export async function amountDue(db: Db, customerId: string): Promise<{ currency:
     .where(and(eq(invoices.customerId, customerId), eq(invoices.kind, "invoice"), eq(invoices.status, "issued")))
     .groupBy(invoices.currency);
 }
+
+/**
+ * What a customer owes or will owe, in their currency (minor units): the amount due on issued
+ * invoices plus every charge not yet invoiced, net of credits, tax included — what a credit limit
+ * is measured against.
+ */
+export async function exposure(db: Db, customerId: string, currency: string): Promise<number> {
+  const row = await db.$client
+    .prepare(
+      `SELECT
+         (SELECT coalesce(sum(amount_due), 0) FROM invoices WHERE customer_id = ?1 AND currency = ?2 AND kind = 'invoice' AND status = 'issued')
+       + (SELECT coalesce(sum(CASE kind WHEN 'credit' THEN -(amount + tax_amount) ELSE amount + tax_amount END), 0)
+          FROM transactions WHERE customer_id = ?1 AND currency = ?2 AND invoice_id IS NULL) AS owed`,
+    )
+    .bind(customerId, currency)
+    .first<{ owed: number }>();
+  return row?.owed ?? 0;
+}

@@ -22,6 +22,8 @@ export const customers = sqliteTable(
     /** A tax exemption: why (printed on invoices) and its reference number; null when taxed. */
     taxExemptionReason: text("tax_exemption_reason"),
     taxExemptionReference: text("tax_exemption_reference"),
+    /** Postpaid: what the customer may owe (minor units) before new orders are refused; null: no limit. */
+    creditLimit: integer("credit_limit"),
   },
   (t) => [
     uniqueIndex("customers_external_id_unique").on(t.externalId),

@@ -38,6 +38,7 @@ export async function createCustomer(ctx: WriteContext, input: CustomerCreateInp
     paymentTermsDays: input.payment_terms_days ?? null,
     taxExemptionReason: input.tax_exemption_reason ?? null,
     taxExemptionReference: input.tax_exemption_reference ?? null,
+    creditLimit: input.credit_limit ?? null,
   };
   const tagNames = input.tags ?? [];
   const view = toCustomerView(row, tagNames, attributes);

@@ -56,6 +56,15 @@ function exemptionBoth(c: { tax_exemption_reason?: string | null; tax_exemption_
     });
 }
 
+const creditLimit = z
+  .number()
+  .int({ message: "Minor units (a whole number)" })
+  .min(0, { message: "At least 0" })
+  .max(1_000_000_000_00)
+  .nullable()
+  .optional()
+  .meta({ description: "Postpaid: what the customer may owe, in minor units, before new orders are refused (409); null: no limit" });
+
 const externalId = optionalText(100).meta({ description: "Your identifier for this customer (unique)" });
 
 export const CustomerCreate = z
@@ -71,6 +80,7 @@ export const CustomerCreate = z
     payment_terms_days: paymentTermsDays,
     tax_exemption_reason: exemptionReason,
     tax_exemption_reference: exemptionReference,
+    credit_limit: creditLimit,
     tags: tagList.optional(),
     attributes: attributeValues.optional(),
   })
@@ -91,6 +101,7 @@ export const CustomerPatch = z
     payment_terms_days: paymentTermsDays,
     tax_exemption_reason: exemptionReason,
     tax_exemption_reference: exemptionReference,
+    credit_limit: creditLimit,
   })
   .superRefine(exemptionBoth)
   .meta({ id: "CustomerPatch", description: "Fields to change; status changes use the transition endpoints" });
@@ -111,6 +122,7 @@ export const Customer = z
     payment_terms_days: z.number().int().nullable(),
     tax_exemption_reason: z.string().nullable(),
     tax_exemption_reference: z.string().nullable(),
+    credit_limit: z.number().int().nullable(),
     tags: z.array(z.string()),
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     created_at: z.string(),

@@ -45,6 +45,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     paymentTermsDays: patch.payment_terms_days === undefined ? before.payment_terms_days : patch.payment_terms_days,
     taxExemptionReason: patch.tax_exemption_reason === undefined ? before.tax_exemption_reason : patch.tax_exemption_reason,
     taxExemptionReference: patch.tax_exemption_reference === undefined ? before.tax_exemption_reference : patch.tax_exemption_reference,
+    creditLimit: patch.credit_limit === undefined ? before.credit_limit : patch.credit_limit,
   };
   if (Boolean(next.taxExemptionReason) !== Boolean(next.taxExemptionReference))
     throw new Invalid("A tax exemption needs both a reason and a reference.", [
@@ -63,6 +64,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     payment_terms_days: next.paymentTermsDays,
     tax_exemption_reason: next.taxExemptionReason,
     tax_exemption_reference: next.taxExemptionReference,
+    credit_limit: next.creditLimit,
     updated_at: ctx.now,
   };
   const activity = recordActivity(ctx, { entity: "customer", entityId: id, customerId: id, action: "customer.update", before, after });

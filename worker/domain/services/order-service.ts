@@ -1,5 +1,6 @@
 import { getProduct } from "../../db/queries/catalog";
 import { getContact } from "../../db/queries/contacts";
+import { exposure } from "../../db/queries/invoices";
 import { getJob } from "../../db/queries/jobs";
 import { getService, toJobSummary } from "../../db/queries/services";
 import { getSiteRow } from "../../db/queries/sites";
@@ -47,6 +48,16 @@ export async function orderService(
     throw new Invalid(`The product is priced in ${product.currency}, the customer pays in ${customer.currency}.`, [
       { path: "product_id", message: "Currency mismatch" },
     ]);
+  }
+  // A postpaid customer with a credit limit: what they owe, plus this order's first charges, must fit in it.
+  if (customer.payment_type === "postpaid" && customer.credit_limit !== null) {
+    const owed = await exposure(ctx.db, customerId, customer.currency);
+    const first = product.retail_setup_fee + (product.recurring_period === "none" ? 0 : product.retail_price);
+    if (owed + first > customer.credit_limit)
+      throw new Conflict(
+        `This order would take the customer over their credit limit: they owe ${owed}, the order starts at ${first}, the limit is ${customer.credit_limit} (minor units of ${customer.currency}).`,
+        { owed, order: first, credit_limit: customer.credit_limit },
+      );
   }
   if (input.site_id) {
     if ((await getSiteRow(ctx.db, input.site_id))?.customerId !== customerId)

@@ -35,6 +35,7 @@ import { createSite, deleteSite, updateSite } from "../../domain/sites/sites";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { googleGeocoder } from "../../integrations/geocoding";
+import { typedCurrencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
@@ -53,6 +54,7 @@ import {
   SiteFormPage,
   type SiteFormValues,
 } from "../../views/customers";
+import { parseMoney } from "../../views/format";
 import { OrderForm } from "../../views/services";
 import { pageContext, wantsFragment } from "./context";
 import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
@@ -157,7 +159,15 @@ function customerValues(body: FormBody, empty: "omit" | "null") {
     payment_terms_days: numberOrNull(body, "payment_terms_days"),
     tax_exemption_reason: text(body, "tax_exemption_reason", empty),
     tax_exemption_reference: text(body, "tax_exemption_reference", empty),
+    credit_limit: creditLimitOf(body),
   };
+}
+
+/** The credit limit typed as money in the customer's currency ("5000", "5000.00"); NaN (an error) when it is not one. */
+function creditLimitOf(body: FormBody): number | null {
+  const typed = text(body, "credit_limit");
+  if (!typed) return null;
+  return parseMoney(typed, typedCurrencyExponent(text(body, "currency") ?? "EUR")) ?? Number.NaN;
 }
 
 function contactValues(body: FormBody, empty: "omit" | "null") {

@@ -1,5 +1,7 @@
 import { CUSTOMER_TYPES, PAYMENT_TYPES } from "../../domain/customers/schemas";
+import { typedCurrencyExponent } from "../../lib/charging-units";
 import { CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, TextArea } from "../components";
+import { minorToDecimal } from "../format";
 import { Layout, type PageContext } from "../layout";
 
 export type CustomerFormValues = Partial<
@@ -17,7 +19,7 @@ export type CustomerFormValues = Partial<
     | "tax_exemption_reference",
     string | null
   >
-> & { payment_terms_days?: number | null };
+> & { payment_terms_days?: number | null; credit_limit?: number | null };
 
 export function CustomerFormPage(props: {
   ctx: PageContext;
@@ -67,6 +69,17 @@ export function CustomerFormPage(props: {
           error={e.payment_terms_days}
           placeholder="30"
           hint="From an invoice's issue to its due date; empty uses 30"
+        />
+        <Field
+          name="credit_limit"
+          label="Credit limit"
+          value={
+            v.credit_limit === undefined || v.credit_limit === null || Number.isNaN(v.credit_limit)
+              ? ""
+              : minorToDecimal(v.credit_limit, typedCurrencyExponent(v.currency ?? props.ctx.settings.default_currency))
+          }
+          error={e.credit_limit === undefined ? undefined : "An amount such as 5000.00 (at least 0)"}
+          hint="Postpaid: new orders are refused once what the customer owes would pass it; empty: no limit"
         />
         <Field
           name="tax_exemption_reason"

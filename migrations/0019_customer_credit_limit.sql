@@ -1,0 +1,1 @@
+ALTER TABLE `customers` ADD `credit_limit` integer;

@@ -18,7 +18,7 @@ import {
   type Charge,
   type Month,
   monthOfDate,
-  recurringCharge,
+  recurringCharges,
   usageCharge,
 } from "../worker/domain/billing/bill-runs/charges";
 import { renderInvoicePdf } from "../worker/domain/billing/invoices/pdf";
@@ -177,7 +177,7 @@ function expectedCharges(customer: Customer, month: Month, taxRateBp: number): C
       terminatedAt: null,
     };
     const rated = s.usage.reduce((n, u) => n + u.amount, 0);
-    for (const c of [recurringCharge(billable, month), customer.postpaid ? usageCharge(billable, month, rated) : null]) if (c) charges.push(c);
+    for (const c of [...recurringCharges(billable, month), customer.postpaid ? usageCharge(billable, month, rated) : null]) if (c) charges.push(c);
   }
   return charges;
 }

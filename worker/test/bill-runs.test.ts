@@ -184,6 +184,28 @@ describe("bill runs", () => {
     expect(inv?.subtotal_amount).toBe(-1450);
   });
 
+  it("charges the first, partial period of a service activated in the month before, after that month's run; never twice", async () => {
+    const plan = await product(3000);
+    const id = await customer();
+    // The May run happens first (the service does not exist yet)…
+    const may = await startRun("2032-05");
+    expect((await runToEnd(may.job_id)).outcome).toBe("done");
+    // …then it is activated at noon on 16 May (15.5 of 31 days left: half the price).
+    const svc = await service(id, plan.id, "2032-05-16T12:00:00.000Z");
+    const june = await startRun("2032-06");
+    expect((await runToEnd(june.job_id)).outcome).toBe("done");
+    const [inv] = await invoicesOf(id, "2032-06");
+    expect((await linesOf(inv?.id ?? "")).map((l) => [l.source_key, l.amount])).toEqual([
+      [`recurring:${svc}:2032-05-01`, 1500],
+      [`recurring:${svc}:2032-06-01`, 3000],
+    ]);
+    // July: May is two months back, June was charged; only July.
+    const july = await startRun("2032-07");
+    expect((await runToEnd(july.job_id)).outcome).toBe("done");
+    const [next] = await invoicesOf(id, "2032-07");
+    expect((await linesOf(next?.id ?? "")).map((l) => l.source_key)).toEqual([`recurring:${svc}:2032-07-01`]);
+  });
+
   it("refuses a period that is not one calendar month, with the field named, and writes nothing", async () => {
     const before = await env.DB.prepare("SELECT count(*) AS n FROM bill_runs").first<{ n: number }>();
     for (const body of [

@@ -13,6 +13,10 @@
  *   Without `prorate`, any live second in the window costs the whole price and nothing comes back.
  * - Postpaid usage is charged in arrears: the run for P charges the month before P, the money CGRateS
  *   rated for it (usage records of unit `monetary`, synced by the runner) — the BSS never re-rates.
+ * - A service activated during the month before P, after that month's run, was never charged for
+ *   its first (partial) period: the run for P charges it too (`recurringCharges`). The source key
+ *   makes this a no-op when the earlier run did charge it. Services live before that month are not
+ *   caught up: a first run on a new system does not bill the month before it.
  * Every charge has a source key naming its service and window, unique in `transactions`, so a run
  * made twice (or resumed after a crash) never charges twice.
  */
@@ -132,6 +136,18 @@ export function recurringCharge(service: BillableService, month: Month): Charge 
   const wholesale = service.prorate ? prorate(service.wholesale, liveSeconds(service, window), whole / 1000) : service.wholesale;
   const partial = amount !== service.price ? " (prorated)" : "";
   return charge(service, "charge", amount, wholesale, `${service.productName} — ${window.label}${partial}`, `recurring:${service.id}:${window.key}`);
+}
+
+/** The month before `month` when the service was activated in it (its first period, which that month's run may have missed). */
+export function catchUpMonth(service: BillableService, month: Month): Month | null {
+  const previous = addMonths(month, -1);
+  return service.activatedAt?.slice(0, 7) === previous.start.slice(0, 7) ? previous : null;
+}
+
+/** The recurring charges a run for `month` makes: the month's, and the first period's if it was activated in the month before. */
+export function recurringCharges(service: BillableService, month: Month): Charge[] {
+  const previous = catchUpMonth(service, month);
+  return [previous ? recurringCharge(service, previous) : null, recurringCharge(service, month)].filter((c): c is Charge => c !== null);
 }
 
 /**

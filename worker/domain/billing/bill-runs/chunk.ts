@@ -14,11 +14,12 @@ import {
   addMonths,
   type BillableService,
   type Charge,
+  catchUpMonth,
   chargedKeyFor,
   type Discount,
   discountCharges,
   type Month,
-  recurringCharge,
+  recurringCharges,
   terminationCredit,
   usageCharge,
 } from "./charges";
@@ -104,8 +105,9 @@ export function customerCharges(
   for (const service of services) {
     const key = chargedKeyFor(service);
     const due = [
-      recurringCharge(service, month),
+      ...recurringCharges(service, month),
       ...discountCharges(service, month, discounts.get(service.id) ?? []),
+      ...(catchUpMonth(service, month) ? discountCharges(service, catchUpMonth(service, month) as Month, discounts.get(service.id) ?? []) : []),
       terminationCredit(service, key ? charged.get(key) : undefined),
       customer.paymentType === "postpaid" ? usageCharge(service, month, usage.get(service.id) ?? 0) : null,
     ].filter((c): c is Charge => c !== null);
@@ -330,7 +332,8 @@ function activityStatement(
     .prepare(
       `INSERT INTO activity_log (id, at, actor_type, actor_id, actor_label, entity, entity_id, customer_id, action, changes, request_id)
        SELECT json_extract(j.value, '${idPath}'), ?3, ?4, ?5, ?6, 'invoice', i.id, i.customer_id, ?7, ${changes}, ?8
-       FROM json_each(?2) j JOIN invoices i ON i.customer_id = json_extract(j.value, '$.c') AND i.bill_run_id = ?1 AND i.updated_at = ?3`,
+       FROM json_each(?2) j CROSS JOIN invoices i
+       WHERE i.bill_run_id = ?1 AND i.customer_id = json_extract(j.value, '$.c') AND i.updated_at = ?3`,
     )
     .bind(run.id, docsJson, ctx.now, actor.type, actor.id, actor.label, action, ctx.requestId);
 }

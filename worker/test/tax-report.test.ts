@@ -85,6 +85,12 @@ describe("the tax report", () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain("Download CSV");
+    // The page's CSV link works with the page's session (the API wants a token).
+    const link = /href="(\/admin\/reports\/tax\.csv\?[^"]+)"/.exec(html)?.[1]?.replaceAll("&amp;", "&") ?? "";
+    const csv = await s.get(link);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    expect((await csv.text()).startsWith("period_start,period_end,currency,rate_bp")).toBe(true);
     expect(html).toContain("Total EUR");
     const bad = await s.get("/admin/reports/tax?period_start=2026-02-01&period_end=2026-01-01");
     expect(bad.status).toBe(422);

@@ -127,7 +127,7 @@ export function BillRunLive(props: { run: NonNullable<BillRunView>; timeZone: st
         <Table
           id="bill-run-errors"
           rows={r.error_list}
-          empty={<EmptyState title="None: every customer was billed." />}
+          empty={<EmptyState title="None: no customer was left out." />}
           columns={[
             { header: "Customer", cell: (e) => <a href={`/admin/customers/${e.customer_id}`}>{e.customer_name ?? e.customer_id}</a> },
             { header: "Why", cell: (e) => e.message },

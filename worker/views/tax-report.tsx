@@ -13,7 +13,7 @@ export function TaxReportPage(props: {
   message?: string;
 }) {
   const r = props.report;
-  const q = new URLSearchParams({ period_start: props.period.start, period_end: props.period.end, format: "csv" });
+  const q = new URLSearchParams({ period_start: props.period.start, period_end: props.period.end });
   return (
     <Layout ctx={props.ctx} title="Tax report">
       <PageHeader
@@ -22,7 +22,7 @@ export function TaxReportPage(props: {
         subtitle="Net, tax and gross per rate for invoices and credit notes issued in the period (credit notes subtract, split over the rates of the invoice they credit)."
         actions={
           r ? (
-            <a class="button" href={`/api/v1/reports/tax?${q}`} download>
+            <a class="button" href={`/admin/reports/tax.csv?${q}`} download>
               Download CSV
             </a>
           ) : undefined

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { customer, period, product, runToEnd, startRun } from "./billing-helpers";
-import { api, countRows, pageSession } from "./helpers";
+import { customer, period, product, runToEnd, service, startRun } from "./billing-helpers";
+import { api, countRows, pageSession, unique } from "./helpers";
 
 const code = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.toUpperCase();
 let seq = 0;
@@ -104,6 +104,47 @@ describe("promo codes", () => {
       .bind(customerId, `${next}-01`)
       .first<{ n: number }>();
     expect(later?.n).toBe(0);
+  });
+
+  it("a promotion product attached to a service takes effect the same way: a discount line for the months it covers", async () => {
+    const plan = await product(4000);
+    const promo = await api("POST", "/products", {
+      body: {
+        name: unique("Half price"),
+        slug: unique("half")
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, "-")
+          .slice(0, 40),
+        type: "promotion",
+        service_type: "other",
+        status: "active",
+        retail_price: 0,
+        promotion: { kind: "percent", value: 50, months: 2 },
+        compatible_with: [plan.id],
+      },
+    });
+    expect(promo.status, JSON.stringify(promo.body)).toBe(201);
+    const customerId = await customer();
+    const serviceId = await service(customerId, plan.id, "2033-01-01T00:00:00.000Z");
+    // Attached in February 2033 (as POST /services/{id}/addons records it).
+    await env.DB.prepare(
+      "INSERT INTO service_addons (id, service_id, product_id, product_version_id, created_at) VALUES (?, ?, ?, ?, '2033-02-10T09:00:00.000Z')",
+    )
+      .bind(`sad_${Date.now()}`, serviceId, promo.body.id, promo.body.version_id ?? "v")
+      .run();
+    const discountOf = async (ym: string) => {
+      const run = await startRun(ym);
+      expect((await runToEnd(run.job_id)).outcome).toBe("done");
+      const row = await env.DB.prepare(
+        "SELECT l.amount FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id WHERE i.customer_id = ? AND i.period_start = ? AND l.description LIKE 'Promo %'",
+      )
+        .bind(customerId, `${ym}-01`)
+        .first<{ amount: number }>();
+      return row?.amount ?? 0;
+    };
+    expect(await discountOf("2033-02")).toBe(-2000);
+    expect(await discountOf("2033-03")).toBe(-2000);
+    expect(await discountOf("2033-04")).toBe(0);
   });
 
   it("the pages: list, create with inline errors, disable; the order form takes a code", async () => {

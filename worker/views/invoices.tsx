@@ -42,6 +42,9 @@ export function InvoicesPage(props: {
         subtitle={f.customer_id ? `For ${props.customerNames.get(f.customer_id) ?? f.customer_id}` : "Invoices and credit notes, newest first."}
         actions={
           <>
+            <a class="button" href={f.customer_id ? `/admin/transactions?customer_id=${encodeURIComponent(f.customer_id)}` : "/admin/transactions"}>
+              Transactions
+            </a>
             <a class="button" href="/admin/bill-runs">
               Bill runs
             </a>

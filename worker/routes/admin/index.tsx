@@ -23,6 +23,7 @@ import { servicePages } from "./services";
 import { settingsPages } from "./settings";
 import { stuckWritePages } from "./stuck-writes";
 import { taxRatePages } from "./tax-rates";
+import { transactionPages } from "./transactions";
 
 /** Staff pages under /admin: cookie session, CSRF protection, operator branding on every page. */
 export const admin = new Hono<AppEnv>();
@@ -65,5 +66,6 @@ admin.route("/", invoicePages);
 admin.route("/", billRunPages);
 admin.route("/", promoCodePages);
 admin.route("/", reportPages);
+admin.route("/", transactionPages);
 admin.route("/", taxRatePages);
 admin.route("/", areaPages);

@@ -1,12 +1,16 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { getTransaction, listTransactions } from "../../db/queries/transactions";
+import { getTransaction, listTransactions, transactionsCsv, transactionTotals } from "../../db/queries/transactions";
 import { recordTransaction } from "../../domain/billing/record-transaction";
 import { Transaction, TransactionCreate } from "../../domain/services/schemas";
 import type { AppEnv } from "../../env";
 import { NotFound } from "../../lib/errors";
 import { assertInScope, writeContext } from "../../middleware/access";
 import { apiRoute, IdParam, jsonBody, jsonResponse, keyOf, PageQuery, pageOf, problems, scopedPage } from "./helpers";
+
+const TransactionTotals = z
+  .object({ currency: z.string(), total: z.number().int(), uninvoiced: z.number().int(), this_month: z.number().int(), last_month: z.number().int() })
+  .meta({ id: "TransactionTotals" });
 
 export const transactionsApi = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -16,24 +20,43 @@ export const transactionsApi = new OpenAPIHono<AppEnv>()
         method: "get",
         path: "/transactions",
         tags: ["Billing"],
-        summary: "List transactions",
+        summary: "List transactions, with their totals",
+        description:
+          "`totals` (per currency, tax included, credits negative, for the same customer and service filters): all, not yet invoiced, this month and last month. `format=csv` exports every matching transaction as CSV instead (newest first).",
         request: {
           query: PageQuery.extend({
             customer_id: z.string().max(64).optional(),
             service_id: z.string().max(64).optional(),
             kind: z.enum(["charge", "credit"]).optional(),
+            format: z.enum(["json", "csv"]).optional(),
           }),
         },
-        responses: { 200: jsonResponse(pageOf(Transaction), "Transactions, newest first"), ...problems(400, 401, 403) },
+        responses: {
+          200: {
+            description: "Transactions, newest first",
+            content: {
+              "application/json": { schema: pageOf(Transaction).extend({ totals: z.array(TransactionTotals) }) },
+              "text/csv": { schema: z.string() },
+            },
+          },
+          ...problems(400, 401, 403),
+        },
       },
       { customers: true },
     ),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await scopedPage(c, q.customer_id, (customerId) =>
-        listTransactions(c.get("db"), { customerId, serviceId: q.service_id, kind: q.kind, limit: q.limit, cursor: q.cursor }),
-      );
-      return c.json(page, 200);
+      const db = c.get("db");
+      const filters = { serviceId: q.service_id, kind: q.kind };
+      if (q.format === "csv") {
+        const csv = await scopedPage(c, q.customer_id, (customerId) => transactionsCsv(db, { customerId, ...filters }));
+        return new Response(typeof csv === "string" ? csv : "", {
+          headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="transactions.csv"', "cache-control": "no-store" },
+        }) as never;
+      }
+      const page = await scopedPage(c, q.customer_id, (customerId) => listTransactions(db, { customerId, ...filters, limit: q.limit, cursor: q.cursor }));
+      const totals = await scopedPage(c, q.customer_id, (customerId) => transactionTotals(db, { customerId, serviceId: q.service_id }));
+      return c.json({ ...page, totals: Array.isArray(totals) ? totals : [] }, 200);
     },
   )
   .openapi(

@@ -294,6 +294,9 @@ export function CustomerPage(props: {
               </EmptyState>
             }
           />
+          <p>
+            <a href={`/admin/transactions?customer_id=${c.id}`}>All transactions, totals and CSV</a>
+          </p>
         </section>
       </div>
 

@@ -78,13 +78,25 @@ async function chargedByKey(d1: D1Database, keys: string[]): Promise<Map<string,
   return new Map(results.map((r) => [r.key, { amount: r.amount, tax: r.tax, wholesale: r.wholesale }]));
 }
 
-/** The discounts (redeemed promo codes) of these services. */
+/**
+ * The discounts of these services: redeemed promo codes, and promotion products attached to them
+ * (the catalogue's `promotion` terms, from the month they were attached; a percent or fixed
+ * promotion without `months` lasts as long as it stays attached).
+ */
 async function discountsOf(d1: D1Database, serviceIds: string[]): Promise<Map<string, Discount[]>> {
   const out = new Map<string, Discount[]>();
   if (serviceIds.length === 0) return out;
   const { results } = await d1
     .prepare(
-      "SELECT id, service_id AS serviceId, label, kind, value, months, starts FROM service_discounts WHERE service_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+      `SELECT id, service_id AS serviceId, label, kind, value, months, starts FROM service_discounts WHERE service_id IN (SELECT value FROM json_each(?1))
+       UNION ALL
+       SELECT a.id, a.service_id, p.name, json_extract(p.promotion, '$.kind'), json_extract(p.promotion, '$.value'),
+              CASE json_extract(p.promotion, '$.kind') WHEN 'free_months' THEN json_extract(p.promotion, '$.value')
+                   ELSE coalesce(json_extract(p.promotion, '$.months'), 1200) END,
+              substr(a.created_at, 1, 7) || '-01'
+       FROM service_addons a JOIN products p ON p.id = a.product_id
+       WHERE p.type = 'promotion' AND p.promotion IS NOT NULL AND a.service_id IN (SELECT value FROM json_each(?1))
+       ORDER BY 1`,
     )
     .bind(JSON.stringify(serviceIds))
     .all<Discount>();

@@ -4,7 +4,7 @@
  * WinAnsi encoding covers Western European text and €; other characters print as "?"). The document
  * carries no time of rendering, so the same invoice renders to the same bytes.
  */
-import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
+import { PDFDocument, type PDFFont, type PDFImage, type PDFPage, rgb, StandardFonts } from "pdf-lib";
 import type { SettingsData } from "../../settings/schemas";
 import type { InvoiceView } from "./schemas";
 
@@ -101,7 +101,9 @@ export async function renderInvoicePdf(p: {
   invoice: InvoiceView;
   customer: PdfParty;
   locale: string;
-  settings: Pick<SettingsData, "operator_name" | "legal_name" | "legal_address" | "vat_number" | "support_email" | "website">;
+  settings: Pick<SettingsData, "operator_name" | "legal_name" | "legal_address" | "vat_number" | "support_email" | "website"> & {
+    logo?: string | null;
+  };
   creditedNumber?: string | null;
   /** The customer's tax exemption, printed under the totals. */
   exemption?: { reason: string; reference: string } | null;
@@ -140,6 +142,14 @@ export async function renderInvoicePdf(p: {
     page = doc.addPage(A4);
     y = A4[1] - MARGIN;
   };
+
+  // The operator's logo (a PNG or JPEG data URI from settings) above its name.
+  const logo = await embedLogo(doc, settings.logo ?? null);
+  if (logo) {
+    const scale = Math.min(40 / logo.height, 160 / logo.width);
+    page.drawImage(logo, { x: MARGIN, y: y - logo.height * scale + 12, width: logo.width * scale, height: logo.height * scale });
+    y -= logo.height * scale + 8;
+  }
 
   // Operator (left) and document (right).
   text(settings.operator_name, MARGIN, 18, bold);
@@ -259,6 +269,23 @@ export async function renderInvoicePdf(p: {
   const contact = [settings.support_email, settings.website].filter(Boolean).join(" · ");
   if (contact) text(contact, MARGIN, 9, regular, MUTED);
   return doc.save({ useObjectStreams: false });
+}
+
+/**
+ * The settings' logo as an image of the document: PNG and JPEG data URIs only. An https logo is not
+ * fetched while rendering (a PDF must not depend on another server being up) and SVG/WebP are not
+ * PDF image formats: those invoices go without, and the pages and emails still show the logo.
+ */
+async function embedLogo(doc: PDFDocument, logo: string | null): Promise<PDFImage | null> {
+  const m = logo ? /^data:image\/(png|jpeg);base64,([A-Za-z0-9+/=]+)$/.exec(logo) : null;
+  if (!m?.[2]) return null;
+  try {
+    const bytes = Uint8Array.from(atob(m[2]), (ch) => ch.charCodeAt(0));
+    return m[1] === "png" ? await doc.embedPng(bytes) : await doc.embedJpg(bytes);
+  } catch {
+    // A logo that does not decode leaves the document without one rather than without a PDF.
+    return null;
+  }
 }
 
 function rule(page: PDFPage, y: number) {

@@ -7,6 +7,7 @@ import { sweepJobs } from "./domain/jobs/runner";
 import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
 import { sendDueSms } from "./domain/sms/outbox";
 import { serviceDeps } from "./durable/service-client";
+import { emailBilledInvoices } from "./integrations/invoice-files";
 import { mailjetMailer } from "./integrations/mailjet";
 import { httpSmsSender, smsFrom } from "./integrations/sms";
 import { purgeIdempotencyKeys } from "./middleware/idempotency";
@@ -30,6 +31,8 @@ export function scheduledTasks(env: Env, now: string): Record<string, () => Prom
     queue_nightly_reconciliation: () => queueNightlyReconciliation(db, deps, now),
     // On the 1st (UTC): the month's bill run, once (a unique index), whichever minute fires first.
     monthly_bill_run: () => queueMonthlyBillRun({ ...system, db, actor: { type: "system", id: null, label: "monthly bill run" } }, deps.enqueue),
+    // Invoices of bill runs that email them: rendered and queued a few a minute (sent by the next task).
+    email_billed_invoices: async () => emailBilledInvoices({ ...system, db }, env.INVOICE_FILES, (await getSettings(db)).data),
     send_emails: async () => sendDueEmails(db, mailjetMailer(env, (await getSettings(db)).data.operator_name)),
     send_sms: async () => sendDueSms(db, httpSmsSender(env, smsFrom((await getSettings(db)).data.operator_name))),
   };

@@ -11,7 +11,7 @@ import { renderInvoicePdf } from "../domain/billing/invoices/pdf";
 import { sendInvoice } from "../domain/billing/invoices/send-invoice";
 import type { WriteContext } from "../domain/context";
 import type { SettingsData } from "../domain/settings/schemas";
-import { NotFound } from "../lib/errors";
+import { Invalid, NotFound } from "../lib/errors";
 import { formatMoney } from "../views/format";
 
 export type InvoicePdf = { bytes: Uint8Array; filename: string; stored: boolean; key: string };
@@ -70,7 +70,35 @@ export function pdfResponse(pdf: InvoicePdf): Response {
 }
 
 /** Emails an issued document with its PDF (stored first, so the outbox finds it when it sends). */
-export async function emailInvoice(ctx: WriteContext, files: R2Bucket, settings: SettingsData, id: string, to: string | null) {
+export async function emailInvoice(ctx: WriteContext, files: R2Bucket, settings: SettingsData, id: string, to: string | null, once = false) {
   const pdf = await invoicePdf(files, ctx.db, settings, id);
-  return sendInvoice(ctx, id, { pdfKey: pdf.key, filename: pdf.filename, to, brand: settings, formatTotal: formatMoney });
+  return sendInvoice(ctx, id, { pdfKey: pdf.key, filename: pdf.filename, to, brand: settings, formatTotal: formatMoney, once });
+}
+
+/**
+ * The minute cron's mailing of bill runs that send their invoices: up to `limit` issued invoices not
+ * yet emailed, each rendered (and stored) and queued in the outbox once with its PDF; one whose
+ * customer has no email address is marked `no_recipient` (the bill run page counts them).
+ */
+export async function emailBilledInvoices(ctx: WriteContext, files: R2Bucket, settings: SettingsData, limit = 20) {
+  const { results } = await ctx.db.$client
+    .prepare(
+      `SELECT i.id FROM invoices i JOIN bill_runs r ON r.id = i.bill_run_id
+       WHERE r.send = 1 AND i.status IN ('issued', 'paid') AND i.email_status IS NULL ORDER BY i.id LIMIT ?1`,
+    )
+    .bind(limit)
+    .all<{ id: string }>();
+  let queued = 0;
+  let noRecipient = 0;
+  for (const { id } of results) {
+    try {
+      await emailInvoice(ctx, files, settings, id, null, true);
+      queued++;
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      await ctx.db.$client.prepare("UPDATE invoices SET email_status = 'no_recipient' WHERE id = ?1 AND email_status IS NULL").bind(id).run();
+      noRecipient++;
+    }
+  }
+  return { queued, no_recipient: noRecipient };
 }

@@ -1,7 +1,9 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { advanceBillRun, createBillRun, queueMonthlyBillRun } from "../domain/billing/bill-runs/run";
+import { getSettings } from "../db/queries/settings";
 import worker from "../index";
+import { emailBilledInvoices } from "../integrations/invoice-files";
 import { customer, period, product, runToEnd, service, settled, startRun } from "./billing-helpers";
 import { api, pageSession, testContext } from "./helpers";
 
@@ -204,6 +206,39 @@ describe("bill runs", () => {
     expect((await runToEnd(july.job_id)).outcome).toBe("done");
     const [next] = await invoicesOf(id, "2032-07");
     expect((await linesOf(next?.id ?? "")).map((l) => l.source_key)).toEqual([`recurring:${svc}:2032-07-01`]);
+  });
+
+  it("emails each issued invoice of a run that sends them, once, with its PDF; a customer without an email address is counted, not retried", async () => {
+    const plan = await product(2500);
+    const withEmail = await customer();
+    const email = `billing.${Date.now()}@example.com`;
+    const contact = await api("POST", `/customers/${withEmail}/contacts`, { body: { first_name: "Bill", email, roles: ["billing"] } });
+    expect(contact.status, JSON.stringify(contact.body)).toBe(201);
+    const without = await customer();
+    await service(withEmail, plan.id, "2030-01-01T00:00:00.000Z");
+    await service(without, plan.id, "2030-01-01T00:00:00.000Z");
+    const made = await createBillRun({ ...testContext(), now: new Date().toISOString() }, async () => {}, { ...period("2033-09"), send: true });
+    await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ?").bind(made?.job_id).run();
+    expect((await runToEnd(made?.job_id ?? "")).outcome).toBe("done");
+    const ctx = { ...testContext(), now: new Date().toISOString() };
+    const settings = (await getSettings(ctx.db)).data;
+    // Other runs' invoices may wait too: mail until none is left.
+    for (let i = 0; i < 50; i++) {
+      const sent = await emailBilledInvoices(ctx, env.INVOICE_FILES, settings, 50);
+      if (sent.queued + sent.no_recipient === 0) break;
+    }
+    const [inv] = await invoicesOf(withEmail, "2033-09");
+    const outbox = await env.DB.prepare("SELECT to_email, attachments FROM email_outbox WHERE to_email = ?").bind(email).all<{ to_email: string; attachments: string }>();
+    expect(outbox.results).toHaveLength(1);
+    expect(JSON.parse(outbox.results[0]?.attachments ?? "[]")).toEqual([expect.objectContaining({ key: `invoices/${inv?.id}.pdf`, content_type: "application/pdf" })]);
+    expect(await env.INVOICE_FILES.get(`invoices/${inv?.id}.pdf`)).not.toBeNull();
+    // Mailing again sends nothing more; the run page counts both outcomes.
+    await emailBilledInvoices(ctx, env.INVOICE_FILES, settings, 50);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM email_outbox WHERE to_email = ?").bind(email).first<{ n: number }>())?.n).toBe(1);
+    const run = (await api("GET", `/bill-runs/${made?.id}`)).body;
+    expect(run.send).toBe(true);
+    expect(run.emailed + run.no_recipient).toBe(run.invoices);
+    expect(run.no_recipient).toBeGreaterThanOrEqual(1);
   });
 
   it("refuses a period that is not one calendar month, with the field named, and writes nothing", async () => {

@@ -45,6 +45,7 @@ describe("the minute cron", () => {
       "queue_usage_syncs",
       "queue_nightly_reconciliation",
       "monthly_bill_run",
+      "email_billed_invoices",
       "send_emails",
       "send_sms",
     ]);

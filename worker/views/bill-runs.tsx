@@ -15,7 +15,7 @@ export function BillRunsPage(props: {
   nextCursor: string | null;
   hasCursor: boolean;
   canWrite: boolean;
-  values: { month?: string; issue?: boolean };
+  values: { month?: string; issue?: boolean; send?: boolean };
   errors: FormErrors;
   message?: string;
 }) {
@@ -42,6 +42,9 @@ export function BillRunsPage(props: {
           />
           <label class="checkbox">
             <input type="checkbox" name="issue" value="1" checked={props.values.issue ?? true} /> Issue the invoices (numbers and due dates) — else leave drafts
+          </label>
+          <label class="checkbox">
+            <input type="checkbox" name="send" value="1" checked={props.values.send ?? true} /> Email each issued invoice with its PDF to the customer
           </label>
           <div class="span-2 form-actions">
             <button type="submit" class="button primary">
@@ -94,6 +97,12 @@ export function BillRunLive(props: { run: NonNullable<BillRunView>; timeZone: st
           <dt>Invoices</dt>
           <dd>
             <a href={`/admin/invoices?bill_run_id=${r.id}`}>{r.invoices}</a> {r.issue ? "issued" : "drafts"}
+          </dd>
+          <dt>Emails</dt>
+          <dd>
+            {r.send
+              ? `${r.emailed} of ${r.invoices} queued${r.no_recipient ? `, ${r.no_recipient} without an email address` : ""} (a few each minute)`
+              : "Not emailed"}
           </dd>
           <dt>Job</dt>
           <dd>{r.job_id ? <a href={`/admin/jobs/${r.job_id}`}>{r.job_status ?? "—"}</a> : "—"}</dd>

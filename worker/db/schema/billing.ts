@@ -36,6 +36,8 @@ export const invoices = sqliteTable(
     reason: text("reason"),
     /** The bill run that made it (null for one made by hand). */
     billRunId: text("bill_run_id"),
+    /** Emailing: null (not yet), `queued` (in the outbox with its PDF), `no_recipient` (no email known). */
+    emailStatus: text("email_status", { enum: ["queued", "no_recipient"] }),
     ...timestamps,
   },
   (t) => [
@@ -104,6 +106,8 @@ export const billRuns = sqliteTable(
     trigger: text("trigger", { enum: ["cron", "manual"] }).notNull(),
     /** Issue the invoices (numbers, due dates) as they are made, or leave them drafts. */
     issue: integer("issue", { mode: "boolean" }).notNull(),
+    /** Email each issued invoice to the customer (the minute cron sends them, a few at a time). */
+    send: integer("send", { mode: "boolean" }).notNull().default(false),
     status: text("status", { enum: ["queued", "running", "completed", "failed"] }).notNull(),
     jobId: text("job_id"),
     cursor: text("cursor"),

@@ -15,7 +15,7 @@ const PAGE = 25;
 
 async function listPage(
   c: Context<AppEnv>,
-  form: { values: { month?: string; issue?: boolean }; errors: FormErrors; message?: string },
+  form: { values: { month?: string; issue?: boolean; send?: boolean }; errors: FormErrors; message?: string },
   status: 200 | 422 = 200,
 ) {
   const cursor = c.req.query("cursor");
@@ -46,10 +46,11 @@ export const billRunPages = new Hono<AppEnv>()
     const body = await readForm(c);
     const month = text(body, "month") ?? "";
     const issue = text(body, "issue") === "1";
-    const values = { month, issue };
+    const send = text(body, "send") === "1";
+    const values = { month, issue, send };
     if (!/^\d{4}-\d{2}$/.test(month)) return listPage(c, { values, errors: { period_start: "A month such as 2026-12" } }, 422);
     const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
-    const parsed = validate(BillRunCreate, { period_start: `${month}-01`, period_end: last, issue });
+    const parsed = validate(BillRunCreate, { period_start: `${month}-01`, period_end: last, issue, send });
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createBillRun(writeContext(c), (ids) => serviceDeps(c.env).enqueue(ids), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 422);

@@ -20,7 +20,7 @@ export const DELIVERY_BUDGET_MS = 20_000;
 export const LEASE_MS = 120_000;
 const MAX_ATTEMPTS = 5;
 
-export type BillRunCreate = { period_start: string; period_end: string; issue?: boolean };
+export type BillRunCreate = { period_start: string; period_end: string; issue?: boolean; send?: boolean };
 
 /** The calendar month a request names, or a 422 naming the field. */
 export function requestedMonth(input: BillRunCreate) {
@@ -47,13 +47,14 @@ export async function createBillRun(
   const jobId = `job_${ulid()}`;
   const total = await d1.prepare("SELECT count(*) AS n FROM customers").first<{ n: number }>();
   const issue = input.issue ?? true;
+  const send = issue && (input.send ?? true);
   const inserted = await d1
     .prepare(
-      `INSERT OR IGNORE INTO bill_runs (id, period_start, period_end, trigger, issue, status, job_id, cursor, customers_total, customers_done,
+      `INSERT OR IGNORE INTO bill_runs (id, period_start, period_end, trigger, issue, send, status, job_id, cursor, customers_total, customers_done,
          sequence_base, created_by, started_at, finished_at, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, NULL, ?7, 0, NULL, ?8, NULL, NULL, ?9, ?9)`,
+       VALUES (?1, ?2, ?3, ?4, ?5, ?10, 'queued', ?6, NULL, ?7, 0, NULL, ?8, NULL, NULL, ?9, ?9)`,
     )
-    .bind(id, month.start, month.end, trigger, issue ? 1 : 0, jobId, total?.n ?? 0, ctx.actor.label, ctx.now)
+    .bind(id, month.start, month.end, trigger, issue ? 1 : 0, jobId, total?.n ?? 0, ctx.actor.label, ctx.now, send ? 1 : 0)
     .run();
   if (inserted.meta.changes === 0) return null;
   await d1.batch([
@@ -70,7 +71,7 @@ export async function createBillRun(
         entityId: id,
         customerId: null,
         action: "bill_run.create",
-        after: { period_start: month.start, period_end: month.end, trigger, issue, job_id: jobId },
+        after: { period_start: month.start, period_end: month.end, trigger, issue, send, job_id: jobId },
       }),
     ),
   ]);
@@ -197,7 +198,7 @@ export async function billRunJobDied(d1: D1Database, payload: Record<string, unk
 
 /** Invoices made, customers done and errors, and totals per currency, read from what the run wrote. */
 export async function billRunSummary(d1: D1Database, runId: string) {
-  const [totals, errors, run] = await Promise.all([
+  const [totals, errors, run, mail] = await Promise.all([
     d1
       .prepare(
         `SELECT currency, count(*) AS invoices, sum(subtotal_amount) AS subtotal, sum(tax_amount) AS tax, sum(total_amount) AS total
@@ -207,12 +208,20 @@ export async function billRunSummary(d1: D1Database, runId: string) {
       .all<{ currency: string; invoices: number; subtotal: number; tax: number; total: number }>(),
     d1.prepare("SELECT count(*) AS n FROM bill_run_errors WHERE bill_run_id = ?1").bind(runId).first<{ n: number }>(),
     d1.prepare("SELECT customers_total AS total, customers_done AS done FROM bill_runs WHERE id = ?1").bind(runId).first<{ total: number; done: number }>(),
+    d1
+      .prepare(
+        "SELECT count(CASE email_status WHEN 'queued' THEN 1 END) AS emailed, count(CASE email_status WHEN 'no_recipient' THEN 1 END) AS none FROM invoices WHERE bill_run_id = ?1",
+      )
+      .bind(runId)
+      .first<{ emailed: number; none: number }>(),
   ]);
   return {
     customers_total: run?.total ?? 0,
     customers_done: run?.done ?? 0,
     invoices: totals.results.reduce((n, t) => n + t.invoices, 0),
     errors: errors?.n ?? 0,
+    emailed: mail?.emailed ?? 0,
+    no_recipient: mail?.none ?? 0,
     totals: totals.results.map((t) => ({ currency: t.currency, invoices: t.invoices, subtotal_amount: t.subtotal, tax_amount: t.tax, total_amount: t.total })),
   };
 }
@@ -243,6 +252,7 @@ export async function getBillRun(db: Db, id: string) {
     period_end: String(run.period_end),
     trigger: run.trigger as "cron" | "manual",
     issue: Boolean(run.issue),
+    send: Boolean(run.send),
     status: run.status as "queued" | "running" | "completed" | "failed",
     job_id: (run.job_id as string | null) ?? null,
     job_status: (run.job_status as string | null) ?? null,

@@ -7,6 +7,10 @@ export const BillRunCreate = z
     period_start: day.meta({ description: "First day of the month billed", example: "2026-12-01" }),
     period_end: day.meta({ description: "Last day of the same month", example: "2026-12-31" }),
     issue: z.boolean().default(true).meta({ description: "Issue the invoices as they are made (numbers, due dates); false leaves drafts" }),
+    send: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Email each issued invoice with its PDF to the customer's billing contact (a few a minute, by the minute cron)" }),
   })
   .meta({ id: "BillRunCreate" });
 
@@ -25,6 +29,9 @@ export const BillRun = z
     period_end: z.string(),
     trigger: z.enum(["cron", "manual"]),
     issue: z.boolean(),
+    send: z.boolean(),
+    emailed: z.number().int().meta({ description: "Invoices queued for email" }),
+    no_recipient: z.number().int().meta({ description: "Invoices not emailed: the customer has no email address" }),
     status: z.enum(["queued", "running", "completed", "failed"]),
     job_id: z.string().nullable(),
     job_status: z.string().nullable(),

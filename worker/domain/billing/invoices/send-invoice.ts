@@ -1,4 +1,5 @@
 import { prepared } from "../../../db/client";
+import { abortUnlessChanged, isGuardAbort } from "../../../db/guard";
 import { findCustomerRow } from "../../../db/queries/customers";
 import { getInvoice } from "../../../db/queries/invoices";
 import { emailOutbox } from "../../../db/schema";
@@ -14,12 +15,20 @@ import { invoiceActivity } from "./support";
  * Emails an issued invoice or credit note to the customer's billing contact (else the primary one,
  * else any contact with an email), its PDF attached by reference: the outbox sends it through
  * Mailjet with retries, reading the stored PDF (`pdfKey`, which the caller has stored) when it
- * sends. `to` overrides the recipient.
+ * sends. `to` overrides the recipient. `once` (the bill run's mailing): only if it was never emailed
+ * (409 otherwise), decided in the same batch as the outbox row, so it is queued once.
  */
 export async function sendInvoice(
   ctx: WriteContext,
   id: string,
-  p: { pdfKey: string; filename: string; to?: string | null; brand: SettingsData; formatTotal: (minor: number, currency: string, locale: string) => string },
+  p: {
+    pdfKey: string;
+    filename: string;
+    to?: string | null;
+    brand: SettingsData;
+    formatTotal: (minor: number, currency: string, locale: string) => string;
+    once?: boolean;
+  },
 ): Promise<{ email_id: string; to: string }> {
   const invoice = await getInvoice(ctx.db, id);
   if (!invoice) throw new NotFound("No invoice with this id.");
@@ -47,9 +56,17 @@ export async function sendInvoice(
     ),
     attachments: [{ store: "invoice_files" as const, key: p.pdfKey, filename: p.filename, content_type: "application/pdf" }],
   };
-  await ctx.db.$client.batch([
-    prepared(ctx.db.$client, ctx.db.insert(emailOutbox).values(row)),
-    invoiceActivity(ctx, { id, customerId: invoice.customer_id, action: "invoice.send", after: { to, email: row.id } }),
-  ]);
+  const d1 = ctx.db.$client;
+  try {
+    await d1.batch([
+      d1.prepare(`UPDATE invoices SET email_status = 'queued' WHERE id = ?1${p.once ? " AND email_status IS NULL" : ""}`).bind(id),
+      abortUnlessChanged(d1),
+      prepared(d1, ctx.db.insert(emailOutbox).values(row)),
+      invoiceActivity(ctx, { id, customerId: invoice.customer_id, action: "invoice.send", after: { to, email: row.id } }),
+    ]);
+  } catch (error) {
+    if (isGuardAbort(error)) throw new Conflict("This invoice was already emailed.");
+    throw error;
+  }
   return { email_id: row.id, to };
 }

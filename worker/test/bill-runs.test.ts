@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { advanceBillRun, createBillRun, queueMonthlyBillRun } from "../domain/billing/bill-runs/run";
 import { getSettings } from "../db/queries/settings";
+import { advanceBillRun, createBillRun, queueMonthlyBillRun } from "../domain/billing/bill-runs/run";
 import worker from "../index";
 import { emailBilledInvoices } from "../integrations/invoice-files";
 import { customer, period, product, runToEnd, service, settled, startRun } from "./billing-helpers";
@@ -228,9 +228,13 @@ describe("bill runs", () => {
       if (sent.queued + sent.no_recipient === 0) break;
     }
     const [inv] = await invoicesOf(withEmail, "2033-09");
-    const outbox = await env.DB.prepare("SELECT to_email, attachments FROM email_outbox WHERE to_email = ?").bind(email).all<{ to_email: string; attachments: string }>();
+    const outbox = await env.DB.prepare("SELECT to_email, attachments FROM email_outbox WHERE to_email = ?")
+      .bind(email)
+      .all<{ to_email: string; attachments: string }>();
     expect(outbox.results).toHaveLength(1);
-    expect(JSON.parse(outbox.results[0]?.attachments ?? "[]")).toEqual([expect.objectContaining({ key: `invoices/${inv?.id}.pdf`, content_type: "application/pdf" })]);
+    expect(JSON.parse(outbox.results[0]?.attachments ?? "[]")).toEqual([
+      expect.objectContaining({ key: `invoices/${inv?.id}.pdf`, content_type: "application/pdf" }),
+    ]);
     expect(await env.INVOICE_FILES.get(`invoices/${inv?.id}.pdf`)).not.toBeNull();
     // Mailing again sends nothing more; the run page counts both outcomes.
     await emailBilledInvoices(ctx, env.INVOICE_FILES, settings, 50);

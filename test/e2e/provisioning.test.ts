@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { PDFDocument } from "pdf-lib";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findD1File } from "../../bench/lib";
@@ -300,6 +301,73 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
       await (await fetch(`${system.url}/api/v1/invoices/${draft.body.id}/pdf`, { headers: { Authorization: `Bearer ${token}` } })).arrayBuffer(),
     );
     expect(Buffer.from(message.attachments[0]?.base64 ?? "", "base64").equals(pdf)).toBe(true);
+  });
+
+  it("bills a month through the worker's queue consumer: a promo-code order's discount on its invoice, emailed by the minute cron through Mailjet with the PDF", async () => {
+    const code = `E2E${Date.now().toString(36).toUpperCase()}`;
+    expect((await api("POST", "/promo-codes", { code, kind: "percent", value: 25, months: 1 })).status).toBe(201);
+    const c = await api<{ id: string }>("POST", "/customers", {
+      name: "Facturation Mensuelle SARL",
+      type: "business",
+      payment_type: "postpaid",
+      locale: "fr-FR",
+    });
+    const billing = `monthly-${Date.now()}@example.org`;
+    const contact = await api<{ id: string }>("POST", `/customers/${c.body.id}/contacts`, { first_name: "Chloé", email: billing, roles: ["billing"] });
+    const placed = await api<{ service: { id: string }; job: { id: string } }>(
+      "POST",
+      `/customers/${c.body.id}/services`,
+      { product_id: prepaidId, contact_id: contact.body.id, promo_code: code.toLowerCase() },
+      { "Idempotency-Key": randomUUID() },
+    );
+    expect(placed.status, JSON.stringify(placed.body)).toBe(202);
+    // Provisioned at the start of the month (the runner's part is covered above): the month is charged whole.
+    const month = new Date().toISOString().slice(0, 7);
+    const now = new Date().toISOString();
+    d1.prepare("UPDATE jobs SET status = 'succeeded', finished_at = ?, updated_at = ? WHERE id = ?").run(now, now, placed.body.job.id);
+    d1.prepare("UPDATE services SET status = 'active', activated_at = ? WHERE id = ?").run(`${month}-01T00:00:00.000Z`, placed.body.service.id);
+    const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    const run = await api<{ id: string }>("POST", "/bill-runs", { period_start: `${month}-01`, period_end: last });
+    expect(run.status, JSON.stringify(run.body)).toBe(202);
+    const done = await waitFor(
+      "the bill run to complete",
+      async () => {
+        const r = await getOk<{ status: string; customers_done: number; customers_total: number }>(`/bill-runs/${run.body.id}`);
+        return r.status === "completed" || r.status === "failed" ? r : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(done).toMatchObject({ status: "completed" });
+    expect(done.customers_done).toBe(done.customers_total);
+    const list = await getOk<{ data: { id: string; number: string; total_amount: number }[] }>(`/invoices?customer_id=${c.body.id}&period=${month}`);
+    expect(list.data).toHaveLength(1);
+    const invoice = await getOk<{ id: string; number: string; total_amount: number; lines: { description: string; amount: number; tax_amount: number }[] }>(
+      `/invoices/${list.data[0]?.id}`,
+    );
+    // The month at 9.99 and 25 % off it (2.4975 → 2.50, half-even), each with its tax.
+    expect(invoice.lines.find((l) => l.description.startsWith(`Promo ${code}`))).toMatchObject({ amount: -250, tax_amount: -50 });
+    expect(invoice.lines.find((l) => l.amount === 999)).toBeTruthy();
+    expect(invoice.total_amount).toBe(invoice.lines.reduce((n, l) => n + l.amount + l.tax_amount, 0));
+
+    // The minute cron (as npm start runs it) renders the PDF and emails it; Mailjet gets those bytes.
+    const cron = await fetch(`${system.url}/dev/scheduled`, { method: "POST", headers: { "x-dev-secret": system.vars.AUTH_SECRET ?? "" } });
+    expect(cron.status).toBe(200);
+    const message = await waitFor(
+      "the bill run's invoice email in the Mailjet simulator",
+      async () => (await mailjet()).find((m) => m.to.includes(billing)),
+      20_000,
+    );
+    expect(message.attachments[0]).toMatchObject({ filename: `${invoice.number}.pdf`, contentType: "application/pdf" });
+    const pdf = Buffer.from(
+      await (await fetch(`${system.url}/api/v1/invoices/${invoice.id}/pdf`, { headers: { Authorization: `Bearer ${token}` } })).arrayBuffer(),
+    );
+    expect(Buffer.from(message.attachments[0]?.base64 ?? "", "base64").equals(pdf)).toBe(true);
+    // In the customer's language, and credited in part.
+    expect((await PDFDocument.load(pdf)).getTitle()).toBe(`FACTURE ${invoice.number}`);
+    const credit = await api<{ number: string }>("POST", `/invoices/${invoice.id}/credit-notes`, { amount: 100, reason: "Geste commercial" });
+    expect(credit.status, JSON.stringify(credit.body)).toBe(201);
+    expect(credit.body.number).toMatch(/^CN-\d{4}-\d{5}$/);
   });
 
   it("rolls a failing playbook back: no CGRateS account, the SIM back in stock, the setup fee reversed, the NOC told", async () => {

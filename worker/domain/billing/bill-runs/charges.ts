@@ -230,7 +230,8 @@ export function discountCharges(service: BillableService, month: Month, discount
     const amount = discountAmount(d, price);
     if (amount <= 0) continue;
     const what = d.kind === "percent" ? `${d.value} % off` : d.kind === "fixed" ? "discount" : "free month";
-    out.push(charge(service, "credit", amount, 0, `Promo ${d.label}: ${what} — ${service.productName} ${window.label}`, `discount:${d.id}:${window.key}`));
+    // Short enough for an invoice line; the service's own line above says which product it is.
+    out.push(charge(service, "credit", amount, 0, `Promo ${d.label}: ${what}, ${window.label}`, `discount:${d.id}:${window.key}`));
   }
   return out;
 }

@@ -262,14 +262,16 @@ describe("bill runs", () => {
     expect((await api("GET", "/bill-runs/brn_nope")).status).toBe(404);
   });
 
-  it("the monthly cron makes one run on the 1st, however often it fires, and none on other days", async () => {
+  it("the monthly cron makes one run on the 1st from 06:00 UTC, however often it fires, and none on other days", async () => {
     const enqueued: string[] = [];
     const enqueue = async (ids: string[]) => void enqueued.push(...ids);
     const at = (now: string) => ({ ...testContext(), now });
-    expect(await queueMonthlyBillRun(at("2032-02-02T00:00:00.000Z"), enqueue)).toBeNull();
-    const first = await queueMonthlyBillRun(at("2032-02-01T00:00:00.000Z"), enqueue);
+    expect(await queueMonthlyBillRun(at("2032-02-02T07:00:00.000Z"), enqueue)).toBeNull();
+    // Not before the nightly usage sync has read the last day of January.
+    expect(await queueMonthlyBillRun(at("2032-02-01T05:59:00.000Z"), enqueue)).toBeNull();
+    const first = await queueMonthlyBillRun(at("2032-02-01T06:00:00.000Z"), enqueue);
     expect(first).toMatch(/^brn_/);
-    expect(await queueMonthlyBillRun(at("2032-02-01T00:01:00.000Z"), enqueue)).toBeNull();
+    expect(await queueMonthlyBillRun(at("2032-02-01T06:01:00.000Z"), enqueue)).toBeNull();
     expect(enqueued).toHaveLength(1);
     const run = await api("GET", `/bill-runs/${first}`);
     expect(run.body).toMatchObject({ trigger: "cron", period_start: "2032-02-01", period_end: "2032-02-29" });

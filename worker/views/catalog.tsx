@@ -94,6 +94,7 @@ export function productFormValues(p: ProductView): ProductFormValues {
     promotion: p.promotion ? json(p.promotion) : "",
     customer_types: p.eligibility.customer_types,
     allow_negative: p.allow_negative,
+    suspend_when_exhausted: p.suspend_when_exhausted,
     low_balance_thresholds: json(p.low_balance_thresholds),
   };
 }
@@ -154,6 +155,10 @@ export function ProductFormPage(props: {
           </label>
           <label class="checkbox">
             <input type="checkbox" name="allow_negative" value="1" checked={v.allow_negative === true} /> Balance may go negative
+          </label>
+          <label class="checkbox">
+            <input type="checkbox" name="suspend_when_exhausted" value="1" checked={v.suspend_when_exhausted === true} /> Suspend a prepaid service when its
+            balance runs out
           </label>
         </div>
         <div class="span-2">

@@ -33,6 +33,7 @@ export function toProductView(p: Product, v: ProductVersion): ProductView {
     promotion: p.promotion ?? null,
     eligibility: p.eligibility,
     allow_negative: p.allowNegative,
+    suspend_when_exhausted: p.suspendWhenExhausted,
     low_balance_thresholds: p.lowBalanceThresholds,
     created_at: p.createdAt,
     updated_at: p.updatedAt,

@@ -25,6 +25,8 @@ export const products = sqliteTable("products", {
   promotion: text("promotion", { mode: "json" }).$type<Record<string, unknown> | null>(),
   eligibility: text("eligibility", { mode: "json" }).$type<{ customer_types: string[] }>().notNull(),
   allowNegative: integer("allow_negative", { mode: "boolean" }).notNull(),
+  /** A prepaid service whose balance runs out is suspended (else usage beyond it is only refused). */
+  suspendWhenExhausted: integer("suspend_when_exhausted", { mode: "boolean" }).notNull().default(false),
   lowBalanceThresholds: text("low_balance_thresholds", { mode: "json" }).$type<Record<string, number>>().notNull(),
   currentVersion: integer("current_version").notNull(),
   ...timestamps,

@@ -85,6 +85,10 @@ const productFields = {
   promotion: Promotion.nullable(),
   eligibility: z.strictObject({ customer_types: z.array(z.enum(["individual", "business"])).min(1, { message: "At least one customer type" }) }),
   allow_negative: z.boolean(),
+  suspend_when_exhausted: z.boolean().meta({
+    description:
+      "Prepaid: suspend the service when its balance runs out (a debit beyond it, or a usage sync finding nothing left); else usage beyond it is refused",
+  }),
   low_balance_thresholds: z.partialRecord(z.enum(BALANCE_UNITS), z.number().int().min(0)),
 };
 
@@ -110,6 +114,7 @@ export const ProductCreate = z
     promotion: productFields.promotion.default(null),
     eligibility: productFields.eligibility.default({ customer_types: ["individual", "business"] }),
     allow_negative: productFields.allow_negative.default(false),
+    suspend_when_exhausted: productFields.suspend_when_exhausted.default(false),
     low_balance_thresholds: productFields.low_balance_thresholds.default({}),
   })
   .superRefine((p, ctx) => {
@@ -166,6 +171,7 @@ export const Product = z
     promotion: z.record(z.string(), z.unknown()).nullable(),
     eligibility: z.object({ customer_types: z.array(z.string()) }),
     allow_negative: z.boolean(),
+    suspend_when_exhausted: z.boolean(),
     low_balance_thresholds: z.record(z.string(), z.number()),
     created_at: z.string(),
     updated_at: z.string(),

@@ -39,6 +39,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     promotion: null,
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
+    suspend_when_exhausted: false,
     low_balance_thresholds: { data: GB },
   },
   {
@@ -62,6 +63,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     promotion: null,
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: true,
+    suspend_when_exhausted: false,
     low_balance_thresholds: {},
   },
   {
@@ -85,6 +87,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     promotion: null,
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
+    suspend_when_exhausted: false,
     low_balance_thresholds: {},
   },
   {
@@ -108,6 +111,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     promotion: null,
     eligibility: { customer_types: ["business"] },
     allow_negative: false,
+    suspend_when_exhausted: false,
     low_balance_thresholds: { voice: 60 * 60 },
   },
   {
@@ -131,6 +135,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     promotion: null,
     eligibility: { customer_types: ["individual"] },
     allow_negative: false,
+    suspend_when_exhausted: false,
     low_balance_thresholds: {},
     components: ["fibre-1g", "mobile-postpaid-unlimited"],
   },
@@ -155,6 +160,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     promotion: null,
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
+    suspend_when_exhausted: false,
     low_balance_thresholds: {},
     compatible_with: ["mobile-prepaid-10gb", "mobile-postpaid-unlimited"],
   },
@@ -179,6 +185,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     promotion: { kind: "percent", value: 20, months: 3 },
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
+    suspend_when_exhausted: false,
     low_balance_thresholds: {},
     compatible_with: ["fibre-1g"],
   },

@@ -13,6 +13,7 @@ import type { AccountReading } from "../charging/reconcile";
 import { emailRow } from "../email/outbox";
 import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email/templates";
 import { saveConfig } from "../inventory/configs";
+import { suspendIfExhausted } from "../services/exhausted";
 import type { ServiceDeps } from "../services/port";
 import type { Effects, EmailRow, Grant, OpContext } from "../services/state";
 import { applied, balanceRecipient } from "../services/support";
@@ -288,6 +289,8 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
         .onConflictDoUpdate({ target: [usageRecords.serviceId, usageRecords.day, usageRecords.unit], set: { amount: sql`excluded.amount` } });
     }
     await adoptReadings(db, deps, op, job, outputs);
+    // Nothing left on a prepaid service whose product says so: it is suspended.
+    await suspendIfExhausted({ db, ...op }, deps, service.id, `exhausted:${job.id}`);
     return;
   }
   if ((job.type === "suspend" || job.type === "resume") && result.status === "succeeded") {

@@ -30,6 +30,7 @@ function productInput(body: FormBody): { input: Record<string, unknown>; errors:
     recurring_period: text(body, "recurring_period"),
     prorate: text(body, "prorate") === "1",
     allow_negative: text(body, "allow_negative") === "1",
+    suspend_when_exhausted: text(body, "suspend_when_exhausted") === "1",
     provisioning_play: text(body, "provisioning_play", "null") ?? null,
     required_inventory: (text(body, "required_inventory") ?? "")
       .split(",")
@@ -64,6 +65,7 @@ function productInput(body: FormBody): { input: Record<string, unknown>; errors:
     ...Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v])),
     prorate: input.prorate as boolean,
     allow_negative: input.allow_negative as boolean,
+    suspend_when_exhausted: input.suspend_when_exhausted as boolean,
   };
   return { input, errors, shown };
 }

@@ -79,9 +79,16 @@ export async function createBillRun(
   return { id, job_id: jobId };
 }
 
-/** The monthly cron: on the 1st (UTC), a bill run for the month that starts (once, however often it fires). */
+/**
+ * The UTC hour of the 1st from which the cron starts the month's run: after the nightly usage sync
+ * (02:00, `NIGHTLY_HOUR_UTC`) has read every live service's CDRs up to the end of the month before,
+ * whose postpaid usage the run charges once.
+ */
+export const BILL_RUN_HOUR_UTC = 6;
+
+/** The monthly cron: on the 1st (UTC, from 06:00), a bill run for the month that starts (once, however often it fires). */
 export async function queueMonthlyBillRun(ctx: WriteContext, enqueue: (ids: string[]) => Promise<void>): Promise<string | null> {
-  if (ctx.now.slice(8, 10) !== "01") return null;
+  if (ctx.now.slice(8, 10) !== "01" || Number(ctx.now.slice(11, 13)) < BILL_RUN_HOUR_UTC) return null;
   const month = monthOfDate(ctx.now);
   const made = await createBillRun(ctx, enqueue, { period_start: month.start, period_end: month.end }, "cron");
   return made?.id ?? null;

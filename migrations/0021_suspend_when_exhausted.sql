@@ -1,0 +1,1 @@
+ALTER TABLE `products` ADD `suspend_when_exhausted` integer DEFAULT false NOT NULL;

@@ -143,6 +143,29 @@ describe("bill runs", () => {
     expect(last?.last).toBe(seqs.length);
   });
 
+  it("a run whose job died is failed; a staff retry of the job runs it again from its cursor to the end", async () => {
+    const plan = await product(700);
+    const id = await customer();
+    await service(id, plan.id, "2030-01-01T00:00:00.000Z");
+    const started = await startRun("2034-02");
+    // Out of attempts while leased, and the lease ran out: the sweep marks the job dead and the run failed.
+    await env.DB.prepare("UPDATE jobs SET status = 'leased', attempts = max_attempts, lease_id = 'lse_gone', lease_expires_at = ? WHERE id = ?")
+      .bind(new Date(Date.now() - 1000).toISOString(), started.job_id)
+      .run();
+    const { sweepJobs } = await import("../domain/jobs/runner");
+    const { serviceDeps } = await import("../durable/service-client");
+    await sweepJobs(
+      testContext().db,
+      { ...serviceDeps(env), enqueue: async () => {} },
+      { actor: { type: "system", id: null, label: "test" }, requestId: null, now: new Date().toISOString() },
+    );
+    expect((await api("GET", `/bill-runs/${started.id}`)).body).toMatchObject({ status: "failed", job_status: "dead" });
+    // The retry queues the job: the worker's consumer takes it up at once.
+    expect((await api("POST", `/jobs/${started.job_id}/retry`)).status).toBe(202);
+    expect(await settled(started.id)).toMatchObject({ status: "completed", job_status: "succeeded" });
+    expect(await invoicesOf(id, "2034-02")).toHaveLength(1);
+  });
+
   it("one bad customer does not stop the run: it is listed with its reason and the others are billed", async () => {
     const ym = MONTHS.c;
     const good = await product(500);

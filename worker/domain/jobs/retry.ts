@@ -2,9 +2,11 @@ import { getJobWithEvents } from "../../db/queries/jobs";
 import { getService } from "../../db/queries/services";
 import { NotFound } from "../../lib/errors";
 import { recordActivity } from "../activity/record";
+import { billRunRetried } from "../billing/bill-runs/run";
 import type { WriteContext } from "../context";
 import { changeServiceStatus } from "../services/change-status";
 import type { ServiceDeps } from "../services/port";
+import { WORKER_JOB_TYPES } from "./contract";
 import { retryJob } from "./runner";
 
 /**
@@ -31,5 +33,8 @@ export async function retryJobAsStaff(ctx: WriteContext, deps: ServiceDeps, id: 
       changes: { status: { before: job.status, after: "ready" } },
     }),
   ]);
+  if (job.type === "bill_run") await billRunRetried(ctx.db.$client, job.payload, ctx.now);
+  // The worker carries its own jobs from the queue: it hears of this one now (else the sweep's minute).
+  if ((WORKER_JOB_TYPES as readonly string[]).includes(job.type)) await deps.enqueue([id]);
   return id;
 }

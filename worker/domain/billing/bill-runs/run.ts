@@ -126,9 +126,10 @@ export async function advanceBillRun(
     .first<{ payload: string; attempts: number; maxAttempts: number }>();
   if (!job) return "busy";
   const runId = (JSON.parse(job.payload) as { bill_run_id: string }).bill_run_id;
+  // A failed run whose job staff retried (POST /jobs/{id}/retry) runs again from its cursor.
   await d1
     .prepare(
-      "UPDATE bill_runs SET status = 'running', started_at = coalesce(started_at, ?2), updated_at = ?2 WHERE id = ?1 AND status IN ('queued', 'running')",
+      "UPDATE bill_runs SET status = 'running', started_at = coalesce(started_at, ?2), finished_at = NULL, updated_at = ?2 WHERE id = ?1 AND status IN ('queued', 'running', 'failed')",
     )
     .bind(runId, ctx.now)
     .run();
@@ -199,6 +200,15 @@ export async function billRunJobDied(d1: D1Database, payload: Record<string, unk
   if (typeof payload.bill_run_id !== "string") return;
   await d1
     .prepare("UPDATE bill_runs SET status = 'failed', finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND status IN ('queued', 'running')")
+    .bind(payload.bill_run_id, now)
+    .run();
+}
+
+/** A failed run whose job staff retried is queued again (it continues from its cursor). */
+export async function billRunRetried(d1: D1Database, payload: Record<string, unknown>, now: string): Promise<void> {
+  if (typeof payload.bill_run_id !== "string") return;
+  await d1
+    .prepare("UPDATE bill_runs SET status = 'queued', finished_at = NULL, updated_at = ?2 WHERE id = ?1 AND status = 'failed'")
     .bind(payload.bill_run_id, now)
     .run();
 }

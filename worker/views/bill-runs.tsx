@@ -101,7 +101,7 @@ export function BillRunLive(props: { run: NonNullable<BillRunView>; timeZone: st
           <dt>Emails</dt>
           <dd>
             {r.send
-              ? `${r.emailed} of ${r.invoices} queued${r.no_recipient ? `, ${r.no_recipient} without an email address` : ""} (a few each minute)`
+              ? `${r.emailed} of ${r.invoices} queued${r.no_recipient ? `, ${r.no_recipient} without an email address` : ""}${r.emailed + r.no_recipient < r.invoices ? " (a few each minute)" : ""}`
               : "Not emailed"}
           </dd>
           <dt>Job</dt>

@@ -38,7 +38,12 @@ say("D1 migrations applied");
 const vars = localVars(stateDir);
 const simulators = args.has("--no-simulators")
   ? []
-  : await startSimulators({ ...process.env, ...vars }).catch((error: NodeJS.ErrnoException) => {
+  : await startSimulators({
+      ...process.env,
+      ...vars,
+      // Stripe's simulator delivers its events to the worker as Stripe would (Dashboard → Webhooks).
+      STRIPE_SIM_WEBHOOK_URL: process.env.STRIPE_SIM_WEBHOOK_URL || `http://127.0.0.1:${port}/webhooks/stripe`,
+    }).catch((error: NodeJS.ErrnoException) => {
       console.error(
         error.code === "EADDRINUSE"
           ? `[start] a simulator's port is already in use (${error.message}): is another npm start running? Stop it, or use --no-simulators.`
@@ -113,6 +118,7 @@ console.log(`
   Portal:    customer@example.com, customer2@example.com / ${vars.SEED_CUSTOMER_PASSWORD} (POST /api/v1/auth/login)
   Runner:    ${runner ? "running, " : ""}RUNNER_API_KEY=${vars.RUNNER_API_KEY}${runner ? "" : `  (npm run runner -- --url ${worker.url})`}
   Emails:    recorded by the Mailjet simulator at ${vars.MAILJET_API_BASE}/_sim/state
+  Payments:  the Stripe simulator at ${vars.STRIPE_API_BASE} (test cards such as pm_card_visa; state at /_sim/state)
   Cron:      the minute tasks run every minute (sweeps, retries, usage syncs, nightly reconciliation)
 
   Ctrl-C stops everything.

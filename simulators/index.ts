@@ -3,6 +3,7 @@ import { startGeocodingSimulator } from "./geocoding/server";
 import type { RunningSimulator } from "./lib/server";
 import { startMailjetSimulator } from "./mailjet/server";
 import { startSmsSimulator } from "./sms/server";
+import { startStripeSimulator } from "./stripe/server";
 
 /** Port of a loopback URL, or null when the URL points elsewhere (then no simulator is started). */
 export function loopbackPort(url: string | undefined, fallback: number): number | null {
@@ -38,6 +39,19 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
       currency: env.CGRATES_SIM_CURRENCY || "EUR",
     });
     running.push(sim);
+  }
+  const stripe = loopbackPort(env.STRIPE_API_BASE, 12111);
+  if (stripe !== null) {
+    // Events go to STRIPE_SIM_WEBHOOK_URL (npm start: the worker's /webhooks/stripe), retried after these delays.
+    const delays = env.STRIPE_SIM_WEBHOOK_RETRY_MS?.split(",").map(Number);
+    running.push(
+      await startStripeSimulator(stripe, {
+        secretKey: env.STRIPE_SECRET_KEY || "sk_test_sim_local_development_key",
+        webhookSecret: env.STRIPE_WEBHOOK_SECRET || "whsec_sim_local_development_secret",
+        webhookUrl: env.STRIPE_SIM_WEBHOOK_URL || null,
+        retryDelaysMs: delays?.every((d) => Number.isFinite(d) && d >= 0) ? delays : undefined,
+      }),
+    );
   }
   const sms = loopbackPort(env.SMS_GATEWAY_URL, 12114);
   if (sms !== null) running.push(await startSmsSimulator(sms, { token: env.SMS_GATEWAY_TOKEN || undefined }));

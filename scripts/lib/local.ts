@@ -160,6 +160,9 @@ export function localVars(stateDir: string, env: NodeJS.ProcessEnv = process.env
     GEOCODING_API_KEY: env.GEOCODING_API_KEY || "local-simulator-key",
     CGRATES_URL: env.CGRATES_URL || "http://127.0.0.1:2080/jsonrpc",
     STRIPE_API_BASE: env.STRIPE_API_BASE || "http://127.0.0.1:12111",
+    // The simulator accepts exactly this key and signs its events with this secret, as Stripe does.
+    STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY || "sk_test_sim_local_development_key",
+    STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET || "whsec_sim_local_development_secret",
     MAILJET_API_BASE: env.MAILJET_API_BASE || "http://127.0.0.1:12112",
     // The simulator checks these credentials like Mailjet does.
     MAILJET_API_KEY: env.MAILJET_API_KEY || "sim-key",

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 
 export type SimRequest = { method: string; url: URL; headers: IncomingMessage["headers"]; body: string };
-export type SimResponse = { status: number; body: unknown; headers?: Record<string, string> };
+/** `dropAfterMs`: answer nothing and close the connection after that delay (a timeout, as the client sees it). */
+export type SimResponse = { status: number; body: unknown; headers?: Record<string, string>; dropAfterMs?: number };
 export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
 export type RunningSimulator = { name: string; url: string; port: number; close: () => Promise<void> };
@@ -26,6 +27,10 @@ export async function serve(name: string, port: number, handler: SimHandler, sta
     } catch (error) {
       result = { status: 500, body: { error: String(error) } };
     }
+    if (result.dropAfterMs !== undefined) {
+      setTimeout(() => req.socket.destroy(), result.dropAfterMs).unref();
+      return;
+    }
     const payload = result.body === null ? "" : typeof result.body === "string" ? result.body : JSON.stringify(result.body);
     res.writeHead(result.status, { "Content-Type": "application/json; charset=utf-8", ...result.headers });
     res.end(payload);
@@ -39,6 +44,11 @@ export async function serve(name: string, port: number, handler: SimHandler, sta
     name,
     url: `http://127.0.0.1:${actual}`,
     port: actual,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Held connections (dropAfterMs) and keep-alive sockets must not keep the server open.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -76,6 +76,7 @@ beforeAll(async () => {
     RUNNER_GRACE_MS: "1000",
     GEOCODING_API_BASE: `http://127.0.0.1:${await freePort()}`,
     MAILJET_API_BASE: `http://127.0.0.1:${await freePort()}`,
+    STRIPE_API_BASE: `http://127.0.0.1:${await freePort()}`,
     CGRATES_URL: `http://127.0.0.1:${await freePort()}/jsonrpc`,
     SMS_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
   };

@@ -56,6 +56,7 @@ export async function startLocalSystem(): Promise<LocalSystem> {
     ...process.env,
     GEOCODING_API_BASE: `http://127.0.0.1:${await freePort()}`,
     MAILJET_API_BASE: `http://127.0.0.1:${await freePort()}`,
+    STRIPE_API_BASE: `http://127.0.0.1:${await freePort()}`,
     CGRATES_URL: `http://127.0.0.1:${await freePort()}/jsonrpc`,
     // Every simulator on a free port, so the tests run beside `npm start` (which holds the defaults).
     SMS_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,

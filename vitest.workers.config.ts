@@ -23,6 +23,7 @@ export default defineConfig(async () => {
             MAILJET_API_BASE: "http://127.0.0.1:12912",
             MAILJET_API_KEY: "test-mj-key",
             MAILJET_API_SECRET: "test-mj-secret",
+            STRIPE_WEBHOOK_SECRET: "whsec_test_secret",
             MAIL_FROM: "no-reply@test.example",
           },
         },

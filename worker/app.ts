@@ -12,6 +12,7 @@ import { api } from "./routes/api";
 import { dev } from "./routes/dev";
 import { docs } from "./routes/docs";
 import { runner } from "./routes/runner";
+import { webhooks } from "./routes/webhooks";
 
 /** The whole HTTP surface: API, docs, admin pages (portal, runner and webhooks join in later modules). */
 export const app = new Hono<AppEnv>();
@@ -46,6 +47,7 @@ app.route("/", dev);
 app.route("/api/v1", api);
 app.route("/runner/v1", runner);
 app.route("/admin", admin);
+app.route("/", webhooks);
 
 app.notFound((c) => {
   const path = new URL(c.req.url).pathname;

@@ -189,3 +189,25 @@ export const serviceDiscounts = sqliteTable(
   },
   (t) => [uniqueIndex("service_discounts_unique").on(t.serviceId, t.promoCodeId), index("service_discounts_customer_idx").on(t.customerId)],
 );
+
+/**
+ * Stripe events received on `POST /webhooks/stripe`, signature verified: one row per event id, so a
+ * delivery Stripe repeats (late, twice, out of order) is recorded once. `processed_at` is set once
+ * the event's effect is applied.
+ */
+export const stripeEvents = sqliteTable(
+  "stripe_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    /** The id of the object the event is about (`pi_…`, `seti_…`, `ch_…`). */
+    objectId: text("object_id"),
+    /** When Stripe created the event (unix seconds): events are applied in the object's own order. */
+    created: integer("created").notNull(),
+    livemode: integer("livemode", { mode: "boolean" }).notNull(),
+    payload: text("payload").notNull(),
+    receivedAt: text("received_at").notNull(),
+    processedAt: text("processed_at"),
+  },
+  (t) => [index("stripe_events_object_idx").on(t.objectId, t.created)],
+);

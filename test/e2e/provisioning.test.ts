@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { PDFDocument } from "pdf-lib";
 import type { Browser, Page } from "playwright-core";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findD1File } from "../../bench/lib";
 import type { SimAccount, SimCall } from "../../simulators/cgrates/server";
@@ -368,6 +369,40 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
     const credit = await api<{ number: string }>("POST", `/invoices/${invoice.id}/credit-notes`, { amount: 100, reason: "Geste commercial" });
     expect(credit.status, JSON.stringify(credit.body)).toBe(201);
     expect(credit.body.number).toMatch(/^CN-\d{4}-\d{5}$/);
+  });
+
+  it("takes the Stripe simulator's signed events on /webhooks/stripe: verified, and recorded once though each is delivered twice", async () => {
+    const base = new URL(system.vars.STRIPE_API_BASE ?? "");
+    const control = await fetch(`${base.origin}/_sim/webhooks`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ url: `${system.url}/webhooks/stripe`, duplicate: true }),
+    });
+    expect(control.status).toBe(200);
+    const stripe = new Stripe(system.vars.STRIPE_SECRET_KEY ?? "", {
+      httpClient: Stripe.createFetchHttpClient(),
+      host: base.hostname,
+      port: Number(base.port),
+      protocol: "http",
+    });
+    const made = await stripe.customers.create({ email: `e2e-${Date.now()}@example.org` });
+    type SimEvent = { id: string; type: string; data: { object: { id: string } }; deliveries: { state: string }[] };
+    const event = await waitFor(
+      "both deliveries of customer.created accepted by the worker",
+      async () => {
+        const state = (await (await fetch(`${base.origin}/_sim/state`)).json()) as { events: SimEvent[] };
+        const e = state.events.find((x) => x.type === "customer.created" && x.data.object.id === made.id);
+        return e && e.deliveries.length === 2 && e.deliveries.every((d) => d.state === "succeeded") ? e : undefined;
+      },
+      20_000,
+    );
+    expect(d1.prepare("SELECT count(*) AS n FROM stripe_events WHERE id = ?").get(event.id)).toEqual({ n: 1 });
+    expect(d1.prepare("SELECT type, object_id FROM stripe_events WHERE id = ?").get(event.id)).toEqual({ type: "customer.created", object_id: made.id });
+    await fetch(`${base.origin}/_sim/webhooks`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ duplicate: false }),
+    });
   });
 
   it("rolls a failing playbook back: no CGRateS account, the SIM back in stock, the setup fee reversed, the NOC told", async () => {

@@ -69,7 +69,10 @@ export async function recordTransaction(
       amount: input.amount,
       wholesaleAmount: input.wholesale_amount,
       currency: input.currency,
-      ...(await taxRateFor(ctx.db, input.tax_class, input.customer_id).then((r) => ({ taxRateBp: r.rateBp, inclusive: r.inclusive }))),
+      ...(await taxRateFor(ctx.db, input.tax_class, { tax_exemption_reason: customer.taxExemptionReason }).then((r) => ({
+        taxRateBp: r.rateBp,
+        inclusive: r.inclusive,
+      }))),
       sourceKey: `manual:${key}`,
       now: ctx.now,
     });

@@ -12,12 +12,13 @@ export type TaxTerms = { rateBp: number; inclusive: boolean };
  * with a tax exemption is charged no tax (rate 0) — the price stays the catalogue's, inclusive or not
  * — and their invoices print the exemption's reason and reference.
  */
-export async function taxRateFor(db: Db, taxClass: string, customerId?: string | null): Promise<TaxTerms> {
+export async function taxRateFor(db: Db, taxClass: string, customer?: string | { tax_exemption_reason: string | null } | null): Promise<TaxTerms> {
   const rate = await taxRateOf(db, taxClass);
   if (rate === null) throw new Invalid(`No tax rate for class ${taxClass}.`, [{ path: "tax_class", message: "Unknown tax class" }]);
-  if (customerId) {
-    const exempt = await db.select({ reason: customers.taxExemptionReason }).from(customers).where(eq(customers.id, customerId)).get();
-    if (exempt?.reason) return { rateBp: 0, inclusive: rate.inclusive };
-  }
-  return rate;
+  // The customer as the caller holds it, or its id (read here).
+  const exempt =
+    typeof customer === "string"
+      ? (await db.select({ reason: customers.taxExemptionReason }).from(customers).where(eq(customers.id, customer)).get())?.reason
+      : customer?.tax_exemption_reason;
+  return exempt ? { rateBp: 0, inclusive: rate.inclusive } : rate;
 }

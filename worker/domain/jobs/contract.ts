@@ -50,6 +50,12 @@ export function jobTransition(from: readonly JobStatus[], to: JobStatus): readon
   return from;
 }
 
+/** A new lease id (`lse_` + 128 random bits): who holds a leased job, the runner or the worker. */
+export function randomLease(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `lse_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 export const JOB_EVENT_STATUSES = ["started", "ok", "changed", "failed", "skipped", "unreachable", "rescued", "info"] as const;
 
 /** One task event of a running job (the runner streams them; the job page shows them). */

@@ -11,17 +11,12 @@ import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
 import { applied } from "../services/support";
 import { checkVars } from "./check";
-import { type JobResult, jobTransition, type LeasedMessage, OPEN_JOB_STATUSES, WORKER_JOB_TYPES } from "./contract";
+import { type JobResult, jobTransition, type LeasedMessage, OPEN_JOB_STATUSES, randomLease, WORKER_JOB_TYPES } from "./contract";
 import { applyOutcome } from "./outcomes";
 
 export type JobRecord = typeof jobs.$inferSelect;
 
 export const MAX_VISIBILITY_MS = 12 * 3600_000;
-
-function randomLease(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `lse_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 /**
  * The playbook a job runs: the one its payload names (set when the job was made, from what the job

@@ -1,11 +1,9 @@
-import { getProductAtVersion } from "../../db/queries/catalog";
-import { findCustomerRow } from "../../db/queries/customers";
 import type { BalanceUnit } from "../catalog/schemas";
 import type { WriteContext } from "../context";
 import { emailRow } from "../email/outbox";
 import { lowBalanceEmail } from "../email/templates";
 import type { SettingsData } from "../settings/schemas";
-import { suspendIfExhausted } from "./exhausted";
+import { suspendIfExhausted, suspendsWhenExhausted } from "./exhausted";
 import type { ServiceDeps } from "./port";
 import { balanceRecipient, loadService, op, unwrap } from "./support";
 
@@ -43,14 +41,10 @@ export async function debitService(
   // Beyond the balance: refused — unless the product suspends a prepaid service that runs out, which
   // takes what is left and suspends it.
   const available = !result.ok && result.error.status === 409 ? result.error.extra?.available : undefined;
-  if (typeof available === "number") {
-    const product = await getProductAtVersion(ctx.db, service.product_version_id);
-    const customer = await findCustomerRow(ctx.db, service.customer_id);
-    if (product?.suspend_when_exhausted && customer?.paymentType === "prepaid") {
-      const taken = available > 0 ? unwrap(await debit(`${input.key}:available`, available)) : null;
-      await suspendIfExhausted(ctx, deps, id, `exhausted:${input.key}`);
-      return taken ?? unwrap(await state.snapshot(id));
-    }
+  if (typeof available === "number" && (await suspendsWhenExhausted(ctx.db, service))) {
+    const taken = available > 0 ? unwrap(await debit(`${input.key}:available`, available)) : null;
+    await suspendIfExhausted(ctx, deps, id, `exhausted:${input.key}`);
+    return taken ?? unwrap(await state.snapshot(id));
   }
   return unwrap(result);
 }

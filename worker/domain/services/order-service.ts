@@ -110,7 +110,7 @@ export async function orderService(
       });
       const service = { ...base(product, serviceId, null), identifiers: identifiersFrom(reserved.items, reserved.ips) };
       const children = components.map((c) => base(c, `svc_${ulid()}`, serviceId));
-      const rate = await taxRateFor(ctx.db, product.tax_class, customerId);
+      const rate = await taxRateFor(ctx.db, product.tax_class, customer);
       job = jobRow(
         "provision",
         serviceId,

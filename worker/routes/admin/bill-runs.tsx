@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { monthFrom } from "../../domain/billing/bill-runs/charges";
 import { createBillRun, getBillRun, listBillRuns } from "../../domain/billing/bill-runs/run";
 import { BillRunCreate } from "../../domain/billing/bill-runs/schemas";
 import { serviceDeps } from "../../durable/service-client";
@@ -49,7 +50,8 @@ export const billRunPages = new Hono<AppEnv>()
     const send = text(body, "send") === "1";
     const values = { month, issue, send };
     if (!/^\d{4}-\d{2}$/.test(month)) return listPage(c, { values, errors: { period_start: "A month such as 2026-12" } }, 422);
-    const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
+    // A month that does not exist (2031-13) has no last day: createBillRun names the field.
+    const last = monthFrom(`${month}-01`)?.end ?? `${month}-31`;
     const parsed = validate(BillRunCreate, { period_start: `${month}-01`, period_end: last, issue, send });
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createBillRun(writeContext(c), (ids) => serviceDeps(c.env).enqueue(ids), parsed.data));

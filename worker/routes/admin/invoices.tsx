@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { customerNames } from "../../db/queries/customers";
 import { getInvoice, listInvoices } from "../../db/queries/invoices";
+import { addMonths, monthOfDate } from "../../domain/billing/bill-runs/charges";
 import { createInvoice } from "../../domain/billing/invoices/create-invoice";
 import { createCreditNote } from "../../domain/billing/invoices/credit-note";
 import { issueInvoice } from "../../domain/billing/invoices/issue-invoice";
@@ -36,9 +37,8 @@ const ListQuery = z.object({
 
 /** The previous calendar month (a new invoice's default period). */
 function lastMonth(now = new Date()): { period_start: string; period_end: string } {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
-  return { period_start: start.toISOString().slice(0, 10), period_end: end.toISOString().slice(0, 10) };
+  const month = addMonths(monthOfDate(now.toISOString()), -1);
+  return { period_start: month.start, period_end: month.end };
 }
 
 async function invoicePage(

@@ -10,7 +10,7 @@ import type { FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import { PromoCodesPage, type PromoFormValues } from "../../views/promo-codes";
 import { pageContext } from "./context";
-import { attempt, readForm, text, validate } from "./forms";
+import { attempt, numberOrNull, readForm, text, validate } from "./forms";
 
 const PAGE = 50;
 
@@ -32,9 +32,6 @@ async function listPage(c: Context<AppEnv>, form: { values: PromoFormValues; err
   );
 }
 
-/** A whole number typed in a form ("" → null, "x" → NaN so the schema names the field). */
-const whole = (v: string | undefined) => (v === undefined || v === "" ? null : /^\d+$/.test(v) ? Number(v) : Number.NaN);
-
 export const promoCodePages = new Hono<AppEnv>()
   .get("/promo-codes", can("billing:read"), (c) => listPage(c, { values: {}, errors: {} }))
   .post("/promo-codes", can("billing:write"), async (c) => {
@@ -43,14 +40,14 @@ export const promoCodePages = new Hono<AppEnv>()
     const values: PromoFormValues = Object.fromEntries(fields.map((f) => [f, text(body, f) ?? undefined]));
     const currency = (c.get("settings") ?? DEFAULT_SETTINGS).default_currency;
     // A fixed amount is typed as money ("5.00"), the others as whole numbers.
-    const value = values.kind === "fixed" ? (parseMoney(values.value, currencyExponent(currency)) ?? Number.NaN) : whole(values.value);
+    const value = values.kind === "fixed" ? (parseMoney(values.value, currencyExponent(currency)) ?? Number.NaN) : numberOrNull(body, "value");
     const parsed = validate(PromoCodeCreate, {
       code: values.code ?? "",
       description: values.description ?? null,
       kind: values.kind,
       value,
-      months: whole(values.months) ?? 1,
-      max_redemptions: whole(values.max_redemptions),
+      months: numberOrNull(body, "months") ?? 1,
+      max_redemptions: numberOrNull(body, "max_redemptions") ?? null,
       valid_from: values.valid_from ?? null,
       valid_until: values.valid_until ?? null,
     });

@@ -1,17 +1,11 @@
 import { Hono } from "hono";
+import { addMonths, monthOfDate } from "../../domain/billing/bill-runs/charges";
 import { checkPeriod, taxReport, taxReportCsv } from "../../domain/billing/reports/tax-report";
 import type { AppEnv } from "../../env";
 import { can } from "../../middleware/access";
 import { TaxReportPage } from "../../views/tax-report";
 import { pageContext } from "./context";
 import { attempt } from "./forms";
-
-/** Last month, the report's default period. */
-function lastMonth(now = new Date()) {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 10);
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)).toISOString().slice(0, 10);
-  return { start, end };
-}
 
 export const reportPages = new Hono<AppEnv>()
   .get("/reports/tax.csv", can("billing:read"), async (c) => {
@@ -27,7 +21,8 @@ export const reportPages = new Hono<AppEnv>()
   })
   .get("/reports/tax", can("billing:read"), async (c) => {
     const asked = { start: c.req.query("period_start"), end: c.req.query("period_end") };
-    const period = asked.start || asked.end ? { start: asked.start ?? "", end: asked.end ?? "" } : lastMonth();
+    // Last month by default.
+    const period = asked.start || asked.end ? { start: asked.start ?? "", end: asked.end ?? "" } : addMonths(monthOfDate(new Date().toISOString()), -1);
     const result = await attempt(async () => taxReport(c.get("db"), checkPeriod(period.start, period.end)));
     if (!result.ok) return c.html(<TaxReportPage ctx={pageContext(c)} period={period} report={null} errors={result.errors} message={result.message} />, 422);
     return c.html(<TaxReportPage ctx={pageContext(c)} period={period} report={result.data} errors={{}} />);

@@ -144,10 +144,16 @@ export function catchUpMonth(service: BillableService, month: Month): Month | nu
   return service.activatedAt?.slice(0, 7) === previous.start.slice(0, 7) ? previous : null;
 }
 
-/** The recurring charges a run for `month` makes: the month's, and the first period's if it was activated in the month before. */
-export function recurringCharges(service: BillableService, month: Month): Charge[] {
+/**
+ * The recurring charges a run for `month` makes, each followed by the discounts that cover it: the
+ * month's, and the first period's if the service was activated in the month before.
+ */
+export function recurringCharges(service: BillableService, month: Month, discounts: Discount[] = []): Charge[] {
   const previous = catchUpMonth(service, month);
-  return [previous ? recurringCharge(service, previous) : null, recurringCharge(service, month)].filter((c): c is Charge => c !== null);
+  return (previous ? [previous, month] : [month]).flatMap((m) => {
+    const charge = recurringCharge(service, m);
+    return charge ? [charge, ...discountCharges(service, m, discounts)] : [];
+  });
 }
 
 /**

@@ -14,10 +14,8 @@ import {
   addMonths,
   type BillableService,
   type Charge,
-  catchUpMonth,
   chargedKeyFor,
   type Discount,
-  discountCharges,
   type Month,
   recurringCharges,
   terminationCredit,
@@ -117,9 +115,7 @@ export function customerCharges(
   for (const service of services) {
     const key = chargedKeyFor(service);
     const due = [
-      ...recurringCharges(service, month),
-      ...discountCharges(service, month, discounts.get(service.id) ?? []),
-      ...(catchUpMonth(service, month) ? discountCharges(service, catchUpMonth(service, month) as Month, discounts.get(service.id) ?? []) : []),
+      ...recurringCharges(service, month, discounts.get(service.id) ?? []),
       terminationCredit(service, key ? charged.get(key) : undefined),
       customer.paymentType === "postpaid" ? usageCharge(service, month, usage.get(service.id) ?? 0) : null,
     ].filter((c): c is Charge => c !== null);

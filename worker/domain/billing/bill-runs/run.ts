@@ -10,7 +10,7 @@ import { Invalid, NotFound } from "../../../lib/errors";
 import { ulid } from "../../../lib/ids";
 import { recordActivity } from "../../activity/record";
 import type { WriteContext } from "../../context";
-import { jobTransition } from "../../jobs/contract";
+import { jobTransition, randomLease } from "../../jobs/contract";
 import { monthFrom, monthOfDate } from "./charges";
 import { type BillRunRow, billChunk, CHUNK_CUSTOMERS, ChunkTaken } from "./chunk";
 
@@ -92,10 +92,6 @@ export async function queueMonthlyBillRun(ctx: WriteContext, enqueue: (ids: stri
   const month = monthOfDate(ctx.now);
   const made = await createBillRun(ctx, enqueue, { period_start: month.start, period_end: month.end }, "cron");
   return made?.id ?? null;
-}
-
-function randomLease(): string {
-  return `lse_${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
 export type AdvanceResult = "done" | "continued" | "busy" | "failed";

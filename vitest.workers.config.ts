@@ -24,6 +24,9 @@ export default defineConfig(async () => {
             MAILJET_API_KEY: "test-mj-key",
             MAILJET_API_SECRET: "test-mj-secret",
             STRIPE_WEBHOOK_SECRET: "whsec_test_secret",
+            // The Stripe simulator (global setup), reached through the official SDK.
+            STRIPE_API_BASE: "http://127.0.0.1:12916",
+            STRIPE_SECRET_KEY: "sk_test_workers",
             MAIL_FROM: "no-reply@test.example",
           },
         },

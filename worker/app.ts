@@ -23,10 +23,12 @@ app.use(
   secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
+      // Stripe Elements (card forms, only when STRIPE_PUBLISHABLE_KEY is set) loads from js.stripe.com.
+      scriptSrc: ["'self'", "https://js.stripe.com"],
+      frameSrc: ["https://js.stripe.com", "https://hooks.stripe.com"],
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", "data:", "https:"],
-      connectSrc: ["'self'"],
+      connectSrc: ["'self'", "https://api.stripe.com"],
       frameAncestors: ["'none'"],
       formAction: ["'self'"],
       baseUri: ["'none'"],

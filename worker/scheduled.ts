@@ -5,10 +5,13 @@ import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
 import { sweepJobs } from "./domain/jobs/runner";
 import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
+import { runDunning } from "./domain/payments/dunning";
+import { autoPay, remindExpiringCards, settlePayments } from "./domain/payments/janitor";
 import { sendDueSms } from "./domain/sms/outbox";
 import { serviceDeps } from "./durable/service-client";
 import { emailBilledInvoices } from "./integrations/invoice-files";
 import { mailjetMailer } from "./integrations/mailjet";
+import { paymentDeps } from "./integrations/payments";
 import { httpSmsSender, smsFrom } from "./integrations/sms";
 import { purgeIdempotencyKeys } from "./middleware/idempotency";
 
@@ -22,6 +25,7 @@ export type ScheduledOutcome = { task: string; ok: boolean; ms: number; result?:
 export function scheduledTasks(env: Env, now: string): Record<string, () => Promise<unknown>> {
   const db = createDb(env.DB);
   const deps = serviceDeps(env, env.PUBLIC_URL || "");
+  const payments = paymentDeps(env, env.PUBLIC_URL || "");
   const system = { actor: { type: "system" as const, id: null, label: "scheduler" }, requestId: null, now };
   return {
     purge_idempotency_keys: () => purgeIdempotencyKeys(db),
@@ -33,6 +37,11 @@ export function scheduledTasks(env: Env, now: string): Record<string, () => Prom
     monthly_bill_run: () => queueMonthlyBillRun({ ...system, db, actor: { type: "system", id: null, label: "monthly bill run" } }, deps.enqueue),
     // Invoices of bill runs that email them: rendered and queued a few a minute (sent by the next task).
     email_billed_invoices: async () => emailBilledInvoices({ ...system, db }, env.INVOICE_FILES, (await getSettings(db)).data),
+    // Payments: pending outcomes asked of Stripe, paid top-ups credited (or refunded) and receipted.
+    settle_payments: () => settlePayments({ ...system, db }, payments),
+    auto_pay: () => autoPay({ ...system, db, actor: { type: "system", id: null, label: "auto-pay" } }, payments),
+    dunning: () => runDunning({ ...system, db, actor: { type: "system", id: null, label: "dunning" } }, payments),
+    card_expiry_reminders: () => remindExpiringCards({ ...system, db }),
     send_emails: async () => sendDueEmails(db, mailjetMailer(env, (await getSettings(db)).data.operator_name)),
     send_sms: async () => sendDueSms(db, httpSmsSender(env, smsFrom((await getSettings(db)).data.operator_name))),
   };

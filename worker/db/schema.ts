@@ -10,5 +10,6 @@ export * from "./schema/customers";
 export * from "./schema/identity";
 export * from "./schema/inventory";
 export * from "./schema/jobs";
+export * from "./schema/payments";
 export * from "./schema/platform";
 export * from "./schema/services";

@@ -5,8 +5,9 @@
  * of order.
  */
 import Stripe from "stripe";
+import { Unavailable } from "../lib/errors";
 
-export type StripeEnv = { STRIPE_API_BASE?: string; STRIPE_SECRET_KEY?: string; STRIPE_WEBHOOK_SECRET?: string };
+export type StripeEnv = { STRIPE_API_BASE?: string; STRIPE_SECRET_KEY?: string; STRIPE_WEBHOOK_SECRET?: string; STRIPE_MAX_RETRIES?: string };
 
 /** Webhook signatures older than this are refused (Stripe's default tolerance). */
 export const SIGNATURE_TOLERANCE_S = 300;
@@ -21,7 +22,9 @@ export function stripeClient(env: StripeEnv): Stripe | null {
     host: base.hostname,
     port: Number(base.port) || (protocol === "http" ? 80 : 443),
     protocol,
-    maxNetworkRetries: 2,
+    // The SDK retries a failed call with the same Idempotency-Key (never a second charge).
+    maxNetworkRetries: env.STRIPE_MAX_RETRIES === undefined ? 2 : Number(env.STRIPE_MAX_RETRIES),
+    timeout: 20_000,
   });
 }
 
@@ -44,4 +47,38 @@ export async function verifyStripeEvent(secret: string, rawBody: string, signatu
   } catch (error) {
     throw new WebhookSignatureError(error instanceof Error ? error.message : "The signature does not match.");
   }
+}
+
+/** The Stripe client, or a 503 problem saying payments by card are not configured here. */
+export function requireStripe(env: StripeEnv): Stripe {
+  const stripe = stripeClient(env);
+  if (!stripe) throw new Unavailable("Card payments are not configured here (no STRIPE_SECRET_KEY).");
+  return stripe;
+}
+
+/**
+ * What a failed Stripe call means for a payment: `declined` (the bank said no: a final answer, with
+ * its code) or `unknown` (network, timeout, Stripe 5xx: the charge may or may not exist, so only
+ * asking Stripe later can tell). Anything else (a bad request) is our bug and is rethrown.
+ */
+export function classifyStripeError(
+  error: unknown,
+): { kind: "declined"; code: string; message: string; paymentIntentId: string | null } | { kind: "unknown"; message: string } {
+  if (error instanceof Stripe.errors.StripeCardError) {
+    const raw = error.raw as { payment_intent?: { id?: string }; decline_code?: string };
+    return {
+      kind: "declined",
+      code: raw.decline_code ?? error.code ?? "card_declined",
+      message: error.message,
+      paymentIntentId: raw.payment_intent?.id ?? null,
+    };
+  }
+  if (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    error instanceof Stripe.errors.StripeRateLimitError ||
+    (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500)
+  )
+    return { kind: "unknown", message: error.message };
+  throw error;
 }

@@ -3,7 +3,7 @@ export type FieldError = { path: string; message: string };
 
 export class AppError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429,
+    readonly status: 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503,
     readonly title: string,
     message: string,
     readonly errors?: FieldError[],
@@ -44,6 +44,20 @@ export class Forbidden extends AppError {
   }
 }
 
+/** A payment the card's bank refused (declined, insufficient funds, authentication required). */
+export class PaymentFailed extends AppError {
+  constructor(message: string, extra?: Record<string, unknown>) {
+    super(402, "Payment failed", message, undefined, extra);
+  }
+}
+
+/** An integration this request needs is not configured here (e.g. no Stripe key). */
+export class Unavailable extends AppError {
+  constructor(message: string) {
+    super(503, "Service unavailable", message);
+  }
+}
+
 export class TooManyRequests extends AppError {
   constructor(
     message: string,
@@ -56,6 +70,7 @@ export class TooManyRequests extends AppError {
 const slug: Record<number, string> = {
   400: "bad-request",
   401: "unauthorized",
+  402: "payment-failed",
   403: "forbidden",
   404: "not-found",
   405: "method-not-allowed",
@@ -65,6 +80,7 @@ const slug: Record<number, string> = {
   422: "validation-failed",
   429: "rate-limited",
   500: "internal-error",
+  503: "unavailable",
 };
 
 /** RFC 9457 problem document. */

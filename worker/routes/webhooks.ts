@@ -2,7 +2,9 @@ import { Hono } from "hono";
 import { prepared } from "../db/client";
 import { abortUnlessChanged, isGuardAbort } from "../db/guard";
 import { recordActivity } from "../domain/activity/record";
+import { applyStripeEvent } from "../domain/payments/events";
 import type { AppEnv } from "../env";
+import { paymentDeps } from "../integrations/payments";
 import { verifyStripeEvent, WebhookSignatureError } from "../integrations/stripe";
 import { BadRequest, NotFound } from "../lib/errors";
 import { can } from "../middleware/access";
@@ -26,7 +28,9 @@ export const webhooks = new Hono<AppEnv>().post("/webhooks/stripe", can("public"
   const objectId = (event.data.object as { id?: unknown }).id;
   const now = new Date().toISOString();
   const d1 = c.env.DB;
-  // Each event id once: a repeated delivery is acknowledged (200) and writes nothing.
+  // Each event id once: a repeated delivery of an event already applied is acknowledged (200) and
+  // writes nothing; one recorded but not applied (the first attempt failed) is applied now.
+  let duplicate = false;
   try {
     await d1.batch([
       d1
@@ -38,7 +42,7 @@ export const webhooks = new Hono<AppEnv>().post("/webhooks/stripe", can("public"
       prepared(
         d1,
         recordActivity(
-          { db: c.get("db"), actor: { type: "system", id: null, label: "stripe" }, requestId: c.get("requestId") ?? null, now },
+          { db: c.get("db"), actor: STRIPE_ACTOR, requestId: c.get("requestId") ?? null, now },
           {
             entity: "stripe_event",
             entityId: event.id,
@@ -50,8 +54,17 @@ export const webhooks = new Hono<AppEnv>().post("/webhooks/stripe", can("public"
       ),
     ]);
   } catch (error) {
-    if (isGuardAbort(error)) return c.json({ received: true, duplicate: true }, 200);
-    throw error;
+    if (!isGuardAbort(error)) throw error;
+    duplicate = true;
+    const seen = await d1.prepare("SELECT processed_at FROM stripe_events WHERE id = ?1").bind(event.id).first<{ processed_at: string | null }>();
+    if (seen?.processed_at) return c.json({ received: true, duplicate: true }, 200);
   }
-  return c.json({ received: true, duplicate: false }, 200);
+  // Applied by converging on the object's latest state at Stripe: order and repetition do not matter.
+  // A failure answers 500, and Stripe delivers the event again later.
+  const ctx = { db: c.get("db"), actor: STRIPE_ACTOR, requestId: c.get("requestId") ?? null, now };
+  const outcome = await applyStripeEvent(ctx, paymentDeps(c.env, new URL(c.req.url).origin), event);
+  await d1.prepare("UPDATE stripe_events SET processed_at = ?2 WHERE id = ?1 AND processed_at IS NULL").bind(event.id, new Date().toISOString()).run();
+  return c.json({ received: true, duplicate, outcome }, 200);
 });
+
+const STRIPE_ACTOR = { type: "system" as const, id: null, label: "stripe" };

@@ -46,6 +46,10 @@ describe("the minute cron", () => {
       "queue_nightly_reconciliation",
       "monthly_bill_run",
       "email_billed_invoices",
+      "settle_payments",
+      "auto_pay",
+      "dunning",
+      "card_expiry_reminders",
       "send_emails",
       "send_sms",
     ]);

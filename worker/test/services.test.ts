@@ -347,7 +347,8 @@ describe("services", () => {
     const list = await api("GET", `/services?customer_id=${other.customerId}`, { role: null, headers: auth });
     expect(list.body.data).toEqual([]);
     expect((await api("POST", `/services/${own.id}/suspend`, { role: null, headers: { ...auth, ...idem() } })).status).toBe(403);
-    // Top-ups: the service's object checks whose service it is, before a key is replayed.
+    // Top-ups: a portal customer pays by card; whose service it is is checked before a key is replayed.
+    expect((await api("POST", `/customers/${mine.customerId}/payment-methods`, { body: { stripe_payment_method_id: "pm_card_visa" } })).status).toBe(201);
     const key = idem();
     const topUp = (id: string) => api("POST", `/services/${id}/top-ups`, { role: null, headers: { ...auth, ...key }, body: { amount: 500, currency: "EUR" } });
     expect((await topUp(own.id)).status).toBe(202);

@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 /** The billing pages: invoices (list, new, one invoice with its actions). */
 import type { InvoiceSummary } from "../db/queries/invoices";
 import type { InvoiceView } from "../domain/billing/invoices/schemas";
@@ -163,6 +164,8 @@ export function InvoicePage(props: {
   message?: string;
   notice?: string;
   values?: { amount?: string; reason?: string };
+  /** The payments card (what was paid, pay, record, refund), for issued invoices. */
+  payments?: Child;
 }) {
   const i = props.invoice;
   const money = (minor: number) => formatMoney(minor, i.currency);
@@ -244,6 +247,7 @@ export function InvoicePage(props: {
           </p>
         )}
       </section>
+      {props.payments}
       {i.credit_notes.length > 0 && (
         <section class="card">
           <h2>Credit notes</h2>

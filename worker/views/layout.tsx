@@ -34,7 +34,10 @@ export const NAV: { section: string; items: NavItem[] }[] = [
   },
   {
     section: "Finance",
-    items: [{ href: "/admin/invoices", label: "Billing", permission: "billing:read", icon: "€" }],
+    items: [
+      { href: "/admin/invoices", label: "Billing", permission: "billing:read", icon: "€" },
+      { href: "/admin/payments", label: "Payments", permission: "billing:read", icon: "▭" },
+    ],
   },
   {
     section: "Administration",

@@ -23,6 +23,8 @@ export function toCustomerView(row: Customer, tagNames: string[], attributes: Re
     tax_exemption_reason: row.taxExemptionReason,
     tax_exemption_reference: row.taxExemptionReference,
     credit_limit: row.creditLimit,
+    auto_pay: row.autoPay,
+    stripe_customer_id: row.stripeCustomerId,
     tags: tagNames,
     attributes,
     created_at: row.createdAt,

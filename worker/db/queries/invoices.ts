@@ -107,7 +107,7 @@ export async function liveInvoiceFor(db: Db, customerId: string, periodStart: st
         eq(invoices.periodStart, periodStart),
         eq(invoices.periodEnd, periodEnd),
         eq(invoices.currency, currency),
-        sql`${invoices.status} != 'void'`,
+        sql`${invoices.status} != 'void' AND ${invoices.source} IS NULL`,
       ),
     )
     .get();

@@ -38,6 +38,8 @@ export const invoices = sqliteTable(
     billRunId: text("bill_run_id"),
     /** Emailing: null (not yet), `queued` (in the outbox with its PDF), `no_recipient` (no email known). */
     emailStatus: text("email_status", { enum: ["queued", "no_recipient"] }),
+    /** A receipt: the payment it was issued for (`payment:<id>`), e.g. a top-up paid by card; null for a period invoice. */
+    source: text("source"),
     ...timestamps,
   },
   (t) => [
@@ -45,7 +47,8 @@ export const invoices = sqliteTable(
     // One live invoice per customer, period, series and currency: a second bill run finds the first.
     uniqueIndex("invoices_period_unique")
       .on(t.customerId, t.periodStart, t.periodEnd, t.series, t.currency)
-      .where(sql`${t.kind} = 'invoice' AND ${t.status} != 'void'`),
+      .where(sql`${t.kind} = 'invoice' AND ${t.status} != 'void' AND ${t.source} IS NULL`),
+    uniqueIndex("invoices_source_unique").on(t.source),
     index("invoices_customer_idx").on(t.customerId, t.id),
     index("invoices_status_idx").on(t.status, t.id),
     index("invoices_credits_idx").on(t.creditsInvoiceId),

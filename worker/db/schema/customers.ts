@@ -24,9 +24,14 @@ export const customers = sqliteTable(
     taxExemptionReference: text("tax_exemption_reference"),
     /** Postpaid: what the customer may owe (minor units) before new orders are refused; null: no limit. */
     creditLimit: integer("credit_limit"),
+    /** The Stripe customer (`cus_…`), created on first need (saving a card or paying). */
+    stripeCustomerId: text("stripe_customer_id"),
+    /** Pay each invoice with the default card as soon as it is issued. */
+    autoPay: integer("auto_pay", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     uniqueIndex("customers_external_id_unique").on(t.externalId),
+    uniqueIndex("customers_stripe_unique").on(t.stripeCustomerId),
     index("customers_name_idx").on(t.name, t.id),
     index("customers_created_idx").on(t.createdAt, t.id),
     index("customers_updated_idx").on(t.updatedAt, t.id),

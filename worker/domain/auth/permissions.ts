@@ -26,6 +26,9 @@ export const PERMISSIONS = {
   "billing:read": "View transactions, invoices and payments",
   "billing:write": "Create transactions and invoices, record payments",
   "billing:refund": "Refund payments",
+  "payments:pay": "Save and remove cards; pay invoices and top-ups by card",
+  "payments:manual": "Record cash and bank-transfer payments",
+  "webhooks:manage": "Manage outbound webhook endpoints and replay deliveries",
   "broadcasts:read": "View cell broadcasts",
   "broadcasts:write": "Draft and submit cell broadcasts",
   "broadcasts:approve": "Approve cell broadcasts",
@@ -44,7 +47,7 @@ export type Permission = keyof typeof PERMISSIONS;
  * What a customer's portal account may do — only on routes that opt in to customer principals
  * (`can(..., { customers: true })`), which scope every query to the customer's own data.
  */
-export const CUSTOMER_PERMISSIONS: Permission[] = ["customers:read", "services:read", "services:topup", "billing:read"];
+export const CUSTOMER_PERMISSIONS: Permission[] = ["customers:read", "services:read", "services:topup", "billing:read", "payments:pay"];
 export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
 
 export function isPermission(value: string): value is Permission {
@@ -72,6 +75,7 @@ export const BUILT_IN_ROLES: { id: string; name: string; description: string; pe
       "jobs:read",
       "inventory:read",
       "billing:read",
+      "payments:pay",
       "broadcasts:read",
     ],
   },
@@ -89,6 +93,8 @@ export const BUILT_IN_ROLES: { id: string; name: string; description: string; pe
       "billing:read",
       "billing:write",
       "billing:refund",
+      "payments:pay",
+      "payments:manual",
     ],
   },
   {

@@ -39,6 +39,8 @@ export async function createCustomer(ctx: WriteContext, input: CustomerCreateInp
     taxExemptionReason: input.tax_exemption_reason ?? null,
     taxExemptionReference: input.tax_exemption_reference ?? null,
     creditLimit: input.credit_limit ?? null,
+    stripeCustomerId: null,
+    autoPay: input.auto_pay ?? false,
   };
   const tagNames = input.tags ?? [];
   const view = toCustomerView(row, tagNames, attributes);

@@ -81,6 +81,7 @@ export const CustomerCreate = z
     tax_exemption_reason: exemptionReason,
     tax_exemption_reference: exemptionReference,
     credit_limit: creditLimit,
+    auto_pay: z.boolean().optional().meta({ description: "Pay each invoice with the default card as soon as it is issued" }),
     tags: tagList.optional(),
     attributes: attributeValues.optional(),
   })
@@ -102,6 +103,7 @@ export const CustomerPatch = z
     tax_exemption_reason: exemptionReason,
     tax_exemption_reference: exemptionReference,
     credit_limit: creditLimit,
+    auto_pay: z.boolean().optional().meta({ description: "Pay each invoice with the default card as soon as it is issued" }),
   })
   .superRefine(exemptionBoth)
   .meta({ id: "CustomerPatch", description: "Fields to change; status changes use the transition endpoints" });
@@ -123,6 +125,8 @@ export const Customer = z
     tax_exemption_reason: z.string().nullable(),
     tax_exemption_reference: z.string().nullable(),
     credit_limit: z.number().int().nullable(),
+    auto_pay: z.boolean(),
+    stripe_customer_id: z.string().nullable().meta({ description: "Created on first need (saving a card, paying)" }),
     tags: z.array(z.string()),
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
     created_at: z.string(),

@@ -46,6 +46,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     taxExemptionReason: patch.tax_exemption_reason === undefined ? before.tax_exemption_reason : patch.tax_exemption_reason,
     taxExemptionReference: patch.tax_exemption_reference === undefined ? before.tax_exemption_reference : patch.tax_exemption_reference,
     creditLimit: patch.credit_limit === undefined ? before.credit_limit : patch.credit_limit,
+    autoPay: patch.auto_pay ?? before.auto_pay,
   };
   if (Boolean(next.taxExemptionReason) !== Boolean(next.taxExemptionReference))
     throw new Invalid("A tax exemption needs both a reason and a reference.", [
@@ -65,6 +66,7 @@ export async function updateCustomer(ctx: WriteContext, id: string, patch: Custo
     tax_exemption_reason: next.taxExemptionReason,
     tax_exemption_reference: next.taxExemptionReference,
     credit_limit: next.creditLimit,
+    auto_pay: next.autoPay,
     updated_at: ctx.now,
   };
   const activity = recordActivity(ctx, { entity: "customer", entityId: id, customerId: id, action: "customer.update", before, after });

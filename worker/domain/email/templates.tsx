@@ -234,3 +234,63 @@ export function invoiceEmail(
     </Frame>,
   );
 }
+
+/** Payment and dunning emails to a customer, in their locale (English or French). */
+export function paymentEmail(
+  brand: SettingsData,
+  p: {
+    kind: "payment_failed" | "services_suspended" | "services_resumed" | "card_expiring";
+    name: string;
+    locale: string;
+    /** Invoice number and amount (payment_failed, services_suspended), the card (card_expiring). */
+    subject: string;
+    amount?: string;
+    /** The next automatic attempt (payment_failed), or when services will be suspended. */
+    nextDate?: string | null;
+  },
+): RenderedEmail {
+  const fr = p.locale.toLowerCase().startsWith("fr");
+  const date = p.nextDate ? new Intl.DateTimeFormat(fr ? "fr-FR" : "en-GB", { dateStyle: "long", timeZone: "UTC" }).format(new Date(p.nextDate)) : null;
+  const texts = {
+    payment_failed: fr
+      ? {
+          subject: `Échec du paiement de la facture ${p.subject}`,
+          body: `Le paiement de ${p.amount} pour la facture ${p.subject} a échoué.${date ? ` Nous réessaierons le ${date} ; vous pouvez aussi payer dès maintenant depuis votre espace client ou mettre à jour votre carte.` : " Merci de régler cette facture au plus vite."}`,
+        }
+      : {
+          subject: `Payment of invoice ${p.subject} failed`,
+          body: `The payment of ${p.amount} for invoice ${p.subject} failed.${date ? ` We will try again on ${date}; you can also pay now from your account or update your card.` : " Please pay this invoice as soon as possible."}`,
+        },
+    services_suspended: fr
+      ? {
+          subject: `Services suspendus — facture ${p.subject} impayée`,
+          body: `La facture ${p.subject} (${p.amount}) reste impayée : vos services sont suspendus. Ils seront rétablis dès le paiement.`,
+        }
+      : {
+          subject: `Services suspended — invoice ${p.subject} unpaid`,
+          body: `Invoice ${p.subject} (${p.amount}) is still unpaid, so your services are suspended. They are restored as soon as it is paid.`,
+        },
+    services_resumed: fr
+      ? { subject: `Services rétablis — facture ${p.subject} payée`, body: `Merci : la facture ${p.subject} est payée et vos services sont rétablis.` }
+      : { subject: `Services restored — invoice ${p.subject} paid`, body: `Thank you: invoice ${p.subject} is paid and your services are restored.` },
+    card_expiring: fr
+      ? {
+          subject: `Votre carte ${p.subject} expire bientôt`,
+          body: `Votre carte ${p.subject} expire bientôt. Ajoutez une nouvelle carte pour que vos paiements continuent sans interruption.`,
+        }
+      : {
+          subject: `Your card ${p.subject} expires soon`,
+          body: `Your card ${p.subject} expires soon. Add a new card so your payments continue without interruption.`,
+        },
+  }[p.kind];
+  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  return render(
+    p.kind,
+    `${texts.subject} — ${brand.operator_name}`,
+    `${hello}\n\n${texts.body}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>{hello}</p>
+      <p>{texts.body}</p>
+    </Frame>,
+  );
+}

@@ -1,5 +1,6 @@
+import type { Db } from "../../db/client";
 import { getProduct } from "../../db/queries/catalog";
-import { getServiceTerms } from "../../db/queries/services";
+import { getServiceTerms, type ServiceTerms } from "../../db/queries/services";
 import { sha256Hex } from "../../lib/crypto";
 import { Invalid, NotFound } from "../../lib/errors";
 import { type TaxTerms, taxRateFor } from "../billing/tax";
@@ -10,6 +11,21 @@ import type { WriteContext } from "../context";
 import type { ServiceDeps } from "./port";
 import type { Effects } from "./state";
 import { jobRow, op, unwrap } from "./support";
+
+/** The top-up add-on a service may be topped up with (active, compatible, carrying balances, in its currency), or a 422. */
+export async function topUpPack(db: Db, service: ServiceTerms, productId: string): Promise<ProductView> {
+  const addon = await getProduct(db, productId);
+  if (addon?.type !== "addon" || addon.status !== "active")
+    throw new Invalid("Unknown or inactive top-up product.", [{ path: "product_id", message: "Not an active add-on" }]);
+  if (!addon.compatible_with.includes(service.productId))
+    throw new Invalid("This top-up does not apply to this service.", [{ path: "product_id", message: "Not compatible" }]);
+  if (addon.included_balances.length === 0) throw new Invalid("This add-on carries no balance to top up.", [{ path: "product_id", message: "No balances" }]);
+  if (addon.currency !== service.currency)
+    throw new Invalid(`This add-on is priced in ${addon.currency}, the service in ${service.currency}.`, [
+      { path: "product_id", message: "Currency mismatch" },
+    ]);
+  return addon;
+}
 
 /**
  * Tops a service up: monetary credit ({amount, currency}) or a top-up add-on's balances. The balance
@@ -38,16 +54,7 @@ export async function topUpService(
   } else {
     const service = await getServiceTerms(ctx.db, id);
     if (!service || (scope !== null && service.customerId !== scope)) throw new NotFound("No service with this id.");
-    const addon = await getProduct(ctx.db, input.product_id);
-    if (addon?.type !== "addon" || addon.status !== "active")
-      throw new Invalid("Unknown or inactive top-up product.", [{ path: "product_id", message: "Not an active add-on" }]);
-    if (!addon.compatible_with.includes(service.productId))
-      throw new Invalid("This top-up does not apply to this service.", [{ path: "product_id", message: "Not compatible" }]);
-    if (addon.included_balances.length === 0) throw new Invalid("This add-on carries no balance to top up.", [{ path: "product_id", message: "No balances" }]);
-    if (addon.currency !== service.currency)
-      throw new Invalid(`This add-on is priced in ${addon.currency}, the service in ${service.currency}.`, [
-        { path: "product_id", message: "Currency mismatch" },
-      ]);
+    const addon = await topUpPack(ctx.db, service, input.product_id);
     pack = addon;
     credits = addon.included_balances;
     currency = addon.currency;

@@ -38,6 +38,18 @@ export const SettingsShape = {
   session_absolute_hours: z.coerce.number().int().min(1, { message: "At least 1 hour" }).max(720, { message: "At most 720 hours" }),
   remember_me_days: z.coerce.number().int().min(1, { message: "At least 1 day" }).max(90, { message: "At most 90 days" }),
   sim_on_termination: z.enum(["retire", "restock"]).meta({ description: "What happens to a SIM when its service is terminated" }),
+  dunning_retry_days: z
+    .array(z.coerce.number().int().min(1, { message: "At least 1 day" }).max(60, { message: "At most 60 days" }))
+    .max(6, { message: "At most 6 retries" })
+    .refine((days) => days.every((d, i) => i === 0 || d > (days[i - 1] ?? 0)), { message: "Days must increase" })
+    .meta({ description: "Days after a failed payment when the default card is charged again (each failure emails the customer)" }),
+  dunning_suspend_after_days: z.coerce
+    .number()
+    .int()
+    .min(1, { message: "At least 1 day" })
+    .max(180, { message: "At most 180 days" })
+    .nullable()
+    .meta({ description: "Days after the first failed payment when the customer's services are suspended (null: never); resumed when paid" }),
 };
 
 export const Settings = z.object(SettingsShape).meta({ id: "Settings" });
@@ -72,6 +84,8 @@ export const DEFAULT_SETTINGS: SettingsData = {
   session_absolute_hours: 12,
   remember_me_days: 30,
   sim_on_termination: "retire",
+  dunning_retry_days: [3, 7],
+  dunning_suspend_after_days: 14,
 };
 
 export const IntegrationStatus = z

@@ -30,6 +30,9 @@ import {
 import { setCustomerAttributes, setCustomerTags } from "../../domain/customers/set-tags";
 import { transitionCustomer } from "../../domain/customers/transition-customer";
 import { updateCustomer } from "../../domain/customers/update-customer";
+import { listCards } from "../../domain/payments/cards";
+import { customerDunning } from "../../domain/payments/dunning";
+import { listPayments } from "../../domain/payments/payments";
 import { SiteCreate, SitePatch } from "../../domain/sites/schemas";
 import { createSite, deleteSite, updateSite } from "../../domain/sites/sites";
 import { serviceDeps } from "../../durable/service-client";
@@ -55,6 +58,7 @@ import {
   type SiteFormValues,
 } from "../../views/customers";
 import { parseMoney } from "../../views/format";
+import { CustomerPayments, paymentNotice } from "../../views/payments";
 import { OrderForm } from "../../views/services";
 import { pageContext, wantsFragment } from "./context";
 import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
@@ -76,14 +80,25 @@ async function loadCustomer(c: Context<AppEnv>, id: string): Promise<CustomerVie
 }
 
 /** Renders the customer 360 page, optionally with inline errors from a failed tags/attributes form. */
-async function renderCustomerPage(
+export async function renderCustomerPage(
   c: Context<AppEnv>,
   customer: CustomerView,
-  extra: { attributeErrors?: FormErrors; attributeValues?: Record<string, unknown>; tagsError?: string; tagsValue?: string; message?: string } = {},
-  status: 200 | 409 | 422 = 200,
+  extra: {
+    attributeErrors?: FormErrors;
+    attributeValues?: Record<string, unknown>;
+    tagsError?: string;
+    tagsValue?: string;
+    message?: string;
+    payment?: { message?: string; notice?: string };
+  } = {},
+  status: 200 | 402 | 403 | 404 | 409 | 422 | 503 = 200,
 ) {
   const db = c.get("db");
   const billing = allowed(c, "billing:read");
+  const { payment, ...rest } = extra;
+  const [cards, payments, dunning] = billing
+    ? await Promise.all([listCards(db, customer.id), listPayments(db, { customerId: customer.id }, 10), customerDunning({ db }, customer.id)])
+    : [[], { data: [] }, []];
   const [contacts, sites, definitions, activity, tags, accounts, services, transactions, products, invoices, due] = await Promise.all([
     listContacts(db, customer.id, 200),
     listSites(db, customer.id, 200),
@@ -120,6 +135,22 @@ async function renderCustomerPage(
       services={services.data}
       transactions={transactions.data}
       invoices={billing ? { latest: invoices.data, due } : null}
+      payments={
+        billing ? (
+          <CustomerPayments
+            ctx={pageContext(c)}
+            customerId={customer.id}
+            autoPay={customer.auto_pay}
+            cards={cards}
+            payments={payments.data}
+            dunning={dunning}
+            can={{ pay: allowed(c, "payments:pay"), manual: allowed(c, "payments:manual"), refund: allowed(c, "billing:refund") }}
+            publishableKey={c.env.STRIPE_PUBLISHABLE_KEY || null}
+            message={payment?.message}
+            notice={payment?.notice ?? paymentNotice(c.req.query("payments"))}
+          />
+        ) : undefined
+      }
       orderError={c.req.query("order_error")?.slice(0, 300)}
       order={
         allowed(c, "services:write") ? (
@@ -140,7 +171,7 @@ async function renderCustomerPage(
           />
         ) : undefined
       }
-      {...extra}
+      {...rest}
     />,
     status,
   );

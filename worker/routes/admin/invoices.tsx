@@ -9,6 +9,9 @@ import { createCreditNote } from "../../domain/billing/invoices/credit-note";
 import { issueInvoice } from "../../domain/billing/invoices/issue-invoice";
 import { CreditNoteCreate, INVOICE_STATUSES, InvoiceCreate, SendInput } from "../../domain/billing/invoices/schemas";
 import { voidInvoice } from "../../domain/billing/invoices/void-invoice";
+import { listCards } from "../../domain/payments/cards";
+import { dunningOf } from "../../domain/payments/dunning";
+import { listPayments } from "../../domain/payments/payments";
 import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
 import { emailInvoice, invoicePdf, pdfResponse } from "../../integrations/invoice-files";
@@ -18,6 +21,7 @@ import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import { InvoicePage, InvoicesPage, NewInvoicePage } from "../../views/invoices";
+import { InvoicePayments } from "../../views/payments";
 import { kickOutbox } from "../support";
 import { pageContext } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
@@ -41,19 +45,30 @@ function lastMonth(now = new Date()): { period_start: string; period_end: string
   return { period_start: month.start, period_end: month.end };
 }
 
-async function invoicePage(
+export async function invoicePage(
   c: Context<AppEnv>,
   id: string,
-  extra: { errors?: FormErrors; message?: string; notice?: string; values?: { amount?: string; reason?: string } } = {},
-  status: 200 | 409 | 422 = 200,
+  extra: {
+    errors?: FormErrors;
+    message?: string;
+    notice?: string;
+    values?: { amount?: string; reason?: string };
+    payment?: { errors?: FormErrors; message?: string };
+  } = {},
+  status: 200 | 402 | 403 | 409 | 422 = 200,
 ) {
   const db = c.get("db");
   const invoice = await getInvoice(db, id);
   if (!invoice) throw new NotFound("No invoice with this id.");
-  const [names, credited] = await Promise.all([
+  const withPayments = invoice.kind === "invoice" && invoice.status !== "draft";
+  const [names, credited, payments, cards, dunning] = await Promise.all([
     customerNames(db, [invoice.customer_id]),
     invoice.credits_invoice_id ? getInvoice(db, invoice.credits_invoice_id) : Promise.resolve(null),
+    withPayments ? listPayments(db, { invoiceId: id }, 50) : Promise.resolve({ data: [] }),
+    withPayments ? listCards(db, invoice.customer_id) : Promise.resolve([]),
+    withPayments ? dunningOf({ db }, id) : Promise.resolve(null),
   ]);
+  const { payment, ...rest } = extra;
   return c.html(
     <InvoicePage
       ctx={pageContext(c)}
@@ -61,14 +76,34 @@ async function invoicePage(
       customerName={names.get(invoice.customer_id) ?? invoice.customer_id}
       creditedInvoiceNumber={credited?.number ?? null}
       canWrite={allowed(c, "billing:write")}
-      {...extra}
+      payments={
+        <InvoicePayments
+          ctx={pageContext(c)}
+          invoice={invoice}
+          payments={payments.data}
+          cards={cards}
+          dunning={dunning}
+          can={{ pay: allowed(c, "payments:pay"), manual: allowed(c, "payments:manual"), refund: allowed(c, "billing:refund") }}
+          errors={payment?.errors}
+          message={payment?.message}
+        />
+      }
+      {...rest}
     />,
     status,
   );
 }
 
 /** What the page says after an action (`?done=`): fixed texts, never taken from the URL. */
-const NOTICES = { issued: "Invoice issued.", voided: "Voided.", credited: "Credit note issued.", sent: "Queued in the email outbox with its PDF." } as const;
+const NOTICES = {
+  issued: "Invoice issued.",
+  voided: "Voided.",
+  credited: "Credit note issued.",
+  sent: "Queued in the email outbox with its PDF.",
+  paid: "Payment recorded.",
+  pending: "Payment sent to Stripe; its outcome is not known yet and will be checked within minutes (never charged twice).",
+  refunded: "Refund made.",
+} as const;
 type Notice = keyof typeof NOTICES;
 
 /** An invoice action from its page: the invoice again with the outcome (a 4xx shown on it). */
@@ -118,7 +153,11 @@ export const invoicePages = new Hono<AppEnv>()
     return c.redirect(`/admin/invoices/${result.data.id}`, 303);
   })
   .get("/invoices/:id", can("billing:read"), async (c) => {
-    const done = z.enum(["issued", "voided", "credited", "sent"]).optional().catch(undefined).parse(c.req.query("done"));
+    const done = z
+      .enum(Object.keys(NOTICES) as [Notice, ...Notice[]])
+      .optional()
+      .catch(undefined)
+      .parse(c.req.query("done"));
     return invoicePage(c, c.req.param("id"), { notice: done && NOTICES[done] });
   })
   .get("/invoices/:id/pdf", can("billing:read"), async (c) =>

@@ -137,6 +137,22 @@ function SettingsPage(props: {
             { value: "restock", label: "Put them back in stock" },
           ]}
         />
+        <h2 class="span-2">Dunning</h2>
+        <Field
+          name="dunning_retry_days"
+          label="Retry failed payments after (days)"
+          value={v.dunning_retry_days}
+          error={e.dunning_retry_days ?? Object.entries(e).find(([k]) => k.startsWith("dunning_retry_days."))?.[1]}
+          hint="Comma-separated, counted from the first failure, e.g. 3, 7. Each failure emails the customer."
+        />
+        <Field
+          name="dunning_suspend_after_days"
+          label="Suspend services after (days)"
+          type="number"
+          value={v.dunning_suspend_after_days}
+          error={e.dunning_suspend_after_days}
+          hint="Empty: never. Services are resumed when the invoice is paid."
+        />
         <h2 class="span-2">Notifications</h2>
         <div class="span-2">
           <TextArea
@@ -172,7 +188,7 @@ function SettingsPage(props: {
 }
 
 function toValues(s: SettingsData): SettingsValues {
-  return { ...s, notification_emails: s.notification_emails.join("\n") };
+  return { ...s, notification_emails: s.notification_emails.join("\n"), dunning_retry_days: s.dunning_retry_days.join(", ") };
 }
 
 type AttrValues = {
@@ -313,8 +329,17 @@ export const settingsPages = new Hono<AppEnv>()
       session_absolute_hours: text(body, "session_absolute_hours"),
       remember_me_days: text(body, "remember_me_days"),
       sim_on_termination: text(body, "sim_on_termination"),
+      dunning_retry_days: (text(body, "dunning_retry_days") ?? "")
+        .split(/[\s,;]+/)
+        .filter(Boolean)
+        .map((d) => (/^\d+$/.test(d) ? Number(d) : d)),
+      dunning_suspend_after_days: text(body, "dunning_suspend_after_days", "null"),
     };
-    const shown: SettingsValues = { ...input, notification_emails: emails.join("\n") };
+    const shown: SettingsValues = {
+      ...input,
+      notification_emails: emails.join("\n"),
+      dunning_retry_days: input.dunning_retry_days.join(", "),
+    };
     const parsed = validate(SettingsPatch, input);
     const render = (errors: FormErrors, message?: string) =>
       c.html(<SettingsPage ctx={pageContext(c)} values={shown} errors={errors} message={message} canManage integrations={integrationStatuses(c.env)} />, 422);

@@ -22,12 +22,14 @@ export const Problem = z
 const DESCRIPTIONS: Record<number, string> = {
   400: "Malformed request (bad JSON, bad query parameter or cursor)",
   401: "Not authenticated",
+  402: "The card was declined (`code`, `decline_code`; the payment is recorded as failed)",
   403: "Missing permission",
   404: "Not found (or not yours)",
   409: "Illegal state transition or conflict",
   415: "Unsupported media type",
   422: "Validation failed; `errors` lists each field",
   429: "Rate limited",
+  503: "An integration this needs (Stripe) is not configured",
 };
 
 /** Problem+json responses for the given status codes. */

@@ -143,6 +143,15 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /jobs": "listJobs",
   "GET /jobs/{id}": "getJob",
   "POST /jobs/{id}/retry": "retryJob",
+  "GET /customers/{id}/payment-methods": "listPaymentMethods",
+  "POST /customers/{id}/payment-methods": "createPaymentMethod",
+  "GET /payment-methods/expiring": "listExpiringPaymentMethods",
+  "PATCH /payment-methods/{id}": "updatePaymentMethod",
+  "DELETE /payment-methods/{id}": "deletePaymentMethod",
+  "GET /payments": "listPayments",
+  "POST /payments": "createPayment",
+  "GET /payments/{id}": "getPayment",
+  "POST /payments/{id}/refund": "refundPayment",
 };
 
 type Operation = { operationId?: string };

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { getService, listServices, serviceUsage } from "../../db/queries/services";
 import { BALANCE_UNITS } from "../../domain/catalog/schemas";
 import { queueBalanceSync } from "../../domain/jobs/sync";
+import { Payment } from "../../domain/payments/schemas";
+import { payTopUp } from "../../domain/payments/top-ups";
 import { SERVICE_ACTION_NAMES, SERVICE_ACTIONS } from "../../domain/services/actions";
 import { attachAddon } from "../../domain/services/attach-addon";
 import { changePlan } from "../../domain/services/change-plan";
@@ -17,7 +19,8 @@ import { updateService } from "../../domain/services/update-service";
 import { refId } from "../../domain/validation";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
-import { NotFound } from "../../lib/errors";
+import { paymentDeps } from "../../integrations/payments";
+import { NotFound, PaymentFailed } from "../../lib/errors";
 import { assertInScope, customerScope, writeContext } from "../../middleware/access";
 import { apiRoute, EMPTY_PAGE, IdParam, jsonBody, jsonResponse, keyOf, listCustomer, PageQuery, pageOf, problems } from "./helpers";
 
@@ -189,27 +192,44 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
         tags: ["Balances"],
         summary: "Top up a service",
         description:
-          "The balance shows the credit at once as pending; the CGRateS job confirms it, a failed job reverses it. The charge is recorded once per Idempotency-Key.",
+          "The balance shows the credit at once as pending; the CGRateS job confirms it, a failed job reverses it. The charge is recorded once per Idempotency-Key. Paid by card (`payment_method`: a saved card id; portal customers always pay, with their default card unless they name one): the price, tax included, is charged first and the service is credited only once the payment succeeded (a decline is a 402 and credits nothing); a top-up whose provisioning fails is refunded; a provisioned one gets a receipt.",
         request: { params: IdParam, body: jsonBody(TopUp) },
         responses: {
           202: jsonResponse(
-            z.object({ id: z.string(), status: z.literal("pending"), balance: Balance.nullable() }).meta({ id: "TopUp" }),
+            z
+              .object({
+                id: z.string(),
+                status: z.literal("pending"),
+                balance: Balance.nullable(),
+                payment: Payment.optional().meta({ description: "A top-up paid by card: its payment (the credit follows its success)" }),
+              })
+              .meta({ id: "TopUp" }),
             "The pending top-up",
           ),
-          ...problems(400, 401, 403, 404, 409, 415, 422),
+          ...problems(400, 401, 402, 403, 404, 409, 415, 422, 503),
         },
       },
       { customers: true, idempotent: "domain" },
     ),
     async (c) => {
-      const { id, status, balance, replayed } = await topUpService(
-        writeContext(c),
-        serviceDeps(c.env),
-        c.req.valid("param").id,
-        c.req.valid("json"),
-        keyOf(c),
-        customerScope(c),
-      );
+      const input = c.req.valid("json");
+      const scope = customerScope(c);
+      // Paid by card: always for a portal customer (their default card unless they name one), and for
+      // staff when they name a card. The service is credited once the payment succeeded.
+      if (scope !== null || input.payment_method) {
+        const payment = await payTopUp(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), c.req.valid("param").id, input, {
+          scope,
+          origin: scope ? "portal" : "manual",
+          requestKey: keyOf(c),
+        });
+        if (payment.replayed) c.header("Idempotent-Replayed", "true");
+        if (payment.status === "failed")
+          throw new PaymentFailed(`The card was declined: ${payment.failure_message ?? ""}`, { code: payment.failure_code, payment });
+        const id = c.req.valid("param").id;
+        const balance = payment.status === "succeeded" ? unwrap(await serviceDeps(c.env).state(id).snapshot(id)) : null;
+        return c.json({ id: payment.id, status: "pending" as const, balance, payment }, 202);
+      }
+      const { id, status, balance, replayed } = await topUpService(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, input, keyOf(c), scope);
       // Same contract as the generic Idempotency-Key store: a replay says so.
       if (replayed) c.header("Idempotent-Replayed", "true");
       return c.json({ id, status, balance }, 202);

@@ -29,6 +29,8 @@ export function CustomerPage(props: {
   /** Invoices and what is due, for staff who may read billing. */
   invoices: { latest: InvoiceSummary[]; due: { currency: string; amount: number; overdue: number }[] } | null;
   order?: Child;
+  /** The payments card (saved cards, auto-pay, dunning, recent payments), for staff who may read billing. */
+  payments?: Child;
   orderError?: string;
   attributeErrors?: FormErrors;
   attributeValues?: Record<string, unknown>;
@@ -286,6 +288,7 @@ export function CustomerPage(props: {
         <section class="card" aria-labelledby="billing-h" id="billing">
           <h2 id="billing-h">Billing</h2>
           {props.invoices && <CustomerInvoices customerId={c.id} {...props.invoices} />}
+          {props.payments}
           <TransactionsTable
             transactions={props.transactions}
             empty={

@@ -17,11 +17,20 @@ export async function voidInvoice(ctx: WriteContext, id: string, reason: string 
   if (invoice.status === "void") throw new Conflict("This invoice is already void.", { current_status: "void" });
   if (invoice.status === "paid") throw new Conflict("A paid invoice cannot be voided; issue a credit note.", { current_status: "paid" });
   if (invoice.credit_notes.length > 0) throw new Conflict("This invoice has credit notes; credit the rest instead of voiding it.");
+  const paid = await ctx.db.$client
+    .prepare("SELECT count(*) AS n FROM payments WHERE invoice_id = ?1 AND status IN ('pending', 'succeeded')")
+    .bind(id)
+    .first<{ n: number }>();
+  if (paid?.n) throw new Conflict("This invoice has payments; refund them and issue a credit note instead of voiding it.");
   const d1 = ctx.db.$client;
   const from = invoice.status;
   const statements: D1PreparedStatement[] = [
     d1
-      .prepare("UPDATE invoices SET status = 'void', voided_at = ?2, amount_due = 0, reason = ?3, updated_at = ?2 WHERE id = ?1 AND status = ?4")
+      // Never an invoice with money on it (a payment made or in progress): refund and credit it instead.
+      .prepare(
+        `UPDATE invoices SET status = 'void', voided_at = ?2, amount_due = 0, reason = ?3, updated_at = ?2
+         WHERE id = ?1 AND status = ?4 AND NOT EXISTS (SELECT 1 FROM payments WHERE invoice_id = ?1 AND status IN ('pending', 'succeeded'))`,
+      )
       .bind(id, ctx.now, reason, from),
     abortUnlessChanged(d1),
     // A voided draft's lines let go of their transactions.

@@ -4,6 +4,7 @@ import type { RunningSimulator } from "./lib/server";
 import { startMailjetSimulator } from "./mailjet/server";
 import { startSmsSimulator } from "./sms/server";
 import { startStripeSimulator } from "./stripe/server";
+import { startWebhookReceiver } from "./webhook-receiver/server";
 
 /** Port of a loopback URL, or null when the URL points elsewhere (then no simulator is started). */
 export function loopbackPort(url: string | undefined, fallback: number): number | null {
@@ -55,6 +56,9 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
   }
   const sms = loopbackPort(env.SMS_GATEWAY_URL, 12114);
   if (sms !== null) running.push(await startSmsSimulator(sms, { token: env.SMS_GATEWAY_TOKEN || undefined }));
+  // An integrator's endpoint to point outbound webhooks at (http://127.0.0.1:12115/anything).
+  const receiver = loopbackPort(env.WEBHOOK_RECEIVER_URL, 12115);
+  if (receiver !== null) running.push(await startWebhookReceiver(receiver));
   return running;
 }
 

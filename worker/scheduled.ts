@@ -8,6 +8,7 @@ import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
 import { runDunning } from "./domain/payments/dunning";
 import { autoPay, remindExpiringCards, settlePayments } from "./domain/payments/janitor";
 import { sendDueSms } from "./domain/sms/outbox";
+import { dispatchEvents, sendDueDeliveries } from "./domain/webhooks/webhooks";
 import { serviceDeps } from "./durable/service-client";
 import { emailBilledInvoices } from "./integrations/invoice-files";
 import { mailjetMailer } from "./integrations/mailjet";
@@ -42,6 +43,9 @@ export function scheduledTasks(env: Env, now: string): Record<string, () => Prom
     auto_pay: () => autoPay({ ...system, db, actor: { type: "system", id: null, label: "auto-pay" } }, payments),
     dunning: () => runDunning({ ...system, db, actor: { type: "system", id: null, label: "dunning" } }, payments),
     card_expiry_reminders: () => remindExpiringCards({ ...system, db }),
+    // Outbound webhooks: new events get their deliveries, due deliveries are sent (with backoff).
+    dispatch_webhooks: () => dispatchEvents({ ...system, db }),
+    deliver_webhooks: () => sendDueDeliveries({ ...system, db }, env.ENCRYPTION_KEY),
     send_emails: async () => sendDueEmails(db, mailjetMailer(env, (await getSettings(db)).data.operator_name)),
     send_sms: async () => sendDueSms(db, httpSmsSender(env, smsFrom((await getSettings(db)).data.operator_name))),
   };

@@ -855,6 +855,64 @@ describe("charging right to the cent, tried as a new user would (Chromium, the r
     }
   }, 240_000);
 
+  it("a top-up paid by card: charged at Stripe first, credited once in CGRateS, receipted by the cron; Stripe's duplicated, reordered webhooks change nothing more", async () => {
+    const base = new URL(system.vars.STRIPE_API_BASE ?? "").origin;
+    const simWebhooks = (body: Json) =>
+      fetch(`${base}/_sim/webhooks`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    expect((await simWebhooks({ url: `${system.url}/webhooks/stripe`, duplicate: true, reorder: true })).status).toBe(200);
+    const r = runner({ RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200" });
+    try {
+      const c = await api<{ id: string }>("POST", "/customers", { name: "Carte Bleue SAS", type: "business", payment_type: "prepaid" });
+      const contact = await api<{ id: string }>("POST", `/customers/${c.body.id}/contacts`, { first_name: "Camille", email: `card-${Date.now()}@example.org` });
+      const { serviceId } = await order({ id: c.body.id, name: "Carte Bleue SAS", contactId: contact.body.id, email: "" }, prepaidId);
+      await waitForService(serviceId, "active", 60_000);
+      await jobDone(serviceId, "provision", r);
+      const card = await api<{ id: string; last4: string }>("POST", `/customers/${c.body.id}/payment-methods`, { stripe_payment_method_id: "pm_card_visa" });
+      expect(card.status, JSON.stringify(card.body)).toBe(201);
+      const topped = await api<{ payment: { id: string; status: string; amount: number; provider_id: string } }>(
+        "POST",
+        `/services/${serviceId}/top-ups`,
+        { amount: 1000, currency: "EUR", payment_method: card.body.id },
+        { "Idempotency-Key": randomUUID() },
+      );
+      expect(topped.status, JSON.stringify(topped.body)).toBe(202);
+      expect(topped.body.payment).toMatchObject({ status: "succeeded", amount: 1200 });
+      // Stripe's side: one PaymentIntent for the price with tax; CGRateS's side: 10 (major units) credited once.
+      type SimState = { payment_intents: { id: string; amount: number; status: string; metadata: Record<string, string> }[] };
+      const intents = ((await (await fetch(`${base}/_sim/state`)).json()) as SimState).payment_intents.filter(
+        (pi) => pi.metadata.payment_id === topped.body.payment.id,
+      );
+      expect(intents.map((pi) => [pi.amount, pi.status])).toEqual([[1200, "succeeded"]]);
+      await jobDone(serviceId, "topup", r);
+      expect((await cgrates()).accounts[account(serviceId)]?.BalanceMap?.["*monetary"]?.map((b) => b.Value)).toEqual([10]);
+      // The sim's held events go out newest first, each twice; they reach the worker, are applied, and change nothing more.
+      expect((await fetch(`${base}/_sim/webhooks/flush`, { method: "POST" })).status).toBe(200);
+      await waitFor(
+        "the payment_intent.succeeded event applied",
+        () =>
+          d1
+            .prepare("SELECT processed_at FROM stripe_events WHERE object_id = ? AND type = 'payment_intent.succeeded' AND processed_at IS NOT NULL")
+            .get(topped.body.payment.provider_id),
+        20_000,
+      );
+      expect(d1.prepare("SELECT count(*) AS n FROM activity_log WHERE entity_id = ? AND action = 'payment.succeeded'").get(topped.body.payment.id)).toEqual({
+        n: 1,
+      });
+      // The minute cron issues the receipt: the top-up's charge on an invoice paid by the payment.
+      const cron = await fetch(`${system.url}/dev/scheduled`, { method: "POST", headers: { "x-dev-secret": system.vars.AUTH_SECRET ?? "" } });
+      expect(cron.status).toBe(200);
+      const payment = await getOk<{ invoice_id: string | null }>(`/payments/${topped.body.payment.id}`);
+      expect(payment.invoice_id).toMatch(/^inv_/);
+      const receipt = await getOk<{ status: string; total_amount: number; amount_due: number; number: string }>(`/invoices/${payment.invoice_id}`);
+      expect(receipt).toMatchObject({ status: "paid", total_amount: 1200, amount_due: 0 });
+      expect(receipt.number).toMatch(/^INV-\d{4}-\d{5}$/);
+      await agree(serviceId, { data: 10 * GB, voice: 300 * 60, sms: 100, monetary: 1000 });
+    } finally {
+      await simWebhooks({ duplicate: false, reorder: false });
+      await r.stop();
+    }
+  }, 180_000);
+
   /** After rating: whatever CGRateS now holds, the three sides agree (and the bundles paid for the traffic). */
   async function agreeAfterUsage(serviceId: string) {
     const held = await cgratesTotals(serviceId);

@@ -13,3 +13,4 @@ export * from "./schema/jobs";
 export * from "./schema/payments";
 export * from "./schema/platform";
 export * from "./schema/services";
+export * from "./schema/webhooks";

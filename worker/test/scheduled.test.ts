@@ -50,6 +50,8 @@ describe("the minute cron", () => {
       "auto_pay",
       "dunning",
       "card_expiry_reminders",
+      "dispatch_webhooks",
+      "deliver_webhooks",
       "send_emails",
       "send_sms",
     ]);

@@ -46,6 +46,7 @@ export const NAV: { section: string; items: NavItem[] }[] = [
       { href: "/admin/users", label: "Users", permission: "users:manage", icon: "⚷" },
       { href: "/admin/roles", label: "Roles", permission: "roles:manage", icon: "◈" },
       { href: "/admin/api-keys", label: "API keys", permission: "api_keys:manage", icon: "⌘" },
+      { href: "/admin/webhooks", label: "Webhooks", permission: "webhooks:manage", icon: "↗" },
       { href: "/admin/outbox", label: "Email outbox", permission: "outbox:read", icon: "✉" },
       { href: "/admin/settings", label: "Settings", permission: "settings:read", icon: "⚑" },
     ],

@@ -25,6 +25,7 @@ import { settingsPages } from "./settings";
 import { stuckWritePages } from "./stuck-writes";
 import { taxRatePages } from "./tax-rates";
 import { transactionPages } from "./transactions";
+import { webhookPages } from "./webhooks";
 
 /** Staff pages under /admin: cookie session, CSRF protection, operator branding on every page. */
 export const admin = new Hono<AppEnv>();
@@ -60,6 +61,7 @@ admin.route("/", catalogPages);
 admin.route("/", servicePages);
 admin.route("/", jobPages);
 admin.route("/", paymentPages);
+admin.route("/", webhookPages);
 admin.route("/", stuckWritePages);
 admin.route("/", inventoryPages);
 admin.route("/", inventoryImportPages);

@@ -25,6 +25,7 @@ import { sitesApi } from "./sites";
 import { taxRatesApi } from "./tax-rates";
 import { transactionsApi } from "./transactions";
 import { usersApi } from "./users";
+import { webhookEndpointsApi } from "./webhook-endpoints";
 
 /** The REST API under /api/v1: bearer authentication, idempotency keys, zod validation, OpenAPI 3.1. */
 export const api = new OpenAPIHono<AppEnv>({
@@ -52,6 +53,7 @@ api.route("/", invoicesApi);
 api.route("/", billRunsApi);
 api.route("/", promoCodesApi);
 api.route("/", paymentsApi);
+api.route("/", webhookEndpointsApi);
 api.route("/", reportsApi);
 api.route("/", taxRatesApi);
 api.route("/", inventoryApi);

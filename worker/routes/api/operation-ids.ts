@@ -152,6 +152,13 @@ export const OPERATION_IDS: Record<string, string> = {
   "POST /payments": "createPayment",
   "GET /payments/{id}": "getPayment",
   "POST /payments/{id}/refund": "refundPayment",
+  "GET /webhook-endpoints": "listWebhookEndpoints",
+  "POST /webhook-endpoints": "createWebhookEndpoint",
+  "GET /webhook-endpoints/{id}": "getWebhookEndpoint",
+  "PATCH /webhook-endpoints/{id}": "updateWebhookEndpoint",
+  "DELETE /webhook-endpoints/{id}": "deleteWebhookEndpoint",
+  "GET /webhook-endpoints/{id}/deliveries": "listWebhookDeliveries",
+  "POST /webhook-deliveries/{id}/replay": "replayWebhookDelivery",
 };
 
 type Operation = { operationId?: string };

@@ -144,7 +144,8 @@ export const customerRoutes: Route[] = [
     path: "/v1/payment_methods/{id}",
     spec: expand,
     returns: "payment_method",
-    run: (call) => call.state.paymentMethod(call.id, "id"),
+    // Reading is always allowed (a detached PaymentMethod reads with `customer: null`); only using one is refused.
+    run: (call) => call.state.paymentMethods.get(call.id) ?? call.state.paymentMethod(call.id, "id"),
   },
   {
     method: "POST",

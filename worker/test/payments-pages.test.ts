@@ -51,12 +51,12 @@ describe("payments pages", () => {
     const payment = (await api("GET", `/payments?invoice_id=${invoice.id}`)).body.data[0];
     expect(payment).toMatchObject({ status: "succeeded", amount: invoice.total_amount });
 
-    const refund = await s.post(`/admin/payments/${payment.id}/refund`, { amount: "5.00", reason: "Goodwill" });
+    const refund = await s.post("/admin/payments/refund", { payment_id: payment.id, amount: "5.00", reason: "Goodwill" });
     expect(refund.status).toBe(303);
     const refunded = (await api("GET", `/payments/${payment.id}`)).body;
     expect(refunded.refunded_amount).toBe(500);
     expect(refunded.refunds[0].credit_note_id).toBeTruthy();
-    const missingReason = await s.post(`/admin/payments/${payment.id}/refund`, { amount: "1.00", reason: "" });
+    const missingReason = await s.post("/admin/payments/refund", { payment_id: payment.id, amount: "1.00", reason: "" });
     expect(missingReason.status).toBe(422);
 
     const list = await (await s.get("/admin/payments")).text();
@@ -99,5 +99,39 @@ describe("payments pages", () => {
     });
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain("last retry");
+  });
+
+  it("shows dunning on the invoice and customer pages and takes its next step on demand; tops up a service paid by card", async () => {
+    const s = await pageSession("billing");
+    const customer = (await api("POST", "/customers", { body: { name: unique("Dunned payer"), type: "business" } })).body;
+    expect((await s.post(`/admin/customers/${customer.id}/payment-methods`, { stripe_payment_method_id: "pm_card_chargeCustomerFail" })).status).toBe(303);
+    const invoice = await issuedInvoice(customer.id, 1500);
+    const declined = await s.post(`/admin/invoices/${invoice.id}/payments`, { method: "card" });
+    expect(declined.status).toBe(402);
+    expect(await declined.text()).toContain("declined");
+    const page = await (await s.get(`/admin/invoices/${invoice.id}`)).text();
+    expect(page).toContain('id="dunning"');
+    expect(page).toContain("Take the next step now");
+    expect(await (await s.get(`/admin/customers/${customer.id}`)).text()).toContain("Invoice in dunning");
+    const step = await s.post(`/admin/invoices/${invoice.id}/dunning-step`, {});
+    expect(step.status).toBe(303);
+    const attempts = (await api("GET", `/payments?invoice_id=${invoice.id}`)).body.data.map(
+      (p: { origin: string; status: string }) => `${p.origin}:${p.status}`,
+    );
+    expect(attempts.sort()).toEqual(["dunning:failed", "manual:failed"]);
+
+    // The service page: a top-up paid by a saved card.
+    const { product, service } = await import("./billing-helpers");
+    const plan = await product(0);
+    const serviceId = await service(customer.id, plan.id, new Date().toISOString());
+    expect((await s.post(`/admin/customers/${customer.id}/payment-methods`, { stripe_payment_method_id: "pm_card_visa" })).status).toBe(303);
+    const visa = (await api("GET", `/customers/${customer.id}/payment-methods`)).body.data.find((c: { last4: string }) => c.last4 === "4242");
+    const admin = await pageSession("admin");
+    const servicePage = await (await admin.get(`/admin/services/${serviceId}`)).text();
+    expect(servicePage).toContain('name="payment_method"');
+    const topped = await admin.post(`/admin/services/${serviceId}/top-ups`, { amount: "5.00", payment_method: visa.id, key: `k-${Date.now()}` });
+    expect(topped.status).toBe(303);
+    const paid = (await api("GET", `/payments?customer_id=${customer.id}&status=succeeded`)).body.data;
+    expect(paid.find((p: { purpose: string; amount: number }) => p.purpose === "top_up")).toMatchObject({ amount: 600 });
   });
 });

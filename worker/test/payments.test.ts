@@ -421,3 +421,105 @@ describe("dunning", () => {
     expect(resumeJob?.type).toBe("resume");
   });
 });
+
+describe("made at Stripe, converged here", () => {
+  const stripe = () => stripeClient(env) as Stripe;
+  const eventsOf = async (objectId: string, type: string) => (await sim()).events.filter((e) => e.type === type && e.data.object.id === objectId);
+
+  it("a refund made in Stripe's dashboard (charge.refunded) is recorded once, with its credit note", async () => {
+    const id = await customer();
+    await saveCard(id);
+    const invoice = await issuedInvoice(id, 3000);
+    const paid = await api("POST", "/payments", { body: { invoice_id: invoice.id }, headers: idem() });
+    const refund = await stripe().refunds.create({ payment_intent: paid.body.provider_id, amount: 700 });
+    const state = await sim();
+    const charge = state.events.find((e) => e.type === "charge.refunded" && JSON.stringify(e).includes(paid.body.provider_id));
+    expect(charge).toBeTruthy();
+    await deliver(charge);
+    await deliver({ ...charge, id: `evt_again_${Date.now()}` });
+    const after = (await api("GET", `/payments/${paid.body.id}`)).body;
+    expect(after.refunded_amount).toBe(700);
+    expect(after.refunds).toHaveLength(1);
+    expect(after.refunds[0]).toMatchObject({ provider_id: refund.id, status: "succeeded", amount: 700 });
+    expect(after.refunds[0].credit_note_id).toBeTruthy();
+  });
+
+  it("a card saved at Stripe (setup_intent.succeeded) appears here; one detached at Stripe (payment_method.detached) is removed", async () => {
+    const id = await customer();
+    await saveCard(id); // makes the Stripe customer
+    const stripeCustomer = (await api("GET", `/customers/${id}`)).body.stripe_customer_id as string;
+    const si = await stripe().setupIntents.create({
+      customer: stripeCustomer,
+      payment_method: "pm_card_mastercard",
+      confirm: true,
+      allowed_payment_method_types: ["card"],
+    });
+    const [succeeded] = await eventsOf(si.id, "setup_intent.succeeded");
+    expect((await deliver(succeeded)).outcome).toBe("card saved");
+    expect((await deliver({ ...succeeded, id: `evt_dup_${Date.now()}` })).outcome).toBe("card known");
+    const cards = (await api("GET", `/customers/${id}/payment-methods`)).body.data as { id: string; brand: string; stripe_payment_method_id: string }[];
+    expect(cards.map((c) => c.brand).sort()).toEqual(["mastercard", "visa"]);
+    const master = cards.find((c) => c.brand === "mastercard");
+    await stripe().paymentMethods.detach(master?.stripe_payment_method_id ?? "");
+    const [detached] = await eventsOf(master?.stripe_payment_method_id ?? "", "payment_method.detached");
+    expect((await deliver(detached)).outcome).toBe("card removed");
+    expect((await api("GET", `/customers/${id}/payment-methods`)).body.data.map((c: { brand: string }) => c.brand)).toEqual(["visa"]);
+  });
+});
+
+describe("auto-pay, expiring cards, failed top-ups", () => {
+  it("auto-pay charges a newly issued invoice once with the default card", async () => {
+    const id = await customer({ auto_pay: true });
+    await saveCard(id);
+    const invoice = await issuedInvoice(id, 4000);
+    const { autoPay } = await import("../domain/payments/janitor");
+    await autoPay(testContext(), paymentDeps(env), 50);
+    await autoPay(testContext(), paymentDeps(env), 50);
+    const payments = (await api("GET", `/payments?invoice_id=${invoice.id}`)).body.data;
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({ origin: "auto_pay", status: "succeeded" });
+    expect(await invoiceRow(invoice.id)).toMatchObject({ status: "paid" });
+  });
+
+  it("emails the owner of a card expiring within 60 days once", async () => {
+    const id = await customer();
+    const card = await saveCard(id);
+    const soon = new Date(Date.now() + 30 * 86_400_000);
+    await env.DB.prepare("UPDATE payment_methods SET exp_month = ?, exp_year = ? WHERE id = ?")
+      .bind(soon.getUTCMonth() + 1, soon.getUTCFullYear(), card.body.id)
+      .run();
+    const { remindExpiringCards } = await import("../domain/payments/janitor");
+    const emails = await countRows("email_outbox");
+    await remindExpiringCards(testContext(), 500);
+    await remindExpiringCards(testContext(), 500);
+    const mine = await env.DB.prepare("SELECT expiry_reminded_at FROM payment_methods WHERE id = ?").bind(card.body.id).first<{ expiry_reminded_at: string }>();
+    expect(mine?.expiry_reminded_at).toBeTruthy();
+    expect(await countRows("email_outbox")).toBeGreaterThanOrEqual(emails + 1);
+    const sent = await env.DB.prepare("SELECT subject FROM email_outbox WHERE template = 'card_expiring' ORDER BY id DESC LIMIT 1").first<{
+      subject: string;
+    }>();
+    expect(sent?.subject).toContain("4242");
+  });
+
+  it("a paid top-up whose provisioning failed is refunded in full by the janitor, once", async () => {
+    const id = await customer();
+    const card = await saveCard(id);
+    const plan = await product(0);
+    const serviceId = await service(id, plan.id, new Date().toISOString());
+    const topped = await api("POST", `/services/${serviceId}/top-ups`, {
+      body: { amount: 500, currency: "EUR", payment_method: card.body.id },
+      headers: idem(),
+    });
+    expect(topped.status, JSON.stringify(topped.body)).toBe(202);
+    const payment = topped.body.payment;
+    const job = await env.DB.prepare("SELECT top_up_job_id FROM payments WHERE id = ?").bind(payment.id).first<{ top_up_job_id: string }>();
+    await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id = ?").bind(job?.top_up_job_id).run();
+    await settlePayments(later(1), paymentDeps(env));
+    await settlePayments(later(2), paymentDeps(env));
+    const after = (await api("GET", `/payments/${payment.id}`)).body;
+    expect(after.refunded_amount).toBe(payment.amount);
+    expect(after.refunds).toHaveLength(1);
+    const atStripe = (await sim()).refunds.filter((r) => r.payment_intent === payment.provider_id);
+    expect(atStripe.map((r) => r.amount)).toEqual([payment.amount]);
+  });
+});

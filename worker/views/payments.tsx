@@ -32,8 +32,8 @@ const expiry = (c: PaymentMethodView) => `${String(c.exp_month).padStart(2, "0")
 
 export type PaymentsPermissions = { pay: boolean; manual: boolean; refund: boolean };
 
-/** Payments of one invoice or customer, with a refund form per refundable payment. */
-export function PaymentsTable(props: { ctx: PageContext; payments: PaymentView[]; canRefund: boolean; showInvoice?: boolean }) {
+/** Payments of one invoice or customer, with their refunds. */
+export function PaymentsTable(props: { ctx: PageContext; payments: PaymentView[]; showInvoice?: boolean }) {
   const tz = props.ctx.settings.default_timezone;
   return (
     <Table
@@ -78,41 +78,59 @@ export function PaymentsTable(props: { ctx: PageContext; payments: PaymentView[]
             </>
           ),
         },
-        {
-          header: <span class="visually-hidden">Refund</span>,
-          when: props.canRefund,
-          class: "row-actions",
-          cell: (p) =>
-            p.status === "succeeded" && p.amount > p.refunded_amount ? (
-              <details>
-                <summary>Refund</summary>
-                <form method="post" action={`/admin/payments/${p.id}/refund`} class="stack" hx-confirm="Refund this amount to the customer?">
-                  <CsrfField token={props.ctx.csrfToken} />
-                  <Field
-                    name="amount"
-                    label="Amount"
-                    hint={`Empty: all that is left, ${formatMoney(p.amount - p.refunded_amount, p.currency)}`}
-                    placeholder="10.00"
-                  />
-                  <Field name="reason" label="Reason" required />
-                  <button type="submit" class="button danger">
-                    Refund
-                  </button>
-                </form>
-              </details>
-            ) : null,
-        },
       ]}
     />
   );
 }
 
+/** Refund one of these payments (those with something left to refund): amount (empty: all that is left) and reason. */
+export function RefundForm(props: { ctx: PageContext; payments: PaymentView[] }) {
+  const refundable = props.payments.filter((p) => p.status === "succeeded" && p.amount > p.refunded_amount);
+  if (refundable.length === 0) return null;
+  return (
+    <details class="refund">
+      <summary>Refund a payment…</summary>
+      <form method="post" action="/admin/payments/refund" class="form-grid" hx-confirm="Refund this amount to the customer?">
+        <CsrfField token={props.ctx.csrfToken} />
+        <SelectField
+          name="payment_id"
+          label="Payment"
+          options={refundable.map((p) => ({
+            value: p.id,
+            label: `${p.card ? cardLabel(p.card) : p.method.replace("_", " ")} · ${formatMoney(p.amount, p.currency)} (${formatMoney(p.amount - p.refunded_amount, p.currency)} refundable)`,
+          }))}
+        />
+        <Field name="amount" label="Amount" hint="Empty: all that is left of it" placeholder="10.00" />
+        <Field name="reason" label="Reason (printed on the credit note)" required />
+        <div class="span-2 form-actions">
+          <button type="submit" class="button danger">
+            Refund
+          </button>
+        </div>
+      </form>
+    </details>
+  );
+}
+
 /** The dunning schedule of an invoice, in words. */
-export function DunningNote(props: { dunning: DunningRow | null; timeZone: string }) {
+export function DunningNote(props: { dunning: DunningRow | null; timeZone: string; csrfToken?: string }) {
   const d = props.dunning;
   if (!d || d.status === "resolved") return null;
   return (
     <div class={d.status === "suspended" ? "alert error" : "alert warning"} role="status" id="dunning">
+      {props.csrfToken && d.status === "active" && d.nextAt && (
+        <form
+          method="post"
+          action={`/admin/invoices/${d.invoiceId}/dunning-step`}
+          class="inline right"
+          hx-confirm="Take the next dunning step now (charge the card again, or suspend the services)?"
+        >
+          <CsrfField token={props.csrfToken} />
+          <button type="submit" class="button small">
+            Take the next step now
+          </button>
+        </form>
+      )}
       {d.status === "suspended" ? (
         <>
           Dunning: services suspended <Time iso={d.suspendedAt} timeZone={props.timeZone} /> — they are resumed when this invoice is paid.
@@ -153,13 +171,14 @@ export function InvoicePayments(props: {
   return (
     <section class="card" id="payments-card">
       <h2>Payments</h2>
-      <DunningNote dunning={props.dunning} timeZone={props.ctx.settings.default_timezone} />
+      <DunningNote dunning={props.dunning} timeZone={props.ctx.settings.default_timezone} csrfToken={props.can.manual ? csrf : undefined} />
       {props.message && (
         <div class="alert error" role="alert">
           {props.message}
         </div>
       )}
-      <PaymentsTable ctx={props.ctx} payments={props.payments} canRefund={props.can.refund} />
+      <PaymentsTable ctx={props.ctx} payments={props.payments} />
+      {props.can.refund && <RefundForm ctx={props.ctx} payments={props.payments} />}
       {open && props.can.pay && (
         <form method="post" action={`/admin/invoices/${i.id}/payments`} class="form-grid" novalidate>
           <CsrfField token={csrf} />
@@ -327,7 +346,8 @@ export function CustomerPayments(props: {
         </form>
       )}
       <h3>Recent payments</h3>
-      <PaymentsTable ctx={props.ctx} payments={props.payments} canRefund={props.can.refund} showInvoice />
+      <PaymentsTable ctx={props.ctx} payments={props.payments} showInvoice />
+      {props.can.refund && <RefundForm ctx={props.ctx} payments={props.payments} />}
       <p>
         <a href={`/admin/payments?customer_id=${props.customerId}`}>All payments of this customer</a>
       </p>
@@ -374,7 +394,7 @@ export function PaymentsPage(props: {
         </button>
       </form>
       <section class="card">
-        <PaymentsTable ctx={props.ctx} payments={props.payments} canRefund={props.canRefund} showInvoice />
+        <PaymentsTable ctx={props.ctx} payments={props.payments} showInvoice />
         <Pager baseUrl="/admin/payments" params={{ ...props.filter }} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
       </section>
     </Layout>

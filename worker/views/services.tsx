@@ -204,6 +204,8 @@ export function ServicePage(props: {
   can: { write: boolean; provision: boolean; topup: boolean; billing: boolean };
   inventory: Parameters<typeof ServiceInventory>[0];
   formKey: string;
+  /** The customer's saved cards, for a top-up paid by card (staff with payments:pay). */
+  cards?: { value: string; label: string }[];
   message?: string;
   notice?: string;
 }) {
@@ -332,6 +334,9 @@ export function ServicePage(props: {
                     .filter((p) => p.included_balances.length > 0)
                     .map((p) => ({ value: p.id, label: `${p.name} (${formatMoney(p.retail_price, p.currency)})` }))}
                 />
+              )}
+              {props.cards && props.cards.length > 0 && (
+                <SelectField id="f-topup-card" name="payment_method" label="Paid by" blank="Charged to the account (next invoice)" options={props.cards} />
               )}
               <button type="submit" class="button">
                 Top up

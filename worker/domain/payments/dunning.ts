@@ -10,7 +10,7 @@ import { prepared } from "../../db/client";
 import { abortUnlessChanged, isGuardAbort } from "../../db/guard";
 import { getSettings } from "../../db/queries/settings";
 import type { dunning } from "../../db/schema";
-import { AppError } from "../../lib/errors";
+import { AppError, Conflict } from "../../lib/errors";
 import { formatMoney } from "../../views/format";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
@@ -120,13 +120,17 @@ export async function runDunning(
   ctx: WriteContext,
   deps: PaymentDeps,
   limit = 20,
+  /** Only this invoice's schedule (staff taking its next step now). */
+  only: string | null = null,
 ): Promise<{ retried: number; suspended: number; resumed: number; resolved: number }> {
   const settings = (await getSettings(ctx.db)).data;
   const d1 = ctx.db.$client;
   const result = { retried: 0, suspended: 0, resumed: 0, resolved: 0 };
   const { results: due } = await d1
-    .prepare("SELECT * FROM dunning WHERE status = 'active' AND next_at IS NOT NULL AND next_at <= ?1 ORDER BY next_at LIMIT ?2")
-    .bind(ctx.now, limit)
+    .prepare(
+      "SELECT * FROM dunning WHERE status = 'active' AND next_at IS NOT NULL AND next_at <= ?1 AND (?3 IS NULL OR invoice_id = ?3) ORDER BY next_at LIMIT ?2",
+    )
+    .bind(ctx.now, limit, only)
     .all<Record<string, unknown>>();
   for (const raw of due) {
     const row = fromSql(raw);
@@ -188,9 +192,9 @@ export async function runDunning(
   const { results: paid } = await d1
     .prepare(
       `SELECT d.* FROM dunning d JOIN invoices i ON i.id = d.invoice_id
-       WHERE d.status = 'suspended' AND i.status IN ('paid', 'void') ORDER BY d.updated_at LIMIT ?1`,
+       WHERE d.status = 'suspended' AND i.status IN ('paid', 'void') AND (?2 IS NULL OR d.invoice_id = ?2) ORDER BY d.updated_at LIMIT ?1`,
     )
-    .bind(limit)
+    .bind(limit, only)
     .all<Record<string, unknown>>();
   for (const raw of paid) {
     const row = fromSql(raw);
@@ -236,6 +240,16 @@ function fromSql(r: Record<string, unknown>): DunningRow {
     createdAt: String(r.created_at),
     updatedAt: String(r.updated_at),
   };
+}
+
+/** Takes an invoice's next dunning step now (a retry, or the suspension), instead of on its day. */
+export async function dunningStepNow(ctx: WriteContext, deps: PaymentDeps, invoiceId: string) {
+  const changed = await ctx.db.$client
+    .prepare("UPDATE dunning SET next_at = ?2, updated_at = ?2 WHERE invoice_id = ?1 AND status = 'active' AND next_at IS NOT NULL")
+    .bind(invoiceId, ctx.now)
+    .run();
+  if (!changed.meta.changes) throw new Conflict("This invoice has no dunning step to take.");
+  return runDunning(ctx, deps, 1, invoiceId);
 }
 
 /** An invoice's dunning schedule, for the invoice and customer pages and the API. */

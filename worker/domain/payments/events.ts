@@ -92,8 +92,15 @@ export async function applyStripeEvent(ctx: WriteContext, deps: PaymentDeps, eve
   // payment_method.detached
   const card = await ctx.db.select().from(paymentMethods).where(eq(paymentMethods.stripePaymentMethodId, object.id)).get();
   if (card?.status !== "active") return "not ours";
-  const pm = await stripe.get().paymentMethods.retrieve(object.id);
-  if (pm.customer) return "attached again since";
+  // Its latest state; a PaymentMethod Stripe no longer lets us read is no longer usable either.
+  const pm = await stripe
+    .get()
+    .paymentMethods.retrieve(object.id)
+    .catch((error: { type?: string }) => {
+      if (error.type === "StripeInvalidRequestError") return null;
+      throw error;
+    });
+  if (pm?.customer) return "attached again since";
   await markCardRemoved(ctx, card);
   return "card removed";
 }

@@ -103,6 +103,7 @@ const NOTICES = {
   paid: "Payment recorded.",
   pending: "Payment sent to Stripe; its outcome is not known yet and will be checked within minutes (never charged twice).",
   refunded: "Refund made.",
+  dunning: "Dunning step taken.",
 } as const;
 type Notice = keyof typeof NOTICES;
 

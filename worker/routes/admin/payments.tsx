@@ -5,6 +5,7 @@ import { getCustomer } from "../../db/queries/customers";
 import { getInvoice } from "../../db/queries/invoices";
 import { updateCustomer } from "../../domain/customers/update-customer";
 import { addCard, getCard, removeCard, toPaymentMethodView, updateCard } from "../../domain/payments/cards";
+import { dunningStepNow } from "../../domain/payments/dunning";
 import { getPaymentRow, listPayments, payInvoice } from "../../domain/payments/payments";
 import { refundPayment } from "../../domain/payments/refunds";
 import { PaymentCreate, PaymentMethodCreate, RefundCreate } from "../../domain/payments/schemas";
@@ -105,11 +106,17 @@ export const paymentPages = new Hono<AppEnv>()
       );
     }
   })
-  .post("/payments/:id/refund", can("billing:refund"), async (c) => {
-    const payment = await getPaymentRow(c.get("db"), c.req.param("id"));
+  .post("/invoices/:id/dunning-step", can("payments:manual"), async (c) => {
+    const id = c.req.param("id");
+    const result = await attempt(() => dunningStepNow(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), id));
+    if (!result.ok) return invoicePage(c, id, { payment: { message: result.message } }, 409);
+    return c.redirect(`/admin/invoices/${id}?done=dunning#payments-card`, 303);
+  })
+  .post("/payments/refund", can("billing:refund"), async (c) => {
+    const body = await readForm(c);
+    const payment = await getPaymentRow(c.get("db"), text(body, "payment_id") ?? "");
     if (!payment) throw new NotFound("No payment with this id.");
     const back = payment.invoiceId ? `/admin/invoices/${payment.invoiceId}` : `/admin/customers/${payment.customerId}`;
-    const body = await readForm(c);
     const amount = amountOf(text(body, "amount"), payment.currency);
     const parsed = amount === null ? null : validate(RefundCreate, { ...(amount ? { amount } : {}), reason: text(body, "reason") ?? "" });
     const fail = async (message: string, status: 409 | 422) =>

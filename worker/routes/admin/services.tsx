@@ -11,6 +11,8 @@ import { BALANCE_UNITS } from "../../domain/catalog/schemas";
 import { resolveDifference } from "../../domain/charging/resolve-difference";
 import { IP_BLOCK } from "../../domain/inventory/allocation";
 import { queueBalanceSync } from "../../domain/jobs/sync";
+import { listCards } from "../../domain/payments/cards";
+import { payTopUp } from "../../domain/payments/top-ups";
 import { availableActions, SERVICE_ACTION_NAMES, SERVICE_ACTIONS } from "../../domain/services/actions";
 import { attachAddon } from "../../domain/services/attach-addon";
 import { changePlan, previewPlanChange } from "../../domain/services/change-plan";
@@ -22,6 +24,7 @@ import { topUpService } from "../../domain/services/top-up";
 import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import { paymentDeps } from "../../integrations/payments";
 import { currencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
@@ -30,6 +33,7 @@ import { oncePerForm, operationKey } from "../../middleware/idempotency";
 import { PlanChangePage, ReconciliationPage } from "../../views/charging";
 import { parseMoney } from "../../views/format";
 import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
+import { cardLabel } from "../../views/payments";
 import { ServicePage, ServicesPage } from "../../views/services";
 import { pageContext } from "./context";
 import { attempt, readForm, text } from "./forms";
@@ -104,6 +108,11 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
         linkable: allowed(c, "inventory:read"),
       }}
       formKey={ulid()}
+      cards={
+        allowed(c, "payments:pay")
+          ? (await listCards(db, service.customer_id)).map((card) => ({ value: card.id, label: `${cardLabel(card)}${card.default ? " (default)" : ""}` }))
+          : []
+      }
       {...extra}
     />,
     status,
@@ -271,6 +280,26 @@ export const servicePages = new Hono<AppEnv>()
       const amount = parseMoney(amountText, currencyExponent(currency));
       if (!amount) return servicePage(c, id, { message: "Enter an amount such as 10.00, or choose a top-up pack." }, 422);
       input = { amount, currency };
+    }
+    const card = text(body, "payment_method");
+    // Paid by card: charged first (Stripe), credited once paid; a decline says so and credits nothing.
+    if (card && allowed(c, "payments:pay")) {
+      const paid = await attempt(() =>
+        payTopUp(
+          writeContext(c),
+          paymentDeps(c.env, new URL(c.req.url).origin),
+          id,
+          { ...input, payment_method: card },
+          {
+            scope: null,
+            origin: "manual",
+            requestKey: operationKey(c, text(body, "key")),
+          },
+        ),
+      );
+      if (!paid.ok) return servicePage(c, id, { message: paid.message }, 422);
+      if (paid.data.status === "failed") return servicePage(c, id, { message: `The card was declined: ${paid.data.failure_message ?? ""}` }, 422);
+      return c.redirect(`/admin/services/${id}#balance`, 303);
     }
     const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, operationKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);

@@ -288,7 +288,6 @@ export function CustomerPage(props: {
         <section class="card" aria-labelledby="billing-h" id="billing">
           <h2 id="billing-h">Billing</h2>
           {props.invoices && <CustomerInvoices customerId={c.id} {...props.invoices} />}
-          {props.payments}
           <TransactionsTable
             transactions={props.transactions}
             empty={
@@ -302,6 +301,8 @@ export function CustomerPage(props: {
           </p>
         </section>
       </div>
+
+      {props.payments}
 
       {props.can.activity && (
         <section class="card" aria-labelledby="activity-h" id="activity">

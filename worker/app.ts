@@ -11,10 +11,11 @@ import { admin } from "./routes/admin";
 import { api } from "./routes/api";
 import { dev } from "./routes/dev";
 import { docs } from "./routes/docs";
+import { portal } from "./routes/portal";
 import { runner } from "./routes/runner";
 import { webhooks } from "./routes/webhooks";
 
-/** The whole HTTP surface: API, docs, admin pages (portal, runner and webhooks join in later modules). */
+/** The whole HTTP surface: API, docs, admin pages, the customer portal, the runner API and inbound webhooks. */
 export const app = new Hono<AppEnv>();
 
 app.use(requestId());
@@ -49,6 +50,7 @@ app.route("/", dev);
 app.route("/api/v1", api);
 app.route("/runner/v1", runner);
 app.route("/admin", admin);
+app.route("/portal", portal);
 app.route("/", webhooks);
 
 app.notFound((c) => {

@@ -5,7 +5,7 @@ import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
 import { sweepJobs } from "./domain/jobs/runner";
 import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
-import { runDunning } from "./domain/payments/dunning";
+import { runDunning } from "./domain/payments/dunning-run";
 import { autoPay, remindExpiringCards, settlePayments } from "./domain/payments/janitor";
 import { sendDueSms } from "./domain/sms/outbox";
 import { dispatchEvents, sendDueDeliveries } from "./domain/webhooks/webhooks";

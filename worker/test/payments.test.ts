@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import { runDunning } from "../domain/payments/dunning";
+import { runDunning } from "../domain/payments/dunning-run";
 import { settlePayments } from "../domain/payments/janitor";
 import { payInvoice } from "../domain/payments/payments";
 import { paymentDeps } from "../integrations/payments";
@@ -236,6 +236,7 @@ describe("paying invoices", () => {
       .first<{ status: string; step: number; next_at: string }>();
     expect(dunning).toMatchObject({ status: "active", step: 0 });
     expect((dunning?.next_at ?? "") > new Date().toISOString()).toBe(true);
+    expect((await api("GET", `/invoices/${invoice.id}`)).body.dunning).toMatchObject({ status: "active", step: 0, next_at: dunning?.next_at });
     expect(await countRows("email_outbox")).toBe(emails + 1);
   });
 });

@@ -5,7 +5,7 @@ import { getCustomer } from "../../db/queries/customers";
 import { getInvoice } from "../../db/queries/invoices";
 import { updateCustomer } from "../../domain/customers/update-customer";
 import { addCard, getCard, removeCard, toPaymentMethodView, updateCard } from "../../domain/payments/cards";
-import { dunningStepNow } from "../../domain/payments/dunning";
+import { dunningStepNow } from "../../domain/payments/dunning-run";
 import { getPaymentRow, listPayments, payInvoice } from "../../domain/payments/payments";
 import { refundPayment } from "../../domain/payments/refunds";
 import { PaymentCreate, PaymentMethodCreate, RefundCreate } from "../../domain/payments/schemas";

@@ -6,6 +6,7 @@ import { createCreditNote } from "../../domain/billing/invoices/credit-note";
 import { issueInvoice } from "../../domain/billing/invoices/issue-invoice";
 import { CreditNoteCreate, INVOICE_STATUSES, Invoice, InvoiceCreate, SendInput, VoidInput } from "../../domain/billing/invoices/schemas";
 import { voidInvoice } from "../../domain/billing/invoices/void-invoice";
+import { dunningOf } from "../../domain/payments/dunning";
 import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
 import { emailInvoice, invoicePdf, pdfResponse } from "../../integrations/invoice-files";
@@ -13,6 +14,19 @@ import { NotFound } from "../../lib/errors";
 import { assertInScope, customerScope, writeContext } from "../../middleware/access";
 import { kickOutbox } from "../support";
 import { apiRoute, IdParam, jsonBody, jsonResponse, PageQuery, pageOf, problems, scopedPage } from "./helpers";
+
+/** An invoice's dunning after a failed payment (null when none): its step, next step, suspension. */
+const InvoiceWithDunning = Invoice.extend({
+  dunning: z
+    .object({
+      status: z.enum(["active", "suspended", "resolved"]),
+      step: z.number().int(),
+      next_at: z.string().nullable(),
+      suspended_at: z.string().nullable(),
+      resolved_at: z.string().nullable(),
+    })
+    .nullable(),
+}).meta({ id: "InvoiceDetail" });
 
 const InvoiceSummary = Invoice.omit({ lines: true, credit_notes: true }).meta({ id: "InvoiceSummary" });
 
@@ -83,9 +97,9 @@ export const invoicesApi = new OpenAPIHono<AppEnv>()
         method: "get",
         path: "/invoices/{id}",
         tags: ["Billing"],
-        summary: "Get an invoice with its lines and credit notes",
+        summary: "Get an invoice with its lines, credit notes and dunning",
         request: { params: IdParam },
-        responses: { 200: jsonResponse(Invoice, "The invoice"), ...problems(401, 403, 404) },
+        responses: { 200: jsonResponse(InvoiceWithDunning, "The invoice"), ...problems(401, 403, 404) },
       },
       { customers: true },
     ),
@@ -93,7 +107,9 @@ export const invoicesApi = new OpenAPIHono<AppEnv>()
       const invoice = await getInvoice(c.get("db"), c.req.valid("param").id);
       if (!invoice) throw new NotFound("No invoice with this id.");
       assertInScope(c, invoice.customer_id);
-      return c.json(invoice, 200);
+      const d = invoice.kind === "invoice" ? await dunningOf({ db: c.get("db") }, invoice.id) : null;
+      const dunning = d ? { status: d.status, step: d.step, next_at: d.nextAt, suspended_at: d.suspendedAt, resolved_at: d.resolvedAt } : null;
+      return c.json({ ...invoice, dunning }, 200);
     },
   )
   .openapi(

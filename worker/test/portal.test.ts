@@ -1,0 +1,96 @@
+/** The customer portal's first pages: sign-in, the overview, languages, isolation from staff and other customers. */
+import { describe, expect, it } from "vitest";
+import { CATALOGUE, negotiateLocale } from "../i18n/catalogue";
+import { api, BASE, customerToken, fetchWorker, PASSWORD, pageSession } from "./helpers";
+
+async function portalSession(email: string) {
+  const login = await fetchWorker(`${BASE}/portal/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+    body: new URLSearchParams({ email, password: PASSWORD }),
+  });
+  expect(login.status).toBe(303);
+  expect(login.headers.get("location")).toBe("/portal");
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  expect(cookie).toMatch(/^__Host-obss_portal=/);
+  const get = (path: string, headers: Record<string, string> = {}) => fetchWorker(`${BASE}${path}`, { headers: { cookie, ...headers }, redirect: "manual" });
+  return { cookie, get };
+}
+
+describe("portal", () => {
+  it("has every message in English and French", () => {
+    const en = Object.keys(CATALOGUE.en).sort();
+    expect(Object.keys(CATALOGUE.fr).sort()).toEqual(en);
+    for (const key of en) expect(CATALOGUE.fr[key as keyof typeof CATALOGUE.fr].trim()).not.toBe("");
+    expect(negotiateLocale(undefined, "fr-FR,fr;q=0.9,en;q=0.8")).toBe("fr");
+    expect(negotiateLocale(undefined, "de-DE,en;q=0.5")).toBe("en");
+    expect(negotiateLocale("en", "fr-FR")).toBe("en");
+  });
+
+  it("signs a customer in to an overview of their own services and invoices, in their language; never another's", async () => {
+    const me = await customerToken();
+    const other = await customerToken();
+    const txn = await api("POST", "/transactions", {
+      body: { customer_id: me.customerId, kind: "charge", description: "Line", amount: 1000, currency: "EUR" },
+      headers: { "idempotency-key": `portal-${Date.now()}` },
+    });
+    const draft = await api("POST", "/invoices", { body: { customer_id: me.customerId, period_start: txn.body.date, period_end: txn.body.date } });
+    const issued = (await api("POST", `/invoices/${draft.body.id}/issue`)).body;
+
+    // Wrong password: the same answer as an unknown account, in the page's language.
+    const wrong = await fetchWorker(`${BASE}/portal/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE, "accept-language": "fr-FR" },
+      body: new URLSearchParams({ email: me.email, password: "not-the-password" }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain("E-mail ou mot de passe incorrect.");
+
+    const s = await portalSession(me.email);
+    const page = await (await s.get("/portal")).text();
+    expect(page).toContain("Amount due");
+    expect(page).toContain("€12.00");
+    expect(page).toContain(issued.number);
+    expect(page).toContain(`/portal/invoices/${issued.id}/pdf`);
+    const pdf = await s.get(`/portal/invoices/${issued.id}/pdf`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get("content-type")).toContain("application/pdf");
+
+    // French, remembered by a cookie.
+    const switched = await s.get("/portal/lang/fr?next=/portal");
+    expect(switched.status).toBe(303);
+    const lang = (switched.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const fr = await (await s.get("/portal", { cookie: `${s.cookie}; ${lang}` })).text();
+    expect(fr).toContain('lang="fr"');
+    expect(fr).toContain("Montant dû");
+    expect(fr).toContain("12,00");
+    // An open redirect is not possible through the switch.
+    expect((await s.get("/portal/lang/fr?next=https://evil.example")).headers.get("location")).toBe("/portal");
+
+    // Another customer's invoice: 404. The portal session opens no admin page; a staff session no portal page.
+    const theirs = await api("POST", "/transactions", {
+      body: { customer_id: other.customerId, kind: "charge", description: "Theirs", amount: 500, currency: "EUR" },
+      headers: { "idempotency-key": `portal-other-${Date.now()}` },
+    });
+    const theirDraft = await api("POST", "/invoices", {
+      body: { customer_id: other.customerId, period_start: theirs.body.date, period_end: theirs.body.date },
+    });
+    await api("POST", `/invoices/${theirDraft.body.id}/issue`);
+    expect((await s.get(`/portal/invoices/${theirDraft.body.id}/pdf`)).status).toBe(404);
+    const admin = await s.get("/admin/customers");
+    expect(admin.status).toBe(303);
+    expect(admin.headers.get("location")).toMatch(/^\/admin\/login/);
+    const staff = await pageSession("admin");
+    const asStaff = await staff.get("/portal");
+    expect(asStaff.status).toBe(303);
+    expect(asStaff.headers.get("location")).toBe("/portal/login");
+    // A staff account cannot sign in to the portal.
+    const staffLogin = await fetchWorker(`${BASE}/portal/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+      body: new URLSearchParams({ email: "admin@example.com", password: PASSWORD }),
+    });
+    expect(staffLogin.status).toBe(401);
+  });
+});

@@ -8,7 +8,7 @@ import { amountDue, getInvoice, listInvoices } from "../../db/queries/invoices";
 import { listServices } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
 import { login } from "../../domain/auth/login";
-import { revokeSession } from "../../domain/auth/sessions";
+import { lifetimes, revokeSession } from "../../domain/auth/sessions";
 import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
 import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
@@ -182,7 +182,14 @@ portal
         ip: clientIp(c),
         userAgent: c.req.header("user-agent") ?? null,
       });
-      setCookie(c, PORTAL_COOKIE, session.token, { path: "/", httpOnly: true, secure: true, sameSite: "Lax" });
+      setCookie(c, PORTAL_COOKIE, session.token, {
+        path: "/",
+        httpOnly: true,
+        secure: true,
+        sameSite: "Lax",
+        // Without "keep me signed in" the cookie ends with the browser session (server-side limits still apply).
+        ...(remember ? { maxAge: Math.floor(lifetimes(p.settings, true).absoluteMs / 1000) } : {}),
+      });
       return c.redirect("/portal", 303);
     } catch (error) {
       if (error instanceof AppError && error.status === 429) {

@@ -60,9 +60,10 @@ export async function startLocalSystem(): Promise<LocalSystem> {
     CGRATES_URL: `http://127.0.0.1:${await freePort()}/jsonrpc`,
     // Every simulator on a free port, so the tests run beside `npm start` (which holds the defaults).
     SMS_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
+    WEBHOOK_RECEIVER_URL: `http://127.0.0.1:${await freePort()}`,
   };
   const vars = localVars(stateDir, env);
-  const simulators = await startSimulators(vars);
+  const simulators = await startSimulators({ ...vars, WEBHOOK_RECEIVER_URL: env.WEBHOOK_RECEIVER_URL });
   const worker = await startWorker({ port: await freePort(), stateDir, vars });
   try {
     await seedWithRetries(worker.url, vars.AUTH_SECRET ?? "");

@@ -15,7 +15,16 @@ async function portalSession(email: string) {
   const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   expect(cookie).toMatch(/^__Host-obss_portal=/);
   const get = (path: string, headers: Record<string, string> = {}) => fetchWorker(`${BASE}${path}`, { headers: { cookie, ...headers }, redirect: "manual" });
-  return { cookie, get };
+  const page = await (await get("/portal")).text();
+  const csrf = page.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
+  const post = (path: string, form: Record<string, string>) =>
+    fetchWorker(`${BASE}${path}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: BASE, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf, ...form }),
+    });
+  return { cookie, get, post };
 }
 
 describe("portal", () => {
@@ -92,5 +101,60 @@ describe("portal", () => {
       body: new URLSearchParams({ email: "admin@example.com", password: PASSWORD }),
     });
     expect(staffLogin.status).toBe(401);
+  });
+
+  it("lets a customer save a card, pay an invoice and top up a service by card — and nothing of another customer's", async () => {
+    const me = await customerToken();
+    const other = await customerToken();
+    const issue = async (customerId: string, amount: number) => {
+      const txn = await api("POST", "/transactions", {
+        body: { customer_id: customerId, kind: "charge", description: "Line", amount, currency: "EUR" },
+        headers: { "idempotency-key": `portal-pay-${customerId}-${Date.now()}` },
+      });
+      const draft = await api("POST", "/invoices", { body: { customer_id: customerId, period_start: txn.body.date, period_end: txn.body.date } });
+      return (await api("POST", `/invoices/${draft.body.id}/issue`)).body as { id: string; number: string; total_amount: number };
+    };
+    const mine = await issue(me.customerId, 2000);
+    const theirs = await issue(other.customerId, 3000);
+    const s = await portalSession(me.email);
+    // No card yet: the invoice page points to Payments.
+    expect(await (await s.get(`/portal/invoices/${mine.id}`)).text()).toContain("/portal/payments");
+    const saved = await s.post("/portal/cards", { stripe_payment_method_id: "pm_card_visa" });
+    expect(saved.status).toBe(303);
+    expect(await (await s.get("/portal/payments?done=saved")).text()).toContain("Visa •••• 4242");
+    const declined = await s.post("/portal/cards", { stripe_payment_method_id: "pm_card_chargeDeclined" });
+    expect(declined.status).toBe(402);
+    const card = (await api("GET", `/customers/${me.customerId}/payment-methods`)).body.data[0];
+    const paid = await s.post(`/portal/invoices/${mine.id}/pay`, { payment_method_id: card.id });
+    expect(paid.status).toBe(303);
+    expect((await api("GET", `/invoices/${mine.id}`)).body).toMatchObject({ status: "paid", amount_due: 0 });
+    expect((await api("GET", `/payments?invoice_id=${mine.id}`)).body.data[0]).toMatchObject({
+      origin: "portal",
+      status: "succeeded",
+      amount: mine.total_amount,
+    });
+    // Another customer's invoice: not shown, not payable (404), nothing charged.
+    expect((await s.get(`/portal/invoices/${theirs.id}`)).status).toBe(404);
+    expect((await s.post(`/portal/invoices/${theirs.id}/pay`, { payment_method_id: card.id })).status).toBe(404);
+    expect((await api("GET", `/payments?invoice_id=${theirs.id}`)).body.data).toEqual([]);
+    // Their card cannot be removed either.
+    const theirCard = await api("POST", `/customers/${other.customerId}/payment-methods`, { body: { stripe_payment_method_id: "pm_card_visa" } });
+    expect((await s.post(`/portal/cards/${theirCard.body.id}/remove`, {})).status).toBe(404);
+    expect((await api("GET", `/customers/${other.customerId}/payment-methods`)).body.data).toHaveLength(1);
+
+    // A top-up of one of my services, paid by card; another's service is a 404.
+    const { product, service } = await import("./billing-helpers");
+    const plan = await product(0);
+    const myService = await service(me.customerId, plan.id, new Date().toISOString());
+    const theirService = await service(other.customerId, plan.id, new Date().toISOString());
+    const page = await (await s.get(`/portal/services/${myService}`)).text();
+    expect(page).toContain('action="/portal/services/');
+    expect((await s.post(`/portal/services/${myService}/top-up`, { amount: "abc", payment_method_id: card.id })).status).toBe(422);
+    const topped = await s.post(`/portal/services/${myService}/top-up`, { amount: "10.00", payment_method_id: card.id, key: `k-${Date.now()}` });
+    expect(topped.status).toBe(303);
+    const balance = (await api("GET", `/services/${myService}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "monetary");
+    expect(balance?.pending_amount).toBe(1000);
+    expect((await s.get(`/portal/services/${theirService}`)).status).toBe(404);
+    expect((await s.post(`/portal/services/${theirService}/top-up`, { amount: "10.00", payment_method_id: card.id })).status).toBe(404);
   });
 });

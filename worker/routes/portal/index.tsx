@@ -1,7 +1,5 @@
-import type { Context } from "hono";
 import { Hono } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Child } from "hono/jsx";
+import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { customerNames } from "../../db/queries/customers";
 import { amountDue, getInvoice, listInvoices } from "../../db/queries/invoices";
@@ -9,10 +7,9 @@ import { listServices } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
 import { login } from "../../domain/auth/login";
 import { lifetimes, revokeSession } from "../../domain/auth/sessions";
-import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
 import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
-import { intlLocale, LOCALES, type Locale, negotiateLocale, type Translate, translator } from "../../i18n/catalogue";
+import type { Translate } from "../../i18n/catalogue";
 import { invoicePdf, pdfResponse } from "../../integrations/invoice-files";
 import { AppError, NotFound } from "../../lib/errors";
 import { can } from "../../middleware/access";
@@ -21,86 +18,11 @@ import { csrf } from "../../middleware/csrf";
 import { CsrfField } from "../../views/components";
 import { readForm, text } from "../admin/forms";
 import { clientIp, loginDeps } from "../support";
+import { portalPages } from "./pages";
+import { customerOf, date, LANG_COOKIE, money, type PortalCtx, PortalLayout, portalCtx, system } from "./shared";
 
 /** The portal's own session cookie: a staff session (the admin's cookie) never opens the portal. */
 export const PORTAL_COOKIE = "__Host-obss_portal";
-const LANG_COOKIE = "obss_lang";
-
-type PortalCtx = { settings: SettingsData; locale: Locale; t: Translate; csrfToken: string; signedIn: boolean; path: string };
-
-function portalCtx(c: Context<AppEnv>): PortalCtx {
-  const locale = negotiateLocale(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
-  return {
-    settings: c.get("settings") as SettingsData,
-    locale,
-    t: translator(locale),
-    csrfToken: c.get("csrfToken") ?? "",
-    signedIn: Boolean(c.get("principal")),
-    path: new URL(c.req.url).pathname,
-  };
-}
-
-const money = (p: PortalCtx, minor: number, currency: string) => {
-  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return new Intl.NumberFormat(intlLocale(p.locale), { style: "currency", currency }).format(minor / 10 ** digits);
-};
-const date = (p: PortalCtx, iso: string) => new Intl.DateTimeFormat(intlLocale(p.locale), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
-
-/** The portal shell: mobile first, the operator's branding, navigation and the language switch. */
-function PortalLayout(props: { p: PortalCtx; title: string; children: Child }) {
-  const { p } = props;
-  const s = p.settings;
-  const nav = [["/portal", p.t("portal.nav.dashboard")]] as const;
-  return (
-    <html lang={p.locale} style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} · ${s.operator_name}`}</title>
-        <link rel="stylesheet" href="/css/app.css" />
-        <link rel="stylesheet" href="/css/portal.css" />
-      </head>
-      <body class="portal">
-        <a class="skip-link" href="#main">
-          {p.t("portal.skip")}
-        </a>
-        <header class="portal-bar">
-          <a class="brand" href="/portal">
-            {s.logo ? <img src={s.logo} alt="" height="28" /> : <span class="brand-mark">{s.operator_name.slice(0, 1)}</span>}
-            <span>{s.operator_name}</span>
-          </a>
-          <nav aria-label={p.t("portal.language")} class="portal-lang">
-            {LOCALES.map((l) => (
-              <a href={`/portal/lang/${l}?next=${encodeURIComponent(p.path)}`} aria-current={l === p.locale ? "true" : undefined} lang={l}>
-                {l.toUpperCase()}
-              </a>
-            ))}
-          </nav>
-          {p.signedIn && (
-            <form method="post" action="/portal/logout" class="inline">
-              <CsrfField token={p.csrfToken} />
-              <button type="submit" class="button small">
-                {p.t("portal.sign_out")}
-              </button>
-            </form>
-          )}
-        </header>
-        {p.signedIn && (
-          <nav class="portal-nav" aria-label={p.t("portal.title")}>
-            {nav.map(([href, label]) => (
-              <a href={href} aria-current={p.path === href ? "page" : undefined}>
-                {label}
-              </a>
-            ))}
-          </nav>
-        )}
-        <main id="main" class="portal-main">
-          {props.children}
-        </main>
-      </body>
-    </html>
-  );
-}
 
 function LoginPage(props: { p: PortalCtx; email?: string; error?: string }) {
   const { p } = props;
@@ -133,16 +55,6 @@ function LoginPage(props: { p: PortalCtx; email?: string; error?: string }) {
       </section>
     </PortalLayout>
   );
-}
-
-function system(c: Context<AppEnv>): WriteContext {
-  return { db: c.get("db"), actor: SYSTEM_ACTOR, requestId: c.get("requestId"), now: new Date().toISOString() };
-}
-
-/** The signed-in customer, or a redirect to the sign-in page. */
-function customerOf(c: Context<AppEnv>): string | null {
-  const principal = c.get("principal");
-  return principal?.type === "customer" && principal.customerId ? principal.customerId : null;
 }
 
 const LoginForm = z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1024) });
@@ -249,7 +161,9 @@ portal
             <ul class="tiles">
               {services.data.map((s) => (
                 <li class="tile">
-                  <strong>{s.product_name}</strong>
+                  <a href={`/portal/services/${s.id}`}>
+                    <strong>{s.product_name}</strong>
+                  </a>
                   <span class="muted">{s.identifiers.msisdn ?? s.identifiers.username ?? s.identifiers.ip ?? ""}</span>
                   <span class={`badge ${s.status}`}>{p.t(`status.${s.status}` as Parameters<Translate>[0])}</span>
                 </li>
@@ -282,7 +196,9 @@ portal
                     .filter((i) => i.status !== "draft")
                     .map((i) => (
                       <tr>
-                        <td>{i.number}</td>
+                        <td>
+                          <a href={`/portal/invoices/${i.id}`}>{i.number}</a>
+                        </td>
                         <td>{i.issued_at ? date(p, i.issued_at) : ""}</td>
                         <td class="num">{money(p, i.total_amount, i.currency)}</td>
                         <td>{p.t(`status.${i.status}` as Parameters<Translate>[0])}</td>
@@ -307,3 +223,5 @@ portal
     if (!invoice || invoice.customer_id !== customerId || invoice.status === "draft") throw new NotFound("No invoice with this id.");
     return pdfResponse(await invoicePdf(c.env.INVOICE_FILES, c.get("db"), c.get("settings") as SettingsData, invoice.id));
   });
+
+portal.route("/", portalPages);

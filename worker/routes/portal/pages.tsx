@@ -1,0 +1,387 @@
+/**
+ * The portal's service, invoice and payment pages. Every row is read for the signed-in customer only
+ * (another customer's id is a 404); money moves through the same use cases as the API with the
+ * customer as the scope, so a portal payment is a card payment like any other (never twice).
+ */
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { getProduct } from "../../db/queries/catalog";
+import { getInvoice } from "../../db/queries/invoices";
+import { getService } from "../../db/queries/services";
+import { addCard, getCard, listCards, removeCard, updateCard } from "../../domain/payments/cards";
+import { listPayments, payInvoice } from "../../domain/payments/payments";
+import type { PaymentMethodView } from "../../domain/payments/schemas";
+import { payTopUp } from "../../domain/payments/top-ups";
+import { serviceDeps } from "../../durable/service-client";
+import type { AppEnv } from "../../env";
+import type { MessageKey } from "../../i18n/catalogue";
+import { paymentDeps } from "../../integrations/payments";
+import { requireStripe, stripeClient } from "../../integrations/stripe";
+import { currencyExponent } from "../../lib/charging-units";
+import { AppError, NotFound } from "../../lib/errors";
+import { can, writeContext } from "../../middleware/access";
+import { operationKey } from "../../middleware/idempotency";
+import { CsrfField } from "../../views/components";
+import { formatAmount, parseMoney } from "../../views/format";
+import { cardLabel, TEST_CARDS } from "../../views/payments";
+import { readForm, text } from "../admin/forms";
+import { customerOf, date, money, type PortalCtx, PortalLayout, portalCtx } from "./shared";
+
+const expiry = (c: PaymentMethodView) => `${String(c.exp_month).padStart(2, "0")}/${c.exp_year}`;
+
+function Alerts(props: { notice?: string; error?: string }) {
+  return (
+    <>
+      {props.notice && (
+        <div class="alert success" role="status">
+          {props.notice}
+        </div>
+      )}
+      {props.error && (
+        <div class="alert error" role="alert">
+          {props.error}
+        </div>
+      )}
+    </>
+  );
+}
+
+function CardSelect(props: { p: PortalCtx; cards: PaymentMethodView[] }) {
+  return (
+    <div class="field">
+      <label for="f-card">{props.p.t("portal.pay_with")}</label>
+      <select id="f-card" name="payment_method_id">
+        {props.cards.map((c) => (
+          <option value={c.id} selected={c.default}>{`${cardLabel(c)} · ${expiry(c)}`}</option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** What a failed payment action says to the customer, in their language. */
+function failure(p: PortalCtx, error: unknown): string {
+  if (!(error instanceof AppError)) throw error;
+  if (error.status === 402) return p.t("portal.declined", { reason: String(error.extra?.code ?? error.message) });
+  if (error.extra?.code === "no_payment_method") return p.t("portal.no_card");
+  return error.message;
+}
+
+async function invoicePage(c: Context<AppEnv>, id: string, extra: { notice?: string; error?: string } = {}, status: 200 | 402 | 409 | 422 = 200) {
+  const customerId = customerOf(c);
+  if (!customerId) return c.redirect("/portal/login", 303);
+  const invoice = await getInvoice(c.get("db"), id);
+  if (!invoice || invoice.customer_id !== customerId || invoice.status === "draft") throw new NotFound("No invoice with this id.");
+  const p = portalCtx(c);
+  const cards = await listCards(c.get("db"), customerId);
+  const open = invoice.status === "issued" && invoice.amount_due > 0;
+  return c.html(
+    <PortalLayout p={p} title={`${p.t("portal.invoice")} ${invoice.number}`}>
+      <p>
+        <a href="/portal">← {p.t("portal.back")}</a>
+      </p>
+      <h1>{`${p.t("portal.invoice")} ${invoice.number}`}</h1>
+      <Alerts {...extra} />
+      <section class="card" id="invoice">
+        <p>
+          {p.t("portal.total")}: <strong>{money(p, invoice.total_amount, invoice.currency)}</strong> · {p.t(`status.${invoice.status}` as MessageKey)}
+          {invoice.due_date && ` · ${p.t("portal.due")} ${date(p, `${invoice.due_date}T00:00:00Z`)}`}
+        </p>
+        <p>
+          {p.t("portal.amount_due")}: <strong>{money(p, invoice.amount_due, invoice.currency)}</strong>
+        </p>
+        <p>
+          <a href={`/portal/invoices/${invoice.id}/pdf`}>{p.t("portal.download")}</a>
+        </p>
+      </section>
+      {open && (
+        <section class="card" id="pay">
+          <h2>{p.t("portal.pay_invoice", { number: invoice.number ?? "" })}</h2>
+          {cards.length === 0 ? (
+            <p>
+              <a href="/portal/payments">{p.t("portal.no_card")}</a>
+            </p>
+          ) : (
+            <form method="post" action={`/portal/invoices/${invoice.id}/pay`} class="stack">
+              <CsrfField token={p.csrfToken} />
+              <input type="hidden" name="key" value={`pay-${invoice.id}-${crypto.randomUUID()}`} />
+              <CardSelect p={p} cards={cards} />
+              <button type="submit" class="button primary">
+                {`${p.t("portal.pay")} ${money(p, invoice.amount_due, invoice.currency)}`}
+              </button>
+            </form>
+          )}
+        </section>
+      )}
+    </PortalLayout>,
+    status,
+  );
+}
+
+async function paymentsPage(c: Context<AppEnv>, extra: { notice?: string; error?: string } = {}, status: 200 | 402 | 404 | 409 | 422 = 200) {
+  const customerId = customerOf(c);
+  if (!customerId) return c.redirect("/portal/login", 303);
+  const p = portalCtx(c);
+  const [cards, history] = await Promise.all([listCards(c.get("db"), customerId), listPayments(c.get("db"), { customerId }, 50)]);
+  const key = c.env.STRIPE_PUBLISHABLE_KEY || null;
+  return c.html(
+    <PortalLayout p={p} title={p.t("portal.nav.payments")}>
+      <h1>{p.t("portal.nav.payments")}</h1>
+      <Alerts {...extra} />
+      <section class="card" id="cards">
+        <h2>{p.t("portal.cards")}</h2>
+        {cards.length === 0 ? (
+          <p>{p.t("portal.no_cards")}</p>
+        ) : (
+          <ul class="tiles">
+            {cards.map((card) => (
+              <li class="tile">
+                <strong>{cardLabel(card)}</strong>
+                <span class="muted">{p.t("portal.expires", { date: expiry(card) })}</span>
+                {card.default ? (
+                  <span class="badge">{p.t("portal.default")}</span>
+                ) : (
+                  <form method="post" action={`/portal/cards/${card.id}/default`} class="inline">
+                    <CsrfField token={p.csrfToken} />
+                    <button type="submit" class="button small">
+                      {p.t("portal.make_default")}
+                    </button>
+                  </form>
+                )}
+                <form method="post" action={`/portal/cards/${card.id}/remove`} class="inline">
+                  <CsrfField token={p.csrfToken} />
+                  <button type="submit" class="button small danger">
+                    {p.t("portal.remove")}
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        )}
+        <form method="post" action="/portal/cards" class="stack" id="add-card" data-stripe-key={key ?? undefined}>
+          <CsrfField token={p.csrfToken} />
+          <h3>{p.t("portal.add_card")}</h3>
+          {key ? (
+            <div class="field">
+              <script src="https://js.stripe.com/v3/" defer></script>
+              <script src="/js/stripe-card.js" defer></script>
+              <div id="card-element" class="stripe-element" />
+              <input type="hidden" name="stripe_payment_method_id" />
+              <div class="field-error" id="card-errors" role="alert" />
+            </div>
+          ) : (
+            <div class="field">
+              <label for="f-test-card">{p.t("portal.test_card")}</label>
+              <select id="f-test-card" name="stripe_payment_method_id">
+                {TEST_CARDS.map((t) => (
+                  <option value={t.value}>{t.label}</option>
+                ))}
+              </select>
+            </div>
+          )}
+          <button type="submit" class="button">
+            {p.t("portal.add_card")}
+          </button>
+        </form>
+      </section>
+      <section class="card" id="history">
+        <h2>{p.t("portal.history")}</h2>
+        {history.data.length === 0 ? (
+          <p>{p.t("portal.no_payments")}</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{p.t("portal.date")}</th>
+                  <th scope="col">{p.t("portal.pay_with")}</th>
+                  <th scope="col" class="num">
+                    {p.t("portal.amount")}
+                  </th>
+                  <th scope="col">{p.t("portal.status")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {history.data.map((x) => (
+                  <tr>
+                    <td>{date(p, x.created_at)}</td>
+                    <td>{x.card ? cardLabel(x.card) : x.method}</td>
+                    <td class="num">{money(p, x.amount, x.currency)}</td>
+                    <td>{p.t(x.status === "pending" ? "status.pending_payment" : (`status.${x.status}` as MessageKey))}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </PortalLayout>,
+    status,
+  );
+}
+
+async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: string; error?: string } = {}, status: 200 | 402 | 409 | 422 = 200) {
+  const customerId = customerOf(c);
+  if (!customerId) return c.redirect("/portal/login", 303);
+  const service = await getService(c.get("db"), id);
+  if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
+  const p = portalCtx(c);
+  const [snapshot, cards, product] = await Promise.all([
+    serviceDeps(c.env).state(id).snapshot(id),
+    listCards(c.get("db"), customerId),
+    getProduct(c.get("db"), service.product_id),
+  ]);
+  const buckets = snapshot.ok ? snapshot.value.buckets : [];
+  const currency = product?.currency ?? p.settings.default_currency;
+  const live = service.status === "active" || service.status === "suspended";
+  return c.html(
+    <PortalLayout p={p} title={service.product_name}>
+      <p>
+        <a href="/portal">← {p.t("portal.back")}</a>
+      </p>
+      <h1>{service.product_name}</h1>
+      <Alerts {...extra} />
+      <section class="card" id="service">
+        <p>
+          {p.t("portal.status")}: <span class={`badge ${service.status}`}>{p.t(`status.${service.status}` as MessageKey)}</span>
+        </p>
+        <h2>{p.t("portal.identifiers")}</h2>
+        <dl class="pairs">
+          {Object.entries(service.identifiers).map(([k, v]) => (
+            <>
+              <dt>{k.toUpperCase()}</dt>
+              <dd>{String(v)}</dd>
+            </>
+          ))}
+        </dl>
+      </section>
+      <section class="card" id="balance">
+        <h2>{p.t("portal.balance")}</h2>
+        <ul class="tiles">
+          {buckets
+            .filter((b) => b.amount !== 0 || b.pending_amount !== 0)
+            .map((b) => (
+              <li class="tile" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
+                <strong>{p.t(`unit.${b.unit}` as MessageKey)}</strong>
+                <span class="big">{b.unit === "monetary" ? money(p, b.amount, currency) : formatAmount(b.unit, b.amount, currency)}</span>
+                {b.pending_amount !== 0 && (
+                  <span class="muted">+ {b.unit === "monetary" ? money(p, b.pending_amount, currency) : formatAmount(b.unit, b.pending_amount, currency)}</span>
+                )}
+              </li>
+            ))}
+        </ul>
+      </section>
+      {live && (
+        <section class="card" id="top-up">
+          <h2>{p.t("portal.top_up")}</h2>
+          {cards.length === 0 ? (
+            <p>
+              <a href="/portal/payments">{p.t("portal.no_card")}</a>
+            </p>
+          ) : (
+            <form method="post" action={`/portal/services/${service.id}/top-up`} class="stack">
+              <CsrfField token={p.csrfToken} />
+              <input type="hidden" name="key" value={`topup-${service.id}-${crypto.randomUUID()}`} />
+              <div class="field">
+                <label for="f-amount">{p.t("portal.top_up_amount", { currency })}</label>
+                <input id="f-amount" name="amount" inputmode="decimal" placeholder="10.00" />
+              </div>
+              <CardSelect p={p} cards={cards} />
+              <button type="submit" class="button primary">
+                {p.t("portal.top_up")}
+              </button>
+            </form>
+          )}
+        </section>
+      )}
+    </PortalLayout>,
+    status,
+  );
+}
+
+const NOTICES = {
+  saved: "portal.card_saved",
+  removed: "portal.card_removed",
+  paid: "portal.paid_thanks",
+  pending: "portal.payment_pending",
+  topped: "portal.topped_up",
+} as const;
+function notice(c: Context<AppEnv>): string | undefined {
+  const key = c.req.query("done");
+  return key && Object.hasOwn(NOTICES, key) ? portalCtx(c).t(NOTICES[key as keyof typeof NOTICES]) : undefined;
+}
+
+export const portalPages = new Hono<AppEnv>()
+  .get("/invoices/:id", can("public"), (c) => invoicePage(c, c.req.param("id"), { notice: notice(c) }))
+  .post("/invoices/:id/pay", can("public"), async (c) => {
+    const customerId = customerOf(c);
+    if (!customerId) return c.redirect("/portal/login", 303);
+    const id = c.req.param("id");
+    const body = await readForm(c);
+    try {
+      const payment = await payInvoice(
+        writeContext(c),
+        paymentDeps(c.env, new URL(c.req.url).origin),
+        { invoice_id: id, ...(text(body, "payment_method_id") ? { payment_method_id: text(body, "payment_method_id") ?? "" } : {}) },
+        { scope: customerId, canRecordManual: false, origin: "portal" },
+      );
+      return c.redirect(`/portal/invoices/${id}?done=${payment.status === "pending" ? "pending" : "paid"}`, 303);
+    } catch (error) {
+      const status = error instanceof AppError && error.status === 402 ? 402 : 409;
+      return invoicePage(c, id, { error: failure(portalCtx(c), error) }, status);
+    }
+  })
+  .get("/payments", can("public"), (c) => paymentsPage(c, { notice: notice(c) }))
+  .post("/cards", can("public"), async (c) => {
+    const customerId = customerOf(c);
+    if (!customerId) return c.redirect("/portal/login", 303);
+    const pm = text(await readForm(c), "stripe_payment_method_id") ?? "";
+    if (!/^pm_[A-Za-z0-9_]{3,120}$/.test(pm)) return paymentsPage(c, { error: portalCtx(c).t("portal.no_cards") }, 422);
+    try {
+      await addCard(writeContext(c), requireStripe(c.env), customerId, { stripe_payment_method_id: pm });
+      return c.redirect("/portal/payments?done=saved", 303);
+    } catch (error) {
+      return paymentsPage(c, { error: failure(portalCtx(c), error) }, error instanceof AppError && error.status === 402 ? 402 : 422);
+    }
+  })
+  .post("/cards/:id/default", can("public"), async (c) => {
+    const customerId = customerOf(c);
+    if (!customerId) return c.redirect("/portal/login", 303);
+    await updateCard(writeContext(c), c.req.param("id"), customerId, { default: true });
+    return c.redirect("/portal/payments", 303);
+  })
+  .post("/cards/:id/remove", can("public"), async (c) => {
+    const customerId = customerOf(c);
+    if (!customerId) return c.redirect("/portal/login", 303);
+    const card = await getCard(c.get("db"), c.req.param("id"));
+    if (!card || card.customerId !== customerId) throw new NotFound("No saved card with this id.");
+    await removeCard(writeContext(c), stripeClient(c.env), card.id, customerId);
+    return c.redirect("/portal/payments?done=removed", 303);
+  })
+  .get("/services/:id", can("public"), (c) => servicePage(c, c.req.param("id"), { notice: notice(c) }))
+  .post("/services/:id/top-up", can("public"), async (c) => {
+    const customerId = customerOf(c);
+    if (!customerId) return c.redirect("/portal/login", 303);
+    const id = c.req.param("id");
+    const service = await getService(c.get("db"), id);
+    if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
+    const product = await getProduct(c.get("db"), service.product_id);
+    const currency = product?.currency ?? portalCtx(c).settings.default_currency;
+    const body = await readForm(c);
+    const amount = parseMoney(text(body, "amount"), currencyExponent(currency));
+    if (!amount) return servicePage(c, id, { error: portalCtx(c).t("portal.invalid_amount") }, 422);
+    try {
+      const payment = await payTopUp(
+        writeContext(c),
+        paymentDeps(c.env, new URL(c.req.url).origin),
+        id,
+        { amount, currency, payment_method: text(body, "payment_method_id") },
+        { scope: customerId, origin: "portal", requestKey: operationKey(c, text(body, "key") ?? crypto.randomUUID()) },
+      );
+      if (payment.status === "failed") return servicePage(c, id, { error: portalCtx(c).t("portal.declined", { reason: payment.failure_code ?? "" }) }, 402);
+      return c.redirect(`/portal/services/${id}?done=${payment.status === "pending" ? "pending" : "topped"}`, 303);
+    } catch (error) {
+      const status = error instanceof AppError && error.status === 402 ? 402 : 409;
+      return servicePage(c, id, { error: failure(portalCtx(c), error) }, status);
+    }
+  });

@@ -1,0 +1,100 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import type { Child } from "hono/jsx";
+import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
+import type { SettingsData } from "../../domain/settings/schemas";
+import type { AppEnv } from "../../env";
+import { intlLocale, LOCALES, type Locale, negotiateLocale, type Translate, translator } from "../../i18n/catalogue";
+import { CsrfField } from "../../views/components";
+
+export const LANG_COOKIE = "obss_lang";
+
+export type PortalCtx = { settings: SettingsData; locale: Locale; t: Translate; csrfToken: string; signedIn: boolean; path: string };
+
+export function portalCtx(c: Context<AppEnv>): PortalCtx {
+  const locale = negotiateLocale(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
+  return {
+    settings: c.get("settings") as SettingsData,
+    locale,
+    t: translator(locale),
+    csrfToken: c.get("csrfToken") ?? "",
+    signedIn: Boolean(c.get("principal")),
+    path: new URL(c.req.url).pathname,
+  };
+}
+
+export const money = (p: PortalCtx, minor: number, currency: string) => {
+  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return new Intl.NumberFormat(intlLocale(p.locale), { style: "currency", currency }).format(minor / 10 ** digits);
+};
+export const date = (p: PortalCtx, iso: string) =>
+  new Intl.DateTimeFormat(intlLocale(p.locale), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
+
+/** The portal shell: mobile first, the operator's branding, navigation and the language switch. */
+export function PortalLayout(props: { p: PortalCtx; title: string; children: Child }) {
+  const { p } = props;
+  const s = p.settings;
+  const nav = [
+    ["/portal", p.t("portal.nav.dashboard")],
+    ["/portal/payments", p.t("portal.nav.payments")],
+  ] as const;
+  return (
+    <html lang={p.locale} style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · ${s.operator_name}`}</title>
+        <link rel="stylesheet" href="/css/app.css" />
+        <link rel="stylesheet" href="/css/portal.css" />
+      </head>
+      <body class="portal">
+        <a class="skip-link" href="#main">
+          {p.t("portal.skip")}
+        </a>
+        <header class="portal-bar">
+          <a class="brand" href="/portal">
+            {s.logo ? <img src={s.logo} alt="" height="28" /> : <span class="brand-mark">{s.operator_name.slice(0, 1)}</span>}
+            <span>{s.operator_name}</span>
+          </a>
+          <nav aria-label={p.t("portal.language")} class="portal-lang">
+            {LOCALES.map((l) => (
+              <a href={`/portal/lang/${l}?next=${encodeURIComponent(p.path)}`} aria-current={l === p.locale ? "true" : undefined} lang={l}>
+                {l.toUpperCase()}
+              </a>
+            ))}
+          </nav>
+          {p.signedIn && (
+            <form method="post" action="/portal/logout" class="inline">
+              <CsrfField token={p.csrfToken} />
+              <button type="submit" class="button small">
+                {p.t("portal.sign_out")}
+              </button>
+            </form>
+          )}
+        </header>
+        {p.signedIn && (
+          <nav class="portal-nav" aria-label={p.t("portal.title")}>
+            {nav.map(([href, label]) => (
+              <a href={href} aria-current={p.path === href ? "page" : undefined}>
+                {label}
+              </a>
+            ))}
+          </nav>
+        )}
+        <main id="main" class="portal-main">
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function system(c: Context<AppEnv>): WriteContext {
+  return { db: c.get("db"), actor: SYSTEM_ACTOR, requestId: c.get("requestId"), now: new Date().toISOString() };
+}
+
+/** The signed-in customer, or a redirect to the sign-in page. */
+export function customerOf(c: Context<AppEnv>): string | null {
+  const principal = c.get("principal");
+  return principal?.type === "customer" && principal.customerId ? principal.customerId : null;
+}

@@ -403,3 +403,21 @@ function ActivityChanges(props: { entry: ActivityView }) {
     </details>
   );
 }
+
+/** The outcome of the last action: a success notice and/or an error, announced to screen readers. */
+export function Alerts(props: { notice?: string; error?: string }) {
+  return (
+    <>
+      {props.notice && (
+        <div class="alert success" role="status">
+          {props.notice}
+        </div>
+      )}
+      {props.error && (
+        <div class="alert error" role="alert">
+          {props.error}
+        </div>
+      )}
+    </>
+  );
+}

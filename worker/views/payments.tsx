@@ -1,6 +1,6 @@
 import type { DunningRow } from "../domain/payments/dunning";
 import type { PaymentMethodView, PaymentView } from "../domain/payments/schemas";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, Time } from "./components";
+import { Alerts, Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, Time } from "./components";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
@@ -248,16 +248,7 @@ export function CustomerPayments(props: {
   return (
     <section class="card" id="payments-card">
       <h2>Payments</h2>
-      {props.notice && (
-        <div class="alert success" role="status">
-          {props.notice}
-        </div>
-      )}
-      {props.message && (
-        <div class="alert error" role="alert">
-          {props.message}
-        </div>
-      )}
+      <Alerts notice={props.notice} error={props.message} />
       {props.dunning.map((d) => (
         <p>
           <a href={`/admin/invoices/${d.invoiceId}`}>Invoice in dunning</a>: <Badge value={d.status} /> step {d.step}
@@ -376,16 +367,7 @@ export function PaymentsPage(props: {
           </a>
         }
       />
-      {props.notice && (
-        <div class="alert success" role="status">
-          {props.notice}
-        </div>
-      )}
-      {props.message && (
-        <div class="alert error" role="alert">
-          {props.message}
-        </div>
-      )}
+      <Alerts notice={props.notice} error={props.message} />
       <form method="get" action="/admin/payments" class="filters">
         <SelectField name="status" label="Status" value={props.filter.status ?? ""} blank="Any" options={["pending", "succeeded", "failed"]} />
         {props.filter.customer_id && <input type="hidden" name="customer_id" value={props.filter.customer_id} />}

@@ -19,7 +19,7 @@ import { CsrfField } from "../../views/components";
 import { readForm, text } from "../admin/forms";
 import { clientIp, loginDeps } from "../support";
 import { portalPages } from "./pages";
-import { customerOf, date, LANG_COOKIE, money, type PortalCtx, PortalLayout, portalCtx, system } from "./shared";
+import { customerOf, date, LANG_COOKIE, money, type PortalCtx, PortalLayout, PortalTable, portalCtx, system } from "./shared";
 
 /** The portal's own session cookie: a staff session (the admin's cookie) never opens the portal. */
 export const PORTAL_COOKIE = "__Host-obss_portal";
@@ -173,44 +173,17 @@ portal
         </section>
         <section class="card" id="invoices">
           <h2>{p.t("portal.invoices")}</h2>
-          {invoices.data.filter((i) => i.status !== "draft").length === 0 ? (
-            <p>{p.t("portal.no_invoices")}</p>
-          ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{p.t("portal.invoice")}</th>
-                    <th scope="col">{p.t("portal.date")}</th>
-                    <th scope="col" class="num">
-                      {p.t("portal.total")}
-                    </th>
-                    <th scope="col">{p.t("portal.status")}</th>
-                    <th scope="col">
-                      <span class="visually-hidden">PDF</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {invoices.data
-                    .filter((i) => i.status !== "draft")
-                    .map((i) => (
-                      <tr>
-                        <td>
-                          <a href={`/portal/invoices/${i.id}`}>{i.number}</a>
-                        </td>
-                        <td>{i.issued_at ? date(p, i.issued_at) : ""}</td>
-                        <td class="num">{money(p, i.total_amount, i.currency)}</td>
-                        <td>{p.t(`status.${i.status}` as Parameters<Translate>[0])}</td>
-                        <td>
-                          <a href={`/portal/invoices/${i.id}/pdf`}>{p.t("portal.download")}</a>
-                        </td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <PortalTable
+            rows={invoices.data.filter((i) => i.status !== "draft")}
+            empty={p.t("portal.no_invoices")}
+            columns={[
+              { header: p.t("portal.invoice"), cell: (i) => <a href={`/portal/invoices/${i.id}`}>{i.number}</a> },
+              { header: p.t("portal.date"), cell: (i) => (i.issued_at ? date(p, i.issued_at) : "") },
+              { header: p.t("portal.total"), num: true, cell: (i) => money(p, i.total_amount, i.currency) },
+              { header: p.t("portal.status"), cell: (i) => p.t(`status.${i.status}` as Parameters<Translate>[0]) },
+              { header: <span class="visually-hidden">PDF</span>, cell: (i) => <a href={`/portal/invoices/${i.id}/pdf`}>{p.t("portal.download")}</a> },
+            ]}
+          />
         </section>
       </PortalLayout>,
     );

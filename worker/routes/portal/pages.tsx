@@ -21,30 +21,13 @@ import { currencyExponent } from "../../lib/charging-units";
 import { AppError, NotFound } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import { operationKey } from "../../middleware/idempotency";
-import { CsrfField } from "../../views/components";
+import { Alerts, CsrfField } from "../../views/components";
 import { formatAmount, parseMoney } from "../../views/format";
 import { cardLabel, TEST_CARDS } from "../../views/payments";
 import { readForm, text } from "../admin/forms";
-import { customerOf, date, money, type PortalCtx, PortalLayout, portalCtx } from "./shared";
+import { customerOf, date, money, type PortalCtx, PortalLayout, PortalTable, portalCtx } from "./shared";
 
 const expiry = (c: PaymentMethodView) => `${String(c.exp_month).padStart(2, "0")}/${c.exp_year}`;
-
-function Alerts(props: { notice?: string; error?: string }) {
-  return (
-    <>
-      {props.notice && (
-        <div class="alert success" role="status">
-          {props.notice}
-        </div>
-      )}
-      {props.error && (
-        <div class="alert error" role="alert">
-          {props.error}
-        </div>
-      )}
-    </>
-  );
-}
 
 function CardSelect(props: { p: PortalCtx; cards: PaymentMethodView[] }) {
   return (
@@ -186,34 +169,16 @@ async function paymentsPage(c: Context<AppEnv>, extra: { notice?: string; error?
       </section>
       <section class="card" id="history">
         <h2>{p.t("portal.history")}</h2>
-        {history.data.length === 0 ? (
-          <p>{p.t("portal.no_payments")}</p>
-        ) : (
-          <div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{p.t("portal.date")}</th>
-                  <th scope="col">{p.t("portal.pay_with")}</th>
-                  <th scope="col" class="num">
-                    {p.t("portal.amount")}
-                  </th>
-                  <th scope="col">{p.t("portal.status")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.data.map((x) => (
-                  <tr>
-                    <td>{date(p, x.created_at)}</td>
-                    <td>{x.card ? cardLabel(x.card) : x.method}</td>
-                    <td class="num">{money(p, x.amount, x.currency)}</td>
-                    <td>{p.t(x.status === "pending" ? "status.pending_payment" : (`status.${x.status}` as MessageKey))}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <PortalTable
+          rows={history.data}
+          empty={p.t("portal.no_payments")}
+          columns={[
+            { header: p.t("portal.date"), cell: (x) => date(p, x.created_at) },
+            { header: p.t("portal.pay_with"), cell: (x) => (x.card ? cardLabel(x.card) : x.method) },
+            { header: p.t("portal.amount"), num: true, cell: (x) => money(p, x.amount, x.currency) },
+            { header: p.t("portal.status"), cell: (x) => p.t(x.status === "pending" ? "status.pending_payment" : (`status.${x.status}` as MessageKey)) },
+          ]}
+        />
       </section>
     </PortalLayout>,
     status,

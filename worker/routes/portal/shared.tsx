@@ -98,3 +98,32 @@ export function customerOf(c: Context<AppEnv>): string | null {
   const principal = c.get("principal");
   return principal?.type === "customer" && principal.customerId ? principal.customerId : null;
 }
+
+/** A portal list: a card's table (scrolling inside it on a phone), or the empty message. */
+export function PortalTable<T>(props: { rows: readonly T[]; empty: string; columns: { header: Child; num?: boolean; cell: (row: T) => Child }[] }) {
+  if (props.rows.length === 0) return <p>{props.empty}</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th scope="col" class={c.num ? "num" : undefined}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr>
+              {props.columns.map((c) => (
+                <td class={c.num ? "num" : undefined}>{c.cell(row)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,7 +1,9 @@
 /** The customer portal's first pages: sign-in, the overview, languages, isolation from staff and other customers. */
+
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CATALOGUE, negotiateLocale } from "../i18n/catalogue";
-import { api, BASE, customerToken, fetchWorker, PASSWORD, pageSession } from "./helpers";
+import { api, BASE, countRows, customerToken, fetchWorker, PASSWORD, pageSession } from "./helpers";
 
 async function portalSession(email: string) {
   const login = await fetchWorker(`${BASE}/portal/login`, {
@@ -156,5 +158,39 @@ describe("portal", () => {
     expect(balance?.pending_amount).toBe(1000);
     expect((await s.get(`/portal/services/${theirService}`)).status).toBe(404);
     expect((await s.post(`/portal/services/${theirService}/top-up`, { amount: "10.00", payment_method_id: card.id })).status).toBe(404);
+  });
+
+  it("resets a forgotten password by an emailed link in the customer's language; the link works once and signs out every session", async () => {
+    const me = await customerToken();
+    await api("PATCH", `/customers/${me.customerId}`, { body: { locale: "fr-FR" } });
+    const s = await portalSession(me.email);
+    const form = (path: string, body: Record<string, string>) =>
+      fetchWorker(`${BASE}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+        body: new URLSearchParams(body),
+      });
+    // Unknown address: the same answer, nothing sent.
+    const before = await countRows("email_outbox");
+    expect((await form("/portal/forgot-password", { email: "nobody@example.invalid" })).status).toBe(200);
+    expect(await countRows("email_outbox")).toBe(before);
+    const asked = await form("/portal/forgot-password", { email: me.email });
+    expect(await asked.text()).toContain("If an account uses this address");
+    const mail = await env.DB.prepare("SELECT subject, text_body FROM email_outbox WHERE to_email = ? AND template = 'portal_password_reset' ORDER BY id DESC")
+      .bind(me.email)
+      .first<{ subject: string; text_body: string }>();
+    expect(mail?.subject).toContain("Réinitialisez");
+    const token = mail?.text_body.match(/token=([A-Za-z0-9_-]+)/)?.[1] ?? "";
+    expect((await fetchWorker(`${BASE}/portal/reset-password?token=${token}`)).status).toBe(200);
+    expect((await form("/portal/reset-password", { token, password: "short" })).status).toBe(422);
+    const done = await form("/portal/reset-password", { token, password: "a-brand-new-portal-passphrase" });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe("/portal/login?reset=1");
+    // The link is spent; the old session is signed out; the new password works, the old one does not.
+    expect((await form("/portal/reset-password", { token, password: "another-new-portal-passphrase" })).status).toBe(400);
+    expect((await s.get("/portal")).headers.get("location")).toBe("/portal/login");
+    expect((await form("/portal/login", { email: me.email, password: PASSWORD })).status).toBe(401);
+    expect((await form("/portal/login", { email: me.email, password: "a-brand-new-portal-passphrase" })).status).toBe(303);
   });
 });

@@ -7,9 +7,10 @@ import { hashPassword } from "../../lib/password";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import { enqueueEmail } from "../email/outbox";
-import { portalInvitationEmail } from "../email/templates";
+import { portalInvitationEmail, portalPasswordResetEmail } from "../email/templates";
 import { consumeActionToken, issueActionToken, requireActionToken, TOKEN_LIFETIME_MS } from "./action-tokens";
 import { passwordErrors } from "./password-policy";
+import { revokeAllStatements } from "./sessions";
 import type { Links } from "./users";
 
 export function toCustomerAccountView(a: typeof customerAccounts.$inferSelect) {
@@ -99,4 +100,61 @@ export async function acceptPortalInvitation(ctx: WriteContext, token: string, p
     ),
   ]);
   return toCustomerAccountView({ ...account, status: "active" });
+}
+
+/**
+ * Emails a portal password reset link (30 minutes, single use) to an active customer account, in the
+ * customer's language. The answer is the same whether or not the address exists.
+ */
+export async function requestPortalPasswordReset(ctx: WriteContext, email: string, links: Links): Promise<void> {
+  const account = await ctx.db.select().from(customerAccounts).where(eq(customerAccounts.email, email.trim().toLowerCase())).get();
+  if (account?.status !== "active") return;
+  const [customer, contact] = await Promise.all([
+    ctx.db.select({ locale: customers.locale, name: customers.name }).from(customers).where(eq(customers.id, account.customerId)).get(),
+    account.contactId ? ctx.db.select().from(contacts).where(eq(contacts.id, account.contactId)).get() : Promise.resolve(undefined),
+  ]);
+  const name = contact ? [contact.firstName, contact.lastName].filter(Boolean).join(" ") : (customer?.name ?? "");
+  const { token, statements } = await issueActionToken(ctx.db, ctx.now, "password_reset", { type: "customer", id: account.id });
+  await runBatch(ctx.db, [
+    ...statements,
+    enqueueEmail(
+      ctx.db,
+      ctx.now,
+      { email: account.email, name },
+      portalPasswordResetEmail(links.brand, { name, link: `${links.baseUrl}/portal/reset-password?token=${token}`, locale: customer?.locale ?? "en" }),
+    ),
+    recordActivity(ctx, {
+      entity: "customer_account",
+      entityId: account.id,
+      customerId: account.customerId,
+      action: "auth.password_reset_requested",
+      changes: {},
+    }),
+  ]);
+}
+
+/** Sets a new portal password from a reset link; every session of the account ends. */
+export async function resetPortalPassword(ctx: WriteContext, token: string, password: string, pepper: string): Promise<void> {
+  const row = await requireActionToken(ctx.db, "password_reset", token, ctx.now);
+  const account = row.subjectType === "customer" ? await ctx.db.select().from(customerAccounts).where(eq(customerAccounts.id, row.subjectId)).get() : undefined;
+  if (account?.status !== "active")
+    throw new Invalid("This link is invalid, has expired or was already used. Ask for a new one.", [{ path: "token", message: "Invalid or expired" }]);
+  const errors = passwordErrors(password, "password", { email: account.email });
+  if (errors.length > 0) throw new Invalid("The password is too weak.", errors);
+  await consumeActionToken(ctx.db, row.id, ctx.now);
+  const accountCtx: WriteContext = { ...ctx, actor: { type: "customer", id: account.id, label: account.email } };
+  await runBatch(ctx.db, [
+    ctx.db
+      .update(customerAccounts)
+      .set({ passwordHash: await hashPassword(password, pepper), updatedAt: ctx.now })
+      .where(eq(customerAccounts.id, account.id)),
+    ...revokeAllStatements(ctx, account.id, "password reset"),
+    recordActivity(accountCtx, {
+      entity: "customer_account",
+      entityId: account.id,
+      customerId: account.customerId,
+      action: "auth.password_reset",
+      changes: {},
+    }),
+  ]);
 }

@@ -294,3 +294,27 @@ export function paymentEmail(
     </Frame>,
   );
 }
+
+/** The portal's password reset link, in the customer's language. */
+export function portalPasswordResetEmail(brand: SettingsData, p: { name: string; link: string; locale: string }): RenderedEmail {
+  const fr = p.locale.toLowerCase().startsWith("fr");
+  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  const asked = fr
+    ? "Quelqu'un (vous, espérons-le) a demandé à réinitialiser le mot de passe de votre espace client."
+    : "Someone (hopefully you) asked to reset the password of your customer area.";
+  const rule = fr
+    ? "Le lien fonctionne une fois, pendant 30 minutes. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même."
+    : "The link works once, for 30 minutes. If you did not ask, ignore this email: your password stays as it is.";
+  const label = fr ? "Choisir un nouveau mot de passe" : "Choose a new password";
+  return render(
+    "portal_password_reset",
+    fr ? `Réinitialisez votre mot de passe ${brand.operator_name}` : `Reset your ${brand.operator_name} password`,
+    `${hello}\n\n${asked}\n${p.link}\n\n${rule}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>{hello}</p>
+      <p>{asked}</p>
+      <Button href={p.link} brand={brand} label={label} />
+      <p style="color:#6b7280;font-size:13px">{rule}</p>
+    </Frame>,
+  );
+}

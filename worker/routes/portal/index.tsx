@@ -5,7 +5,9 @@ import { customerNames } from "../../db/queries/customers";
 import { amountDue, getInvoice, listInvoices } from "../../db/queries/invoices";
 import { listServices } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
+import { peekActionToken } from "../../domain/auth/action-tokens";
 import { login } from "../../domain/auth/login";
+import { requestPortalPasswordReset, resetPortalPassword } from "../../domain/auth/portal";
 import { lifetimes, revokeSession } from "../../domain/auth/sessions";
 import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
@@ -15,26 +17,73 @@ import { AppError, NotFound } from "../../lib/errors";
 import { can } from "../../middleware/access";
 import { authenticateCookie } from "../../middleware/authenticate";
 import { csrf } from "../../middleware/csrf";
-import { CsrfField } from "../../views/components";
+import { Alerts, CsrfField } from "../../views/components";
 import { readForm, text } from "../admin/forms";
-import { clientIp, loginDeps } from "../support";
+import { clientIp, kickOutbox, links, loginDeps } from "../support";
 import { portalPages } from "./pages";
 import { customerOf, date, LANG_COOKIE, money, type PortalCtx, PortalLayout, PortalTable, portalCtx, system } from "./shared";
+
+function ForgotPage(props: { p: PortalCtx; notice?: string; error?: string }) {
+  const { p } = props;
+  return (
+    <PortalLayout p={p} title={p.t("portal.forgot_title")}>
+      <section class="card narrow">
+        <h1>{p.t("portal.forgot_title")}</h1>
+        <Alerts notice={props.notice} error={props.error} />
+        {!props.notice && (
+          <form method="post" action="/portal/forgot-password" class="stack">
+            <CsrfField token={p.csrfToken} />
+            <p>{p.t("portal.forgot_intro")}</p>
+            <div class="field">
+              <label for="f-email">{p.t("portal.email")}</label>
+              <input id="f-email" name="email" type="email" autocomplete="username" required />
+            </div>
+            <button type="submit" class="button primary">
+              {p.t("portal.send_link")}
+            </button>
+          </form>
+        )}
+        <p>
+          <a href="/portal/login">{p.t("portal.back_to_sign_in")}</a>
+        </p>
+      </section>
+    </PortalLayout>
+  );
+}
+
+function ResetPage(props: { p: PortalCtx; token: string; error?: string }) {
+  const { p } = props;
+  return (
+    <PortalLayout p={p} title={p.t("portal.new_password")}>
+      <section class="card narrow">
+        <h1>{p.t("portal.new_password")}</h1>
+        <Alerts error={props.error} />
+        <form method="post" action="/portal/reset-password" class="stack">
+          <CsrfField token={p.csrfToken} />
+          <input type="hidden" name="token" value={props.token} />
+          <div class="field">
+            <label for="f-password">{p.t("portal.new_password")}</label>
+            <input id="f-password" name="password" type="password" autocomplete="new-password" required minlength={12} />
+          </div>
+          <button type="submit" class="button primary">
+            {p.t("portal.set_password")}
+          </button>
+        </form>
+      </section>
+    </PortalLayout>
+  );
+}
 
 /** The portal's own session cookie: a staff session (the admin's cookie) never opens the portal. */
 export const PORTAL_COOKIE = "__Host-obss_portal";
 
-function LoginPage(props: { p: PortalCtx; email?: string; error?: string }) {
+function LoginPage(props: { p: PortalCtx; email?: string; error?: string; notice?: string }) {
   const { p } = props;
   return (
     <PortalLayout p={p} title={p.t("portal.sign_in")}>
       <section class="card narrow">
         <h1>{p.t("portal.sign_in_title")}</h1>
-        {props.error && (
-          <div class="alert error" role="alert">
-            {props.error}
-          </div>
-        )}
+        <Alerts notice={props.notice} error={props.error} />
         <form method="post" action="/portal/login" class="stack">
           <CsrfField token={p.csrfToken} />
           <div class="field">
@@ -52,6 +101,9 @@ function LoginPage(props: { p: PortalCtx; email?: string; error?: string }) {
             {p.t("portal.sign_in")}
           </button>
         </form>
+        <p>
+          <a href="/portal/forgot-password">{p.t("portal.forgot")}</a>
+        </p>
       </section>
     </PortalLayout>
   );
@@ -77,7 +129,8 @@ portal.use(async (c, next) => {
 portal
   .get("/login", can("public"), (c) => {
     if (customerOf(c)) return c.redirect("/portal", 303);
-    return c.html(<LoginPage p={portalCtx(c)} />);
+    const p = portalCtx(c);
+    return c.html(<LoginPage p={p} notice={c.req.query("reset") === "1" ? p.t("portal.password_changed") : undefined} />);
   })
   .post("/login", can("public"), async (c) => {
     const body = await readForm(c);
@@ -112,6 +165,37 @@ portal
       if (error instanceof AppError && error.status === 401)
         return c.html(<LoginPage p={p} email={parsed.data.email} error={p.t("portal.bad_credentials")} />, 401);
       throw error;
+    }
+  })
+  .get("/forgot-password", can("public"), (c) => c.html(<ForgotPage p={portalCtx(c)} />))
+  .post("/forgot-password", can("public"), async (c) => {
+    const email = text(await readForm(c), "email") ?? "";
+    if (email) {
+      await requestPortalPasswordReset(system(c), email.slice(0, 254), await links(c));
+      kickOutbox(c);
+    }
+    const p = portalCtx(c);
+    return c.html(<ForgotPage p={p} notice={p.t("portal.check_email")} />);
+  })
+  .get("/reset-password", can("public"), async (c) => {
+    const p = portalCtx(c);
+    const token = c.req.query("token") ?? "";
+    const live = token ? await peekActionToken(c.get("db"), "password_reset", token, new Date().toISOString()) : null;
+    if (live?.subjectType !== "customer") return c.html(<ForgotPage p={p} error={p.t("portal.link_expired")} />, 400);
+    return c.html(<ResetPage p={p} token={token} />);
+  })
+  .post("/reset-password", can("public"), async (c) => {
+    const p = portalCtx(c);
+    const body = await readForm(c);
+    const token = text(body, "token") ?? "";
+    try {
+      await resetPortalPassword(system(c), token, typeof body.password === "string" ? body.password : "", c.env.PASSWORD_PEPPER);
+      return c.redirect("/portal/login?reset=1", 303);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const weak = error.errors?.find((e) => e.path === "password");
+      if (weak) return c.html(<ResetPage p={p} token={token} error={weak.message} />, 422);
+      return c.html(<ForgotPage p={p} error={p.t("portal.link_expired")} />, 400);
     }
   })
   .post("/logout", can("public"), async (c) => {

@@ -3,7 +3,7 @@
  * Stripe customer, and we keep brand, last 4 digits, expiry and a nickname — never a card number.
  * One default card per customer (the first one saved); removing the default promotes the newest.
  */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import type { Db } from "../../db/client";
 import { prepared } from "../../db/client";
@@ -49,6 +49,31 @@ export async function listCards(db: Db, customerId: string, includeRemoved = fal
     .where(includeRemoved ? eq(paymentMethods.customerId, customerId) : and(eq(paymentMethods.customerId, customerId), eq(paymentMethods.status, "active")))
     .orderBy(desc(paymentMethods.isDefault), desc(paymentMethods.id));
   return rows.map((r) => toPaymentMethodView(r));
+}
+
+/** The month `days` from now: a card (valid to the end of its month) expires within the window if its (year, month) is before it, as `expiresWithin` says. */
+export function expiryBound(now: string, days = EXPIRY_WARNING_DAYS): { year: number; month: number } {
+  const soon = new Date(Date.parse(now) + days * 86_400_000);
+  return { year: soon.getUTCFullYear(), month: soon.getUTCMonth() + 1 };
+}
+
+/** Active cards expiring within 60 days (of one customer, or all), soonest first, with their customer's name. */
+export async function listExpiringCards(db: Db, now: string, customerId: string | null = null): Promise<(PaymentMethodView & { customer_name: string })[]> {
+  const { year, month } = expiryBound(now);
+  const rows = await db
+    .select({ card: paymentMethods, customerName: customers.name })
+    .from(paymentMethods)
+    .innerJoin(customers, eq(customers.id, paymentMethods.customerId))
+    .where(
+      and(
+        eq(paymentMethods.status, "active"),
+        sql`(${paymentMethods.expYear} < ${year} OR (${paymentMethods.expYear} = ${year} AND ${paymentMethods.expMonth} < ${month}))`,
+        customerId ? eq(paymentMethods.customerId, customerId) : undefined,
+      ),
+    )
+    .orderBy(paymentMethods.expYear, paymentMethods.expMonth, paymentMethods.id)
+    .limit(500);
+  return rows.map((r) => ({ ...toPaymentMethodView(r.card, now), customer_name: r.customerName }));
 }
 
 export async function getCard(db: Db, id: string): Promise<CardRow | undefined> {

@@ -22,9 +22,9 @@ import type { WriteContext } from "../context";
 import { enqueueEmail } from "../email/outbox";
 import { paymentEmail } from "../email/templates";
 import { balanceRecipient } from "../services/support";
-import { EXPIRY_WARNING_DAYS } from "./cards";
+import { expiryBound } from "./cards";
 import { applyIntent, getPaymentRow, type PaymentDeps, payInvoice, settleFailed } from "./payments";
-import { applyStripeRefund, refundPayment, sendRefund } from "./refunds";
+import { applyStripeRefund, getRefund, refundPayment, sendRefund } from "./refunds";
 import { creditPaidTopUp } from "./top-ups";
 
 const MINUTE = 60_000;
@@ -76,8 +76,8 @@ export async function settlePayments(ctx: WriteContext, deps: PaymentDeps, limit
       .bind(ago(ctx.now, MINUTE), limit)
       .all<{ id: string }>();
     for (const { id } of refunds) {
-      const refund = await d1.prepare("SELECT * FROM refunds WHERE id = ?1").bind(id).first<Record<string, unknown>>();
-      const payment = await getPaymentRow(ctx.db, String(refund?.payment_id));
+      const refund = await getRefund(ctx, id);
+      const payment = refund ? await getPaymentRow(ctx.db, refund.paymentId) : undefined;
       if (!refund || !payment) continue;
       let found: Stripe.Refund | null = null;
       if (payment.method === "card" && payment.providerId) {
@@ -88,21 +88,7 @@ export async function settlePayments(ctx: WriteContext, deps: PaymentDeps, limit
       if (found) await applyStripeRefund(ctx, id, found);
       else {
         await d1.prepare("UPDATE refunds SET updated_at = ?2 WHERE id = ?1").bind(id, ctx.now).run();
-        await sendRefund(ctx, deps, payment, {
-          id,
-          paymentId: payment.id,
-          customerId: payment.customerId,
-          amount: Number(refund.amount),
-          currency: String(refund.currency),
-          status: "pending",
-          reason: String(refund.reason),
-          providerId: null,
-          creditNoteId: null,
-          failureMessage: null,
-          createdBy: String(refund.created_by),
-          createdAt: String(refund.created_at),
-          updatedAt: ctx.now,
-        });
+        await sendRefund(ctx, deps, payment, refund);
       }
       out.refunds_resolved++;
     }
@@ -258,10 +244,8 @@ export async function autoPay(ctx: WriteContext, deps: PaymentDeps, limit = 10) 
 
 /** Emails the owner of each active card expiring within 60 days, once per card. */
 export async function remindExpiringCards(ctx: WriteContext, limit = 50) {
-  const soon = new Date(Date.parse(ctx.now) + EXPIRY_WARNING_DAYS * 24 * 60 * MINUTE);
-  // A card is valid to the end of its month: it expires within the window if (year, month) < the month after `soon`.
-  const y = soon.getUTCFullYear();
-  const m = soon.getUTCMonth() + 1;
+  // A card is valid to the end of its month: the same window as the expiring-cards list.
+  const { year: y, month: m } = expiryBound(ctx.now);
   const { results } = await ctx.db.$client
     .prepare(
       `SELECT m.id, m.customer_id, m.brand, m.last4, c.locale FROM payment_methods m JOIN customers c ON c.id = m.customer_id

@@ -20,7 +20,7 @@ import type { PaymentView, RefundCreateInput } from "./schemas";
 
 type RefundRow = typeof refunds.$inferSelect;
 
-async function getRefund(ctx: WriteContext, id: string): Promise<RefundRow | undefined> {
+export async function getRefund(ctx: Pick<WriteContext, "db">, id: string): Promise<RefundRow | undefined> {
   return ctx.db.select().from(refunds).where(eq(refunds.id, id)).get();
 }
 

@@ -5,11 +5,13 @@
  * refunded; when it is, the top-up's charge gets a receipt (an invoice issued and paid at once).
  */
 
+import { prepared } from "../../db/client";
 import { abortUnlessChanged, isGuardAbort } from "../../db/guard";
 import { getServiceTerms } from "../../db/queries/services";
 import { Conflict, Invalid, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { lineTax } from "../../lib/money";
+import { recordActivity } from "../activity/record";
 import { taxRateFor } from "../billing/tax";
 import type { WriteContext } from "../context";
 import { topUpPack, topUpService } from "../services/top-up";
@@ -108,13 +110,16 @@ export async function payTopUp(
       inserted,
       // The same key raced in concurrently and won: this request makes no payment of its own.
       abortUnlessChanged(d1),
-      d1
-        .prepare(
-          `INSERT INTO activity_log (id, at, actor_type, actor_id, actor_label, entity, entity_id, customer_id, action, changes, request_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'payment', ?6, ?7, 'payment.create', json_object('purpose', json_object('before', NULL, 'after', 'top_up'),
-                 'service_id', json_object('before', NULL, 'after', ?8), 'amount', json_object('before', NULL, 'after', ?9)), ?10)`,
-        )
-        .bind(`act_${ulid()}`, ctx.now, ctx.actor.type, ctx.actor.id, ctx.actor.label, row.id, row.customerId, serviceId, row.amount, ctx.requestId),
+      prepared(
+        d1,
+        recordActivity(ctx, {
+          entity: "payment",
+          entityId: row.id,
+          customerId: row.customerId,
+          action: "payment.create",
+          after: { purpose: "top_up", service_id: serviceId, amount: row.amount, currency: row.currency, method: "card" },
+        }),
+      ),
     ]);
   } catch (error) {
     if (!isGuardAbort(error)) throw error;

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { getCustomer } from "../../db/queries/customers";
 import { getInvoice } from "../../db/queries/invoices";
 import { updateCustomer } from "../../domain/customers/update-customer";
-import { addCard, getCard, removeCard, toPaymentMethodView, updateCard } from "../../domain/payments/cards";
+import { addCard, getCard, listExpiringCards, removeCard, updateCard } from "../../domain/payments/cards";
 import { dunningStepNow } from "../../domain/payments/dunning-run";
 import { getPaymentRow, listPayments, payInvoice } from "../../domain/payments/payments";
 import { refundPayment } from "../../domain/payments/refunds";
@@ -58,21 +58,9 @@ export const paymentPages = new Hono<AppEnv>()
       />,
     );
   })
-  .get("/payments/expiring-cards", can("billing:read"), async (c) => {
-    const soon = new Date(Date.now() + 60 * 86_400_000);
-    const { results } = await c.env.DB.prepare(
-      `SELECT m.id, c.name AS customer_name FROM payment_methods m JOIN customers c ON c.id = m.customer_id
-       WHERE m.status = 'active' AND (m.exp_year < ?1 OR (m.exp_year = ?1 AND m.exp_month <= ?2)) ORDER BY m.exp_year, m.exp_month LIMIT 500`,
-    )
-      .bind(soon.getUTCFullYear(), soon.getUTCMonth() + 1)
-      .all<{ id: string; customer_name: string }>();
-    const cards = [];
-    for (const r of results) {
-      const row = await getCard(c.get("db"), r.id);
-      if (row) cards.push({ ...toPaymentMethodView(row), customer_name: r.customer_name });
-    }
-    return c.html(<ExpiringCardsPage ctx={pageContext(c)} cards={cards} />);
-  })
+  .get("/payments/expiring-cards", can("billing:read"), async (c) =>
+    c.html(<ExpiringCardsPage ctx={pageContext(c)} cards={await listExpiringCards(c.get("db"), new Date().toISOString())} />),
+  )
   .post("/invoices/:id/payments", can("payments:pay"), async (c) => {
     const id = c.req.param("id");
     const invoice = await getInvoice(c.get("db"), id);

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { addCard, getCard, listCards, removeCard, toPaymentMethodView, updateCard } from "../../domain/payments/cards";
+import { addCard, listCards, listExpiringCards, removeCard, updateCard } from "../../domain/payments/cards";
 import { getPayment, listPayments, payInvoice } from "../../domain/payments/payments";
 import { refundPayment } from "../../domain/payments/refunds";
 import { Payment, PaymentCreate, PaymentMethod, PaymentMethodCreate, PaymentMethodPatch, RefundCreate } from "../../domain/payments/schemas";
@@ -68,23 +68,7 @@ export const paymentsApi = new OpenAPIHono<AppEnv>()
       },
       { customers: true },
     ),
-    async (c) => {
-      const scope = customerScope(c);
-      const soon = new Date(Date.now() + 60 * 86_400_000);
-      const { results } = await c.env.DB.prepare(
-        `SELECT m.id, c.name AS customer_name FROM payment_methods m JOIN customers c ON c.id = m.customer_id
-         WHERE m.status = 'active' AND (m.exp_year < ?1 OR (m.exp_year = ?1 AND m.exp_month <= ?2)) AND (?3 IS NULL OR m.customer_id = ?3)
-         ORDER BY m.exp_year, m.exp_month, m.id LIMIT 500`,
-      )
-        .bind(soon.getUTCFullYear(), soon.getUTCMonth() + 1, scope)
-        .all<{ id: string; customer_name: string }>();
-      const data = [];
-      for (const r of results) {
-        const row = await getCard(c.get("db"), r.id);
-        if (row) data.push({ ...toPaymentMethodView(row), customer_name: r.customer_name });
-      }
-      return c.json({ data }, 200);
-    },
+    async (c) => c.json({ data: await listExpiringCards(c.get("db"), new Date().toISOString(), customerScope(c)) }, 200),
   )
   .openapi(
     apiRoute(

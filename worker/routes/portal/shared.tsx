@@ -6,6 +6,7 @@ import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
 import { intlLocale, LOCALES, type Locale, negotiateLocale, type Translate, translator } from "../../i18n/catalogue";
 import { CsrfField } from "../../views/components";
+import { formatMoney } from "../../views/format";
 
 export const LANG_COOKIE = "obss_lang";
 
@@ -23,10 +24,7 @@ export function portalCtx(c: Context<AppEnv>): PortalCtx {
   };
 }
 
-export const money = (p: PortalCtx, minor: number, currency: string) => {
-  const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return new Intl.NumberFormat(intlLocale(p.locale), { style: "currency", currency }).format(minor / 10 ** digits);
-};
+export const money = (p: PortalCtx, minor: number, currency: string) => formatMoney(minor, currency, intlLocale(p.locale));
 export const date = (p: PortalCtx, iso: string) =>
   new Intl.DateTimeFormat(intlLocale(p.locale), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
 

@@ -13,6 +13,7 @@ import { dev } from "./routes/dev";
 import { docs } from "./routes/docs";
 import { portal } from "./routes/portal";
 import { runner } from "./routes/runner";
+import { topup } from "./routes/topup";
 import { webhooks } from "./routes/webhooks";
 
 /** The whole HTTP surface: API, docs, admin pages, the customer portal, the runner API and inbound webhooks. */
@@ -51,6 +52,7 @@ app.route("/api/v1", api);
 app.route("/runner/v1", runner);
 app.route("/admin", admin);
 app.route("/portal", portal);
+app.route("/topup", topup);
 app.route("/", webhooks);
 
 app.notFound((c) => {

@@ -9,6 +9,9 @@ export type GuardPolicy = { free: number; lockAfter: number; lockSeconds: number
 
 export const ACCOUNT_POLICY: GuardPolicy = { free: 3, lockAfter: 10, lockSeconds: 15 * 60, windowSeconds: 60 * 60 };
 export const IP_POLICY: GuardPolicy = { free: 20, lockAfter: 100, lockSeconds: 15 * 60, windowSeconds: 60 * 60 };
+/** The public top-up page counts every code request and wrong code: per number (SMS cost, guessing) and per IP. */
+export const TOPUP_NUMBER_POLICY: GuardPolicy = { free: 3, lockAfter: 8, lockSeconds: 60 * 60, windowSeconds: 60 * 60 };
+export const TOPUP_IP_POLICY: GuardPolicy = { free: 10, lockAfter: 30, lockSeconds: 60 * 60, windowSeconds: 60 * 60 };
 
 export type GuardState = { failures: number; blockedUntil: number | null; retryAfterSeconds: number };
 

@@ -57,8 +57,9 @@ export const actionTokens = sqliteTable(
   "action_tokens",
   {
     id: text("id").primaryKey(),
-    purpose: text("purpose", { enum: ["invite", "password_reset", "verify_email", "portal_invite"] }).notNull(),
-    subjectType: text("subject_type", { enum: ["user", "customer"] }).notNull(),
+    purpose: text("purpose", { enum: ["invite", "password_reset", "verify_email", "portal_invite", "topup_code", "topup_session"] }).notNull(),
+    /** A service for the public top-up page's codes and sessions. */
+    subjectType: text("subject_type", { enum: ["user", "customer", "service"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     tokenHash: text("token_hash").notNull().unique(),
     data: text("data", { mode: "json" }).$type<Record<string, string>>().notNull(),

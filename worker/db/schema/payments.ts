@@ -71,7 +71,7 @@ export const payments = sqliteTable(
     /** The top-up's provisioning job: it succeeded → a receipt invoice (`invoice_id`); it failed → the payment is refunded. */
     topUpJobId: text("top_up_job_id"),
     /** Started by dunning (its retry) or auto-pay rather than a person. */
-    origin: text("origin", { enum: ["manual", "auto_pay", "dunning", "portal"] }).notNull(),
+    origin: text("origin", { enum: ["manual", "auto_pay", "dunning", "portal", "topup_page"] }).notNull(),
     /** The caller's Idempotency-Key of a paid top-up (`<principal>:<key>`): the same request never makes a second payment. */
     requestKey: text("request_key"),
     createdBy: text("created_by").notNull(),

@@ -12,6 +12,8 @@ export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
   portal_invite: 72 * 3600_000,
   password_reset: 30 * 60_000,
   verify_email: 24 * 3600_000,
+  topup_code: 10 * 60_000,
+  topup_session: 20 * 60_000,
 };
 
 /**

@@ -227,18 +227,19 @@ export async function chargeCard(
   row: PaymentRow,
   stripePaymentMethodId: string,
   description: string,
+  /** A card given for this payment only (the public top-up page): charged on-session, never saved to a Stripe customer. */
+  oneOff = false,
 ): Promise<PaymentView> {
-  const customer = await ensureStripeCustomer(ctx, stripe, row.customerId);
+  const customer = oneOff ? null : await ensureStripeCustomer(ctx, stripe, row.customerId);
   let intent: Stripe.PaymentIntent | null = null;
   try {
     intent = await stripe.paymentIntents.create(
       {
         amount: row.amount,
         currency: row.currency.toLowerCase(),
-        customer,
+        ...(customer ? { customer, off_session: true } : {}),
         payment_method: stripePaymentMethodId,
         allowed_payment_method_types: ["card"],
-        off_session: true,
         confirm: true,
         description,
         metadata: {

@@ -100,7 +100,7 @@ export const Payment = z
     failure_code: z.string().nullable(),
     failure_message: z.string().nullable(),
     refunded_amount: z.number().int(),
-    origin: z.enum(["manual", "auto_pay", "dunning", "portal"]),
+    origin: z.enum(["manual", "auto_pay", "dunning", "portal", "topup_page"]),
     created_at: z.string(),
     succeeded_at: z.string().nullable(),
     refunds: z.array(Refund),

@@ -57,7 +57,13 @@ export async function payTopUp(
   deps: PaymentDeps,
   serviceId: string,
   input: TopUpInput,
-  opts: { scope: string | null; origin: PaymentRow["origin"]; requestKey: string },
+  opts: {
+    scope: string | null;
+    origin: PaymentRow["origin"];
+    requestKey: string;
+    /** A Stripe PaymentMethod given for this payment only (the public top-up page) instead of a saved card. */
+    oneOffCard?: string;
+  },
 ): Promise<PaymentView & { replayed: boolean }> {
   // Whose service it is is checked before a key is replayed (a key never reveals another customer's payment).
   const price = await priceOf(ctx, serviceId, input, opts.scope);
@@ -69,7 +75,7 @@ export async function payTopUp(
     throw new Invalid("This Idempotency-Key was used for another request.", [{ path: "Idempotency-Key", message: "Already used for another top-up" }]);
   if (replay) return { ...((await getPayment(ctx.db, replay.id)) as PaymentView), replayed: true };
   if (price.gross <= 0) throw new Invalid("This top-up costs nothing: nothing to pay.", [{ path: "payment_method", message: "Nothing to pay" }]);
-  const card = await cardFor(ctx.db, price.service.customerId, input.payment_method);
+  const card = opts.oneOffCard ? { id: null, stripePaymentMethodId: opts.oneOffCard } : await cardFor(ctx.db, price.service.customerId, input.payment_method);
   const stripe = deps.stripe();
   const row: PaymentRow = {
     id: `pay_${ulid()}`,
@@ -126,7 +132,7 @@ export async function payTopUp(
     const first = await d1.prepare("SELECT id FROM payments WHERE request_key = ?1").bind(opts.requestKey).first<{ id: string }>();
     return { ...((await getPayment(ctx.db, first?.id ?? "")) as PaymentView), replayed: true };
   }
-  return { ...(await chargeCard(ctx, deps, stripe, row, card.stripePaymentMethodId, price.label)), replayed: false };
+  return { ...(await chargeCard(ctx, deps, stripe, row, card.stripePaymentMethodId, price.label, Boolean(opts.oneOffCard))), replayed: false };
 }
 
 /**

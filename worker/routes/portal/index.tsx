@@ -208,7 +208,7 @@ portal
     const locale = c.req.param("locale");
     const next = c.req.query("next") ?? "/portal";
     if (locale === "en" || locale === "fr") setCookie(c, LANG_COOKIE, locale, { path: "/", secure: true, sameSite: "Lax", maxAge: 365 * 86_400 });
-    return c.redirect(/^\/portal(\/[\w\-/]*)?$/.test(next) ? next : "/portal", 303);
+    return c.redirect(/^\/(portal|topup)(\/[\w\-/]*)?$/.test(next) ? next : "/portal", 303);
   })
   .get("/", can("public"), async (c) => {
     const customerId = customerOf(c);

@@ -23,9 +23,9 @@ import { can, writeContext } from "../../middleware/access";
 import { operationKey } from "../../middleware/idempotency";
 import { Alerts, CsrfField } from "../../views/components";
 import { formatAmount, parseMoney } from "../../views/format";
-import { cardLabel, TEST_CARDS } from "../../views/payments";
+import { cardLabel } from "../../views/payments";
 import { readForm, text } from "../admin/forms";
-import { customerOf, date, money, type PortalCtx, PortalLayout, PortalTable, portalCtx } from "./shared";
+import { CardEntry, customerOf, date, money, type PortalCtx, PortalLayout, PortalTable, portalCtx } from "./shared";
 
 const expiry = (c: PaymentMethodView) => `${String(c.exp_month).padStart(2, "0")}/${c.exp_year}`;
 
@@ -144,24 +144,7 @@ async function paymentsPage(c: Context<AppEnv>, extra: { notice?: string; error?
         <form method="post" action="/portal/cards" class="stack" id="add-card" data-stripe-key={key ?? undefined}>
           <CsrfField token={p.csrfToken} />
           <h3>{p.t("portal.add_card")}</h3>
-          {key ? (
-            <div class="field">
-              <script src="https://js.stripe.com/v3/" defer></script>
-              <script src="/js/stripe-card.js" defer></script>
-              <div id="card-element" class="stripe-element" />
-              <input type="hidden" name="stripe_payment_method_id" />
-              <div class="field-error" id="card-errors" role="alert" />
-            </div>
-          ) : (
-            <div class="field">
-              <label for="f-test-card">{p.t("portal.test_card")}</label>
-              <select id="f-test-card" name="stripe_payment_method_id">
-                {TEST_CARDS.map((t) => (
-                  <option value={t.value}>{t.label}</option>
-                ))}
-              </select>
-            </div>
-          )}
+          <CardEntry p={p} stripeKey={key} />
           <button type="submit" class="button">
             {p.t("portal.add_card")}
           </button>

@@ -7,6 +7,7 @@ import type { AppEnv } from "../../env";
 import { intlLocale, LOCALES, type Locale, negotiateLocale, type Translate, translator } from "../../i18n/catalogue";
 import { CsrfField } from "../../views/components";
 import { formatMoney } from "../../views/format";
+import { TEST_CARDS } from "../../views/payments";
 
 export const LANG_COOKIE = "obss_lang";
 
@@ -122,6 +123,33 @@ export function PortalTable<T>(props: { rows: readonly T[]; empty: string; colum
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/**
+ * A new card: Stripe Elements when a publishable key is configured (the number goes from the browser to
+ * Stripe; the form posts the PaymentMethod id), else the Stripe test cards (the simulator).
+ * The form around it carries `data-stripe-key`.
+ */
+export function CardEntry(props: { p: PortalCtx; stripeKey: string | null }) {
+  const { p } = props;
+  return props.stripeKey ? (
+    <div class="field">
+      <script src="https://js.stripe.com/v3/" defer></script>
+      <script src="/js/stripe-card.js" defer></script>
+      <div id="card-element" class="stripe-element" />
+      <input type="hidden" name="stripe_payment_method_id" />
+      <div class="field-error" id="card-errors" role="alert" />
+    </div>
+  ) : (
+    <div class="field">
+      <label for="f-test-card">{p.t("portal.test_card")}</label>
+      <select id="f-test-card" name="stripe_payment_method_id">
+        {TEST_CARDS.map((t) => (
+          <option value={t.value}>{t.label}</option>
+        ))}
+      </select>
     </div>
   );
 }

@@ -10,12 +10,12 @@ import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { getSettings } from "../db/queries/settings";
 import type { LoginGuardPort } from "../domain/auth/guard";
-import { taxRateFor } from "../domain/billing/tax";
 import type { WriteContext } from "../domain/context";
 import { payTopUp } from "../domain/payments/top-ups";
 import {
   normalizeNumber,
   openTopUpSession,
+  priceWithTax,
   sendTopUpCode,
   serviceByIp,
   serviceByNumber,
@@ -31,13 +31,12 @@ import { paymentDeps } from "../integrations/payments";
 import { currencyExponent } from "../lib/charging-units";
 import { hmacSha256, safeEqual } from "../lib/crypto";
 import { AppError } from "../lib/errors";
-import { lineTax } from "../lib/money";
 import { can } from "../middleware/access";
 import { csrf } from "../middleware/csrf";
 import { Alerts } from "../views/components";
-import { formatAmount, parseMoney } from "../views/format";
+import { parseMoney } from "../views/format";
 import { readForm, text } from "./admin/forms";
-import { CardEntry, money, type PortalCtx, PortalLayout, portalCtx } from "./portal/shared";
+import { amountExample, CardEntry, label, money, type PortalCtx, PortalLayout, portalCtx, quantity } from "./portal/shared";
 import { clientIp, kickOutbox } from "./support";
 
 export const TOPUP_COOKIE = "__Host-obss_topup";
@@ -153,22 +152,17 @@ async function servicePage(
   ]);
   const currency = terms?.currency ?? p.settings.default_currency;
   const packs = await topUpPacksFor(db, target, currency);
-  const priced = await Promise.all(
-    packs.map(async (pack) => {
-      const rate = await taxRateFor(db, pack.tax_class, target.customerId);
-      const { net, tax } = lineTax(pack.retail_price, rate.rateBp, rate.inclusive);
-      return { pack, gross: net + tax };
-    }),
-  );
+  const priced = await Promise.all(packs.map(async (pack) => ({ pack, gross: await priceWithTax(db, pack, target.customerId) })));
   const buckets = (snapshot.ok ? snapshot.value.buckets : []).filter((b) => b.amount !== 0 || b.pending_amount !== 0);
-  const show = (unit: string, amount: number) => (unit === "monetary" ? money(p, amount, currency) : formatAmount(unit as "data", amount, currency));
+  const show = (unit: string, amount: number) => quantity(p, unit, amount, currency);
   return c.html(
     <PortalLayout p={p} title={p.t("topup.title")}>
       <h1>{p.t("topup.title")}</h1>
       <Alerts {...extra} />
       <section class="card" id="service">
         <p>
-          {p.t("topup.service")}: <strong>{target.productName}</strong> · {target.label}
+          {label(p, "topup.service")}
+          <strong>{target.productName}</strong> · {target.label}
         </p>
         <h2>{p.t("portal.balance")}</h2>
         <ul class="tiles" id="balance">
@@ -199,7 +193,7 @@ async function servicePage(
             </label>
             <div class="field">
               <label for="f-amount">{p.t("portal.top_up_amount", { currency })}</label>
-              <input id="f-amount" name="amount" inputmode="decimal" placeholder="10.00" />
+              <input id="f-amount" name="amount" inputmode="decimal" placeholder={amountExample(p)} />
             </div>
             <p class="muted">{p.t("topup.tax_included")}</p>
           </fieldset>

@@ -193,4 +193,96 @@ describe("portal", () => {
     expect((await form("/portal/login", { email: me.email, password: PASSWORD })).status).toBe(401);
     expect((await form("/portal/login", { email: me.email, password: "a-brand-new-portal-passphrase" })).status).toBe(303);
   });
+  it("shows 30 days of usage, sells an add-on and changes the plan — at once, or after a staff approval when the plan says so", async () => {
+    const me = await customerToken();
+    const other = await customerToken();
+    const { product, service } = await import("./billing-helpers");
+    const planA = await product(1000);
+    const planB = await product(2000);
+    const planC = await product(3000, { plan_change_approval: true });
+    const svc = await service(me.customerId, planA.id, new Date().toISOString());
+    const today = new Date().toISOString().slice(0, 10);
+    await env.DB.prepare("INSERT INTO usage_records (service_id, day, unit, amount) VALUES (?1, ?2, 'data', 1500000000), (?1, ?2, 'sms', 4)")
+      .bind(svc, today)
+      .run();
+    const addon = await api("POST", "/products", {
+      body: {
+        name: `Roaming pack ${Date.now()}`,
+        slug: `roam-${Date.now()}`,
+        type: "addon",
+        service_type: "other",
+        status: "active",
+        retail_price: 500,
+        compatible_with: [planA.id],
+        included_balances: [{ unit: "data", amount: 2_000_000_000, validity_days: 7 }],
+      },
+    });
+    expect(addon.status, JSON.stringify(addon.body)).toBe(201);
+    const s = await portalSession(me.email);
+    const page = await (await s.get(`/portal/services/${svc}`)).text();
+    expect(page).toContain('figure data-unit="data"');
+    expect(page).toContain("1.4 GB in 30 days");
+    expect(page).toContain(`value="${addon.body.id}"`);
+    expect(page).toContain(`value="${planB.id}"`);
+
+    // The add-on: attached, charged to the account, its balance pending until the job runs.
+    const bought = await s.post(`/portal/services/${svc}/addons`, { product_id: addon.body.id, key: `a-${Date.now()}` });
+    expect(bought.status).toBe(303);
+    expect(await countRows(`service_addons WHERE service_id = '${svc}'`)).toBe(1);
+    const data = (await api("GET", `/services/${svc}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data");
+    expect(data?.pending_amount).toBe(2_000_000_000);
+    expect((await s.post(`/portal/services/${svc}/addons`, { product_id: planB.id })).status).toBe(422);
+
+    // Plan B needs no approval: changed at once through a change-plan job.
+    const changed = await s.post(`/portal/services/${svc}/change-plan`, { product_id: planB.id });
+    expect(changed.headers.get("location")).toBe(`/portal/services/${svc}?done=changed`);
+    const approved = (await api("GET", `/plan-change-requests?service_id=${svc}`)).body.data[0];
+    expect(approved).toMatchObject({ status: "approved", to_product_id: planB.id, decided_by: expect.any(String) });
+    expect((await api("GET", `/jobs/${approved.job_id}`)).body).toMatchObject({ type: "modify", service_id: svc });
+    expect((await api("GET", `/services/${svc}`)).body.product_id).toBe(planB.id);
+
+    // Plan C waits for staff; a second request is refused; the customer sees it waiting.
+    const asked = await s.post(`/portal/services/${svc}/change-plan`, { product_id: planC.id });
+    expect(asked.headers.get("location")).toBe(`/portal/services/${svc}?done=requested`);
+    expect(await (await s.get(`/portal/services/${svc}`)).text()).toContain("Waiting for our team");
+    expect(
+      (
+        await api("POST", `/services/${svc}/plan-change-requests`, {
+          role: null,
+          headers: { authorization: `Bearer ${me.token}` },
+          body: { product_id: planA.id },
+        })
+      ).status,
+    ).toBe(409);
+    const pending = (
+      await api("GET", `/plan-change-requests?service_id=${svc}&status=pending`, { role: null, headers: { authorization: `Bearer ${me.token}` } })
+    ).body.data[0];
+    expect(pending).toMatchObject({ status: "pending", to_product_id: planC.id, job_id: null });
+    expect((await api("GET", `/services/${svc}`)).body.product_id).toBe(planB.id);
+    // Another customer neither sees nor asks; a customer never approves.
+    expect(
+      (await api("GET", `/plan-change-requests?service_id=${svc}`, { role: null, headers: { authorization: `Bearer ${other.token}` } })).body.data,
+    ).toEqual([]);
+    expect(
+      (
+        await api("POST", `/services/${svc}/plan-change-requests`, {
+          role: null,
+          headers: { authorization: `Bearer ${other.token}` },
+          body: { product_id: planA.id },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await api("POST", `/plan-change-requests/${pending.id}/approve`, { role: null, headers: { authorization: `Bearer ${me.token}` }, body: {} })).status,
+    ).toBe(403);
+    // Staff approve it from the service page: the plan changes.
+    const staff = await pageSession("admin");
+    const staffPage = await (await staff.get(`/admin/services/${svc}`)).text();
+    expect(staffPage).toContain(`/plan-change-requests/${pending.id}/approve`);
+    expect((await staff.post(`/admin/services/${svc}/plan-change-requests/${pending.id}/approve`, {})).status).toBe(303);
+    expect((await api("GET", `/services/${svc}`)).body.product_id).toBe(planC.id);
+    expect((await api("POST", `/plan-change-requests/${pending.id}/reject`, { body: { reason: "late" } })).status).toBe(409);
+    const activity = (await api("GET", `/activity?entity=service&entity_id=${svc}`)).body.data.map((a: { action: string }) => a.action);
+    expect(activity).toEqual(expect.arrayContaining(["service.plan_change_requested", "service.plan_change_approved", "service.addon"]));
+  });
 });

@@ -95,6 +95,7 @@ export function productFormValues(p: ProductView): ProductFormValues {
     customer_types: p.eligibility.customer_types,
     allow_negative: p.allow_negative,
     suspend_when_exhausted: p.suspend_when_exhausted,
+    plan_change_approval: p.plan_change_approval,
     low_balance_thresholds: json(p.low_balance_thresholds),
   };
 }
@@ -159,6 +160,10 @@ export function ProductFormPage(props: {
           <label class="checkbox">
             <input type="checkbox" name="suspend_when_exhausted" value="1" checked={v.suspend_when_exhausted === true} /> Suspend a prepaid service when its
             balance runs out
+          </label>
+          <label class="checkbox">
+            <input type="checkbox" name="plan_change_approval" value="1" checked={v.plan_change_approval === true} /> Customers' requests to change to this plan
+            need staff approval
           </label>
         </div>
         <div class="span-2">

@@ -7,6 +7,7 @@ export function errorPage(p: { status: number; title: string; detail: string; re
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${p.status} ${p.title}`}</title>
         <link rel="stylesheet" href="/css/app.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>
       <body class="centered">
         <main class="card narrow" role="alert">

@@ -72,6 +72,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
         />
         <title>{`${props.title} · ${s.operator_name}`}</title>
         <link rel="stylesheet" href="/css/app.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <script src="/vendor/htmx.min.js" defer></script>
         <script src="/js/app.js" defer></script>
       </head>
@@ -173,6 +174,7 @@ export function BarePage(props: { settings: SettingsData; title: string; childre
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · ${s.operator_name}`}</title>
         <link rel="stylesheet" href="/css/app.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>
       <body class="centered">{props.children}</body>
     </html>

@@ -4,6 +4,7 @@ import type { ReconciliationView } from "../db/queries/reconciliation";
 import type { TransactionView } from "../db/queries/transactions";
 import type { ProductView } from "../domain/catalog/schemas";
 import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions";
+import type { PlanChangeRequestView } from "../domain/services/plan-change-requests";
 import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES } from "../domain/services/state";
 import { BalanceSource, DifferencesTable } from "./charging";
@@ -148,10 +149,19 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
   );
 }
 
-/** 30 days of usage per unit as server-rendered SVG bars. */
-function UsageChart(props: { usage: { day: string; unit: string; amount: number }[]; days: string[]; currency: string }) {
+export type UsageLabels = {
+  unit: (unit: string) => string;
+  total: (amount: string) => string;
+  aria: (unit: string) => string;
+  empty: string;
+  amount: (unit: string, amount: number) => string;
+};
+
+/** 30 days of usage per unit as server-rendered SVG bars (staff and portal pages; labels in the page's language). */
+export function UsageChart(props: { usage: { day: string; unit: string; amount: number }[]; days: string[]; labels: UsageLabels }) {
+  const { labels } = props;
   const units = [...new Set(props.usage.map((u) => u.unit))];
-  if (units.length === 0) return <EmptyState title="No usage recorded in the last 30 days." />;
+  if (units.length === 0) return <EmptyState title={labels.empty} />;
   return (
     <div class="usage">
       {units.map((unit) => {
@@ -160,17 +170,17 @@ function UsageChart(props: { usage: { day: string; unit: string; amount: number 
         const total = [...byDay.values()].reduce((a, b) => a + b, 0);
         const w = 300 / props.days.length;
         return (
-          <figure>
+          <figure data-unit={unit}>
             <figcaption>
-              <strong>{unit}</strong> <span class="muted small">{formatAmount(unit, total, props.currency)} in 30 days</span>
+              <strong>{labels.unit(unit)}</strong> <span class="muted small">{labels.total(labels.amount(unit, total))}</span>
             </figcaption>
-            <svg viewBox="0 0 300 60" class="chart" role="img" aria-label={`Daily ${unit} usage over 30 days`}>
+            <svg viewBox="0 0 300 60" class="chart" role="img" aria-label={labels.aria(unit)}>
               {props.days.map((day, i) => {
                 const v = byDay.get(day) ?? 0;
                 const h = (v / max) * 56;
                 return (
                   <rect x={(i * w + 0.5).toFixed(2)} y={(58 - h).toFixed(2)} width={(w - 1).toFixed(2)} height={h.toFixed(2)} class="chart-bar">
-                    <title>{`${day}: ${formatAmount(unit, v, props.currency)}`}</title>
+                    <title>{`${day}: ${labels.amount(unit, v)}`}</title>
                   </rect>
                 );
               })}
@@ -181,6 +191,12 @@ function UsageChart(props: { usage: { day: string; unit: string; amount: number 
       })}
     </div>
   );
+}
+
+/** The last 30 days (UTC dates, oldest first) that usage charts show. */
+export function last30Days(now = Date.now()): string[] {
+  const since = now - 29 * 86_400_000;
+  return Array.from({ length: 30 }, (_, i) => new Date(since + i * 86_400_000).toISOString().slice(0, 10));
 }
 
 export function ServicePage(props: {
@@ -198,6 +214,7 @@ export function ServicePage(props: {
   children: ServiceView[];
   plans: ProductView[];
   addonProducts: ProductView[];
+  planRequests?: PlanChangeRequestView[];
   differences: ReconciliationView[];
   /** The lifecycle actions this user may take now (`availableActions`). */
   actions: ServiceAction[];
@@ -344,6 +361,35 @@ export function ServicePage(props: {
             </form>
           )}
         </section>
+        {(props.planRequests ?? []).length > 0 && (
+          <section class="card" id="plan-requests">
+            <h2>Plan change requested by the customer</h2>
+            {(props.planRequests ?? []).map((r) => (
+              <div class="stack">
+                <p>
+                  To <strong>{r.to_product_name}</strong>, asked <Time iso={r.created_at} /> by {r.requested_by}.
+                </p>
+                {props.can.write && (
+                  <div class="form-actions">
+                    <form method="post" action={`/admin/services/${s.id}/plan-change-requests/${r.id}/approve`} class="inline">
+                      <CsrfField token={props.ctx.csrfToken} />
+                      <button type="submit" class="button primary">
+                        Approve and change the plan
+                      </button>
+                    </form>
+                    <form method="post" action={`/admin/services/${s.id}/plan-change-requests/${r.id}/reject`} class="inline">
+                      <CsrfField token={props.ctx.csrfToken} />
+                      <input name="reason" aria-label="Reason for rejecting" placeholder="Reason" maxlength={500} />
+                      <button type="submit" class="button danger">
+                        Reject
+                      </button>
+                    </form>
+                  </div>
+                )}
+              </div>
+            ))}
+          </section>
+        )}
         <section class="card">
           <h2>Change</h2>
           {props.can.write && live ? (
@@ -391,7 +437,17 @@ export function ServicePage(props: {
       </div>
       <section class="card">
         <h2>Usage (last 30 days)</h2>
-        <UsageChart usage={props.usage} days={props.days} currency={currency} />
+        <UsageChart
+          usage={props.usage}
+          days={props.days}
+          labels={{
+            unit: (u) => u,
+            total: (amount) => `${amount} in 30 days`,
+            aria: (u) => `Daily ${u} usage over 30 days`,
+            empty: "No usage recorded in the last 30 days.",
+            amount: (u, v) => formatAmount(u, v, currency),
+          }}
+        />
         {props.can.provision && (s.status === "active" || s.status === "suspended") && (
           <form method="post" action={`/admin/services/${s.id}/sync`} class="inline">
             <CsrfField token={token} />

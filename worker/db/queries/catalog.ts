@@ -35,6 +35,7 @@ export function toProductView(p: Product, v: ProductVersion): ProductView {
     allow_negative: p.allowNegative,
     suspend_when_exhausted: p.suspendWhenExhausted,
     low_balance_thresholds: p.lowBalanceThresholds,
+    plan_change_approval: p.planChangeApproval,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
   };

@@ -1,4 +1,5 @@
 /** The catalogue (products and their priced versions) and the services ordered from it. */
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { timestamps } from "./columns";
 import { contacts, customers, sites } from "./customers";
@@ -28,6 +29,8 @@ export const products = sqliteTable("products", {
   /** A prepaid service whose balance runs out is suspended (else usage beyond it is only refused). */
   suspendWhenExhausted: integer("suspend_when_exhausted", { mode: "boolean" }).notNull().default(false),
   lowBalanceThresholds: text("low_balance_thresholds", { mode: "json" }).$type<Record<string, number>>().notNull(),
+  /** A customer's request to change to this plan (portal) waits for staff approval. */
+  planChangeApproval: integer("plan_change_approval", { mode: "boolean" }).notNull().default(false),
   currentVersion: integer("current_version").notNull(),
   ...timestamps,
 });
@@ -97,4 +100,39 @@ export const serviceAddons = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (t) => [index("service_addons_service_idx").on(t.serviceId)],
+);
+
+/**
+ * A customer's request (portal) to move a service to another plan. Applied at once as a change-plan
+ * job, or — when the target product says so — once a staff member approves it.
+ */
+export const planChangeRequests = sqliteTable(
+  "plan_change_requests",
+  {
+    id: text("id").primaryKey(),
+    serviceId: text("service_id")
+      .notNull()
+      .references(() => services.id),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    fromProductId: text("from_product_id").notNull(),
+    toProductId: text("to_product_id")
+      .notNull()
+      .references(() => products.id),
+    status: text("status", { enum: ["pending", "approved", "rejected", "cancelled"] }).notNull(),
+    requestedBy: text("requested_by").notNull(),
+    decidedBy: text("decided_by"),
+    reason: text("reason"),
+    /** The change-plan job an approval started. */
+    jobId: text("job_id"),
+    decidedAt: text("decided_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("plan_change_requests_service_idx").on(t.serviceId, t.status),
+    index("plan_change_requests_status_idx").on(t.status, t.id),
+    // At most one pending request per service.
+    uniqueIndex("plan_change_requests_pending_unique").on(t.serviceId).where(sql`${t.status} = 'pending'`),
+  ],
 );

@@ -17,6 +17,7 @@ export const PERMISSIONS = {
   "services:write": "Order and change services",
   "services:provision": "Start, retry and cancel provisioning",
   "services:topup": "Top up service balances",
+  "services:request": "Request a plan change (portal customers; a staff member with services:write approves it when the plan needs approval)",
   "jobs:read": "View provisioning jobs",
   "jobs:retry": "Retry failed or dead jobs",
   "inventory:read": "View inventory",
@@ -47,7 +48,7 @@ export type Permission = keyof typeof PERMISSIONS;
  * What a customer's portal account may do — only on routes that opt in to customer principals
  * (`can(..., { customers: true })`), which scope every query to the customer's own data.
  */
-export const CUSTOMER_PERMISSIONS: Permission[] = ["customers:read", "services:read", "services:topup", "billing:read", "payments:pay"];
+export const CUSTOMER_PERMISSIONS: Permission[] = ["customers:read", "services:read", "services:topup", "services:request", "billing:read", "payments:pay"];
 export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
 
 export function isPermission(value: string): value is Permission {
@@ -72,6 +73,7 @@ export const BUILT_IN_ROLES: { id: string; name: string; description: string; pe
       "services:read",
       "services:write",
       "services:topup",
+      "services:request",
       "jobs:read",
       "inventory:read",
       "billing:read",

@@ -108,6 +108,7 @@ export async function createProduct(ctx: WriteContext, input: ProductCreateInput
     allowNegative: input.allow_negative,
     suspendWhenExhausted: input.suspend_when_exhausted,
     lowBalanceThresholds: input.low_balance_thresholds as Record<string, number>,
+    planChangeApproval: input.plan_change_approval,
     currentVersion: 1,
     createdAt: ctx.now,
     updatedAt: ctx.now,
@@ -198,6 +199,7 @@ export async function updateProduct(ctx: WriteContext, id: string, patch: Produc
         allowNegative: after.allow_negative,
         suspendWhenExhausted: after.suspend_when_exhausted,
         lowBalanceThresholds: after.low_balance_thresholds,
+        planChangeApproval: after.plan_change_approval,
         currentVersion: version,
         updatedAt: ctx.now,
       })

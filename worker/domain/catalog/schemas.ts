@@ -90,6 +90,7 @@ const productFields = {
       "Prepaid: suspend the service when its balance runs out (a debit beyond it, or a usage sync finding nothing left); else usage beyond it is refused",
   }),
   low_balance_thresholds: z.partialRecord(z.enum(BALANCE_UNITS), z.number().int().min(0)),
+  plan_change_approval: z.boolean().meta({ description: "Customers' requests (portal) to change to this plan wait for staff approval" }),
 };
 
 export const ProductCreate = z
@@ -116,6 +117,7 @@ export const ProductCreate = z
     allow_negative: productFields.allow_negative.default(false),
     suspend_when_exhausted: productFields.suspend_when_exhausted.default(false),
     low_balance_thresholds: productFields.low_balance_thresholds.default({}),
+    plan_change_approval: productFields.plan_change_approval.default(false),
   })
   .superRefine((p, ctx) => {
     if (p.type === "bundle" && p.components.length < 2)
@@ -173,6 +175,7 @@ export const Product = z
     allow_negative: z.boolean(),
     suspend_when_exhausted: z.boolean(),
     low_balance_thresholds: z.record(z.string(), z.number()),
+    plan_change_approval: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),
   })

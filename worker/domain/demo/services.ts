@@ -40,6 +40,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
     suspend_when_exhausted: false,
+    plan_change_approval: false,
     low_balance_thresholds: { data: GB },
   },
   {
@@ -64,6 +65,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: true,
     suspend_when_exhausted: false,
+    plan_change_approval: true,
     low_balance_thresholds: {},
   },
   {
@@ -88,6 +90,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
     suspend_when_exhausted: false,
+    plan_change_approval: false,
     low_balance_thresholds: {},
   },
   {
@@ -112,6 +115,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     eligibility: { customer_types: ["business"] },
     allow_negative: false,
     suspend_when_exhausted: false,
+    plan_change_approval: false,
     low_balance_thresholds: { voice: 60 * 60 },
   },
   {
@@ -136,6 +140,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     eligibility: { customer_types: ["individual"] },
     allow_negative: false,
     suspend_when_exhausted: false,
+    plan_change_approval: false,
     low_balance_thresholds: {},
     components: ["fibre-1g", "mobile-postpaid-unlimited"],
   },
@@ -161,6 +166,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
     suspend_when_exhausted: false,
+    plan_change_approval: false,
     low_balance_thresholds: {},
     compatible_with: ["mobile-prepaid-10gb", "mobile-postpaid-unlimited"],
   },
@@ -186,6 +192,7 @@ const DEMO_PRODUCTS: DemoProduct[] = [
     eligibility: { customer_types: ["individual", "business"] },
     allow_negative: false,
     suspend_when_exhausted: false,
+    plan_change_approval: false,
     low_balance_thresholds: {},
     compatible_with: ["fibre-1g"],
   },

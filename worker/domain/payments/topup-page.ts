@@ -14,7 +14,9 @@ import { actionTokens, smsOutbox } from "../../db/schema";
 import { randomToken, safeEqual, sha256Hex } from "../../lib/crypto";
 import { ulid } from "../../lib/ids";
 import { parseIp, toHexKey } from "../../lib/ip";
+import { lineTax } from "../../lib/money";
 import { TOKEN_LIFETIME_MS } from "../auth/action-tokens";
+import { taxRateFor } from "../billing/tax";
 import type { ProductView } from "../catalog/schemas";
 import type { WriteContext } from "../context";
 import { smsRow } from "../sms/outbox";
@@ -180,6 +182,13 @@ export async function topUpSessionService(db: Db, token: string | undefined, now
     .get();
   if (!row || row.usedAt || row.expiresAt <= now) return null;
   return serviceById(db, row.subjectId);
+}
+
+/** What a product costs a customer, tax included (their exemption and the product's tax class applied). */
+export async function priceWithTax(db: Db, product: Pick<ProductView, "retail_price" | "tax_class">, customerId: string): Promise<number> {
+  const rate = await taxRateFor(db, product.tax_class, customerId);
+  const { net, tax } = lineTax(product.retail_price, rate.rateBp, rate.inclusive);
+  return net + tax;
 }
 
 /** The top-up packs a service can buy: active add-ons compatible with its product, carrying balances, in its currency. */

@@ -31,7 +31,7 @@ export function planChangeBalances(
 }
 
 /** The terms of a plan change, checked: both products, the proration and what happens to balances. */
-async function planChangeTerms(db: WriteContext["db"], service: ServiceView, productId: string, now: string) {
+export async function planChangeTerms(db: WriteContext["db"], service: ServiceView, productId: string, now: string) {
   const current = await getProductAtVersion(db, service.product_version_id);
   const next = await getProduct(db, productId);
   if (!current) throw new Conflict("The service's product version is missing.");

@@ -31,6 +31,7 @@ function productInput(body: FormBody): { input: Record<string, unknown>; errors:
     prorate: text(body, "prorate") === "1",
     allow_negative: text(body, "allow_negative") === "1",
     suspend_when_exhausted: text(body, "suspend_when_exhausted") === "1",
+    plan_change_approval: text(body, "plan_change_approval") === "1",
     provisioning_play: text(body, "provisioning_play", "null") ?? null,
     required_inventory: (text(body, "required_inventory") ?? "")
       .split(",")
@@ -66,6 +67,7 @@ function productInput(body: FormBody): { input: Record<string, unknown>; errors:
     prorate: input.prorate as boolean,
     allow_negative: input.allow_negative as boolean,
     suspend_when_exhausted: input.suspend_when_exhausted as boolean,
+    plan_change_approval: input.plan_change_approval as boolean,
   };
   return { input, errors, shown };
 }

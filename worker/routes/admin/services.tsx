@@ -18,6 +18,7 @@ import { attachAddon } from "../../domain/services/attach-addon";
 import { changePlan, previewPlanChange } from "../../domain/services/change-plan";
 import { changeServiceStatus } from "../../domain/services/change-status";
 import { orderService } from "../../domain/services/order-service";
+import { decidePlanChange, getPlanChangeRequest, listPlanChangeRequests } from "../../domain/services/plan-change-requests";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { unwrap } from "../../domain/services/support";
 import { topUpService } from "../../domain/services/top-up";
@@ -34,16 +35,27 @@ import { PlanChangePage, ReconciliationPage } from "../../views/charging";
 import { parseMoney } from "../../views/format";
 import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
 import { cardLabel } from "../../views/payments";
-import { ServicePage, ServicesPage } from "../../views/services";
+import { last30Days, ServicePage, ServicesPage } from "../../views/services";
 import { pageContext } from "./context";
 import { attempt, readForm, text } from "./forms";
+
+/** A staff decision on a customer's plan change request, from the service page. */
+async function decidePlanChangePage(c: Context<AppEnv>, approve: boolean) {
+  const id = c.req.param("id") ?? "";
+  const rid = c.req.param("rid") ?? "";
+  const request = await getPlanChangeRequest(c.get("db"), rid);
+  if (!request || request.service_id !== id) throw new NotFound("No plan change request with this id.");
+  const reason = text(await readForm(c), "reason") ?? null;
+  const result = await attempt(() => decidePlanChange(writeContext(c), serviceDeps(c.env), rid, { approve, reason: reason?.slice(0, 500) ?? null }));
+  if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
+  return c.redirect(`/admin/services/${id}`, 303);
+}
 
 async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: string; notice?: string } = {}, status: 200 | 409 | 422 = 200) {
   const db = c.get("db");
   const service = await getService(db, id);
   if (!service) throw new NotFound("No service with this id.");
-  const since = new Date(Date.now() - 29 * 86_400_000);
-  const days = Array.from({ length: 30 }, (_, i) => new Date(since.getTime() + i * 86_400_000).toISOString().slice(0, 10));
+  const days = last30Days();
   const [
     product,
     snapshot,
@@ -77,6 +89,7 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
     listTemplates(db),
     listReconciliation(db, { serviceId: id, status: "open", limit: 10 }),
   ]);
+  const planRequests = await listPlanChangeRequests(db, { serviceId: id, status: "pending", limit: 5 });
   return c.html(
     <ServicePage
       ctx={pageContext(c)}
@@ -94,6 +107,7 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
       plans={plans.data}
       addonProducts={addonProducts.data}
       differences={differences.data}
+      planRequests={planRequests.data}
       actions={availableActions(service.status, (p) => allowed(c, p))}
       can={{
         write: allowed(c, "services:write"),
@@ -255,6 +269,8 @@ export const servicePages = new Hono<AppEnv>()
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     return c.redirect(`/admin/services/${id}`, 303);
   })
+  .post("/services/:id/plan-change-requests/:rid/approve", can("services:write"), (c) => decidePlanChangePage(c, true))
+  .post("/services/:id/plan-change-requests/:rid/reject", can("services:write"), (c) => decidePlanChangePage(c, false))
   .post("/services/:id/addons", can("services:write"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);

@@ -15,6 +15,7 @@ import { invoicesApi } from "./invoices";
 import { jobsApi } from "./jobs";
 import { withOperationIds } from "./operation-ids";
 import { paymentsApi } from "./payments";
+import { planChangesApi } from "./plan-changes";
 import { promoCodesApi } from "./promo-codes";
 import { reconciliationApi } from "./reconciliation";
 import { reportsApi } from "./reports";
@@ -59,6 +60,7 @@ api.route("/", taxRatesApi);
 api.route("/", inventoryApi);
 api.route("/", reconciliationApi);
 api.route("/", jobsApi);
+api.route("/", planChangesApi);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
   type: "http",

@@ -5,13 +5,16 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { getProduct } from "../../db/queries/catalog";
+import { getProduct, listProducts } from "../../db/queries/catalog";
 import { getInvoice } from "../../db/queries/invoices";
-import { getService } from "../../db/queries/services";
+import { getService, serviceUsage } from "../../db/queries/services";
 import { addCard, getCard, listCards, removeCard, updateCard } from "../../domain/payments/cards";
 import { listPayments, payInvoice } from "../../domain/payments/payments";
 import type { PaymentMethodView } from "../../domain/payments/schemas";
 import { payTopUp } from "../../domain/payments/top-ups";
+import { priceWithTax } from "../../domain/payments/topup-page";
+import { attachAddon } from "../../domain/services/attach-addon";
+import { listPlanChangeRequests, requestPlanChange } from "../../domain/services/plan-change-requests";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import type { MessageKey } from "../../i18n/catalogue";
@@ -22,10 +25,11 @@ import { AppError, NotFound } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import { operationKey } from "../../middleware/idempotency";
 import { Alerts, CsrfField } from "../../views/components";
-import { formatAmount, parseMoney } from "../../views/format";
+import { parseMoney } from "../../views/format";
 import { cardLabel } from "../../views/payments";
+import { last30Days, UsageChart } from "../../views/services";
 import { readForm, text } from "../admin/forms";
-import { CardEntry, customerOf, date, money, type PortalCtx, PortalLayout, PortalTable, portalCtx } from "./shared";
+import { amountExample, CardEntry, customerOf, date, label, money, type PortalCtx, PortalLayout, PortalTable, portalCtx, quantity } from "./shared";
 
 const expiry = (c: PaymentMethodView) => `${String(c.exp_month).padStart(2, "0")}/${c.exp_year}`;
 
@@ -67,11 +71,13 @@ async function invoicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
       <Alerts {...extra} />
       <section class="card" id="invoice">
         <p>
-          {p.t("portal.total")}: <strong>{money(p, invoice.total_amount, invoice.currency)}</strong> · {p.t(`status.${invoice.status}` as MessageKey)}
+          {label(p, "portal.total")}
+          <strong>{money(p, invoice.total_amount, invoice.currency)}</strong> · {p.t(`status.${invoice.status}` as MessageKey)}
           {invoice.due_date && ` · ${p.t("portal.due")} ${date(p, `${invoice.due_date}T00:00:00Z`)}`}
         </p>
         <p>
-          {p.t("portal.amount_due")}: <strong>{money(p, invoice.amount_due, invoice.currency)}</strong>
+          {label(p, "portal.amount_due")}
+          <strong>{money(p, invoice.amount_due, invoice.currency)}</strong>
         </p>
         <p>
           <a href={`/portal/invoices/${invoice.id}/pdf`}>{p.t("portal.download")}</a>
@@ -174,14 +180,30 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
   const service = await getService(c.get("db"), id);
   if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
   const p = portalCtx(c);
-  const [snapshot, cards, product] = await Promise.all([
+  const db = c.get("db");
+  const days = last30Days();
+  const [snapshot, cards, product, usage, addons, pending] = await Promise.all([
     serviceDeps(c.env).state(id).snapshot(id),
-    listCards(c.get("db"), customerId),
-    getProduct(c.get("db"), service.product_id),
+    listCards(db, customerId),
+    getProduct(db, service.product_id),
+    serviceUsage(db, id, days[0] ?? ""),
+    listProducts(db, { status: "active", type: "addon", compatibleWith: service.product_id, limit: 50 }),
+    listPlanChangeRequests(db, { serviceId: id, status: "pending", limit: 1 }),
   ]);
   const buckets = snapshot.ok ? snapshot.value.buckets : [];
   const currency = product?.currency ?? p.settings.default_currency;
   const live = service.status === "active" || service.status === "suspended";
+  const plans = product
+    ? (await listProducts(db, { status: "active", type: "standalone", serviceType: product.service_type, limit: 50 })).data.filter(
+        (x) => x.id !== product.id && x.currency === product.currency && x.eligibility.customer_types.length > 0,
+      )
+    : [];
+  const [addonPrices, planPrices] = await Promise.all([
+    Promise.all(addons.data.map(async (a) => ({ product: a, gross: await priceWithTax(db, a, customerId) }))),
+    Promise.all(plans.map(async (x) => ({ product: x, gross: await priceWithTax(db, x, customerId) }))),
+  ]);
+  const show = (unit: string, amount: number) => quantity(p, unit, amount, currency);
+  const waiting = pending.data[0];
   return c.html(
     <PortalLayout p={p} title={service.product_name}>
       <p>
@@ -191,7 +213,8 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
       <Alerts {...extra} />
       <section class="card" id="service">
         <p>
-          {p.t("portal.status")}: <span class={`badge ${service.status}`}>{p.t(`status.${service.status}` as MessageKey)}</span>
+          {label(p, "portal.status")}
+          <span class={`badge ${service.status}`}>{p.t(`status.${service.status}` as MessageKey)}</span>
         </p>
         <h2>{p.t("portal.identifiers")}</h2>
         <dl class="pairs">
@@ -211,13 +234,25 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
             .map((b) => (
               <li class="tile" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
                 <strong>{p.t(`unit.${b.unit}` as MessageKey)}</strong>
-                <span class="big">{b.unit === "monetary" ? money(p, b.amount, currency) : formatAmount(b.unit, b.amount, currency)}</span>
-                {b.pending_amount !== 0 && (
-                  <span class="muted">+ {b.unit === "monetary" ? money(p, b.pending_amount, currency) : formatAmount(b.unit, b.pending_amount, currency)}</span>
-                )}
+                <span class="big">{show(b.unit, b.amount)}</span>
+                {b.pending_amount !== 0 && <span class="muted">+ {show(b.unit, b.pending_amount)}</span>}
               </li>
             ))}
         </ul>
+      </section>
+      <section class="card" id="usage">
+        <h2>{p.t("portal.usage")}</h2>
+        <UsageChart
+          usage={usage}
+          days={days}
+          labels={{
+            unit: (u) => p.t(`unit.${u}` as MessageKey),
+            total: (amount) => p.t("portal.usage_total", { amount }),
+            aria: (u) => p.t("portal.usage_aria", { unit: p.t(`unit.${u}` as MessageKey) }),
+            empty: p.t("portal.no_usage"),
+            amount: show,
+          }}
+        />
       </section>
       {live && (
         <section class="card" id="top-up">
@@ -232,11 +267,68 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
               <input type="hidden" name="key" value={`topup-${service.id}-${crypto.randomUUID()}`} />
               <div class="field">
                 <label for="f-amount">{p.t("portal.top_up_amount", { currency })}</label>
-                <input id="f-amount" name="amount" inputmode="decimal" placeholder="10.00" />
+                <input id="f-amount" name="amount" inputmode="decimal" placeholder={amountExample(p)} />
               </div>
               <CardSelect p={p} cards={cards} />
               <button type="submit" class="button primary">
                 {p.t("portal.top_up")}
+              </button>
+            </form>
+          )}
+        </section>
+      )}
+      {service.status === "active" && (
+        <section class="card" id="addons">
+          <h2>{p.t("portal.addons")}</h2>
+          {addonPrices.length === 0 ? (
+            <p>{p.t("portal.no_addons")}</p>
+          ) : (
+            <>
+              <ul class="tiles">
+                {addonPrices.map(({ product: a, gross }) => (
+                  <li class="tile">
+                    <strong>{a.name}</strong>
+                    {a.included_balances.length > 0 && (
+                      <span class="muted">{p.t("portal.addon_includes", { what: a.included_balances.map((b) => show(b.unit, b.amount)).join(" + ") })}</span>
+                    )}
+                    <form method="post" action={`/portal/services/${service.id}/addons`} class="inline">
+                      <CsrfField token={p.csrfToken} />
+                      <input type="hidden" name="product_id" value={a.id} />
+                      <input type="hidden" name="key" value={`addon-${service.id}-${crypto.randomUUID()}`} />
+                      <button type="submit" class="button small">
+                        {p.t("portal.buy_addon", { price: money(p, gross, a.currency) })}
+                      </button>
+                    </form>
+                  </li>
+                ))}
+              </ul>
+              <p class="muted">{p.t("portal.addon_billed")}</p>
+            </>
+          )}
+        </section>
+      )}
+      {service.status === "active" && (
+        <section class="card" id="plan">
+          <h2>{p.t("portal.change_plan")}</h2>
+          <p>{p.t("portal.current_plan", { name: service.product_name })}</p>
+          {waiting ? (
+            <p class="alert info">{p.t("portal.plan_pending", { name: waiting.to_product_name, date: date(p, waiting.created_at) })}</p>
+          ) : planPrices.length === 0 ? (
+            <p>{p.t("portal.no_plans")}</p>
+          ) : (
+            <form method="post" action={`/portal/services/${service.id}/change-plan`} class="stack">
+              <CsrfField token={p.csrfToken} />
+              <fieldset class="stack">
+                <legend class="visually-hidden">{p.t("portal.change_plan")}</legend>
+                {planPrices.map(({ product: x, gross }, i) => (
+                  <label class="checkbox">
+                    <input type="radio" name="product_id" value={x.id} checked={i === 0} />{" "}
+                    {p.t("portal.plan_per_month", { name: x.name, price: money(p, gross, x.currency) })}
+                  </label>
+                ))}
+              </fieldset>
+              <button type="submit" class="button">
+                {p.t("portal.request_change")}
               </button>
             </form>
           )}
@@ -253,6 +345,9 @@ const NOTICES = {
   paid: "portal.paid_thanks",
   pending: "portal.payment_pending",
   topped: "portal.topped_up",
+  addon: "portal.addon_added",
+  requested: "portal.plan_requested",
+  changed: "portal.plan_changed",
 } as const;
 function notice(c: Context<AppEnv>): string | undefined {
   const key = c.req.query("done");
@@ -307,6 +402,35 @@ export const portalPages = new Hono<AppEnv>()
     return c.redirect("/portal/payments?done=removed", 303);
   })
   .get("/services/:id", can("public"), (c) => servicePage(c, c.req.param("id"), { notice: notice(c) }))
+  .post("/services/:id/addons", can("public"), async (c) => {
+    const customerId = customerOf(c);
+    if (!customerId) return c.redirect("/portal/login", 303);
+    const id = c.req.param("id");
+    const service = await getService(c.get("db"), id);
+    if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
+    const body = await readForm(c);
+    try {
+      await attachAddon(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", operationKey(c, text(body, "key") ?? crypto.randomUUID()));
+      return c.redirect(`/portal/services/${id}?done=addon`, 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      return servicePage(c, id, { error: error.message }, error.status === 409 ? 409 : 422);
+    }
+  })
+  .post("/services/:id/change-plan", can("public"), async (c) => {
+    const customerId = customerOf(c);
+    if (!customerId) return c.redirect("/portal/login", 303);
+    const id = c.req.param("id");
+    const service = await getService(c.get("db"), id);
+    if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
+    try {
+      const request = await requestPlanChange(writeContext(c), serviceDeps(c.env), id, text(await readForm(c), "product_id") ?? "", customerId);
+      return c.redirect(`/portal/services/${id}?done=${request.status === "approved" ? "changed" : "requested"}`, 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      return servicePage(c, id, { error: error.message }, error.status === 409 ? 409 : 422);
+    }
+  })
   .post("/services/:id/top-up", can("public"), async (c) => {
     const customerId = customerOf(c);
     if (!customerId) return c.redirect("/portal/login", 303);

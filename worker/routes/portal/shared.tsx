@@ -4,7 +4,7 @@ import type { Child } from "hono/jsx";
 import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
 import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
-import { intlLocale, LOCALES, type Locale, negotiateLocale, type Translate, translator } from "../../i18n/catalogue";
+import { intlLocale, LOCALES, type Locale, type MessageKey, negotiateLocale, type Translate, translator } from "../../i18n/catalogue";
 import { CsrfField } from "../../views/components";
 import { formatMoney } from "../../views/format";
 import { TEST_CARDS } from "../../views/payments";
@@ -26,6 +26,20 @@ export function portalCtx(c: Context<AppEnv>): PortalCtx {
 }
 
 export const money = (p: PortalCtx, minor: number, currency: string) => formatMoney(minor, currency, intlLocale(p.locale));
+/** A balance or usage amount in the page's language: money, GB/MB (binary), minutes, SMS. */
+export function quantity(p: PortalCtx, unit: string, amount: number, currency: string): string {
+  if (unit === "monetary") return money(p, amount, currency);
+  const n = (value: number, digits: number) => new Intl.NumberFormat(intlLocale(p.locale), { maximumFractionDigits: digits }).format(value);
+  if (unit === "data") return Math.abs(amount) >= 2 ** 30 ? `${n(amount / 2 ** 30, 1)} ${p.t("unit.gb")}` : `${n(amount / 2 ** 20, 0)} ${p.t("unit.mb")}`;
+  if (unit === "voice") return `${n(Math.round(amount / 60), 0)} min`;
+  return `${n(amount, 0)} SMS`;
+}
+
+/** "Total: " in English, "Total : " in French (the space French puts before a colon). */
+export const label = (p: PortalCtx, key: MessageKey) => p.t("portal.label", { label: p.t(key) });
+/** An example amount for a field's placeholder, in the page's number format (10.00 / 10,00). */
+export const amountExample = (p: PortalCtx) => new Intl.NumberFormat(intlLocale(p.locale), { minimumFractionDigits: 2, useGrouping: false }).format(10);
+
 export const date = (p: PortalCtx, iso: string) =>
   new Intl.DateTimeFormat(intlLocale(p.locale), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
 
@@ -44,6 +58,7 @@ export function PortalLayout(props: { p: PortalCtx; title: string; children: Chi
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · ${s.operator_name}`}</title>
         <link rel="stylesheet" href="/css/app.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/css/portal.css" />
       </head>
       <body class="portal">

@@ -6,12 +6,13 @@ import { run as auth } from "./auth";
 import { run as billing } from "./billing";
 import { run as foundation } from "./foundation";
 import { run as inventory } from "./inventory";
+import { run as portal } from "./portal";
 import { run as provisioning } from "./provisioning";
 import { run as topups } from "./topups";
 
 type Options = { keep: boolean };
 
-const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth, topups, inventory, provisioning, billing };
+const BENCHMARKS: Record<string, (options: Options) => Promise<unknown>> = { foundation, auth, topups, inventory, provisioning, billing, portal };
 
 const args = process.argv.slice(2);
 const options: Options = { keep: args.includes("--keep") };

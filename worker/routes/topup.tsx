@@ -36,7 +36,7 @@ import { csrf } from "../middleware/csrf";
 import { Alerts } from "../views/components";
 import { parseMoney } from "../views/format";
 import { readForm, text } from "./admin/forms";
-import { amountExample, CardEntry, label, money, type PortalCtx, PortalLayout, portalCtx, quantity } from "./portal/shared";
+import { amountExample, BalanceTiles, CardEntry, label, money, type PortalCtx, PortalLayout, portalCtx } from "./portal/shared";
 import { clientIp, kickOutbox } from "./support";
 
 export const TOPUP_COOKIE = "__Host-obss_topup";
@@ -153,8 +153,7 @@ async function servicePage(
   const currency = terms?.currency ?? p.settings.default_currency;
   const packs = await topUpPacksFor(db, target, currency);
   const priced = await Promise.all(packs.map(async (pack) => ({ pack, gross: await priceWithTax(db, pack, target.customerId) })));
-  const buckets = (snapshot.ok ? snapshot.value.buckets : []).filter((b) => b.amount !== 0 || b.pending_amount !== 0);
-  const show = (unit: string, amount: number) => quantity(p, unit, amount, currency);
+  const buckets = snapshot.ok ? snapshot.value.buckets : [];
   return c.html(
     <PortalLayout p={p} title={p.t("topup.title")}>
       <h1>{p.t("topup.title")}</h1>
@@ -165,15 +164,9 @@ async function servicePage(
           <strong>{target.productName}</strong> · {target.label}
         </p>
         <h2>{p.t("portal.balance")}</h2>
-        <ul class="tiles" id="balance">
-          {buckets.map((b) => (
-            <li class="tile" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
-              <strong>{p.t(`unit.${b.unit}` as "unit.data")}</strong>
-              <span class="big">{show(b.unit, b.amount)}</span>
-              {b.pending_amount !== 0 && <span class="muted">+ {show(b.unit, b.pending_amount)}</span>}
-            </li>
-          ))}
-        </ul>
+        <div id="balance">
+          <BalanceTiles p={p} buckets={buckets} currency={currency} />
+        </div>
       </section>
       <section class="card" id="top-up">
         <h2>{p.t("topup.choose")}</h2>

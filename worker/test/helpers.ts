@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
+import { expect } from "vitest";
 import { createDb, runBatch } from "../db/client";
 import { customerAccounts, userRoles, users } from "../db/schema";
 import { BUILT_IN_ROLES } from "../domain/auth/permissions";
@@ -172,5 +173,30 @@ export async function pageSession(role: RoleName = "admin") {
       body,
     });
   };
+  return { cookie, csrf, get, post };
+}
+
+/** A customer signed in to the portal: its cookie and CSRF token, and get/post helpers. */
+export async function portalSession(email: string) {
+  const login = await fetchWorker(`${BASE}/portal/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+    body: new URLSearchParams({ email, password: PASSWORD }),
+  });
+  expect(login.status).toBe(303);
+  expect(login.headers.get("location")).toBe("/portal");
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  expect(cookie).toMatch(/^__Host-obss_portal=/);
+  const get = (path: string, headers: Record<string, string> = {}) => fetchWorker(`${BASE}${path}`, { headers: { cookie, ...headers }, redirect: "manual" });
+  const page = await (await get("/portal")).text();
+  const csrf = page.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
+  const post = (path: string, form: Record<string, string>) =>
+    fetchWorker(`${BASE}${path}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: BASE, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf, ...form }),
+    });
   return { cookie, csrf, get, post };
 }

@@ -3,31 +3,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CATALOGUE, negotiateLocale } from "../i18n/catalogue";
-import { api, BASE, countRows, customerToken, fetchWorker, PASSWORD, pageSession } from "./helpers";
-
-async function portalSession(email: string) {
-  const login = await fetchWorker(`${BASE}/portal/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
-    body: new URLSearchParams({ email, password: PASSWORD }),
-  });
-  expect(login.status).toBe(303);
-  expect(login.headers.get("location")).toBe("/portal");
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-  expect(cookie).toMatch(/^__Host-obss_portal=/);
-  const get = (path: string, headers: Record<string, string> = {}) => fetchWorker(`${BASE}${path}`, { headers: { cookie, ...headers }, redirect: "manual" });
-  const page = await (await get("/portal")).text();
-  const csrf = page.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
-  const post = (path: string, form: Record<string, string>) =>
-    fetchWorker(`${BASE}${path}`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { cookie, origin: BASE, "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ _csrf: csrf, ...form }),
-    });
-  return { cookie, get, post };
-}
+import { api, BASE, countRows, customerToken, fetchWorker, PASSWORD, pageSession, portalSession } from "./helpers";
 
 describe("portal", () => {
   it("has every message in English and French", () => {
@@ -284,5 +260,41 @@ describe("portal", () => {
     expect((await api("POST", `/plan-change-requests/${pending.id}/reject`, { body: { reason: "late" } })).status).toBe(409);
     const activity = (await api("GET", `/activity?entity=service&entity_id=${svc}`)).body.data.map((a: { action: string }) => a.action);
     expect(activity).toEqual(expect.arrayContaining(["service.plan_change_requested", "service.plan_change_approved", "service.addon"]));
+  });
+  it("welcomes an invited contact with a link in their language to choose a password, and says when a session has ended", async () => {
+    const customer = await api("POST", "/customers", { body: { name: `Invitée ${Date.now()}`, type: "individual", locale: "fr-FR" } });
+    const email = `invitee-${Date.now()}@example.net`;
+    const contact = await api("POST", `/customers/${customer.body.id}/contacts`, { body: { first_name: "Inès", email } });
+    expect((await api("POST", `/contacts/${contact.body.id}/portal-invitation`, { body: {} })).status).toBeLessThan(300);
+    const mail = await env.DB.prepare("SELECT subject, text_body FROM email_outbox WHERE to_email = ? AND template = 'portal_invitation'")
+      .bind(email)
+      .first<{ subject: string; text_body: string }>();
+    expect(mail?.subject).toContain("Votre espace client");
+    const token = mail?.text_body.match(/\/portal\/invitation\?token=([A-Za-z0-9_-]+)/)?.[1] ?? "";
+    const form = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+      fetchWorker(`${BASE}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE, ...headers },
+        body: new URLSearchParams(body),
+      });
+    const page = await fetchWorker(`${BASE}/portal/invitation?token=${token}`, { headers: { "accept-language": "fr-FR" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("choisissez votre mot de passe");
+    expect((await form("/portal/invitation", { token, password: "short" })).status).toBe(422);
+    const done = await form("/portal/invitation", { token, password: "an-invited-portal-passphrase" });
+    expect(done.headers.get("location")).toBe("/portal/login?welcome=1");
+    expect((await fetchWorker(`${BASE}/portal/invitation?token=${token}`)).status).toBe(400);
+    expect((await form("/portal/login", { email, password: "an-invited-portal-passphrase" })).status).toBe(303);
+
+    // A session past its idle timeout: back to sign-in, which says why.
+    const me = await customerToken();
+    const s = await portalSession(me.email);
+    await env.DB.prepare("UPDATE sessions SET last_seen_at = '2000-01-01T00:00:00.000Z' WHERE subject_id = (SELECT id FROM customer_accounts WHERE email = ?)")
+      .bind(me.email)
+      .run();
+    const overview = await s.get("/portal");
+    expect(overview.headers.get("location")).toBe("/portal/login");
+    expect(await (await s.get("/portal/login")).text()).toContain("Your session has ended");
   });
 });

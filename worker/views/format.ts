@@ -1,7 +1,17 @@
 /** Display helpers: money from minor units, balances by unit (display only; storage stays integer). */
+const moneyFormats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+
 export function formatMoney(minor: number, currency: string, locale = "en-GB"): string {
-  const digits = new Intl.NumberFormat(locale, { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return new Intl.NumberFormat(locale, { style: "currency", currency }).format(minor / 10 ** digits);
+  // Building an Intl formatter costs more than formatting: one per locale and currency, kept.
+  const key = `${locale}|${currency}`;
+  let cached = moneyFormats.get(key);
+  if (!cached) {
+    const format = new Intl.NumberFormat(locale, { style: "currency", currency });
+    cached = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    if (moneyFormats.size > 200) moneyFormats.clear();
+    moneyFormats.set(key, cached);
+  }
+  return cached.format.format(minor / 10 ** cached.digits);
 }
 
 export function formatAmount(unit: string, amount: number, currency = "EUR"): string {

@@ -61,6 +61,7 @@ export async function invitePortalContact(ctx: WriteContext, contactId: string, 
         customerName: customer.name,
         link: `${links.baseUrl}/portal/invitation?token=${token}`,
         expiresHours: TOKEN_LIFETIME_MS.portal_invite / 3600_000,
+        locale: customer.locale,
       }),
     ),
     recordActivity(ctx, {

@@ -114,16 +114,25 @@ export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; ch
   );
 }
 
-export function portalInvitationEmail(brand: SettingsData, p: { name: string; customerName: string; link: string; expiresHours: number }): RenderedEmail {
+export function portalInvitationEmail(
+  brand: SettingsData,
+  p: { name: string; customerName: string; link: string; expiresHours: number; locale?: string | null },
+): RenderedEmail {
+  const fr = (p.locale ?? "").toLowerCase().startsWith("fr");
+  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  const what = fr
+    ? `Vous pouvez désormais gérer en ligne les services, la consommation et les factures de ${p.customerName}.`
+    : `You can now manage ${p.customerName}'s services, usage and invoices online.`;
+  const rule = fr ? `Le lien fonctionne une fois, pendant ${p.expiresHours} heures.` : `The link works once, for ${p.expiresHours} hours.`;
   return render(
     "portal_invitation",
-    `Your ${brand.operator_name} customer account`,
-    `Hello ${p.name},\n\nYou can now manage ${p.customerName}'s services online. Choose your password here (the link works once, for ${p.expiresHours} hours):\n${p.link}${footer(brand)}`,
+    fr ? `Votre espace client ${brand.operator_name}` : `Your ${brand.operator_name} customer account`,
+    `${hello}\n\n${what} ${fr ? "Choisissez votre mot de passe ici" : "Choose your password here"}:\n${p.link}\n\n${rule}${footer(brand)}`,
     <Frame brand={brand}>
-      <p>Hello {p.name},</p>
-      <p>You can now manage {p.customerName}'s services, usage and invoices online.</p>
-      <Button href={p.link} brand={brand} label="Open my account" />
-      <p style="color:#6b7280;font-size:13px">The link works once, for {p.expiresHours} hours.</p>
+      <p>{hello}</p>
+      <p>{what}</p>
+      <Button href={p.link} brand={brand} label={fr ? "Ouvrir mon espace" : "Open my account"} />
+      <p style="color:#6b7280;font-size:13px">{rule}</p>
     </Frame>,
   );
 }

@@ -7,7 +7,7 @@ import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { Forbidden, NotFound } from "../../lib/errors";
 import { assertInScope, customerScope, writeContext } from "../../middleware/access";
-import { apiRoute, EMPTY_PAGE, IdParam, jsonBody, jsonResponse, listCustomer, PageQuery, pageOf, problems } from "./helpers";
+import { apiRoute, IdParam, jsonBody, jsonResponse, PageQuery, pageOf, problems, scopedPage } from "./helpers";
 
 const PlanChangeRequest = z
   .object({
@@ -51,18 +51,10 @@ export const planChangesApi = new OpenAPIHono<AppEnv>()
     ),
     async (c) => {
       const q = c.req.valid("query");
-      const scoped = listCustomer(c, q.customer_id);
-      if (!scoped) return c.json(EMPTY_PAGE, 200);
-      return c.json(
-        await listPlanChangeRequests(c.get("db"), {
-          status: q.status,
-          serviceId: q.service_id,
-          customerId: scoped.customerId,
-          limit: q.limit,
-          cursor: q.cursor,
-        }),
-        200,
+      const page = await scopedPage(c, q.customer_id, (customerId) =>
+        listPlanChangeRequests(c.get("db"), { status: q.status, serviceId: q.service_id, customerId, limit: q.limit, cursor: q.cursor }),
       );
+      return c.json(page, 200);
     },
   )
   .openapi(

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { customerNames } from "../../db/queries/customers";
 import { amountDue, getInvoice, listInvoices } from "../../db/queries/invoices";
@@ -7,7 +7,7 @@ import { listServices } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
 import { peekActionToken } from "../../domain/auth/action-tokens";
 import { login } from "../../domain/auth/login";
-import { requestPortalPasswordReset, resetPortalPassword } from "../../domain/auth/portal";
+import { acceptPortalInvitation, requestPortalPasswordReset, resetPortalPassword } from "../../domain/auth/portal";
 import { lifetimes, revokeSession } from "../../domain/auth/sessions";
 import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
@@ -51,14 +51,16 @@ function ForgotPage(props: { p: PortalCtx; notice?: string; error?: string }) {
   );
 }
 
-function ResetPage(props: { p: PortalCtx; token: string; error?: string }) {
+function ResetPage(props: { p: PortalCtx; token: string; error?: string; invitation?: boolean }) {
   const { p } = props;
+  const title = props.invitation ? p.t("portal.welcome_title") : p.t("portal.new_password");
   return (
-    <PortalLayout p={p} title={p.t("portal.new_password")}>
+    <PortalLayout p={p} title={title}>
       <section class="card narrow">
-        <h1>{p.t("portal.new_password")}</h1>
+        <h1>{title}</h1>
+        {props.invitation && <p>{p.t("portal.welcome_intro")}</p>}
         <Alerts error={props.error} />
-        <form method="post" action="/portal/reset-password" class="stack">
+        <form method="post" action={props.invitation ? "/portal/invitation" : "/portal/reset-password"} class="stack">
           <CsrfField token={p.csrfToken} />
           <input type="hidden" name="token" value={props.token} />
           <div class="field">
@@ -130,7 +132,11 @@ portal
   .get("/login", can("public"), (c) => {
     if (customerOf(c)) return c.redirect("/portal", 303);
     const p = portalCtx(c);
-    return c.html(<LoginPage p={p} notice={c.req.query("reset") === "1" ? p.t("portal.password_changed") : undefined} />);
+    const notice = c.req.query("reset") === "1" ? p.t("portal.password_changed") : c.req.query("welcome") === "1" ? p.t("portal.welcome_done") : undefined;
+    // A cookie the server no longer honours: the session ended (idle or absolute timeout, signed out elsewhere).
+    const ended = !notice && getCookie(c, PORTAL_COOKIE) ? p.t("portal.session_ended") : undefined;
+    if (ended) deleteCookie(c, PORTAL_COOKIE, { path: "/", secure: true });
+    return c.html(<LoginPage p={p} notice={notice ?? ended} />);
   })
   .post("/login", can("public"), async (c) => {
     const body = await readForm(c);
@@ -196,6 +202,27 @@ portal
       const weak = error.errors?.find((e) => e.path === "password");
       if (weak) return c.html(<ResetPage p={p} token={token} error={weak.message} />, 422);
       return c.html(<ForgotPage p={p} error={p.t("portal.link_expired")} />, 400);
+    }
+  })
+  .get("/invitation", can("public"), async (c) => {
+    const p = portalCtx(c);
+    const token = c.req.query("token") ?? "";
+    const live = token ? await peekActionToken(c.get("db"), "portal_invite", token, new Date().toISOString()) : null;
+    if (!live) return c.html(<LoginPage p={p} error={p.t("portal.link_expired")} />, 400);
+    return c.html(<ResetPage p={p} token={token} invitation />);
+  })
+  .post("/invitation", can("public"), async (c) => {
+    const p = portalCtx(c);
+    const body = await readForm(c);
+    const token = text(body, "token") ?? "";
+    try {
+      await acceptPortalInvitation(system(c), token, typeof body.password === "string" ? body.password : "", c.env.PASSWORD_PEPPER);
+      return c.redirect("/portal/login?welcome=1", 303);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const weak = error.errors?.find((e) => e.path === "password");
+      if (weak) return c.html(<ResetPage p={p} token={token} invitation error={weak.message} />, 422);
+      return c.html(<LoginPage p={p} error={error.status === 409 ? p.t("portal.already_active") : p.t("portal.link_expired")} />, 400);
     }
   })
   .post("/logout", can("public"), async (c) => {

@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { Hono } from "hono";
+import type { Child } from "hono/jsx";
 import { getProduct, listProducts } from "../../db/queries/catalog";
 import { getInvoice } from "../../db/queries/invoices";
 import { getService, serviceUsage } from "../../db/queries/services";
@@ -15,6 +16,7 @@ import { payTopUp } from "../../domain/payments/top-ups";
 import { priceWithTax } from "../../domain/payments/topup-page";
 import { attachAddon } from "../../domain/services/attach-addon";
 import { listPlanChangeRequests, requestPlanChange } from "../../domain/services/plan-change-requests";
+import type { ServiceView } from "../../domain/services/schemas";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import type { MessageKey } from "../../i18n/catalogue";
@@ -28,8 +30,21 @@ import { Alerts, CsrfField } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import { cardLabel } from "../../views/payments";
 import { last30Days, UsageChart } from "../../views/services";
-import { readForm, text } from "../admin/forms";
-import { amountExample, CardEntry, customerOf, date, label, money, type PortalCtx, PortalLayout, PortalTable, portalCtx, quantity } from "./shared";
+import { type FormBody, readForm, text } from "../admin/forms";
+import {
+  amountExample,
+  BalanceTiles,
+  CardEntry,
+  customerOf,
+  date,
+  label,
+  money,
+  type PortalCtx,
+  PortalLayout,
+  PortalTable,
+  portalCtx,
+  quantity,
+} from "./shared";
 
 const expiry = (c: PaymentMethodView) => `${String(c.exp_month).padStart(2, "0")}/${c.exp_year}`;
 
@@ -43,6 +58,28 @@ function CardSelect(props: { p: PortalCtx; cards: PaymentMethodView[] }) {
         ))}
       </select>
     </div>
+  );
+}
+
+/** A form paid with a saved card (with a one-use key against double submits), or a link to add a card first. */
+function CardForm(props: { p: PortalCtx; cards: PaymentMethodView[]; action: string; submit: string; children?: Child }) {
+  const { p } = props;
+  if (props.cards.length === 0)
+    return (
+      <p>
+        <a href="/portal/payments">{p.t("portal.no_card")}</a>
+      </p>
+    );
+  return (
+    <form method="post" action={props.action} class="stack">
+      <CsrfField token={p.csrfToken} />
+      <input type="hidden" name="key" value={crypto.randomUUID()} />
+      {props.children}
+      <CardSelect p={p} cards={props.cards} />
+      <button type="submit" class="button primary">
+        {props.submit}
+      </button>
+    </form>
   );
 }
 
@@ -86,20 +123,12 @@ async function invoicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
       {open && (
         <section class="card" id="pay">
           <h2>{p.t("portal.pay_invoice", { number: invoice.number ?? "" })}</h2>
-          {cards.length === 0 ? (
-            <p>
-              <a href="/portal/payments">{p.t("portal.no_card")}</a>
-            </p>
-          ) : (
-            <form method="post" action={`/portal/invoices/${invoice.id}/pay`} class="stack">
-              <CsrfField token={p.csrfToken} />
-              <input type="hidden" name="key" value={`pay-${invoice.id}-${crypto.randomUUID()}`} />
-              <CardSelect p={p} cards={cards} />
-              <button type="submit" class="button primary">
-                {`${p.t("portal.pay")} ${money(p, invoice.amount_due, invoice.currency)}`}
-              </button>
-            </form>
-          )}
+          <CardForm
+            p={p}
+            cards={cards}
+            action={`/portal/invoices/${invoice.id}/pay`}
+            submit={`${p.t("portal.pay")} ${money(p, invoice.amount_due, invoice.currency)}`}
+          />
         </section>
       )}
     </PortalLayout>,
@@ -228,17 +257,7 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
       </section>
       <section class="card" id="balance">
         <h2>{p.t("portal.balance")}</h2>
-        <ul class="tiles">
-          {buckets
-            .filter((b) => b.amount !== 0 || b.pending_amount !== 0)
-            .map((b) => (
-              <li class="tile" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
-                <strong>{p.t(`unit.${b.unit}` as MessageKey)}</strong>
-                <span class="big">{show(b.unit, b.amount)}</span>
-                {b.pending_amount !== 0 && <span class="muted">+ {show(b.unit, b.pending_amount)}</span>}
-              </li>
-            ))}
-        </ul>
+        <BalanceTiles p={p} buckets={buckets} currency={currency} />
       </section>
       <section class="card" id="usage">
         <h2>{p.t("portal.usage")}</h2>
@@ -257,24 +276,12 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
       {live && (
         <section class="card" id="top-up">
           <h2>{p.t("portal.top_up")}</h2>
-          {cards.length === 0 ? (
-            <p>
-              <a href="/portal/payments">{p.t("portal.no_card")}</a>
-            </p>
-          ) : (
-            <form method="post" action={`/portal/services/${service.id}/top-up`} class="stack">
-              <CsrfField token={p.csrfToken} />
-              <input type="hidden" name="key" value={`topup-${service.id}-${crypto.randomUUID()}`} />
-              <div class="field">
-                <label for="f-amount">{p.t("portal.top_up_amount", { currency })}</label>
-                <input id="f-amount" name="amount" inputmode="decimal" placeholder={amountExample(p)} />
-              </div>
-              <CardSelect p={p} cards={cards} />
-              <button type="submit" class="button primary">
-                {p.t("portal.top_up")}
-              </button>
-            </form>
-          )}
+          <CardForm p={p} cards={cards} action={`/portal/services/${service.id}/top-up`} submit={p.t("portal.top_up")}>
+            <div class="field">
+              <label for="f-amount">{p.t("portal.top_up_amount", { currency })}</label>
+              <input id="f-amount" name="amount" inputmode="decimal" placeholder={amountExample(p)} />
+            </div>
+          </CardForm>
         </section>
       )}
       {service.status === "active" && (
@@ -337,6 +344,29 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
     </PortalLayout>,
     status,
   );
+}
+
+/** The signed-in customer's service named in the path, or the sign-in redirect; another's is a 404. */
+async function ownService(c: Context<AppEnv>): Promise<{ customerId: string; service: ServiceView } | Response> {
+  const customerId = customerOf(c);
+  if (!customerId) return c.redirect("/portal/login", 303);
+  const service = await getService(c.get("db"), c.req.param("id") ?? "");
+  if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
+  return { customerId, service };
+}
+
+/** A service page action: done → back to the page with its notice; refused → the page with the reason. */
+async function serviceAction(c: Context<AppEnv>, run: (id: string, customerId: string, body: FormBody) => Promise<keyof typeof NOTICES>) {
+  const owned = await ownService(c);
+  if (owned instanceof Response) return owned;
+  const id = owned.service.id;
+  try {
+    const done = await run(id, owned.customerId, await readForm(c));
+    return c.redirect(`/portal/services/${id}?done=${done}`, 303);
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    return servicePage(c, id, { error: error.message }, error.status === 409 ? 409 : 422);
+  }
 }
 
 const NOTICES = {
@@ -402,41 +432,23 @@ export const portalPages = new Hono<AppEnv>()
     return c.redirect("/portal/payments?done=removed", 303);
   })
   .get("/services/:id", can("public"), (c) => servicePage(c, c.req.param("id"), { notice: notice(c) }))
-  .post("/services/:id/addons", can("public"), async (c) => {
-    const customerId = customerOf(c);
-    if (!customerId) return c.redirect("/portal/login", 303);
-    const id = c.req.param("id");
-    const service = await getService(c.get("db"), id);
-    if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
-    const body = await readForm(c);
-    try {
+  .post("/services/:id/addons", can("public"), (c) =>
+    serviceAction(c, async (id, _customerId, body) => {
       await attachAddon(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", operationKey(c, text(body, "key") ?? crypto.randomUUID()));
-      return c.redirect(`/portal/services/${id}?done=addon`, 303);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.status >= 500) throw error;
-      return servicePage(c, id, { error: error.message }, error.status === 409 ? 409 : 422);
-    }
-  })
-  .post("/services/:id/change-plan", can("public"), async (c) => {
-    const customerId = customerOf(c);
-    if (!customerId) return c.redirect("/portal/login", 303);
-    const id = c.req.param("id");
-    const service = await getService(c.get("db"), id);
-    if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
-    try {
-      const request = await requestPlanChange(writeContext(c), serviceDeps(c.env), id, text(await readForm(c), "product_id") ?? "", customerId);
-      return c.redirect(`/portal/services/${id}?done=${request.status === "approved" ? "changed" : "requested"}`, 303);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.status >= 500) throw error;
-      return servicePage(c, id, { error: error.message }, error.status === 409 ? 409 : 422);
-    }
-  })
+      return "addon";
+    }),
+  )
+  .post("/services/:id/change-plan", can("public"), (c) =>
+    serviceAction(c, async (id, customerId, body) => {
+      const request = await requestPlanChange(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", customerId);
+      return request.status === "approved" ? "changed" : "requested";
+    }),
+  )
   .post("/services/:id/top-up", can("public"), async (c) => {
-    const customerId = customerOf(c);
-    if (!customerId) return c.redirect("/portal/login", 303);
-    const id = c.req.param("id");
-    const service = await getService(c.get("db"), id);
-    if (!service || service.customer_id !== customerId) throw new NotFound("No service with this id.");
+    const owned = await ownService(c);
+    if (owned instanceof Response) return owned;
+    const { customerId, service } = owned;
+    const id = service.id;
     const product = await getProduct(c.get("db"), service.product_id);
     const currency = product?.currency ?? portalCtx(c).settings.default_currency;
     const body = await readForm(c);

@@ -40,8 +40,15 @@ export const label = (p: PortalCtx, key: MessageKey) => p.t("portal.label", { la
 /** An example amount for a field's placeholder, in the page's number format (10.00 / 10,00). */
 export const amountExample = (p: PortalCtx) => new Intl.NumberFormat(intlLocale(p.locale), { minimumFractionDigits: 2, useGrouping: false }).format(10);
 
-export const date = (p: PortalCtx, iso: string) =>
-  new Intl.DateTimeFormat(intlLocale(p.locale), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(iso));
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+export function date(p: PortalCtx, iso: string): string {
+  let format = dateFormats.get(p.locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(intlLocale(p.locale), { dateStyle: "medium", timeZone: "UTC" });
+    dateFormats.set(p.locale, format);
+  }
+  return format.format(new Date(iso));
+}
 
 /** The portal shell: mobile first, the operator's branding, navigation and the language switch. */
 export function PortalLayout(props: { p: PortalCtx; title: string; children: Child }) {
@@ -166,5 +173,24 @@ export function CardEntry(props: { p: PortalCtx; stripeKey: string | null }) {
         ))}
       </select>
     </div>
+  );
+}
+
+/** A service's balances as tiles (money, data, minutes, SMS), pending credit beside; the amounts are data attributes for scripts and tests. */
+export function BalanceTiles(props: { p: PortalCtx; buckets: { unit: string; amount: number; pending_amount: number }[]; currency: string }) {
+  const { p } = props;
+  const show = (unit: string, amount: number) => quantity(p, unit, amount, props.currency);
+  return (
+    <ul class="tiles">
+      {props.buckets
+        .filter((b) => b.amount !== 0 || b.pending_amount !== 0)
+        .map((b) => (
+          <li class="tile" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
+            <strong>{p.t(`unit.${b.unit}` as MessageKey)}</strong>
+            <span class="big">{show(b.unit, b.amount)}</span>
+            {b.pending_amount !== 0 && <span class="muted">+ {show(b.unit, b.pending_amount)}</span>}
+          </li>
+        ))}
+    </ul>
   );
 }

@@ -103,6 +103,16 @@ export async function acceptPortalInvitation(ctx: WriteContext, token: string, p
   return toCustomerAccountView({ ...account, status: "active" });
 }
 
+/** Whom a portal account's emails address: the contact's name (else the customer's) and the customer's language. */
+export async function accountRecipient(ctx: WriteContext, account: typeof customerAccounts.$inferSelect): Promise<{ name: string; locale: string }> {
+  const [customer, contact] = await Promise.all([
+    ctx.db.select({ locale: customers.locale, name: customers.name }).from(customers).where(eq(customers.id, account.customerId)).get(),
+    account.contactId ? ctx.db.select().from(contacts).where(eq(contacts.id, account.contactId)).get() : Promise.resolve(undefined),
+  ]);
+  const name = contact ? [contact.firstName, contact.lastName].filter(Boolean).join(" ") : (customer?.name ?? "");
+  return { name, locale: customer?.locale ?? "en" };
+}
+
 /**
  * Emails a portal password reset link (30 minutes, single use) to an active customer account, in the
  * customer's language. The answer is the same whether or not the address exists.
@@ -110,11 +120,7 @@ export async function acceptPortalInvitation(ctx: WriteContext, token: string, p
 export async function requestPortalPasswordReset(ctx: WriteContext, email: string, links: Links): Promise<void> {
   const account = await ctx.db.select().from(customerAccounts).where(eq(customerAccounts.email, email.trim().toLowerCase())).get();
   if (account?.status !== "active") return;
-  const [customer, contact] = await Promise.all([
-    ctx.db.select({ locale: customers.locale, name: customers.name }).from(customers).where(eq(customers.id, account.customerId)).get(),
-    account.contactId ? ctx.db.select().from(contacts).where(eq(contacts.id, account.contactId)).get() : Promise.resolve(undefined),
-  ]);
-  const name = contact ? [contact.firstName, contact.lastName].filter(Boolean).join(" ") : (customer?.name ?? "");
+  const { name, locale } = await accountRecipient(ctx, account);
   const { token, statements } = await issueActionToken(ctx.db, ctx.now, "password_reset", { type: "customer", id: account.id });
   await runBatch(ctx.db, [
     ...statements,
@@ -122,7 +128,7 @@ export async function requestPortalPasswordReset(ctx: WriteContext, email: strin
       ctx.db,
       ctx.now,
       { email: account.email, name },
-      portalPasswordResetEmail(links.brand, { name, link: `${links.baseUrl}/portal/reset-password?token=${token}`, locale: customer?.locale ?? "en" }),
+      portalPasswordResetEmail(links.brand, { name, link: `${links.baseUrl}/portal/reset-password?token=${token}`, locale }),
     ),
     recordActivity(ctx, {
       entity: "customer_account",

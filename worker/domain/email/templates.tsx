@@ -99,17 +99,34 @@ export function verifyEmailEmail(brand: SettingsData, p: { name: string; link: s
   );
 }
 
-export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; change: string }): RenderedEmail {
+export type TwoFactorChange = "enabled" | "disabled" | "reset";
+
+const TWO_FACTOR_CHANGES = {
+  en: { enabled: "enabled", disabled: "disabled", reset: "reset by an administrator" },
+  fr: { enabled: "activée", disabled: "désactivée", reset: "réinitialisée par un administrateur" },
+} as const;
+
+/** Tells a staff user or a portal account (in the customer's language) that its two-factor authentication changed. */
+export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; change: TwoFactorChange; locale?: string; customer?: boolean }): RenderedEmail {
+  const fr = (p.locale ?? "").toLowerCase().startsWith("fr");
+  const change = TWO_FACTOR_CHANGES[fr ? "fr" : "en"][p.change];
+  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  const whom = p.customer ? (fr ? "contactez-nous" : "contact us") : fr ? "contactez votre administrateur" : "contact your administrator";
+  const alert = fr ? `Si ce n'était pas vous, ${whom} sans attendre.` : `If this was not you, ${whom} at once.`;
   return render(
     "two_factor_changed",
-    `Two-factor authentication ${p.change} on your ${brand.operator_name} account`,
-    `Hello ${p.name},\n\nTwo-factor authentication was ${p.change} on your account. If this was not you, contact your administrator at once.${footer(brand)}`,
+    fr
+      ? `Authentification à deux facteurs ${change} sur votre compte ${brand.operator_name}`
+      : `Two-factor authentication ${change} on your ${brand.operator_name} account`,
+    `${hello}\n\n${fr ? `L'authentification à deux facteurs a été ${change} sur votre compte.` : `Two-factor authentication was ${change} on your account.`} ${alert}${footer(brand)}`,
     <Frame brand={brand}>
-      <p>Hello {p.name},</p>
+      <p>{hello}</p>
       <p>
-        Two-factor authentication was <strong>{p.change}</strong> on your account.
+        {fr ? "L'authentification à deux facteurs a été " : "Two-factor authentication was "}
+        <strong>{change}</strong>
+        {fr ? " sur votre compte." : " on your account."}
       </p>
-      <p>If this was not you, contact your administrator at once.</p>
+      <p>{alert}</p>
     </Frame>,
   );
 }
@@ -324,6 +341,48 @@ export function portalPasswordResetEmail(brand: SettingsData, p: { name: string;
       <p>{asked}</p>
       <Button href={p.link} brand={brand} label={label} />
       <p style="color:#6b7280;font-size:13px">{rule}</p>
+    </Frame>,
+  );
+}
+
+/** The link that confirms a portal account's new sign-in address (sent to the new address). */
+export function portalEmailChangeEmail(brand: SettingsData, p: { name: string; link: string; locale: string }): RenderedEmail {
+  const fr = p.locale.toLowerCase().startsWith("fr");
+  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  const what = fr
+    ? `Confirmez cette adresse pour vous connecter à votre espace client ${brand.operator_name}.`
+    : `Confirm this address to sign in to your ${brand.operator_name} customer area with it.`;
+  const rule = fr
+    ? "Le lien fonctionne une fois, pendant 24 heures. Si vous n'avez rien demandé, ignorez ce message."
+    : "The link works once, for 24 hours. If you did not ask for this, ignore this email.";
+  const label = fr ? "Confirmer l'adresse" : "Confirm the address";
+  return render(
+    "portal_email_change",
+    fr ? "Confirmez votre nouvelle adresse e-mail" : "Confirm your new email address",
+    `${hello}\n\n${what}\n${p.link}\n\n${rule}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>{hello}</p>
+      <p>{what}</p>
+      <Button href={p.link} brand={brand} label={label} />
+      <p style="color:#6b7280;font-size:13px">{rule}</p>
+    </Frame>,
+  );
+}
+
+/** Tells the old address that the sign-in address changed (so a hijack does not go unnoticed). */
+export function portalEmailChangedEmail(brand: SettingsData, p: { name: string; newEmail: string; locale: string }): RenderedEmail {
+  const fr = p.locale.toLowerCase().startsWith("fr");
+  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  const what = fr
+    ? `L'adresse de connexion de votre espace client est désormais ${p.newEmail}. Si ce n'est pas vous, contactez-nous sans attendre.`
+    : `Your customer area now signs in with ${p.newEmail}. If this was not you, contact us at once.`;
+  return render(
+    "portal_email_changed",
+    fr ? "Votre adresse de connexion a changé" : "Your sign-in address was changed",
+    `${hello}\n\n${what}${footer(brand)}`,
+    <Frame brand={brand}>
+      <p>{hello}</p>
+      <p>{what}</p>
     </Frame>,
   );
 }

@@ -20,6 +20,7 @@ import { csrf } from "../../middleware/csrf";
 import { Alerts, CsrfField } from "../../views/components";
 import { readForm, text } from "../admin/forms";
 import { clientIp, kickOutbox, links, loginDeps } from "../support";
+import { portalAccount } from "./account";
 import { portalPages } from "./pages";
 import { customerOf, date, LANG_COOKIE, money, type PortalCtx, PortalLayout, PortalTable, portalCtx, system } from "./shared";
 
@@ -132,7 +133,9 @@ portal
   .get("/login", can("public"), (c) => {
     if (customerOf(c)) return c.redirect("/portal", 303);
     const p = portalCtx(c);
-    const notice = c.req.query("reset") === "1" ? p.t("portal.password_changed") : c.req.query("welcome") === "1" ? p.t("portal.welcome_done") : undefined;
+    const notices = { reset: "portal.password_changed", welcome: "portal.welcome_done", email_changed: "portal.email_changed_sign_in" } as const;
+    const shown = (Object.keys(notices) as (keyof typeof notices)[]).find((k) => c.req.query(k) === "1");
+    const notice = shown ? p.t(notices[shown]) : c.req.query("link") === "expired" ? p.t("portal.link_expired") : undefined;
     // A cookie the server no longer honours: the session ended (idle or absolute timeout, signed out elsewhere).
     const ended = !notice && getCookie(c, PORTAL_COOKIE) ? p.t("portal.session_ended") : undefined;
     if (ended) deleteCookie(c, PORTAL_COOKIE, { path: "/", secure: true });
@@ -309,3 +312,4 @@ portal
   });
 
 portal.route("/", portalPages);
+portal.route("/", portalAccount);

@@ -57,6 +57,7 @@ export function PortalLayout(props: { p: PortalCtx; title: string; children: Chi
   const nav = [
     ["/portal", p.t("portal.nav.dashboard")],
     ["/portal/payments", p.t("portal.nav.payments")],
+    ["/portal/account", p.t("portal.nav.account")],
   ] as const;
   return (
     <html lang={p.locale} style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>

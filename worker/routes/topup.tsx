@@ -24,6 +24,7 @@ import {
   topUpSessionService,
   verifyTopUpCode,
 } from "../domain/payments/topup-page";
+import { daysPack, MAX_TOP_UP_DAYS } from "../domain/services/top-up";
 import { loginGuard } from "../durable/guard-client";
 import { serviceDeps } from "../durable/service-client";
 import type { AppEnv } from "../env";
@@ -153,6 +154,9 @@ async function servicePage(
   const currency = terms?.currency ?? p.settings.default_currency;
   const packs = await topUpPacksFor(db, target, currency);
   const priced = await Promise.all(packs.map(async (pack) => ({ pack, gross: await priceWithTax(db, pack, target.customerId) })));
+  // Days of the service's own plan, when its plan is sold by the day: the price of one day, tax included.
+  const day = await daysPack(db, target.id, 1).catch(() => null);
+  const perDay = day ? await priceWithTax(db, { retail_price: day.price, tax_class: day.product.tax_class }, target.customerId) : null;
   const buckets = snapshot.ok ? snapshot.value.buckets : [];
   return c.html(
     <PortalLayout p={p} title={p.t("topup.title")}>
@@ -181,8 +185,19 @@ async function servicePage(
                 {p.t("topup.pack_price", { name: pack.name, price: money(p, gross, currency) })}
               </label>
             ))}
+            {perDay !== null && (
+              <>
+                <label class="checkbox">
+                  <input type="radio" name="choice" value="days" /> {p.t("topup.days_choice", { price: money(p, perDay, currency) })}
+                </label>
+                <div class="field">
+                  <label for="f-days">{p.t("topup.days")}</label>
+                  <input id="f-days" name="days" type="number" min={1} max={MAX_TOP_UP_DAYS} step={1} inputmode="numeric" placeholder="7" />
+                </div>
+              </>
+            )}
             <label class="checkbox">
-              <input type="radio" name="choice" value="amount" checked={priced.length === 0} /> {p.t("topup.amount_choice")}
+              <input type="radio" name="choice" value="amount" checked={priced.length === 0 && perDay === null} /> {p.t("topup.amount_choice")}
             </label>
             <div class="field">
               <label for="f-amount">{p.t("portal.top_up_amount", { currency })}</label>
@@ -295,8 +310,12 @@ topup
     const currency = (await c.get("db").$client.prepare("SELECT currency FROM products WHERE id = ?1").bind(target.productId).first<{ currency: string }>())
       ?.currency;
     if (!currency) return servicePage(c, target, token, { error: p.t("topup.expired") }, 409);
-    let input: { amount: number; currency: string } | { product_id: string };
-    if (choice === "amount") {
+    let input: { amount: number; currency: string } | { product_id: string } | { days: number };
+    const days = Number(text(body, "days") ?? "");
+    if (choice === "days") {
+      if (!Number.isInteger(days) || days < 1 || days > MAX_TOP_UP_DAYS) return servicePage(c, target, token, { error: p.t("topup.bad_days") }, 422);
+      input = { days };
+    } else if (choice === "amount") {
       const amount = parseMoney(text(body, "amount"), currencyExponent(currency));
       if (!amount) return servicePage(c, target, token, { error: p.t("portal.invalid_amount") }, 422);
       input = { amount, currency };

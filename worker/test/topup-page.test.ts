@@ -201,4 +201,35 @@ describe("public top-up page", () => {
     const balance = (await api("GET", `/services/${id}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data");
     expect(balance?.pending_amount).toBe(1_000_000_000);
   });
+  it("sells days of the service's own plan (1 to 30), priced pro rata, its balances valid that many days", async () => {
+    const me = await customerToken();
+    const plan = await product(3000, { included_balances: [{ unit: "data", amount: 30_000_000_000, validity_days: 30 }] });
+    const id = await service(me.customerId, plan.id, new Date().toISOString());
+    const msisdn = randomNumber();
+    await env.DB.prepare("UPDATE services SET identifiers = json_object('msisdn', ?2) WHERE id = ?1").bind(id, msisdn).run();
+    const c = client(freshIp());
+    await c.post("/topup/code", { number: msisdn });
+    await c.post("/topup/verify", { number: msisdn, code: await latestCode(msisdn) });
+    const page = await (await c.get("/topup/service")).text();
+    // 30.00 a month → 1.00 a day before tax, 1.20 with it.
+    expect(page).toContain("Days of your plan (1 to 30) · €1.20 a day");
+    const csrf = page.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
+    for (const days of ["0", "31", "2.5", ""])
+      expect((await c.post("/topup/pay", { _csrf: csrf, key: ulid(), choice: "days", days, stripe_payment_method_id: "pm_card_visa" })).status).toBe(422);
+    const paid = await c.post("/topup/pay", { _csrf: csrf, key: ulid(), choice: "days", days: "7", stripe_payment_method_id: "pm_card_visa" });
+    expect(paid.status).toBe(303);
+    const payment = await env.DB.prepare("SELECT amount, top_up FROM payments WHERE service_id = ? AND status = 'succeeded'")
+      .bind(id)
+      .first<{ amount: number; top_up: string }>();
+    expect(payment).toMatchObject({ amount: 840, top_up: JSON.stringify({ days: 7 }) });
+    const data = (await api("GET", `/services/${id}/balance`)).body.buckets.find(
+      (b: { unit: string; source: string }) => b.unit === "data" && b.source !== "plan",
+    );
+    expect(data?.pending_amount).toBe(7_000_000_000);
+    expect(Math.abs(Date.parse(data?.expires_at ?? "") - (Date.now() + 7 * 86_400_000))).toBeLessThan(5 * 60_000);
+    const charge = await env.DB.prepare("SELECT amount, description FROM transactions WHERE service_id = ? AND description LIKE '7 days of%'")
+      .bind(id)
+      .first<{ amount: number }>();
+    expect(charge?.amount).toBe(700);
+  });
 });

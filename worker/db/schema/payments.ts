@@ -65,8 +65,8 @@ export const payments = sqliteTable(
     failureMessage: text("failure_message"),
     /** Sum of this payment's refunds that are not failed: taken before Stripe is asked, so concurrent refunds never pass `amount`. */
     refundedAmount: integer("refunded_amount").notNull(),
-    /** A top-up: what is credited once paid (`{amount, currency}` or `{product_id}`), and when it was. */
-    topUp: text("top_up", { mode: "json" }).$type<{ amount: number; currency: string } | { product_id: string }>(),
+    /** A top-up: what is credited once paid (`{amount, currency}`, `{product_id}` or `{days}`), and when it was. */
+    topUp: text("top_up", { mode: "json" }).$type<{ amount: number; currency: string } | { product_id: string } | { days: number }>(),
     toppedUpAt: text("topped_up_at"),
     /** The top-up's provisioning job: it succeeded → a receipt invoice (`invoice_id`); it failed → the payment is refunded. */
     topUpJobId: text("top_up_job_id"),

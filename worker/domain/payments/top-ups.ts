@@ -14,13 +14,13 @@ import { lineTax } from "../../lib/money";
 import { recordActivity } from "../activity/record";
 import { taxRateFor } from "../billing/tax";
 import type { WriteContext } from "../context";
-import { topUpPack, topUpService } from "../services/top-up";
+import { daysPack, topUpPack, topUpService } from "../services/top-up";
 import { cardFor } from "./cards";
 import { chargeCard, getPayment, type PaymentDeps, type PaymentRow } from "./payments";
 import { refundPayment } from "./refunds";
 import type { PaymentView } from "./schemas";
 
-export type TopUpInput = ({ amount: number; currency: string } | { product_id: string }) & { payment_method?: string | null };
+export type TopUpInput = ({ amount: number; currency: string } | { product_id: string } | { days: number }) & { payment_method?: string | null };
 
 /** What a top-up costs the customer, tax included, and what it is called on their statement. */
 async function priceOf(ctx: WriteContext, serviceId: string, input: TopUpInput, scope: string | null) {
@@ -39,6 +39,18 @@ async function priceOf(ctx: WriteContext, serviceId: string, input: TopUpInput, 
       currency: service.currency,
       label: `Top-up ${service.productName}`,
       credit: { amount: input.amount, currency: input.currency },
+    };
+  }
+  if ("days" in input) {
+    const bought = await daysPack(ctx.db, serviceId, input.days);
+    const rate = await taxRateFor(ctx.db, bought.product.tax_class, service.customerId);
+    const { net, tax } = lineTax(bought.price, rate.rateBp, rate.inclusive);
+    return {
+      service,
+      gross: net + tax,
+      currency: bought.product.currency,
+      label: `${input.days} days of ${bought.product.name}`,
+      credit: { days: input.days },
     };
   }
   const pack = await topUpPack(ctx.db, service, input.product_id);

@@ -1,6 +1,6 @@
 import type { Db } from "../../db/client";
-import { getProduct } from "../../db/queries/catalog";
-import { getServiceTerms, type ServiceTerms } from "../../db/queries/services";
+import { getProduct, getProductAtVersion } from "../../db/queries/catalog";
+import { getService, getServiceTerms, type ServiceTerms } from "../../db/queries/services";
 import { sha256Hex } from "../../lib/crypto";
 import { Invalid, NotFound } from "../../lib/errors";
 import { type TaxTerms, taxRateFor } from "../billing/tax";
@@ -27,6 +27,28 @@ export async function topUpPack(db: Db, service: ServiceTerms, productId: string
   return addon;
 }
 
+/** How many days of its own plan a service can be topped up with at once. */
+export const MAX_TOP_UP_DAYS = 30;
+
+/**
+ * N days (1–30) of a service's own plan: its included balances and its monthly price pro rata
+ * (a month counts 30 days; the price rounded half up, balances rounded down), valid N days. Only
+ * monthly plans with included balances are sold by the day.
+ */
+export async function daysPack(db: Db, serviceId: string, days: number) {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_TOP_UP_DAYS)
+    throw new Invalid(`Between 1 and ${MAX_TOP_UP_DAYS} days.`, [{ path: "days", message: `1 to ${MAX_TOP_UP_DAYS}` }]);
+  const service = await getService(db, serviceId);
+  if (!service) throw new NotFound("No service with this id.");
+  const product = await getProductAtVersion(db, service.product_version_id);
+  if (product?.recurring_period !== "monthly" || product.included_balances.length === 0)
+    throw new Invalid("This plan is not sold by the day.", [{ path: "days", message: "Not available for this plan" }]);
+  const credits = product.included_balances
+    .map((b) => ({ unit: b.unit, amount: Math.floor((b.amount * days) / 30), validity_days: days }))
+    .filter((c) => c.amount > 0);
+  return { product, price: Math.floor((product.retail_price * days + 15) / 30), credits, days };
+}
+
 /**
  * Tops a service up: monetary credit ({amount, currency}) or a top-up add-on's balances. The balance
  * shows it at once as pending; the topup job (CGRateS) confirms it; a failed job reverses it. The
@@ -36,7 +58,7 @@ export async function topUpService(
   ctx: WriteContext,
   deps: ServiceDeps,
   id: string,
-  input: { amount: number; currency: string } | { product_id: string },
+  input: { amount: number; currency: string } | { product_id: string } | { days: number },
   key: string,
   scope: string | null = null,
   /** An add-on attached by this top-up (its service_addons row and activity go in the same write). */
@@ -51,6 +73,20 @@ export async function topUpService(
   if ("amount" in input) {
     credits = [{ unit: "monetary", amount: input.amount, validity_days: null }];
     currency = input.currency;
+  } else if ("days" in input) {
+    const service = await getServiceTerms(ctx.db, id);
+    if (!service || (scope !== null && service.customerId !== scope)) throw new NotFound("No service with this id.");
+    const bought = await daysPack(ctx.db, id, input.days);
+    credits = bought.credits;
+    currency = bought.product.currency;
+    charge = {
+      customerId: service.customerId,
+      amount: bought.price,
+      wholesale: 0,
+      description: `${input.days} days of ${bought.product.name}`,
+      rate: await taxRateFor(ctx.db, bought.product.tax_class, service.customerId),
+      currency,
+    };
   } else {
     const service = await getServiceTerms(ctx.db, id);
     if (!service || (scope !== null && service.customerId !== scope)) throw new NotFound("No service with this id.");

@@ -116,6 +116,7 @@ console.log(`
   Sign in:   admin@example.com / ${vars.SEED_ADMIN_PASSWORD}
   Staff:     support@, billing@, provisioning@, inventory@, broadcaster@, approver@, readonly@example.com / ${vars.SEED_STAFF_PASSWORD}
   Portal:    ${worker.url}/portal — customer@example.com, customer2@example.com / ${vars.SEED_CUSTOMER_PASSWORD} (also POST /api/v1/auth/login)
+  Top-up:    ${worker.url}/topup — no sign-in: a demo customer's mobile number (shown on their portal services); the SMS code is recorded at ${vars.SMS_GATEWAY_URL ? `${new URL(vars.SMS_GATEWAY_URL).origin}/_sim/state` : "the SMS simulator's /_sim/state"}
   Runner:    ${runner ? "running, " : ""}RUNNER_API_KEY=${vars.RUNNER_API_KEY}${runner ? "" : `  (npm run runner -- --url ${worker.url})`}
   Emails:    recorded by the Mailjet simulator at ${vars.MAILJET_API_BASE}/_sim/state
   Payments:  the Stripe simulator at ${vars.STRIPE_API_BASE} (test cards such as pm_card_visa; state at /_sim/state)

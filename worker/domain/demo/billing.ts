@@ -1,6 +1,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { taxRateByClass } from "../../db/queries/tax-rates";
-import { customers, promoCodes, services, usageRecords } from "../../db/schema";
+import { customers, invoices, promoCodes, services, usageRecords } from "../../db/schema";
+import { createInvoice } from "../billing/invoices/create-invoice";
+import { issueInvoice } from "../billing/invoices/issue-invoice";
 import { createPromoCode } from "../billing/promo-codes/promo-codes";
 import { recordTransaction } from "../billing/record-transaction";
 import { createTaxRate } from "../billing/tax-rates/tax-rates";
@@ -78,4 +80,32 @@ export async function ensureDemoBilling(ctx: WriteContext): Promise<void> {
         .values(rows.slice(i, i + 20))
         .onConflictDoNothing();
   }
+  await ensurePortalInvoice(ctx, lastMonth);
+}
+
+/**
+ * One issued, unpaid invoice for the portal's demo customer (DEMO-0001), so a new user can pay one
+ * from the portal straight away: last month's uninvoiced charges plus a router.
+ */
+async function ensurePortalInvoice(ctx: WriteContext, lastMonth: string): Promise<void> {
+  const customer = await ctx.db.select({ id: customers.id, currency: customers.currency }).from(customers).where(eq(customers.externalId, "DEMO-0001")).get();
+  if (!customer || (await ctx.db.select({ id: invoices.id }).from(invoices).where(eq(invoices.customerId, customer.id)).get())) return;
+  const dated: WriteContext = { ...ctx, now: lastMonth };
+  await recordTransaction(
+    dated,
+    {
+      customer_id: customer.id,
+      kind: "charge",
+      description: "Wi-Fi router",
+      amount: 4900,
+      currency: customer.currency,
+      tax_class: "standard",
+      wholesale_amount: 0,
+    },
+    "demo-billing:DEMO-0001:router",
+  );
+  const start = `${lastMonth.slice(0, 7)}-01`;
+  const end = new Date(Date.UTC(Number(lastMonth.slice(0, 4)), Number(lastMonth.slice(5, 7)), 0)).toISOString().slice(0, 10);
+  const draft = await createInvoice(ctx, { customer_id: customer.id, period_start: start, period_end: end });
+  await issueInvoice(ctx, draft.id);
 }

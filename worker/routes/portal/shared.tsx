@@ -58,6 +58,7 @@ export function PortalLayout(props: { p: PortalCtx; title: string; children: Chi
     ["/portal", p.t("portal.nav.dashboard")],
     ["/portal/payments", p.t("portal.nav.payments")],
     ["/portal/account", p.t("portal.nav.account")],
+    ["/portal/security", p.t("security.nav")],
   ] as const;
   return (
     <html lang={p.locale} style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
@@ -85,14 +86,6 @@ export function PortalLayout(props: { p: PortalCtx; title: string; children: Chi
               </a>
             ))}
           </nav>
-          {p.signedIn && (
-            <form method="post" action="/portal/logout" class="inline">
-              <CsrfField token={p.csrfToken} />
-              <button type="submit" class="button small">
-                {p.t("portal.sign_out")}
-              </button>
-            </form>
-          )}
         </header>
         {p.signedIn && (
           <nav class="portal-nav" aria-label={p.t("portal.title")}>
@@ -101,6 +94,12 @@ export function PortalLayout(props: { p: PortalCtx; title: string; children: Chi
                 {label}
               </a>
             ))}
+            <form method="post" action="/portal/logout" class="sign-out">
+              <CsrfField token={p.csrfToken} />
+              <button type="submit" class="button small">
+                {p.t("portal.sign_out")}
+              </button>
+            </form>
           </nav>
         )}
         <main id="main" class="portal-main">

@@ -134,6 +134,12 @@ export async function customerToken(): Promise<{ token: string; customerId: stri
   return { token, customerId: customer.body.id, contactId: contact.body.id, email };
 }
 
+/** The `name=value` of a cookie a response sets ("" when it sets none). */
+export function cookieOf(res: Response, name: string): string {
+  for (const c of res.headers.getSetCookie()) if (c.startsWith(`${name}=`)) return c.split(";")[0] ?? "";
+  return "";
+}
+
 let counter = 0;
 /** A name no other test uses, so tests never depend on what else is in the shared database. */
 export function unique(prefix: string): string {

@@ -1,6 +1,6 @@
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
-import { api, BASE, fetchWorker, pageSession, unique } from "./helpers";
+import { api, BASE, cookieOf, fetchWorker, pageSession, unique } from "./helpers";
 
 const STRONG = "Tr0ub4dor & horses 42";
 
@@ -8,11 +8,6 @@ async function staff() {
   const email = `${unique("pages").replace(/\s/g, "").toLowerCase()}@example.org`;
   await api("POST", "/users", { body: { email, name: "Page Person", roles: ["rol_admin"], password: STRONG } });
   return email;
-}
-
-function cookieOf(res: Response, name: string): string {
-  for (const c of res.headers.getSetCookie()) if (c.startsWith(`${name}=`)) return c.split(";")[0] ?? "";
-  return "";
 }
 
 async function formLogin(email: string, password: string) {

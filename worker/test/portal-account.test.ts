@@ -31,7 +31,13 @@ describe("portal: my details", () => {
     expect((await api("GET", `/contacts/${me.contactId}`)).body).toMatchObject({ first_name: "Patricia", last_name: "Doe", phone: "+33612345678" });
 
     expect((await s.post(`/portal/account/sites/${site.body.id}`, { name: "Home", address_line1: "", city: "Lyon", country: "FR" })).status).toBe(422);
-    const moved = await s.post(`/portal/account/sites/${site.body.id}`, { name: "Home", address_line1: "8 quai Rambaud", city: "Lyon", postal_code: "69002", country: "fr" });
+    const moved = await s.post(`/portal/account/sites/${site.body.id}`, {
+      name: "Home",
+      address_line1: "8 quai Rambaud",
+      city: "Lyon",
+      postal_code: "69002",
+      country: "fr",
+    });
     expect(moved.status).toBe(303);
     expect((await api("GET", `/sites/${site.body.id}`)).body).toMatchObject({ address_line1: "8 quai Rambaud", postal_code: "69002", country: "FR" });
     const activity = (await api("GET", `/customers/${me.customerId}/activity`)).body.data.map((a: { action: string }) => a.action);
@@ -50,7 +56,9 @@ describe("portal: my details", () => {
     // Not changed yet: the old address still signs in, the new one does not.
     expect((await signIn(fresh)).status).toBe(401);
     expect((await signIn(me.email)).status).toBe(303);
-    const mail = await env.DB.prepare("SELECT text_body FROM email_outbox WHERE to_email = ? AND template = 'portal_email_change'").bind(fresh).first<{ text_body: string }>();
+    const mail = await env.DB.prepare("SELECT text_body FROM email_outbox WHERE to_email = ? AND template = 'portal_email_change'")
+      .bind(fresh)
+      .first<{ text_body: string }>();
     const token = mail?.text_body.match(/\/portal\/account\/email\?token=([A-Za-z0-9_-]+)/)?.[1] ?? "";
     expect(token).not.toBe("");
     const confirmed = await s.get(`/portal/account/email?token=${token}`);
@@ -59,10 +67,14 @@ describe("portal: my details", () => {
     expect((await signIn(fresh)).status).toBe(303);
     expect((await signIn(me.email)).status).toBe(401);
     expect((await api("GET", `/contacts/${me.contactId}`)).body.email).toBe(fresh);
-    const notice = await env.DB.prepare("SELECT subject FROM email_outbox WHERE to_email = ? AND template = 'portal_email_changed'").bind(me.email).first<{ subject: string }>();
+    const notice = await env.DB.prepare("SELECT subject FROM email_outbox WHERE to_email = ? AND template = 'portal_email_changed'")
+      .bind(me.email)
+      .first<{ subject: string }>();
     expect(notice?.subject).toContain("sign-in address was changed");
     // The link works once; an address another account uses is refused on confirmation.
-    expect((await fetchWorker(`${BASE}/portal/account/email?token=${token}`, { redirect: "manual" })).headers.get("location")).toBe("/portal/login?link=expired");
+    expect((await fetchWorker(`${BASE}/portal/account/email?token=${token}`, { redirect: "manual" })).headers.get("location")).toBe(
+      "/portal/login?link=expired",
+    );
     const s2 = await portalSession(other.email);
     await s2.post("/portal/account/email", { email: fresh });
     const mail2 = await env.DB.prepare("SELECT text_body FROM email_outbox WHERE to_email = ? AND template = 'portal_email_change' ORDER BY id DESC")

@@ -225,3 +225,8 @@ export async function getApiKey(db: Db, id: string): Promise<ApiKeyView | null> 
 export async function getUserRow(db: Db, id: string) {
   return db.select().from(users).where(eq(users.id, id)).get();
 }
+
+/** A portal account's row, secrets included (for checks on the account's own 2FA). */
+export async function getCustomerAccountRow(db: Db, id: string) {
+  return db.select().from(customerAccounts).where(eq(customerAccounts.id, id)).get();
+}

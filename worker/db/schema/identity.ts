@@ -46,10 +46,29 @@ export const customerAccounts = sqliteTable(
     email: text("email").notNull().unique(),
     passwordHash: text("password_hash"),
     status: text("status", { enum: ["active", "invited", "disabled"] }).notNull(),
+    /** Optional TOTP, as for staff users: the sealed secret, when it became required, the last step accepted. */
+    totpSecret: text("totp_secret"),
+    totpEnabledAt: text("totp_enabled_at"),
+    totpLastStep: integer("totp_last_step"),
     lastLoginAt: text("last_login_at"),
     ...timestamps,
   },
   (t) => [index("customer_accounts_customer_idx").on(t.customerId), uniqueIndex("customer_accounts_contact_unique").on(t.contactId)],
+);
+
+/** Single-use backup codes of portal accounts (SHA-256 of each code), like `backup_codes` for staff. */
+export const customerBackupCodes = sqliteTable(
+  "customer_backup_codes",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => customerAccounts.id),
+    codeHash: text("code_hash").notNull(),
+    usedAt: text("used_at"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("customer_backup_codes_account_idx").on(t.accountId)],
 );
 
 /** Single-use links (invitation, password reset, email verification), stored as SHA-256 hashes. */

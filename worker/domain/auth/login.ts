@@ -1,14 +1,14 @@
 import { eq } from "drizzle-orm";
 import { runBatch } from "../../db/client";
 import { findCustomerAccountByEmail, findUserByEmail } from "../../db/queries/auth";
-import { customerAccounts, type User, users } from "../../db/schema";
+import { type CustomerAccount, customerAccounts, type User, users } from "../../db/schema";
 import { AppError, TooManyRequests, Unauthorized } from "../../lib/errors";
 import { hashPassword, needsRehash, verifyPassword } from "../../lib/password";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import { accountKey, ipKey, type LoginGuardPort } from "./guard";
 import { openSession, type SessionPolicy, type Subject } from "./sessions";
-import { verifySecondFactor } from "./two-factor";
+import { type TwoFactorHolder, verifySecondFactor } from "./two-factor";
 
 export type LoginDeps = { pepper: string; encryptionKey: string; guard: LoginGuardPort; policy: SessionPolicy };
 export type LoginInput = {
@@ -33,31 +33,73 @@ export class MfaRequired extends AppError {
 // Verifying against a real-looking hash when the account does not exist keeps timing uniform.
 let decoy: Promise<string> | null = null;
 
-type Found = { subject: Subject; name: string; passwordHash: string | null; active: boolean; user: User | null; customerId: string | null };
+/** A staff user or a portal account, as sign-in sees it; `holder` carries its second factor, if any. */
+type Found = { subject: Subject; name: string; passwordHash: string | null; active: boolean; holder: TwoFactorHolder; customerId: string | null };
+
+const staffFound = (user: User): Found => ({
+  subject: { type: "user", id: user.id, email: user.email },
+  name: user.name,
+  passwordHash: user.passwordHash,
+  active: user.status === "active",
+  holder: user,
+  customerId: null,
+});
+
+const accountFound = (account: CustomerAccount): Found => ({
+  subject: { type: "customer", id: account.id, email: account.email },
+  name: account.email,
+  passwordHash: account.passwordHash,
+  active: account.status === "active",
+  holder: account,
+  customerId: account.customerId,
+});
 
 async function findSubject(ctx: WriteContext, email: string): Promise<Found | null> {
   const user = await findUserByEmail(ctx.db, email);
-  if (user)
-    return {
-      subject: { type: "user", id: user.id, email: user.email },
-      name: user.name,
-      passwordHash: user.passwordHash,
-      active: user.status === "active",
-      user,
-      customerId: null,
-    };
+  if (user) return staffFound(user);
   const account = await findCustomerAccountByEmail(ctx.db, email);
-  if (account) {
-    return {
-      subject: { type: "customer", id: account.id, email: account.email },
-      name: account.email,
-      passwordHash: account.passwordHash,
-      active: account.status === "active",
-      user: null,
-      customerId: account.customerId,
-    };
+  return account ? accountFound(account) : null;
+}
+
+async function findSubjectById(ctx: WriteContext, type: Subject["type"], id: string): Promise<Found | null> {
+  if (type === "user") {
+    const user = await ctx.db.select().from(users).where(eq(users.id, id)).get();
+    return user ? staffFound(user) : null;
   }
-  return null;
+  const account = await ctx.db.select().from(customerAccounts).where(eq(customerAccounts.id, id)).get();
+  return account ? accountFound(account) : null;
+}
+
+/** Counts a failed attempt towards the lockouts of `keys` and records it; past the free allowance, says how long to wait. */
+async function failed(ctx: WriteContext, deps: LoginDeps, found: Found | null, attempt: { email: string; ip: string | null; reason: string }, keys: string[]) {
+  const states = await Promise.all(keys.map((k) => deps.guard.fail(k)));
+  await runBatch(ctx.db, [
+    recordActivity(
+      { ...ctx, actor: { type: "system", id: null, label: "auth" } },
+      {
+        entity: found?.subject.type === "customer" ? "customer_account" : "user",
+        entityId: found?.subject.id ?? "unknown",
+        customerId: null,
+        action: "auth.login_failed",
+        changes: {
+          email: { before: null, after: attempt.email.slice(0, 254) },
+          ip: { before: null, after: attempt.ip },
+          reason: { before: null, after: attempt.reason },
+        },
+      },
+    ),
+  ]);
+  // Past the free allowance every failure imposes a growing delay, then a lockout: say so now.
+  const wait = Math.max(0, ...states.map((s) => s.retryAfterSeconds));
+  if (wait > 0) throw new TooManyRequests(`Too many failed sign-in attempts. Try again in ${wait} s.`, wait);
+}
+
+/** The second factor of an account that enabled it: a wrong code counts towards the account's lockout, like a wrong password. */
+async function requireSecondFactor(ctx: WriteContext, deps: LoginDeps, found: Found, code: string, ip: string | null): Promise<void> {
+  if (await verifySecondFactor(ctx, found.holder, code, deps.encryptionKey)) return;
+  const email = found.subject.email;
+  await failed(ctx, deps, found, { email, ip, reason: "wrong second factor" }, [accountKey(email)]);
+  throw new Unauthorized("The code is not valid.", { mfa_required: true });
 }
 
 async function blocked(guard: LoginGuardPort, keys: string[]): Promise<void> {
@@ -80,22 +122,7 @@ export async function login(ctx: WriteContext, deps: LoginDeps, input: LoginInpu
   const ok = found?.passwordHash
     ? await verifyPassword(input.password, deps.pepper, found.passwordHash)
     : await verifyPassword(input.password, "decoy", await decoy).then(() => false);
-  const system: WriteContext = { ...ctx, actor: { type: "system", id: null, label: "auth" } };
-  const fail = async (reason: string, countKeys: string[]) => {
-    const states = await Promise.all(countKeys.map((k) => deps.guard.fail(k)));
-    await runBatch(ctx.db, [
-      recordActivity(system, {
-        entity: found?.subject.type === "customer" ? "customer_account" : "user",
-        entityId: found?.subject.id ?? "unknown",
-        customerId: null,
-        action: "auth.login_failed",
-        changes: { email: { before: null, after: email.slice(0, 254) }, ip: { before: null, after: input.ip }, reason: { before: null, after: reason } },
-      }),
-    ]);
-    // Past the free allowance every failure imposes a growing delay, then a lockout: say so now.
-    const wait = Math.max(0, ...states.map((s) => s.retryAfterSeconds));
-    if (wait > 0) throw new TooManyRequests(`Too many failed sign-in attempts. Try again in ${wait} s.`, wait);
-  };
+  const fail = (reason: string, countKeys: string[]) => failed(ctx, deps, found, { email, ip: input.ip, reason }, countKeys);
   const audience = input.audience ?? "any";
   const elsewhere = !!found && audience !== "any" && (audience === "staff") !== (found.subject.type === "user");
   if (!found || !ok || !found.active || elsewhere) {
@@ -106,14 +133,9 @@ export async function login(ctx: WriteContext, deps: LoginDeps, input: LoginInpu
     // The same answer as a wrong password: the form does not tell which accounts exist where.
     throw new Unauthorized("Email or password is incorrect.");
   }
-  const user = found.user;
-  if (user?.totpEnabledAt) {
+  if (found.holder.totpEnabledAt) {
     if (!input.otp) throw new MfaRequired();
-    const factor = await verifySecondFactor(ctx, user, input.otp, deps.encryptionKey);
-    if (!factor) {
-      await fail("wrong second factor", [accountKey(email)]);
-      throw new Unauthorized("The code is not valid.", { mfa_required: true });
-    }
+    await requireSecondFactor(ctx, deps, found, input.otp, input.ip);
   }
   return finish(ctx, deps, found, input);
 }
@@ -142,37 +164,21 @@ async function finish(ctx: WriteContext, deps: LoginDeps, found: Found, input: O
 }
 
 /**
- * The second step of a browser sign-in: the password was checked by `login` (which answered
- * MfaRequired) and the page holds a short-lived signed proof of it; this checks the code.
+ * The second step of a browser sign-in, for a staff user or a portal account: the password was
+ * checked by `login` (which answered MfaRequired) and the page holds a short-lived signed proof of it
+ * (see second-step.ts); this checks the code.
  */
 export async function completeSecondFactor(
   ctx: WriteContext,
   deps: LoginDeps,
-  userId: string,
+  pending: { type: Subject["type"]; id: string },
   code: string,
   input: Omit<LoginInput, "otp" | "email" | "password">,
 ) {
-  const user = await ctx.db.select().from(users).where(eq(users.id, userId)).get();
-  if (user?.status !== "active" || !user.totpEnabledAt) throw new Unauthorized("Sign in again.");
-  const key = accountKey(user.email);
-  await blocked(deps.guard, [key]);
-  if (!(await verifySecondFactor(ctx, user, code, deps.encryptionKey))) {
-    const state = await deps.guard.fail(key);
-    await runBatch(ctx.db, [
-      recordActivity(
-        { ...ctx, actor: { type: "system", id: null, label: "auth" } },
-        {
-          entity: "user",
-          entityId: user.id,
-          customerId: null,
-          action: "auth.login_failed",
-          changes: { reason: { before: null, after: "wrong second factor" }, ip: { before: null, after: input.ip } },
-        },
-      ),
-    ]);
-    if (state.retryAfterSeconds > 0) throw new TooManyRequests(`Too many failed attempts. Try again in ${state.retryAfterSeconds} s.`, state.retryAfterSeconds);
-    throw new Unauthorized("The code is not valid.", { mfa_required: true });
-  }
-  const found: Found = { subject: { type: "user", id: user.id, email: user.email }, name: user.name, passwordHash: null, active: true, user, customerId: null };
-  return finish(ctx, deps, found, { ...input, password: "" });
+  const found = await findSubjectById(ctx, pending.type, pending.id);
+  if (!found?.active || !found.holder.totpEnabledAt) throw new Unauthorized("Sign in again.");
+  await blocked(deps.guard, [accountKey(found.subject.email)]);
+  await requireSecondFactor(ctx, deps, found, code, input.ip);
+  // No password at this step: nothing to rehash.
+  return finish(ctx, deps, { ...found, passwordHash: null }, { ...input, password: "" });
 }

@@ -1,7 +1,12 @@
+/**
+ * Optional TOTP for both kinds of sign-in: staff users and customers' portal accounts. The same rules
+ * for both (secret sealed at rest, a time step accepted once, ten single-use backup codes, every
+ * change recorded and told by email); only where the rows live differs (see `storeOf`).
+ */
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { generateSecret, generateURI, verify } from "otplib";
-import { runBatch, type Statement } from "../../db/client";
-import { backupCodes, type User, users } from "../../db/schema";
+import { type Db, runBatch, type Statement } from "../../db/client";
+import { backupCodes, type CustomerAccount, customerAccounts, customerBackupCodes, type User, users } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
 import { Conflict, Invalid } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
@@ -9,14 +14,43 @@ import { open, seal } from "../../lib/secret-box";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import { enqueueEmail } from "../email/outbox";
-import { twoFactorChangedEmail } from "../email/templates";
+import { type TwoFactorChange, twoFactorChangedEmail } from "../email/templates";
 import type { SettingsData } from "../settings/schemas";
+import { accountRecipient } from "./portal";
 
 export const BACKUP_CODE_COUNT = 10;
 /** ±1 time step of 30 s around the current one (RFC 6238 resynchronisation window). */
 const TOLERANCE_SECONDS = 30;
 
 const ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
+
+/** Who can protect a sign-in with a second factor: a staff user or a customer's portal account. */
+export type TwoFactorHolder = User | CustomerAccount;
+
+const isAccount = (holder: TwoFactorHolder): holder is CustomerAccount => "customerId" in holder;
+
+type CodeRow = { id: string; codeHash: string; createdAt: string };
+
+/** Where a holder's second factor is kept, and how its changes appear in the activity log. */
+function storeOf(holder: TwoFactorHolder) {
+  return isAccount(holder)
+    ? {
+        table: customerAccounts,
+        codes: customerBackupCodes,
+        owner: customerBackupCodes.accountId,
+        insertCode: (db: Db, row: CodeRow) => db.insert(customerBackupCodes).values({ ...row, accountId: holder.id }),
+        entity: "customer_account",
+        customerId: holder.customerId,
+      }
+    : {
+        table: users,
+        codes: backupCodes,
+        owner: backupCodes.userId,
+        insertCode: (db: Db, row: CodeRow) => db.insert(backupCodes).values({ ...row, userId: holder.id }),
+        entity: "user",
+        customerId: null,
+      };
+}
 
 function backupCode(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(10));
@@ -26,139 +60,146 @@ function backupCode(): string {
 
 const normaliseBackupCode = (code: string) => code.trim().toLowerCase().replace(/[\s-]/g, "");
 
+/** The activity entry of a 2FA event, on the holder's own record (and its customer's timeline for a portal account). */
+function record(ctx: WriteContext, holder: TwoFactorHolder, action: string, changes: Record<string, { before: unknown; after: unknown }> = {}): Statement {
+  const store = storeOf(holder);
+  return recordActivity(ctx, { entity: store.entity, entityId: holder.id, customerId: store.customerId, action, changes });
+}
+
+/**
+ * The email telling the holder that 2FA changed: a staff user by name, a portal account in its
+ * customer's language. In an array: a query builder is a thenable, which an async function would run.
+ */
+async function changedEmail(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData, change: TwoFactorChange): Promise<Statement[]> {
+  const to = isAccount(holder) ? { ...(await accountRecipient(ctx, holder)), customer: true } : { name: holder.name, locale: "en", customer: false };
+  return [enqueueEmail(ctx.db, ctx.now, { email: holder.email, name: to.name }, twoFactorChangedEmail(brand, { ...to, change }))];
+}
+
 /** Ten new single-use backup codes (shown once) and the statements that replace the old ones. */
-async function newBackupCodes(ctx: WriteContext, userId: string): Promise<{ codes: string[]; statements: Statement[] }> {
+async function newBackupCodes(ctx: WriteContext, holder: TwoFactorHolder): Promise<{ codes: string[]; statements: Statement[] }> {
+  const store = storeOf(holder);
   const codes = Array.from({ length: BACKUP_CODE_COUNT }, backupCode);
-  const statements: Statement[] = [ctx.db.delete(backupCodes).where(eq(backupCodes.userId, userId))];
+  const statements: Statement[] = [ctx.db.delete(store.codes).where(eq(store.owner, holder.id))];
   for (const code of codes) {
-    statements.push(
-      ctx.db.insert(backupCodes).values({ id: `bkc_${ulid()}`, userId, codeHash: await sha256Hex(normaliseBackupCode(code)), createdAt: ctx.now }),
-    );
+    statements.push(store.insertCode(ctx.db, { id: `bkc_${ulid()}`, codeHash: await sha256Hex(normaliseBackupCode(code)), createdAt: ctx.now }));
   }
   return { codes, statements };
 }
 
 /** Starts (or restarts) TOTP setup: a new secret, stored encrypted, not yet required at sign-in. */
-export async function beginTotpSetup(ctx: WriteContext, user: User, encryptionKey: string, issuer: string) {
-  if (user.totpEnabledAt) throw new Conflict("Two-factor authentication is already enabled; disable it first to set up a new device.");
+export async function beginTotpSetup(ctx: WriteContext, holder: TwoFactorHolder, encryptionKey: string, issuer: string) {
+  if (holder.totpEnabledAt) throw new Conflict("Two-factor authentication is already enabled; disable it first to set up a new device.");
   const secret = generateSecret();
+  const { table } = storeOf(holder);
   await runBatch(ctx.db, [
     ctx.db
-      .update(users)
+      .update(table)
       .set({ totpSecret: await seal(encryptionKey, secret), totpLastStep: null })
-      .where(eq(users.id, user.id)),
+      .where(eq(table.id, holder.id)),
   ]);
-  return { secret, otpauth_uri: generateURI({ issuer, label: user.email, secret }) };
+  return { secret, otpauth_uri: totpUri(holder, secret, issuer) };
+}
+
+/** The otpauth:// link an authenticator app reads (from the QR code) for this holder and secret. */
+export const totpUri = (holder: TwoFactorHolder, secret: string, issuer: string) => generateURI({ issuer, label: holder.email, secret });
+
+/** The secret of a setup not confirmed yet (to show the same QR code again after a wrong first code). */
+export async function pendingTotpSecret(holder: TwoFactorHolder, encryptionKey: string): Promise<string | null> {
+  return !holder.totpEnabledAt && holder.totpSecret ? open(encryptionKey, holder.totpSecret) : null;
 }
 
 /**
  * Checks a TOTP code or a backup code and spends it: a TOTP time step is accepted once (the
  * conditional update refuses a replay, even a concurrent one); a backup code works once.
  */
-export async function verifySecondFactor(ctx: WriteContext, user: User, code: string, encryptionKey: string): Promise<"totp" | "backup" | null> {
+export async function verifySecondFactor(ctx: WriteContext, holder: TwoFactorHolder, code: string, encryptionKey: string): Promise<"totp" | "backup" | null> {
   const trimmed = code.trim();
+  const store = storeOf(holder);
   if (/^\d{6}$/.test(trimmed)) {
-    const secret = user.totpSecret ? await open(encryptionKey, user.totpSecret) : null;
+    const secret = holder.totpSecret ? await open(encryptionKey, holder.totpSecret) : null;
     if (!secret) return null;
     const result = await verify({
       secret,
       token: trimmed,
       epochTolerance: TOLERANCE_SECONDS,
-      ...(user.totpLastStep !== null ? { afterTimeStep: user.totpLastStep } : {}),
+      ...(holder.totpLastStep !== null ? { afterTimeStep: holder.totpLastStep } : {}),
     });
     if (!result.valid || !("timeStep" in result)) return null;
+    const { table } = store;
     const spent = await ctx.db
-      .update(users)
+      .update(table)
       .set({ totpLastStep: result.timeStep })
-      .where(and(eq(users.id, user.id), or(isNull(users.totpLastStep), lt(users.totpLastStep, result.timeStep))))
+      .where(and(eq(table.id, holder.id), or(isNull(table.totpLastStep), lt(table.totpLastStep, result.timeStep))))
       .run();
     return spent.meta.changes === 1 ? "totp" : null;
   }
   const hash = await sha256Hex(normaliseBackupCode(trimmed));
   const used = await ctx.db
-    .update(backupCodes)
+    .update(store.codes)
     .set({ usedAt: ctx.now })
-    .where(and(eq(backupCodes.userId, user.id), eq(backupCodes.codeHash, hash), isNull(backupCodes.usedAt)))
+    .where(and(eq(store.owner, holder.id), eq(store.codes.codeHash, hash), isNull(store.codes.usedAt)))
     .run();
   if (used.meta.changes !== 1) return null;
-  await runBatch(ctx.db, [recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "auth.backup_code_used", changes: {} })]);
+  await runBatch(ctx.db, [record(ctx, holder, "auth.backup_code_used")]);
   return "backup";
 }
 
 const invalidCode = () => new Invalid("The code is not valid.", [{ path: "code", message: "Wrong, expired or already used code" }]);
 
 /** Confirms setup with a first code: 2FA becomes required at sign-in and backup codes are issued. */
-export async function enableTotp(ctx: WriteContext, user: User, code: string, encryptionKey: string, brand: SettingsData): Promise<string[]> {
-  if (user.totpEnabledAt) throw new Conflict("Two-factor authentication is already enabled.");
-  if (!user.totpSecret) throw new Conflict("Start the setup first (POST /api/v1/me/2fa/setup).");
-  if ((await verifySecondFactor(ctx, user, code, encryptionKey)) !== "totp") throw invalidCode();
-  const { codes, statements } = await newBackupCodes(ctx, user.id);
+export async function enableTotp(ctx: WriteContext, holder: TwoFactorHolder, code: string, encryptionKey: string, brand: SettingsData): Promise<string[]> {
+  if (holder.totpEnabledAt) throw new Conflict("Two-factor authentication is already enabled.");
+  if (!holder.totpSecret) throw new Conflict("Start the setup first.");
+  if ((await verifySecondFactor(ctx, holder, code, encryptionKey)) !== "totp") throw invalidCode();
+  const { codes, statements } = await newBackupCodes(ctx, holder);
+  const { table } = storeOf(holder);
   await runBatch(ctx.db, [
-    ctx.db.update(users).set({ totpEnabledAt: ctx.now, updatedAt: ctx.now }).where(eq(users.id, user.id)),
+    ctx.db.update(table).set({ totpEnabledAt: ctx.now, updatedAt: ctx.now }).where(eq(table.id, holder.id)),
     ...statements,
-    enqueueEmail(ctx.db, ctx.now, { email: user.email, name: user.name }, twoFactorChangedEmail(brand, { name: user.name, change: "enabled" })),
-    recordActivity(ctx, {
-      entity: "user",
-      entityId: user.id,
-      customerId: null,
-      action: "auth.2fa_enabled",
-      changes: { two_factor: { before: false, after: true } },
-    }),
+    ...(await changedEmail(ctx, holder, brand, "enabled")),
+    record(ctx, holder, "auth.2fa_enabled", { two_factor: { before: false, after: true } }),
   ]);
   return codes;
 }
 
-function clearStatements(ctx: WriteContext, userId: string): Statement[] {
-  return [
-    ctx.db.update(users).set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: ctx.now }).where(eq(users.id, userId)),
-    ctx.db.delete(backupCodes).where(eq(backupCodes.userId, userId)),
-  ];
-}
-
 /** Turns 2FA off after checking a current code (or a backup code). */
-export async function disableTotp(ctx: WriteContext, user: User, code: string, encryptionKey: string, brand: SettingsData): Promise<void> {
-  if (!user.totpEnabledAt) throw new Conflict("Two-factor authentication is not enabled.");
-  if (!(await verifySecondFactor(ctx, user, code, encryptionKey))) throw invalidCode();
-  await removeTotp(ctx, user, brand, "disabled", "auth.2fa_disabled");
+export async function disableTotp(ctx: WriteContext, holder: TwoFactorHolder, code: string, encryptionKey: string, brand: SettingsData): Promise<void> {
+  if (!holder.totpEnabledAt) throw new Conflict("Two-factor authentication is not enabled.");
+  if (!(await verifySecondFactor(ctx, holder, code, encryptionKey))) throw invalidCode();
+  await removeTotp(ctx, holder, brand, "disabled", "auth.2fa_disabled");
 }
 
 /** Replaces the backup codes after checking a current code. */
-export async function regenerateBackupCodes(ctx: WriteContext, user: User, code: string, encryptionKey: string): Promise<string[]> {
-  if (!user.totpEnabledAt) throw new Conflict("Two-factor authentication is not enabled.");
-  if ((await verifySecondFactor(ctx, user, code, encryptionKey)) !== "totp") throw invalidCode();
-  const { codes, statements } = await newBackupCodes(ctx, user.id);
-  await runBatch(ctx.db, [
-    ...statements,
-    recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "auth.backup_codes_regenerated", changes: {} }),
-  ]);
+export async function regenerateBackupCodes(ctx: WriteContext, holder: TwoFactorHolder, code: string, encryptionKey: string): Promise<string[]> {
+  if (!holder.totpEnabledAt) throw new Conflict("Two-factor authentication is not enabled.");
+  if ((await verifySecondFactor(ctx, holder, code, encryptionKey)) !== "totp") throw invalidCode();
+  const { codes, statements } = await newBackupCodes(ctx, holder);
+  await runBatch(ctx.db, [...statements, record(ctx, holder, "auth.backup_codes_regenerated")]);
   return codes;
 }
 
 /** An administrator removes a user's 2FA (lost device); the user is told by email. */
-export async function resetTotpByAdmin(ctx: WriteContext, user: User, brand: SettingsData): Promise<void> {
-  await removeTotp(ctx, user, brand, "reset by an administrator", "user.2fa_reset");
+export async function resetTotpByAdmin(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData): Promise<void> {
+  await removeTotp(ctx, holder, brand, "reset", isAccount(holder) ? "customer_account.2fa_reset" : "user.2fa_reset");
 }
 
-/** Clears the user's 2FA and backup codes, emails them what happened, and records it. */
-async function removeTotp(ctx: WriteContext, user: User, brand: SettingsData, change: string, action: string): Promise<void> {
+/** Clears the holder's 2FA and backup codes, emails them what happened, and records it. */
+async function removeTotp(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData, change: TwoFactorChange, action: string): Promise<void> {
+  const store = storeOf(holder);
   await runBatch(ctx.db, [
-    ...clearStatements(ctx, user.id),
-    enqueueEmail(ctx.db, ctx.now, { email: user.email, name: user.name }, twoFactorChangedEmail(brand, { name: user.name, change })),
-    recordActivity(ctx, {
-      entity: "user",
-      entityId: user.id,
-      customerId: null,
-      action,
-      changes: { two_factor: { before: Boolean(user.totpEnabledAt), after: false } },
-    }),
+    ctx.db.update(store.table).set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: ctx.now }).where(eq(store.table.id, holder.id)),
+    ctx.db.delete(store.codes).where(eq(store.owner, holder.id)),
+    ...(await changedEmail(ctx, holder, brand, change)),
+    record(ctx, holder, action, { two_factor: { before: Boolean(holder.totpEnabledAt), after: false } }),
   ]);
 }
 
 /** Unused backup codes left. */
-export async function remainingBackupCodes(ctx: WriteContext, userId: string): Promise<number> {
+export async function remainingBackupCodes(ctx: WriteContext, holder: TwoFactorHolder): Promise<number> {
+  const store = storeOf(holder);
   const rows = await ctx.db
-    .select({ id: backupCodes.id })
-    .from(backupCodes)
-    .where(and(eq(backupCodes.userId, userId), isNull(backupCodes.usedAt)));
+    .select({ id: store.codes.id })
+    .from(store.codes)
+    .where(and(eq(store.owner, holder.id), isNull(store.codes.usedAt)));
   return rows.length;
 }

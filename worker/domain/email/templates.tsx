@@ -131,29 +131,6 @@ export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; ch
   );
 }
 
-export function portalInvitationEmail(
-  brand: SettingsData,
-  p: { name: string; customerName: string; link: string; expiresHours: number; locale?: string | null },
-): RenderedEmail {
-  const fr = (p.locale ?? "").toLowerCase().startsWith("fr");
-  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
-  const what = fr
-    ? `Vous pouvez désormais gérer en ligne les services, la consommation et les factures de ${p.customerName}.`
-    : `You can now manage ${p.customerName}'s services, usage and invoices online.`;
-  const rule = fr ? `Le lien fonctionne une fois, pendant ${p.expiresHours} heures.` : `The link works once, for ${p.expiresHours} hours.`;
-  return render(
-    "portal_invitation",
-    fr ? `Votre espace client ${brand.operator_name}` : `Your ${brand.operator_name} customer account`,
-    `${hello}\n\n${what} ${fr ? "Choisissez votre mot de passe ici" : "Choose your password here"}:\n${p.link}\n\n${rule}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>{hello}</p>
-      <p>{what}</p>
-      <Button href={p.link} brand={brand} label={fr ? "Ouvrir mon espace" : "Open my account"} />
-      <p style="color:#6b7280;font-size:13px">{rule}</p>
-    </Frame>,
-  );
-}
-
 const UNIT_WORDS: Record<string, (n: number) => string> = {
   monetary: (n) => `${(n / 100).toFixed(2)} credit`,
   data: (n) => `${(n / 2 ** 30).toFixed(2)} GB of data`,
@@ -321,68 +298,93 @@ export function paymentEmail(
   );
 }
 
-/** The portal's password reset link, in the customer's language. */
-export function portalPasswordResetEmail(brand: SettingsData, p: { name: string; link: string; locale: string }): RenderedEmail {
-  const fr = p.locale.toLowerCase().startsWith("fr");
+type Bilingual = { en: string; fr: string };
+
+/**
+ * A short email to a customer in their language (French when the customer's locale is French, else
+ * English): a greeting, a paragraph, an optional button, an optional small print.
+ */
+function customerEmail(
+  brand: SettingsData,
+  template: string,
+  p: { locale?: string | null; name: string; subject: Bilingual; body: Bilingual; button?: { href: string; label: Bilingual }; note?: Bilingual },
+): RenderedEmail {
+  const fr = (p.locale ?? "").toLowerCase().startsWith("fr");
+  const pick = (b: Bilingual) => (fr ? b.fr : b.en);
   const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
-  const asked = fr
-    ? "Quelqu'un (vous, espérons-le) a demandé à réinitialiser le mot de passe de votre espace client."
-    : "Someone (hopefully you) asked to reset the password of your customer area.";
-  const rule = fr
-    ? "Le lien fonctionne une fois, pendant 30 minutes. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même."
-    : "The link works once, for 30 minutes. If you did not ask, ignore this email: your password stays as it is.";
-  const label = fr ? "Choisir un nouveau mot de passe" : "Choose a new password";
+  const text = [hello, "", pick(p.body), ...(p.button ? [p.button.href] : []), ...(p.note ? ["", pick(p.note)] : [])].join("\n");
   return render(
-    "portal_password_reset",
-    fr ? `Réinitialisez votre mot de passe ${brand.operator_name}` : `Reset your ${brand.operator_name} password`,
-    `${hello}\n\n${asked}\n${p.link}\n\n${rule}${footer(brand)}`,
+    template,
+    pick(p.subject),
+    `${text}${footer(brand)}`,
     <Frame brand={brand}>
       <p>{hello}</p>
-      <p>{asked}</p>
-      <Button href={p.link} brand={brand} label={label} />
-      <p style="color:#6b7280;font-size:13px">{rule}</p>
+      <p>{pick(p.body)}</p>
+      {p.button && <Button href={p.button.href} brand={brand} label={pick(p.button.label)} />}
+      {p.note && <p style="color:#6b7280;font-size:13px">{pick(p.note)}</p>}
     </Frame>,
   );
+}
+
+/** The portal invitation: choose a password (single-use link). */
+export function portalInvitationEmail(
+  brand: SettingsData,
+  p: { name: string; customerName: string; link: string; expiresHours: number; locale?: string | null },
+): RenderedEmail {
+  return customerEmail(brand, "portal_invitation", {
+    ...p,
+    subject: { en: `Your ${brand.operator_name} customer account`, fr: `Votre espace client ${brand.operator_name}` },
+    body: {
+      en: `You can now manage ${p.customerName}'s services, usage and invoices online. Choose your password here:`,
+      fr: `Vous pouvez désormais gérer en ligne les services, la consommation et les factures de ${p.customerName}. Choisissez votre mot de passe ici :`,
+    },
+    button: { href: p.link, label: { en: "Open my account", fr: "Ouvrir mon espace" } },
+    note: { en: `The link works once, for ${p.expiresHours} hours.`, fr: `Le lien fonctionne une fois, pendant ${p.expiresHours} heures.` },
+  });
+}
+
+/** A portal password reset link (30 minutes, single use). */
+export function portalPasswordResetEmail(brand: SettingsData, p: { name: string; link: string; locale: string }): RenderedEmail {
+  return customerEmail(brand, "portal_password_reset", {
+    ...p,
+    subject: { en: `Reset your ${brand.operator_name} password`, fr: `Réinitialisez votre mot de passe ${brand.operator_name}` },
+    body: {
+      en: "Someone (hopefully you) asked to reset the password of your customer area.",
+      fr: "Quelqu'un (vous, espérons-le) a demandé à réinitialiser le mot de passe de votre espace client.",
+    },
+    button: { href: p.link, label: { en: "Choose a new password", fr: "Choisir un nouveau mot de passe" } },
+    note: {
+      en: "The link works once, for 30 minutes. If you did not ask, ignore this email: your password stays as it is.",
+      fr: "Le lien fonctionne une fois, pendant 30 minutes. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même.",
+    },
+  });
 }
 
 /** The link that confirms a portal account's new sign-in address (sent to the new address). */
 export function portalEmailChangeEmail(brand: SettingsData, p: { name: string; link: string; locale: string }): RenderedEmail {
-  const fr = p.locale.toLowerCase().startsWith("fr");
-  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
-  const what = fr
-    ? `Confirmez cette adresse pour vous connecter à votre espace client ${brand.operator_name}.`
-    : `Confirm this address to sign in to your ${brand.operator_name} customer area with it.`;
-  const rule = fr
-    ? "Le lien fonctionne une fois, pendant 24 heures. Si vous n'avez rien demandé, ignorez ce message."
-    : "The link works once, for 24 hours. If you did not ask for this, ignore this email.";
-  const label = fr ? "Confirmer l'adresse" : "Confirm the address";
-  return render(
-    "portal_email_change",
-    fr ? "Confirmez votre nouvelle adresse e-mail" : "Confirm your new email address",
-    `${hello}\n\n${what}\n${p.link}\n\n${rule}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>{hello}</p>
-      <p>{what}</p>
-      <Button href={p.link} brand={brand} label={label} />
-      <p style="color:#6b7280;font-size:13px">{rule}</p>
-    </Frame>,
-  );
+  return customerEmail(brand, "portal_email_change", {
+    ...p,
+    subject: { en: "Confirm your new email address", fr: "Confirmez votre nouvelle adresse e-mail" },
+    body: {
+      en: `Confirm this address to sign in to your ${brand.operator_name} customer area with it.`,
+      fr: `Confirmez cette adresse pour vous connecter à votre espace client ${brand.operator_name}.`,
+    },
+    button: { href: p.link, label: { en: "Confirm the address", fr: "Confirmer l'adresse" } },
+    note: {
+      en: "The link works once, for 24 hours. If you did not ask for this, ignore this email.",
+      fr: "Le lien fonctionne une fois, pendant 24 heures. Si vous n'avez rien demandé, ignorez ce message.",
+    },
+  });
 }
 
 /** Tells the old address that the sign-in address changed (so a hijack does not go unnoticed). */
 export function portalEmailChangedEmail(brand: SettingsData, p: { name: string; newEmail: string; locale: string }): RenderedEmail {
-  const fr = p.locale.toLowerCase().startsWith("fr");
-  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
-  const what = fr
-    ? `L'adresse de connexion de votre espace client est désormais ${p.newEmail}. Si ce n'est pas vous, contactez-nous sans attendre.`
-    : `Your customer area now signs in with ${p.newEmail}. If this was not you, contact us at once.`;
-  return render(
-    "portal_email_changed",
-    fr ? "Votre adresse de connexion a changé" : "Your sign-in address was changed",
-    `${hello}\n\n${what}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>{hello}</p>
-      <p>{what}</p>
-    </Frame>,
-  );
+  return customerEmail(brand, "portal_email_changed", {
+    ...p,
+    subject: { en: "Your sign-in address was changed", fr: "Votre adresse de connexion a changé" },
+    body: {
+      en: `Your customer area now signs in with ${p.newEmail}. If this was not you, contact us at once.`,
+      fr: `L'adresse de connexion de votre espace client est désormais ${p.newEmail}. Si ce n'est pas vous, contactez-nous sans attendre.`,
+    },
+  });
 }

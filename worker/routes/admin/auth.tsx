@@ -5,12 +5,12 @@ import { z } from "zod";
 import { findUserByEmail } from "../../db/queries/auth";
 import { peekActionToken } from "../../domain/auth/action-tokens";
 import { completeSecondFactor, login, MfaRequired } from "../../domain/auth/login";
+import { readPendingSignIn, SECOND_STEP_WINDOW_MS, signPendingSignIn } from "../../domain/auth/second-step";
 import { lifetimes, revokeSession } from "../../domain/auth/sessions";
 import { acceptInvitation, confirmEmailChange, requestPasswordReset, resetPassword } from "../../domain/auth/users";
 import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
 import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
-import { hmacSha256, safeEqual } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import { SESSION_COOKIE } from "../../middleware/authenticate";
@@ -19,7 +19,6 @@ import { clientIp, kickOutbox, links, loginDeps, requestSettings } from "../supp
 import { readForm, text } from "./forms";
 
 const MFA_COOKIE = "__Host-obss_mfa";
-const MFA_WINDOW_MS = 5 * 60_000;
 
 /** Only same-site paths under /admin are valid post-login destinations (no open redirect). */
 function safeNext(next: string | undefined | null): string {
@@ -28,19 +27,6 @@ function safeNext(next: string | undefined | null): string {
 
 function system(c: Context<AppEnv>): WriteContext {
   return { db: c.get("db"), actor: SYSTEM_ACTOR, requestId: c.get("requestId"), now: new Date().toISOString() };
-}
-
-/** Proof, for five minutes, that the password was right: `<user>.<expiry>.<remember>.<hmac>`. */
-async function signPending(secret: string, userId: string, remember: boolean): Promise<string> {
-  const body = `${userId}.${Date.now() + MFA_WINDOW_MS}.${remember ? 1 : 0}`;
-  return `${body}.${await hmacSha256(secret, `mfa:${body}`)}`;
-}
-
-async function readPending(secret: string, value: string | undefined): Promise<{ userId: string; remember: boolean } | null> {
-  const [userId, expiry, remember, mac] = value?.split(".") ?? [];
-  if (!userId || !expiry || !mac || Number(expiry) < Date.now()) return null;
-  const expected = await hmacSha256(secret, `mfa:${userId}.${expiry}.${remember}`);
-  return safeEqual(mac, expected) ? { userId, remember: remember === "1" } : null;
 }
 
 function Card(props: { settings: SettingsData; title: string; children?: Child; error?: string; notice?: string }) {
@@ -263,12 +249,12 @@ export const authPages = new Hono<AppEnv>()
       if (error instanceof MfaRequired) {
         const user = await findUserByEmail(c.get("db"), parsed.data.email);
         if (user) {
-          setCookie(c, MFA_COOKIE, await signPending(c.env.AUTH_SECRET, user.id, remember), {
+          setCookie(c, MFA_COOKIE, await signPendingSignIn(c.env.AUTH_SECRET, { type: "user", id: user.id, remember }), {
             path: "/",
             httpOnly: true,
             secure: true,
             sameSite: "Strict",
-            maxAge: MFA_WINDOW_MS / 1000,
+            maxAge: SECOND_STEP_WINDOW_MS / 1000,
           });
           return c.html(<CodePage settings={settings} next={next} />);
         }
@@ -284,10 +270,10 @@ export const authPages = new Hono<AppEnv>()
     const body = await readForm(c);
     const settings = await requestSettings(c);
     const next = safeNext(text(body, "next"));
-    const pending = await readPending(c.env.AUTH_SECRET, getCookie(c, MFA_COOKIE));
+    const pending = await readPendingSignIn(c.env.AUTH_SECRET, "user", getCookie(c, MFA_COOKIE));
     if (!pending) return c.html(<LoginPage settings={settings} next={next} error="The sign-in took too long. Start again." />, 401);
     try {
-      const { session } = await completeSecondFactor(system(c), await loginDeps(c), pending.userId, text(body, "code") ?? "", {
+      const { session } = await completeSecondFactor(system(c), await loginDeps(c), pending, text(body, "code") ?? "", {
         kind: "web",
         remember: pending.remember,
         ip: clientIp(c),

@@ -51,7 +51,7 @@ async function accountPage(c: Context<AppEnv>, extra: { errors?: Record<string, 
         email: user.email,
         name: user.name,
         twoFactor: Boolean(user.totpEnabledAt),
-        backupCodesLeft: user.totpEnabledAt ? await remainingBackupCodes(ctx, user.id) : 0,
+        backupCodesLeft: user.totpEnabledAt ? await remainingBackupCodes(ctx, user) : 0,
       }}
       sessions={rows}
       currentSession={c.get("principal")?.sessionId ?? null}

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { customerNames } from "../../db/queries/customers";
@@ -6,7 +6,7 @@ import { amountDue, getInvoice, listInvoices } from "../../db/queries/invoices";
 import { listServices } from "../../db/queries/services";
 import { getSettings } from "../../db/queries/settings";
 import { peekActionToken } from "../../domain/auth/action-tokens";
-import { login } from "../../domain/auth/login";
+import { completeSecondFactor, login, MfaRequired } from "../../domain/auth/login";
 import { acceptPortalInvitation, requestPortalPasswordReset, resetPortalPassword } from "../../domain/auth/portal";
 import { lifetimes, revokeSession } from "../../domain/auth/sessions";
 import type { SettingsData } from "../../domain/settings/schemas";
@@ -22,6 +22,7 @@ import { readForm, text } from "../admin/forms";
 import { clientIp, kickOutbox, links, loginDeps } from "../support";
 import { portalAccount } from "./account";
 import { portalPages } from "./pages";
+import { askForCode, CodeForm, CodePage, forgetPendingSignIn, pendingSignIn, portalSecurity } from "./security";
 import { customerOf, date, LANG_COOKIE, money, type PortalCtx, PortalLayout, PortalTable, portalCtx, system } from "./shared";
 
 function ForgotPage(props: { p: PortalCtx; notice?: string; error?: string }) {
@@ -112,6 +113,18 @@ function LoginPage(props: { p: PortalCtx; email?: string; error?: string; notice
   );
 }
 
+/** The session cookie once signed in (password, or password then code). */
+function startSession(c: Context<AppEnv>, token: string, remember: boolean, settings: SettingsData) {
+  setCookie(c, PORTAL_COOKIE, token, {
+    path: "/",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Lax",
+    // Without "keep me signed in" the cookie ends with the browser session (server-side limits still apply).
+    ...(remember ? { maxAge: Math.floor(lifetimes(settings, true).absoluteMs / 1000) } : {}),
+  });
+}
+
 const LoginForm = z.object({ email: z.string().trim().min(1).max(254), password: z.string().min(1).max(1024) });
 
 export const portal = new Hono<AppEnv>();
@@ -156,16 +169,11 @@ portal
         ip: clientIp(c),
         userAgent: c.req.header("user-agent") ?? null,
       });
-      setCookie(c, PORTAL_COOKIE, session.token, {
-        path: "/",
-        httpOnly: true,
-        secure: true,
-        sameSite: "Lax",
-        // Without "keep me signed in" the cookie ends with the browser session (server-side limits still apply).
-        ...(remember ? { maxAge: Math.floor(lifetimes(p.settings, true).absoluteMs / 1000) } : {}),
-      });
+      startSession(c, session.token, remember, p.settings);
       return c.redirect("/portal", 303);
     } catch (error) {
+      // The password was right and the account uses 2FA: the code page, holding a signed proof of this step.
+      if (error instanceof MfaRequired) return askForCode(c, parsed.data.email, remember);
       if (error instanceof AppError && error.status === 429) {
         const seconds = (error.extra?.retry_after as number) ?? 60;
         c.header("Retry-After", String(seconds));
@@ -174,6 +182,35 @@ portal
       if (error instanceof AppError && error.status === 401)
         return c.html(<LoginPage p={p} email={parsed.data.email} error={p.t("portal.bad_credentials")} />, 401);
       throw error;
+    }
+  })
+  .post("/login/2fa", can("public"), async (c) => {
+    const p = portalCtx(c);
+    const pending = await pendingSignIn(c);
+    if (!pending) return c.html(<LoginPage p={p} error={p.t("security.login_expired")} />, 401);
+    const parsed = CodeForm.safeParse({ code: text(await readForm(c), "code") ?? "" });
+    if (!parsed.success) return c.html(<CodePage p={p} error={p.t("security.login_bad_code")} />, 422);
+    try {
+      const { session } = await completeSecondFactor(system(c), await loginDeps(c), pending, parsed.data.code, {
+        kind: "web",
+        remember: pending.remember,
+        ip: clientIp(c),
+        userAgent: c.req.header("user-agent") ?? null,
+      });
+      forgetPendingSignIn(c);
+      startSession(c, session.token, pending.remember, p.settings);
+      return c.redirect("/portal", 303);
+    } catch (error) {
+      if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
+      if (error.status === 429) {
+        const seconds = (error.extra?.retry_after as number) ?? 60;
+        c.header("Retry-After", String(seconds));
+        return c.html(<CodePage p={p} error={p.t("portal.too_many", { seconds })} />, 429);
+      }
+      if (error.extra?.mfa_required) return c.html(<CodePage p={p} error={p.t("security.login_bad_code")} />, 401);
+      // The account changed since the password step (2FA turned off, account disabled): from the start.
+      forgetPendingSignIn(c);
+      return c.html(<LoginPage p={p} error={p.t("security.login_expired")} />, 401);
     }
   })
   .get("/forgot-password", can("public"), (c) => c.html(<ForgotPage p={portalCtx(c)} />))
@@ -313,3 +350,4 @@ portal
 
 portal.route("/", portalPages);
 portal.route("/", portalAccount);
+portal.route("/", portalSecurity);

@@ -2,6 +2,8 @@
 
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { lowBalanceEmail } from "../domain/email/templates";
+import { DEFAULT_SETTINGS } from "../domain/settings/schemas";
 import { CATALOGUE, negotiateLocale } from "../i18n/catalogue";
 import { api, BASE, countRows, customerToken, fetchWorker, PASSWORD, pageSession, portalSession } from "./helpers";
 
@@ -13,6 +15,11 @@ describe("portal", () => {
     expect(negotiateLocale(undefined, "fr-FR,fr;q=0.9,en;q=0.8")).toBe("fr");
     expect(negotiateLocale(undefined, "de-DE,en;q=0.5")).toBe("en");
     expect(negotiateLocale("en", "fr-FR")).toBe("en");
+    // Customer emails follow the customer's language.
+    const low = { name: "Inès", service: "+33612345678", unit: "data", remaining: 2 ** 30 };
+    expect(lowBalanceEmail(DEFAULT_SETTINGS, { ...low, locale: "fr-FR" })).toMatchObject({ subject: "Le solde de +33612345678 est bientôt épuisé" });
+    expect(lowBalanceEmail(DEFAULT_SETTINGS, { ...low, locale: "fr-FR" }).text).toContain("Bonjour Inès,\n\nIl ne reste que 1,00 Go de données");
+    expect(lowBalanceEmail(DEFAULT_SETTINGS, { ...low, locale: "en-GB" }).subject).toBe("Your +33612345678 balance is running low");
   });
 
   it("signs a customer in to an overview of their own services and invoices, in their language; never another's", async () => {
@@ -208,6 +215,18 @@ describe("portal", () => {
     const data = (await api("GET", `/services/${svc}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data");
     expect(data?.pending_amount).toBe(2_000_000_000);
     expect((await s.post(`/portal/services/${svc}/addons`, { product_id: planB.id })).status).toBe(422);
+    // The same pack as a top-up paid by card at once.
+    const card = (await api("POST", `/customers/${me.customerId}/payment-methods`, { body: { stripe_payment_method_id: "pm_card_visa" } })).body;
+    expect(await (await s.get(`/portal/services/${svc}`)).text()).toContain(`<option value="${addon.body.id}">`);
+    const packed = await s.post(`/portal/services/${svc}/top-up`, { product_id: addon.body.id, payment_method_id: card.id, key: `p-${Date.now()}` });
+    expect(packed.status).toBe(303);
+    const paidPack = await env.DB.prepare("SELECT amount, top_up FROM payments WHERE service_id = ? AND status = 'succeeded'")
+      .bind(svc)
+      .first<{ amount: number; top_up: string }>();
+    expect(paidPack).toMatchObject({ amount: 600, top_up: JSON.stringify({ product_id: addon.body.id }) });
+    const both = (await api("GET", `/services/${svc}/balance`)).body.buckets.filter((b: { unit: string }) => b.unit === "data");
+    expect(both.reduce((sum: number, b: { pending_amount: number }) => sum + b.pending_amount, 0)).toBe(4_000_000_000);
+    expect((await s.post(`/portal/services/${svc}/top-up`, { product_id: planB.id, payment_method_id: card.id })).status).toBe(422);
 
     // Plan B needs no approval: changed at once through a change-plan job.
     const changed = await s.post(`/portal/services/${svc}/change-plan`, { product_id: planB.id });

@@ -131,27 +131,28 @@ export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; ch
   );
 }
 
-const UNIT_WORDS: Record<string, (n: number) => string> = {
-  monetary: (n) => `${(n / 100).toFixed(2)} credit`,
-  data: (n) => `${(n / 2 ** 30).toFixed(2)} GB of data`,
-  voice: (n) => `${Math.floor(n / 60)} minutes`,
-  sms: (n) => `${n} SMS`,
+const UNIT_WORDS: Record<string, Record<"en" | "fr", (n: number) => string>> = {
+  monetary: { en: (n) => `${(n / 100).toFixed(2)} credit`, fr: (n) => `${(n / 100).toFixed(2).replace(".", ",")} de crédit` },
+  data: { en: (n) => `${(n / 2 ** 30).toFixed(2)} GB of data`, fr: (n) => `${(n / 2 ** 30).toFixed(2).replace(".", ",")} Go de données` },
+  voice: { en: (n) => `${Math.floor(n / 60)} minutes`, fr: (n) => `${Math.floor(n / 60)} minutes` },
+  sms: { en: (n) => `${n} SMS`, fr: (n) => `${n} SMS` },
 };
 
-export function lowBalanceEmail(brand: SettingsData, p: { name: string; service: string; unit: string; remaining: number }): RenderedEmail {
-  const left = (UNIT_WORDS[p.unit] ?? ((n: number) => String(n)))(Math.max(0, p.remaining));
-  return render(
-    "low_balance",
-    `Your ${p.service} balance is running low`,
-    `Hello ${p.name},\n\nOnly ${left} left on ${p.service}. Top up to keep using it without interruption.${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>Hello {p.name},</p>
-      <p>
-        Only <strong>{left}</strong> left on {p.service}.
-      </p>
-      <p>Top up to keep using it without interruption.</p>
-    </Frame>,
-  );
+/** A service's balance of one unit is below its threshold: in the customer's language. */
+export function lowBalanceEmail(
+  brand: SettingsData,
+  p: { name: string; service: string; unit: string; remaining: number; locale?: string | null },
+): RenderedEmail {
+  const words = UNIT_WORDS[p.unit];
+  const left = (lang: "en" | "fr") => (words ? words[lang](Math.max(0, p.remaining)) : String(Math.max(0, p.remaining)));
+  return customerEmail(brand, "low_balance", {
+    ...p,
+    subject: { en: `Your ${p.service} balance is running low`, fr: `Le solde de ${p.service} est bientôt épuisé` },
+    body: {
+      en: `Only ${left("en")} left on ${p.service}. Top up to keep using it without interruption.`,
+      fr: `Il ne reste que ${left("fr")} sur ${p.service}. Rechargez pour continuer sans interruption.`,
+    },
+  });
 }
 
 export function lowStockEmail(brand: SettingsData, p: { type: string; inStock: number; threshold: number; url: string }): RenderedEmail {

@@ -98,7 +98,13 @@ async function lowBalanceEmails(
       emailRow(
         op.now,
         { email: recipient.email, name: recipient.firstName },
-        lowBalanceEmail(brand, { name: recipient.firstName, service: service.identifiers.msisdn ?? service.product_name, unit, remaining }),
+        lowBalanceEmail(brand, {
+          name: recipient.firstName,
+          service: service.identifiers.msisdn ?? service.product_name,
+          unit,
+          remaining,
+          locale: recipient.locale,
+        }),
       ),
     ];
   }

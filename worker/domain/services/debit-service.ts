@@ -30,7 +30,13 @@ export async function debitService(
         emailRow(
           ctx.now,
           { email: recipient.email, name: recipient.firstName },
-          lowBalanceEmail(brand, { name: recipient.firstName, service: service.identifiers.msisdn ?? service.product_name, unit: input.unit, remaining }),
+          lowBalanceEmail(brand, {
+            name: recipient.firstName,
+            service: service.identifiers.msisdn ?? service.product_name,
+            unit: input.unit,
+            remaining,
+            locale: recipient.locale,
+          }),
         ),
       ]
     : [];

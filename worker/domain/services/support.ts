@@ -58,11 +58,15 @@ export async function loadService(ctx: WriteContext, id: string): Promise<Servic
  * with an email.
  */
 export async function balanceRecipient(ctx: Pick<WriteContext, "db">, service: { customer_id: string; contact_id: string | null }) {
-  const candidates = await customerContactRows(ctx.db, service.customer_id);
-  return (
+  const [candidates, customer] = await Promise.all([
+    customerContactRows(ctx.db, service.customer_id),
+    ctx.db.$client.prepare("SELECT locale FROM customers WHERE id = ?1").bind(service.customer_id).first<{ locale: string }>(),
+  ]);
+  const contact =
     candidates.find((c) => c.id === service.contact_id && c.email) ??
     candidates.find((c) => c.email && c.roles.includes("billing")) ??
     candidates.find((c) => c.email && c.roles.includes("primary")) ??
-    candidates.find((c) => c.email)
-  );
+    candidates.find((c) => c.email);
+  // The customer's language goes with the recipient: their emails are written in it.
+  return contact ? { ...contact, locale: customer?.locale ?? "en" } : undefined;
 }

@@ -231,6 +231,8 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
     Promise.all(addons.data.map(async (a) => ({ product: a, gross: await priceWithTax(db, a, customerId) }))),
     Promise.all(plans.map(async (x) => ({ product: x, gross: await priceWithTax(db, x, customerId) }))),
   ]);
+  // Top-up packs: the add-ons that carry balances, in the service's currency, paid by card at once.
+  const packPrices = addonPrices.filter(({ product: a }) => a.included_balances.length > 0 && a.currency === currency);
   const show = (unit: string, amount: number) => quantity(p, unit, amount, currency);
   const waiting = pending.data[0];
   return c.html(
@@ -277,6 +279,17 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { notice?: str
         <section class="card" id="top-up">
           <h2>{p.t("portal.top_up")}</h2>
           <CardForm p={p} cards={cards} action={`/portal/services/${service.id}/top-up`} submit={p.t("portal.top_up")}>
+            {packPrices.length > 0 && (
+              <div class="field">
+                <label for="f-pack">{p.t("portal.top_up_pack")}</label>
+                <select id="f-pack" name="product_id">
+                  <option value="">{p.t("portal.top_up_amount_below")}</option>
+                  {packPrices.map(({ product: pack, gross }) => (
+                    <option value={pack.id}>{`${pack.name} · ${money(p, gross, pack.currency)}`}</option>
+                  ))}
+                </select>
+              </div>
+            )}
             <div class="field">
               <label for="f-amount">{p.t("portal.top_up_amount", { currency })}</label>
               <input id="f-amount" name="amount" inputmode="decimal" placeholder={amountExample(p)} />
@@ -452,20 +465,21 @@ export const portalPages = new Hono<AppEnv>()
     const product = await getProduct(c.get("db"), service.product_id);
     const currency = product?.currency ?? portalCtx(c).settings.default_currency;
     const body = await readForm(c);
+    const pack = text(body, "product_id");
     const amount = parseMoney(text(body, "amount"), currencyExponent(currency));
-    if (!amount) return servicePage(c, id, { error: portalCtx(c).t("portal.invalid_amount") }, 422);
+    if (!pack && !amount) return servicePage(c, id, { error: portalCtx(c).t("portal.invalid_amount") }, 422);
     try {
       const payment = await payTopUp(
         writeContext(c),
         paymentDeps(c.env, new URL(c.req.url).origin),
         id,
-        { amount, currency, payment_method: text(body, "payment_method_id") },
+        { ...(pack ? { product_id: pack } : { amount: amount ?? 0, currency }), payment_method: text(body, "payment_method_id") },
         { scope: customerId, origin: "portal", requestKey: operationKey(c, text(body, "key") ?? crypto.randomUUID()) },
       );
       if (payment.status === "failed") return servicePage(c, id, { error: portalCtx(c).t("portal.declined", { reason: payment.failure_code ?? "" }) }, 402);
       return c.redirect(`/portal/services/${id}?done=${payment.status === "pending" ? "pending" : "topped"}`, 303);
     } catch (error) {
-      const status = error instanceof AppError && error.status === 402 ? 402 : 409;
+      const status = error instanceof AppError ? (error.status === 402 ? 402 : error.status === 422 ? 422 : 409) : 409;
       return servicePage(c, id, { error: failure(portalCtx(c), error) }, status);
     }
   });

@@ -120,6 +120,7 @@ console.log(`
   Runner:    ${runner ? "running, " : ""}RUNNER_API_KEY=${vars.RUNNER_API_KEY}${runner ? "" : `  (npm run runner -- --url ${worker.url})`}
   Emails:    recorded by the Mailjet simulator at ${vars.MAILJET_API_BASE}/_sim/state
   Payments:  the Stripe simulator at ${vars.STRIPE_API_BASE} (test cards such as pm_card_visa; state at /_sim/state)
+  Broadcast: the cell broadcast centre simulator (Osmocom CBC ECBE API) at ${vars.CBC_URL}; messages at /_sim/state
   Webhooks:  point an endpoint (Administration → Webhooks) at http://127.0.0.1:12115/<any path>; received at /_sim/state
   Cron:      the minute tasks run every minute (sweeps, retries, usage syncs, nightly reconciliation)
 

@@ -1,3 +1,4 @@
+import { startCbcSimulator } from "./cbc/server";
 import { startCgratesSimulator } from "./cgrates/server";
 import { startGeocodingSimulator } from "./geocoding/server";
 import type { RunningSimulator } from "./lib/server";
@@ -59,6 +60,9 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
   // An integrator's endpoint to point outbound webhooks at (http://127.0.0.1:12115/anything).
   const receiver = loopbackPort(env.WEBHOOK_RECEIVER_URL, 12115);
   if (receiver !== null) running.push(await startWebhookReceiver(receiver));
+  // The cell broadcast centre: the Osmocom CBC's ECBE REST API (POST {CBC_URL}/api/ecbe/v1/message).
+  const cbc = loopbackPort(env.CBC_URL, 12116);
+  if (cbc !== null) running.push(await startCbcSimulator(cbc));
   return running;
 }
 

@@ -169,7 +169,8 @@ export function localVars(stateDir: string, env: NodeJS.ProcessEnv = process.env
     MAILJET_API_SECRET: env.MAILJET_API_SECRET || "sim-secret",
     MAIL_FROM: env.MAIL_FROM || "no-reply@demo-telecom.example",
     SMS_GATEWAY_URL: env.SMS_GATEWAY_URL || "http://127.0.0.1:12114",
-    CBC_URL: env.CBC_URL || "http://127.0.0.1:12345",
+    // The CBC simulator (simulators/cbc); a real osmo-cbc listens on its ECBE port (12345 by default).
+    CBC_URL: env.CBC_URL || "http://127.0.0.1:12116",
   };
 }
 

@@ -79,6 +79,7 @@ beforeAll(async () => {
     STRIPE_API_BASE: `http://127.0.0.1:${await freePort()}`,
     CGRATES_URL: `http://127.0.0.1:${await freePort()}/jsonrpc`,
     SMS_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
+    CBC_URL: `http://127.0.0.1:${await freePort()}`,
   };
 });
 afterAll(async () => {

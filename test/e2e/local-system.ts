@@ -61,6 +61,7 @@ export async function startLocalSystem(): Promise<LocalSystem> {
     // Every simulator on a free port, so the tests run beside `npm start` (which holds the defaults).
     SMS_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
     WEBHOOK_RECEIVER_URL: `http://127.0.0.1:${await freePort()}`,
+    CBC_URL: `http://127.0.0.1:${await freePort()}`,
   };
   const vars = localVars(stateDir, env);
   const simulators = await startSimulators({ ...vars, WEBHOOK_RECEIVER_URL: env.WEBHOOK_RECEIVER_URL });

@@ -5,6 +5,7 @@
  */
 
 export * from "./schema/billing";
+export * from "./schema/broadcasts";
 export * from "./schema/charging";
 export * from "./schema/customers";
 export * from "./schema/identity";

@@ -50,6 +50,16 @@ export const SettingsShape = {
     .max(180, { message: "At most 180 days" })
     .nullable()
     .meta({ description: "Days after the first failed payment when the customer's services are suspended (null: never); resumed when paid" }),
+  broadcast_plmns: z
+    .array(
+      z.strictObject({
+        mcc: z.string().regex(/^\d{3}$/, { message: "Three digits" }),
+        mnc: z.string().regex(/^\d{2,3}$/, { message: "Two or three digits" }),
+        name: requiredText(60),
+      }),
+    )
+    .max(10, { message: "At most 10 networks" })
+    .meta({ description: "The networks (PLMNs) cell broadcasts go out on; an alert picks one or several (all by default)" }),
 };
 
 export const Settings = z.object(SettingsShape).meta({ id: "Settings" });
@@ -86,6 +96,7 @@ export const DEFAULT_SETTINGS: SettingsData = {
   sim_on_termination: "retire",
   dunning_retry_days: [3, 7],
   dunning_suspend_after_days: 14,
+  broadcast_plmns: [{ mcc: "208", mnc: "99", name: "Home network" }],
 };
 
 export const IntegrationStatus = z

@@ -153,6 +153,16 @@ function SettingsPage(props: {
           error={e.dunning_suspend_after_days}
           hint="Empty: never. Services are resumed when the invoice is paid."
         />
+        <h2 class="span-2">Cell broadcast</h2>
+        <div class="span-2">
+          <TextArea
+            name="broadcast_plmns"
+            label="Networks (PLMNs)"
+            value={v.broadcast_plmns}
+            error={e.broadcast_plmns ?? Object.entries(e).find(([k]) => k.startsWith("broadcast_plmns."))?.[1]}
+            hint="One per line: MCC-MNC then a name, e.g. 208-99 Home network. Alerts go out on all of them unless they name some."
+          />
+        </div>
         <h2 class="span-2">Notifications</h2>
         <div class="span-2">
           <TextArea
@@ -188,7 +198,12 @@ function SettingsPage(props: {
 }
 
 function toValues(s: SettingsData): SettingsValues {
-  return { ...s, notification_emails: s.notification_emails.join("\n"), dunning_retry_days: s.dunning_retry_days.join(", ") };
+  return {
+    ...s,
+    notification_emails: s.notification_emails.join("\n"),
+    dunning_retry_days: s.dunning_retry_days.join(", "),
+    broadcast_plmns: s.broadcast_plmns.map((n) => `${n.mcc}-${n.mnc} ${n.name}`).join("\n"),
+  };
 }
 
 type AttrValues = {
@@ -334,11 +349,20 @@ export const settingsPages = new Hono<AppEnv>()
         .filter(Boolean)
         .map((d) => (/^\d+$/.test(d) ? Number(d) : d)),
       dunning_suspend_after_days: text(body, "dunning_suspend_after_days", "null"),
+      broadcast_plmns: (text(body, "broadcast_plmns") ?? "")
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .map((line) => {
+          const m = line.match(/^(\d+)-(\d+)\s+(.+)$/);
+          return m ? { mcc: m[1] ?? "", mnc: m[2] ?? "", name: m[3] ?? "" } : { mcc: line, mnc: "", name: "" };
+        }),
     };
     const shown: SettingsValues = {
       ...input,
       notification_emails: emails.join("\n"),
       dunning_retry_days: input.dunning_retry_days.join(", "),
+      broadcast_plmns: text(body, "broadcast_plmns") ?? "",
     };
     const parsed = validate(SettingsPatch, input);
     const render = (errors: FormErrors, message?: string) =>

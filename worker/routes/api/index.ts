@@ -7,6 +7,7 @@ import { activityApi } from "./activity";
 import { attributesApi } from "./attributes";
 import { authApi } from "./auth";
 import { billRunsApi } from "./bill-runs";
+import { broadcastsApi } from "./broadcasts";
 import { catalogApi } from "./catalog";
 import { contactsApi } from "./contacts";
 import { customersApi } from "./customers";
@@ -60,6 +61,7 @@ api.route("/", taxRatesApi);
 api.route("/", inventoryApi);
 api.route("/", reconciliationApi);
 api.route("/", jobsApi);
+api.route("/", broadcastsApi);
 api.route("/", planChangesApi);
 
 api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -44,7 +44,13 @@ if (!config.cgrates) logger.warn("CGRATES_URL is not set: playbooks get no CGRat
 
 const loop = createRunnerLoop({
   api: createRunnerApi({ url: config.url, key: config.key }),
-  executor: createJobExecutor({ playbooksDir: config.playbooksDir, jobTimeoutMs: config.jobTimeoutMs, cgrates: config.cgrates, workDir }),
+  executor: createJobExecutor({
+    playbooksDir: config.playbooksDir,
+    jobTimeoutMs: config.jobTimeoutMs,
+    cgrates: config.cgrates,
+    cbcUrl: config.cbcUrl,
+    workDir,
+  }),
   record,
   logger,
   concurrency: config.concurrency,

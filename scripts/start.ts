@@ -69,6 +69,7 @@ function startRunner(): ChildProcess {
       RUNNER_STATE_DIR: process.env.RUNNER_STATE_DIR || join(stateDir, "runner"),
       RUNNER_GRACE_MS: process.env.RUNNER_GRACE_MS || "10000",
       CGRATES_URL: vars.CGRATES_URL,
+      CBC_URL: vars.CBC_URL,
       CGRATES_TENANT: process.env.CGRATES_TENANT || "cgrates.org",
     },
     detached: true,

@@ -22,6 +22,8 @@ export type RunnerConfig = {
   logLevel: LogLevel;
   /** Null when CGRATES_URL is not set. */
   cgrates: CgratesSettings | null;
+  /** The cell broadcast centre's ECBE base URL (CBC_URL); null when not set. */
+  cbcUrl: string | null;
 };
 
 /** The usage text of `runner/index.ts`. */
@@ -44,7 +46,9 @@ Options (environment variable in brackets):
 
 CGRateS (added to every playbook's variables as \`cgrates\`, used by sync_balance):
   CGRATES_URL (JSON-RPC endpoint, e.g. http://127.0.0.1:2080/jsonrpc), CGRATES_TENANT (default cgrates.org),
-  CGRATES_USER, CGRATES_PASSWORD.`;
+  CGRATES_USER, CGRATES_PASSWORD.
+
+Cell broadcast: CBC_URL, the Osmocom CBC's ECBE base URL (e.g. http://cbc.example:12345), used by broadcast jobs.`;
 
 /** The repository's `playbooks/` (next to `runner/`). */
 export const DEFAULT_PLAYBOOKS = resolve(dirname(fileURLToPath(import.meta.url)), "../../playbooks");
@@ -137,6 +141,7 @@ export function parseRunnerConfig(argv: string[], env: NodeJS.ProcessEnv): { con
         cgrates: cgratesUrl
           ? { url: cgratesUrl, tenant: env.CGRATES_TENANT || "cgrates.org", user: env.CGRATES_USER || undefined, password: env.CGRATES_PASSWORD || undefined }
           : null,
+        cbcUrl: env.CBC_URL || null,
       },
     };
   } catch (error) {

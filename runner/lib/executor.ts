@@ -3,6 +3,7 @@ import { type ChargingUnit, toCgrates } from "../../worker/lib/charging-units";
 import type { AnsibleEvent, runPlaybook as RunPlaybookFn } from "./ansible";
 import { runPlaybook } from "./ansible";
 import type { JobEvent, JobResult, LeasedMessage } from "./api";
+import { CbcRefused, runCbcJob } from "./cbc";
 import { type CgratesCdr, type CgratesClient, createCgratesClient } from "./cgrates";
 import { type AccountReport, cdrsOf, readAccountReport } from "./charging-report";
 
@@ -45,6 +46,10 @@ export type JobExecutorOptions = {
   killPlaybooks?: () => void;
   /** Where playbook vars files are written (see runPlaybook's `workDir`). */
   workDir?: string;
+  /** The cell broadcast centre's ECBE base URL (`CBC_URL`); broadcast jobs fail without it. */
+  cbcUrl?: string | null;
+  /** Replaces fetch for the CBC (tests). */
+  fetch?: typeof fetch;
   now?: () => Date;
 };
 
@@ -376,8 +381,23 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
     }
   }
 
+  /** A cell broadcast job: the ECBE requests the worker prepared, sent to the CBC. */
+  async function broadcastJob(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
+    const vars = (message.body.extra_vars.broadcast ?? {}) as Parameters<typeof runCbcJob>[1];
+    try {
+      if (!options.cbcUrl) throw Object.assign(new Error("the cell broadcast centre is not configured on this runner (CBC_URL)"), { task: "CBC" });
+      const results = await runCbcJob(options.cbcUrl, vars, (task, work, describe) => step(context, task, work, describe), options.fetch ?? fetch);
+      return { status: "succeeded", outputs: { broadcast: { action: vars.action, results } }, error: null };
+    } catch (error) {
+      // A refusal is final (the job fails with the CBC's words); no answer or a 5xx is retried.
+      if (error instanceof CbcRefused || (error instanceof Error && (error as { task?: string }).task === "CBC")) return failedResult(error);
+      throw error;
+    }
+  }
+
   async function run(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
     const { playbook, type } = message.body;
+    if (type === "broadcast") return broadcastJob(message, context);
     if (type === "sync_balance") return syncBalance(message, context);
     if (playbook) return playbookJob(message, playbook, context);
     if (type === "topup") return topUpDirect(message, context);

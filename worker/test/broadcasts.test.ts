@@ -5,7 +5,7 @@ import { generate } from "otplib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCap } from "../lib/cell-broadcast/cap";
 import { seal } from "../lib/secret-box";
-import { api, ensureUser, tokenFor } from "./helpers";
+import { type ApiResult, api, BASE, ensureUser, fetchWorker, tokenFor } from "./helpers";
 
 const bearer = (token: string) => ({ role: null, headers: { authorization: `Bearer ${token}` } }) as const;
 const FIXTURE = `<?xml version="1.0" encoding="UTF-8"?>
@@ -45,10 +45,29 @@ async function cellSite(lat: number, lon: number, extra: Record<string, unknown>
 
 const future = () => new Date(Date.now() + 3 * 3600_000).toISOString();
 
+let runnerKey = "";
+async function runnerCall(path: string, body: unknown) {
+  const res = await fetchWorker(`${BASE}/runner/v1${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${runnerKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as ApiResult["body"] };
+}
+async function pullJob(jobId: string) {
+  const pulled = await runnerCall("/jobs/pull", { batch_size: 10, visibility_timeout_ms: 60_000 });
+  const message = pulled.body.messages?.find((m: { id: string }) => m.id === jobId);
+  expect(message, JSON.stringify(pulled.body)).toBeTruthy();
+  return message;
+}
+
 describe("cell broadcast alerts", () => {
   let approverToken = "";
   let secret = "";
   beforeAll(async () => {
+    // Jobs left by earlier test files would be leased too: they are closed first.
+    await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE status IN ('pending', 'ready', 'leased')").run();
+    runnerKey = (await api("POST", "/api-keys", { body: { name: `runner-${Date.now()}`, kind: "runner", permissions: ["customers:read"] } })).body.secret;
     // The approver: a broadcaster with two-factor authentication on (set directly: no code spent).
     const approver = await ensureUser("broadcaster");
     approverToken = await tokenFor("broadcaster");
@@ -115,8 +134,39 @@ describe("cell broadcast alerts", () => {
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     expect(approved.body).toMatchObject({ status: "approved", approver: "broadcaster@test.local" });
     expect((await api("POST", `/broadcasts/${alert.id}/approve`, { ...bearer(approverToken), body: { otp: code } })).status).toBe(409);
+
+    // Approval queued a broadcast job; the runner is given the exact ECBE requests, one per language.
+    const sendJob = approved.body.job_id as string;
+    expect((await api("GET", `/jobs/${sendJob}`)).body).toMatchObject({ type: "broadcast", service_id: null });
+    await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(sendJob).run();
+    const send = await pullJob(sendJob);
+    expect(send.body.extra_vars.broadcast.action).toBe("send");
+    expect(
+      send.body.extra_vars.broadcast.messages.map((m: { smscb_message: { message_id: number; payload: { payload_decoded: { language: string } } } }) => [
+        m.smscb_message.payload.payload_decoded.language,
+        m.smscb_message.message_id,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ["en", 4381],
+        ["fr", 4394],
+      ]),
+    );
+    const sent = await runnerCall(`/jobs/${sendJob}/result`, {
+      lease_id: send.lease_id,
+      status: "succeeded",
+      outputs: { broadcast: { action: "send", results: [] } },
+    });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    expect((await api("GET", `/broadcasts/${alert.id}`)).body.status).toBe("broadcasting");
+
+    // Cancelling an alert on air stops it at the CBC (a stop job with the message ids).
     const cancelled = await api("POST", `/broadcasts/${alert.id}/cancel`, { body: { reason: "Leak contained" } });
-    expect(cancelled.body).toMatchObject({ status: "cancelled", cancel_reason: "Leak contained" });
+    expect(cancelled.body).toMatchObject({ status: "cancelled", cancel_reason: "Leak contained", job_id: expect.any(String) });
+    await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(cancelled.body.job_id).run();
+    const stop = await pullJob(cancelled.body.job_id);
+    expect(stop.body.extra_vars.broadcast).toMatchObject({ action: "stop", messages: [] });
+    expect([...stop.body.extra_vars.broadcast.message_ids].sort()).toEqual([4381, 4394]);
     const actions = (await api("GET", `/activity?entity=broadcast&entity_id=${alert.id}`)).body.data.map((a: { action: string }) => a.action);
     expect(actions).toEqual(expect.arrayContaining(["broadcast.create", "broadcast.submitted", "broadcast.approved", "broadcast.cancelled"]));
     // A readonly user neither drafts nor approves; the override needs broadcasts:approve.

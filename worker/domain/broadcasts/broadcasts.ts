@@ -8,7 +8,7 @@
  */
 import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../../db/client";
+import type { Db, Statement } from "../../db/client";
 import { runBatch } from "../../db/client";
 import { getSettings } from "../../db/queries/settings";
 import { broadcastMessages, broadcasts, inventoryItems, users } from "../../db/schema";
@@ -31,6 +31,7 @@ import { recordActivity } from "../activity/record";
 import { verifySecondFactor } from "../auth/two-factor";
 import type { WriteContext } from "../context";
 import { optionalText, requiredText } from "../validation";
+import { broadcastJob } from "./dispatch";
 
 export const BROADCAST_STATUSES = ["draft", "submitted", "approved", "broadcasting", "completed", "cancelled", "expired"] as const;
 export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
@@ -311,7 +312,7 @@ export async function createBroadcast(ctx: WriteContext, input: BroadcastCreateI
 }
 
 /** A draft from a CAP 1.2 document (`Content-Type: application/cap+xml`); a CAP Cancel cancels the alert it references. */
-export async function createBroadcastFromCap(ctx: WriteContext, xml: string) {
+export async function createBroadcastFromCap(ctx: WriteContext, xml: string, enqueue: (jobIds: string[]) => Promise<void> = async () => {}) {
   const parsed = parseCap(xml);
   if (!parsed.ok) throw new Invalid("The CAP document is not valid.", parsed.errors);
   const alert = parsed.alert;
@@ -330,7 +331,7 @@ export async function createBroadcastFromCap(ctx: WriteContext, xml: string) {
       throw new Invalid("CAP Update is not supported yet: cancel the alert and send a new one.", [
         { path: "alert/msgType", message: "Update not supported yet" },
       ]);
-    return cancelBroadcast(ctx, target.id, alert.note ?? `CAP Cancel ${alert.identifier}`);
+    return cancelBroadcast(ctx, target.id, alert.note ?? `CAP Cancel ${alert.identifier}`, enqueue);
   }
   if (alert.msgType !== "Alert")
     throw new Invalid("Only Alert, Update and Cancel messages are taken.", [{ path: "alert/msgType", message: "Alert, Update or Cancel" }]);
@@ -450,6 +451,7 @@ async function transition(
   to: BroadcastStatus,
   set: Partial<typeof broadcasts.$inferInsert>,
   activity: Record<string, unknown> = {},
+  extra: (previous: BroadcastStatus) => Statement[] = () => [],
 ) {
   const current = await ctx.db.select({ status: broadcasts.status }).from(broadcasts).where(eq(broadcasts.id, id)).get();
   if (!current) throw new NotFound("No broadcast with this id.");
@@ -469,6 +471,7 @@ async function transition(
       changes: { status: { before: current.status, after: to } },
       ...activity,
     }),
+    ...extra(current.status),
   ]);
   return (await getBroadcast(ctx.db, id)) as BroadcastView;
 }
@@ -482,7 +485,14 @@ export function submitBroadcast(ctx: WriteContext, id: string) {
  * two-factor authentication on, confirming with a fresh code from their app (backup codes refused;
  * a code is accepted once).
  */
-export async function approveBroadcast(ctx: WriteContext, id: string, approverId: string, otp: string, encryptionKey: string) {
+export async function approveBroadcast(
+  ctx: WriteContext,
+  id: string,
+  approverId: string,
+  otp: string,
+  encryptionKey: string,
+  enqueue: (jobIds: string[]) => Promise<void>,
+) {
   const alert = await ctx.db.select({ authorId: broadcasts.authorId, status: broadcasts.status }).from(broadcasts).where(eq(broadcasts.id, id)).get();
   if (!alert) throw new NotFound("No broadcast with this id.");
   if (alert.authorId === approverId) throw new Forbidden("The author of an alert cannot approve it: a second person must.");
@@ -492,9 +502,31 @@ export async function approveBroadcast(ctx: WriteContext, id: string, approverId
   if (!/^\d{6}$/.test(otp.trim())) throw new Invalid("Enter the 6-digit code from your authenticator app.", [{ path: "otp", message: "A 6-digit code" }]);
   if ((await verifySecondFactor(ctx, approver, otp, encryptionKey)) !== "totp")
     throw new Invalid("The code is not valid (or was already used).", [{ path: "otp", message: "Not a fresh, valid code" }]);
-  return transition(ctx, id, ["submitted"], "approved", { approverId, approverLabel: ctx.actor.label, approvedAt: ctx.now });
+  // Approved → sent: the broadcast job goes to the runner, which sends the ECBE messages to the CBC.
+  const job = broadcastJob(ctx, id, "send");
+  const approved = await transition(ctx, id, ["submitted"], "approved", { approverId, approverLabel: ctx.actor.label, approvedAt: ctx.now }, {}, () => [
+    job.statement,
+  ]);
+  await enqueue([job.id]);
+  return { ...approved, job_id: job.id };
 }
 
-export function cancelBroadcast(ctx: WriteContext, id: string, reason: string | null) {
-  return transition(ctx, id, ["draft", "submitted", "approved", "broadcasting"], "cancelled", { cancelledAt: ctx.now, cancelReason: reason });
+/** Cancels an alert with a reason; one already approved or on air is stopped at the CBC (a `stop` job). */
+export async function cancelBroadcast(ctx: WriteContext, id: string, reason: string | null, enqueue: (jobIds: string[]) => Promise<void> = async () => {}) {
+  const job = broadcastJob(ctx, id, "stop");
+  let stopping = false;
+  const cancelled = await transition(
+    ctx,
+    id,
+    ["draft", "submitted", "approved", "broadcasting"],
+    "cancelled",
+    { cancelledAt: ctx.now, cancelReason: reason },
+    { after: { reason } },
+    (previous) => {
+      stopping = previous === "approved" || previous === "broadcasting";
+      return stopping ? [job.statement] : [];
+    },
+  );
+  if (stopping) await enqueue([job.id]);
+  return { ...cancelled, ...(stopping ? { job_id: job.id } : {}) };
 }

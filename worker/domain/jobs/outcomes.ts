@@ -7,6 +7,7 @@ import { contacts, customers, type jobs, services, transactions, usageRecords } 
 import { type CgratesBalanceType, fromCgrates, isChargingBalanceType, UNIT_OF } from "../../lib/charging-units";
 import { activityRow } from "../activity/record";
 import { transactionRow } from "../billing/transactions";
+import { applyBroadcastOutcome } from "../broadcasts/dispatch";
 import type { BalanceUnit } from "../catalog/schemas";
 import { includedBalanceId } from "../charging/definition";
 import type { AccountReading } from "../charging/reconcile";
@@ -166,6 +167,7 @@ export function welcomeSmsText(operator: string, product: string, identifiers: R
  * (with their charge); termination completes.
  */
 export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job: JobRecord, result: JobResult, baseUrl = deps.baseUrl ?? ""): Promise<void> {
+  if (job.type === "broadcast") return applyBroadcastOutcome({ db, ...op }, job.payload, job.id, result);
   if (!job.serviceId) return;
   const service = await getService(db, job.serviceId);
   if (!service) return;

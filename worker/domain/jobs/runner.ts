@@ -6,6 +6,7 @@ import { contacts, customers, inventoryItems, ipAllocations, jobEvents, jobs, ru
 import { Conflict, NotFound } from "../../lib/errors";
 import { seal } from "../../lib/secret-box";
 import { billRunJobDied } from "../billing/bill-runs/run";
+import { broadcastJobVars } from "../broadcasts/dispatch";
 import { chargingVars } from "../charging/job-vars";
 import type { ServiceDeps } from "../services/port";
 import type { OpContext } from "../services/state";
@@ -62,6 +63,9 @@ export async function jobBody(db: Db, job: JobRecord): Promise<LeasedMessage["bo
     const sample = await checkVars(db, job);
     return { job_id: job.id, type: job.type, service_id: null, playbook: sample?.playbook ?? null, check: true, extra_vars: sample?.extra_vars ?? {} };
   }
+  // A cell broadcast job carries the exact ECBE requests (the runner only sends them).
+  if (job.type === "broadcast")
+    return { job_id: job.id, type: job.type, service_id: null, playbook: null, check: false, extra_vars: await broadcastJobVars(db, payload) };
   const service = job.serviceId ? await getService(db, job.serviceId) : null;
   // A catalogue job is about a product version, not a service.
   const versionId = service ? service.product_version_id : typeof payload.product_version_id === "string" ? payload.product_version_id : null;

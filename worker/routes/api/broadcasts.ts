@@ -13,6 +13,7 @@ import {
   submitBroadcast,
 } from "../../domain/broadcasts/broadcasts";
 import { optionalText } from "../../domain/validation";
+import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
 import { toCapXml } from "../../lib/cell-broadcast/cap";
 import { AppError, Forbidden, Invalid, NotFound } from "../../lib/errors";
@@ -51,6 +52,7 @@ const Broadcast = z
     cancel_reason: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
+    job_id: z.string().optional().meta({ description: "The broadcast job an approval (send) or a cancellation (stop) queued" }),
   })
   .passthrough()
   .meta({ id: "Broadcast" });
@@ -94,7 +96,7 @@ export const broadcastsApi = new OpenAPIHono<AppEnv>()
       const ctx = writeContext(c);
       if (type === "application/cap+xml") {
         if (Number(c.req.header("content-length") ?? 0) > MAX_CAP_BYTES) throw new AppError(413, "Payload too large", "At most 256 kB of CAP.");
-        return c.json(await createBroadcastFromCap(ctx, await c.req.text()), 201);
+        return c.json(await createBroadcastFromCap(ctx, await c.req.text(), (ids) => serviceDeps(c.env).enqueue(ids)), 201);
       }
       if (type !== "application/json") throw new AppError(415, "Unsupported media type", "Send JSON, or CAP 1.2 as application/cap+xml.");
       let body: unknown;
@@ -163,7 +165,10 @@ export const broadcastsApi = new OpenAPIHono<AppEnv>()
     async (c) => {
       const principal = c.get("principal");
       if (principal?.type !== "user") throw new Forbidden("Alerts are approved by a person, signed in with their own account.");
-      return c.json(await approveBroadcast(writeContext(c), c.req.valid("param").id, principal.id, c.req.valid("json").otp, c.env.ENCRYPTION_KEY), 200);
+      const approved = await approveBroadcast(writeContext(c), c.req.valid("param").id, principal.id, c.req.valid("json").otp, c.env.ENCRYPTION_KEY, (ids) =>
+        serviceDeps(c.env).enqueue(ids),
+      );
+      return c.json(approved, 200);
     },
   )
   .openapi(
@@ -175,5 +180,9 @@ export const broadcastsApi = new OpenAPIHono<AppEnv>()
       request: { params: IdParam, body: jsonBody(z.strictObject({ reason: optionalText(500) })) },
       responses: { 200: jsonResponse(Broadcast, "The cancelled alert"), ...problems(400, 401, 403, 404, 409, 415, 422) },
     }),
-    async (c) => c.json(await cancelBroadcast(writeContext(c), c.req.valid("param").id, c.req.valid("json").reason ?? null), 200),
+    async (c) =>
+      c.json(
+        await cancelBroadcast(writeContext(c), c.req.valid("param").id, c.req.valid("json").reason ?? null, (ids) => serviceDeps(c.env).enqueue(ids)),
+        200,
+      ),
   );

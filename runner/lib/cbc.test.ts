@@ -1,0 +1,70 @@
+/** The runner's CBC calls against the strict ECBE simulator, with the requests the worker builds. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startCbcSimulator } from "../../simulators/cbc/server";
+import type { RunningSimulator } from "../../simulators/lib/server";
+import { ecbeMessage } from "../../worker/lib/cell-broadcast/ecbe";
+import { cbsTextSize } from "../../worker/lib/cell-broadcast/encoding";
+import { CbcRefused, runCbcJob } from "./cbc";
+
+let sim: RunningSimulator;
+beforeAll(async () => {
+  sim = await startCbcSimulator(0);
+});
+afterAll(() => sim.close());
+beforeEach(async () => {
+  await fetch(`${sim.url}/_sim/reset`, { method: "POST" });
+});
+
+const state = async () => (await (await fetch(`${sim.url}/_sim/state`)).json()) as { active: unknown[]; messages: unknown[]; deletions: unknown[] };
+const events: string[] = [];
+const step = async <T>(task: string, work: () => Promise<T>, describe: (v: T) => string) => {
+  const value = await work();
+  events.push(`${task}: ${describe(value)}`);
+  return value;
+};
+
+/** An alert in French (GSM 7-bit) and English with an emoji (UCS-2), as the worker prepares them. */
+function messages() {
+  const alert = { repetitionPeriod: 30, numOfBcast: 0, msgCode: 517, updateNr: 0 };
+  return [
+    { language: "fr", text: "Alerte inondation : montez aux étages.", messageId: 4394 },
+    { language: "en", text: "Flood alert: go upstairs now ⚠", messageId: 4381 },
+  ].map((m) => ecbeMessage(alert, { ...m, encoding: cbsTextSize(m.text).encoding }));
+}
+
+describe("runner → CBC (ECBE)", () => {
+  it("sends each language as an ECBE message the strict simulator accepts, then stops them", async () => {
+    const bodies = messages();
+    const sent = await runCbcJob(sim.url, { action: "send", messages: bodies, message_ids: [] }, step);
+    expect(sent.map((r) => [r.message_id, r.status])).toEqual([
+      [4394, "sent"],
+      [4381, "sent"],
+    ]);
+    // The other side: exactly what we sent, encodings chosen per text.
+    type Recorded = { request: { smscb_message: { message_id: number; payload: { payload_decoded: { character_set: string } } } } };
+    const after = (await state()) as unknown as { active: Recorded[] };
+    expect(after.active.map((m) => [m.request.smscb_message.message_id, m.request.smscb_message.payload.payload_decoded.character_set])).toEqual([
+      [4394, "gsm"],
+      [4381, "ucs2"],
+    ]);
+    // A repeat after a lost answer finds them active: counted as sent, nothing doubled.
+    const again = await runCbcJob(sim.url, { action: "send", messages: bodies, message_ids: [] }, step);
+    expect(again.map((r) => r.status)).toEqual(["already_active", "already_active"]);
+    expect((await state()).messages).toHaveLength(2);
+    const stopped = await runCbcJob(sim.url, { action: "stop", messages: [], message_ids: [4394, 4381, 4399] }, step);
+    expect(stopped.map((r) => r.status)).toEqual(["stopped", "stopped", "already_gone"]);
+    expect((await state()).active).toEqual([]);
+  });
+
+  it("fails on a refusal with the CBC's words, and throws on a 5xx so the job is tried again", async () => {
+    const bad = messages()[0];
+    if (!bad) throw new Error("no message");
+    bad.repetition_period = 5000;
+    await expect(runCbcJob(sim.url, { action: "send", messages: [bad], message_ids: [] }, step)).rejects.toBeInstanceOf(CbcRefused);
+    await fetch(`${sim.url}/_sim/fail`, { method: "POST", body: JSON.stringify({ status: 503, count: 1 }) });
+    const error = await runCbcJob(sim.url, { action: "send", messages: messages(), message_ids: [] }, step).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(CbcRefused);
+    expect(String(error)).toContain("503");
+  });
+});

@@ -54,8 +54,11 @@ export const MAX_PAGES = 15;
 export const GSM_PAGE_SEPTETS = 93;
 
 // GSM 7-bit default alphabet and its extension table (TS 23.038 §6.2.1); an extension character costs two septets.
-const GSM_BASIC = new Set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà");
-const GSM_EXTENSION = new Set("\f^{}\\[~]|€");
+/** In code order, without the escape (0x1B): a character's code is its index, plus one from 0x1B on. */
+export const GSM_BASIC = new Set(
+  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà",
+);
+export const GSM_EXTENSION = new Set("\f^{}\\[~]|€");
 
 type Json = Record<string, unknown>;
 

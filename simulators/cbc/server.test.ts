@@ -300,13 +300,20 @@ describe("CBC simulator (Osmocom ECBE REST API)", () => {
     const results: CellResult[] = (await state()).messages[0]?.cells ?? [];
     expect(results).toEqual([
       { cell: "cell-a", peer: "bsc-sim", result: "ok" },
-      { cell: "208-01-1234-5678", peer: "bsc-sim", result: "failed", cause: "cell_broadcast_not_operational" },
+      { cell: "208-01-1234-5678", peer: "bsc-sim", result: "failed", cause: 10 },
       { cell: "208-01-7-268435455", peer: "mme-sim", result: "ok" },
     ]);
     // The configuration is checked: failing cells must be known, a cell has a lac or a tac, no unknown fields.
     expect((await control("cells", { cells: ["x"], failing: ["y"] })).status).toBe(400);
     expect((await control("cells", { cells: [{ mcc: "208", mnc: "01", cell_id: 1 }] })).status).toBe(400);
     expect((await control("cells", { cells: ["x"], extra: 1 })).status).toBe(400);
+    // The cause is a CBSP cause (an integer 0–255), as osmo-cbc's VTY prints it.
+    expect((await control("cells", { cells: ["x"], failing: ["x"], cause: "broken" })).status).toBe(400);
+    expect((await control("cells", { cells: ["x"], failing: ["x"], cause: 256 })).status).toBe(400);
+    expect((await control("cells", { cells: ["x"], failing: ["x"], cause: 3 })).status).toBe(200);
+    expect((await del(4371)).status).toBe(200);
+    expect((await post(validMessage())).status).toBe(201);
+    expect((await state()).active[0]?.cells).toEqual([{ cell: "x", peer: "bsc-sim", result: "failed", cause: 3 }]);
   });
 
   it("forgets everything on reset: messages, deletions, refusals, cells and failures", async () => {
@@ -316,7 +323,7 @@ describe("CBC simulator (Osmocom ECBE REST API)", () => {
     expect((await post({})).status).toBe(400);
     await control("fail", { status: 500 });
     expect((await fetch(`${sim.url}/_sim/reset`, { method: "POST" })).status).toBe(204);
-    expect(await state()).toEqual({ active: [], messages: [], deletions: [], refused: [], injected: [], cells: [], fail: null });
+    expect(await state()).toEqual({ active: [], messages: [], deletions: [], refused: [], injected: [], cells: [], fail: null, vty_port: null });
     expect((await post(validMessage())).status).toBe(201);
     expect((await state()).messages[0]?.cells).toEqual([]);
   });

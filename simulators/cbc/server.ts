@@ -1,6 +1,8 @@
 import { STATUS_CODES } from "node:http";
 import { type RunningSimulator, type SimRequest, type SimResponse, serve } from "../lib/server";
 import { EcbeRefusal, type ParsedMessage, parseCbcMessage } from "./ecbe";
+import { cbsPages } from "./pages";
+import { startCbcVty, type VtyMessage } from "./vty";
 
 /**
  * The Osmocom CBC (osmo-cbc) as an external cell broadcast entity sees it: its ECBE REST API, strict.
@@ -31,7 +33,16 @@ import { EcbeRefusal, type ParsedMessage, parseCbcMessage } from "./ecbe";
  *   `POST /_sim/cells {cells: [id | {mcc: "208", mnc: "01", lac | tac, cell_id, peer?}], failing?: [key], cause?}`
  *   replaces the known cells. A cell's key is the id, or `mcc-mnc-lac-cell_id` (tac for lac); its peer
  *   defaults to "bsc-sim" (an id or lac) or "mme-sim" (tac). Results: `{cell, peer, result: "ok"}` or
- *   `{cell, peer, result: "failed", cause}` (cause default "cell_broadcast_not_operational").
+ *   `{cell, peer, result: "failed", cause}`, cause an integer CBSP cause 0–255 (TS 48.049 §8.2.13; default
+ *   10, Cell-broadcast-not-operational). The cells the simulator starts with (`options.cells`, npm start:
+ *   the demo operator's 30 cells) come back on reset.
+ *
+ * The VTY (`options.vtyPort`; npm start: `CBC_VTY`, 127.0.0.1:12117; osmo-cbc's default port is 4264): see
+ * vty.ts. `show message id N` lists, per peer, the installed cells, the failed ones with their cause and
+ * the broadcasts each installed cell has completed, counted live from the repetition period. A cell
+ * given as {mcc, mnc, lac | tac, cell_id} prints as "CGI mcc-mnc-lac-cell_id" — for a 4G cell the TAC in
+ * the LAC's place (osmo-cbc's CGI has no TAC) — and a cell given by a bare id as "CI id" (CBC_CELL_ID_CI).
+ * A deleted message is unknown there.
  *
  * Failures: `POST /_sim/fail {status: 400–599 | drop: true, count?, hangMs?, body?, applied?}` makes the next
  * `count` ECBE requests (no count: all, until `DELETE /_sim/fail` or reset) answer `status` (body: the
@@ -39,14 +50,14 @@ import { EcbeRefusal, type ParsedMessage, parseCbcMessage } from "./ecbe";
  * answer. `applied: true`: the request takes effect first (the message is created or deleted) and only
  * the answer is lost — as when osmo-cbc's answer times out on the client's side.
  *
- * `GET /_sim/state` → {active, messages, deletions, refused, injected, cells, fail}: active messages, every
+ * `GET /_sim/state` → {active, messages, deletions, refused, injected, cells, fail, vty_port}: active messages, every
  * accepted message in order (request as received, received_at, cbe_name, serial_nr, pages, cells,
- * deleted_at), deletions, refused requests with their answer, injected failures. `POST /_sim/reset`
- * clears all of it (cells and failures too).
+ * deleted_at), deletions, refused requests with their answer, injected failures, the VTY's port (null
+ * when not started). `POST /_sim/reset` clears all of it (failures too; cells back to those it started with).
  */
 export type CellIdentity = string | { mcc: string; mnc: string; lac?: number; tac?: number; cell_id: number; peer?: string };
-export type KnownCell = { cell: string; peer: string; identity: CellIdentity; failure: string | null };
-export type CellResult = { cell: string; peer: string; result: "ok" } | { cell: string; peer: string; result: "failed"; cause: string };
+export type KnownCell = { cell: string; peer: string; identity: CellIdentity; failure: number | null };
+export type CellResult = { cell: string; peer: string; result: "ok" } | { cell: string; peer: string; result: "failed"; cause: number };
 export type SimCbcMessage = ParsedMessage & { received_at: string; deleted_at: string | null; request: unknown; cells: CellResult[] };
 export type SimDeletion = { message_id: number; cbe_name: string; deleted_at: string };
 export type SimRefusal = { at: string; method: string; path: string; status: number; error: string };
@@ -54,7 +65,8 @@ export type SimInjected = { at: string; method: string; path: string; answer: nu
 export type SimFailure = { status: number | null; hangMs: number; body: string | null; remaining: number | null; applied: boolean };
 
 const PREFIX = "/api/ecbe/v1";
-const DEFAULT_CAUSE = "cell_broadcast_not_operational";
+/** CBSP cause Cell-broadcast-not-operational (TS 48.049 §8.2.13). */
+const DEFAULT_CAUSE = 10;
 
 const text = (status: number, body: string | null): SimResponse => ({ status, body, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 const controlError = (error: string): SimResponse => ({ status: 400, body: { error } });
@@ -114,9 +126,9 @@ function configureCells(req: SimRequest): KnownCell[] {
   check(keys.size === cells.length, "cells must not repeat");
   const failing = body.failing ?? [];
   check(Array.isArray(failing) && failing.every((f) => typeof f === "string"), "failing must be an array of cell keys");
-  check(body.cause === undefined || (typeof body.cause === "string" && body.cause.length > 0), "cause must be a non-empty string");
+  check(body.cause === undefined || isCount(body.cause, 0, 255), "cause must be an integer CBSP cause 0–255");
   for (const key of failing) check(keys.has(key), `failing cell '${key}' is not among the cells (keys: ${[...keys].join(", ")})`);
-  const cause = (body.cause as string | undefined) ?? DEFAULT_CAUSE;
+  const cause = (body.cause as number | undefined) ?? DEFAULT_CAUSE;
   return cells.map((c) => (failing.includes(c.cell) ? { ...c, failure: cause } : c));
 }
 
@@ -138,13 +150,28 @@ function configureFailure(req: SimRequest): SimFailure {
   };
 }
 
-/** Starts the CBC simulator on 127.0.0.1:port (0: any free port). */
-export async function startCbcSimulator(port = 12116): Promise<RunningSimulator> {
+/** How the VTY names a cell: "CGI mcc-mnc-lac-ci" (the TAC in the LAC's place for a 4G cell) or "CI id". */
+const vtyCellText = (c: KnownCell) => (typeof c.identity === "string" ? `CI ${c.identity}` : `CGI ${c.cell}`);
+
+/** Options of {@link startCbcSimulator}. */
+export type CbcSimulatorOptions = {
+  /** The VTY's port on 127.0.0.1 (0: any free port); none when absent or null. */
+  vtyPort?: number | null;
+  /** The cells known from the start (and again after a reset), as `POST /_sim/cells` takes them. */
+  cells?: CellIdentity[];
+  /** The VTY's clock (tests), for the broadcasts completed. */
+  now?: () => Date;
+};
+
+/** Starts the CBC simulator on 127.0.0.1:port (0: any free port), and its VTY when `options.vtyPort` is given. */
+export async function startCbcSimulator(port = 12116, options: CbcSimulatorOptions = {}): Promise<RunningSimulator & { vtyPort: number | null }> {
+  const initialCells = (options.cells ?? []).map(knownCell);
   let messages: SimCbcMessage[] = [];
+  let shown = new Map<SimCbcMessage, VtyMessage>();
   let deletions: SimDeletion[] = [];
   let refused: SimRefusal[] = [];
   let injected: SimInjected[] = [];
-  let cells: KnownCell[] = [];
+  let cells: KnownCell[] = initialCells;
   let failure: SimFailure | null = null;
   const active = () => messages.filter((m) => m.deleted_at === null);
 
@@ -175,7 +202,21 @@ export async function startCbcSimulator(port = 12116): Promise<RunningSimulator>
       const results: CellResult[] = cells.map((c) =>
         c.failure === null ? { cell: c.cell, peer: c.peer, result: "ok" } : { cell: c.cell, peer: c.peer, result: "failed", cause: c.failure },
       );
-      messages.push({ ...parsed, received_at: new Date().toISOString(), deleted_at: null, request: body, cells: results });
+      const created = new Date();
+      const message: SimCbcMessage = { ...parsed, received_at: created.toISOString(), deleted_at: null, request: body, cells: results };
+      messages.push(message);
+      const request = body as { warning_period_sec?: number; smscb_message: { payload: unknown } };
+      const { dcs, pages, userDataBytes } = cbsPages(request.smscb_message.payload);
+      shown.set(message, {
+        ...parsed,
+        warning_period_sec: request.warning_period_sec ?? 0,
+        etws: parsed.kind === "etws",
+        dcs,
+        pages,
+        user_data_bytes: userDataBytes,
+        created,
+        cells: cells.map((c) => ({ text: vtyCellText(c), peer: c.peer, cause: c.failure })),
+      });
       return answer(201, "Created");
     }
     const del = new RegExp(`^${PREFIX}/message/([^/]+)$`).exec(path);
@@ -213,7 +254,11 @@ export async function startCbcSimulator(port = 12116): Promise<RunningSimulator>
     return { status: 404, body: { error: `no simulator control ${req.method} ${path}` } };
   }
 
-  return serve(
+  const vty =
+    options.vtyPort === undefined || options.vtyPort === null
+      ? null
+      : await startCbcVty(options.vtyPort, () => active().flatMap((m) => shown.get(m) ?? []), options.now);
+  const http = await serve(
     "cbc",
     port,
     (req) => {
@@ -231,14 +276,25 @@ export async function startCbcSimulator(port = 12116): Promise<RunningSimulator>
       injected.push({ at, method: req.method, path, answer: injectedFailure.status, applied: injectedFailure.applied });
       return text(injectedFailure.status, injectedFailure.body ?? STATUS_CODES[injectedFailure.status] ?? "Error");
     },
-    () => ({ active: active(), messages, deletions, refused, injected, cells, fail: failure }),
+    () => ({ active: active(), messages, deletions, refused, injected, cells, fail: failure, vty_port: vty?.port ?? null }),
     () => {
       messages = [];
+      shown = new Map();
       deletions = [];
       refused = [];
       injected = [];
-      cells = [];
+      cells = initialCells;
       failure = null;
     },
-  );
+  ).catch(async (error: unknown) => {
+    await vty?.close();
+    throw error;
+  });
+  return {
+    ...http,
+    vtyPort: vty?.port ?? null,
+    close: async () => {
+      await Promise.all([http.close(), vty?.close()]);
+    },
+  };
 }

@@ -36,11 +36,14 @@ say(`state in ${stateDir}`);
 applyMigrations(stateDir);
 say("D1 migrations applied");
 const vars = localVars(stateDir);
+// The CBC's VTY (telnet host:port) where the runner reads per-cell results; not a worker variable.
+const cbcVty = process.env.CBC_VTY || "127.0.0.1:12117";
 const simulators = args.has("--no-simulators")
   ? []
   : await startSimulators({
       ...process.env,
       ...vars,
+      CBC_VTY: cbcVty,
       // Stripe's simulator delivers its events to the worker as Stripe would (Dashboard → Webhooks).
       STRIPE_SIM_WEBHOOK_URL: process.env.STRIPE_SIM_WEBHOOK_URL || `http://127.0.0.1:${port}/webhooks/stripe`,
     }).catch((error: NodeJS.ErrnoException) => {
@@ -70,6 +73,7 @@ function startRunner(): ChildProcess {
       RUNNER_GRACE_MS: process.env.RUNNER_GRACE_MS || "10000",
       CGRATES_URL: vars.CGRATES_URL,
       CBC_URL: vars.CBC_URL,
+      CBC_VTY: cbcVty,
       CGRATES_TENANT: process.env.CGRATES_TENANT || "cgrates.org",
     },
     detached: true,
@@ -122,6 +126,7 @@ console.log(`
   Emails:    recorded by the Mailjet simulator at ${vars.MAILJET_API_BASE}/_sim/state
   Payments:  the Stripe simulator at ${vars.STRIPE_API_BASE} (test cards such as pm_card_visa; state at /_sim/state)
   Broadcast: the cell broadcast centre simulator (Osmocom CBC ECBE API) at ${vars.CBC_URL}; messages at /_sim/state
+             its VTY (per-cell results: telnet ${cbcVty.replace(":", " ")}, then show message id <id>) at ${cbcVty}
   Webhooks:  point an endpoint (Administration → Webhooks) at http://127.0.0.1:12115/<any path>; received at /_sim/state
   Cron:      the minute tasks run every minute (sweeps, retries, usage syncs, nightly reconciliation)
 

@@ -1,3 +1,4 @@
+import { demoCells } from "./cbc/demo-cells";
 import { startCbcSimulator } from "./cbc/server";
 import { startCgratesSimulator } from "./cgrates/server";
 import { startGeocodingSimulator } from "./geocoding/server";
@@ -60,9 +61,13 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
   // An integrator's endpoint to point outbound webhooks at (http://127.0.0.1:12115/anything).
   const receiver = loopbackPort(env.WEBHOOK_RECEIVER_URL, 12115);
   if (receiver !== null) running.push(await startWebhookReceiver(receiver));
-  // The cell broadcast centre: the Osmocom CBC's ECBE REST API (POST {CBC_URL}/api/ecbe/v1/message).
+  // The cell broadcast centre: the Osmocom CBC's ECBE REST API (POST {CBC_URL}/api/ecbe/v1/message), and its
+  // VTY at CBC_VTY (host:port, telnet) where the per-cell results are read; it knows the demo operator's cells.
   const cbc = loopbackPort(env.CBC_URL, 12116);
-  if (cbc !== null) running.push(await startCbcSimulator(cbc));
+  if (cbc !== null) {
+    const vtyPort = loopbackPort(env.CBC_VTY ? `telnet://${env.CBC_VTY}` : undefined, 12117);
+    running.push(await startCbcSimulator(cbc, { vtyPort, cells: demoCells() }));
+  }
   return running;
 }
 

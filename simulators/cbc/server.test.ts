@@ -328,17 +328,21 @@ describe("CBC simulator (Osmocom ECBE REST API)", () => {
     expect((await state()).messages[0]?.cells).toEqual([]);
   });
 
-  it("is started by startSimulators on the port of CBC_URL", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const address = probe.address();
-        probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+  it("is started by startSimulators on the port of CBC_URL, its VTY on CBC_VTY's, knowing the demo operator's cells", async () => {
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, "127.0.0.1", () => {
+          const address = probe.address();
+          probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+        });
       });
-    });
+    const port = await freePort();
+    const vtyPort = await freePort();
     // The other services point elsewhere, so only the CBC simulator starts.
     const elsewhere = "http://services.example.invalid";
     const running = await startSimulators({
       CBC_URL: `http://127.0.0.1:${port}`,
+      CBC_VTY: `127.0.0.1:${vtyPort}`,
       GEOCODING_API_BASE: elsewhere,
       MAILJET_API_BASE: elsewhere,
       CGRATES_URL: elsewhere,
@@ -350,6 +354,16 @@ describe("CBC simulator (Osmocom ECBE REST API)", () => {
       expect(running.map((s) => [s.name, s.port])).toEqual([["cbc", port]]);
       const response = await fetch(`http://127.0.0.1:${port}/api/ecbe/v1/message/1`, { method: "DELETE" });
       expect(response.status).toBe(404);
+      const started = (await (await fetch(`http://127.0.0.1:${port}/_sim/state`)).json()) as { vty_port: number; cells: { cell: string; peer: string }[] };
+      expect(started.vty_port).toBe(vtyPort);
+      // The 30 cells of worker/domain/demo/inventory.ts: ten sites of three sectors, 4G (TAC) behind the MME.
+      expect(started.cells).toHaveLength(30);
+      expect(started.cells.slice(0, 4).map((c) => [c.cell, c.peer])).toEqual([
+        ["208-15-6901-20815001", "mme-sim"],
+        ["208-15-6901-20815002", "mme-sim"],
+        ["208-15-6901-20815003", "mme-sim"],
+        ["208-15-6901-20815011", "mme-sim"],
+      ]);
     } finally {
       await Promise.all(running.map((s) => s.close()));
     }

@@ -5,17 +5,19 @@ import type { RunningSimulator } from "../lib/server";
 import { type SimCbcMessage, startCbcSimulator } from "./server";
 import { ctime } from "./vty";
 
+/** Two 2G cells of a BSC, a 4G cell of an MME (its TAC printed in the LAC's place) and a cell known by its CI only. */
+const CELLS = [
+  { mcc: "901", mnc: "70", lac: 1, cell_id: 1234 },
+  { mcc: "901", mnc: "70", lac: 1, cell_id: 1235 },
+  { mcc: "208", mnc: "15", tac: 6901, cell_id: 20815001 },
+  "4711",
+];
 let sim: RunningSimulator & { vtyPort: number | null };
 let clock = new Date();
 beforeAll(async () => {
   sim = await startCbcSimulator(0, {
     vtyPort: 0,
-    cells: [
-      { mcc: "901", mnc: "70", lac: 1, cell_id: 1234 },
-      { mcc: "901", mnc: "70", lac: 1, cell_id: 1235 },
-      { mcc: "208", mnc: "15", tac: 6901, cell_id: 20815001 },
-      "4711",
-    ],
+    cells: CELLS,
     now: () => clock,
   });
 });
@@ -57,12 +59,7 @@ describe("CBC simulator VTY", () => {
     const configured = await fetch(`${sim.url}/_sim/cells`, {
       method: "POST",
       body: JSON.stringify({
-        cells: [
-          { mcc: "901", mnc: "70", lac: 1, cell_id: 1234 },
-          { mcc: "901", mnc: "70", lac: 1, cell_id: 1235 },
-          { mcc: "208", mnc: "15", tac: 6901, cell_id: 20815001 },
-          "4711",
-        ],
+        cells: CELLS,
         failing: ["901-70-1-1235"],
       }),
     });

@@ -80,6 +80,7 @@ beforeAll(async () => {
     CGRATES_URL: `http://127.0.0.1:${await freePort()}/jsonrpc`,
     SMS_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
     CBC_URL: `http://127.0.0.1:${await freePort()}`,
+    CBC_VTY: `127.0.0.1:${await freePort()}`,
   };
 });
 afterAll(async () => {

@@ -62,9 +62,11 @@ export async function startLocalSystem(): Promise<LocalSystem> {
     SMS_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
     WEBHOOK_RECEIVER_URL: `http://127.0.0.1:${await freePort()}`,
     CBC_URL: `http://127.0.0.1:${await freePort()}`,
+    // The CBC simulator's VTY (host:port, not a worker variable: only the runner reads it).
+    CBC_VTY: `127.0.0.1:${await freePort()}`,
   };
   const vars = localVars(stateDir, env);
-  const simulators = await startSimulators({ ...vars, WEBHOOK_RECEIVER_URL: env.WEBHOOK_RECEIVER_URL });
+  const simulators = await startSimulators({ ...vars, WEBHOOK_RECEIVER_URL: env.WEBHOOK_RECEIVER_URL, CBC_VTY: env.CBC_VTY });
   const worker = await startWorker({ port: await freePort(), stateDir, vars });
   try {
     await seedWithRetries(worker.url, vars.AUTH_SECRET ?? "");

@@ -66,7 +66,7 @@ export async function startSimulators(env: NodeJS.ProcessEnv = process.env): Pro
   const cbc = loopbackPort(env.CBC_URL, 12116);
   if (cbc !== null) {
     const vtyPort = loopbackPort(env.CBC_VTY ? `telnet://${env.CBC_VTY}` : undefined, 12117);
-    running.push(await startCbcSimulator(cbc, { vtyPort, cells: demoCells() }));
+    running.push(await startCbcSimulator(cbc, { vtyPort, cells: await demoCells() }));
   }
   return running;
 }

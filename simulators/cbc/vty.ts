@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type Socket } from "node:net";
+import { stripTelnet } from "../../runner/lib/cbc-vty";
 
 /**
  * osmo-cbc's VTY (telnet, port 4264 by default) as far as per-cell results go: `show message id <0-65535>`
@@ -98,26 +99,8 @@ export function showMessagesCbs(messages: VtyMessage[]): string {
     .join("");
 }
 
-/** Telnet commands the client sends (IAC x y, IAC SB … IAC SE) are not part of what it typed. */
-function stripTelnet(data: Buffer): string {
-  const out: number[] = [];
-  for (let i = 0; i < data.length; i++) {
-    const byte = data[i] ?? 0;
-    if (byte !== 0xff) {
-      out.push(byte);
-      continue;
-    }
-    const command = data[i + 1];
-    if (command === 0xff) {
-      out.push(0xff);
-      i += 1;
-    } else if (command === 0xfa) {
-      const end = data.indexOf(Buffer.from([0xff, 0xf0]), i + 2);
-      i = end < 0 ? data.length : end + 1;
-    } else i += command !== undefined && command >= 0xfb ? 2 : 1;
-  }
-  return Buffer.from(out).toString("latin1").replaceAll("\r\0", "\n").replaceAll("\0", "");
-}
+/** What the client typed: telnet commands out, CR NUL as a line end. */
+const typed = (data: Buffer) => stripTelnet(data).replaceAll("\r\0", "\n").replaceAll("\0", "");
 
 /** Starts the VTY on 127.0.0.1:port (0: any free port); `messages` gives the active messages at each command. */
 export async function startCbcVty(port: number, messages: () => VtyMessage[], now: () => Date = () => new Date()): Promise<RunningVty> {
@@ -142,7 +125,7 @@ export async function startCbcVty(port: number, messages: () => VtyMessage[], no
     socket.write(Buffer.concat([TELNET_OPTIONS, Buffer.from(`Welcome to the OsmoCBC VTY interface${NL}${NL}${VTY_PROMPT}`, "latin1")]));
     let pending = "";
     socket.on("data", (data: Buffer) => {
-      pending += stripTelnet(data);
+      pending += typed(data);
       // A line ends with CR LF, LF, or CR followed by anything but LF (telnet's CR NUL); a CR last waits for what follows.
       const lineEnd = /\r\n|\n|\r(?=[^\n])/;
       for (let end = pending.search(lineEnd); end >= 0; end = pending.search(lineEnd)) {

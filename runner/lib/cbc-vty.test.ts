@@ -1,5 +1,5 @@
 /** Reading osmo-cbc's per-cell results from its VTY: the exact text, and a real telnet session with the simulator. */
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCbcSimulator } from "../../simulators/cbc/server";
 import type { RunningSimulator } from "../../simulators/lib/server";
@@ -69,17 +69,18 @@ describe("queryCbcMessage against the simulator's VTY", () => {
   let sim: RunningSimulator & { vtyPort: number | null };
   let silent: Server;
   let silentPort = 0;
+  const held: Socket[] = [];
   beforeAll(async () => {
     sim = await startCbcSimulator(0, { vtyPort: 0 });
     // Accepts the connection and never shows a prompt.
-    silent = createServer(() => {}).listen(0, "127.0.0.1");
+    silent = createServer((socket) => held.push(socket)).listen(0, "127.0.0.1");
     await new Promise((r) => silent.once("listening", r));
     const address = silent.address();
     silentPort = typeof address === "object" && address ? address.port : 0;
   });
   afterAll(async () => {
     await sim.close();
-    silent.closeAllConnections?.();
+    for (const socket of held) socket.destroy();
     await new Promise((r) => silent.close(r));
   });
 

@@ -49,6 +49,7 @@ const loop = createRunnerLoop({
     jobTimeoutMs: config.jobTimeoutMs,
     cgrates: config.cgrates,
     cbcUrl: config.cbcUrl,
+    cbcVty: config.cbcVty,
     workDir,
   }),
   record,
@@ -72,6 +73,8 @@ logger.info("runner starting", {
   grace_ms: config.graceMs,
   cgrates_url: config.cgrates?.url ?? null,
   cgrates_tenant: config.cgrates?.tenant ?? null,
+  cbc_url: config.cbcUrl,
+  cbc_vty: config.cbcVty,
 });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -6,9 +6,11 @@ import { ecbeMessage } from "../../worker/lib/cell-broadcast/ecbe";
 import { cbsTextSize } from "../../worker/lib/cell-broadcast/encoding";
 import { CbcRefused, runCbcJob } from "./cbc";
 
-let sim: RunningSimulator;
+let sim: RunningSimulator & { vtyPort: number | null };
+let vty = "";
 beforeAll(async () => {
-  sim = await startCbcSimulator(0);
+  sim = await startCbcSimulator(0, { vtyPort: 0 });
+  vty = `127.0.0.1:${sim.vtyPort}`;
 });
 afterAll(() => sim.close());
 beforeEach(async () => {
@@ -66,5 +68,58 @@ describe("runner → CBC (ECBE)", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(CbcRefused);
     expect(String(error)).toContain("503");
+  });
+
+  it("reads each sent message's per-cell results from the VTY: a failing cell with its CBSP cause", async () => {
+    const configured = await fetch(`${sim.url}/_sim/cells`, {
+      method: "POST",
+      body: JSON.stringify({
+        cells: [
+          { mcc: "208", mnc: "15", tac: 6901, cell_id: 20815001 },
+          { mcc: "208", mnc: "15", tac: 6901, cell_id: 20815002 },
+        ],
+        failing: ["208-15-6901-20815002"],
+      }),
+    });
+    expect(configured.status).toBe(200);
+    events.length = 0;
+    const sent = await runCbcJob(sim.url, { action: "send", messages: messages(), message_ids: [] }, step, { vtyAddress: vty });
+    // Serial number 0x6050: PLMN-wide (01), message code 517, update 0.
+    const peer = {
+      peer: "mme-sim",
+      state: "ACTIVE",
+      installed: ["20815001"],
+      failed: [{ cell: "20815002", cause: 10 }],
+      completed: [{ cell: "20815001", done: 1, of: 0 }],
+    };
+    expect(sent).toEqual([
+      { message_id: 4394, status: "sent", http_status: 201, cells: { message_id: 4394, serial_nr: 0x6050, state: "ACTIVE", peers: [peer] } },
+      { message_id: 4381, status: "sent", http_status: 201, cells: { message_id: 4381, serial_nr: 0x6050, state: "ACTIVE", peers: [peer] } },
+    ]);
+    expect(events).toContain("Read cell results for message 4394: 1 cells installed, 1 failed, at 1 peers");
+
+    // status: only the VTY — active with its cells, or unknown once stopped.
+    await runCbcJob(sim.url, { action: "stop", messages: [], message_ids: [4381] }, step);
+    const status = await runCbcJob("", { action: "status", message_ids: [4394, 4381] }, step, { vtyAddress: vty });
+    expect(status).toEqual([
+      { message_id: 4394, status: "active", cells: { message_id: 4394, serial_nr: 0x6050, state: "ACTIVE", peers: [peer] } },
+      { message_id: 4381, status: "unknown" },
+    ]);
+    await expect(runCbcJob("", { action: "status", message_ids: [4394] }, step)).rejects.toBeInstanceOf(CbcRefused);
+  });
+
+  it("keeps a send sent when the VTY cannot be reached (cells_error); a status job then throws, to be tried again", async () => {
+    const closed = await startCbcSimulator(0, { vtyPort: 0 });
+    const nowhere = `127.0.0.1:${closed.vtyPort}`;
+    await closed.close();
+    const sent = await runCbcJob(sim.url, { action: "send", messages: messages().slice(0, 1), message_ids: [] }, step, {
+      vtyAddress: nowhere,
+      vtyTimeoutMs: 2_000,
+    });
+    expect(sent).toEqual([{ message_id: 4394, status: "sent", http_status: 201, cells_error: expect.stringContaining("cannot be reached") }]);
+    expect((await state()).active).toHaveLength(1);
+    const status = runCbcJob("", { action: "status", message_ids: [4394] }, step, { vtyAddress: nowhere, vtyTimeoutMs: 2_000 });
+    await expect(status).rejects.toThrow(/cannot be reached/);
+    await expect(status).rejects.not.toBeInstanceOf(CbcRefused);
   });
 });

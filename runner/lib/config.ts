@@ -2,6 +2,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { vtyAddress } from "./cbc-vty";
 import type { CgratesSettings } from "./executor";
 import { isLogLevel, type LogLevel } from "./log";
 
@@ -24,6 +25,8 @@ export type RunnerConfig = {
   cgrates: CgratesSettings | null;
   /** The cell broadcast centre's ECBE base URL (CBC_URL); null when not set. */
   cbcUrl: string | null;
+  /** The CBC's VTY, host:port (CBC_VTY / --cbc-vty), where per-cell results are read; null when not set. */
+  cbcVty: string | null;
 };
 
 /** The usage text of `runner/index.ts`. */
@@ -42,13 +45,16 @@ Options (environment variable in brackets):
   --retry-base-s <s>       first retry delay after CGRateS was unreachable, doubling (default 15) [RUNNER_RETRY_BASE_S]
   --poll-ms <ms>           pause after an empty pull (default 1000) [RUNNER_POLL_MS]
   --log-level <level>      debug|info|warn|error (default info) [RUNNER_LOG_LEVEL]
+  --cbc-vty <host:port>    the CBC's VTY (telnet), read for per-cell results, e.g. 127.0.0.1:4264 [CBC_VTY]
   -h, --help               this text
 
 CGRateS (added to every playbook's variables as \`cgrates\`, used by sync_balance):
   CGRATES_URL (JSON-RPC endpoint, e.g. http://127.0.0.1:2080/jsonrpc), CGRATES_TENANT (default cgrates.org),
   CGRATES_USER, CGRATES_PASSWORD.
 
-Cell broadcast: CBC_URL, the Osmocom CBC's ECBE base URL (e.g. http://cbc.example:12345), used by broadcast jobs.`;
+Cell broadcast: CBC_URL, the Osmocom CBC's ECBE base URL (e.g. http://cbc.example:12345), used by broadcast jobs;
+  CBC_VTY (--cbc-vty), its VTY's host:port (osmo-cbc's default port is 4264): after a send and for status jobs
+  the runner reads each message's per-cell results there (show message id). Without it, sends report no cells.`;
 
 /** The repository's `playbooks/` (next to `runner/`). */
 export const DEFAULT_PLAYBOOKS = resolve(dirname(fileURLToPath(import.meta.url)), "../../playbooks");
@@ -99,6 +105,7 @@ export function parseRunnerConfig(argv: string[], env: NodeJS.ProcessEnv): { con
         "retry-base-s": { type: "string" },
         "poll-ms": { type: "string" },
         "log-level": { type: "string" },
+        "cbc-vty": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -123,6 +130,14 @@ export function parseRunnerConfig(argv: string[], env: NodeJS.ProcessEnv): { con
   const logLevel = str("log-level", "RUNNER_LOG_LEVEL") ?? "info";
   if (!isLogLevel(logLevel)) return { error: `--log-level must be debug, info, warn or error (got ${JSON.stringify(logLevel)})` };
   const cgratesUrl = env.CGRATES_URL || undefined;
+  const cbcVty = str("cbc-vty", "CBC_VTY") ?? null;
+  if (cbcVty !== null) {
+    try {
+      vtyAddress(cbcVty);
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
   try {
     return {
       config: {
@@ -142,6 +157,7 @@ export function parseRunnerConfig(argv: string[], env: NodeJS.ProcessEnv): { con
           ? { url: cgratesUrl, tenant: env.CGRATES_TENANT || "cgrates.org", user: env.CGRATES_USER || undefined, password: env.CGRATES_PASSWORD || undefined }
           : null,
         cbcUrl: env.CBC_URL || null,
+        cbcVty,
       },
     };
   } catch (error) {

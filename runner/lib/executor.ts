@@ -3,7 +3,7 @@ import { type ChargingUnit, toCgrates } from "../../worker/lib/charging-units";
 import type { AnsibleEvent, runPlaybook as RunPlaybookFn } from "./ansible";
 import { runPlaybook } from "./ansible";
 import type { JobEvent, JobResult, LeasedMessage } from "./api";
-import { CbcRefused, runCbcJob } from "./cbc";
+import { type CbcJob, CbcRefused, runCbcJob } from "./cbc";
 import { type CgratesCdr, type CgratesClient, createCgratesClient } from "./cgrates";
 import { type AccountReport, cdrsOf, readAccountReport } from "./charging-report";
 
@@ -48,6 +48,8 @@ export type JobExecutorOptions = {
   workDir?: string;
   /** The cell broadcast centre's ECBE base URL (`CBC_URL`); broadcast jobs fail without it. */
   cbcUrl?: string | null;
+  /** The CBC's VTY (`CBC_VTY`, host:port), where per-cell results are read; status jobs fail without it. */
+  cbcVty?: string | null;
   /** Replaces fetch for the CBC (tests). */
   fetch?: typeof fetch;
   now?: () => Date;
@@ -276,6 +278,8 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       context.onEvent({ at: now().toISOString(), task, status: "failed", message: clip(text, MAX_MESSAGE), duration_ms: Date.now() - started });
+      // A refusal stays one, so the job fails instead of being retried.
+      if (error instanceof CbcRefused) throw Object.assign(error, { task });
       throw Object.assign(new Error(text), { task });
     }
   }
@@ -383,10 +387,15 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
 
   /** A cell broadcast job: the ECBE requests the worker prepared, sent to the CBC. */
   async function broadcastJob(message: LeasedMessage, context: ExecutionContext): Promise<JobResult> {
-    const vars = (message.body.extra_vars.broadcast ?? {}) as Parameters<typeof runCbcJob>[1];
+    const vars = (message.body.extra_vars.broadcast ?? {}) as CbcJob;
     try {
-      if (!options.cbcUrl) throw Object.assign(new Error("the cell broadcast centre is not configured on this runner (CBC_URL)"), { task: "CBC" });
-      const results = await runCbcJob(options.cbcUrl, vars, (task, work, describe) => step(context, task, work, describe), options.fetch ?? fetch);
+      // A status job only reads the VTY: it needs no CBC_URL.
+      if (!options.cbcUrl && vars.action !== "status")
+        throw Object.assign(new Error("the cell broadcast centre is not configured on this runner (CBC_URL)"), { task: "CBC" });
+      const results = await runCbcJob(options.cbcUrl ?? "", vars, (task, work, describe) => step(context, task, work, describe), {
+        fetch: options.fetch ?? fetch,
+        vtyAddress: options.cbcVty ?? null,
+      });
       return { status: "succeeded", outputs: { broadcast: { action: vars.action, results } }, error: null };
     } catch (error) {
       // A refusal is final (the job fails with the CBC's words); no answer or a 5xx is retried.

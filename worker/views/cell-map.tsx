@@ -201,20 +201,21 @@ export function CellMap(props: CellMapProps) {
       data-projection={JSON.stringify(p)}
     >
       <rect class="cell-map-bg" x="0" y="0" width={width} height={height} />
-      <g class="cell-map-area">
-        {polygons.map((rings) => (
-          <path class="cell-map-polygon" fill-rule="evenodd" d={pathData(p, rings)} />
-        ))}
-        {circles.map((ring) => (
-          <path class="cell-map-circle" d={pathData(p, [ring])} />
-        ))}
-      </g>
       <g class="cell-map-cells">
         {ordered.map(({ cell, outline, on }) => (
           <g class={on ? "cell-map-cell selected" : "cell-map-cell"} data-cell={cell.id}>
             <title>{cell.name ? `${cell.name} (${cell.id})` : cell.id}</title>
             <path class={cell.azimuth === null ? "cell-map-omni" : "cell-map-wedge"} d={pathData(p, [outline])} />
           </g>
+        ))}
+      </g>
+      {/* The area over the cells: its outline stays visible where sectors overlap. */}
+      <g class="cell-map-area">
+        {polygons.map((rings) => (
+          <path class="cell-map-polygon" fill-rule="evenodd" d={pathData(p, rings)} />
+        ))}
+        {circles.map((ring) => (
+          <path class="cell-map-circle" d={pathData(p, [ring])} />
         ))}
       </g>
       <g class="cell-map-sites">

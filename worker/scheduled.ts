@@ -1,6 +1,7 @@
 import { createDb } from "./db/client";
 import { getSettings } from "./db/queries/settings";
 import { queueMonthlyBillRun } from "./domain/billing/bill-runs/run";
+import { expireBroadcasts } from "./domain/broadcasts/expiry";
 import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
 import { sweepJobs } from "./domain/jobs/runner";
@@ -46,6 +47,8 @@ export function scheduledTasks(env: Env, now: string): Record<string, () => Prom
     // Outbound webhooks: new events get their deliveries, due deliveries are sent (with backoff).
     dispatch_webhooks: () => dispatchEvents({ ...system, db }),
     deliver_webhooks: () => sendDueDeliveries({ ...system, db }, env.ENCRYPTION_KEY),
+    // Cell broadcast: alerts past their expiry are expired (and stopped at the CBC), finite ones completed.
+    expire_broadcasts: () => expireBroadcasts({ ...system, db, actor: { type: "system", id: null, label: "broadcast expiry" } }, deps.enqueue),
     send_emails: async () => sendDueEmails(db, mailjetMailer(env, (await getSettings(db)).data.operator_name)),
     send_sms: async () => sendDueSms(db, httpSmsSender(env, smsFrom((await getSettings(db)).data.operator_name))),
   };

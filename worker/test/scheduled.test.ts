@@ -52,6 +52,7 @@ describe("the minute cron", () => {
       "card_expiry_reminders",
       "dispatch_webhooks",
       "deliver_webhooks",
+      "expire_broadcasts",
       "send_emails",
       "send_sms",
     ]);

@@ -345,6 +345,8 @@ export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null
   inventory_import: (id) => `/admin/inventory/imports/${id}`,
   invoice: (id) => `/admin/invoices/${id}`,
   tax_rate: () => "/admin/tax-rates",
+  broadcast: (id) => `/admin/broadcasts/${id}`,
+  broadcast_template: () => "/admin/broadcasts/templates",
 };
 
 export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {

@@ -58,7 +58,7 @@ function isActive(path: string, href: string): boolean {
 }
 
 /** The admin shell: header with global search, navigation by area, main content. */
-export function Layout(props: { ctx: PageContext; title: string; children: Child; wide?: boolean }) {
+export function Layout(props: { ctx: PageContext; title: string; children: Child; wide?: boolean; scripts?: string[] }) {
   const { ctx } = props;
   const s = ctx.settings;
   return (
@@ -75,6 +75,9 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <script src="/vendor/htmx.min.js" defer></script>
         <script src="/js/app.js" defer></script>
+        {props.scripts?.map((src) => (
+          <script src={src} defer></script>
+        ))}
       </head>
       <body hx-headers={JSON.stringify({ "X-CSRF-Token": ctx.csrfToken })}>
         <a class="skip-link" href="#main">

@@ -1,5 +1,5 @@
 /** Cell broadcast alerts (CAP 1.2) and their per-language messages. */
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { timestamps } from "./columns";
 import { users } from "./identity";
 
@@ -43,9 +43,19 @@ export const broadcasts = sqliteTable(
     approvedAt: text("approved_at"),
     cancelledAt: text("cancelled_at"),
     cancelReason: text("cancel_reason"),
+    /** A CAP Update: the alert it replaces (same message code, update number + 1). */
+    supersedesId: text("supersedes_id"),
+    /** The template a broadcaster started from (audit). */
+    templateId: text("template_id"),
+    /** When the CBC last reported the alert's cells (runner's VTY read). */
+    resultsAt: text("results_at"),
     ...timestamps,
   },
-  (t) => [uniqueIndex("broadcasts_identifier_unique").on(t.sender, t.identifier), index("broadcasts_status_idx").on(t.status, t.id)],
+  (t) => [
+    uniqueIndex("broadcasts_identifier_unique").on(t.sender, t.identifier),
+    index("broadcasts_status_idx").on(t.status, t.id),
+    index("broadcasts_expiry_idx").on(t.status, t.expiresAt),
+  ],
 );
 
 export const broadcastMessages = sqliteTable(
@@ -62,4 +72,48 @@ export const broadcastMessages = sqliteTable(
     messageId: integer("message_id").notNull(),
   },
   (t) => [index("broadcast_messages_broadcast_idx").on(t.broadcastId)],
+);
+
+/**
+ * What the CBC reported for one cell of one message (osmo-cbc `show message id`, read by the runner):
+ * installed or failed (with the CBSP cause), and broadcasts completed so far. One row per message,
+ * peer and cell, replaced by each newer report.
+ */
+export const broadcastCellResults = sqliteTable(
+  "broadcast_cell_results",
+  {
+    broadcastId: text("broadcast_id")
+      .notNull()
+      .references(() => broadcasts.id),
+    messageId: integer("message_id").notNull(),
+    peer: text("peer").notNull(),
+    cell: text("cell").notNull(),
+    result: text("result", { enum: ["installed", "failed"] }).notNull(),
+    cause: integer("cause"),
+    completed: integer("completed"),
+    /** Broadcasts asked of the cell (0: until stopped). */
+    requested: integer("requested"),
+    reportedAt: text("reported_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.broadcastId, t.messageId, t.peer, t.cell] })],
+);
+
+/**
+ * A pre-approved alert template (e.g. the monthly test), written by someone who may approve alerts:
+ * a broadcaster starts from it and fills in the `{{placeholders}}` of its texts and the area.
+ */
+export const broadcastTemplates = sqliteTable(
+  "broadcast_templates",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    /** The alert fields it sets (BroadcastCreate without area and expiry) and its validity in minutes. */
+    body: text("body", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    durationMinutes: integer("duration_minutes").notNull(),
+    authorLabel: text("author_label").notNull(),
+    archivedAt: text("archived_at"),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex("broadcast_templates_name_unique").on(t.name)],
 );

@@ -6,12 +6,12 @@
  * → broadcasting → completed | cancelled | expired. The CAP document is kept as received (or as built)
  * and exported from it.
  */
-import { and, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Statement } from "../../db/client";
 import { runBatch } from "../../db/client";
 import { getSettings } from "../../db/queries/settings";
-import { broadcastMessages, broadcasts, inventoryItems, users } from "../../db/schema";
+import { broadcastMessages, broadcasts, broadcastTemplates, inventoryItems, users } from "../../db/schema";
 import {
   CAP_CATEGORIES,
   CAP_CERTAINTIES,
@@ -88,14 +88,15 @@ export const BroadcastCreate = z
     repetition_period: z.number().int().min(1).max(4095).default(30).meta({ description: "Units of 1.883 s (TS 48.049)" }),
     num_of_bcast: z.number().int().min(0).max(65535).default(0).meta({ description: "0: until cancelled or expired" }),
     message_id: z.number().int().optional().meta({ description: "Override of the computed identifier (needs broadcasts:approve; audited)" }),
+    template_id: z.string().min(1).max(64).optional().meta({ description: "The pre-approved template this alert was started from (recorded)" }),
   })
   .meta({ id: "BroadcastCreate" });
 export type BroadcastCreateInput = z.infer<typeof BroadcastCreate>;
 
-type CellRow = { id: string; cellId: string; tac: number; mcc: string; mnc: string; lat: number; lon: number; azimuth: number | null };
+type CellRow = { id: string; cellId: string; name: string; tac: number; mcc: string; mnc: string; lat: number; lon: number; azimuth: number | null };
 
 /** The operator's cell sites (inventory `cell_site`, not retired). */
-async function cellSites(db: Db): Promise<CellRow[]> {
+export async function cellSites(db: Db): Promise<CellRow[]> {
   const rows = await db
     .select({ id: inventoryItems.id, fields: inventoryItems.fields })
     .from(inventoryItems)
@@ -103,6 +104,7 @@ async function cellSites(db: Db): Promise<CellRow[]> {
   return rows.map((r) => ({
     id: r.id,
     cellId: String(r.fields.cell_id ?? ""),
+    name: String(r.fields.name ?? r.fields.cell_id ?? ""),
     tac: Number(r.fields.tac ?? -1),
     mcc: String(r.fields.mcc ?? ""),
     mnc: String(r.fields.mnc ?? ""),
@@ -186,7 +188,12 @@ type Prepared = {
   repetitionPeriod: number;
   numOfBcast: number;
   override: number | null;
+  /** A CAP Update: the alert it replaces (its message code is kept, the update number counts up). */
+  supersedes?: Superseded | null;
+  templateId?: string | null;
 };
+
+type Superseded = { id: string; status: BroadcastStatus; msgCode: number; updateNr: number; sender: string; identifier: string; sent: string };
 
 /** Checks an alert (from either source) and writes it as a draft with its messages and target cells. */
 async function store(ctx: WriteContext, p: Prepared, source: "form" | "cap") {
@@ -248,8 +255,10 @@ async function store(ctx: WriteContext, p: Prepared, source: "form" | "cap") {
     repetitionPeriod: p.repetitionPeriod,
     numOfBcast: p.numOfBcast,
     // The message code (10 bits) of a new alert; updates keep it and count update_nr.
-    msgCode: Number.parseInt(ulid().slice(-4), 36) % 1024,
-    updateNr: 0,
+    msgCode: p.supersedes ? p.supersedes.msgCode : Number.parseInt(ulid().slice(-4), 36) % 1024,
+    updateNr: p.supersedes ? (p.supersedes.updateNr + 1) % 16 : 0,
+    supersedesId: p.supersedes?.id ?? null,
+    templateId: p.templateId ?? null,
     expiresAt: p.expiresAt,
     cap: p.alert as unknown as Record<string, unknown>,
     authorId: ctx.actor.type === "user" ? ctx.actor.id : null,
@@ -263,7 +272,18 @@ async function store(ctx: WriteContext, p: Prepared, source: "form" | "cap") {
     .where(and(eq(broadcasts.sender, row.sender), eq(broadcasts.identifier, row.identifier)))
     .get();
   if (taken) throw new Conflict(`An alert ${row.identifier} from ${row.sender} exists already.`, { broadcast_id: taken.id });
+  // An update of an alert not yet approved replaces it at once; one approved or on air stays until the update is sent.
+  const replaced = p.supersedes && !["approved", "broadcasting"].includes(p.supersedes.status) ? p.supersedes : null;
   await runBatch(ctx.db, [
+    ...(replaced
+      ? [
+          ctx.db
+            .update(broadcasts)
+            .set({ status: "cancelled", cancelledAt: ctx.now, cancelReason: `Superseded by ${row.identifier}`, updatedAt: ctx.now })
+            .where(eq(broadcasts.id, replaced.id)),
+          recordActivity(ctx, { entity: "broadcast", entityId: replaced.id, customerId: null, action: "broadcast.superseded", after: { by: id } }),
+        ]
+      : []),
     ctx.db.insert(broadcasts).values(row),
     ...messages.map((m) => ctx.db.insert(broadcastMessages).values({ id: `bcm_${ulid()}`, broadcastId: id, ...m })),
     recordActivity(ctx, {
@@ -273,6 +293,8 @@ async function store(ctx: WriteContext, p: Prepared, source: "form" | "cap") {
       action: "broadcast.create",
       after: {
         source,
+        ...(p.supersedes ? { supersedes: p.supersedes.id, update_nr: row.updateNr } : {}),
+        ...(p.templateId ? { template_id: p.templateId } : {}),
         cap_status: row.capStatus,
         message_id: row.messageId,
         ...(p.override !== null ? { message_id_override: p.override } : {}),
@@ -284,12 +306,38 @@ async function store(ctx: WriteContext, p: Prepared, source: "form" | "cap") {
   return (await getBroadcast(ctx.db, id)) as BroadcastView;
 }
 
-/** A draft from the form or the JSON API. `canOverride`: the caller may override the message identifier. */
-export async function createBroadcast(ctx: WriteContext, input: BroadcastCreateInput, canOverride: boolean) {
+/** The alert an update replaces: it must still be open (not cancelled, expired or completed). */
+async function supersededAlert(db: Db, id: string): Promise<Superseded> {
+  const row = await db.select().from(broadcasts).where(eq(broadcasts.id, id)).get();
+  if (!row) throw new NotFound("No broadcast with this id.");
+  if (!["draft", "submitted", "approved", "broadcasting"].includes(row.status))
+    throw new Conflict(`A ${row.status} alert cannot be updated: send a new one.`, { current_status: row.status });
+  const sent = String((row.cap as { sent?: unknown }).sent ?? capNow(row.createdAt));
+  return { id: row.id, status: row.status, msgCode: row.msgCode, updateNr: row.updateNr, sender: row.sender, identifier: row.identifier, sent };
+}
+
+/**
+ * A draft from the form or the JSON API. `canOverride`: the caller may override the message
+ * identifier. `supersedes`: an update of that alert (CAP Update: same message code, update number + 1).
+ */
+export async function createBroadcast(
+  ctx: WriteContext,
+  input: BroadcastCreateInput,
+  canOverride: boolean,
+  options: { supersedes?: string; templateId?: string | null } = {},
+) {
   if (input.message_id !== undefined && !canOverride) throw new Forbidden("Overriding the message identifier needs broadcasts:approve.");
+  const placeholder = input.messages.findIndex((m) => /\{\{[^}]*\}\}/.test(`${m.headline ?? ""} ${m.text}`));
+  if (placeholder >= 0)
+    throw new Invalid("Fill in the template's blanks first.", [{ path: `messages.${placeholder}.text`, message: "Replace every {{…}} with its value" }]);
+  const supersedes = options.supersedes ? await supersededAlert(ctx.db, options.supersedes) : null;
+  const templateId = input.template_id ?? options.templateId ?? null;
+  if (templateId && !(await ctx.db.select({ id: broadcastTemplates.id }).from(broadcastTemplates).where(eq(broadcastTemplates.id, templateId)).get()))
+    throw new Invalid("No such template.", [{ path: "template_id", message: "Not a template" }]);
   const settings = (await getSettings(ctx.db)).data;
   const sender = settings.support_email ?? `cbc@${settings.operator_name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.invalid`;
   const alert = capFromInput(input, sender, `OBSS-${ulid()}`, ctx.now);
+  if (supersedes) Object.assign(alert, { msgType: "Update", references: `${supersedes.sender},${supersedes.identifier},${supersedes.sent}` });
   return store(
     ctx,
     {
@@ -306,16 +354,22 @@ export async function createBroadcast(ctx: WriteContext, input: BroadcastCreateI
       repetitionPeriod: input.repetition_period,
       numOfBcast: input.num_of_bcast,
       override: input.message_id ?? null,
+      supersedes,
+      templateId,
     },
     "form",
   );
 }
 
-/** A draft from a CAP 1.2 document (`Content-Type: application/cap+xml`); a CAP Cancel cancels the alert it references. */
+/**
+ * A draft from a CAP 1.2 document (`Content-Type: application/cap+xml`). A CAP Cancel cancels the
+ * alert it references; a CAP Update is a new draft that replaces it once approved and sent.
+ */
 export async function createBroadcastFromCap(ctx: WriteContext, xml: string, enqueue: (jobIds: string[]) => Promise<void> = async () => {}) {
   const parsed = parseCap(xml);
   if (!parsed.ok) throw new Invalid("The CAP document is not valid.", parsed.errors);
   const alert = parsed.alert;
+  let supersedes: Superseded | null = null;
   if (alert.msgType === "Cancel" || alert.msgType === "Update") {
     const ref = (alert.references ?? "").trim().split(/\s+/)[0]?.split(",");
     const target =
@@ -327,13 +381,10 @@ export async function createBroadcastFromCap(ctx: WriteContext, xml: string, enq
             .get()
         : undefined;
     if (!target) throw new Invalid("The alert this message refers to is not known.", [{ path: "alert/references", message: "No such alert" }]);
-    if (alert.msgType === "Update")
-      throw new Invalid("CAP Update is not supported yet: cancel the alert and send a new one.", [
-        { path: "alert/msgType", message: "Update not supported yet" },
-      ]);
-    return cancelBroadcast(ctx, target.id, alert.note ?? `CAP Cancel ${alert.identifier}`, enqueue);
+    if (alert.msgType === "Cancel") return cancelBroadcast(ctx, target.id, alert.note ?? `CAP Cancel ${alert.identifier}`, enqueue);
+    supersedes = await supersededAlert(ctx.db, target.id);
   }
-  if (alert.msgType !== "Alert")
+  if (alert.msgType !== "Alert" && alert.msgType !== "Update")
     throw new Invalid("Only Alert, Update and Cancel messages are taken.", [{ path: "alert/msgType", message: "Alert, Update or Cancel" }]);
   const areas = alert.infos.flatMap((info) => info.areas);
   const geometry = areaFromCap(areas);
@@ -356,6 +407,7 @@ export async function createBroadcastFromCap(ctx: WriteContext, xml: string, enq
       repetitionPeriod: 30,
       numOfBcast: 0,
       override: null,
+      supersedes,
     },
     "cap",
   );
@@ -392,6 +444,9 @@ function toView(b: typeof broadcasts.$inferSelect, messages: (typeof broadcastMe
     approved_at: b.approvedAt,
     cancelled_at: b.cancelledAt,
     cancel_reason: b.cancelReason,
+    supersedes_id: b.supersedesId,
+    template_id: b.templateId,
+    results_at: b.resultsAt,
     created_at: b.createdAt,
     updated_at: b.updatedAt,
   };
@@ -410,9 +465,26 @@ export async function broadcastCap(db: Db, id: string): Promise<CapAlert | null>
   return row ? (row.cap as unknown as CapAlert) : null;
 }
 
-export async function listBroadcasts(db: Db, f: { status?: BroadcastStatus; limit: number; cursor?: string }) {
+export type BroadcastFilters = {
+  status?: BroadcastStatus;
+  /** Real warnings, or exercises and tests. */
+  kind?: "actual" | "exercise";
+  /** Part of the event's name. */
+  q?: string;
+  /** Created on or after / before the end of (YYYY-MM-DD, UTC). */
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+};
+
+export async function listBroadcasts(db: Db, f: BroadcastFilters) {
   const where: (SQL | undefined)[] = [];
   if (f.status) where.push(eq(broadcasts.status, f.status));
+  if (f.kind) where.push(f.kind === "actual" ? eq(broadcasts.capStatus, "Actual") : inArray(broadcasts.capStatus, ["Exercise", "Test"]));
+  if (f.q) where.push(sql`${broadcasts.event} LIKE ${`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} ESCAPE '\\'`);
+  if (f.from) where.push(gte(broadcasts.createdAt, f.from));
+  if (f.to) where.push(lt(broadcasts.createdAt, `${f.to}T99`));
   if (f.cursor) where.push(lt(broadcasts.id, f.cursor));
   const rows = await db
     .select()
@@ -444,7 +516,7 @@ export async function listBroadcasts(db: Db, f: { status?: BroadcastStatus; limi
 }
 
 /** Moves an alert from one of `from` to `to` (guarded: a concurrent change makes it a 409) with its activity. */
-async function transition(
+export async function transition(
   ctx: WriteContext,
   id: string,
   from: BroadcastStatus[],
@@ -529,4 +601,19 @@ export async function cancelBroadcast(ctx: WriteContext, id: string, reason: str
   );
   if (stopping) await enqueue([job.id]);
   return { ...cancelled, ...(stopping ? { job_id: job.id } : {}) };
+}
+
+/** Asks the CBC for the alert's per-cell results again (a `status` job; the page shows them when it reports). */
+export async function refreshResults(ctx: WriteContext, id: string, enqueue: (jobIds: string[]) => Promise<void>) {
+  const row = await ctx.db.select({ status: broadcasts.status }).from(broadcasts).where(eq(broadcasts.id, id)).get();
+  if (!row) throw new NotFound("No broadcast with this id.");
+  if (row.status !== "broadcasting")
+    throw new Conflict(`A ${row.status} alert is not on air: there is nothing to read at the CBC.`, { current_status: row.status });
+  const job = broadcastJob(ctx, id, "status");
+  await runBatch(ctx.db, [
+    job.statement,
+    recordActivity(ctx, { entity: "broadcast", entityId: id, customerId: null, action: "broadcast.results_requested", after: { job_id: job.id } }),
+  ]);
+  await enqueue([job.id]);
+  return { job_id: job.id };
 }

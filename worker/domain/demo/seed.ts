@@ -4,6 +4,7 @@ import { runBatch } from "../../db/client";
 import { apiKeys, attributeDefinitions, contacts, customerAccounts, customers, roles, userRoles, users } from "../../db/schema";
 import { newId, ulid } from "../../lib/ids";
 import { hashPassword } from "../../lib/password";
+import { seal } from "../../lib/secret-box";
 import { defineAttribute } from "../attributes/definitions";
 import { hashKeySecret, parseApiKey } from "../auth/api-keys";
 import { BUILT_IN_ROLES } from "../auth/permissions";
@@ -15,6 +16,7 @@ import type { ServiceDeps } from "../services/port";
 import { updateSettings } from "../settings/update-settings";
 import { createSite } from "../sites/sites";
 import { ensureDemoBilling } from "./billing";
+import { ensureDemoBroadcastTemplates } from "./broadcasts";
 import { demoCustomers } from "./customers";
 import { ensureDemoInventory } from "./inventory";
 import { ensureDemoServices } from "./services";
@@ -45,6 +47,12 @@ const STAFF: { email: string; name: string; role: string }[] = [
   { email: "readonly@example.com", name: "Rae Readonly", role: "rol_read_only" },
 ];
 
+/**
+ * The demo approver's authenticator secret (dev only, like the demo passwords): approving an alert
+ * needs a fresh TOTP code; `npm run demo:otp` prints the current one.
+ */
+export const DEMO_APPROVER_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
 async function ensureStaff(db: Db, now: string, passwords: SeedPasswords): Promise<void> {
   for (const s of STAFF) {
     const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, s.email)).get();
@@ -63,6 +71,11 @@ async function ensureStaff(db: Db, now: string, passwords: SeedPasswords): Promi
       }),
       db.insert(userRoles).values({ userId: id, roleId: s.role }),
     ]);
+    if (s.email === "approver@example.com")
+      await db
+        .update(users)
+        .set({ totpSecret: await seal(passwords.encryptionKey, DEMO_APPROVER_TOTP_SECRET), totpEnabledAt: now })
+        .where(eq(users.id, id));
   }
 }
 
@@ -88,6 +101,7 @@ export async function seedDemo(db: Db, passwords: SeedPasswords, limit = 10, dep
       default_locale: "fr-FR",
       default_timezone: "Europe/Paris",
       notification_emails: ["noc@demo-telecom.example"],
+      broadcast_plmns: [{ mcc: "208", mnc: "15", name: "Demo Telecom" }],
     });
     const definitions = await db.select({ n: sql<number>`count(*)` }).from(attributeDefinitions).get();
     if (!definitions?.n) {
@@ -116,6 +130,7 @@ export async function seedDemo(db: Db, passwords: SeedPasswords, limit = 10, dep
   if (remaining === 0) {
     await ensurePortalAccounts(db, now, passwords);
     await ensureDemoInventory(ctx, passwords.encryptionKey);
+    await ensureDemoBroadcastTemplates(ctx);
     remaining = await ensureDemoServices(ctx, deps, missing.length > 0 ? 0 : 4);
     if (remaining === 0) await ensureDemoBilling(ctx);
   }

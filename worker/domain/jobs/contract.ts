@@ -122,8 +122,8 @@ export const JOB_PAYLOADS = {
   sync_balance: z.looseObject({ service_id: id, reason: z.enum(["requested", "periodic", "nightly"]).optional() }),
   catalog: z.looseObject({ product_id: id, product_version_id: id, playbook: playbook.optional() }),
   bill_run: z.looseObject({ bill_run_id: id }),
-  /** Send an approved cell broadcast alert to the CBC, or stop it (cancel). */
-  broadcast: z.looseObject({ broadcast_id: id, action: z.enum(["send", "stop"]) }),
+  /** Send an approved cell broadcast alert to the CBC, stop it (cancel, expiry), or read its per-cell results again. */
+  broadcast: z.looseObject({ broadcast_id: id, action: z.enum(["send", "stop", "status"]) }),
 } satisfies Record<JobType, z.ZodType>;
 export type JobPayload<T extends JobType> = z.infer<(typeof JOB_PAYLOADS)[T]>;
 

@@ -291,7 +291,7 @@ describe("cell broadcast lifecycle", () => {
       text_0: "Test: {{river}} flood warning at {{time}}.",
       area_text: "45.2,4.2 3",
       valid_minutes: "120",
-      then: "draft",
+      next_step: "draft",
     });
     expect(posted.status, await posted.clone().text()).toBe(303);
     const id = (posted.headers.get("location") ?? "").match(/bc_[0-9a-z]+/i)?.[0] ?? "";
@@ -321,7 +321,7 @@ describe("cell broadcast lifecycle", () => {
     expect(badPreview).toContain("Line 1");
     // Bad input: an inline message, nothing written.
     const before = (await env.DB.prepare("SELECT count(*) AS n FROM broadcasts").first<{ n: number }>())?.n;
-    const bad = await author.post("/admin/broadcasts", { event: "", urgency: "Soon", lang_0: "en", text_0: "x", area_text: "nonsense", then: "submit" });
+    const bad = await author.post("/admin/broadcasts", { event: "", urgency: "Soon", lang_0: "en", text_0: "x", area_text: "nonsense", next_step: "submit" });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain("field-error");
     expect((await env.DB.prepare("SELECT count(*) AS n FROM broadcasts").first<{ n: number }>())?.n).toBe(before);
@@ -341,7 +341,7 @@ describe("cell broadcast lifecycle", () => {
       valid_minutes: "30",
       repetition_period: "30",
       num_of_bcast: "0",
-      then: "submit",
+      next_step: "submit",
     });
     expect(posted.status, await posted.clone().text()).toBe(303);
     const id = (posted.headers.get("location") ?? "").match(/bc_[0-9a-z]+/i)?.[0] ?? "";

@@ -432,10 +432,10 @@ export function BroadcastFormPage(props: {
           </div>
         </fieldset>
         <div class="actions">
-          <button type="submit" class="primary" name="then" value="submit">
+          <button type="submit" class="primary" name="next_step" value="submit">
             Save and submit for approval
           </button>
-          <button type="submit" name="then" value="draft">
+          <button type="submit" name="next_step" value="draft">
             Save as draft
           </button>
         </div>

@@ -321,7 +321,7 @@ async function saveAlert(c: Context<AppEnv>, supersedes: BroadcastView | null) {
   if (!input.ok) return formPage(c, { values, errors: input.errors, template, supersedes }, 422);
   const created = await attempt(() => createBroadcast(ctx, input.input, allowed(c, "broadcasts:approve"), supersedes ? { supersedes: supersedes.id } : {}));
   if (!created.ok) return formPage(c, { values, errors: created.errors, message: created.message, template, supersedes }, 422);
-  if (text(body, "then") === "submit") {
+  if (text(body, "next_step") === "submit") {
     const submitted = await attempt(() => submitBroadcast(ctx, created.data.id));
     if (!submitted.ok) return alertPage(c, created.data.id, { message: submitted.message }, 409);
     return c.redirect(`/admin/broadcasts/${created.data.id}?done=submitted`, 303);

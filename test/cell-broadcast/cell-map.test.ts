@@ -108,6 +108,9 @@ describe("CellMap", () => {
   it("shows a single cell, and a paragraph when there is no cell", async () => {
     const one = await render({ cells: [{ id: "1", lat: 0, lon: 0, azimuth: 90 }] });
     expect(count(one, 'class="cell-map-wedge"')).toBe(1);
+    // Shown with its surroundings, not blown up to the whole view.
+    const xs = pathXs(one, "cell-map-wedge");
+    expect(Math.max(...xs) - Math.min(...xs)).toBeLessThan(400);
     expect(one).toMatch(/<text[^>]*>\d+(\.\d+)? km<\/text>/);
     const none = await render({ cells: [] });
     expect(none).toMatch(/^<p class="cell-map-empty/);

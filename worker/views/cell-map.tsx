@@ -68,8 +68,10 @@ export function unproject(p: MapProjection, x: number, y: number): [lat: number,
 
 const PADDING = 0.1;
 const KM_PER_DEGREE = (EARTH_RADIUS_KM * Math.PI) / 180;
-/** Points on a circle or arc at most this many degrees apart. */
+/** Points on a circle at most this many degrees apart; sector arcs, drawn larger, twice as many. */
 const ARC_STEP = 10;
+/** The view spans at least this much, so that a lone site is shown with its surroundings. */
+const MIN_SPAN_KM = 4 * DEFAULT_CELL_RADIUS_KM;
 
 /** The smallest longitude interval holding every longitude: [start, end], end possibly beyond 180. */
 function lonRange(lons: number[]): [number, number] {
@@ -96,15 +98,16 @@ export function fitProjection(points: readonly LatLon[], width: number, height: 
   const north = Math.max(...lats);
   const lat = (south + north) / 2;
   const cos = Math.max(0.01, Math.cos((lat * Math.PI) / 180));
-  const spanX = Math.max((east - west) * cos, 1e-6);
-  const spanY = Math.max(north - south, 1e-6);
+  const minSpan = MIN_SPAN_KM / KM_PER_DEGREE;
+  const spanX = Math.max((east - west) * cos, minSpan);
+  const spanY = Math.max(north - south, minSpan);
   const scale = Math.min((width * (1 - 2 * PADDING)) / spanX, (height * (1 - 2 * PADDING)) / spanY);
   return { lat, lon: lonDelta((west + east) / 2), scale, cos, cx: width / 2, cy: height / 2 };
 }
 
-/** Points every ≤10° along an arc of `radiusKm` around `centre`, from bearing `from` to `to`. */
-function arc(centre: LatLon, radiusKm: number, from: number, to: number): LatLon[] {
-  const steps = Math.max(1, Math.ceil((to - from) / ARC_STEP));
+/** Points at most `step` degrees apart along an arc of `radiusKm` around `centre`, from bearing `from` to `to`. */
+function arc(centre: LatLon, radiusKm: number, from: number, to: number, step = ARC_STEP): LatLon[] {
+  const steps = Math.max(1, Math.ceil((to - from) / step));
   return Array.from({ length: steps + 1 }, (_, k) => destination(centre, from + ((to - from) * k) / steps, radiusKm));
 }
 
@@ -116,7 +119,7 @@ function circleRing(c: Circle): LatLon[] {
 function cellOutline(cell: CellMapCell): LatLon[] {
   if (cell.azimuth === null) return circleRing({ lat: cell.lat, lon: cell.lon, radiusKm: DEFAULT_CELL_RADIUS_KM });
   const half = DEFAULT_BEAMWIDTH / 2;
-  return [[cell.lat, cell.lon], ...arc([cell.lat, cell.lon], DEFAULT_CELL_RADIUS_KM, cell.azimuth - half, cell.azimuth + half)];
+  return [[cell.lat, cell.lon], ...arc([cell.lat, cell.lon], DEFAULT_CELL_RADIUS_KM, cell.azimuth - half, cell.azimuth + half, ARC_STEP / 2)];
 }
 
 /** The area's polygons, each an outer ring followed by its holes. */

@@ -20,6 +20,7 @@ import { ensureDemoBroadcastTemplates } from "./broadcasts";
 import { demoCustomers } from "./customers";
 import { ensureDemoInventory } from "./inventory";
 import { ensureDemoServices } from "./services";
+import { DEMO_APPROVER_TOTP_SECRET } from "./totp";
 
 /** Upserts the built-in roles so their permissions follow the catalogue of this release. */
 export async function ensureBuiltInRoles(db: Db, now: string): Promise<void> {
@@ -46,12 +47,6 @@ const STAFF: { email: string; name: string; role: string }[] = [
   { email: "approver@example.com", name: "Alex Approver", role: "rol_broadcaster" },
   { email: "readonly@example.com", name: "Rae Readonly", role: "rol_read_only" },
 ];
-
-/**
- * The demo approver's authenticator secret (dev only, like the demo passwords): approving an alert
- * needs a fresh TOTP code; `npm run demo:otp` prints the current one.
- */
-export const DEMO_APPROVER_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 async function ensureStaff(db: Db, now: string, passwords: SeedPasswords): Promise<void> {
   for (const s of STAFF) {

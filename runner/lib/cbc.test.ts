@@ -58,6 +58,24 @@ describe("runner → CBC (ECBE)", () => {
     expect((await state()).active).toEqual([]);
   });
 
+  it("sends an update by deleting the replaced messages first: the CBC holds the new serial number only", async () => {
+    await runCbcJob(sim.url, { action: "send", messages: messages(), message_ids: [] }, step);
+    const update = messages().map((m) => ({
+      ...m,
+      smscb_message: { ...m.smscb_message, serial_nr: { serial_nr_decoded: { ...m.smscb_message.serial_nr.serial_nr_decoded, update_nr: 1 } } },
+    }));
+    // Without the replacement the CBC refuses the active ids (they count as already sent).
+    const sent = await runCbcJob(sim.url, { action: "send", messages: update, message_ids: [], replaces: [4394, 4381] }, step);
+    expect(sent.map((r) => r.status)).toEqual(["sent", "sent"]);
+    type Active = { request: { smscb_message: { message_id: number; serial_nr: { serial_nr_decoded: { update_nr: number } } } } };
+    const active = (await state()).active as Active[];
+    expect(active.map((m) => [m.request.smscb_message.message_id, m.request.smscb_message.serial_nr.serial_nr_decoded.update_nr])).toEqual([
+      [4394, 1],
+      [4381, 1],
+    ]);
+    expect((await state()).deletions).toHaveLength(2);
+  });
+
   it("fails on a refusal with the CBC's words, and throws on a 5xx so the job is tried again", async () => {
     const bad = messages()[0];
     if (!bad) throw new Error("no message");

@@ -18,7 +18,13 @@ export type CbcCellsRead = { cells?: CbcMessageCells; cells_error?: string };
 export type CbcCallResult = { message_id: number; status: "sent" | "already_active" | "stopped" | "already_gone"; http_status: number } & CbcCellsRead;
 /** `status`: active (with its cells), unknown to the CBC (never sent, stopped or expired), or unreachable (`cells_error`). */
 export type CbcStatusResult = { message_id: number; status: "active" | "unknown" | "unreachable" } & CbcCellsRead;
-export type CbcJob = { action: "send" | "stop" | "status"; messages?: { smscb_message: { message_id: number } }[]; message_ids?: number[] };
+export type CbcJob = {
+  action: "send" | "stop" | "status";
+  messages?: { smscb_message: { message_id: number } }[];
+  message_ids?: number[];
+  /** A send that updates an alert: the message ids on air to delete first (the CBC refuses an active id). */
+  replaces?: number[];
+};
 type Step = <T>(task: string, work: () => Promise<T>, message: (value: T) => string) => Promise<T>;
 
 /** Options of {@link runCbcJob}. */
@@ -90,7 +96,26 @@ export async function runCbcJob(cbcUrl: string, job: CbcJob, step: Step, options
     if (response.status >= 500) throw new Error(`the CBC answered ${response.status}: ${text}`);
     return { status: response.status, text };
   };
+  const stopMessages = async (ids: number[]) => {
+    const stopped: CbcCallResult[] = [];
+    for (const id of ids) {
+      const done = await step(
+        `Stop message ${id} at the CBC`,
+        async () => {
+          const { status, text } = await call("DELETE", `/api/ecbe/v1/message/${id}`);
+          if (status === 200 || status === 204) return { message_id: id, status: "stopped" as const, http_status: status };
+          if (status === 404) return { message_id: id, status: "already_gone" as const, http_status: status };
+          throw new CbcRefused(`the CBC refused to stop message ${id} (${status}): ${text}`);
+        },
+        (r) => (r.status === "stopped" ? "stopped" : "not active at the CBC"),
+      );
+      stopped.push(done);
+    }
+    return stopped;
+  };
   if (job.action === "send") {
+    // An update: the messages of the alert it replaces go first (same ids are refused while active).
+    await stopMessages(job.replaces ?? []);
     for (const message of job.messages ?? []) {
       const id = message.smscb_message.message_id;
       const done = await step(
@@ -112,18 +137,5 @@ export async function runCbcJob(cbcUrl: string, job: CbcJob, step: Step, options
     }
     return results;
   }
-  for (const id of job.message_ids ?? []) {
-    const done = await step(
-      `Stop message ${id} at the CBC`,
-      async () => {
-        const { status, text } = await call("DELETE", `/api/ecbe/v1/message/${id}`);
-        if (status === 200 || status === 204) return { message_id: id, status: "stopped" as const, http_status: status };
-        if (status === 404) return { message_id: id, status: "already_gone" as const, http_status: status };
-        throw new CbcRefused(`the CBC refused to stop message ${id} (${status}): ${text}`);
-      },
-      (r) => (r.status === "stopped" ? "stopped" : "not active at the CBC"),
-    );
-    results.push(done);
-  }
-  return results;
+  return stopMessages(job.message_ids ?? []);
 }

@@ -217,6 +217,14 @@ describe("cell broadcast lifecycle", () => {
     expect((await api("GET", `/broadcasts/${first.body.id}`)).body.status).toBe("cancelled");
     const unknown = base(`U-${stamp}-3`, "Update", "\n  <references>cap-update@test.example,NOPE,2026-11-20T16:30:00+00:00</references>");
     expect((await api("POST", "/broadcasts", { raw: unknown, headers: { "content-type": "application/cap+xml" } })).status).toBe(422);
+    // An alert of the feed outside our network is kept (the record, the export) but cannot be submitted.
+    const elsewhere = await api("POST", "/broadcasts", {
+      raw: base(`U-${stamp}-far`, "Alert").replace("<circle>45.2,4.2 3</circle>", "<circle>-40,100 5</circle>"),
+      headers: { "content-type": "application/cap+xml" },
+    });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(201);
+    expect(elsewhere.body).toMatchObject({ status: "draft", target_cells: [] });
+    expect((await api("POST", `/broadcasts/${elsewhere.body.id}/submit`)).status).toBe(409);
   });
 
   it("expires alerts past their expiry and completes finite ones through the minute cron, stopping them at the CBC", async () => {

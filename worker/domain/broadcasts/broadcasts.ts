@@ -232,8 +232,9 @@ async function store(ctx: WriteContext, p: Prepared, source: "form" | "cap") {
   if (errors.length > 0) throw new Invalid("The alert cannot be broadcast as it is.", errors);
   const plmns = p.plmns.length > 0 ? p.plmns : settings.broadcast_plmns.map(({ mcc, mnc }) => ({ mcc, mnc }));
   const cells = await targetCells(ctx.db, p.area, plmns);
-  if (cells.length === 0)
-    throw new Invalid("The area covers none of our cells.", [{ path: source === "cap" ? "alert/info[1]/area" : "area", message: "No cell site inside" }]);
+  // Staff drawing an area outside the network are told at once; a CAP feed's alert is kept all the same
+  // (the record and the export), and cannot be submitted: there is nothing to broadcast.
+  if (cells.length === 0 && source === "form") throw new Invalid("The area covers none of our cells.", [{ path: "area", message: "No cell site inside" }]);
   const id = `bc_${ulid()}`;
   const primaryMessage = messages.find((m) => !isAdditionalLanguage(m.language, primary)) ?? messages[0];
   const row: typeof broadcasts.$inferInsert = {
@@ -548,7 +549,9 @@ export async function transition(
   return (await getBroadcast(ctx.db, id)) as BroadcastView;
 }
 
-export function submitBroadcast(ctx: WriteContext, id: string) {
+export async function submitBroadcast(ctx: WriteContext, id: string) {
+  const row = await ctx.db.select({ cells: broadcasts.targetCells }).from(broadcasts).where(eq(broadcasts.id, id)).get();
+  if (row && row.cells.length === 0) throw new Conflict("The alert's area covers none of our cells: there is nothing to broadcast.");
   return transition(ctx, id, ["draft"], "submitted", { submittedAt: ctx.now });
 }
 

@@ -9,7 +9,7 @@ import { generate } from "otplib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { seal } from "../lib/secret-box";
 import { scheduledTasks } from "../scheduled";
-import { type ApiResult, api, BASE, ensureUser, fetchWorker, pageSession, tokenFor } from "./helpers";
+import { api, ensureUser, pageSession, runnerRequest, tokenFor } from "./helpers";
 
 const bearer = (token: string) => ({ role: null, headers: { authorization: `Bearer ${token}` } }) as const;
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
@@ -20,14 +20,7 @@ let approverToken = "";
 let approverPage: Awaited<ReturnType<typeof pageSession>>;
 let seq = 0;
 
-async function runnerCall(path: string, body: unknown) {
-  const res = await fetchWorker(`${BASE}/runner/v1${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${runnerKey}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as ApiResult["body"] };
-}
+const runnerCall = (path: string, body: unknown) => runnerRequest(runnerKey, path, body);
 
 /** Leases the job as the runner does and reports its outcome; returns what the runner was given. */
 async function runJob(jobId: string, outputs: unknown, status: "succeeded" | "failed" = "succeeded") {

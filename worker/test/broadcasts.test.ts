@@ -5,7 +5,7 @@ import { generate } from "otplib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCap } from "../lib/cell-broadcast/cap";
 import { seal } from "../lib/secret-box";
-import { type ApiResult, api, BASE, ensureUser, fetchWorker, tokenFor } from "./helpers";
+import { api, ensureUser, runnerRequest, tokenFor } from "./helpers";
 
 const bearer = (token: string) => ({ role: null, headers: { authorization: `Bearer ${token}` } }) as const;
 const FIXTURE = `<?xml version="1.0" encoding="UTF-8"?>
@@ -46,14 +46,7 @@ async function cellSite(lat: number, lon: number, extra: Record<string, unknown>
 const future = () => new Date(Date.now() + 3 * 3600_000).toISOString();
 
 let runnerKey = "";
-async function runnerCall(path: string, body: unknown) {
-  const res = await fetchWorker(`${BASE}/runner/v1${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${runnerKey}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as ApiResult["body"] };
-}
+const runnerCall = (path: string, body: unknown) => runnerRequest(runnerKey, path, body);
 async function pullJob(jobId: string) {
   const pulled = await runnerCall("/jobs/pull", { batch_size: 10, visibility_timeout_ms: 60_000 });
   const message = pulled.body.messages?.find((m: { id: string }) => m.id === jobId);

@@ -206,3 +206,13 @@ export async function portalSession(email: string) {
     });
   return { cookie, csrf, get, post };
 }
+
+/** A runner API call (`/runner/v1…`) with a runner key: its status and JSON body. */
+export async function runnerRequest(key: string, path: string, body: unknown): Promise<{ status: number; body: ApiResult["body"] }> {
+  const res = await fetchWorker(`${BASE}/runner/v1${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as ApiResult["body"] };
+}

@@ -149,17 +149,24 @@ function alertInput(body: FormBody, values: AlertFormValues, template: TemplateV
   return { ok: true as const, input: parsed.data };
 }
 
+/** What an alert says (kind, CAP fields), as the form and a template take it. */
+function alertFields(alert: BroadcastView) {
+  return {
+    status: alert.cap_status,
+    category: alert.category.split(" ")[0] ?? "Safety",
+    event: alert.event,
+    urgency: alert.urgency,
+    severity: alert.severity,
+    certainty: alert.certainty,
+  };
+}
+
 /** Values of a new form: empty, from a template, or from the alert an update replaces. */
 function initialValues(primary: string, template: TemplateView | null, alert: BroadcastView | null): AlertFormValues {
   if (alert) {
     const area = storedArea(alert);
     return {
-      status: alert.cap_status,
-      category: alert.category.split(" ")[0],
-      event: alert.event,
-      urgency: alert.urgency,
-      severity: alert.severity,
-      certainty: alert.certainty,
+      ...alertFields(alert),
       messages: alert.messages.map((m) => ({ language: m.language, headline: "", text: m.text })),
       area_description: String(alert.area.description ?? ""),
       area_text: formatShapes(area),
@@ -450,12 +457,7 @@ export const broadcastPages = new Hono<AppEnv>()
       name: text(body, "name") ?? "",
       duration_minutes: int(text(body, "duration_minutes") ?? undefined, 60),
       alert: {
-        status: alert.cap_status,
-        category: alert.category.split(" ")[0],
-        event: alert.event,
-        urgency: alert.urgency,
-        severity: alert.severity,
-        certainty: alert.certainty,
+        ...alertFields(alert),
         messages: alert.messages.map((m) => ({ language: m.language, text: m.text })),
         repetition_period: alert.repetition_period,
         num_of_bcast: alert.num_of_bcast,

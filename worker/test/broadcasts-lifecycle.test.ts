@@ -314,6 +314,18 @@ describe("cell broadcast lifecycle", () => {
     const counter = await (await author.post("/admin/broadcasts/counter?i=1", { text_1: "€".repeat(47) })).text();
     expect(counter).toContain('id="counter-1"');
     expect(counter).toMatch(/94[^0-9].*2 pages|2 pages/);
+    // The identifier each language will carry, as the CAP fields change (the test operator's language is English).
+    const ids = await (
+      await author.post("/admin/broadcasts/message-id", {
+        status: "Actual",
+        urgency: "Immediate",
+        severity: "Extreme",
+        certainty: "Observed",
+        lang_0: "en",
+        lang_1: "fr",
+      })
+    ).text();
+    expect(ids).toMatch(/4371<\/strong> EN.*4384<\/strong> FR/s);
     // The preview selects the cells inside the drawn polygon; a bad line is named.
     const preview = await (await author.post("/admin/broadcasts/preview", { area_text: "45.19,4.19 45.19,4.22 45.22,4.22 45.22,4.19 45.19,4.19" })).text();
     expect(preview).toContain(near);

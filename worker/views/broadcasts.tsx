@@ -6,6 +6,7 @@ import type { CellResultView } from "../domain/broadcasts/results";
 import type { TemplateView } from "../domain/broadcasts/templates";
 import { CAP_CATEGORIES, CAP_CERTAINTIES, CAP_SEVERITIES, CAP_URGENCIES } from "../lib/cell-broadcast/cap";
 import { cbsCounterText } from "../lib/cell-broadcast/encoding";
+import { describeMessageId, isAdditionalLanguage, messageIdFor } from "../lib/cell-broadcast/message-id";
 import { CellMap, type CellMapArea, type CellMapCell } from "./cell-map";
 import {
   ActivityTable,
@@ -175,6 +176,28 @@ export function MessageCounter(props: { index: number; text: string }) {
   );
 }
 
+/** The identifier each language will carry (TS 23.041), from the kind and the CAP fields, as the form changes. */
+export function MessageIdPreview(props: { values: AlertFormValues; primary: string }) {
+  const v = props.values;
+  const input = { status: v.status ?? "Actual", severity: v.severity ?? "", urgency: v.urgency ?? "", certainty: v.certainty ?? "" };
+  const languages = v.messages.map((m) => m.language).filter(Boolean);
+  const rows = (languages.length > 0 ? languages : [props.primary]).map((language) => {
+    const id = messageIdFor(input, { additionalLanguage: isAdditionalLanguage(language, props.primary) });
+    return { language, id, name: describeMessageId(id)?.name ?? "" };
+  });
+  return (
+    <p id="message-id-preview" class="message-id-preview" aria-live="polite">
+      Message identifier:{" "}
+      {rows.map((r, i) => (
+        <>
+          {i > 0 && " · "}
+          <strong>{r.id}</strong> {r.language.toUpperCase()} <span class="muted small">({r.name})</span>
+        </>
+      ))}
+    </p>
+  );
+}
+
 /** The map and the cells an area selects (refreshed as the area changes). */
 export function SelectionPreview(props: { cells: CellMapCell[]; selected: string[]; area: CellMapArea | null; error?: string }) {
   const byId = new Map(props.cells.map((c) => [c.id, c]));
@@ -236,6 +259,8 @@ export function BroadcastFormPage(props: {
   canOverride: boolean;
   template: TemplateView | null;
   supersedes: BroadcastView | null;
+  /** The operator's primary language (other languages use the "additional language" identifiers). */
+  primary: string;
 }) {
   const v = props.values;
   const e = props.errors;
@@ -266,7 +291,14 @@ export function BroadcastFormPage(props: {
             </div>
           </fieldset>
         )}
-        <fieldset class="card">
+        <fieldset
+          class="card"
+          hx-post="/admin/broadcasts/message-id"
+          hx-trigger="change"
+          hx-target="#message-id-preview"
+          hx-swap="outerHTML"
+          hx-include="closest form"
+        >
           <legend>Alert</legend>
           <div class="grid-3">
             <SelectField
@@ -286,6 +318,7 @@ export function BroadcastFormPage(props: {
             <SelectField name="severity" label="Severity" value={v.severity} options={CAP_SEVERITIES} error={e.severity} required />
             <SelectField name="certainty" label="Certainty" value={v.certainty} options={CAP_CERTAINTIES} error={e.certainty} required />
           </div>
+          <MessageIdPreview values={v} primary={props.primary} />
           <p class="hint">
             The 3GPP message identifier follows from these (TS 23.041): an exercise is 4381, a test 4380, Extreme/Severe × Immediate/Expected × Observed/Likely
             4371–4378, anything else 4396; other languages use the “additional language” identifier.

@@ -46,6 +46,7 @@ import {
   BroadcastPage,
   type ListFilters,
   MessageCounter,
+  MessageIdPreview,
   ResultsPanel,
   SelectionPreview,
 } from "../../views/broadcasts";
@@ -224,6 +225,7 @@ async function formPage(
       area={preview.area}
       plmns={settings.broadcast_plmns.map((p) => ({ mcc: p.mcc, mnc: p.mnc, name: p.name ?? `${p.mcc}-${p.mnc}` }))}
       canOverride={allowed(c, "broadcasts:approve")}
+      primary={settings.default_locale.slice(0, 2).toLowerCase()}
     />,
     status,
   );
@@ -385,6 +387,11 @@ export const broadcastPages = new Hono<AppEnv>()
     const index = Number.isInteger(i) && i >= 0 && i < 3 ? i : 0;
     const body = await readForm(c);
     return c.html(<MessageCounter index={index} text={text(body, `text_${index}`) ?? ""} />);
+  })
+  .post("/broadcasts/message-id", can("broadcasts:write"), async (c) => {
+    const values = formValues(await readForm(c), null);
+    const primary = (await getSettings(c.get("db"))).data.default_locale.slice(0, 2).toLowerCase();
+    return c.html(<MessageIdPreview values={values} primary={primary} />);
   })
   .post("/broadcasts/preview", can("broadcasts:write"), async (c) => {
     const body = await readForm(c);

@@ -186,6 +186,7 @@ afterAll(async () => {
 
 describe("cell broadcast in Chromium: draw, approve with a code, send to the CBC, results, cancel", () => {
   let broadcaster: { context: BrowserContext; page: Page };
+  let approver: { context: BrowserContext; page: Page };
   let alertUrl = "";
   let alert: AlertView;
 
@@ -194,6 +195,7 @@ describe("cell broadcast in Chromium: draw, approve with a code, send to the CBC
   });
   afterAll(async () => {
     await broadcaster?.context.close();
+    await approver?.context.close();
   });
 
   it("the broadcaster drafts an exercise: messages with live counters, a polygon and a circle drawn on the map, submitted", async () => {
@@ -297,22 +299,19 @@ describe("cell broadcast in Chromium: draw, approve with a code, send to the CBC
   });
 
   it("a second person approves it with a fresh TOTP code: the runner sends one message a language to the CBC", async () => {
-    const { context, page } = await openPage();
-    try {
-      const step = await signIn(page, "approver@example.com", true);
-      await page.goto(alertUrl);
-      await page.waitForSelector("#f-otp");
-      await shot(page, "5-to-approve");
-      // The sign-in spent this time step's code: approving needs the next one.
-      const next = (step + 1) * 30_000;
-      if (Date.now() < next) await new Promise((r) => setTimeout(r, next - Date.now() + 200));
-      await page.fill("#f-otp", await generate({ secret: DEMO_APPROVER_TOTP_SECRET }));
-      await page.click("button:has-text('Approve and send')");
-      await page.waitForURL(`${alertUrl}?done=approved`);
-      expect(await textIn(page, "main")).toContain("Alert approved");
-    } finally {
-      await context.close();
-    }
+    approver = await openPage();
+    const { page } = approver;
+    const step = await signIn(page, "approver@example.com", true);
+    await page.goto(alertUrl);
+    await page.waitForSelector("#f-otp");
+    await shot(page, "5-to-approve");
+    // The sign-in spent this time step's code: approving needs the next one.
+    const next = (step + 1) * 30_000;
+    if (Date.now() < next) await new Promise((r) => setTimeout(r, next - Date.now() + 200));
+    await page.fill("#f-otp", await generate({ secret: DEMO_APPROVER_TOTP_SECRET }));
+    await page.click("button:has-text('Approve and send')");
+    await page.waitForURL(`${alertUrl}?done=approved`);
+    expect(await textIn(page, "main")).toContain("Alert approved");
 
     await expect.poll(async () => (await cbc()).active.length, { timeout: 30_000, interval: 250 }).toBe(2);
     alert = await apiGet<AlertView>(`/broadcasts/${alert.id}`);
@@ -341,10 +340,12 @@ describe("cell broadcast in Chromium: draw, approve with a code, send to the CBC
   });
 
   it("the alert page refreshes itself and shows the per-cell results the runner read from the CBC's VTY", async () => {
-    const { page } = broadcaster;
-    await page.goto(alertUrl);
+    // The approver's page, as it was after approving: htmx asks for the results every 5 s, no reload.
+    const { page } = approver;
+    const polled = page.waitForResponse((r) => r.url().endsWith(`/admin/broadcasts/${alert.id}/results`) && r.status() === 200, { timeout: 15_000 });
     const installed = async () => Number(await page.locator("#broadcast-results p strong").first().textContent());
     await expect.poll(installed, { timeout: 60_000, interval: 500 }).toBeGreaterThan(0);
+    await polled;
     const state = await cbc();
     const simCells = new Set(state.active.flatMap((m) => m.cells.filter((c) => c.result === "ok").map((c) => c.cell.split("-").pop())));
     expect(await installed()).toBe(simCells.size);

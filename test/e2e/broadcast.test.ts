@@ -212,6 +212,8 @@ describe("cell broadcast in Chromium: draw, approve with a code, send to the CBC
     await page.selectOption("#f-urgency", "Immediate");
     await page.selectOption("#f-severity", "Severe");
     await page.selectOption("#f-certainty", "Likely");
+    // The identifier each language will carry follows the kind (htmx): an exercise, French first on this operator.
+    await expect.poll(() => textIn(page, "#message-id-preview"), { timeout: 10_000 }).toMatch(/4381 FR .*· 4394 EN /);
     await page.fill("#f-lang_0", "fr");
     await page.fill("#f-lang_1", "en");
     const counters = [await textIn(page, "#counter-0"), await textIn(page, "#counter-1")];
@@ -384,6 +386,10 @@ describe("cell broadcast in Chromium: draw, approve with a code, send to the CBC
       await page.goto(url);
       await shot(page, name);
     }
+    await page.goto(`${system.url}/admin/broadcasts?kind=exercise`);
+    const row = page.locator("tbody tr", { hasText: "Chemical plant exercise" });
+    expect(await row.count()).toBe(1);
+    expect((await row.textContent())?.replace(/\s+/g, " ")).toMatch(/EXERCISE.*cancelled.*4381.*fr, en/);
     await page.setViewportSize(DESKTOP);
   });
 });

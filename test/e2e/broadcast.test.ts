@@ -344,14 +344,17 @@ describe("cell broadcast in Chromium: draw, approve with a code, send to the CBC
   it("the alert page refreshes itself and shows the per-cell results the runner read from the CBC's VTY", async () => {
     // The approver's page, as it was after approving: htmx asks for the results every 5 s, no reload.
     const { page } = approver;
-    const polled = page.waitForResponse((r) => r.url().endsWith(`/admin/broadcasts/${alert.id}/results`) && r.status() === 200, { timeout: 15_000 });
+    const polled = page.waitForResponse((r) => r.url().includes(`/admin/broadcasts/${alert.id}/results?seen=`) && r.status() === 200, { timeout: 15_000 });
     const installed = async () => Number(await page.locator("#broadcast-results p strong").first().textContent());
     await expect.poll(installed, { timeout: 60_000, interval: 500 }).toBeGreaterThan(0);
     await polled;
     const state = await cbc();
     const simCells = new Set(state.active.flatMap((m) => m.cells.filter((c) => c.result === "ok").map((c) => c.cell.split("-").pop())));
-    expect(await installed()).toBe(simCells.size);
+    // "Installed" counts the area's cells; the CBC's scope is network-wide, so the others are listed apart.
+    expect(await installed()).toBe(alert.target_cells.filter((c) => simCells.has(c)).length);
     expect(await textIn(page, "#broadcast-results")).toMatch(/\d+ installed · 0 failed · \d+ not reported/);
+    const outside = simCells.size - alert.target_cells.length;
+    if (outside > 0) expect(await textIn(page, "#broadcast-results")).toContain(`${outside} cells outside the area broadcast it too`);
     // Every target cell is among those the CBC installed.
     const notReported = Number(/(\d+) not reported/.exec(await textIn(page, "#broadcast-results"))?.[1]);
     expect(notReported).toBe(0);

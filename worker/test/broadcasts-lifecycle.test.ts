@@ -127,8 +127,11 @@ describe("cell broadcast lifecycle", () => {
     const page = await (await pageSession("admin")).get(`/admin/broadcasts/${alert.id}`);
     const html = await page.text();
     expect(html).toContain("Results from the CBC");
-    expect(html).toContain(`hx-get="/admin/broadcasts/${alert.id}/results"`);
+    expect(html).toContain(`hx-get="/admin/broadcasts/${alert.id}/results?seen=broadcasting"`);
     expect(html).toContain(near);
+    // A page drawn for another status is reloaded whole (the author watching an alert being approved).
+    const stale = await (await pageSession("admin")).get(`/admin/broadcasts/${alert.id}/results?seen=submitted`, { "hx-request": "true" });
+    expect(stale.headers.get("hx-refresh")).toBe("true");
     // Only an alert on air can be read again.
     const draft = await api("POST", "/broadcasts", { body: alertInput() });
     expect((await api("POST", `/broadcasts/${draft.body.id}/results/refresh`)).status).toBe(409);

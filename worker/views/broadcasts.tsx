@@ -88,7 +88,9 @@ export function BroadcastListPage(props: {
           <Field name="q" label="Event" value={f.q} placeholder="e.g. flood" />
           <Field name="from" label="From" type="date" value={f.from} />
           <Field name="to" label="To" type="date" value={f.to} />
-          <button type="submit">Filter</button>
+          <button type="submit" class="button">
+            Filter
+          </button>
         </form>
         <Table
           rows={props.alerts}
@@ -151,7 +153,7 @@ export function BroadcastListPage(props: {
                   {props.canApprove && (
                     <form method="post" action={`/admin/broadcasts/templates/${t.id}/archive`} class="inline" data-confirm={`Retire the template “${t.name}”?`}>
                       <CsrfField token={props.ctx.csrfToken} />
-                      <button type="submit" class="link danger">
+                      <button type="submit" class="link-button danger">
                         Retire
                       </button>
                     </form>
@@ -171,7 +173,7 @@ export function MessageCounter(props: { index: number; text: string }) {
   const over = props.text.length > 0 && /too long|more than/i.test(cbsCounterText(props.text));
   return (
     <output id={`counter-${props.index}`} class={over ? "counter over" : "counter"} for={`f-text_${props.index}`} aria-live="polite">
-      {cbsCounterText(props.text)}
+      {props.text.length === 0 ? "Empty" : cbsCounterText(props.text)}
     </output>
   );
 }
@@ -304,7 +306,9 @@ export function BroadcastFormPage(props: {
             <SelectField
               name="status"
               label="Kind"
-              value={v.status ?? "Actual"}
+              value={v.status}
+              blank="Choose…"
+              required
               options={[
                 { value: "Actual", label: "Real warning" },
                 { value: "Exercise", label: "Exercise" },
@@ -314,9 +318,9 @@ export function BroadcastFormPage(props: {
             />
             <SelectField name="category" label="Category" value={v.category ?? "Safety"} options={CAP_CATEGORIES} error={e.category} />
             <Field name="event" label="Event" value={v.event} required error={e.event} placeholder="Flood warning" />
-            <SelectField name="urgency" label="Urgency" value={v.urgency} options={CAP_URGENCIES} error={e.urgency} required />
-            <SelectField name="severity" label="Severity" value={v.severity} options={CAP_SEVERITIES} error={e.severity} required />
-            <SelectField name="certainty" label="Certainty" value={v.certainty} options={CAP_CERTAINTIES} error={e.certainty} required />
+            <SelectField name="urgency" label="Urgency" value={v.urgency} blank="Choose…" options={CAP_URGENCIES} error={e.urgency} required />
+            <SelectField name="severity" label="Severity" value={v.severity} blank="Choose…" options={CAP_SEVERITIES} error={e.severity} required />
+            <SelectField name="certainty" label="Certainty" value={v.certainty} blank="Choose…" options={CAP_CERTAINTIES} error={e.certainty} required />
           </div>
           <MessageIdPreview values={v} primary={props.primary} />
           <p class="hint">
@@ -334,7 +338,14 @@ export function BroadcastFormPage(props: {
             />
           ) : null}
         </fieldset>
-        <fieldset class="card">
+        <fieldset
+          class="card"
+          hx-post="/admin/broadcasts/message-id"
+          hx-trigger="change"
+          hx-target="#message-id-preview"
+          hx-swap="outerHTML"
+          hx-include="closest form"
+        >
           <legend>Messages, one per language</legend>
           <p class="hint">
             GSM 7-bit: 93 characters a page (extension characters such as € count two); any other character switches to UCS-2: 41 a page; at most 15 pages.
@@ -346,7 +357,7 @@ export function BroadcastFormPage(props: {
                   name={`lang_${i}`}
                   label={`Language ${i + 1}`}
                   value={m.language}
-                  placeholder={i === 0 ? "fr" : "en"}
+                  placeholder={["fr", "en", "de"][i]}
                   error={e[`messages.${i}.language`]}
                 />
                 <Field name={`headline_${i}`} label="Headline" value={m.headline} error={e[`messages.${i}.headline`]} />
@@ -385,16 +396,16 @@ export function BroadcastFormPage(props: {
           <Field name="area_description" label="Area description" value={v.area_description} placeholder="Lyon 7e, river banks" error={e["area.description"]} />
           <div class="cell-map-editor" data-cell-map-editor>
             <div class="map-tools" role="toolbar" aria-label="Draw the area">
-              <button type="button" data-map-mode="polygon" aria-pressed="false">
+              <button type="button" class="button" data-map-mode="polygon" aria-pressed="false">
                 Draw polygon
               </button>
-              <button type="button" data-map-mode="circle" aria-pressed="false">
+              <button type="button" class="button" data-map-mode="circle" aria-pressed="false">
                 Draw circle
               </button>
-              <button type="button" data-map-undo>
+              <button type="button" class="button" data-map-undo>
                 Undo point
               </button>
-              <button type="button" data-map-mode="clear">
+              <button type="button" class="button" data-map-mode="clear">
                 Clear
               </button>
               <span class="muted small" data-map-status aria-live="polite">
@@ -465,10 +476,10 @@ export function BroadcastFormPage(props: {
           </div>
         </fieldset>
         <div class="actions">
-          <button type="submit" class="primary" name="next_step" value="submit">
+          <button type="submit" class="button primary" name="next_step" value="submit">
             Save and submit for approval
           </button>
-          <button type="submit" name="next_step" value="draft">
+          <button type="submit" class="button" name="next_step" value="draft">
             Save as draft
           </button>
         </div>
@@ -483,7 +494,7 @@ const LIVE = new Set(["approved", "broadcasting"]);
 export function ResultsPanel(props: {
   alert: BroadcastView;
   results: CellResultView[];
-  summary: { installed: number; failed: number; not_reported: number };
+  summary: { installed: number; failed: number; not_reported: number; outside_area: number };
   names: Map<string, string>;
   jobRunning: boolean;
   canWrite: boolean;
@@ -491,30 +502,38 @@ export function ResultsPanel(props: {
   csrfToken: string;
 }) {
   const a = props.alert;
-  const live = LIVE.has(a.status) || props.jobRunning;
+  // Submitted: watched too, so the author sees the approval (the route reloads the page when the status moved on).
+  const live = LIVE.has(a.status) || a.status === "submitted" || props.jobRunning;
+  const target = new Set(a.target_cells);
   const byCell = new Map<string, CellResultView[]>();
   for (const r of props.results) byCell.set(r.cell, [...(byCell.get(r.cell) ?? []), r]);
-  const rows = [...new Set([...a.target_cells, ...byCell.keys()])].map((cell) => ({ cell, results: byCell.get(cell) ?? [] }));
+  const rows = [...new Set([...a.target_cells, ...byCell.keys()])].map((cell) => ({ cell, results: byCell.get(cell) ?? [], inArea: target.has(cell) }));
   return (
     <section
       class="card"
       id="broadcast-results"
       aria-labelledby="results-title"
-      {...(live ? { "hx-get": `/admin/broadcasts/${a.id}/results`, "hx-trigger": "every 5s", "hx-swap": "outerHTML" } : {})}
+      {...(live ? { "hx-get": `/admin/broadcasts/${a.id}/results?seen=${a.status}`, "hx-trigger": "every 5s", "hx-swap": "outerHTML" } : {})}
     >
       <h2 id="results-title">Results from the CBC</h2>
       <p>
         <strong>{props.summary.installed}</strong> installed · <strong class={props.summary.failed ? "error-text" : ""}>{props.summary.failed}</strong> failed ·{" "}
-        {props.summary.not_reported} not reported{" "}
+        {props.summary.not_reported} not reported in the area{" "}
         <span class="muted small">
           (last report: <Time iso={a.results_at} timeZone={props.tz} />
           {props.jobRunning ? "; a job is running" : ""})
         </span>
       </p>
+      {props.summary.outside_area > 0 && (
+        <p class="alert info">
+          {props.summary.outside_area} cells outside the area broadcast it too: the cell broadcast centre's interface (ECBE) takes only a network-wide scope, so
+          every cell of its peers receives the message. The area's cells are listed first.
+        </p>
+      )}
       {a.status === "broadcasting" && props.canWrite && (
         <form method="post" action={`/admin/broadcasts/${a.id}/refresh`} class="inline">
           <CsrfField token={props.csrfToken} />
-          <button type="submit" hx-post={`/admin/broadcasts/${a.id}/refresh`} hx-target="#broadcast-results" hx-swap="outerHTML">
+          <button type="submit" class="button" hx-post={`/admin/broadcasts/${a.id}/refresh`} hx-target="#broadcast-results" hx-swap="outerHTML">
             Read the results again
           </button>
         </form>
@@ -522,9 +541,10 @@ export function ResultsPanel(props: {
       <Table
         rows={rows}
         class="results-table"
-        rowClass={(r) => (r.results.some((x) => x.result === "failed") ? "row-failed" : undefined)}
+        rowClass={(r) => (r.results.some((x) => x.result === "failed") ? "row-failed" : r.inArea ? undefined : "row-muted")}
         columns={[
           { header: "Cell", rowHeader: true, cell: (r) => <code>{r.cell}</code> },
+          { header: "In the area", cell: (r) => (r.inArea ? "yes" : <span class="muted">no (network-wide)</span>) },
           { header: "Site", cell: (r) => props.names.get(r.cell) ?? "—" },
           {
             header: "Result",
@@ -656,7 +676,7 @@ export function BroadcastPage(props: {
           {a.status === "draft" && props.canWrite && (
             <form method="post" action={`/admin/broadcasts/${a.id}/submit`} class="inline">
               <CsrfField token={props.ctx.csrfToken} />
-              <button type="submit" class="primary">
+              <button type="submit" class="button primary">
                 Submit for approval
               </button>
             </form>
@@ -674,7 +694,7 @@ export function BroadcastPage(props: {
                     error={props.errors.otp}
                     hint="A fresh 6-digit code: approving sends the alert to the cell broadcast centre."
                   />
-                  <button type="submit" class="primary">
+                  <button type="submit" class="button primary">
                     Approve and send
                   </button>
                 </form>
@@ -703,7 +723,7 @@ export function BroadcastPage(props: {
                 error={props.errors.reason}
                 hint={a.status === "broadcasting" || a.status === "approved" ? "The CBC stops broadcasting it." : undefined}
               />
-              <button type="submit" class="danger">
+              <button type="submit" class="button danger">
                 Cancel the alert
               </button>
             </form>
@@ -720,7 +740,9 @@ export function BroadcastPage(props: {
               <Field name="duration_minutes" label="Valid for (minutes)" type="number" value="60" error={props.errors.duration_minutes} />
             </div>
             <p class="hint">Its texts may carry {"{{blanks}}"} a broadcaster fills in. The area is not kept.</p>
-            <button type="submit">Save as template</button>
+            <button type="submit" class="button">
+              Save as template
+            </button>
           </form>
         </details>
       )}

@@ -124,10 +124,21 @@ export async function cellResults(db: Db, broadcastId: string): Promise<CellResu
   }));
 }
 
-/** Counts for the alert page and list: target cells installed, failed, not reported. */
+/**
+ * Counts for the alert page: the target cells installed, failed, not reported; and the cells outside
+ * the area that reported it too (osmo-cbc's ECBE takes only a network-wide scope, so every cell of
+ * its peers broadcasts an alert).
+ */
 export function resultSummary(targetCells: readonly string[], results: readonly CellResultView[]) {
+  const target = new Set(targetCells);
   const failed = new Set(results.filter((r) => r.result === "failed").map((r) => r.cell));
   const installed = new Set(results.filter((r) => r.result === "installed" && !failed.has(r.cell)).map((r) => r.cell));
   const reported = new Set(results.map((r) => r.cell));
-  return { installed: installed.size, failed: failed.size, not_reported: targetCells.filter((c) => !reported.has(c)).length };
+  const inArea = (cells: Set<string>) => [...cells].filter((c) => target.has(c)).length;
+  return {
+    installed: inArea(installed),
+    failed: inArea(failed),
+    not_reported: targetCells.filter((c) => !reported.has(c)).length,
+    outside_area: [...installed].filter((c) => !target.has(c)).length,
+  };
 }

@@ -115,6 +115,8 @@ const int = (s: string | undefined, fallback: number) => (s === undefined ? fall
 function alertInput(body: FormBody, values: AlertFormValues, template: TemplateView | null, now: string) {
   const area = readArea(body);
   const errors: FormErrors = {};
+  // Nothing is chosen for staff: a real, extreme warning must be picked, never left as a default.
+  for (const key of ["status", "urgency", "severity", "certainty"] as const) if (!values[key]) errors[key] = "Choose one";
   if (!area.shapes.ok) errors.area_text = area.shapes.errors.map((x) => x.message).join(" ");
   for (const b of template?.blanks ?? []) if (!values.blanks?.[b]?.trim()) errors[`blank.${b}`] = "Required";
   const minutes = int(values.valid_minutes, 60);
@@ -124,7 +126,7 @@ function alertInput(body: FormBody, values: AlertFormValues, template: TemplateV
     .filter((m) => m.language || m.text || m.headline)
     .map((m) => ({ language: m.language, text: fill(m.text), ...(m.headline ? { headline: fill(m.headline) } : {}) }));
   const parsed = validate(BroadcastCreate, {
-    status: values.status ?? "Actual",
+    status: values.status ?? "",
     category: values.category ?? "Safety",
     event: values.event ?? "",
     urgency: values.urgency,
@@ -407,6 +409,9 @@ export const broadcastPages = new Hono<AppEnv>()
   .get("/broadcasts/:id/results", can("broadcasts:read"), async (c) => {
     const alert = await getBroadcast(c.get("db"), c.req.param("id"));
     if (!alert) throw new NotFound("No broadcast with this id.");
+    // The page was drawn for another status (approved, cancelled…): htmx reloads it whole.
+    const seen = c.req.query("seen");
+    if (seen && seen !== alert.status) c.header("HX-Refresh", "true");
     return c.html(<ResultsPanel {...(await resultsProps(c, alert))} />);
   })
   .post("/broadcasts/:id/refresh", can("broadcasts:write"), async (c) => {

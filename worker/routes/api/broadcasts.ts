@@ -80,7 +80,12 @@ const CellResult = z
 const Results = z
   .object({
     results_at: z.string().nullable(),
-    summary: z.object({ installed: z.number().int(), failed: z.number().int(), not_reported: z.number().int() }),
+    summary: z.object({
+      installed: z.number().int().meta({ description: "Target cells installed" }),
+      failed: z.number().int(),
+      not_reported: z.number().int(),
+      outside_area: z.number().int().meta({ description: "Cells outside the area that broadcast it too (the CBC's scope is network-wide)" }),
+    }),
     cells: z.array(CellResult),
   })
   .meta({ id: "BroadcastResults" });

@@ -4,11 +4,42 @@
   const box = () => document.getElementById("search-suggestions");
   const options = () => Array.from(box()?.querySelectorAll("a.suggestion") ?? []);
 
+  const shortcutsDialog = () => document.getElementById("keyboard-shortcuts");
+  const openShortcuts = () => {
+    const dialog = shortcutsDialog();
+    if (dialog && !dialog.open) dialog.showModal();
+  };
+  // "g" then a letter goes to an area; the letters come from the navigation the user may open.
+  let goPressedAt = 0;
+  const GO_WINDOW_MS = 1500;
+
   document.addEventListener("keydown", (event) => {
     const target = event.target;
     const typing = target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+    const modified = event.ctrlKey || event.metaKey || event.altKey;
+    if (!typing && !modified && !event.repeat) {
+      if (goPressedAt && Date.now() - goPressedAt <= GO_WINDOW_MS) {
+        goPressedAt = 0;
+        const link = document.querySelector(`#main-nav a[data-go-key="${CSS.escape(event.key)}"]`);
+        if (link) {
+          event.preventDefault();
+          window.location.assign(link.href);
+          return;
+        }
+      }
+      if (event.key === "g") {
+        goPressedAt = Date.now();
+        return;
+      }
+      goPressedAt = 0;
+      if (event.key === "?" && shortcutsDialog()) {
+        event.preventDefault();
+        openShortcuts();
+        return;
+      }
+    }
     // "/" focuses global search, as in most admin tools.
-    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+    if (event.key === "/" && !typing && !modified) {
       const field = input();
       if (field) {
         event.preventDefault();
@@ -32,6 +63,56 @@
       input()?.focus();
     }
   });
+
+  // The "Keyboard shortcuts (?)" link opens the dialog (without JS it jumps to it: dialog:target).
+  document.addEventListener("click", (event) => {
+    if (event.target instanceof Element && event.target.closest('a[href="#keyboard-shortcuts"]') && shortcutsDialog()) {
+      event.preventDefault();
+      openShortcuts();
+    }
+  });
+
+  // Phone navigation: the "Menu" link (to #main-nav, which CSS shows with :target) becomes a
+  // toggle for the drawer under the top bar.
+  const menuButton = document.querySelector(".menu-button");
+  const nav = document.getElementById("main-nav");
+  if (menuButton && nav) {
+    menuButton.setAttribute("role", "button");
+    const setOpen = (open) => {
+      menuButton.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("open", open);
+      document.body.classList.toggle("nav-open", open);
+      if (open) {
+        // The drawer starts where the top bar ends (its height depends on wrapping).
+        const topbar = document.querySelector(".topbar");
+        document.documentElement.style.setProperty("--topbar-bottom", `${topbar ? topbar.getBoundingClientRect().bottom : 0}px`);
+        (nav.querySelector("a[aria-current=page]") ?? nav.querySelector("a"))?.focus();
+      } else {
+        menuButton.focus();
+      }
+    };
+    const isOpen = () => menuButton.getAttribute("aria-expanded") === "true";
+    menuButton.addEventListener("click", (event) => {
+      event.preventDefault();
+      setOpen(!isOpen());
+    });
+    // A link with role=button is also pressed with Space.
+    menuButton.addEventListener("keydown", (event) => {
+      if (event.key === " ") {
+        event.preventDefault();
+        setOpen(!isOpen());
+      }
+    });
+    nav.addEventListener("click", (event) => {
+      if (isOpen() && event.target instanceof Element && event.target.closest("a")) setOpen(false);
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && isOpen()) {
+        event.preventDefault();
+        setOpen(false);
+      }
+    });
+  }
 
   // Close suggestions when clicking elsewhere.
   document.addEventListener("click", (event) => {

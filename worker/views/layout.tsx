@@ -10,7 +10,7 @@ export type PageContext = {
   path: string;
 };
 
-type NavItem = { href: string; label: string; permission: Permission | null; icon: string };
+type NavItem = { href: string; label: string; permission: Permission | null; icon: string; goKey?: string };
 
 /** Every area of the product; later modules fill the pages behind these links. */
 export const NAV: { section: string; items: NavItem[] }[] = [
@@ -18,16 +18,16 @@ export const NAV: { section: string; items: NavItem[] }[] = [
     section: "Customers",
     items: [
       { href: "/admin", label: "Dashboard", permission: null, icon: "◧" },
-      { href: "/admin/customers", label: "Customers", permission: "customers:read", icon: "☺" },
-      { href: "/admin/services", label: "Services", permission: "services:read", icon: "⇄" },
+      { href: "/admin/customers", label: "Customers", permission: "customers:read", icon: "☺", goKey: "c" },
+      { href: "/admin/services", label: "Services", permission: "services:read", icon: "⇄", goKey: "s" },
     ],
   },
   {
     section: "Operations",
     items: [
       { href: "/admin/catalog", label: "Catalog", permission: "catalog:read", icon: "▤" },
-      { href: "/admin/inventory", label: "Inventory", permission: "inventory:read", icon: "▦" },
-      { href: "/admin/jobs", label: "Provisioning", permission: "jobs:read", icon: "⚙" },
+      { href: "/admin/inventory", label: "Inventory", permission: "inventory:read", icon: "▦", goKey: "i" },
+      { href: "/admin/jobs", label: "Provisioning", permission: "jobs:read", icon: "⚙", goKey: "j" },
       { href: "/admin/reconciliation", label: "Reconciliation", permission: "services:read", icon: "⚖" },
       { href: "/admin/broadcasts", label: "Cell broadcast", permission: "broadcasts:read", icon: "◉" },
     ],
@@ -53,6 +53,54 @@ export const NAV: { section: string; items: NavItem[] }[] = [
   },
 ];
 
+/** The navigation links a principal may open (the sidebar, and the "g" shortcuts that follow it). */
+function permittedNav(principal: Principal): { section: string; items: NavItem[] }[] {
+  return NAV.map((group) => ({
+    section: group.section,
+    items: group.items.filter((i) => i.permission === null || principal.permissions.has(i.permission)),
+  })).filter((group) => group.items.length > 0);
+}
+
+/** The help dialog listing the keyboard shortcuts (app.js opens it with "?"); only permitted areas are offered. */
+function ShortcutsDialog(props: { nav: NavItem[]; search: boolean }) {
+  const goTo = props.nav.filter((item) => item.goKey);
+  return (
+    <dialog id="keyboard-shortcuts" class="shortcuts-dialog" aria-labelledby="keyboard-shortcuts-title">
+      <div class="section-header">
+        <h2 id="keyboard-shortcuts-title">Keyboard shortcuts</h2>
+        <form method="dialog">
+          <button type="submit" class="button">
+            Close
+          </button>
+        </form>
+      </div>
+      <p class="muted small">Shortcuts are off while you type in a field.</p>
+      <dl class="shortcut-list">
+        <dt>
+          <kbd>?</kbd>
+        </dt>
+        <dd class="shortcut-label">Show this list</dd>
+        {props.search && (
+          <>
+            <dt>
+              <kbd>/</kbd>
+            </dt>
+            <dd class="shortcut-label">Search</dd>
+          </>
+        )}
+        {goTo.map((item) => (
+          <>
+            <dt data-go-shortcut={item.goKey}>
+              <kbd>g</kbd> then <kbd>{item.goKey}</kbd>
+            </dt>
+            <dd class="shortcut-label">Go to {item.label}</dd>
+          </>
+        ))}
+      </dl>
+    </dialog>
+  );
+}
+
 function isActive(path: string, href: string): boolean {
   return href === "/admin" ? path === "/admin" || path === "/admin/" : path === href || path.startsWith(`${href}/`);
 }
@@ -61,6 +109,8 @@ function isActive(path: string, href: string): boolean {
 export function Layout(props: { ctx: PageContext; title: string; children: Child; wide?: boolean; scripts?: string[] }) {
   const { ctx } = props;
   const s = ctx.settings;
+  const nav = permittedNav(ctx.principal);
+  const search = ctx.principal.permissions.has("search:read");
   return (
     <html lang="en" style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
       <head>
@@ -84,6 +134,10 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
           Skip to content
         </a>
         <header class="topbar">
+          {/* A link to the navigation, so it opens without JS (:target); app.js turns it into a toggle. */}
+          <a href="#main-nav" class="button menu-button" aria-controls="main-nav" aria-expanded="false">
+            <span aria-hidden="true">☰</span> Menu
+          </a>
           <a class="brand" href="/admin">
             {s.logo ? (
               <img src={s.logo} alt="" class="brand-logo" />
@@ -94,7 +148,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             )}
             <span>{s.operator_name}</span>
           </a>
-          {ctx.principal.permissions.has("search:read") && (
+          {search && (
             <search class="global-search">
               <form action="/admin/search" method="get">
                 <label for="global-search-input" class="visually-hidden">
@@ -118,6 +172,9 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             </search>
           )}
           <div class="user-menu">
+            <a href="#keyboard-shortcuts" class="small shortcuts-link" aria-haspopup="dialog" aria-keyshortcuts="Shift+?">
+              Keyboard shortcuts (?)
+            </a>
             <a href="/admin/account" class="small">
               {ctx.principal.name}
             </a>
@@ -130,38 +187,36 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
           </div>
         </header>
         <div class="shell">
-          <nav class="sidebar" aria-label="Main">
-            {NAV.map((group) => {
-              const items = group.items.filter((i) => i.permission === null || ctx.principal.permissions.has(i.permission));
-              if (items.length === 0) return null;
-              return (
-                <div class="nav-group">
-                  <div class="nav-title">{group.section}</div>
-                  <ul>
-                    {items.map((item) => (
-                      <li>
-                        <a
-                          href={item.href}
-                          class={isActive(ctx.path, item.href) ? "active" : ""}
-                          aria-current={isActive(ctx.path, item.href) ? "page" : undefined}
-                        >
-                          <span aria-hidden="true" class="nav-icon">
-                            {item.icon}
-                          </span>
-                          {item.label}
-                        </a>
-                      </li>
-                    ))}
-                  </ul>
-                </div>
-              );
-            })}
+          <nav class="sidebar" id="main-nav" aria-label="Main" tabindex={-1}>
+            {nav.map((group) => (
+              <div class="nav-group">
+                <div class="nav-title">{group.section}</div>
+                <ul>
+                  {group.items.map((item) => (
+                    <li>
+                      <a
+                        href={item.href}
+                        class={isActive(ctx.path, item.href) ? "active" : ""}
+                        aria-current={isActive(ctx.path, item.href) ? "page" : undefined}
+                        data-go-key={item.goKey}
+                      >
+                        <span aria-hidden="true" class="nav-icon">
+                          {item.icon}
+                        </span>
+                        {item.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ))}
           </nav>
           <main id="main" class={props.wide ? "content wide" : "content"} tabindex={-1}>
             <div id="flash" role="status" aria-live="polite"></div>
             {props.children}
           </main>
         </div>
+        <ShortcutsDialog nav={nav.flatMap((group) => group.items)} search={search} />
       </body>
     </html>
   );

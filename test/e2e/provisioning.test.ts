@@ -229,7 +229,9 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
       expect(active.identifiers.imsi).toMatch(/^\d{15}$/);
       expect(active.identifiers.msisdn).toMatch(/^\+?\d{8,15}$/);
 
-      // The job succeeded on its first attempt and its task events were recorded.
+      // The job succeeded on its first attempt and its task events were recorded. The outcome is
+      // applied before the job is closed (reportResult), so the service can be active a moment first.
+      await expect.poll(() => jobRow(jobId).status, { timeout: 10_000, interval: 100 }).toBe("succeeded");
       expect(jobRow(jobId)).toMatchObject({ status: "succeeded", attempts: 1 });
       const events = jobEvents(jobId);
       const tasks = new Set(events.map((e) => e.task));

@@ -17,6 +17,14 @@ type OpRow = { seq: number; key: string; result: string; effects: string; synced
 /** The most operations written to D1 in one batch (each is a handful of statements). */
 const FLUSH_LIMIT = 40;
 
+/**
+ * How many times a write-through lets the calls already waiting on the object record their
+ * operations before it reads them (a zero-delay timer each, while new ones keep arriving). A D1 batch
+ * and a queue send cost about the same for 1 operation as for 12: gathering more per write-through
+ * was a fifth of a top-up's CPU at 16 in flight.
+ */
+const GATHER_ROUNDS = 4;
+
 /** `ops.synced` of an operation D1 refused and the object set aside. */
 const QUARANTINED = 2;
 const REFUSED_MESSAGE = "The database refused this change; nothing was applied. It is listed under Stuck writes for the operator.";
@@ -71,6 +79,13 @@ export class OperationLog {
    * write-through statement is idempotent.
    */
   private flushedSeq = 0;
+  /**
+   * The last operation recorded by this instance, and whether a write-through has found nothing
+   * older left to write: from then on, a flush with nothing recorded since the last one returns
+   * without reading the table (every commit calls flush, most find their operation already written).
+   */
+  private lastRecorded = 0;
+  private caughtUp = false;
 
   constructor(
     private readonly store: ServiceStore,
@@ -101,6 +116,7 @@ export class OperationLog {
     // The write-through's progress is saved with this operation (one transaction, one commit).
     if (this.flushedSeq > Number(this.store.meta("synced_seq") ?? 0)) this.store.setMeta("synced_seq", String(this.flushedSeq));
     const seq = this.store.nextSeq();
+    this.lastRecorded = Math.max(this.lastRecorded, seq);
     this.recorded.set(outcome, seq);
     this.store.sql.exec(
       "INSERT INTO ops (seq, key, result, effects, synced, request_hash) VALUES (?, ?, ?, ?, 0, ?)",
@@ -125,14 +141,29 @@ export class OperationLog {
     return run;
   }
 
+  /** Everything this instance recorded is in D1 (or set aside), and nothing older was left. */
+  private upToDate(): boolean {
+    return this.caughtUp && this.lastRecorded <= this.flushedSeq;
+  }
+
   private async flushOnce(): Promise<void> {
+    if (this.upToDate()) return;
+    // Calls already waiting on the object record their operations first, so this batch carries them too.
+    for (let round = 0; round < GATHER_ROUNDS; round++) {
+      const before = this.lastRecorded;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (this.lastRecorded === before) break;
+    }
     // After D1 refuses a batch, operations go one at a time until the one it refuses is found.
     let limit = FLUSH_LIMIT;
     for (;;) {
       const ops = this.store.sql
         .exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE seq > ? AND synced = 0 ORDER BY seq LIMIT ?", this.syncedSeq(), limit)
         .toArray();
-      if (ops.length === 0) return;
+      if (ops.length === 0) {
+        this.caughtUp = true;
+        return;
+      }
       const { statements, jobIds } = writeThroughStatements(
         this.env.DB,
         this.store.meta("service_id") ?? "",
@@ -154,6 +185,7 @@ export class OperationLog {
       const last = ops.at(-1)?.seq ?? 0;
       this.flushedSeq = Math.max(this.flushedSeq, last);
       await this.queueJobs(jobIds);
+      if (this.upToDate()) return;
     }
   }
 

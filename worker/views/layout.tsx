@@ -146,7 +146,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
                 {s.operator_name.slice(0, 1)}
               </span>
             )}
-            <span>{s.operator_name}</span>
+            <span class="brand-name">{s.operator_name}</span>
           </a>
           {search && (
             <search class="global-search">

@@ -246,6 +246,12 @@ describe("cell broadcast lifecycle", () => {
     const stopped = stops.results.map((r) => r.id);
     expect(stopped).toEqual(expect.arrayContaining([onAir.id, finite.id]));
     expect(stopped).not.toContain(draft.body.id);
+    // A send job that had not run yet when its alert expired sends nothing.
+    const late = await approvedAlert();
+    await env.DB.prepare("UPDATE broadcasts SET expires_at = ?1 WHERE id = ?2").bind(past, late.id).run();
+    await scheduledTasks(env, new Date().toISOString()).expire_broadcasts?.();
+    expect((await runJob(late.job_id, { broadcast: { action: "send", results: [] } })).messages).toEqual([]);
+    expect((await api("GET", `/broadcasts/${late.id}`)).body.status).toBe("expired");
     // Twice is once.
     await scheduledTasks(env, new Date().toISOString()).expire_broadcasts?.();
     const again = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE type = 'broadcast' AND json_extract(payload, '$.broadcast_id') = ?")

@@ -64,7 +64,8 @@ export async function broadcastJobVars(db: Db, payload: Record<string, unknown>)
       replaces: [...new Set(replaced.map((m) => m.messageId))],
       exercise: row.capStatus !== "Actual",
       target_cells: row.targetCells,
-      messages: action === "send" ? bodies : [],
+      // A send leased after the alert was cancelled or expired sends nothing (its stop job cleans up).
+      messages: action === "send" && (row.status === "approved" || row.status === "broadcasting") ? bodies : [],
       message_ids: bodies.map((b) => b.smscb_message.message_id),
     },
   };

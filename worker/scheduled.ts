@@ -4,6 +4,7 @@ import { queueMonthlyBillRun } from "./domain/billing/bill-runs/run";
 import { expireBroadcasts } from "./domain/broadcasts/expiry";
 import { sendDueEmails } from "./domain/email/outbox";
 import { sweepInventory } from "./domain/inventory/allocation";
+import { endDueQuarantines } from "./domain/inventory/quarantine";
 import { sweepJobs } from "./domain/jobs/runner";
 import { queueDueSyncs, queueNightlyReconciliation } from "./domain/jobs/sync";
 import { runDunning } from "./domain/payments/dunning-run";
@@ -32,6 +33,7 @@ export function scheduledTasks(env: Env, now: string): Record<string, () => Prom
   return {
     purge_idempotency_keys: () => purgeIdempotencyKeys(db),
     sweep_inventory: () => sweepInventory(db, now),
+    end_number_quarantines: () => endDueQuarantines({ ...system, db, actor: { type: "system", id: null, label: "number quarantine" } }),
     sweep_jobs: () => sweepJobs(db, deps, system),
     queue_usage_syncs: () => queueDueSyncs(db, deps, now),
     queue_nightly_reconciliation: () => queueNightlyReconciliation(db, deps, now),

@@ -291,7 +291,7 @@ describe("bulk import and export", () => {
     expect(res.headers.get("content-type")).toContain("text/csv");
     const text = await res.text();
     expect(text.split("\r\n")[0]).toBe(
-      "id,type,status,serial,location,supplier,cost_amount,currency,notes,customer_id,service_id,reserved_until,created_at,updated_at",
+      "id,type,status,serial,location,supplier,cost_amount,currency,notes,customer_id,service_id,reserved_until,quarantined_until,created_at,updated_at",
     );
     expect(text).toContain('"B,2"');
     expect(text).toContain(`'=cmd`);
@@ -359,7 +359,7 @@ describe("allocation during ordering", () => {
     expect((await api("PATCH", `/inventory/items/${s1.id}`, { body: { status: "in_stock" } })).status).toBe(409);
     expect((await api("PATCH", `/inventory/items/${s1.id}`, { body: { fields: { iccid: iccid() } } })).status).toBe(409);
     expect((await api("PATCH", `/inventory/items/${s1.id}`, { body: { notes: "in the blue box" } })).status).toBe(200);
-    // Activation: assigned. Termination: SIM retired (default setting), number back in stock.
+    // Activation: assigned. Termination: SIM retired (default setting), number quarantined (default 90 days).
     const st = state(serviceId);
     expect((await st.transition(serviceId, "start_provisioning", { ...OP, key: "l1" })).ok).toBe(true);
     expect((await st.transition(serviceId, "activate", { ...OP, key: "a1" })).ok).toBe(true);
@@ -367,13 +367,13 @@ describe("allocation during ordering", () => {
     expect((await api("POST", `/services/${serviceId}/terminate`, { headers: idem() })).status).toBe(202);
     expect((await st.transition(serviceId, "complete_termination", { ...OP, key: "t1" })).ok).toBe(true);
     expect((await api("GET", `/inventory/items/${s1.id}`)).body).toMatchObject({ status: "retired", service_id: null });
-    expect((await api("GET", `/inventory/items/${number.id}`)).body).toMatchObject({ status: "in_stock", service_id: null, customer_id: null });
-    // Search follows: the SIM reads "retired", the number "in stock" and no longer belongs to the customer.
+    expect((await api("GET", `/inventory/items/${number.id}`)).body).toMatchObject({ status: "quarantined", service_id: null, customer_id: null });
+    // Search follows: the SIM reads "retired", the number "quarantined" and no longer belongs to the customer.
     const found = async (q: string) =>
       (await api("GET", `/search?q=${encodeURIComponent(q)}&types=inventory`)).body.data as { id: string; subtitle: string; customer_id: string | null }[];
     expect((await found(s1.fields.iccid)).find((h) => h.id === s1.id)?.subtitle).toMatch(/^retired/);
     const numberHit = (await found(numberValue.replace("+", ""))).find((h) => h.id === number.id);
-    expect(numberHit?.subtitle).toMatch(/^in stock/);
+    expect(numberHit?.subtitle).toMatch(/^quarantined/);
     const history = await api("GET", `/activity?entity=inventory_item&entity_id=${s1.id}`);
     expect(history.body.data.map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(["inventory_item.reserved", "inventory_item.assign", "inventory_item.return"]),

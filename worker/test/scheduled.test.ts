@@ -41,6 +41,7 @@ describe("the minute cron", () => {
     expect(tasks.map((t) => t.task)).toEqual([
       "purge_idempotency_keys",
       "sweep_inventory",
+      "end_number_quarantines",
       "sweep_jobs",
       "queue_usage_syncs",
       "queue_nightly_reconciliation",

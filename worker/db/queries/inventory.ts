@@ -39,6 +39,7 @@ export function toItemView(r: ItemRow): ItemView {
     customer_id: r.customerId,
     service_id: r.serviceId,
     reserved_until: r.reservedUntil,
+    quarantined_until: r.quarantinedUntil,
     notes: r.notes,
     import_id: r.importId,
     created_at: r.createdAt,

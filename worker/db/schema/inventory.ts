@@ -55,7 +55,7 @@ export const inventoryItems = sqliteTable(
     type: text("type")
       .notNull()
       .references(() => inventoryTemplates.slug),
-    status: text("status", { enum: ["in_stock", "reserved", "assigned", "returned", "retired"] }).notNull(),
+    status: text("status", { enum: ["in_stock", "reserved", "assigned", "returned", "retired", "quarantined"] }).notNull(),
     fields: text("fields", { mode: "json" }).$type<Record<string, string | number | boolean | null>>().notNull(),
     secrets: text("secrets"),
     location: text("location"),
@@ -65,6 +65,8 @@ export const inventoryItems = sqliteTable(
     customerId: text("customer_id").references(() => customers.id),
     serviceId: text("service_id"),
     reservedUntil: text("reserved_until"),
+    /** With status `quarantined` (phone numbers released from a service): when it goes back to stock. */
+    quarantinedUntil: text("quarantined_until"),
     notes: text("notes"),
     importId: text("import_id"),
     ...timestamps,

@@ -8,6 +8,7 @@ import { formatPrefix, nextFreeAddress, nextFreePrefix, type Prefix, parseCidr, 
 import { type ActivityRow, activityRow, recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import type { Outcome } from "../services/state";
+import { quarantineRefusal, releasedNumber } from "./quarantine";
 
 /** The inventory type whose items are not reserved whole: an order takes an address from one. */
 export const IP_BLOCK = "ip_block";
@@ -131,9 +132,15 @@ async function reserveForOrder(
     if (missing.length > 0) {
       await releaseItems(ctx, p.serviceId);
       const type = missing[0] ?? "";
-      throw p.picks[type]
-        ? new Conflict(`The ${type} item ${p.picks[type]} is not available.`, { inventory_type: type, item_id: p.picks[type] })
-        : new Conflict(`No ${type} available in stock for this order.`, { inventory_type: type });
+      const pick = p.picks[type];
+      if (!pick) throw new Conflict(`No ${type} available in stock for this order.`, { inventory_type: type });
+      const picked = await getItem(ctx.db, pick);
+      const quarantined = picked?.type === type ? quarantineRefusal(picked) : null;
+      throw new Conflict(`The ${type} item ${pick} ${quarantined ?? "is not available"}.`, {
+        inventory_type: type,
+        item_id: pick,
+        ...(quarantined ? { quarantined_until: picked?.quarantinedUntil } : {}),
+      });
     }
   }
   const ips: IpGrant[] = [];
@@ -150,17 +157,24 @@ async function reserveForOrder(
   return { items, ips };
 }
 
-/** Puts back everything reserved for a service that never came to exist (a refused order). */
+/**
+ * Puts back everything reserved for a service that never came to exist (a refused order): straight
+ * to stock, numbers included, since nobody ever had them.
+ */
 async function releaseItems(ctx: WriteContext, serviceId: string): Promise<void> {
-  await runBatch(ctx.db, releaseStatements(ctx.db, serviceId, ctx.now));
+  await runBatch(ctx.db, releaseStatements(ctx.db, serviceId, ctx.now, { quarantine: false }));
 }
 
-/** Statements that give a service's items back to stock and free its addresses (order refused, provisioning failed). */
-export function releaseStatements(db: WriteContext["db"], serviceId: string, now: string): Statement[] {
+/**
+ * Statements that give a service's items back to stock and free its addresses (provisioning failed;
+ * an order refused with `quarantine: false`). Phone numbers rest first (`number_quarantine_days`).
+ */
+export function releaseStatements(db: WriteContext["db"], serviceId: string, now: string, opts = { quarantine: true }): Statement[] {
+  const number = opts.quarantine ? releasedNumber(now, sql`'in_stock'`) : { status: "in_stock" as const, quarantinedUntil: null };
   return [
     db
       .update(inventoryItems)
-      .set({ status: "in_stock", serviceId: null, customerId: null, reservedUntil: null, updatedAt: now })
+      .set({ ...number, serviceId: null, customerId: null, reservedUntil: null, updatedAt: now })
       .where(and(eq(inventoryItems.serviceId, serviceId), sql`${inventoryItems.status} IN ('reserved', 'assigned')`)),
     db.delete(ipAllocations).where(eq(ipAllocations.serviceId, serviceId)),
   ];
@@ -177,7 +191,7 @@ export function assignStatements(db: WriteContext["db"], serviceId: string, now:
 }
 
 /**
- * Statements for a terminated service: numbers go back to stock, SIMs are retired or restocked as
+ * Statements for a terminated service: numbers go back to stock after their quarantine, SIMs are retired or restocked as
  * the operator's settings say (`sim_on_termination`), equipment is `returned` (awaiting check-in,
  * still recorded against the customer), addresses are freed.
  */
@@ -186,10 +200,13 @@ export function returnStatements(db: WriteContext["db"], serviceId: string, now:
     db
       .update(inventoryItems)
       .set({
-        status: sql`CASE
+        ...releasedNumber(
+          now,
+          sql`CASE
           WHEN ${inventoryItems.type} = 'phone_number' THEN 'in_stock'
           WHEN ${inventoryItems.type} = 'sim' THEN CASE WHEN coalesce((SELECT json_extract(data, '$.sim_on_termination') FROM settings WHERE id = 'operator'), 'retire') = 'restock' THEN 'in_stock' ELSE 'retired' END
           ELSE 'returned' END`,
+        ),
         customerId: sql`CASE WHEN ${inventoryItems.type} IN ('phone_number', 'sim') THEN NULL ELSE ${inventoryItems.customerId} END`,
         serviceId: null,
         updatedAt: now,

@@ -302,7 +302,7 @@ export function exportColumns(templates: readonly TemplateRow[], type: string | 
     if (type && t.slug !== type) continue;
     for (const f of t.fields) if (f.kind !== "secret" && !fields.includes(f.name)) fields.push(f.name);
   }
-  return ["id", "type", "status", ...fields, ...COMMON_COLUMNS, "customer_id", "service_id", "reserved_until", "created_at", "updated_at"];
+  return ["id", "type", "status", ...fields, ...COMMON_COLUMNS, "customer_id", "service_id", "reserved_until", "quarantined_until", "created_at", "updated_at"];
 }
 
 /**
@@ -341,6 +341,7 @@ export async function exportCsv(db: Db, filters: ItemFilters): Promise<ReadableS
           customer_id: item.customerId,
           service_id: item.serviceId,
           reserved_until: item.reservedUntil,
+          quarantined_until: item.quarantinedUntil,
           created_at: item.createdAt,
           updated_at: item.updatedAt,
         };

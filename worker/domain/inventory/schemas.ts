@@ -2,7 +2,14 @@
 import { z } from "zod";
 import { currencyCode, optionalText, requiredText } from "../validation";
 
-export const ITEM_STATUSES = ["in_stock", "reserved", "assigned", "returned", "retired"] as const;
+/**
+ * `quarantined` (phone numbers only): released from a service and resting until `quarantined_until`
+ * before anyone can have it again. A status of its own rather than `in_stock` plus a date, so that
+ * everything that offers, takes or counts stock (allocation, the order form, low-stock counts, the
+ * provisioning check) already leaves it out by looking at `in_stock` alone; the minute cron, or staff
+ * with a reason, put it back in stock.
+ */
+export const ITEM_STATUSES = ["in_stock", "reserved", "assigned", "returned", "retired", "quarantined"] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 export const FIELD_KINDS = [
   "text",
@@ -33,6 +40,8 @@ export const ITEM_TRANSITIONS: Record<ItemStatus, readonly ItemStatus[]> = {
   assigned: ["returned"],
   returned: ["in_stock", "retired"],
   retired: [],
+  // Back to stock only when the quarantine ends (the cron) or is ended early with a reason (`endQuarantine`).
+  quarantined: ["retired"],
 };
 
 const fieldName = z
@@ -146,6 +155,10 @@ export const Item = z
     customer_id: z.string().nullable(),
     service_id: z.string().nullable(),
     reserved_until: z.string().nullable(),
+    quarantined_until: z
+      .string()
+      .nullable()
+      .meta({ description: "With status quarantined: when the number goes back to stock (a released number rests before reuse)" }),
     notes: z.string().nullable(),
     import_id: z.string().nullable(),
     created_at: z.string(),
@@ -153,6 +166,11 @@ export const Item = z
   })
   .meta({ id: "InventoryItem" });
 export type ItemView = z.infer<typeof Item>;
+
+export const QuarantineEnd = z.strictObject({
+  reason: requiredText(500).meta({ description: "Why the number may be reused before its quarantine ends (recorded in its history)" }),
+});
+export type QuarantineEndInput = z.infer<typeof QuarantineEnd>;
 
 export const IMPORT_MODES = ["valid_rows", "all_or_nothing"] as const;
 

@@ -38,6 +38,17 @@ export const SettingsShape = {
   session_absolute_hours: z.coerce.number().int().min(1, { message: "At least 1 hour" }).max(720, { message: "At most 720 hours" }),
   remember_me_days: z.coerce.number().int().min(1, { message: "At least 1 day" }).max(90, { message: "At most 90 days" }),
   sim_on_termination: z.enum(["retire", "restock"]).meta({ description: "What happens to a SIM when its service is terminated" }),
+  // Form text becomes a number; nothing else is coerced (null, "" or true must not mean 0 days, no quarantine).
+  number_quarantine_days: z
+    .preprocess(
+      (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),
+      z
+        .number({ message: "Must be a whole number of days" })
+        .int({ message: "Must be a whole number of days" })
+        .min(0, { message: "At least 0 days (0: no quarantine)" })
+        .max(3650, { message: "At most 3650 days" }),
+    )
+    .meta({ description: "Days a phone number released from a service rests before it can be allocated again (0: reused at once)" }),
   dunning_retry_days: z
     .array(z.coerce.number().int().min(1, { message: "At least 1 day" }).max(60, { message: "At most 60 days" }))
     .max(6, { message: "At most 6 retries" })
@@ -94,6 +105,7 @@ export const DEFAULT_SETTINGS: SettingsData = {
   session_absolute_hours: 12,
   remember_me_days: 30,
   sim_on_termination: "retire",
+  number_quarantine_days: 90,
   dunning_retry_days: [3, 7],
   dunning_suspend_after_days: 14,
   broadcast_plmns: [{ mcc: "208", mnc: "99", name: "Home network" }],

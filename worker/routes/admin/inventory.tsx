@@ -19,7 +19,8 @@ import { CONFIGURABLE_TYPES, getConfigVersion, saveConfig } from "../../domain/i
 import { checkFields } from "../../domain/inventory/fields";
 import { exportCsv } from "../../domain/inventory/import";
 import { createItem, updateItem } from "../../domain/inventory/items";
-import { ConfigCreate, ITEM_STATUSES, ItemCreate, ItemPatch, type ItemStatus } from "../../domain/inventory/schemas";
+import { endQuarantine } from "../../domain/inventory/quarantine";
+import { ConfigCreate, ITEM_STATUSES, ItemCreate, ItemPatch, type ItemStatus, QuarantineEnd } from "../../domain/inventory/schemas";
 import type { AppEnv } from "../../env";
 import { diffStats, lineDiff } from "../../lib/diff";
 import { AppError, NotFound } from "../../lib/errors";
@@ -289,6 +290,15 @@ export const inventoryPages = new Hono<AppEnv>()
       if (until) patch.reserved_until = /^\d{4}-\d{2}-\d{2}$/.test(until) ? `${until}T23:59:59Z` : until;
     }
     return patchItem(c, id, patch, shown);
+  })
+  .post("/inventory/items/:id/end-quarantine", can("inventory:write"), async (c) => {
+    const id = c.req.param("id");
+    await loadItem(c, id);
+    const parsed = validate(QuarantineEnd, { reason: text(await readForm(c), "reason") ?? "" });
+    if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors }, 422);
+    const result = await tryDomain(() => endQuarantine(writeContext(c), inventoryEnv(c), id, parsed.data.reason));
+    if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message }, result.status);
+    return c.redirect(`/admin/inventory/items/${id}`, 303);
   })
   .post("/inventory/items/:id/edit", can("inventory:write"), async (c) => {
     const id = c.req.param("id");

@@ -137,6 +137,14 @@ function SettingsPage(props: {
             { value: "restock", label: "Put them back in stock" },
           ]}
         />
+        <Field
+          name="number_quarantine_days"
+          label="Quarantine released phone numbers (days)"
+          type="number"
+          value={v.number_quarantine_days}
+          error={e.number_quarantine_days}
+          hint="A number released from a service rests this long before it can be allocated again. 0: reused at once; at most 3650."
+        />
         <h2 class="span-2">Dunning</h2>
         <Field
           name="dunning_retry_days"
@@ -344,6 +352,7 @@ export const settingsPages = new Hono<AppEnv>()
       session_absolute_hours: text(body, "session_absolute_hours"),
       remember_me_days: text(body, "remember_me_days"),
       sim_on_termination: text(body, "sim_on_termination"),
+      number_quarantine_days: text(body, "number_quarantine_days"),
       dunning_retry_days: (text(body, "dunning_retry_days") ?? "")
         .split(/[\s,;]+/)
         .filter(Boolean)

@@ -17,6 +17,7 @@ import { allocateIp, releaseIp } from "../../domain/inventory/allocation";
 import { getConfigVersion, saveConfig } from "../../domain/inventory/configs";
 import { exportCsv, importItems } from "../../domain/inventory/import";
 import { checkLowStock, createItem, createTemplate, type InventoryEnv, updateItem, updateTemplate } from "../../domain/inventory/items";
+import { endQuarantine } from "../../domain/inventory/quarantine";
 import {
   Config,
   ConfigCreate,
@@ -28,6 +29,7 @@ import {
   Item,
   ItemCreate,
   ItemPatch,
+  QuarantineEnd,
   Template,
   TemplateCreate,
   TemplatePatch,
@@ -178,11 +180,24 @@ export const inventoryApi = new OpenAPIHono<AppEnv>()
       tags: ["Inventory"],
       summary: "Change an inventory item",
       description:
-        "Fields, location and notes; `status` is an explicit transition (in_stock → reserved → assigned → returned → in_stock, or retired). Reserving a number for a customer: `{status: reserved, customer_id, reserved_until}`.",
+        "Fields, location and notes; `status` is an explicit transition (in_stock → reserved → assigned → returned → in_stock, or retired; a quarantined number can only be retired here, see end-quarantine). Reserving a number for a customer: `{status: reserved, customer_id, reserved_until}`.",
       request: { params: IdParam, body: jsonBody(ItemPatch) },
       responses: { 200: jsonResponse(Item, "The item"), ...problems(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => c.json(await updateItem(writeContext(c), inventoryEnv(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    apiRoute("inventory:write", {
+      method: "post",
+      path: "/inventory/items/{id}/end-quarantine",
+      tags: ["Inventory"],
+      summary: "End a number's quarantine early",
+      description:
+        "A phone number released from a service is `quarantined` until `quarantined_until` (the `number_quarantine_days` setting), then back in stock. This puts it back in stock now; the reason is kept in its history. 409 when it is not quarantined.",
+      request: { params: IdParam, body: jsonBody(QuarantineEnd) },
+      responses: { 200: jsonResponse(Item, "The item, in stock"), ...problems(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => c.json(await endQuarantine(writeContext(c), inventoryEnv(c), c.req.valid("param").id, c.req.valid("json").reason), 200),
   )
   .openapi(
     apiRoute("inventory:import", {

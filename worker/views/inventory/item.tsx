@@ -19,7 +19,7 @@ import {
 import { formatMoney } from "../format";
 import { Layout, type PageContext } from "../layout";
 import { type ItemFormValues, TemplateFieldInputs } from "./items";
-import { type InventoryCan, itemLabel, STATUS_LABELS, shownValue } from "./shared";
+import { type InventoryCan, ItemStatusBadge, itemLabel, STATUS_LABELS, shownValue } from "./shared";
 
 export type ItemAllocation = { id: string; cidr: string; serviceId: string | null; createdAt: string };
 export type ItemConfig = { version: number; source: string; note: string | null; createdBy: string | null; createdAt: string; content: string };
@@ -107,13 +107,7 @@ export function ItemPage(props: {
             ))}
             <dt>Status</dt>
             <dd>
-              <Badge value={item.status} />
-              {item.reserved_until && (
-                <span class="small">
-                  {" "}
-                  until <Time iso={item.reserved_until} timeZone={tz} />
-                </span>
-              )}
+              <ItemStatusBadge item={item} timeZone={tz} />
             </dd>
             <dt>Customer</dt>
             <dd>{item.customer_id ? <a href={`/admin/customers/${item.customer_id}`}>{props.customerName ?? item.customer_id}</a> : "—"}</dd>
@@ -134,6 +128,7 @@ export function ItemPage(props: {
         </section>
         <section class="card" aria-labelledby="item-status-h">
           <h2 id="item-status-h">Status</h2>
+          {item.status === "quarantined" && <QuarantineNotice item={item} timeZone={tz} canWrite={props.can.write} token={token} error={e.reason} />}
           {item.service_id ? (
             <p class="muted">Held by a service: it changes with that service (activation, termination).</p>
           ) : transitions.length === 0 ? (
@@ -382,3 +377,26 @@ export function ConfigDiffPage(props: {
 // ---- import wizard ----
 
 /** Import step 1: type, mode and the CSV file. */
+
+/** A quarantined number: when it is back in stock, and (inventory:write) ending the quarantine now, with a reason. */
+function QuarantineNotice(props: { item: ItemView; timeZone: string; canWrite: boolean; token: string; error?: string }) {
+  return (
+    <div class="stack">
+      <p>
+        Released from a service: quarantined until <Time iso={props.item.quarantined_until} timeZone={props.timeZone} dateOnly />, so that calls and messages
+        meant for its last holder do not reach the next one. It goes back in stock then.
+      </p>
+      {props.canWrite && (
+        <form method="post" action={`/admin/inventory/items/${props.item.id}/end-quarantine`} class="stack">
+          <CsrfField token={props.token} />
+          <Field name="reason" label="Reason for ending the quarantine now" value={null} error={props.error} required />
+          <div class="form-actions">
+            <button type="submit" class="button">
+              End quarantine now
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}

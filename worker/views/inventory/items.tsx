@@ -1,8 +1,8 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_STATUSES, type ItemView } from "../../domain/inventory/schemas";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, TextArea, Time } from "../components";
+import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, TextArea, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { type InventoryCan, InventoryTabs, itemLabel, mainField, query, STATUS_LABELS, shownValue } from "./shared";
+import { type InventoryCan, InventoryTabs, ItemStatusBadge, itemLabel, mainField, query, STATUS_LABELS, shownValue } from "./shared";
 
 export type ItemListParams = { type?: string; status?: string; location?: string; q?: string; import_id?: string };
 
@@ -49,7 +49,7 @@ export function ItemResults(props: {
             },
           },
           { header: "Type", cell: (item) => props.templates.get(item.type)?.name ?? item.type },
-          { header: "Status", cell: (item) => <Badge value={item.status} /> },
+          { header: "Status", cell: (item) => <ItemStatusBadge item={item} timeZone={props.timeZone} /> },
           { header: "Location", cell: (item) => item.location ?? <span class="muted">—</span> },
           {
             header: "Held by",

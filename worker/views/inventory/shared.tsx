@@ -1,6 +1,7 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import type { InventoryFieldDef } from "../../db/schema";
 import type { ItemStatus, ItemView } from "../../domain/inventory/schemas";
+import { Badge, Time } from "../components";
 
 /** Columns every type accepts besides its own fields (location, supplier, cost, notes). */
 export const COMMON_IMPORT_COLUMNS = ["location", "supplier", "cost_amount", "currency", "notes"] as const;
@@ -11,6 +12,7 @@ export const STATUS_LABELS: Record<ItemStatus, string> = {
   assigned: "Assigned",
   returned: "Returned",
   retired: "Retired",
+  quarantined: "Quarantined",
 };
 
 /** The field that names an item of a type: its first identifier, else its first public field. */
@@ -62,3 +64,19 @@ export type InventoryCan = { write: boolean; import: boolean; types: boolean };
 // ---- dashboard ----
 
 /** The stock dashboard: counts per type × status, in stock by location, low-stock warnings. */
+
+/** An item's status badge, with the day a hold lapses or a quarantine ends ("quarantined until …"). */
+export function ItemStatusBadge(props: { item: Pick<ItemView, "status" | "reserved_until" | "quarantined_until">; timeZone: string }) {
+  const until = props.item.status === "quarantined" ? props.item.quarantined_until : props.item.reserved_until;
+  return (
+    <>
+      <Badge value={props.item.status} />
+      {until && (
+        <span class="small">
+          {" "}
+          until <Time iso={until} timeZone={props.timeZone} dateOnly={props.item.status === "quarantined"} />
+        </span>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+ALTER TABLE `inventory_items` ADD `quarantined_until` text;

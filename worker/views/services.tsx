@@ -3,6 +3,7 @@ import type { ActivityView } from "../db/queries/activity";
 import type { ReconciliationView } from "../db/queries/reconciliation";
 import type { TransactionView } from "../db/queries/transactions";
 import type { ProductView } from "../domain/catalog/schemas";
+import { FINISHED_JOB_STATUSES, OPEN_JOB_STATUSES } from "../domain/jobs/contract";
 import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions";
 import type { PlanChangeRequestView } from "../domain/services/plan-change-requests";
 import type { ServiceView } from "../domain/services/schemas";
@@ -110,24 +111,35 @@ export function ServicesPage(props: {
   );
 }
 
-/** A bar per bucket: how much is left, pending credit shown hatched. */
+/**
+ * A bar per bucket: how much is left of what was granted, pending credit hatched. Each bar says it in
+ * words ("800 MB of 1 GB remaining · expires 31 Dec 2025"), and its image's label says the same.
+ */
 function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map<string, number>; timeZone: string }) {
   if (props.buckets.length === 0) return <EmptyState title="No balance yet.">Balances appear once the service is active or topped up.</EmptyState>;
   return (
     <div class="balances">
       {props.buckets.map((b) => {
-        const total = Math.max(props.included.get(b.unit) ?? 0, b.amount + b.pending_amount, 1);
+        const granted = props.included.get(b.unit) ?? 0;
+        const total = Math.max(granted, b.amount + b.pending_amount, 1);
         const used = Math.max(0, Math.min(100, (b.amount / total) * 100));
         const pending = Math.max(0, Math.min(100 - used, (b.pending_amount / total) * 100));
+        const amount = (v: number) => formatAmount(b.unit, v, props.currency);
+        const remaining = granted > 0 ? `${amount(b.amount)} of ${amount(total)} remaining` : `${amount(b.amount)} remaining`;
+        const expires = b.expires_at
+          ? `expires ${new Intl.DateTimeFormat("en-GB", { timeZone: props.timeZone, dateStyle: "medium" }).format(new Date(b.expires_at))}`
+          : "";
         return (
           <div class="balance" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
             <div class="balance-head">
-              <strong>{b.unit}</strong> <span>{formatAmount(b.unit, b.amount, props.currency)}</span>
-              {b.pending_amount !== 0 && <span class="muted small"> + {formatAmount(b.unit, b.pending_amount, props.currency)} pending</span>}
+              <strong>{b.unit}</strong> <span class="balance-caption">{remaining}</span>
+              {b.pending_amount !== 0 && <span class="muted small"> + {amount(b.pending_amount)} pending</span>}
               {b.expires_at && (
                 <span class="muted small">
-                  {" "}
-                  · expires <Time iso={b.expires_at} timeZone={props.timeZone} dateOnly />
+                  {" · "}
+                  <time datetime={b.expires_at} title={b.expires_at}>
+                    {expires}
+                  </time>
                 </span>
               )}
             </div>
@@ -136,7 +148,7 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
               viewBox="0 0 100 6"
               preserveAspectRatio="none"
               role="img"
-              aria-label={`${b.unit}: ${formatAmount(b.unit, b.amount, props.currency)}`}
+              aria-label={`${b.unit}: ${[remaining, expires].filter(Boolean).join(", ")}`}
             >
               <rect x="0" y="0" width="100" height="6" class="bar-bg" />
               <rect x="0" y="0" width={used.toFixed(2)} height="6" class={b.amount < 0 ? "bar-neg" : "bar-fill"} />
@@ -199,33 +211,212 @@ export function last30Days(now = Date.now()): string[] {
   return Array.from({ length: 30 }, (_, i) => new Date(since + i * 86_400_000).toISOString().slice(0, 10));
 }
 
-export function ServicePage(props: {
-  ctx: PageContext;
+/** The job as the service page lists it. */
+export type ServiceJob = { id: string; type: string; status: string; attempts: number; createdAt: string; error: string | null };
+
+/** What the service page refreshes on its own while one of the service's jobs is open. */
+export type ServiceLive = {
   service: ServiceView;
   customerName: string;
   product: ProductView | null;
   buckets: Bucket[];
-  usage: { day: string; unit: string; amount: number }[];
-  days: string[];
-  jobs: { id: string; type: string; status: string; attempts: number; createdAt: string }[];
-  timeline: ActivityView[];
-  transactions: TransactionView[];
-  addons: { id: string; name: string; createdAt: string }[];
-  children: ServiceView[];
-  plans: ProductView[];
-  addonProducts: ProductView[];
-  planRequests?: PlanChangeRequestView[];
-  differences: ReconciliationView[];
+  jobs: ServiceJob[];
   /** The lifecycle actions this user may take now (`availableActions`). */
   actions: ServiceAction[];
-  can: { write: boolean; provision: boolean; topup: boolean; billing: boolean };
-  inventory: Parameters<typeof ServiceInventory>[0];
-  formKey: string;
-  /** The customer's saved cards, for a top-up paid by card (staff with payments:pay). */
-  cards?: { value: string; label: string }[];
-  message?: string;
-  notice?: string;
-}) {
+};
+
+const OPEN_JOBS = new Set<string>(OPEN_JOB_STATUSES);
+const FINISHED_JOBS = new Set<string>(FINISHED_JOB_STATUSES);
+const DONE_LABEL: Record<string, string> = {
+  provision: "Provisioned",
+  deprovision: "Deprovisioned",
+  suspend: "Suspended",
+  resume: "Resumed",
+  modify: "Plan change applied",
+  topup: "Top-up applied",
+  sync_balance: "Balances synced",
+};
+
+/** `hx-swap-oob` on the parts the live fragment sends along with its poller. */
+const oobAttr = (oob: boolean | undefined) => (oob ? { "hx-swap-oob": "true" } : {});
+
+function ServiceStatus(props: { service: ServiceView; oob?: boolean }) {
+  return (
+    <span id="service-status" {...oobAttr(props.oob)}>
+      <Badge value={props.service.status} />
+    </span>
+  );
+}
+
+function ServiceActions(props: { service: ServiceView; actions: ServiceAction[]; formKey: string; csrfToken: string; oob?: boolean }) {
+  return (
+    <span id="service-actions" class="live-actions" {...oobAttr(props.oob)}>
+      {props.actions.map((t) => (
+        <form method="post" action={`/admin/services/${props.service.id}/action`} class="inline" hx-confirm={SERVICE_ACTIONS[t].confirm ?? undefined}>
+          <CsrfField token={props.csrfToken} />
+          <input type="hidden" name="action" value={t} />
+          <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
+          <button type="submit" class={t === "terminate" ? "button danger" : "button"}>
+            {SERVICE_ACTIONS[t].label}
+          </button>
+        </form>
+      ))}
+    </span>
+  );
+}
+
+function ServiceDetails(props: ServiceLive & { timeZone: string; currency: string; oob?: boolean }) {
+  const s = props.service;
+  return (
+    <dl class="details" id="service-details" {...oobAttr(props.oob)}>
+      <dt>Customer</dt>
+      <dd>
+        <a href={`/admin/customers/${s.customer_id}`}>{props.customerName}</a>
+      </dd>
+      <dt>Product</dt>
+      <dd>
+        <a href={`/admin/catalog/${s.product_id}`}>{s.product_name}</a> {props.product && <span class="muted small">v{props.product.version}</span>}
+      </dd>
+      <dt>Price</dt>
+      <dd>
+        {props.product
+          ? `${formatMoney(props.product.retail_price, props.currency)}${props.product.recurring_period === "monthly" ? " / month" : props.product.recurring_period === "annual" ? " / year" : ""}`
+          : "—"}
+      </dd>
+      {Object.entries(s.identifiers).map(([k, v]) => (
+        <>
+          <dt>{k.toUpperCase()}</dt>
+          <dd>
+            <code>{v}</code>
+          </dd>
+        </>
+      ))}
+      <dt>Activated</dt>
+      <dd>
+        <Time iso={s.activated_at} timeZone={props.timeZone} />
+      </dd>
+      {s.parent_service_id && (
+        <>
+          <dt>Bundle</dt>
+          <dd>
+            <a href={`/admin/services/${s.parent_service_id}`}>parent service</a>
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function ServiceBalances(props: ServiceLive & { timeZone: string; currency: string; oob?: boolean }) {
+  return (
+    <div id="service-balances" {...oobAttr(props.oob)}>
+      <BalanceBars
+        buckets={props.buckets}
+        currency={props.currency}
+        included={new Map((props.product?.included_balances ?? []).map((b) => [b.unit, b.amount]))}
+        timeZone={props.timeZone}
+      />
+      <BalanceSource service={props.service} timeZone={props.timeZone} />
+    </div>
+  );
+}
+
+function ServiceJobs(props: { jobs: ServiceJob[]; timeZone: string; oob?: boolean }) {
+  return (
+    <div id="service-jobs" {...oobAttr(props.oob)}>
+      <Table
+        headless
+        rows={props.jobs}
+        empty={<EmptyState title="No jobs." />}
+        columns={[
+          {
+            header: "Job",
+            cell: (j) => (
+              <a href={`/admin/jobs/${j.id}`}>
+                <code>{j.type}</code>
+              </a>
+            ),
+          },
+          { header: "Status", cell: (j) => <Badge value={j.status} /> },
+          { header: "Attempts", class: "small", cell: (j) => `${j.attempts} attempt(s)` },
+          { header: "Created", class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={props.timeZone} /> },
+        ]}
+      />
+    </div>
+  );
+}
+
+/**
+ * While a job of the service is open, polls `/admin/services/:id/live` every 2 s and replaces itself
+ * (the status, actions, details, balances and jobs come along out of band); once none is open it stops
+ * and says how each job it watched ended.
+ */
+export function ServicePoller(props: { serviceId: string; jobs: ServiceJob[]; watch: readonly string[] }) {
+  const open = props.jobs.filter((j) => OPEN_JOBS.has(j.status));
+  const ended = props.jobs.filter((j) => props.watch.includes(j.id) && FINISHED_JOBS.has(j.status));
+  const watch = [...new Set([...props.watch, ...open.map((j) => j.id)])].join(",");
+  const polling =
+    open.length > 0 ? { "hx-get": `/admin/services/${props.serviceId}/live?watch=${watch}`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" } : {};
+  return (
+    <div id="service-live" aria-live="polite" {...polling}>
+      {open.length > 0 && (
+        <p class="muted small job-running">
+          <span class="badge badge-leased">live</span> A {open[0]?.type} job is {open[0]?.status}: this page updates itself until it ends.
+        </p>
+      )}
+      {ended.map((j) =>
+        j.status === "succeeded" ? (
+          <div class="alert success" role="status">
+            {DONE_LABEL[j.type] ?? `${j.type} job done`}. <a href={`/admin/jobs/${j.id}`}>View the job</a>
+          </div>
+        ) : (
+          <div class="alert error" role="alert">
+            Failed: {j.error ?? "the runner gave no reason"}. <a href={`/admin/jobs/${j.id}`}>View the job</a>
+          </div>
+        ),
+      )}
+    </div>
+  );
+}
+
+/** The answer to the poller: itself, and the page's live parts swapped in out of band. */
+export function ServiceLiveFragment(props: ServiceLive & { ctx: PageContext; watch: readonly string[]; formKey: string }) {
+  const tz = props.ctx.settings.default_timezone;
+  const currency = props.product?.currency ?? props.ctx.settings.default_currency;
+  return (
+    <>
+      <ServicePoller serviceId={props.service.id} jobs={props.jobs} watch={props.watch} />
+      <ServiceStatus service={props.service} oob />
+      <ServiceActions service={props.service} actions={props.actions} formKey={props.formKey} csrfToken={props.ctx.csrfToken} oob />
+      <ServiceDetails {...props} timeZone={tz} currency={currency} oob />
+      <ServiceBalances {...props} timeZone={tz} currency={currency} oob />
+      <ServiceJobs jobs={props.jobs} timeZone={tz} oob />
+    </>
+  );
+}
+
+export function ServicePage(
+  props: ServiceLive & {
+    ctx: PageContext;
+    usage: { day: string; unit: string; amount: number }[];
+    days: string[];
+    timeline: ActivityView[];
+    transactions: TransactionView[];
+    addons: { id: string; name: string; createdAt: string }[];
+    children: ServiceView[];
+    plans: ProductView[];
+    addonProducts: ProductView[];
+    planRequests?: PlanChangeRequestView[];
+    differences: ReconciliationView[];
+    can: { write: boolean; provision: boolean; topup: boolean; billing: boolean };
+    inventory: Parameters<typeof ServiceInventory>[0];
+    formKey: string;
+    /** The customer's saved cards, for a top-up paid by card (staff with payments:pay). */
+    cards?: { value: string; label: string }[];
+    message?: string;
+    notice?: string;
+  },
+) {
   const s = props.service;
   const tz = props.ctx.settings.default_timezone;
   const currency = props.product?.currency ?? props.ctx.settings.default_currency;
@@ -238,20 +429,12 @@ export function ServicePage(props: {
         back={{ href: `/admin/customers/${s.customer_id}#services`, label: props.customerName }}
         subtitle={
           <>
-            <Badge value={s.status} /> {s.service_type.replace("_", " ")} · <code>{s.id}</code>
+            <ServiceStatus service={s} /> {s.service_type.replace("_", " ")} · <code>{s.id}</code>
           </>
         }
-        actions={props.actions.map((t) => (
-          <form method="post" action={`/admin/services/${s.id}/action`} class="inline" hx-confirm={SERVICE_ACTIONS[t].confirm ?? undefined}>
-            <CsrfField token={token} />
-            <input type="hidden" name="action" value={t} />
-            <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
-            <button type="submit" class={t === "terminate" ? "button danger" : "button"}>
-              {SERVICE_ACTIONS[t].label}
-            </button>
-          </form>
-        ))}
+        actions={<ServiceActions service={s} actions={props.actions} formKey={props.formKey} csrfToken={token} />}
       />
+      <ServicePoller serviceId={s.id} jobs={props.jobs} watch={[]} />
       {props.message && (
         <div class="alert error" role="alert">
           {props.message}
@@ -265,42 +448,7 @@ export function ServicePage(props: {
       <div class="grid-360">
         <section class="card">
           <h2>Details</h2>
-          <dl class="details">
-            <dt>Customer</dt>
-            <dd>
-              <a href={`/admin/customers/${s.customer_id}`}>{props.customerName}</a>
-            </dd>
-            <dt>Product</dt>
-            <dd>
-              <a href={`/admin/catalog/${s.product_id}`}>{s.product_name}</a> {props.product && <span class="muted small">v{props.product.version}</span>}
-            </dd>
-            <dt>Price</dt>
-            <dd>
-              {props.product
-                ? `${formatMoney(props.product.retail_price, currency)}${props.product.recurring_period === "monthly" ? " / month" : props.product.recurring_period === "annual" ? " / year" : ""}`
-                : "—"}
-            </dd>
-            {Object.entries(s.identifiers).map(([k, v]) => (
-              <>
-                <dt>{k.toUpperCase()}</dt>
-                <dd>
-                  <code>{v}</code>
-                </dd>
-              </>
-            ))}
-            <dt>Activated</dt>
-            <dd>
-              <Time iso={s.activated_at} timeZone={tz} />
-            </dd>
-            {s.parent_service_id && (
-              <>
-                <dt>Bundle</dt>
-                <dd>
-                  <a href={`/admin/services/${s.parent_service_id}`}>parent service</a>
-                </dd>
-              </>
-            )}
-          </dl>
+          <ServiceDetails {...props} timeZone={tz} currency={currency} />
           {props.addons.length > 0 && (
             <>
               <h3>Add-ons</h3>
@@ -319,13 +467,7 @@ export function ServicePage(props: {
         </section>
         <section class="card" aria-labelledby="balance-h" id="balance">
           <h2 id="balance-h">Balance</h2>
-          <BalanceBars
-            buckets={props.buckets}
-            currency={currency}
-            included={new Map((props.product?.included_balances ?? []).map((b) => [b.unit, b.amount]))}
-            timeZone={tz}
-          />
-          <BalanceSource service={s} timeZone={tz} />
+          <ServiceBalances {...props} timeZone={tz} currency={currency} />
           {props.differences.length > 0 && (
             <div class="alert error" role="alert" id="charging">
               <strong>CGRateS holds something the BSS did not expect.</strong> Rating does not explain this difference; the balance shown is CGRateS's. Find the
@@ -471,24 +613,7 @@ export function ServicePage(props: {
       <div class="grid-2">
         <section class="card">
           <h2>Provisioning jobs</h2>
-          <Table
-            headless
-            rows={props.jobs}
-            empty={<EmptyState title="No jobs." />}
-            columns={[
-              {
-                header: "Job",
-                cell: (j) => (
-                  <a href={`/admin/jobs/${j.id}`}>
-                    <code>{j.type}</code>
-                  </a>
-                ),
-              },
-              { header: "Status", cell: (j) => <Badge value={j.status} /> },
-              { header: "Attempts", class: "small", cell: (j) => `${j.attempts} attempt(s)` },
-              { header: "Created", class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={tz} /> },
-            ]}
-          />
+          <ServiceJobs jobs={props.jobs} timeZone={tz} />
         </section>
         {props.can.billing && (
           <section class="card">

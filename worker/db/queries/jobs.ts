@@ -57,3 +57,59 @@ export async function runnerHealth(db: Db, now: string) {
 export async function getJob(db: Db, id: string): Promise<JobRecord | undefined> {
   return db.select().from(jobs).where(eq(jobs.id, id)).get();
 }
+
+/** One playbook task of an attempt: its start and result events merged. */
+export type TaskRow = {
+  attempt: number;
+  /** Position in its attempt, from 1 (the row's anchor is `task-<attempt>-<n>`). */
+  n: number;
+  task: string;
+  /** The result's status; `running` while only the start is known, `no result` when the attempt ended without one. */
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  message: string | null;
+};
+
+/**
+ * The job's events as one row per task occurrence: the runner reports a task's start and its result as
+ * two events, matched here per attempt and task name in sequence order. A result without a start (a
+ * second host, an `info` line) is a row of its own. A start left without a result is `running` in the
+ * attempt still in progress (`runningAttempt`), else `no result`.
+ */
+export function taskRows(events: readonly JobEventRecord[], runningAttempt: number | null): TaskRow[] {
+  const rows: TaskRow[] = [];
+  const open = new Map<string, TaskRow>();
+  const counts = new Map<number, number>();
+  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+    const key = `${e.attempt}\u0000${e.task}`;
+    const started = open.get(key);
+    if (started && e.status !== "info") open.delete(key);
+    if (started && e.status === "started") started.status = "no result";
+    if (started && e.status !== "started" && e.status !== "info") {
+      started.status = e.status;
+      started.endedAt = e.at;
+      started.durationMs = e.durationMs ?? Math.max(0, Date.parse(e.at) - Date.parse(started.startedAt));
+      started.message = e.message;
+      continue;
+    }
+    const n = (counts.get(e.attempt) ?? 0) + 1;
+    counts.set(e.attempt, n);
+    const begins = e.status === "started";
+    const row: TaskRow = {
+      attempt: e.attempt,
+      n,
+      task: e.task,
+      status: begins ? "running" : e.status,
+      startedAt: begins || e.durationMs === null ? e.at : new Date(Date.parse(e.at) - e.durationMs).toISOString(),
+      endedAt: begins ? null : e.at,
+      durationMs: begins ? null : e.durationMs,
+      message: e.message,
+    };
+    rows.push(row);
+    if (begins) open.set(key, row);
+  }
+  for (const row of open.values()) if (row.attempt !== runningAttempt) row.status = "no result";
+  return rows;
+}

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { getJobWithEvents, listJobs } from "../../db/queries/jobs";
+import { getJobWithEvents, listJobs, type TaskRow, taskRows } from "../../db/queries/jobs";
 import { getService } from "../../db/queries/services";
 import { openStuckWriteCount } from "../../db/queries/stuck-writes";
 import type { jobEvents, jobs } from "../../db/schema";
@@ -20,38 +20,79 @@ const FINISHED = new Set<string>(FINISHED_JOB_STATUSES);
 type JobRow = typeof jobs.$inferSelect;
 type EventRow = typeof jobEvents.$inferSelect;
 
-/** Task progress of the latest attempt: each task's last status, in the order tasks started. */
-function progress(events: EventRow[], attemptNo: number) {
-  const tasks = new Map<string, EventRow>();
-  for (const e of events.filter((x) => x.attempt === attemptNo)) tasks.set(e.task, e);
-  const list = [...tasks.values()];
-  return { total: list.length, done: list.filter((t) => t.status !== "started").length, failed: list.filter((t) => t.status === "failed").length };
+/** A duration as people read it: `420 ms`, `3.2 s`, `2 min 5 s`. */
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-function EventsPanel(props: { job: JobRow; events: EventRow[]; tz: string }) {
-  const { job, events } = props;
+/** A time of day with seconds, in the operator's time zone (tasks take seconds). */
+function Clock(props: { iso: string; timeZone: string }) {
+  const text = new Intl.DateTimeFormat("en-GB", { timeZone: props.timeZone, timeStyle: "medium" }).format(new Date(props.iso));
+  return (
+    <time datetime={props.iso} title={props.iso}>
+      {text}
+    </time>
+  );
+}
+
+const anchor = (t: TaskRow) => `task-${t.attempt}-${t.n}`;
+const FAILED_TASK = new Set(["failed", "unreachable"]);
+
+/** One table per attempt, one row per task: its final status, start, duration and message. */
+function EventsPanel(props: { job: JobRow; events: EventRow[]; tz: string; now: number }) {
+  const { job } = props;
   const live = !FINISHED.has(job.status);
-  const p = progress(events, job.attempts);
+  const rows = taskRows(props.events, live ? job.attempts : null);
+  const current = rows.filter((t) => t.attempt === job.attempts && t.status !== "info");
+  const failedNow = current.filter((t) => FAILED_TASK.has(t.status)).length;
+  const failed = rows.filter((t) => FAILED_TASK.has(t.status)).at(-1);
+  const attempts = [...new Set(rows.map((t) => t.attempt))];
   return (
     <section class="card" id="job-events">
-      <h2>Events {live && <span class="badge badge-leased">live</span>}</h2>
+      <h2>Tasks {live && <span class="badge badge-leased">live</span>}</h2>
       <p class="muted" aria-live="polite">
-        Attempt {job.attempts} of {job.maxAttempts}: {p.done} of {p.total} task(s) done{p.failed ? `, ${p.failed} failed` : ""}.
+        Attempt {job.attempts} of {job.maxAttempts}: {current.filter((t) => t.status !== "running").length} of {current.length} task(s) done
+        {failedNow ? `, ${failedNow} failed` : ""}.
       </p>
-      <Table
-        rows={events}
-        empty={<EmptyState title="No events yet.">The runner streams one event per playbook task while it runs the job.</EmptyState>}
-        rowClass={(e) => (e.status === "failed" ? "row-failed" : undefined)}
-        columns={[
-          { header: "#", cell: (e) => e.seq },
-          { header: "Attempt", cell: (e) => e.attempt },
-          { header: "At", class: "nowrap", cell: (e) => <Time iso={e.at} timeZone={props.tz} /> },
-          { header: "Task", cell: (e) => e.task },
-          { header: "Status", cell: (e) => <Badge value={e.status} /> },
-          { header: "Duration", class: "nowrap", cell: (e) => (e.durationMs === null ? "" : `${e.durationMs} ms`) },
-          { header: "Message", class: "small", cell: (e) => e.message ?? "" },
-        ]}
-      />
+      {failed && (
+        <p class="alert error failed-task">
+          <a href={`#${anchor(failed)}`}>Failed task: {failed.task}</a>
+          <span class="muted small"> (attempt {failed.attempt})</span>
+          {failed.message && <span class="small"> — {failed.message}</span>}
+        </p>
+      )}
+      {attempts.length === 0 && <EmptyState title="No events yet.">The runner streams one event per playbook task while it runs the job.</EmptyState>}
+      {attempts.map((a) => (
+        <Table
+          class="task-table"
+          caption={`Attempt ${a}${live && a === job.attempts ? " (running)" : ""}`}
+          rows={rows.filter((t) => t.attempt === a)}
+          rowId={anchor}
+          rowClass={(t) => (FAILED_TASK.has(t.status) ? "row-failed" : t.status === "running" ? "row-running" : undefined)}
+          rowAttributes={(t) => ({ "data-status": t.status })}
+          columns={[
+            { header: "#", class: "muted", cell: (t) => t.n },
+            { header: "Started", class: "nowrap", cell: (t) => <Clock iso={t.startedAt} timeZone={props.tz} /> },
+            { header: "Status", cell: (t) => <Badge value={t.status} /> },
+            { header: "Task", class: "task-name", cell: (t) => t.task },
+            {
+              header: "Duration",
+              class: "nowrap",
+              cell: (t) =>
+                t.status === "running" ? (
+                  <span class="elapsed">{duration(Math.max(0, props.now - Date.parse(t.startedAt)))} so far</span>
+                ) : t.durationMs === null ? (
+                  ""
+                ) : (
+                  duration(t.durationMs)
+                ),
+            },
+            { header: "Message", class: "small", cell: (t) => t.message ?? "" },
+          ]}
+        />
+      ))}
     </section>
   );
 }
@@ -95,7 +136,7 @@ function JobLive(props: { job: JobRow; events: EventRow[]; tz: string; serviceLi
           </details>
         )}
       </section>
-      <EventsPanel job={props.job} events={props.events} tz={props.tz} />
+      <EventsPanel job={props.job} events={props.events} tz={props.tz} now={Date.now()} />
     </div>
   );
 }

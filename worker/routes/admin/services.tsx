@@ -19,6 +19,7 @@ import { changePlan, previewPlanChange } from "../../domain/services/change-plan
 import { changeServiceStatus } from "../../domain/services/change-status";
 import { orderService } from "../../domain/services/order-service";
 import { decidePlanChange, getPlanChangeRequest, listPlanChangeRequests } from "../../domain/services/plan-change-requests";
+import type { ServiceView } from "../../domain/services/schemas";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { unwrap } from "../../domain/services/support";
 import { topUpService } from "../../domain/services/top-up";
@@ -35,7 +36,7 @@ import { PlanChangePage, ReconciliationPage } from "../../views/charging";
 import { parseMoney } from "../../views/format";
 import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
 import { cardLabel } from "../../views/payments";
-import { last30Days, ServicePage, ServicesPage } from "../../views/services";
+import { last30Days, type ServiceLive, ServiceLiveFragment, ServicePage, ServicesPage } from "../../views/services";
 import { pageContext } from "./context";
 import { attempt, readForm, text } from "./forms";
 
@@ -51,39 +52,44 @@ async function decidePlanChangePage(c: Context<AppEnv>, approve: boolean) {
   return c.redirect(`/admin/services/${id}`, 303);
 }
 
+/** What the service page refreshes while a job of the service is open (its live fragment). */
+async function serviceLive(c: Context<AppEnv>, service: ServiceView): Promise<ServiceLive> {
+  const db = c.get("db");
+  const [product, snapshot, jobs, customer] = await Promise.all([
+    getProductAtVersion(db, service.product_version_id),
+    serviceDeps(c.env).state(service.id).snapshot(service.id),
+    serviceJobs(db, service.id),
+    customerNames(db, [service.customer_id]),
+  ]);
+  return {
+    service,
+    product,
+    buckets: unwrap(snapshot).buckets,
+    jobs,
+    customerName: customer.get(service.customer_id) ?? service.customer_id,
+    actions: availableActions(service.status, (p) => allowed(c, p)),
+  };
+}
+
+async function findService(c: Context<AppEnv>, id: string) {
+  const service = await getService(c.get("db"), id);
+  if (!service) throw new NotFound("No service with this id.");
+  return service;
+}
+
 async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: string; notice?: string } = {}, status: 200 | 409 | 422 = 200) {
   const db = c.get("db");
-  const service = await getService(db, id);
-  if (!service) throw new NotFound("No service with this id.");
+  const service = await findService(c, id);
   const days = last30Days();
-  const [
-    product,
-    snapshot,
-    usage,
-    jobs,
-    timeline,
-    transactions,
-    addons,
-    children,
-    plans,
-    addonProducts,
-    customer,
-    heldItems,
-    allocations,
-    templates,
-    differences,
-  ] = await Promise.all([
-    getProductAtVersion(db, service.product_version_id),
-    serviceDeps(c.env).state(id).snapshot(id),
+  const [live, usage, timeline, transactions, addons, children, plans, addonProducts, heldItems, allocations, templates, differences] = await Promise.all([
+    serviceLive(c, service),
     serviceUsage(db, id, days[0] ?? ""),
-    serviceJobs(db, id),
     listActivity(db, { entity: "service", entityId: id, limit: 30 }),
     allowed(c, "billing:read") ? listTransactions(db, { serviceId: id, limit: 20 }) : Promise.resolve({ data: [], next_cursor: null }),
     serviceAddonList(db, id),
     listServices(db, { parentId: id, limit: 50 }),
     listProducts(db, { status: "active", type: "standalone", serviceType: service.service_type, limit: 100 }),
     listProducts(db, { status: "active", compatibleWith: service.product_id, limit: 100 }),
-    customerNames(db, [service.customer_id]),
     itemsOfService(db, id),
     serviceAllocations(db, id),
     listTemplates(db),
@@ -93,13 +99,9 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
   return c.html(
     <ServicePage
       ctx={pageContext(c)}
-      service={service}
-      customerName={customer.get(service.customer_id) ?? service.customer_id}
-      product={product}
-      buckets={unwrap(snapshot).buckets}
+      {...live}
       usage={usage}
       days={days}
-      jobs={jobs}
       timeline={timeline.data}
       transactions={transactions.data}
       addons={addons}
@@ -108,7 +110,6 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
       addonProducts={addonProducts.data}
       differences={differences.data}
       planRequests={planRequests.data}
-      actions={availableActions(service.status, (p) => allowed(c, p))}
       can={{
         write: allowed(c, "services:write"),
         provision: allowed(c, "services:provision"),
@@ -187,6 +188,16 @@ export const servicePages = new Hono<AppEnv>()
     );
   })
   .get("/services/:id", can("services:read"), (c) => servicePage(c, c.req.param("id")))
+  .get("/services/:id/live", can("services:read"), async (c) => {
+    // The jobs the page saw open: each one's outcome is announced once it ends.
+    const jobId = z.string().regex(/^job_[A-Za-z0-9]{1,60}$/);
+    const watch = (c.req.query("watch") ?? "")
+      .split(",")
+      .filter((x) => jobId.safeParse(x).success)
+      .slice(0, 10);
+    const live = await serviceLive(c, await findService(c, c.req.param("id")));
+    return c.html(<ServiceLiveFragment ctx={pageContext(c)} {...live} watch={watch} formKey={ulid()} />);
+  })
   .post("/services/:id/sync", can("services:provision"), async (c) => {
     const id = c.req.param("id");
     await readForm(c);
@@ -245,8 +256,7 @@ export const servicePages = new Hono<AppEnv>()
     const result = await attempt(() => previewPlanChange(c.get("db"), serviceDeps(c.env), id, productId, new Date().toISOString()));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     const p = result.data;
-    const service = await getService(c.get("db"), id);
-    if (!service) throw new NotFound("No service with this id.");
+    const service = await findService(c, id);
     return c.html(
       <PlanChangePage
         ctx={pageContext(c)}
@@ -283,8 +293,7 @@ export const servicePages = new Hono<AppEnv>()
   .post("/services/:id/top-ups", can("services:topup"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);
-    const service = await getService(c.get("db"), id);
-    if (!service) throw new NotFound("No service with this id.");
+    const service = await findService(c, id);
     const product = await getProductAtVersion(c.get("db"), service.product_version_id);
     const pack = text(body, "product_id");
     const amountText = text(body, "amount");

@@ -129,6 +129,7 @@ export const OPERATION_IDS: Record<string, string> = {
   "POST /inventory/items": "createInventoryItem",
   "GET /inventory/items/{id}": "getInventoryItem",
   "PATCH /inventory/items/{id}": "updateInventoryItem",
+  "POST /inventory/items/{id}/end-quarantine": "endInventoryItemQuarantine",
   "POST /inventory/import": "importInventory",
   "GET /inventory/export": "exportInventory",
   "GET /inventory/stock": "getInventoryStock",

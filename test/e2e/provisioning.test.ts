@@ -594,12 +594,9 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
       expect(givenBack).toHaveLength(2);
       expect(new Set(jobEvents(jobId).map((e) => e.attempt))).toEqual(new Set([1, 2, 3]));
 
-      // The last attempt failed the service and gave everything back (its number quarantined before reuse).
+      // The last attempt failed the service and gave everything back.
       await waitForService(serviceId, "failed", 10_000);
-      for (const held of items) {
-        const status = held.type === "phone_number" ? "quarantined" : "in_stock";
-        expect(await item(held.id)).toMatchObject({ status, service_id: null });
-      }
+      for (const held of items) expect(await item(held.id)).toMatchObject({ status: "in_stock", service_id: null });
       const after = await transactions(serviceId);
       expect(after.reduce((sum, t) => sum + (t.kind === "charge" ? t.amount : -t.amount), 0)).toBe(0);
       expect((await cgrates()).accounts[account(serviceId)]).toBeUndefined();

@@ -86,9 +86,9 @@ describe("number quarantine", () => {
     expect(page).toContain("End quarantine now");
   });
 
-  it("quarantines a number given back by a failed provisioning", async () => {
-    const { number, now } = await releaseThrough("fail");
-    expect(await item(number.id)).toMatchObject({ status: "quarantined", quarantined_until: new Date(Date.parse(now) + 90 * DAY).toISOString() });
+  it("gives a failed provisioning's number straight back: the service never became active, nobody had it", async () => {
+    const { number } = await releaseThrough("fail");
+    expect(await item(number.id)).toMatchObject({ status: "in_stock", quarantined_until: null });
   });
 
   it("puts the number back in stock once the quarantine has ended, exactly once", async () => {

@@ -162,19 +162,19 @@ async function reserveForOrder(
  * to stock, numbers included, since nobody ever had them.
  */
 async function releaseItems(ctx: WriteContext, serviceId: string): Promise<void> {
-  await runBatch(ctx.db, releaseStatements(ctx.db, serviceId, ctx.now, { quarantine: false }));
+  await runBatch(ctx.db, releaseStatements(ctx.db, serviceId, ctx.now));
 }
 
 /**
  * Statements that give a service's items back to stock and free its addresses (provisioning failed;
- * an order refused with `quarantine: false`). Phone numbers rest first (`number_quarantine_days`).
+ * an order refused). A number goes straight back too: the service never became active, so nobody
+ * ever had it — only a terminated service's number rests (`returnStatements`).
  */
-export function releaseStatements(db: WriteContext["db"], serviceId: string, now: string, opts = { quarantine: true }): Statement[] {
-  const number = opts.quarantine ? releasedNumber(now, sql`'in_stock'`) : { status: "in_stock" as const, quarantinedUntil: null };
+export function releaseStatements(db: WriteContext["db"], serviceId: string, now: string): Statement[] {
   return [
     db
       .update(inventoryItems)
-      .set({ ...number, serviceId: null, customerId: null, reservedUntil: null, updatedAt: now })
+      .set({ status: "in_stock", quarantinedUntil: null, serviceId: null, customerId: null, reservedUntil: null, updatedAt: now })
       .where(and(eq(inventoryItems.serviceId, serviceId), sql`${inventoryItems.status} IN ('reserved', 'assigned')`)),
     db.delete(ipAllocations).where(eq(ipAllocations.serviceId, serviceId)),
   ];

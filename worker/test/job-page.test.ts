@@ -157,6 +157,17 @@ describe("the service page while a job runs", () => {
     expect(reloaded).not.toContain("Provisioned.");
   });
 
+  it("names what each job is for in the jobs list: product, number and customer, not ids", async () => {
+    const { serviceId, jobId } = await orderOne();
+    await activate(serviceId, { msisdn: "+33600000043" });
+    await setJob(jobId, "succeeded", 1);
+    const html = await (await (await pageSession("support")).get("/admin/jobs?status=succeeded")).text();
+    const row = html.match(new RegExp(`<tr>(?:(?!</tr>).)*${jobId}(?:(?!</tr>).)*</tr>`, "s"))?.[0] ?? "";
+    expect(row).toContain(`<a href="/admin/services/${serviceId}" title="${serviceId}">`);
+    expect(row).toMatch(/Job page [^<]* · \+33600000043<\/a>/);
+    expect(row).toContain("Job page customer");
+  });
+
   it("announces a failed job with its task and message", async () => {
     const { serviceId, jobId } = await orderOne();
     const page = await pageSession("support");

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, lt, ne, type SQL, sql } from "drizzle-orm"
 import type { JobStatus, JobType } from "../../domain/jobs/contract";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
 import type { Db } from "../client";
-import { jobEvents, jobs, runnerHeartbeats } from "../schema";
+import { broadcasts, customers, jobEvents, jobs, products, runnerHeartbeats, services as servicesTable } from "../schema";
 
 export type JobRecord = typeof jobs.$inferSelect;
 export type JobEventRecord = typeof jobEvents.$inferSelect;
@@ -112,4 +112,43 @@ export function taskRows(events: readonly JobEventRecord[], runningAttempt: numb
   }
   for (const row of open.values()) if (row.attempt !== runningAttempt) row.status = "no result";
   return rows;
+}
+
+/** What a job is about, by name: its service (product, main identifier, customer) or its alert. */
+export type JobSubject = { href: string; label: string; detail: string | null };
+
+/** Names for a page of jobs (one query per kind), keyed by job id. */
+export async function jobSubjects(db: Db, page: readonly JobRecord[]): Promise<Map<string, JobSubject>> {
+  const serviceIds = [...new Set(page.flatMap((j) => (j.serviceId ? [j.serviceId] : [])))];
+  const alertIds = [...new Set(page.flatMap((j) => (j.type === "broadcast" && typeof j.payload.broadcast_id === "string" ? [j.payload.broadcast_id] : [])))];
+  const services = serviceIds.length
+    ? await db
+        .select({ id: servicesTable.id, product: products.name, identifiers: servicesTable.identifiers, customer: customers.name, customerId: customers.id })
+        .from(servicesTable)
+        .innerJoin(products, eq(products.id, servicesTable.productId))
+        .innerJoin(customers, eq(customers.id, servicesTable.customerId))
+        .where(inArray(servicesTable.id, serviceIds))
+    : [];
+  const alerts = alertIds.length
+    ? await db.select({ id: broadcasts.id, event: broadcasts.event, capStatus: broadcasts.capStatus }).from(broadcasts).where(inArray(broadcasts.id, alertIds))
+    : [];
+  const byService = new Map(services.map((s) => [s.id, s]));
+  const byAlert = new Map(alerts.map((a) => [a.id, a]));
+  const out = new Map<string, JobSubject>();
+  for (const j of page) {
+    const s = j.serviceId ? byService.get(j.serviceId) : undefined;
+    if (s) {
+      const main = s.identifiers.msisdn ?? s.identifiers.username ?? s.identifiers.circuit_id ?? Object.values(s.identifiers)[0] ?? null;
+      out.set(j.id, { href: `/admin/services/${s.id}`, label: main ? `${s.product} · ${main}` : s.product, detail: s.customer });
+      continue;
+    }
+    const a = j.type === "broadcast" ? byAlert.get(String(j.payload.broadcast_id)) : undefined;
+    if (a)
+      out.set(j.id, {
+        href: `/admin/broadcasts/${a.id}`,
+        label: a.event,
+        detail: a.capStatus === "Actual" ? "cell broadcast" : `cell broadcast (${a.capStatus.toLowerCase()})`,
+      });
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { getJobWithEvents, listJobs, type TaskRow, taskRows } from "../../db/queries/jobs";
+import { getJobWithEvents, jobSubjects, listJobs, type TaskRow, taskRows } from "../../db/queries/jobs";
 import { getService } from "../../db/queries/services";
 import { openStuckWriteCount } from "../../db/queries/stuck-writes";
 import type { jobEvents, jobs } from "../../db/schema";
@@ -155,6 +155,7 @@ export const jobPages = new Hono<AppEnv>()
     const cursor = c.req.query("cursor")?.slice(0, 200);
     const listed = await attempt(() => listJobs(c.get("db"), { status, limit: 50, cursor }));
     const page = listed.ok ? listed.data.data : [];
+    const subjects = await jobSubjects(c.get("db"), page);
     // A pending job older than a minute lost its queue message (the minute sweep sends it again).
     const staleBefore = Date.now() - 60_000;
     const canResend = allowed(c, "jobs:retry");
@@ -226,7 +227,21 @@ export const jobPages = new Hono<AppEnv>()
                 </>
               ),
             },
-            { header: "Service", cell: (j) => (j.serviceId ? <a href={`/admin/services/${j.serviceId}`}>{j.serviceId}</a> : "") },
+            {
+              header: "For",
+              cell: (j) => {
+                const subject = subjects.get(j.id);
+                if (!subject) return j.serviceId ? <a href={`/admin/services/${j.serviceId}`}>{j.serviceId}</a> : "";
+                return (
+                  <>
+                    <a href={subject.href} title={j.serviceId ?? undefined}>
+                      {subject.label}
+                    </a>
+                    {subject.detail && <div class="small muted">{subject.detail}</div>}
+                  </>
+                );
+              },
+            },
             { header: "Created", class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={ctx.settings.default_timezone} /> },
             { header: "Error", class: "small", cell: (j) => j.error ?? "" },
           ]}

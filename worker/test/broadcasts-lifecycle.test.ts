@@ -322,7 +322,7 @@ describe("cell broadcast lifecycle", () => {
     // The live counter counts as the CBC will (GSM 7-bit, extension characters twice; UCS-2 otherwise).
     const counter = await (await author.post("/admin/broadcasts/counter?i=1", { text_1: "€".repeat(47) })).text();
     expect(counter).toContain('id="counter-1"');
-    expect(counter).toMatch(/94[^0-9].*2 pages|2 pages/);
+    expect(counter).toMatch(/>94 \/ \d+ characters, 2 pages</);
     // The identifier each language will carry, as the CAP fields change (the test operator's language is English).
     const ids = await (
       await author.post("/admin/broadcasts/message-id", {
@@ -338,7 +338,8 @@ describe("cell broadcast lifecycle", () => {
     // The preview selects the cells inside the drawn polygon; a bad line is named.
     const preview = await (await author.post("/admin/broadcasts/preview", { area_text: "45.19,4.19 45.19,4.22 45.22,4.22 45.22,4.19 45.19,4.19" })).text();
     expect(preview).toContain(near);
-    expect(preview).toMatch(/2 cells selected|\d+ cells selected/);
+    expect(preview).toContain(other);
+    expect(preview).toMatch(/\d+ cells selected/);
     const badPreview = await (await author.post("/admin/broadcasts/preview", { area_text: "95,4 1" })).text();
     expect(badPreview).toContain("Line 1");
     // Bad input: an inline message, nothing written.

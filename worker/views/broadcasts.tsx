@@ -27,6 +27,15 @@ import { Layout, type PageContext } from "./layout";
 
 export const BROADCAST_SCRIPTS = ["/js/broadcast-map.js"];
 
+/** htmx: a change inside the element posts the whole form to `url` and swaps `target` with the answer. */
+const refreshOnChange = (url: string, target: string) => ({
+  "hx-post": url,
+  "hx-trigger": "change",
+  "hx-target": target,
+  "hx-swap": "outerHTML",
+  "hx-include": "closest form",
+});
+
 /** "EXERCISE" / "TEST" next to anything that is not a real warning. */
 export function ExerciseMark(props: { capStatus: string }) {
   if (props.capStatus === "Actual") return null;
@@ -293,14 +302,7 @@ export function BroadcastFormPage(props: {
             </div>
           </fieldset>
         )}
-        <fieldset
-          class="card"
-          hx-post="/admin/broadcasts/message-id"
-          hx-trigger="change"
-          hx-target="#message-id-preview"
-          hx-swap="outerHTML"
-          hx-include="closest form"
-        >
+        <fieldset class="card" {...refreshOnChange("/admin/broadcasts/message-id", "#message-id-preview")}>
           <legend>Alert</legend>
           <div class="grid-3">
             <SelectField
@@ -338,14 +340,7 @@ export function BroadcastFormPage(props: {
             />
           ) : null}
         </fieldset>
-        <fieldset
-          class="card"
-          hx-post="/admin/broadcasts/message-id"
-          hx-trigger="change"
-          hx-target="#message-id-preview"
-          hx-swap="outerHTML"
-          hx-include="closest form"
-        >
+        <fieldset class="card" {...refreshOnChange("/admin/broadcasts/message-id", "#message-id-preview")}>
           <legend>Messages, one per language</legend>
           <p class="hint">
             GSM 7-bit: 93 characters a page (extension characters such as € count two); any other character switches to UCS-2: 41 a page; at most 15 pages.
@@ -384,14 +379,7 @@ export function BroadcastFormPage(props: {
           ))}
           {e.messages && <div class="field-error">{e.messages}</div>}
         </fieldset>
-        <fieldset
-          class="card"
-          hx-post="/admin/broadcasts/preview"
-          hx-trigger="change"
-          hx-target="#selection-preview"
-          hx-swap="outerHTML"
-          hx-include="closest form"
-        >
+        <fieldset class="card" {...refreshOnChange("/admin/broadcasts/preview", "#selection-preview")}>
           <legend>Area</legend>
           <Field name="area_description" label="Area description" value={v.area_description} placeholder="Lyon 7e, river banks" error={e["area.description"]} />
           <div class="cell-map-editor" data-cell-map-editor>

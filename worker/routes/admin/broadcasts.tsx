@@ -258,9 +258,10 @@ async function previewOf(c: Context<AppEnv>, values: AlertFormValues): Promise<{
   return { selected, area: { polygons: area.shapes.polygons, circles: area.shapes.circles } };
 }
 
-async function resultsProps(c: Context<AppEnv>, alert: BroadcastView) {
+/** The results panel's data; `cells`: the map's cells when the caller has them already (the names). */
+async function resultsProps(c: Context<AppEnv>, alert: BroadcastView, cells?: Awaited<ReturnType<typeof mapCells>>) {
   const results = await cellResults(c.get("db"), alert.id);
-  const names = new Map((await mapCells(c)).map((x) => [x.id, x.name ?? x.id]));
+  const names = new Map((cells ?? (await mapCells(c))).map((x) => [x.id, x.name ?? x.id]));
   const jobRunning = await jobInFlight(c.get("db"), alert.id);
   return {
     alert,
@@ -286,13 +287,14 @@ async function alertPage(
   const userId = principal?.type === "user" ? principal.id : null;
   const me = userId ? await c.get("db").select({ totp: users.totpEnabledAt }).from(users).where(eq(users.id, userId)).get() : null;
   const activity = await listActivity(c.get("db"), { entity: "broadcast", entityId: id, limit: 50 });
+  const cells = await mapCells(c);
   return c.html(
     <BroadcastPage
       ctx={pageContext(c)}
       alert={alert}
-      cells={await mapCells(c)}
+      cells={cells}
       area={storedArea(alert)}
-      results={await resultsProps(c, alert)}
+      results={await resultsProps(c, alert, cells)}
       activity={activity.data}
       canWrite={allowed(c, "broadcasts:write")}
       canApprove={allowed(c, "broadcasts:approve")}

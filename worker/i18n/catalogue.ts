@@ -1,5 +1,7 @@
+import { adminEn, adminFr } from "./admin";
+
 /**
- * The portal's message catalogue, English and French. Every key exists in both languages: the French
+ * The message catalogue of the portal and the staff pages (their keys in ./admin.ts), English and French. Every key exists in both languages: the French
  * table is typed from the English one (a missing or extra key does not compile) and a test checks it
  * again at run time. `{name}` placeholders are filled by `t`.
  */
@@ -211,6 +213,7 @@ const en = {
   "security.start_again": "Start again",
   "security.login_bad_code": "The code is not valid.",
   "security.login_expired": "The sign-in took too long. Start again.",
+  ...adminEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -424,6 +427,7 @@ const fr: Record<MessageKey, string> = {
   "security.start_again": "Recommencer",
   "security.login_bad_code": "Le code n'est pas valide.",
   "security.login_expired": "La connexion a pris trop de temps. Recommencez.",
+  ...adminFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
+import { currentIntlLocale, t } from "../i18n/request-locale";
 import type { FieldError } from "../lib/errors";
 
 export type FormErrors = Record<string, string>;
@@ -36,7 +37,7 @@ export function ErrorSummary(props: { errors: FormErrors; message?: string }) {
   if (entries.length === 0 && !props.message) return null;
   return (
     <div class="alert error" role="alert" tabindex={-1} id="error-summary">
-      <strong>{props.message ?? "Please correct the highlighted fields."}</strong>
+      <strong>{props.message ?? t("admin.correct_fields")}</strong>
       {entries.length > 0 && (
         <ul>
           {entries.map(([path, message]) => (
@@ -256,16 +257,16 @@ export function Table<T>(props: {
  */
 export function editDeleteColumn<T>(props: { when: boolean; csrfToken: string; path: (row: T) => string; confirm: (row: T) => string }): Column<T> {
   return {
-    header: <span class="visually-hidden">Actions</span>,
+    header: <span class="visually-hidden">{t("admin.actions")}</span>,
     class: "row-actions",
     when: props.when,
     cell: (row) => (
       <>
-        <a href={`${props.path(row)}/edit`}>Edit</a>
+        <a href={`${props.path(row)}/edit`}>{t("admin.edit")}</a>
         <form method="post" action={`${props.path(row)}/delete`} class="inline" hx-confirm={props.confirm(row)}>
           <CsrfField token={props.csrfToken} />
           <button type="submit" class="link-button danger">
-            Delete
+            {t("admin.delete")}
           </button>
         </form>
       </>
@@ -299,14 +300,14 @@ export function Pager(props: { baseUrl: string; params: Record<string, string | 
   };
   if (!props.nextCursor && !props.hasCursor) return null;
   return (
-    <nav class="pager" aria-label="Pagination">
-      {props.hasCursor ? <a href={query({ cursor: undefined })}>« First page</a> : <span />}
+    <nav class="pager" aria-label={t("admin.pagination")}>
+      {props.hasCursor ? <a href={query({ cursor: undefined })}>{t("admin.first_page")}</a> : <span />}
       {props.nextCursor ? (
         <a href={query({ cursor: props.nextCursor })} rel="next">
-          Next page »
+          {t("admin.next_page")}
         </a>
       ) : (
-        <span class="muted">End of list</span>
+        <span class="muted">{t("admin.end_of_list")}</span>
       )}
     </nav>
   );
@@ -316,7 +317,7 @@ export function Pager(props: { baseUrl: string; params: Record<string, string | 
 export function Time(props: { iso: string | null; timeZone?: string; dateOnly?: boolean }) {
   if (!props.iso) return <span class="muted">—</span>;
   const d = new Date(props.iso);
-  const text = new Intl.DateTimeFormat("en-GB", {
+  const text = new Intl.DateTimeFormat(currentIntlLocale(), {
     timeZone: props.timeZone ?? "UTC",
     dateStyle: "medium",
     ...(props.dateOnly ? {} : { timeStyle: "short" }),

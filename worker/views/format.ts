@@ -1,7 +1,10 @@
+import { currentIntlLocale } from "../i18n/request-locale";
+
 /** Display helpers: money from minor units, balances by unit (display only; storage stays integer). */
 const moneyFormats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
 
-export function formatMoney(minor: number, currency: string, locale = "en-GB"): string {
+/** Money for display; the locale defaults to the current staff page's (English outside a page). */
+export function formatMoney(minor: number, currency: string, locale = currentIntlLocale()): string {
   // Building an Intl formatter costs more than formatting: one per locale and currency, kept.
   const key = `${locale}|${currency}`;
   let cached = moneyFormats.get(key);

@@ -2,6 +2,8 @@ import type { Child } from "hono/jsx";
 import type { Permission } from "../domain/auth/permissions";
 import type { Principal } from "../domain/auth/principal";
 import type { SettingsData } from "../domain/settings/schemas";
+import type { MessageKey } from "../i18n/catalogue";
+import { currentLocale, t } from "../i18n/request-locale";
 
 export type PageContext = {
   principal: Principal;
@@ -10,51 +12,51 @@ export type PageContext = {
   path: string;
 };
 
-type NavItem = { href: string; label: string; permission: Permission | null; icon: string; goKey?: string };
+type NavItem = { href: string; label: MessageKey; permission: Permission | null; icon: string; goKey?: string };
 
 /** Every area of the product; later modules fill the pages behind these links. */
-export const NAV: { section: string; items: NavItem[] }[] = [
+export const NAV: { section: MessageKey; items: NavItem[] }[] = [
   {
-    section: "Customers",
+    section: "admin.nav.customers_section",
     items: [
-      { href: "/admin", label: "Dashboard", permission: null, icon: "◧" },
-      { href: "/admin/customers", label: "Customers", permission: "customers:read", icon: "☺", goKey: "c" },
-      { href: "/admin/services", label: "Services", permission: "services:read", icon: "⇄", goKey: "s" },
+      { href: "/admin", label: "admin.nav.dashboard", permission: null, icon: "◧" },
+      { href: "/admin/customers", label: "admin.nav.customers", permission: "customers:read", icon: "☺", goKey: "c" },
+      { href: "/admin/services", label: "admin.nav.services", permission: "services:read", icon: "⇄", goKey: "s" },
     ],
   },
   {
-    section: "Operations",
+    section: "admin.nav.operations",
     items: [
-      { href: "/admin/catalog", label: "Catalog", permission: "catalog:read", icon: "▤" },
-      { href: "/admin/inventory", label: "Inventory", permission: "inventory:read", icon: "▦", goKey: "i" },
-      { href: "/admin/jobs", label: "Provisioning", permission: "jobs:read", icon: "⚙", goKey: "j" },
-      { href: "/admin/reconciliation", label: "Reconciliation", permission: "services:read", icon: "⚖" },
-      { href: "/admin/broadcasts", label: "Cell broadcast", permission: "broadcasts:read", icon: "◉" },
+      { href: "/admin/catalog", label: "admin.nav.catalog", permission: "catalog:read", icon: "▤" },
+      { href: "/admin/inventory", label: "admin.nav.inventory", permission: "inventory:read", icon: "▦", goKey: "i" },
+      { href: "/admin/jobs", label: "admin.nav.jobs", permission: "jobs:read", icon: "⚙", goKey: "j" },
+      { href: "/admin/reconciliation", label: "admin.nav.reconciliation", permission: "services:read", icon: "⚖" },
+      { href: "/admin/broadcasts", label: "admin.nav.broadcasts", permission: "broadcasts:read", icon: "◉" },
     ],
   },
   {
-    section: "Finance",
+    section: "admin.nav.finance",
     items: [
-      { href: "/admin/invoices", label: "Billing", permission: "billing:read", icon: "€" },
-      { href: "/admin/payments", label: "Payments", permission: "billing:read", icon: "▭" },
+      { href: "/admin/invoices", label: "admin.nav.billing", permission: "billing:read", icon: "€" },
+      { href: "/admin/payments", label: "admin.nav.payments", permission: "billing:read", icon: "▭" },
     ],
   },
   {
-    section: "Administration",
+    section: "admin.nav.administration",
     items: [
-      { href: "/admin/activity", label: "Activity log", permission: "activity:read", icon: "≡" },
-      { href: "/admin/users", label: "Users", permission: "users:manage", icon: "⚷" },
-      { href: "/admin/roles", label: "Roles", permission: "roles:manage", icon: "◈" },
-      { href: "/admin/api-keys", label: "API keys", permission: "api_keys:manage", icon: "⌘" },
-      { href: "/admin/webhooks", label: "Webhooks", permission: "webhooks:manage", icon: "↗" },
-      { href: "/admin/outbox", label: "Email outbox", permission: "outbox:read", icon: "✉" },
-      { href: "/admin/settings", label: "Settings", permission: "settings:read", icon: "⚑" },
+      { href: "/admin/activity", label: "admin.nav.activity", permission: "activity:read", icon: "≡" },
+      { href: "/admin/users", label: "admin.nav.users", permission: "users:manage", icon: "⚷" },
+      { href: "/admin/roles", label: "admin.nav.roles", permission: "roles:manage", icon: "◈" },
+      { href: "/admin/api-keys", label: "admin.nav.api_keys", permission: "api_keys:manage", icon: "⌘" },
+      { href: "/admin/webhooks", label: "admin.nav.webhooks", permission: "webhooks:manage", icon: "↗" },
+      { href: "/admin/outbox", label: "admin.nav.outbox", permission: "outbox:read", icon: "✉" },
+      { href: "/admin/settings", label: "admin.nav.settings", permission: "settings:read", icon: "⚑" },
     ],
   },
 ];
 
 /** The navigation links a principal may open (the sidebar, and the "g" shortcuts that follow it). */
-function permittedNav(principal: Principal): { section: string; items: NavItem[] }[] {
+function permittedNav(principal: Principal): { section: MessageKey; items: NavItem[] }[] {
   return NAV.map((group) => ({
     section: group.section,
     items: group.items.filter((i) => i.permission === null || principal.permissions.has(i.permission)),
@@ -67,33 +69,33 @@ function ShortcutsDialog(props: { nav: NavItem[]; search: boolean }) {
   return (
     <dialog id="keyboard-shortcuts" class="shortcuts-dialog" aria-labelledby="keyboard-shortcuts-title">
       <div class="section-header">
-        <h2 id="keyboard-shortcuts-title">Keyboard shortcuts</h2>
+        <h2 id="keyboard-shortcuts-title">{t("admin.shortcuts")}</h2>
         <form method="dialog">
           <button type="submit" class="button">
-            Close
+            {t("admin.close")}
           </button>
         </form>
       </div>
-      <p class="muted small">Shortcuts are off while you type in a field.</p>
+      <p class="muted small">{t("admin.shortcuts_off")}</p>
       <dl class="shortcut-list">
         <dt>
           <kbd>?</kbd>
         </dt>
-        <dd class="shortcut-label">Show this list</dd>
+        <dd class="shortcut-label">{t("admin.shortcut_help")}</dd>
         {props.search && (
           <>
             <dt>
               <kbd>/</kbd>
             </dt>
-            <dd class="shortcut-label">Search</dd>
+            <dd class="shortcut-label">{t("admin.search")}</dd>
           </>
         )}
         {goTo.map((item) => (
           <>
             <dt data-go-shortcut={item.goKey}>
-              <kbd>g</kbd> then <kbd>{item.goKey}</kbd>
+              <kbd>g</kbd> {t("admin.shortcut_then")} <kbd>{item.goKey}</kbd>
             </dt>
-            <dd class="shortcut-label">Go to {item.label}</dd>
+            <dd class="shortcut-label">{t("admin.go_to", { area: t(item.label) })}</dd>
           </>
         ))}
       </dl>
@@ -112,7 +114,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
   const nav = permittedNav(ctx.principal);
   const search = ctx.principal.permissions.has("search:read");
   return (
-    <html lang="en" style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
+    <html lang={currentLocale()} style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -131,12 +133,12 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
       </head>
       <body hx-headers={JSON.stringify({ "X-CSRF-Token": ctx.csrfToken })}>
         <a class="skip-link" href="#main">
-          Skip to content
+          {t("admin.skip")}
         </a>
         <header class="topbar">
           {/* A link to the navigation, so it opens without JS (:target); app.js turns it into a toggle. */}
           <a href="#main-nav" class="button menu-button" aria-controls="main-nav" aria-expanded="false">
-            <span aria-hidden="true">☰</span> Menu
+            <span aria-hidden="true">☰</span> {t("admin.menu")}
           </a>
           <a class="brand" href="/admin">
             {s.logo ? (
@@ -152,13 +154,13 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             <search class="global-search">
               <form action="/admin/search" method="get">
                 <label for="global-search-input" class="visually-hidden">
-                  Search
+                  {t("admin.search")}
                 </label>
                 <input
                   id="global-search-input"
                   type="search"
                   name="q"
-                  placeholder="Search customers, contacts, sites…  ( / )"
+                  placeholder={t("admin.search_placeholder")}
                   autocomplete="off"
                   aria-controls="search-suggestions"
                   aria-keyshortcuts="/"
@@ -167,13 +169,13 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
                   hx-target="#search-suggestions"
                   hx-sync="this:replace"
                 />
-                <div id="search-suggestions" class="suggestions" role="listbox" aria-label="Suggestions"></div>
+                <div id="search-suggestions" class="suggestions" role="listbox" aria-label={t("admin.suggestions")}></div>
               </form>
             </search>
           )}
           <div class="user-menu">
             <a href="#keyboard-shortcuts" class="small shortcuts-link" aria-haspopup="dialog" aria-keyshortcuts="Shift+?">
-              Keyboard shortcuts (?)
+              {t("admin.shortcuts_link")}
             </a>
             <a href="/admin/account" class="small">
               {ctx.principal.name}
@@ -181,16 +183,16 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             <form method="post" action="/admin/logout">
               <input type="hidden" name="_csrf" value={ctx.csrfToken} />
               <button type="submit" class="link-button">
-                Sign out
+                {t("admin.sign_out")}
               </button>
             </form>
           </div>
         </header>
         <div class="shell">
-          <nav class="sidebar" id="main-nav" aria-label="Main" tabindex={-1}>
+          <nav class="sidebar" id="main-nav" aria-label={t("admin.nav_label")} tabindex={-1}>
             {nav.map((group) => (
               <div class="nav-group">
-                <div class="nav-title">{group.section}</div>
+                <div class="nav-title">{t(group.section)}</div>
                 <ul>
                   {group.items.map((item) => (
                     <li>
@@ -203,7 +205,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
                         <span aria-hidden="true" class="nav-icon">
                           {item.icon}
                         </span>
-                        {item.label}
+                        {t(item.label)}
                       </a>
                     </li>
                   ))}
@@ -226,7 +228,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
 export function BarePage(props: { settings: SettingsData; title: string; children: Child }) {
   const s = props.settings;
   return (
-    <html lang="en" style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
+    <html lang={currentLocale()} style={`--primary:${s.primary_color};--accent:${s.accent_color}`}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />

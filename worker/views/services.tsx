@@ -8,6 +8,7 @@ import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions"
 import type { PlanChangeRequestView } from "../domain/services/plan-change-requests";
 import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES } from "../domain/services/state";
+import { currentIntlLocale } from "../i18n/request-locale";
 import { BalanceSource, DifferencesTable } from "./charging";
 import { ActivityTable, Badge, type Column, CsrfField, EmptyState, Field, PageHeader, Pager, SelectField, Table, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
@@ -127,7 +128,7 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
         const amount = (v: number) => formatAmount(b.unit, v, props.currency);
         const remaining = granted > 0 ? `${amount(b.amount)} of ${amount(total)} remaining` : `${amount(b.amount)} remaining`;
         const expires = b.expires_at
-          ? `expires ${new Intl.DateTimeFormat("en-GB", { timeZone: props.timeZone, dateStyle: "medium" }).format(new Date(b.expires_at))}`
+          ? `expires ${new Intl.DateTimeFormat(currentIntlLocale(), { timeZone: props.timeZone, dateStyle: "medium" }).format(new Date(b.expires_at))}`
           : "";
         return (
           <div class="balance" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>

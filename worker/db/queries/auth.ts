@@ -16,6 +16,7 @@ type StaffRow = {
   permissions: string;
   two_factor_required: number;
   totp_enabled_at: string | null;
+  locale: string | null;
 };
 
 type CustomerRow = {
@@ -39,7 +40,7 @@ export type FoundSession = { principal: Principal; kind: "web" | "api"; lastSeen
 export async function findSessionPrincipal(db: Db, by: { tokenHash: string } | { sessionId: string }, now: string): Promise<FoundSession | null> {
   const condition = "tokenHash" in by ? sql`s.token_hash = ${by.tokenHash}` : sql`s.id = ${by.sessionId}`;
   const staff = await db.get<StaffRow | undefined>(sql`
-    SELECT s.id AS session_id, s.kind AS session_kind, s.last_seen_at, s.created_at, s.remember, u.id AS user_id, u.email, u.name, u.totp_enabled_at,
+    SELECT s.id AS session_id, s.kind AS session_kind, s.last_seen_at, s.created_at, s.remember, u.id AS user_id, u.email, u.name, u.totp_enabled_at, u.locale,
       (SELECT json_group_array(p.value) FROM user_roles ur JOIN roles r ON r.id = ur.role_id, json_each(r.permissions) p WHERE ur.user_id = u.id) AS permissions,
       (SELECT count(*) FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.require_two_factor = 1) AS two_factor_required
     FROM sessions s JOIN users u ON u.id = s.subject_id
@@ -59,6 +60,7 @@ export async function findSessionPrincipal(db: Db, by: { tokenHash: string } | {
         permissions: new Set((JSON.parse(staff.permissions) as string[]).filter(isPermission)),
         customerId: null,
         mustEnrollTwoFactor: staff.two_factor_required > 0 && !staff.totp_enabled_at,
+        locale: staff.locale === "fr" || staff.locale === "en" ? staff.locale : null,
       },
     };
   }

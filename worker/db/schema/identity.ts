@@ -16,6 +16,8 @@ export const users = sqliteTable("users", {
   totpLastStep: integer("totp_last_step"),
   passwordChangedAt: text("password_changed_at"),
   lastLoginAt: text("last_login_at"),
+  /** The language of the admin pages and of emails to this user ("en" | "fr"); null follows the browser. */
+  locale: text("locale", { enum: ["en", "fr"] }),
   ...timestamps,
 });
 

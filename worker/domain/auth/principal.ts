@@ -15,6 +15,8 @@ export type Principal = {
   customerId: string | null;
   /** Users whose role requires two-factor authentication and who have not set it up yet. */
   mustEnrollTwoFactor: boolean;
+  /** Staff users: the language chosen for the admin pages; null or absent follows the browser. */
+  locale?: "en" | "fr" | null;
 };
 
 export function actorOf(principal: Principal): Actor {

@@ -71,7 +71,9 @@ function record(ctx: WriteContext, holder: TwoFactorHolder, action: string, chan
  * customer's language. In an array: a query builder is a thenable, which an async function would run.
  */
 async function changedEmail(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData, change: TwoFactorChange): Promise<Statement[]> {
-  const to = isAccount(holder) ? { ...(await accountRecipient(ctx, holder)), customer: true } : { name: holder.name, locale: "en", customer: false };
+  const to = isAccount(holder)
+    ? { ...(await accountRecipient(ctx, holder)), customer: true }
+    : { name: holder.name, locale: holder.locale ?? brand.default_locale, customer: false };
   return [enqueueEmail(ctx.db, ctx.now, { email: holder.email, name: to.name }, twoFactorChangedEmail(brand, { ...to, change }))];
 }
 

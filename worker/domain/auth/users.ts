@@ -46,6 +46,7 @@ async function invitationStatements(ctx: WriteContext, user: { id: string; email
         inviter: ctx.actor.label,
         link: `${links.baseUrl}/admin/invitation?token=${token}`,
         expiresHours: TOKEN_LIFETIME_MS.invite / 3600_000,
+        locale: links.brand.default_locale,
       }),
     ),
   ];
@@ -209,7 +210,11 @@ export async function requestPasswordReset(ctx: WriteContext, email: string, lin
       ctx.db,
       ctx.now,
       { email: user.email, name: user.name },
-      passwordResetEmail(links.brand, { name: user.name, link: `${links.baseUrl}/admin/reset-password?token=${token}` }),
+      passwordResetEmail(links.brand, {
+        name: user.name,
+        link: `${links.baseUrl}/admin/reset-password?token=${token}`,
+        locale: user.locale ?? links.brand.default_locale,
+      }),
     ),
     recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "auth.password_reset_requested", changes: {} }),
   ]);
@@ -242,6 +247,15 @@ export async function changePassword(ctx: WriteContext, user: User, current: str
   ]);
 }
 
+/** Sets one's own language for the admin pages and staff emails ("en" | "fr"; null follows the browser). */
+export async function setUserLocale(ctx: WriteContext, user: User, locale: "en" | "fr" | null): Promise<void> {
+  if (user.locale === locale) return;
+  await runBatch(ctx.db, [
+    ctx.db.update(users).set({ locale, updatedAt: ctx.now }).where(eq(users.id, user.id)),
+    recordActivity(ctx, { entity: "user", entityId: user.id, customerId: null, action: "user.locale", before: { locale: user.locale }, after: { locale } }),
+  ]);
+}
+
 /** Starts an email change: the new address receives a link; nothing changes until it is followed. */
 export async function requestEmailChange(ctx: WriteContext, user: User, newEmail: string, password: string, links: Links): Promise<void> {
   if (!user.passwordHash || !(await verifyPassword(password, links.pepper, user.passwordHash))) {
@@ -256,7 +270,12 @@ export async function requestEmailChange(ctx: WriteContext, user: User, newEmail
       ctx.db,
       ctx.now,
       { email: newEmail, name: user.name },
-      verifyEmailEmail(links.brand, { name: user.name, newEmail, link: `${links.baseUrl}/admin/verify-email?token=${token}` }),
+      verifyEmailEmail(links.brand, {
+        name: user.name,
+        newEmail,
+        link: `${links.baseUrl}/admin/verify-email?token=${token}`,
+        locale: user.locale ?? links.brand.default_locale,
+      }),
     ),
     recordActivity(ctx, {
       entity: "user",

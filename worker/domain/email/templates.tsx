@@ -4,10 +4,10 @@ import type { SettingsData } from "../settings/schemas";
 /** A rendered email: subject, plain text and HTML (escaped by JSX). */
 export type RenderedEmail = { template: string; subject: string; text: string; html: string };
 
-function Frame(props: { brand: SettingsData; children: Child }) {
+function Frame(props: { brand: SettingsData; lang?: "en" | "fr"; children: Child }) {
   const b = props.brand;
   return (
-    <html lang="en">
+    <html lang={props.lang ?? "en"}>
       <body style="margin:0;background:#f6f7f9;font-family:Arial,Helvetica,sans-serif;color:#1f2937">
         <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="padding:24px 0">
           <tr>
@@ -54,49 +54,52 @@ function render(template: string, subject: string, text: string, html: Child): R
 
 const footer = (b: SettingsData) => `\n\n— ${b.operator_name}${b.support_email ? ` (${b.support_email})` : ""}`;
 
-export function invitationEmail(brand: SettingsData, p: { name: string; inviter: string; link: string; expiresHours: number }): RenderedEmail {
-  const subject = `You are invited to ${brand.operator_name}`;
-  return render(
-    "invitation",
-    subject,
-    `Hello ${p.name},\n\n${p.inviter} invited you to the ${brand.operator_name} staff console. Choose your password here (the link works once, for ${p.expiresHours} hours):\n${p.link}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>Hello {p.name},</p>
-      <p>
-        {p.inviter} invited you to the {brand.operator_name} staff console.
-      </p>
-      <Button href={p.link} brand={brand} label="Accept the invitation" />
-      <p style="color:#6b7280;font-size:13px">The link works once, for {p.expiresHours} hours.</p>
-    </Frame>,
-  );
+/** A staff member invited to the console: in the operator's default language (the invitee has no preference yet). */
+export function invitationEmail(
+  brand: SettingsData,
+  p: { name: string; inviter: string; link: string; expiresHours: number; locale?: string | null },
+): RenderedEmail {
+  return bilingualEmail(brand, "invitation", {
+    ...p,
+    subject: { en: `You are invited to ${brand.operator_name}`, fr: `Invitation à ${brand.operator_name}` },
+    body: {
+      en: `${p.inviter} invited you to the ${brand.operator_name} staff console. Choose your password here:`,
+      fr: `${p.inviter} vous invite sur la console d'administration de ${brand.operator_name}. Choisissez votre mot de passe ici :`,
+    },
+    button: { href: p.link, label: { en: "Accept the invitation", fr: "Accepter l'invitation" } },
+    note: { en: `The link works once, for ${p.expiresHours} hours.`, fr: `Le lien fonctionne une fois, pendant ${p.expiresHours} heures.` },
+  });
 }
 
-export function passwordResetEmail(brand: SettingsData, p: { name: string; link: string }): RenderedEmail {
-  return render(
-    "password_reset",
-    `Reset your ${brand.operator_name} password`,
-    `Hello ${p.name},\n\nSomeone (hopefully you) asked to reset your password. Choose a new one here within 30 minutes (the link works once):\n${p.link}\n\nIf you did not ask, ignore this email: your password stays as it is.${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>Hello {p.name},</p>
-      <p>Someone (hopefully you) asked to reset your password.</p>
-      <Button href={p.link} brand={brand} label="Choose a new password" />
-      <p style="color:#6b7280;font-size:13px">The link works once, for 30 minutes. If you did not ask, ignore this email: your password stays as it is.</p>
-    </Frame>,
-  );
+/** A staff password reset link (30 minutes, single use), in the user's language. */
+export function passwordResetEmail(brand: SettingsData, p: { name: string; link: string; locale?: string | null }): RenderedEmail {
+  return bilingualEmail(brand, "password_reset", {
+    ...p,
+    subject: { en: `Reset your ${brand.operator_name} password`, fr: `Réinitialisez votre mot de passe ${brand.operator_name}` },
+    body: { en: "Someone (hopefully you) asked to reset your password.", fr: "Quelqu'un (vous, espérons-le) a demandé à réinitialiser votre mot de passe." },
+    button: { href: p.link, label: { en: "Choose a new password", fr: "Choisir un nouveau mot de passe" } },
+    note: {
+      en: "The link works once, for 30 minutes. If you did not ask, ignore this email: your password stays as it is.",
+      fr: "Le lien fonctionne une fois, pendant 30 minutes. Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même.",
+    },
+  });
 }
 
-export function verifyEmailEmail(brand: SettingsData, p: { name: string; link: string; newEmail: string }): RenderedEmail {
-  return render(
-    "verify_email",
-    `Confirm your new email address for ${brand.operator_name}`,
-    `Hello ${p.name},\n\nConfirm that ${p.newEmail} is your new sign-in address (the link works once, for 24 hours):\n${p.link}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>Hello {p.name},</p>
-      <p>Confirm that {p.newEmail} is your new sign-in address.</p>
-      <Button href={p.link} brand={brand} label="Confirm this address" />
-      <p style="color:#6b7280;font-size:13px">Until you confirm, your old address stays in use. The link works once, for 24 hours.</p>
-    </Frame>,
-  );
+/** Confirms a staff user's new sign-in address (sent to it), in the user's language. */
+export function verifyEmailEmail(brand: SettingsData, p: { name: string; link: string; newEmail: string; locale?: string | null }): RenderedEmail {
+  return bilingualEmail(brand, "verify_email", {
+    ...p,
+    subject: {
+      en: `Confirm your new email address for ${brand.operator_name}`,
+      fr: `Confirmez votre nouvelle adresse e-mail pour ${brand.operator_name}`,
+    },
+    body: { en: `Confirm that ${p.newEmail} is your new sign-in address.`, fr: `Confirmez que ${p.newEmail} est votre nouvelle adresse de connexion.` },
+    button: { href: p.link, label: { en: "Confirm this address", fr: "Confirmer cette adresse" } },
+    note: {
+      en: "Until you confirm, your old address stays in use. The link works once, for 24 hours.",
+      fr: "Tant que vous n'avez pas confirmé, l'ancienne adresse reste utilisée. Le lien fonctionne une fois, pendant 24 heures.",
+    },
+  });
 }
 
 export type TwoFactorChange = "enabled" | "disabled" | "reset";
@@ -119,7 +122,7 @@ export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; ch
       ? `Authentification à deux facteurs ${change} sur votre compte ${brand.operator_name}`
       : `Two-factor authentication ${change} on your ${brand.operator_name} account`,
     `${hello}\n\n${fr ? `L'authentification à deux facteurs a été ${change} sur votre compte.` : `Two-factor authentication was ${change} on your account.`} ${alert}${footer(brand)}`,
-    <Frame brand={brand}>
+    <Frame brand={brand} lang={fr ? "fr" : "en"}>
       <p>{hello}</p>
       <p>
         {fr ? "L'authentification à deux facteurs a été " : "Two-factor authentication was "}
@@ -145,7 +148,7 @@ export function lowBalanceEmail(
 ): RenderedEmail {
   const words = UNIT_WORDS[p.unit];
   const left = (lang: "en" | "fr") => (words ? words[lang](Math.max(0, p.remaining)) : String(Math.max(0, p.remaining)));
-  return customerEmail(brand, "low_balance", {
+  return bilingualEmail(brand, "low_balance", {
     ...p,
     subject: { en: `Your ${p.service} balance is running low`, fr: `Le solde de ${p.service} est bientôt épuisé` },
     body: {
@@ -155,62 +158,50 @@ export function lowBalanceEmail(
   });
 }
 
-export function lowStockEmail(brand: SettingsData, p: { type: string; inStock: number; threshold: number; url: string }): RenderedEmail {
-  return render(
-    "low_stock",
-    `Low stock: ${p.type} (${p.inStock} left)`,
-    `Only ${p.inStock} ${p.type} items are in stock, below the alert threshold of ${p.threshold}.\n\nStock: ${p.url}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>
-        Only <strong>{p.inStock}</strong> {p.type} items are in stock, below the alert threshold of {p.threshold}.
-      </p>
-      <p>
-        <a href={p.url}>Open the stock dashboard</a>
-      </p>
-    </Frame>,
-  );
+/** To the notification list (staff), in each recipient's language. */
+export function lowStockEmail(
+  brand: SettingsData,
+  p: { type: string; inStock: number; threshold: number; url: string; locale?: string | null },
+): RenderedEmail {
+  return bilingualEmail(brand, "low_stock", {
+    locale: p.locale,
+    subject: { en: `Low stock: ${p.type} (${p.inStock} left)`, fr: `Stock bas : ${p.type} (${p.inStock} restant(s))` },
+    body: {
+      en: `Only ${p.inStock} ${p.type} items are in stock, below the alert threshold of ${p.threshold}.`,
+      fr: `Il ne reste que ${p.inStock} article(s) ${p.type} en stock, sous le seuil d'alerte de ${p.threshold}.`,
+    },
+    button: { href: p.url, label: { en: "Open the stock dashboard", fr: "Ouvrir le tableau de bord du stock" } },
+  });
 }
 
-export function welcomeEmail(brand: SettingsData, p: { name: string; service: string; identifiers: Record<string, string> }): RenderedEmail {
-  const details = Object.entries(p.identifiers).map(([k, v]) => `${k.toUpperCase()}: ${v}`);
-  return render(
-    "service_welcome",
-    `Your ${p.service} is ready`,
-    `Hello ${p.name},\n\nYour ${p.service} service is active.\n${details.join("\n")}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>Hello {p.name},</p>
-      <p>
-        Your <strong>{p.service}</strong> service is active.
-      </p>
-      {details.length > 0 && (
-        <ul>
-          {details.map((d) => (
-            <li>{d}</li>
-          ))}
-        </ul>
-      )}
-    </Frame>,
-  );
+/** The service is active: to its contact, in the customer's language, with its identifiers. */
+export function welcomeEmail(
+  brand: SettingsData,
+  p: { name: string; service: string; identifiers: Record<string, string>; locale?: string | null },
+): RenderedEmail {
+  return bilingualEmail(brand, "service_welcome", {
+    ...p,
+    subject: { en: `Your ${p.service} is ready`, fr: `Votre service ${p.service} est prêt` },
+    body: { en: `Your ${p.service} service is active.`, fr: `Votre service ${p.service} est actif.` },
+    list: Object.entries(p.identifiers).map(([k, v]) => `${k.toUpperCase()}: ${v}`),
+  });
 }
 
+/** To the notification list (staff), in each recipient's language: what failed and a link to the service. */
 export function provisioningFailedEmail(
   brand: SettingsData,
-  p: { serviceId: string; service: string; customer: string; reason: string; url: string },
+  p: { serviceId: string; service: string; customer: string; reason: string; url: string; locale?: string | null },
 ): RenderedEmail {
-  return render(
-    "provisioning_failed",
-    `Provisioning failed: ${p.service} for ${p.customer}`,
-    `Provisioning of ${p.service} (${p.serviceId}) for ${p.customer} failed and was rolled back.\n\n${p.reason}\n\n${p.url}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>
-        Provisioning of <strong>{p.service}</strong> ({p.serviceId}) for {p.customer} failed and was rolled back.
-      </p>
-      <p>{p.reason}</p>
-      <p>
-        <a href={p.url}>Open the service</a>
-      </p>
-    </Frame>,
-  );
+  return bilingualEmail(brand, "provisioning_failed", {
+    locale: p.locale,
+    subject: { en: `Provisioning failed: ${p.service} for ${p.customer}`, fr: `Échec du provisionnement : ${p.service} pour ${p.customer}` },
+    body: {
+      en: `Provisioning of ${p.service} (${p.serviceId}) for ${p.customer} failed and was rolled back.`,
+      fr: `Le provisionnement de ${p.service} (${p.serviceId}) pour ${p.customer} a échoué et a été annulé.`,
+    },
+    list: [p.reason],
+    button: { href: p.url, label: { en: "Open the service", fr: "Ouvrir le service" } },
+  });
 }
 
 /** An invoice or credit note sent to the customer, its PDF attached; in the customer's language (EN/FR). */
@@ -232,7 +223,7 @@ export function invoiceEmail(
     p.creditNote ? "credit_note" : "invoice",
     subject,
     `${hello}\n\n${body}${footer(brand)}`,
-    <Frame brand={brand}>
+    <Frame brand={brand} lang={fr ? "fr" : "en"}>
       <p>{hello}</p>
       <p>{body}</p>
     </Frame>,
@@ -292,7 +283,7 @@ export function paymentEmail(
     p.kind,
     `${texts.subject} — ${brand.operator_name}`,
     `${hello}\n\n${texts.body}${footer(brand)}`,
-    <Frame brand={brand}>
+    <Frame brand={brand} lang={fr ? "fr" : "en"}>
       <p>{hello}</p>
       <p>{texts.body}</p>
     </Frame>,
@@ -302,25 +293,41 @@ export function paymentEmail(
 type Bilingual = { en: string; fr: string };
 
 /**
- * A short email to a customer in their language (French when the customer's locale is French, else
- * English): a greeting, a paragraph, an optional button, an optional small print.
+ * A short email in its recipient's language (French when the locale is French, else English): a
+ * greeting when there is a name, a paragraph, an optional list, button and small print.
  */
-function customerEmail(
+function bilingualEmail(
   brand: SettingsData,
   template: string,
-  p: { locale?: string | null; name: string; subject: Bilingual; body: Bilingual; button?: { href: string; label: Bilingual }; note?: Bilingual },
+  p: {
+    locale?: string | null;
+    name?: string;
+    subject: Bilingual;
+    body: Bilingual;
+    list?: string[];
+    button?: { href: string; label: Bilingual };
+    note?: Bilingual;
+  },
 ): RenderedEmail {
   const fr = (p.locale ?? "").toLowerCase().startsWith("fr");
   const pick = (b: Bilingual) => (fr ? b.fr : b.en);
-  const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
-  const text = [hello, "", pick(p.body), ...(p.button ? [p.button.href] : []), ...(p.note ? ["", pick(p.note)] : [])].join("\n");
+  const hello = p.name === undefined ? null : fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
+  const list = p.list ?? [];
+  const text = [...(hello ? [hello, ""] : []), pick(p.body), ...list, ...(p.button ? [p.button.href] : []), ...(p.note ? ["", pick(p.note)] : [])].join("\n");
   return render(
     template,
     pick(p.subject),
     `${text}${footer(brand)}`,
-    <Frame brand={brand}>
-      <p>{hello}</p>
+    <Frame brand={brand} lang={fr ? "fr" : "en"}>
+      {hello && <p>{hello}</p>}
       <p>{pick(p.body)}</p>
+      {list.length > 0 && (
+        <ul>
+          {list.map((line) => (
+            <li>{line}</li>
+          ))}
+        </ul>
+      )}
       {p.button && <Button href={p.button.href} brand={brand} label={pick(p.button.label)} />}
       {p.note && <p style="color:#6b7280;font-size:13px">{pick(p.note)}</p>}
     </Frame>,
@@ -332,7 +339,7 @@ export function portalInvitationEmail(
   brand: SettingsData,
   p: { name: string; customerName: string; link: string; expiresHours: number; locale?: string | null },
 ): RenderedEmail {
-  return customerEmail(brand, "portal_invitation", {
+  return bilingualEmail(brand, "portal_invitation", {
     ...p,
     subject: { en: `Your ${brand.operator_name} customer account`, fr: `Votre espace client ${brand.operator_name}` },
     body: {
@@ -346,7 +353,7 @@ export function portalInvitationEmail(
 
 /** A portal password reset link (30 minutes, single use). */
 export function portalPasswordResetEmail(brand: SettingsData, p: { name: string; link: string; locale: string }): RenderedEmail {
-  return customerEmail(brand, "portal_password_reset", {
+  return bilingualEmail(brand, "portal_password_reset", {
     ...p,
     subject: { en: `Reset your ${brand.operator_name} password`, fr: `Réinitialisez votre mot de passe ${brand.operator_name}` },
     body: {
@@ -363,7 +370,7 @@ export function portalPasswordResetEmail(brand: SettingsData, p: { name: string;
 
 /** The link that confirms a portal account's new sign-in address (sent to the new address). */
 export function portalEmailChangeEmail(brand: SettingsData, p: { name: string; link: string; locale: string }): RenderedEmail {
-  return customerEmail(brand, "portal_email_change", {
+  return bilingualEmail(brand, "portal_email_change", {
     ...p,
     subject: { en: "Confirm your new email address", fr: "Confirmez votre nouvelle adresse e-mail" },
     body: {
@@ -380,7 +387,7 @@ export function portalEmailChangeEmail(brand: SettingsData, p: { name: string; l
 
 /** Tells the old address that the sign-in address changed (so a hijack does not go unnoticed). */
 export function portalEmailChangedEmail(brand: SettingsData, p: { name: string; newEmail: string; locale: string }): RenderedEmail {
-  return customerEmail(brand, "portal_email_changed", {
+  return bilingualEmail(brand, "portal_email_changed", {
     ...p,
     subject: { en: "Your sign-in address was changed", fr: "Votre adresse de connexion a changé" },
     body: {

@@ -9,6 +9,7 @@ import { seal } from "../../lib/secret-box";
 import { recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import { emailRow } from "../email/outbox";
+import { notificationLocales } from "../email/staff-locale";
 import { lowStockEmail } from "../email/templates";
 import { inventoryDocument } from "../search/documents";
 import { indexDocument } from "../search/index-statements";
@@ -300,7 +301,6 @@ export async function checkLowStock(ctx: WriteContext, env: InventoryEnv, type: 
   const low = inStock < template.lowStockThreshold;
   if (low && !template.lowStockAlertedAt) {
     const { data: settings } = await getSettings(ctx.db);
-    const email = lowStockEmail(settings, { type: template.name, inStock, threshold: template.lowStockThreshold, url: `${env.baseUrl}/admin/inventory` });
     // Claimed by a conditional update so two requests crossing the threshold together send one alert.
     const claim = await ctx.db
       .update(inventoryTemplates)
@@ -308,7 +308,15 @@ export async function checkLowStock(ctx: WriteContext, env: InventoryEnv, type: 
       .where(and(eq(inventoryTemplates.slug, type), sql`${inventoryTemplates.lowStockAlertedAt} IS NULL`))
       .returning({ slug: inventoryTemplates.slug });
     if (claim.length === 0) return;
-    const rows = settings.notification_emails.map((to) => emailRow(ctx.now, { email: to }, email));
+    const threshold = template.lowStockThreshold;
+    const locales = await notificationLocales(ctx.db, settings.notification_emails, settings.default_locale);
+    const rows = settings.notification_emails.map((to) =>
+      emailRow(
+        ctx.now,
+        { email: to },
+        lowStockEmail(settings, { type: template.name, inStock, threshold, url: `${env.baseUrl}/admin/inventory`, locale: locales.get(to) }),
+      ),
+    );
     await runBatch(ctx.db, [
       ...(rows.length ? [ctx.db.insert(emailOutbox).values(rows)] : []),
       recordActivity(ctx, {

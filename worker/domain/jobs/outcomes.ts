@@ -12,6 +12,7 @@ import type { BalanceUnit } from "../catalog/schemas";
 import { includedBalanceId } from "../charging/definition";
 import type { AccountReading } from "../charging/reconcile";
 import { emailRow } from "../email/outbox";
+import { notificationLocales } from "../email/staff-locale";
 import { lowBalanceEmail, provisioningFailedEmail, welcomeEmail } from "../email/templates";
 import { saveConfig } from "../inventory/configs";
 import { suspendIfExhausted } from "../services/exhausted";
@@ -57,14 +58,21 @@ async function failureNotice(
 ) {
   const { data: settings } = await getSettings(db);
   const customer = await db.select({ name: customers.name }).from(customers).where(eq(customers.id, service.customer_id)).get();
-  const email = provisioningFailedEmail(settings, {
-    serviceId: service.id,
-    service: service.product_name,
-    customer: customer?.name ?? service.customer_id,
-    reason: `${job.type} job ${job.id}: ${reason}`,
-    url: `${baseUrl}/admin/services/${service.id}`,
-  });
-  return settings.notification_emails.map((to) => emailRow(op.now, { email: to }, email));
+  const locales = await notificationLocales(db, settings.notification_emails, settings.default_locale);
+  return settings.notification_emails.map((to) =>
+    emailRow(
+      op.now,
+      { email: to },
+      provisioningFailedEmail(settings, {
+        serviceId: service.id,
+        service: service.product_name,
+        customer: customer?.name ?? service.customer_id,
+        reason: `${job.type} job ${job.id}: ${reason}`,
+        url: `${baseUrl}/admin/services/${service.id}`,
+        locale: locales.get(to),
+      }),
+    ),
+  );
 }
 
 /** A runner's reading of an account in BSS units (the one conversion module rounds sub-unit rating remainders half-even). */
@@ -154,7 +162,11 @@ function includedGrants(version: { slug: string; included_balances: Grant[] } | 
 }
 
 /** The welcome SMS: short, plain (one or two GSM-7 segments). */
-export function welcomeSmsText(operator: string, product: string, identifiers: Record<string, string>): string {
+export function welcomeSmsText(operator: string, product: string, identifiers: Record<string, string>, locale?: string | null): string {
+  if ((locale ?? "").toLowerCase().startsWith("fr")) {
+    const numero = identifiers.msisdn ? ` Votre numéro : ${identifiers.msisdn}.` : "";
+    return `Bienvenue chez ${operator} ! Votre ${product} est activé.${numero}`;
+  }
   const number = identifiers.msisdn ? ` Your number: ${identifiers.msisdn}.` : "";
   return `Welcome to ${operator}! Your ${product} is ready.${number}`;
 }
@@ -185,19 +197,22 @@ export async function applyOutcome(db: Db, deps: ServiceDeps, op: OpContext, job
       const contact = service.contact_id ? await db.select().from(contacts).where(eq(contacts.id, service.contact_id)).get() : undefined;
       const { data: settings } = await getSettings(db);
       const effects: Effects = {};
+      // The welcome email and SMS are in the customer's language (their locale, e.g. fr-FR).
+      const customer =
+        job.type === "provision" ? await db.select({ locale: customers.locale }).from(customers).where(eq(customers.id, service.customer_id)).get() : undefined;
       if (job.type === "provision" && contact?.email) {
         effects.emails = [
           emailRow(
             op.now,
             { email: contact.email, name: contact.firstName },
-            welcomeEmail(settings, { name: contact.firstName, service: service.product_name, identifiers }),
+            welcomeEmail(settings, { name: contact.firstName, service: service.product_name, identifiers, locale: customer?.locale }),
           ),
         ];
       }
       // The welcome SMS goes to the line itself (its MSISDN), else to the contact's phone.
       const phone = identifiers.msisdn || contact?.phone;
       if (job.type === "provision" && phone && /^\+[1-9]\d{6,14}$/.test(phone)) {
-        effects.sms = [smsRow(op.now, phone, "service_welcome", welcomeSmsText(settings.operator_name, service.product_name, identifiers))];
+        effects.sms = [smsRow(op.now, phone, "service_welcome", welcomeSmsText(settings.operator_name, service.product_name, identifiers, customer?.locale))];
       }
       if (service.status === "provisioning") {
         applied(

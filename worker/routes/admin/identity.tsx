@@ -17,6 +17,7 @@ import {
   requestEmailChange,
   resendInvitation,
   setUserEnabled,
+  setUserLocale,
   signUserOutEverywhere,
   unlockUser,
   updateUser,
@@ -24,6 +25,8 @@ import {
 import { retryFailedEmail } from "../../domain/email/outbox";
 import { loginGuard } from "../../durable/guard-client";
 import type { AppEnv } from "../../env";
+import { negotiateLocale } from "../../i18n/catalogue";
+import { t, withLocale } from "../../i18n/request-locale";
 import { NotFound, Unauthorized } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 
@@ -50,6 +53,7 @@ async function accountPage(c: Context<AppEnv>, extra: { errors?: Record<string, 
       user={{
         email: user.email,
         name: user.name,
+        locale: user.locale,
         twoFactor: Boolean(user.totpEnabledAt),
         backupCodesLeft: user.totpEnabledAt ? await remainingBackupCodes(ctx, user) : 0,
       }}
@@ -137,6 +141,18 @@ export const identityPages = new Hono<AppEnv>()
     );
     if (!result.ok) return accountPage(c, { errors: result.errors, message: result.message }, 422);
     return accountPage(c, { notice: "Password changed. Your other sessions were signed out." });
+  })
+  .post("/account/language", can("authenticated"), async (c) => {
+    const user = await me(c);
+    const choice = z.enum(["en", "fr", "browser"]).safeParse(text(await readForm(c), "locale"));
+    if (!choice.success) return accountPage(c, { errors: { locale: t("admin.language_invalid") } }, 422);
+    const locale = choice.data === "browser" ? null : choice.data;
+    await setUserLocale(writeContext(c), user, locale);
+    // This response is already in the new language.
+    const principal = c.get("principal");
+    if (principal) c.set("principal", { ...principal, locale });
+    const language = locale ?? negotiateLocale(undefined, c.req.header("accept-language"));
+    return withLocale(language, () => accountPage(c, { notice: t("admin.language_saved") }));
   })
   .post("/account/email", can("authenticated"), async (c) => {
     const body = await readForm(c);

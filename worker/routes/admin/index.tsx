@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { getSettings } from "../../db/queries/settings";
 import type { AppEnv } from "../../env";
+import { negotiateLocale } from "../../i18n/catalogue";
+import { withLocale } from "../../i18n/request-locale";
 import { authenticateCookie } from "../../middleware/authenticate";
 import { csrf } from "../../middleware/csrf";
 import { activityPages } from "./activity";
@@ -42,6 +44,8 @@ admin.use(async (c, next) => {
   if (c.get("principal")?.type === "customer") c.set("principal", null);
   await next();
 });
+// Pages in the user's language (their preference, else the browser's): views read it through t().
+admin.use((c, next) => withLocale(c.get("principal")?.locale ?? negotiateLocale(undefined, c.req.header("accept-language")), next));
 // Staff whose role requires 2FA are sent to set it up before anything else.
 admin.use(async (c, next) => {
   const principal = c.get("principal");

@@ -8,6 +8,7 @@ import { retryJobAsStaff } from "../../domain/jobs/retry";
 import { resendJob } from "../../domain/jobs/runner";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import { currentIntlLocale } from "../../i18n/request-locale";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { Badge, CsrfField, EmptyState, PageHeader, Pager, Table, Time } from "../../views/components";
@@ -29,7 +30,7 @@ function duration(ms: number): string {
 
 /** A time of day with seconds, in the operator's time zone (tasks take seconds). */
 function Clock(props: { iso: string; timeZone: string }) {
-  const text = new Intl.DateTimeFormat("en-GB", { timeZone: props.timeZone, timeStyle: "medium" }).format(new Date(props.iso));
+  const text = new Intl.DateTimeFormat(currentIntlLocale(), { timeZone: props.timeZone, timeStyle: "medium" }).format(new Date(props.iso));
   return (
     <time datetime={props.iso} title={props.iso}>
       {text}

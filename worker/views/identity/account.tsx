@@ -1,11 +1,12 @@
 import { raw } from "hono/html";
-import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, Table, Time } from "../components";
+import { t } from "../../i18n/request-locale";
+import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 import type { SessionRow } from "./shared";
 
 export function AccountPage(props: {
   ctx: PageContext;
-  user: { email: string; name: string; twoFactor: boolean; backupCodesLeft: number };
+  user: { email: string; name: string; locale: "en" | "fr" | null; twoFactor: boolean; backupCodesLeft: number };
   sessions: SessionRow[];
   currentSession: string | null;
   errors?: FormErrors;
@@ -62,6 +63,27 @@ export function AccountPage(props: {
           </form>
         </section>
       </div>
+      <section class="card" aria-labelledby="lang-h">
+        <h2 id="lang-h">{t("admin.language")}</h2>
+        <p class="muted small">{t("admin.language_hint")}</p>
+        <form method="post" action="/admin/account/language" class="filters">
+          <CsrfField token={props.ctx.csrfToken} />
+          <SelectField
+            name="locale"
+            label={t("admin.language")}
+            value={props.user.locale ?? "browser"}
+            error={e.locale}
+            options={[
+              { value: "browser", label: t("admin.language_browser") },
+              { value: "en", label: "English" },
+              { value: "fr", label: "Français" },
+            ]}
+          />
+          <button type="submit" class="button">
+            {t("admin.language_save")}
+          </button>
+        </form>
+      </section>
       <section class="card" aria-labelledby="tfa-h">
         <div class="section-header">
           <h2 id="tfa-h">Two-factor authentication</h2>

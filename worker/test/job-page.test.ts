@@ -185,7 +185,9 @@ describe("balance bars", () => {
     await activate(serviceId, {});
     const page = await pageSession("support");
     const html = await (await page.get(`/admin/services/${serviceId}`)).text();
-    const expiry = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", dateStyle: "medium" }).format(new Date(Date.now() + 30 * 86_400_000));
+    // In the operator's time zone, as the page shows it (near midnight UTC the date differs).
+    const { default_timezone: timeZone } = (await api("GET", "/settings")).body;
+    const expiry = new Intl.DateTimeFormat("en-GB", { timeZone, dateStyle: "medium" }).format(new Date(Date.now() + 30 * 86_400_000));
     expect(html).toContain('<span class="balance-caption">1.00 GB of 1.00 GB remaining</span>');
     expect(html).toContain(`expires ${expiry}`);
     expect(html).toContain(`aria-label="data: 1.00 GB of 1.00 GB remaining, expires ${expiry}"`);

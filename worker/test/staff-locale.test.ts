@@ -26,6 +26,24 @@ describe("staff pages in English or French", () => {
     // The sign-in page too (no user yet).
     const login = await (await fetchWorker(`${BASE}/admin/login`, { headers: { "accept-language": "fr" } })).text();
     expect(htmlLang(login)).toBe("fr");
+    expect(login).toContain("Mot de passe oublié ?");
+    expect(login).toMatch(/<button type="submit" class="button primary">Se connecter<\/button>/);
+    const forgot = await (await fetchWorker(`${BASE}/admin/forgot-password`, { headers: { "accept-language": "fr" } })).text();
+    expect(forgot).toContain("M’envoyer un lien de réinitialisation");
+  });
+
+  it("translates the jobs pages and the status words", async () => {
+    const s = await pageSession("admin");
+    const list = await (await s.get("/admin/jobs", { "accept-language": "fr" })).text();
+    expect(list).toContain("<h1>Tâches de provisionnement</h1>");
+    expect(list).toContain(">Abandonnées</a>");
+    for (const english of ["Provisioning jobs", "Dead letter", ">Attempts<", ">Created<"]) expect(list).not.toContain(english);
+    const jobId = list.match(/href="\/admin\/jobs\/(job_[^"]+)"/)?.[1];
+    if (jobId) {
+      const page = await (await s.get(`/admin/jobs/${jobId}`, { "accept-language": "fr" })).text();
+      expect(page).toContain("<dt>Tentatives</dt>");
+      expect(page).toMatch(/<span class="badge badge-[a-z_]+">(en attente|en cours|réussi|échec|abandonné)<\/span>/);
+    }
   });
 
   it("keeps a per-user preference over the browser's, audited; 'browser' clears it; a bad value writes nothing", async () => {

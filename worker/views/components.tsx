@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
-import { currentIntlLocale, t } from "../i18n/request-locale";
+import { BADGE_FR } from "../i18n/admin";
+import { currentIntlLocale, currentLocale, t } from "../i18n/request-locale";
 import type { FieldError } from "../lib/errors";
 
 export type FormErrors = Record<string, string>;
@@ -159,8 +160,14 @@ export function TextArea(p: { name: string; label: string; value?: string | numb
   );
 }
 
+/** A status word with its colour (by value); the word in the page's language. */
 export function Badge(props: { value: string }) {
-  return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{props.value.replace(/_/g, " ")}</span>;
+  return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{statusLabel(props.value)}</span>;
+}
+
+/** A status value as words in the page's language ("in_stock" → "in stock", « en stock »). */
+export function statusLabel(value: string): string {
+  return (currentLocale() === "fr" ? BADGE_FR[value] : undefined) ?? value.replace(/_/g, " ");
 }
 
 export function EmptyState(props: { title: string; children?: Child }) {

@@ -11,6 +11,7 @@ import { acceptInvitation, confirmEmailChange, requestPasswordReset, resetPasswo
 import { SYSTEM_ACTOR, type WriteContext } from "../../domain/context";
 import type { SettingsData } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { AppError } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import { SESSION_COOKIE } from "../../middleware/authenticate";
@@ -52,25 +53,25 @@ function Card(props: { settings: SettingsData; title: string; children?: Child; 
 
 function LoginPage(props: { settings: SettingsData; next: string; email?: string; error?: string; notice?: string }) {
   return (
-    <Card settings={props.settings} title={`Sign in to ${props.settings.operator_name}`} error={props.error} notice={props.notice}>
+    <Card settings={props.settings} title={t("auth.sign_in_to", { operator: props.settings.operator_name })} error={props.error} notice={props.notice}>
       <form method="post" action="/admin/login" class="stack">
         <input type="hidden" name="next" value={props.next} />
         <div class="field">
-          <label for="email">Email</label>
+          <label for="email">{t("auth.email")}</label>
           <input id="email" name="email" type="email" autocomplete="username" required autofocus value={props.email ?? ""} />
         </div>
         <div class="field">
-          <label for="password">Password</label>
+          <label for="password">{t("auth.password")}</label>
           <input id="password" name="password" type="password" autocomplete="current-password" required />
         </div>
         <label class="checkbox">
-          <input type="checkbox" name="remember" value="1" /> Keep me signed in for {props.settings.remember_me_days} days
+          <input type="checkbox" name="remember" value="1" /> {t("auth.remember", { days: props.settings.remember_me_days })}
         </label>
         <button type="submit" class="button primary">
-          Sign in
+          {t("auth.sign_in")}
         </button>
         <a href="/admin/forgot-password" class="small">
-          Forgot your password?
+          {t("auth.forgot")}
         </a>
       </form>
     </Card>
@@ -79,19 +80,19 @@ function LoginPage(props: { settings: SettingsData; next: string; email?: string
 
 function CodePage(props: { settings: SettingsData; next: string; error?: string }) {
   return (
-    <Card settings={props.settings} title="Two-factor authentication" error={props.error}>
+    <Card settings={props.settings} title={t("auth.two_factor")} error={props.error}>
       <form method="post" action="/admin/login/2fa" class="stack">
         <input type="hidden" name="next" value={props.next} />
         <div class="field">
-          <label for="code">Code from your authenticator app</label>
+          <label for="code">{t("auth.code_label")}</label>
           <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus maxlength={20} />
-          <div class="hint">Lost your device? Enter one of your backup codes instead.</div>
+          <div class="hint">{t("auth.code_hint")}</div>
         </div>
         <button type="submit" class="button primary">
-          Verify
+          {t("auth.verify")}
         </button>
         <a href="/admin/login" class="small">
-          Start again
+          {t("auth.start_again")}
         </a>
       </form>
     </Card>
@@ -105,7 +106,7 @@ function PasswordForm(props: { settings: SettingsData; title: string; action: st
       <form method="post" action={props.action} class="stack">
         <input type="hidden" name="token" value={props.token} />
         <div class={props.fieldError ? "field invalid" : "field"}>
-          <label for="password">New password</label>
+          <label for="password">{t("auth.new_password")}</label>
           <input
             id="password"
             name="password"
@@ -116,11 +117,11 @@ function PasswordForm(props: { settings: SettingsData; title: string; action: st
             autofocus
             aria-invalid={props.fieldError ? "true" : undefined}
           />
-          <div class="hint">At least 12 characters; not a common password.</div>
+          <div class="hint">{t("auth.password_hint")}</div>
           {props.fieldError && <div class="field-error">{props.fieldError}</div>}
         </div>
         <button type="submit" class="button primary">
-          Save password
+          {t("auth.save_password")}
         </button>
       </form>
     </Card>
@@ -142,8 +143,8 @@ type PasswordLink = {
   path: string;
   purpose: "password_reset" | "invite";
   title: (settings: SettingsData) => string;
-  intro: string;
-  expired: { title: string; message: string; link?: { href: string; label: string } };
+  intro: () => string;
+  expired: () => { title: string; message: string; link?: { href: string; label: string } };
   run: (ctx: WriteContext, token: string, password: string, pepper: string) => Promise<unknown>;
   done: string;
 };
@@ -156,7 +157,7 @@ function passwordLinkPages(config: PasswordLink) {
       title={config.title(settings)}
       action={`/admin${config.path}`}
       token={token}
-      intro={config.intro}
+      intro={config.intro()}
       error={error?.message}
       fieldError={error?.errors?.[0]?.message}
     />
@@ -167,9 +168,10 @@ function passwordLinkPages(config: PasswordLink) {
       const settings = await requestSettings(c);
       const live = token ? await peekActionToken(c.get("db"), config.purpose, token, new Date().toISOString()) : null;
       if (!live) {
+        const expired = config.expired();
         return c.html(
-          <Card settings={settings} title={config.expired.title} error={config.expired.message}>
-            {config.expired.link && <a href={config.expired.link.href}>{config.expired.link.label}</a>}
+          <Card settings={settings} title={expired.title} error={expired.message}>
+            {expired.link && <a href={expired.link.href}>{expired.link.label}</a>}
           </Card>,
           400,
         );
@@ -192,13 +194,13 @@ function passwordLinkPages(config: PasswordLink) {
 const resetPasswordPages = passwordLinkPages({
   path: "/reset-password",
   purpose: "password_reset",
-  title: () => "Choose a new password",
-  intro: "Every session of your account will be signed out.",
-  expired: {
-    title: "Link expired",
-    message: "This link is invalid, has expired or was already used.",
-    link: { href: "/admin/forgot-password", label: "Ask for a new link" },
-  },
+  title: () => t("auth.choose_password"),
+  intro: () => t("auth.reset_intro"),
+  expired: () => ({
+    title: t("auth.link_expired"),
+    message: t("auth.link_invalid"),
+    link: { href: "/admin/forgot-password", label: t("auth.ask_new_link") },
+  }),
   run: resetPassword,
   done: "/admin/login?reset=1",
 });
@@ -206,9 +208,9 @@ const resetPasswordPages = passwordLinkPages({
 const invitationPages = passwordLinkPages({
   path: "/invitation",
   purpose: "invite",
-  title: (settings) => `Welcome to ${settings.operator_name}`,
-  intro: "Choose the password for your staff account.",
-  expired: { title: "Invitation expired", message: "This invitation is invalid, has expired or was already used. Ask your administrator for a new one." },
+  title: (settings) => t("auth.welcome_to", { operator: settings.operator_name }),
+  intro: () => t("auth.invite_intro"),
+  expired: () => ({ title: t("auth.invite_expired"), message: t("auth.invite_invalid") }),
   run: acceptInvitation,
   done: "/admin/login?welcome=1",
 });
@@ -218,12 +220,7 @@ const LoginForm = z.object({ email: z.string().trim().min(1).max(254), password:
 export const authPages = new Hono<AppEnv>()
   .get("/login", can("public"), async (c) => {
     if (c.get("principal")) return c.redirect(safeNext(c.req.query("next")), 303);
-    const notice =
-      c.req.query("reset") === "1"
-        ? "Your password was changed. Sign in with the new one."
-        : c.req.query("welcome") === "1"
-          ? "Your account is ready. Sign in."
-          : undefined;
+    const notice = c.req.query("reset") === "1" ? t("auth.password_changed") : c.req.query("welcome") === "1" ? t("auth.account_ready") : undefined;
     return c.html(<LoginPage settings={await requestSettings(c)} next={safeNext(c.req.query("next"))} notice={notice} />);
   })
   .post("/login", can("public"), async (c) => {
@@ -233,7 +230,7 @@ export const authPages = new Hono<AppEnv>()
     const remember = text(body, "remember") === "1";
     const parsed = LoginForm.safeParse({ email: text(body, "email"), password: typeof body.password === "string" ? body.password : undefined });
     if (!parsed.success)
-      return c.html(<LoginPage settings={settings} next={next} email={text(body, "email") ?? ""} error="Enter your email and password." />, 422);
+      return c.html(<LoginPage settings={settings} next={next} email={text(body, "email") ?? ""} error={t("auth.enter_email_password")} />, 422);
     try {
       const { session } = await login(system(c), await loginDeps(c), {
         ...parsed.data,
@@ -271,7 +268,7 @@ export const authPages = new Hono<AppEnv>()
     const settings = await requestSettings(c);
     const next = safeNext(text(body, "next"));
     const pending = await readPendingSignIn(c.env.AUTH_SECRET, "user", getCookie(c, MFA_COOKIE));
-    if (!pending) return c.html(<LoginPage settings={settings} next={next} error="The sign-in took too long. Start again." />, 401);
+    if (!pending) return c.html(<LoginPage settings={settings} next={next} error={t("auth.too_slow")} />, 401);
     try {
       const { session } = await completeSecondFactor(system(c), await loginDeps(c), pending, text(body, "code") ?? "", {
         kind: "web",
@@ -298,17 +295,17 @@ export const authPages = new Hono<AppEnv>()
   })
   .get("/forgot-password", can("public"), async (c) =>
     c.html(
-      <Card settings={await requestSettings(c)} title="Forgot your password?">
+      <Card settings={await requestSettings(c)} title={t("auth.forgot")}>
         <form method="post" action="/admin/forgot-password" class="stack">
           <div class="field">
-            <label for="email">Your email</label>
+            <label for="email">{t("auth.your_email")}</label>
             <input id="email" name="email" type="email" autocomplete="username" required autofocus />
           </div>
           <button type="submit" class="button primary">
-            Email me a reset link
+            {t("auth.email_reset_link")}
           </button>
           <a href="/admin/login" class="small">
-            Back to sign-in
+            {t("auth.back_to_sign_in")}
           </a>
         </form>
       </Card>,
@@ -321,12 +318,8 @@ export const authPages = new Hono<AppEnv>()
       kickOutbox(c);
     }
     return c.html(
-      <Card
-        settings={await requestSettings(c)}
-        title="Check your email"
-        notice="If an account uses this address, a reset link is on its way. It works once, for 30 minutes."
-      >
-        <a href="/admin/login">Back to sign-in</a>
+      <Card settings={await requestSettings(c)} title={t("auth.check_email")} notice={t("auth.reset_sent")}>
+        <a href="/admin/login">{t("auth.back_to_sign_in")}</a>
       </Card>,
     );
   })
@@ -334,14 +327,14 @@ export const authPages = new Hono<AppEnv>()
     const token = c.req.query("token") ?? "";
     const settings = await requestSettings(c);
     const live = token ? await peekActionToken(c.get("db"), "verify_email", token, new Date().toISOString()) : null;
-    if (!live) return c.html(<Card settings={settings} title="Link expired" error="This link is invalid, has expired or was already used." />, 400);
+    if (!live) return c.html(<Card settings={settings} title={t("auth.link_expired")} error={t("auth.link_invalid")} />, 400);
     return c.html(
-      <Card settings={settings} title="Confirm your new address">
-        <p>Use {live.data.email} to sign in from now on?</p>
+      <Card settings={settings} title={t("auth.confirm_address")}>
+        <p>{t("auth.use_address", { email: String(live.data.email) })}</p>
         <form method="post" action="/admin/verify-email">
           <input type="hidden" name="token" value={token} />
           <button type="submit" class="button primary">
-            Confirm
+            {t("auth.confirm")}
           </button>
         </form>
       </Card>,
@@ -353,12 +346,13 @@ export const authPages = new Hono<AppEnv>()
     try {
       const email = await confirmEmailChange(system(c), token);
       return c.html(
-        <Card settings={settings} title="Address confirmed" notice={`You now sign in with ${email}.`}>
-          <a href="/admin">Continue</a>
+        <Card settings={settings} title={t("auth.address_confirmed")} notice={t("auth.now_sign_in_with", { email })}>
+          <a href="/admin">{t("auth.continue")}</a>
         </Card>,
       );
     } catch (error) {
-      if (error instanceof AppError && error.status < 500) return c.html(<Card settings={settings} title="Link expired" error={error.message} />, 400);
+      if (error instanceof AppError && error.status < 500)
+        return c.html(<Card settings={settings} title={t("auth.link_expired")} error={error.message} />, 400);
       throw error;
     }
   });

@@ -8,10 +8,10 @@ import { retryJobAsStaff } from "../../domain/jobs/retry";
 import { resendJob } from "../../domain/jobs/runner";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
-import { currentIntlLocale } from "../../i18n/request-locale";
+import { currentIntlLocale, t } from "../../i18n/request-locale";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
-import { Badge, CsrfField, EmptyState, PageHeader, Pager, Table, Time } from "../../views/components";
+import { Badge, CsrfField, EmptyState, PageHeader, Pager, statusLabel, Table, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 import { attempt, readForm } from "./forms";
@@ -52,45 +52,52 @@ function EventsPanel(props: { job: JobRow; events: EventRow[]; tz: string; now: 
   const attempts = [...new Set(rows.map((t) => t.attempt))];
   return (
     <section class="card" id="job-events">
-      <h2>Tasks {live && <span class="badge badge-leased">live</span>}</h2>
+      <h2>
+        {t("jobs.tasks")} {live && <span class="badge badge-leased">{t("jobs.live")}</span>}
+      </h2>
       <p class="muted" aria-live="polite">
-        Attempt {job.attempts} of {job.maxAttempts}: {current.filter((t) => t.status !== "running").length} of {current.length} task(s) done
-        {failedNow ? `, ${failedNow} failed` : ""}.
+        {t("jobs.progress", {
+          attempt: job.attempts,
+          max: job.maxAttempts,
+          done: current.filter((task) => task.status !== "running").length,
+          total: current.length,
+        })}
+        {failedNow ? t("jobs.progress_failed", { count: failedNow }) : ""}.
       </p>
       {failed && (
         <p class="alert error failed-task">
-          <a href={`#${anchor(failed)}`}>Failed task: {failed.task}</a>
-          <span class="muted small"> (attempt {failed.attempt})</span>
+          <a href={`#${anchor(failed)}`}>{t("jobs.failed_task", { task: failed.task })}</a>
+          <span class="muted small"> {t("jobs.attempt_n", { n: failed.attempt })}</span>
           {failed.message && <span class="small"> — {failed.message}</span>}
         </p>
       )}
-      {attempts.length === 0 && <EmptyState title="No events yet.">The runner streams one event per playbook task while it runs the job.</EmptyState>}
+      {attempts.length === 0 && <EmptyState title={t("jobs.no_events")}>{t("jobs.no_events_hint")}</EmptyState>}
       {attempts.map((a) => (
         <Table
           class="task-table"
-          caption={`Attempt ${a}${live && a === job.attempts ? " (running)" : ""}`}
+          caption={`${t("jobs.attempt_caption", { n: a })}${live && a === job.attempts ? t("jobs.running_suffix") : ""}`}
           rows={rows.filter((t) => t.attempt === a)}
           rowId={anchor}
           rowClass={(t) => (FAILED_TASK.has(t.status) ? "row-failed" : t.status === "running" ? "row-running" : undefined)}
           rowAttributes={(t) => ({ "data-status": t.status })}
           columns={[
             { header: "#", class: "muted", cell: (t) => t.n },
-            { header: "Started", class: "nowrap", cell: (t) => <Clock iso={t.startedAt} timeZone={props.tz} /> },
-            { header: "Status", cell: (t) => <Badge value={t.status} /> },
-            { header: "Task", class: "task-name", cell: (t) => t.task },
+            { header: t("jobs.started"), class: "nowrap", cell: (task) => <Clock iso={task.startedAt} timeZone={props.tz} /> },
+            { header: t("jobs.status"), cell: (task) => <Badge value={task.status} /> },
+            { header: t("jobs.task"), class: "task-name", cell: (task) => task.task },
             {
-              header: "Duration",
+              header: t("jobs.duration"),
               class: "nowrap",
-              cell: (t) =>
-                t.status === "running" ? (
-                  <span class="elapsed">{duration(Math.max(0, props.now - Date.parse(t.startedAt)))} so far</span>
-                ) : t.durationMs === null ? (
+              cell: (task) =>
+                task.status === "running" ? (
+                  <span class="elapsed">{t("jobs.so_far", { duration: duration(Math.max(0, props.now - Date.parse(task.startedAt))) })}</span>
+                ) : task.durationMs === null ? (
                   ""
                 ) : (
-                  duration(t.durationMs)
+                  duration(task.durationMs)
                 ),
             },
-            { header: "Message", class: "small", cell: (t) => t.message ?? "" },
+            { header: t("jobs.message"), class: "small", cell: (task) => task.message ?? "" },
           ]}
         />
       ))}
@@ -105,34 +112,32 @@ function JobLive(props: { job: JobRow; events: EventRow[]; tz: string; serviceLi
     <div id="job-live" {...(live ? { "hx-get": `/admin/jobs/${props.job.id}/live`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" } : {})}>
       <section class="card">
         <dl class="details">
-          <dt>Status</dt>
+          <dt>{t("jobs.status")}</dt>
           <dd>
             <Badge value={props.job.status} />
           </dd>
-          <dt>Attempts</dt>
-          <dd>
-            {props.job.attempts} of {props.job.maxAttempts}
-          </dd>
-          <dt>Service</dt>
+          <dt>{t("jobs.attempts")}</dt>
+          <dd>{t("jobs.of", { n: props.job.attempts, max: props.job.maxAttempts })}</dd>
+          <dt>{t("jobs.service")}</dt>
           <dd>{props.serviceLink ? <a href={`/admin/services/${props.serviceLink.id}`}>{props.serviceLink.name}</a> : "—"}</dd>
-          <dt>Created</dt>
+          <dt>{t("jobs.created")}</dt>
           <dd>
             <Time iso={props.job.createdAt} timeZone={props.tz} />
           </dd>
-          <dt>Finished</dt>
+          <dt>{t("jobs.finished")}</dt>
           <dd>
             <Time iso={props.job.finishedAt} timeZone={props.tz} />
           </dd>
           {props.job.error && (
             <>
-              <dt>Error</dt>
+              <dt>{t("jobs.error")}</dt>
               <dd class="error-text">{props.job.error}</dd>
             </>
           )}
         </dl>
         {props.job.result && Object.keys(props.job.result).length > 0 && (
           <details>
-            <summary>Outputs</summary>
+            <summary>{t("jobs.outputs")}</summary>
             <pre>{JSON.stringify(props.job.result, null, 2)}</pre>
           </details>
         )}
@@ -163,55 +168,56 @@ export const jobPages = new Hono<AppEnv>()
     const next = listed.ok ? listed.data.next_cursor : null;
     const stuck = await openStuckWriteCount(c.get("db"));
     return c.html(
-      <Layout ctx={ctx} title="Provisioning jobs">
+      <Layout ctx={ctx} title={t("jobs.title")}>
         <PageHeader
-          title="Provisioning jobs"
-          subtitle="Every job the on-prem runner executes, newest first. Dead jobs ran out of attempts."
+          title={t("jobs.title")}
+          subtitle={t("jobs.subtitle")}
           actions={
             <a class={stuck > 0 ? "button danger" : "button"} href="/admin/stuck-writes">
-              Stuck writes{stuck > 0 ? ` (${stuck})` : ""}
+              {t("jobs.stuck_writes")}
+              {stuck > 0 ? ` (${stuck})` : ""}
             </a>
           }
         />
-        <nav class="tabs" aria-label="Filter by status">
+        <nav class="tabs" aria-label={t("jobs.filter_status")}>
           <a href="/admin/jobs" class={status ? undefined : "active"} aria-current={status ? undefined : "page"}>
-            All
+            {t("jobs.all")}
           </a>
           {STATUSES.map((s) => (
             <a href={`/admin/jobs?status=${s}`} class={status === s ? "active" : undefined} aria-current={status === s ? "page" : undefined}>
-              {s === "dead" ? "Dead letter" : s}
+              {s === "dead" ? t("jobs.dead_letter") : statusLabel(s)}
             </a>
           ))}
         </nav>
         <Table
           rows={page}
-          empty={<EmptyState title={status ? `No ${status} jobs.` : "No jobs yet."}>Ordering, changing or topping up a service creates a job.</EmptyState>}
+          empty={<EmptyState title={status ? t("jobs.none_status", { status }) : t("jobs.none")}>{t("jobs.none_hint")}</EmptyState>}
           columns={[
             {
-              header: "Job",
+              header: t("jobs.job"),
               cell: (j) => (
                 <a href={`/admin/jobs/${j.id}`}>
                   <code>{j.id}</code>
                 </a>
               ),
             },
-            { header: "Type", cell: (j) => j.type },
+            { header: t("jobs.type"), cell: (j) => j.type },
             {
-              header: "Status",
+              header: t("jobs.status"),
               cell: (j) => (
                 <>
                   <Badge value={j.status} />
                   {j.status === "pending" && Date.parse(j.updatedAt) < staleBefore && (
                     <>
                       {" "}
-                      <span class="badge badge-failed" title="Not delivered to the queue for over a minute">
-                        stale
+                      <span class="badge badge-failed" title={t("jobs.stale_title")}>
+                        {t("jobs.stale")}
                       </span>
                       {canResend && (
                         <form method="post" action={`/admin/jobs/${j.id}/resend`} class="inline">
                           <CsrfField token={ctx.csrfToken} />
                           <button type="submit" class="button small">
-                            Send again
+                            {t("jobs.send_again")}
                           </button>
                         </form>
                       )}
@@ -221,7 +227,7 @@ export const jobPages = new Hono<AppEnv>()
               ),
             },
             {
-              header: "Attempts",
+              header: t("jobs.attempts"),
               cell: (j) => (
                 <>
                   {j.attempts} / {j.maxAttempts}
@@ -229,7 +235,7 @@ export const jobPages = new Hono<AppEnv>()
               ),
             },
             {
-              header: "For",
+              header: t("jobs.for"),
               cell: (j) => {
                 const subject = subjects.get(j.id);
                 if (!subject) return j.serviceId ? <a href={`/admin/services/${j.serviceId}`}>{j.serviceId}</a> : "";
@@ -243,8 +249,8 @@ export const jobPages = new Hono<AppEnv>()
                 );
               },
             },
-            { header: "Created", class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={ctx.settings.default_timezone} /> },
-            { header: "Error", class: "small", cell: (j) => j.error ?? "" },
+            { header: t("jobs.created"), class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={ctx.settings.default_timezone} /> },
+            { header: t("jobs.error"), class: "small", cell: (j) => j.error ?? "" },
           ]}
         />
         <Pager baseUrl="/admin/jobs" params={{ status }} nextCursor={next} hasCursor={Boolean(cursor)} />
@@ -260,15 +266,15 @@ export const jobPages = new Hono<AppEnv>()
     return c.html(
       <Layout ctx={ctx} title={`Job ${job.id}`}>
         <PageHeader
-          title={`${job.type} job`}
+          title={t("jobs.job_title", { type: job.type })}
           subtitle={<code>{job.id}</code>}
-          back={{ href: "/admin/jobs", label: "Jobs" }}
+          back={{ href: "/admin/jobs", label: t("admin.nav.jobs") }}
           actions={
             canRetry ? (
               <form method="post" action={`/admin/jobs/${job.id}/retry`}>
                 <CsrfField token={ctx.csrfToken} />
                 <button type="submit" class="button primary">
-                  Retry
+                  {t("jobs.retry")}
                 </button>
               </form>
             ) : undefined

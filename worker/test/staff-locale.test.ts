@@ -32,6 +32,16 @@ describe("staff pages in English or French", () => {
     expect(forgot).toContain("M’envoyer un lien de réinitialisation");
   });
 
+  it("translates the customer list, its filters and enum values", async () => {
+    const s = await pageSession("admin");
+    const html = await (await s.get("/admin/customers", { "accept-language": "fr" })).text();
+    expect(html).toContain("<h1>Clients</h1>");
+    expect(html).toContain('placeholder="Nom, e-mail, ville…"');
+    expect(html).toContain('<option value="business">entreprise</option>');
+    expect(html).toContain('<option value="">Tous (hors archivés)</option>');
+    for (const english of ["New customer", "Name A–Z", ">Payment<", "Recently changed"]) expect(html).not.toContain(english);
+  });
+
   it("translates the jobs pages and the status words", async () => {
     const s = await pageSession("admin");
     const list = await (await s.get("/admin/jobs", { "accept-language": "fr" })).text();

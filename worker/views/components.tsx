@@ -165,6 +165,11 @@ export function Badge(props: { value: string }) {
   return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{statusLabel(props.value)}</span>;
 }
 
+/** Enum values as select options, each labelled in the page's language. */
+export function labelled(values: readonly string[]): { value: string; label: string }[] {
+  return values.map((value) => ({ value, label: statusLabel(value) }));
+}
+
 /** A status value as words in the page's language ("in_stock" → "in stock", « en stock »). */
 export function statusLabel(value: string): string {
   return (currentLocale() === "fr" ? BADGE_FR[value] : undefined) ?? value.replace(/_/g, " ");

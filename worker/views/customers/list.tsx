@@ -1,5 +1,6 @@
 import { CUSTOMER_STATUSES, CUSTOMER_TYPES, type CustomerView, PAYMENT_TYPES } from "../../domain/customers/schemas";
-import { Badge, EmptyState, PageHeader, Pager, SelectField, Table, Time } from "../components";
+import { t } from "../../i18n/request-locale";
+import { Badge, EmptyState, labelled, PageHeader, Pager, SelectField, statusLabel, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 
 export type CustomerListParams = { q?: string; status?: string; type?: string; payment_type?: string; tag?: string; sort?: string };
@@ -16,17 +17,17 @@ export function CustomerResults(props: {
       <Table
         rows={props.customers}
         empty={
-          <EmptyState title="No customers match.">
+          <EmptyState title={t("customers.none")}>
             {props.params.q || props.params.status || props.params.tag || props.params.type ? (
-              <a href="/admin/customers">Clear the filters</a>
+              <a href="/admin/customers">{t("customers.clear_filters")}</a>
             ) : (
-              <a href="/admin/customers/new">Create the first customer</a>
+              <a href="/admin/customers/new">{t("customers.create_first")}</a>
             )}
           </EmptyState>
         }
         columns={[
           {
-            header: "Name",
+            header: t("customers.name"),
             cell: (c) => (
               <>
                 <a href={`/admin/customers/${c.id}`}>{c.name}</a>
@@ -34,19 +35,19 @@ export function CustomerResults(props: {
               </>
             ),
           },
-          { header: "Type", cell: (c) => c.type },
-          { header: "Status", cell: (c) => <Badge value={c.status} /> },
-          { header: "Payment", cell: (c) => c.payment_type },
+          { header: t("customers.type"), cell: (c) => statusLabel(c.type) },
+          { header: t("customers.status"), cell: (c) => <Badge value={c.status} /> },
+          { header: t("customers.payment"), cell: (c) => statusLabel(c.payment_type) },
           {
-            header: "Tags",
+            header: t("customers.tags"),
             cell: (c) =>
-              c.tags.map((t) => (
-                <a class="tag" href={`/admin/customers?tag=${encodeURIComponent(t)}`}>
-                  {t}
+              c.tags.map((tag) => (
+                <a class="tag" href={`/admin/customers?tag=${encodeURIComponent(tag)}`}>
+                  {tag}
                 </a>
               )),
           },
-          { header: "Created", class: "nowrap", cell: (c) => <Time iso={c.created_at} timeZone={props.timeZone} dateOnly /> },
+          { header: t("customers.created"), class: "nowrap", cell: (c) => <Time iso={c.created_at} timeZone={props.timeZone} dateOnly /> },
         ]}
       />
       <Pager baseUrl="/admin/customers" params={props.params} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
@@ -65,13 +66,13 @@ export function CustomerListPage(props: {
 }) {
   const p = props.params;
   return (
-    <Layout ctx={props.ctx} title="Customers">
+    <Layout ctx={props.ctx} title={t("customers.title")}>
       <PageHeader
-        title="Customers"
+        title={t("customers.title")}
         actions={
           props.canWrite && (
             <a class="button primary" href="/admin/customers/new">
-              New customer
+              {t("customers.new")}
             </a>
           )
         }
@@ -87,28 +88,40 @@ export function CustomerListPage(props: {
         hx-trigger="input changed delay:300ms from:input[name=q], change from:select, submit"
       >
         <div class="field grow">
-          <label for="filter-q">Search</label>
-          <input id="filter-q" type="search" name="q" value={p.q ?? ""} placeholder="Name, email, city…" />
+          <label for="filter-q">{t("customers.search")}</label>
+          <input id="filter-q" type="search" name="q" value={p.q ?? ""} placeholder={t("customers.search_placeholder")} />
         </div>
-        <SelectField name="status" label="Status" value={p.status} blank="Any (not archived)" options={CUSTOMER_STATUSES} />
-        <SelectField name="type" label="Type" value={p.type} blank="Any" options={CUSTOMER_TYPES} />
-        <SelectField name="payment_type" label="Payment" value={p.payment_type} blank="Any" options={PAYMENT_TYPES} />
-        <SelectField name="tag" label="Tag" value={p.tag} blank="Any" options={props.tags.map((t) => ({ value: t.name, label: `${t.name} (${t.count})` }))} />
+        <SelectField
+          name="status"
+          label={t("customers.status")}
+          value={p.status}
+          blank={t("customers.any_not_archived")}
+          options={labelled(CUSTOMER_STATUSES)}
+        />
+        <SelectField name="type" label={t("customers.type")} value={p.type} blank={t("customers.any")} options={labelled(CUSTOMER_TYPES)} />
+        <SelectField name="payment_type" label={t("customers.payment")} value={p.payment_type} blank={t("customers.any")} options={labelled(PAYMENT_TYPES)} />
+        <SelectField
+          name="tag"
+          label={t("customers.tag")}
+          value={p.tag}
+          blank={t("customers.any")}
+          options={props.tags.map((tag) => ({ value: tag.name, label: `${tag.name} (${tag.count})` }))}
+        />
         <SelectField
           name="sort"
-          label="Sort"
+          label={t("customers.sort")}
           value={p.sort}
           options={[
-            { value: "name", label: "Name A–Z" },
-            { value: "-name", label: "Name Z–A" },
-            { value: "-created_at", label: "Newest" },
-            { value: "created_at", label: "Oldest" },
-            { value: "-updated_at", label: "Recently changed" },
+            { value: "name", label: t("customers.sort_name") },
+            { value: "-name", label: t("customers.sort_name_desc") },
+            { value: "-created_at", label: t("customers.sort_newest") },
+            { value: "created_at", label: t("customers.sort_oldest") },
+            { value: "-updated_at", label: t("customers.sort_changed") },
           ]}
         />
         <noscript>
           <button type="submit" class="button">
-            Apply
+            {t("customers.apply")}
           </button>
         </noscript>
       </form>

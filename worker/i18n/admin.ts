@@ -154,6 +154,17 @@ export const adminEn = {
   "customers.sort_oldest": "Oldest",
   "customers.sort_changed": "Recently changed",
   "customers.apply": "Apply",
+  "services.identifiers": "Identifiers",
+  "services.none": "No services.",
+  "services.service": "Service",
+  "services.bundle_component": " · bundle component",
+  "services.customer": "Customer",
+  "services.status": "Status",
+  "services.ordered": "Ordered",
+  "services.title": "Services",
+  "services.subtitle": "Order services from a customer's page.",
+  "services.any": "Any",
+  "services.filter": "Filter",
 };
 
 export type AdminMessageKey = keyof typeof adminEn;
@@ -310,6 +321,17 @@ export const adminFr: Record<AdminMessageKey, string> = {
   "customers.sort_oldest": "Plus anciens",
   "customers.sort_changed": "Modifiés récemment",
   "customers.apply": "Appliquer",
+  "services.identifiers": "Identifiants",
+  "services.none": "Aucun service.",
+  "services.service": "Service",
+  "services.bundle_component": " · composant d’offre groupée",
+  "services.customer": "Client",
+  "services.status": "Statut",
+  "services.ordered": "Commandé le",
+  "services.title": "Services",
+  "services.subtitle": "Les services se commandent depuis la fiche d’un client.",
+  "services.any": "Tous",
+  "services.filter": "Filtrer",
 };
 
 /**
@@ -375,5 +397,10 @@ export const BADGE_FR: Readonly<Record<string, string>> = {
   business: "entreprise",
   prepaid: "prépayé",
   postpaid: "postpayé",
+  mobile: "mobile",
+  fixed: "fixe",
+  fixed_internet: "internet fixe",
+  voip: "VoIP",
+  bundle: "offre groupée",
   wholesale: "gros",
 };

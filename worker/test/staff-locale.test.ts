@@ -42,6 +42,14 @@ describe("staff pages in English or French", () => {
     for (const english of ["New customer", "Name A–Z", ">Payment<", "Recently changed"]) expect(html).not.toContain(english);
   });
 
+  it("translates the services list", async () => {
+    const s = await pageSession("admin");
+    const html = await (await s.get("/admin/services", { "accept-language": "fr" })).text();
+    expect(html).toContain("Les services se commandent depuis la fiche d’un client.");
+    expect(html).toContain('<option value="terminated">résilié</option>');
+    for (const english of [">Ordered<", ">Identifiers<", "Order services from"]) expect(html).not.toContain(english);
+  });
+
   it("translates the jobs pages and the status words", async () => {
     const s = await pageSession("admin");
     const list = await (await s.get("/admin/jobs", { "accept-language": "fr" })).text();

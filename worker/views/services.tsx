@@ -8,9 +8,23 @@ import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions"
 import type { PlanChangeRequestView } from "../domain/services/plan-change-requests";
 import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES } from "../domain/services/state";
-import { currentIntlLocale } from "../i18n/request-locale";
+import { currentIntlLocale, t } from "../i18n/request-locale";
 import { BalanceSource, DifferencesTable } from "./charging";
-import { ActivityTable, Badge, type Column, CsrfField, EmptyState, Field, PageHeader, Pager, SelectField, Table, Time } from "./components";
+import {
+  ActivityTable,
+  Badge,
+  type Column,
+  CsrfField,
+  EmptyState,
+  Field,
+  labelled,
+  PageHeader,
+  Pager,
+  SelectField,
+  statusLabel,
+  Table,
+  Time,
+} from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { ServiceInventory } from "./inventory";
 import { Layout, type PageContext } from "./layout";
@@ -18,7 +32,7 @@ import { Layout, type PageContext } from "./layout";
 /** A service's identifiers (`msisdn 336… · iccid 89…`), small, or "—" when it has none. */
 export function identifiersColumn<T extends { identifiers: Record<string, string> }>(): Column<T> {
   return {
-    header: "Identifiers",
+    header: t("services.identifiers"),
     class: "small",
     cell: (s) =>
       Object.entries(s.identifiers)
@@ -31,28 +45,28 @@ export function ServicesTable(props: { services: ServiceView[]; timeZone: string
   return (
     <Table
       rows={props.services}
-      empty={<EmptyState title="No services." />}
+      empty={<EmptyState title={t("services.none")} />}
       columns={[
         {
-          header: "Service",
+          header: t("services.service"),
           cell: (s) => (
             <>
               <a href={`/admin/services/${s.id}`}>{s.product_name}</a>
               <div class="muted small">
-                {s.service_type.replace("_", " ")}
-                {s.parent_service_id ? " · bundle component" : ""}
+                {statusLabel(s.service_type)}
+                {s.parent_service_id ? t("services.bundle_component") : ""}
               </div>
             </>
           ),
         },
         {
-          header: "Customer",
+          header: t("services.customer"),
           when: props.showCustomer !== undefined,
           cell: (s) => <a href={`/admin/customers/${s.customer_id}`}>{props.showCustomer?.get(s.customer_id) ?? s.customer_id}</a>,
         },
         identifiersColumn(),
-        { header: "Status", cell: (s) => <Badge value={s.status} /> },
-        { header: "Ordered", class: "nowrap", cell: (s) => <Time iso={s.created_at} timeZone={props.timeZone} dateOnly /> },
+        { header: t("services.status"), cell: (s) => <Badge value={s.status} /> },
+        { header: t("services.ordered"), class: "nowrap", cell: (s) => <Time iso={s.created_at} timeZone={props.timeZone} dateOnly /> },
       ]}
     />
   );
@@ -96,12 +110,12 @@ export function ServicesPage(props: {
   hasCursor: boolean;
 }) {
   return (
-    <Layout ctx={props.ctx} title="Services" wide>
-      <PageHeader title="Services" subtitle="Order services from a customer's page." />
+    <Layout ctx={props.ctx} title={t("services.title")} wide>
+      <PageHeader title={t("services.title")} subtitle={t("services.subtitle")} />
       <form class="filters" method="get" action="/admin/services">
-        <SelectField name="status" label="Status" value={props.status} blank="Any" options={SERVICE_STATUSES} />
+        <SelectField name="status" label={t("services.status")} value={props.status} blank={t("services.any")} options={labelled(SERVICE_STATUSES)} />
         <button type="submit" class="button">
-          Filter
+          {t("services.filter")}
         </button>
       </form>
       <section class="card">

@@ -56,11 +56,23 @@ export function watchPage(page: Page, origin: string) {
   };
 }
 
-/** Sideways scrolling: empty when the page fits; otherwise the widest elements sticking out on the right, outermost first. */
+/**
+ * Sideways scrolling: empty when the page fits; otherwise what sticks out, widest first: the
+ * innermost elements reaching past the window's right edge, and those whose text (a long unbroken
+ * string) spills out of their box. What a scrolling box (a table's wrapper) clips is not counted.
+ */
 export async function overflowProblems(page: Page): Promise<string[]> {
   const found = await page.evaluate(() => {
+    const scrollWidth = document.documentElement.scrollWidth;
+    const innerWidth = window.innerWidth;
+    if (scrollWidth <= innerWidth) return { scrollWidth, innerWidth, culprits: [] };
     const right = (e: Element) => e.getBoundingClientRect().right;
-    const past = (e: Element) => right(e) > window.innerWidth + 1;
+    const clipped = (e: Element) => {
+      for (let at = e.parentElement; at && at !== document.body; at = at.parentElement) if (getComputedStyle(at).overflowX !== "visible") return true;
+      return false;
+    };
+    const past = (e: Element) => right(e) > innerWidth + 1 && !clipped(e);
+    const spills = (e: Element) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === "visible" && !clipped(e);
     const label = (e: Element) =>
       `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${Array.from(e.classList, (c) => `.${c}`).join("")}${
         e.children.length === 0 && e.textContent ? ` "${e.textContent.trim().slice(0, 40)}"` : ""
@@ -70,16 +82,15 @@ export async function overflowProblems(page: Page): Promise<string[]> {
       for (let at: Element | null = e; at && at !== document.body && parts.length < 4; at = at.parentElement) parts.unshift(label(at));
       return parts.join(" > ");
     };
-    const out = Array.from(document.querySelectorAll("body *")).filter(past);
-    // The innermost ones say what is too wide; sort by how far they reach.
-    const innermost = out.filter((e) => !Array.from(e.children).some(past)).sort((a, b) => right(b) - right(a));
-    return {
-      scrollWidth: document.documentElement.scrollWidth,
-      innerWidth: window.innerWidth,
-      culprits: innermost
-        .slice(0, 5)
-        .map((e) => `${path(e)} (right edge at ${Math.round(right(e))} px, ${Math.round(e.getBoundingClientRect().width)} px wide)`),
-    };
+    const all = Array.from(document.querySelectorAll("body *"));
+    const reaching = all
+      .filter((e) => past(e) && !Array.from(e.children).some(past))
+      .map((e) => ({ at: right(e), text: `${path(e)} (right edge at ${Math.round(right(e))} px, ${Math.round(e.getBoundingClientRect().width)} px wide)` }));
+    const spilling = all
+      .filter((e) => spills(e) && !Array.from(e.children).some(spills))
+      .map((e) => ({ at: e.getBoundingClientRect().left + e.scrollWidth, text: `${path(e)} (content ${e.scrollWidth} px wide in a ${e.clientWidth} px box)` }));
+    const culprits = [...reaching, ...spilling].sort((a, b) => b.at - a.at).map((c) => c.text);
+    return { scrollWidth, innerWidth, culprits: culprits.slice(0, 5) };
   });
   if (found.scrollWidth <= found.innerWidth) return [];
   return [`scrolls sideways: scrollWidth ${found.scrollWidth} > innerWidth ${found.innerWidth}; widest: ${found.culprits.join("; ") || "(no element found)"}`];

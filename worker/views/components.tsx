@@ -55,6 +55,8 @@ export function ErrorSummary(props: { errors: FormErrors; message?: string }) {
 type FieldProps = {
   name: string;
   label: string;
+  /** The input's id when the page has two fields of one name (two forms); `f-<name>` otherwise. */
+  id?: string;
   value?: string | number | null;
   error?: string;
   type?: string;
@@ -67,7 +69,7 @@ type FieldProps = {
 };
 
 export function Field(p: FieldProps) {
-  const id = `f-${p.name.replace(/\./g, "-")}`;
+  const id = p.id ?? `f-${p.name.replace(/\./g, "-")}`;
   return (
     <div class={p.error ? "field invalid" : "field"}>
       <label for={id}>
@@ -226,7 +228,8 @@ export function Table<T>(props: {
   if (props.rows.length === 0 && props.empty !== undefined) return <>{props.empty}</>;
   const columns = props.columns.filter((c) => c.when !== false);
   return (
-    <div class="table-scroll">
+    // Focusable, so a table wider than a phone can be scrolled sideways from the keyboard.
+    <div class="table-scroll" tabindex={0}>
       <table class={props.class ? `table ${props.class}` : "table"} id={props.id}>
         {props.caption && <caption>{props.caption}</caption>}
         {!props.headless && (

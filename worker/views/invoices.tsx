@@ -294,6 +294,7 @@ export function InvoicePage(props: {
               </div>
               <Field
                 name="amount"
+                id="f-credit-amount"
                 label="Credit (tax included)"
                 value={props.values?.amount}
                 error={e.amount}

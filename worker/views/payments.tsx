@@ -100,8 +100,8 @@ export function RefundForm(props: { ctx: PageContext; payments: PaymentView[] })
             label: `${p.card ? cardLabel(p.card) : p.method.replace("_", " ")} · ${formatMoney(p.amount, p.currency)} (${formatMoney(p.amount - p.refunded_amount, p.currency)} refundable)`,
           }))}
         />
-        <Field name="amount" label="Amount" hint="Empty: all that is left of it" placeholder="10.00" />
-        <Field name="reason" label="Reason (printed on the credit note)" required />
+        <Field name="amount" id="f-refund-amount" label="Amount" hint="Empty: all that is left of it" placeholder="10.00" />
+        <Field name="reason" id="f-refund-reason" label="Reason (printed on the credit note)" required />
         <div class="span-2 form-actions">
           <button type="submit" class="button danger">
             Refund
@@ -192,7 +192,7 @@ export function InvoicePayments(props: {
                 label="Card"
                 options={props.cards.map((c) => ({ value: c.id, label: `${cardLabel(c)} · ${expiry(c)}${c.default ? " (default)" : ""}` }))}
               />
-              <Field name="amount" label="Amount" error={props.errors?.amount} hint={`Empty: the amount due, ${due}`} placeholder="10.00" />
+              <Field name="amount" id="f-card-amount" label="Amount" error={props.errors?.amount} hint={`Empty: the amount due, ${due}`} placeholder="10.00" />
               <input type="hidden" name="method" value="card" />
               <div class="span-2 form-actions">
                 <button type="submit" class="button primary">
@@ -217,7 +217,7 @@ export function InvoicePayments(props: {
             ]}
           />
           <Field name="reference" label="Reference" required error={props.errors?.reference} hint="Bank reference or receipt number" />
-          <Field name="amount" label="Amount" error={props.errors?.amount} hint={`Empty: the amount due, ${due}`} placeholder="10.00" />
+          <Field name="amount" id="f-manual-amount" label="Amount" error={props.errors?.amount} hint={`Empty: the amount due, ${due}`} placeholder="10.00" />
           <div class="span-2 form-actions">
             <button type="submit" class="button">
               Record payment

@@ -1,4 +1,5 @@
 import { adminEn, adminFr } from "./admin";
+import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
 
 /**
  * The message catalogue of the portal and the staff pages (their keys in ./admin.ts), English and French. Every key exists in both languages: the French
@@ -214,6 +215,7 @@ const en = {
   "security.login_bad_code": "The code is not valid.",
   "security.login_expired": "The sign-in took too long. Start again.",
   ...adminEn,
+  ...broadcastsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -428,6 +430,7 @@ const fr: Record<MessageKey, string> = {
   "security.login_bad_code": "Le code n'est pas valide.",
   "security.login_expired": "La connexion a pris trop de temps. Recommencez.",
   ...adminFr,
+  ...broadcastsFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

@@ -159,8 +159,9 @@ export function TextArea(p: { name: string; label: string; value?: string | numb
   );
 }
 
-export function Badge(props: { value: string }) {
-  return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{props.value.replace(/_/g, " ")}</span>;
+/** A status badge: `value` picks the colour; `label` is the text when it is translated (else the value). */
+export function Badge(props: { value: string; label?: string }) {
+  return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{props.label ?? props.value.replace(/_/g, " ")}</span>;
 }
 
 export function EmptyState(props: { title: string; children?: Child }) {

@@ -1,4 +1,6 @@
 import { adminEn, adminFr } from "./admin";
+import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
+import { inventoryEn, inventoryFr } from "./admin-inventory";
 
 /**
  * The message catalogue of the portal and the staff pages (their keys in ./admin.ts), English and French. Every key exists in both languages: the French
@@ -214,6 +216,8 @@ const en = {
   "security.login_bad_code": "The code is not valid.",
   "security.login_expired": "The sign-in took too long. Start again.",
   ...adminEn,
+  ...broadcastsEn,
+  ...inventoryEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -428,6 +432,8 @@ const fr: Record<MessageKey, string> = {
   "security.login_bad_code": "Le code n'est pas valide.",
   "security.login_expired": "La connexion a pris trop de temps. Recommencez.",
   ...adminFr,
+  ...broadcastsFr,
+  ...inventoryFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

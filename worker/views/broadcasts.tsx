@@ -4,8 +4,10 @@ import type { ActivityView } from "../db/queries/activity";
 import type { BroadcastView } from "../domain/broadcasts/broadcasts";
 import type { CellResultView } from "../domain/broadcasts/results";
 import type { TemplateView } from "../domain/broadcasts/templates";
+import { isBroadcastsKey } from "../i18n/admin-broadcasts";
+import { t } from "../i18n/request-locale";
 import { CAP_CATEGORIES, CAP_CERTAINTIES, CAP_SEVERITIES, CAP_URGENCIES } from "../lib/cell-broadcast/cap";
-import { cbsCounterText } from "../lib/cell-broadcast/encoding";
+import { CBS_MAX_PAGES, cbsCounter } from "../lib/cell-broadcast/encoding";
 import { describeMessageId, isAdditionalLanguage, messageIdFor } from "../lib/cell-broadcast/message-id";
 import { CellMap, type CellMapArea, type CellMapCell } from "./cell-map";
 import {
@@ -36,14 +38,36 @@ const refreshOnChange = (url: string, target: string) => ({
   "hx-include": "closest form",
 });
 
+/** A stored value (status, CAP field) in the page's language: its key when there is one, else the value itself. */
+function valueLabel(group: string, value: string): string {
+  const key = `broadcasts.${group}.${value}`;
+  return isBroadcastsKey(key) ? t(key) : value;
+}
+
+/** An alert's status (or a cell's result) as a badge, in the page's language. */
+function StatusBadge(props: { group: "status" | "result"; value: string }) {
+  return <Badge value={props.value} label={valueLabel(props.group, props.value)} />;
+}
+
+/** A select's options for stored values (statuses, CAP fields), labelled in the page's language. */
+const capOptions = (group: string, values: readonly string[]) => values.map((value) => ({ value, label: valueLabel(group, value) }));
+
 /** "EXERCISE" / "TEST" next to anything that is not a real warning. */
 export function ExerciseMark(props: { capStatus: string }) {
   if (props.capStatus === "Actual") return null;
   return (
-    <span class="badge badge-exercise" title="Not a real warning">
-      {props.capStatus.toUpperCase()}
+    <span class="badge badge-exercise" title={t("broadcasts.not_real")}>
+      {valueLabel("cap_status", props.capStatus).toUpperCase()}
     </span>
   );
+}
+
+/** The name of a message identifier ("Extreme alert (additional language)"), in the page's language. */
+function messageIdName(id: number): string {
+  const info = describeMessageId(id);
+  if (!info) return "";
+  const name = valueLabel("message_id", String(info.primaryId));
+  return info.additionalLanguage ? t("broadcasts.message_id_additional", { name }) : name;
 }
 
 export type ListFilters = { status?: string; kind?: string; q?: string; from?: string; to?: string };
@@ -62,73 +86,69 @@ export function BroadcastListPage(props: {
   const tz = props.ctx.settings.default_timezone;
   const f = props.filters;
   return (
-    <Layout ctx={props.ctx} title="Cell broadcast">
+    <Layout ctx={props.ctx} title={t("broadcasts.title")}>
       <PageHeader
-        title="Cell broadcast"
-        subtitle="Public warnings to the cells of an area (CAP 1.2 → 3GPP cell broadcast), approved by a second person."
+        title={t("broadcasts.title")}
+        subtitle={t("broadcasts.subtitle")}
         actions={
           props.canWrite ? (
             <a class="button primary" href="/admin/broadcasts/new">
-              New alert
+              {t("broadcasts.new_alert")}
             </a>
           ) : undefined
         }
       />
       <Alerts notice={props.notice} />
       <section class="card">
-        <form method="get" action="/admin/broadcasts" class="filters" aria-label="Filter alerts">
+        <form method="get" action="/admin/broadcasts" class="filters" aria-label={t("broadcasts.filter_label")}>
           <SelectField
             name="status"
-            label="Status"
+            label={t("broadcasts.status")}
             value={f.status ?? ""}
-            blank="Any"
-            options={["draft", "submitted", "approved", "broadcasting", "completed", "cancelled", "expired"]}
+            blank={t("broadcasts.any")}
+            options={capOptions("status", ["draft", "submitted", "approved", "broadcasting", "completed", "cancelled", "expired"])}
           />
           <SelectField
             name="kind"
-            label="Kind"
+            label={t("broadcasts.kind")}
             value={f.kind ?? ""}
-            blank="Any"
+            blank={t("broadcasts.any")}
             options={[
-              { value: "actual", label: "Real warnings" },
-              { value: "exercise", label: "Exercises and tests" },
+              { value: "actual", label: t("broadcasts.kind_actual") },
+              { value: "exercise", label: t("broadcasts.kind_exercise") },
             ]}
           />
-          <Field name="q" label="Event" value={f.q} placeholder="e.g. flood" />
-          <Field name="from" label="From" type="date" value={f.from} />
-          <Field name="to" label="To" type="date" value={f.to} />
+          <Field name="q" label={t("broadcasts.event")} value={f.q} placeholder={t("broadcasts.event_placeholder")} />
+          <Field name="from" label={t("broadcasts.from")} type="date" value={f.from} />
+          <Field name="to" label={t("broadcasts.to")} type="date" value={f.to} />
           <button type="submit" class="button">
-            Filter
+            {t("broadcasts.filter")}
           </button>
         </form>
         <Table
           rows={props.alerts}
           empty={
-            <EmptyState title="No alerts match.">
-              {props.canWrite
-                ? "Draft one with “New alert”, start from a template below, or post CAP 1.2 to /api/v1/broadcasts."
-                : "Alerts appear here once drafted."}
-            </EmptyState>
+            <EmptyState title={t("broadcasts.none_match")}>{props.canWrite ? t("broadcasts.none_hint_write") : t("broadcasts.none_hint_read")}</EmptyState>
           }
           columns={[
             {
-              header: "Event",
+              header: t("broadcasts.event"),
               rowHeader: true,
               cell: (b) => (
                 <>
                   <a href={`/admin/broadcasts/${b.id}`}>{b.event}</a> <ExerciseMark capStatus={b.cap_status} />
-                  {b.supersedes_id && <span class="muted small"> (update {b.serial.update_nr})</span>}
+                  {b.supersedes_id && <span class="muted small"> {t("broadcasts.update_nr", { n: b.serial.update_nr })}</span>}
                 </>
               ),
             },
-            { header: "Status", cell: (b) => <Badge value={b.status} /> },
-            { header: "Message id", class: "num", cell: (b) => b.message_id },
-            { header: "Languages", cell: (b) => b.messages.map((m) => m.language).join(", ") },
-            { header: "Cells", class: "num", cell: (b) => b.target_cells.length },
-            { header: "Author", cell: (b) => b.author },
-            { header: "Approver", cell: (b) => b.approver ?? "—" },
-            { header: "Created", class: "nowrap", cell: (b) => <Time iso={b.created_at} timeZone={tz} /> },
-            { header: "Expires", class: "nowrap", cell: (b) => <Time iso={b.expires_at} timeZone={tz} /> },
+            { header: t("broadcasts.status"), cell: (b) => <StatusBadge group="status" value={b.status} /> },
+            { header: t("broadcasts.col.message_id"), class: "num", cell: (b) => b.message_id },
+            { header: t("broadcasts.col.languages"), cell: (b) => b.messages.map((m) => m.language).join(", ") },
+            { header: t("broadcasts.col.cells"), class: "num", cell: (b) => b.target_cells.length },
+            { header: t("broadcasts.col.author"), cell: (b) => b.author },
+            { header: t("broadcasts.col.approver"), cell: (b) => b.approver ?? "—" },
+            { header: t("broadcasts.col.created"), class: "nowrap", cell: (b) => <Time iso={b.created_at} timeZone={tz} /> },
+            { header: t("broadcasts.col.expires"), class: "nowrap", cell: (b) => <Time iso={b.expires_at} timeZone={tz} /> },
           ]}
         />
         <Pager
@@ -139,31 +159,33 @@ export function BroadcastListPage(props: {
         />
       </section>
       <section class="card" id="templates">
-        <h2>Pre-approved templates</h2>
-        <p class="muted">
-          Wording vouched for by an approver (e.g. the monthly test). Start from one, fill in its blanks and the area; the alert is still approved by a second
-          person.
-        </p>
+        <h2>{t("broadcasts.templates")}</h2>
+        <p class="muted">{t("broadcasts.templates_intro")}</p>
         <Table
           rows={props.templates}
-          empty={<EmptyState title="No templates yet.">An approver saves one from an alert's page (“Save as template”).</EmptyState>}
+          empty={<EmptyState title={t("broadcasts.no_templates")}>{t("broadcasts.no_templates_hint")}</EmptyState>}
           columns={[
-            { header: "Template", rowHeader: true, cell: (t) => t.name },
-            { header: "Kind", cell: (t) => <ExerciseMark capStatus={t.alert.status} /> },
-            { header: "Blanks", cell: (t) => (t.blanks.length ? t.blanks.join(", ") : "—") },
-            { header: "Valid for", class: "nowrap", cell: (t) => `${t.duration_minutes} min` },
-            { header: "By", cell: (t) => t.author },
+            { header: t("broadcasts.col.template"), rowHeader: true, cell: (tpl) => tpl.name },
+            { header: t("broadcasts.kind"), cell: (tpl) => <ExerciseMark capStatus={tpl.alert.status} /> },
+            { header: t("broadcasts.col.blanks"), cell: (tpl) => (tpl.blanks.length ? tpl.blanks.join(", ") : "—") },
+            { header: t("broadcasts.col.valid_for"), class: "nowrap", cell: (tpl) => t("broadcasts.minutes", { n: tpl.duration_minutes }) },
+            { header: t("broadcasts.col.by"), cell: (tpl) => tpl.author },
             {
-              header: <span class="visually-hidden">Actions</span>,
+              header: <span class="visually-hidden">{t("admin.actions")}</span>,
               class: "row-actions",
-              cell: (t) => (
+              cell: (tpl) => (
                 <>
-                  {props.canWrite && <a href={`/admin/broadcasts/new?template=${t.id}`}>Use</a>}
+                  {props.canWrite && <a href={`/admin/broadcasts/new?template=${tpl.id}`}>{t("broadcasts.use")}</a>}
                   {props.canApprove && (
-                    <form method="post" action={`/admin/broadcasts/templates/${t.id}/archive`} class="inline" data-confirm={`Retire the template “${t.name}”?`}>
+                    <form
+                      method="post"
+                      action={`/admin/broadcasts/templates/${tpl.id}/archive`}
+                      class="inline"
+                      data-confirm={t("broadcasts.retire_confirm", { name: tpl.name })}
+                    >
                       <CsrfField token={props.ctx.csrfToken} />
                       <button type="submit" class="link-button danger">
-                        Retire
+                        {t("broadcasts.retire")}
                       </button>
                     </form>
                   )}
@@ -179,10 +201,17 @@ export function BroadcastListPage(props: {
 
 /** The live counter of one message: characters, pages, encoding (the server counts, as the CBC will). */
 export function MessageCounter(props: { index: number; text: string }) {
-  const over = props.text.length > 0 && /too long|more than/i.test(cbsCounterText(props.text));
+  const c = cbsCounter(props.text);
+  const over = props.text.length > 0 && c.tooLong;
+  const counter = t("broadcasts.counter", {
+    used: c.used,
+    capacity: c.capacity,
+    ucs2: c.encoding === "ucs2" ? " (UCS-2)" : "",
+    pages: t(c.pages === 1 ? "broadcasts.counter_page" : "broadcasts.counter_pages", { n: c.pages }),
+  });
   return (
     <output id={`counter-${props.index}`} class={over ? "counter over" : "counter"} for={`f-text_${props.index}`} aria-live="polite">
-      {props.text.length === 0 ? "Empty" : cbsCounterText(props.text)}
+      {props.text.length === 0 ? t("broadcasts.counter_empty") : c.tooLong ? t("broadcasts.counter_too_long", { counter, max: CBS_MAX_PAGES }) : counter}
     </output>
   );
 }
@@ -194,11 +223,11 @@ export function MessageIdPreview(props: { values: AlertFormValues; primary: stri
   const languages = v.messages.map((m) => m.language).filter(Boolean);
   const rows = (languages.length > 0 ? languages : [props.primary]).map((language) => {
     const id = messageIdFor(input, { additionalLanguage: isAdditionalLanguage(language, props.primary) });
-    return { language, id, name: describeMessageId(id)?.name ?? "" };
+    return { language, id, name: messageIdName(id) };
   });
   return (
     <p id="message-id-preview" class="message-id-preview" aria-live="polite">
-      Message identifier:{" "}
+      {t("broadcasts.message_id_preview")}{" "}
       {rows.map((r, i) => (
         <>
           {i > 0 && " · "}
@@ -214,7 +243,7 @@ export function SelectionPreview(props: { cells: CellMapCell[]; selected: string
   const byId = new Map(props.cells.map((c) => [c.id, c]));
   return (
     <div id="selection-preview">
-      <CellMap cells={props.cells} selected={props.selected} area={props.area ?? undefined} label="The operator's cell sites and the alert area" />
+      <CellMap cells={props.cells} selected={props.selected} area={props.area ?? undefined} label={t("broadcasts.map_label")} />
       {props.error ? (
         <p class="field-error" role="alert">
           {props.error}
@@ -222,7 +251,9 @@ export function SelectionPreview(props: { cells: CellMapCell[]; selected: string
       ) : (
         <details class="selection" open={props.selected.length > 0 && props.selected.length <= 12}>
           <summary aria-live="polite">
-            {props.selected.length === 0 ? "No cell selected yet: draw or paste an area, or list cells." : `${props.selected.length} cells selected`}
+            {props.selected.length === 0
+              ? t("broadcasts.no_cell_selected")
+              : t(props.selected.length === 1 ? "broadcasts.cells_selected_one" : "broadcasts.cells_selected", { n: props.selected.length })}
           </summary>
           <ul class="cell-list">
             {props.selected.map((id) => (
@@ -275,16 +306,22 @@ export function BroadcastFormPage(props: {
 }) {
   const v = props.values;
   const e = props.errors;
-  const title = props.supersedes ? `Update: ${props.supersedes.event}` : props.template ? `New alert from “${props.template.name}”` : "New alert";
+  const title = props.supersedes
+    ? t("broadcasts.form.title_update", { event: props.supersedes.event })
+    : props.template
+      ? t("broadcasts.form.title_template", { name: props.template.name })
+      : t("broadcasts.new_alert");
   const rows = [...v.messages];
   while (rows.length < 3) rows.push({ language: "", headline: "", text: "" });
   return (
     <Layout ctx={props.ctx} title={title} scripts={BROADCAST_SCRIPTS}>
-      <PageHeader title={title} back={{ href: props.supersedes ? `/admin/broadcasts/${props.supersedes.id}` : "/admin/broadcasts", label: "Back" }} />
+      <PageHeader
+        title={title}
+        back={{ href: props.supersedes ? `/admin/broadcasts/${props.supersedes.id}` : "/admin/broadcasts", label: t("broadcasts.back") }}
+      />
       {props.supersedes && (
         <p class="alert info">
-          An update keeps the message code ({props.supersedes.serial.msg_code}) and counts the update number up (to{" "}
-          {(props.supersedes.serial.update_nr + 1) % 16}). Once approved and sent it replaces the alert on air.
+          {t("broadcasts.form.update_info", { code: props.supersedes.serial.msg_code, n: (props.supersedes.serial.update_nr + 1) % 16 })}
         </p>
       )}
       <ErrorSummary errors={e} message={props.message} />
@@ -293,8 +330,8 @@ export function BroadcastFormPage(props: {
         {v.template_id && <input type="hidden" name="template_id" value={v.template_id} />}
         {props.template && props.template.blanks.length > 0 && (
           <fieldset class="card">
-            <legend>Fill in the template</legend>
-            <p class="hint">Each blank replaces its {"{{name}}"} in every language.</p>
+            <legend>{t("broadcasts.form.fill_template")}</legend>
+            <p class="hint">{t("broadcasts.form.blank_hint")}</p>
             <div class="grid-2">
               {props.template.blanks.map((b) => (
                 <Field name={`blank.${b}`} label={b} value={v.blanks?.[b]} required error={e[`blank.${b}`]} />
@@ -303,62 +340,87 @@ export function BroadcastFormPage(props: {
           </fieldset>
         )}
         <fieldset class="card" {...refreshOnChange("/admin/broadcasts/message-id", "#message-id-preview")}>
-          <legend>Alert</legend>
+          <legend>{t("broadcasts.form.alert")}</legend>
           <div class="grid-3">
             <SelectField
               name="status"
-              label="Kind"
+              label={t("broadcasts.kind")}
               value={v.status}
-              blank="Choose…"
+              blank={t("broadcasts.form.choose")}
               required
               options={[
-                { value: "Actual", label: "Real warning" },
-                { value: "Exercise", label: "Exercise" },
-                { value: "Test", label: "Test" },
+                { value: "Actual", label: t("broadcasts.form.real_warning") },
+                { value: "Exercise", label: t("broadcasts.cap_status.Exercise") },
+                { value: "Test", label: t("broadcasts.cap_status.Test") },
               ]}
               error={e.status}
             />
-            <SelectField name="category" label="Category" value={v.category ?? "Safety"} options={CAP_CATEGORIES} error={e.category} />
-            <Field name="event" label="Event" value={v.event} required error={e.event} placeholder="Flood warning" />
-            <SelectField name="urgency" label="Urgency" value={v.urgency} blank="Choose…" options={CAP_URGENCIES} error={e.urgency} required />
-            <SelectField name="severity" label="Severity" value={v.severity} blank="Choose…" options={CAP_SEVERITIES} error={e.severity} required />
-            <SelectField name="certainty" label="Certainty" value={v.certainty} blank="Choose…" options={CAP_CERTAINTIES} error={e.certainty} required />
+            <SelectField
+              name="category"
+              label={t("broadcasts.form.category")}
+              value={v.category ?? "Safety"}
+              options={capOptions("category", CAP_CATEGORIES)}
+              error={e.category}
+            />
+            <Field name="event" label={t("broadcasts.event")} value={v.event} required error={e.event} placeholder={t("broadcasts.form.event_placeholder")} />
+            <SelectField
+              name="urgency"
+              label={t("broadcasts.form.urgency")}
+              value={v.urgency}
+              blank={t("broadcasts.form.choose")}
+              options={capOptions("urgency", CAP_URGENCIES)}
+              error={e.urgency}
+              required
+            />
+            <SelectField
+              name="severity"
+              label={t("broadcasts.form.severity")}
+              value={v.severity}
+              blank={t("broadcasts.form.choose")}
+              options={capOptions("severity", CAP_SEVERITIES)}
+              error={e.severity}
+              required
+            />
+            <SelectField
+              name="certainty"
+              label={t("broadcasts.form.certainty")}
+              value={v.certainty}
+              blank={t("broadcasts.form.choose")}
+              options={capOptions("certainty", CAP_CERTAINTIES)}
+              error={e.certainty}
+              required
+            />
           </div>
           <MessageIdPreview values={v} primary={props.primary} />
-          <p class="hint">
-            The 3GPP message identifier follows from these (TS 23.041): an exercise is 4381, a test 4380, Extreme/Severe × Immediate/Expected × Observed/Likely
-            4371–4378, anything else 4396; other languages use the “additional language” identifier.
-          </p>
+          <p class="hint">{t("broadcasts.form.message_id_hint")}</p>
           {props.canOverride ? (
             <Field
               name="message_id"
-              label="Message identifier override (audited)"
+              label={t("broadcasts.form.message_id_override")}
               type="number"
               value={v.message_id}
               error={e.message_id}
-              hint="Leave empty to use the computed identifier."
+              hint={t("broadcasts.form.message_id_override_hint")}
             />
           ) : null}
         </fieldset>
         <fieldset class="card" {...refreshOnChange("/admin/broadcasts/message-id", "#message-id-preview")}>
-          <legend>Messages, one per language</legend>
-          <p class="hint">
-            GSM 7-bit: 93 characters a page (extension characters such as € count two); any other character switches to UCS-2: 41 a page; at most 15 pages.
-          </p>
+          <legend>{t("broadcasts.form.messages")}</legend>
+          <p class="hint">{t("broadcasts.form.messages_hint")}</p>
           {rows.map((m, i) => (
             <div class="message-row">
               <div class="grid-3">
                 <Field
                   name={`lang_${i}`}
-                  label={`Language ${i + 1}`}
+                  label={t("broadcasts.form.language_n", { n: i + 1 })}
                   value={m.language}
                   placeholder={["fr", "en", "de"][i]}
                   error={e[`messages.${i}.language`]}
                 />
-                <Field name={`headline_${i}`} label="Headline" value={m.headline} error={e[`messages.${i}.headline`]} />
+                <Field name={`headline_${i}`} label={t("broadcasts.form.headline")} value={m.headline} error={e[`messages.${i}.headline`]} />
               </div>
               <div class={e[`messages.${i}.text`] ? "field invalid" : "field"}>
-                <label for={`f-text_${i}`}>Text</label>
+                <label for={`f-text_${i}`}>{t("broadcasts.form.text")}</label>
                 <textarea
                   id={`f-text_${i}`}
                   name={`text_${i}`}
@@ -380,46 +442,58 @@ export function BroadcastFormPage(props: {
           {e.messages && <div class="field-error">{e.messages}</div>}
         </fieldset>
         <fieldset class="card" {...refreshOnChange("/admin/broadcasts/preview", "#selection-preview")}>
-          <legend>Area</legend>
-          <Field name="area_description" label="Area description" value={v.area_description} placeholder="Lyon 7e, river banks" error={e["area.description"]} />
+          <legend>{t("broadcasts.form.area")}</legend>
+          <Field
+            name="area_description"
+            label={t("broadcasts.form.area_description")}
+            value={v.area_description}
+            placeholder={t("broadcasts.form.area_description_placeholder")}
+            error={e["area.description"]}
+          />
           <div class="cell-map-editor" data-cell-map-editor>
-            <div class="map-tools" role="toolbar" aria-label="Draw the area">
+            <div class="map-tools" role="toolbar" aria-label={t("broadcasts.form.draw_area")}>
               <button type="button" class="button" data-map-mode="polygon" aria-pressed="false">
-                Draw polygon
+                {t("broadcasts.form.draw_polygon")}
               </button>
               <button type="button" class="button" data-map-mode="circle" aria-pressed="false">
-                Draw circle
+                {t("broadcasts.form.draw_circle")}
               </button>
               <button type="button" class="button" data-map-undo>
-                Undo point
+                {t("broadcasts.form.undo_point")}
               </button>
               <button type="button" class="button" data-map-mode="clear">
-                Clear
+                {t("broadcasts.form.clear")}
               </button>
               <span class="muted small" data-map-status aria-live="polite">
-                Draw on the map, or type/paste shapes below.
+                {t("broadcasts.form.draw_status")}
               </span>
             </div>
             <SelectionPreview cells={props.cells} selected={props.selected} area={props.area} error={e.area} />
             <div class={e.area_text ? "field invalid" : "field"}>
-              <label for="f-area_text">Shapes (CAP syntax, one a line)</label>
+              <label for="f-area_text">{t("broadcasts.form.shapes")}</label>
               <textarea id="f-area_text" name="area_text" rows={3} aria-describedby="f-area_text-hint" aria-invalid={e.area_text ? "true" : undefined}>
                 {v.area_text ?? ""}
               </textarea>
               <div class="hint" id="f-area_text-hint">
-                A polygon: “lat,lon lat,lon …” (closed ring); a circle: “lat,lon radius_km”. The map and the selected cells follow.
+                {t("broadcasts.form.shapes_hint")}
               </div>
               {e.area_text && <div class="field-error">{e.area_text}</div>}
             </div>
           </div>
           <div class="grid-2">
-            <Field name="cells" label="Or these cells (ids)" value={v.cells} error={e["area.cells"]} placeholder="20815001 20815002" />
-            <Field name="tracking_areas" label="Or these tracking areas (TAC)" value={v.tracking_areas} error={e["area.tracking_areas"]} placeholder="6901" />
+            <Field name="cells" label={t("broadcasts.form.cells")} value={v.cells} error={e["area.cells"]} placeholder="20815001 20815002" />
+            <Field
+              name="tracking_areas"
+              label={t("broadcasts.form.tracking_areas")}
+              value={v.tracking_areas}
+              error={e["area.tracking_areas"]}
+              placeholder="6901"
+            />
           </div>
           <fieldset>
-            <legend>Networks</legend>
+            <legend>{t("broadcasts.form.networks")}</legend>
             {props.plmns.length === 0 ? (
-              <p class="muted">No network in settings: set the cell broadcast PLMNs in Settings.</p>
+              <p class="muted">{t("broadcasts.form.no_networks")}</p>
             ) : (
               props.plmns.map((p) => {
                 const key = `${p.mcc}-${p.mnc}`;
@@ -435,11 +509,11 @@ export function BroadcastFormPage(props: {
           </fieldset>
         </fieldset>
         <fieldset class="card">
-          <legend>Timing</legend>
+          <legend>{t("broadcasts.form.timing")}</legend>
           <div class="grid-3">
             <Field
               name="valid_minutes"
-              label="Valid for (minutes)"
+              label={t("broadcasts.form.valid_minutes")}
               type="number"
               value={v.valid_minutes ?? "60"}
               required
@@ -447,28 +521,28 @@ export function BroadcastFormPage(props: {
             />
             <Field
               name="repetition_period"
-              label="Repeat every (× 1.883 s)"
+              label={t("broadcasts.form.repetition")}
               type="number"
               value={v.repetition_period ?? "30"}
               error={e.repetition_period}
-              hint="30 ≈ every 56 s"
+              hint={t("broadcasts.form.repetition_hint")}
             />
             <Field
               name="num_of_bcast"
-              label="Number of broadcasts"
+              label={t("broadcasts.form.num_of_bcast")}
               type="number"
               value={v.num_of_bcast ?? "0"}
               error={e.num_of_bcast}
-              hint="0: until cancelled or expired"
+              hint={t("broadcasts.form.num_of_bcast_hint")}
             />
           </div>
         </fieldset>
         <div class="actions">
           <button type="submit" class="button primary" name="next_step" value="submit">
-            Save and submit for approval
+            {t("broadcasts.form.save_submit")}
           </button>
           <button type="submit" class="button" name="next_step" value="draft">
-            Save as draft
+            {t("broadcasts.form.save_draft")}
           </button>
         </div>
       </form>
@@ -503,26 +577,26 @@ export function ResultsPanel(props: {
       aria-labelledby="results-title"
       {...(live ? { "hx-get": `/admin/broadcasts/${a.id}/results?seen=${a.status}`, "hx-trigger": "every 5s", "hx-swap": "outerHTML" } : {})}
     >
-      <h2 id="results-title">Results from the CBC</h2>
+      <h2 id="results-title">{t("broadcasts.results.title")}</h2>
       <p>
-        <strong>{props.summary.installed}</strong> installed · <strong class={props.summary.failed ? "error-text" : ""}>{props.summary.failed}</strong> failed ·{" "}
-        {props.summary.not_reported} not reported in the area{" "}
+        <strong>{props.summary.installed}</strong> {t("broadcasts.results.installed")} ·{" "}
+        <strong class={props.summary.failed ? "error-text" : ""}>{props.summary.failed}</strong> {t("broadcasts.results.failed")} · {props.summary.not_reported}{" "}
+        {t("broadcasts.results.not_reported")}{" "}
         <span class="muted small">
-          (last report: <Time iso={a.results_at} timeZone={props.tz} />
-          {props.jobRunning ? "; a job is running" : ""})
+          ({t("broadcasts.results.last_report")} <Time iso={a.results_at} timeZone={props.tz} />
+          {props.jobRunning ? t("broadcasts.results.job_running") : ""})
         </span>
       </p>
       {props.summary.outside_area > 0 && (
         <p class="alert info">
-          {props.summary.outside_area} cells outside the area broadcast it too: the cell broadcast centre's interface (ECBE) takes only a network-wide scope, so
-          every cell of its peers receives the message. The area's cells are listed first.
+          {t(props.summary.outside_area === 1 ? "broadcasts.results.outside_area_one" : "broadcasts.results.outside_area", { n: props.summary.outside_area })}
         </p>
       )}
       {a.status === "broadcasting" && props.canWrite && (
         <form method="post" action={`/admin/broadcasts/${a.id}/refresh`} class="inline">
           <CsrfField token={props.csrfToken} />
           <button type="submit" class="button" hx-post={`/admin/broadcasts/${a.id}/refresh`} hx-target="#broadcast-results" hx-swap="outerHTML">
-            Read the results again
+            {t("broadcasts.results.read_again")}
           </button>
         </form>
       )}
@@ -531,29 +605,34 @@ export function ResultsPanel(props: {
         class="results-table"
         rowClass={(r) => (r.results.some((x) => x.result === "failed") ? "row-failed" : r.inArea ? undefined : "row-muted")}
         columns={[
-          { header: "Cell", rowHeader: true, cell: (r) => <code>{r.cell}</code> },
-          { header: "In the area", cell: (r) => (r.inArea ? "yes" : <span class="muted">no (network-wide)</span>) },
-          { header: "Site", cell: (r) => props.names.get(r.cell) ?? "—" },
+          { header: t("broadcasts.results.cell"), rowHeader: true, cell: (r) => <code>{r.cell}</code> },
           {
-            header: "Result",
+            header: t("broadcasts.results.in_area"),
+            cell: (r) => (r.inArea ? t("broadcasts.results.yes") : <span class="muted">{t("broadcasts.results.no_network_wide")}</span>),
+          },
+          { header: t("broadcasts.results.site"), cell: (r) => props.names.get(r.cell) ?? "—" },
+          {
+            header: t("broadcasts.results.result"),
             cell: (r) =>
               r.results.length === 0 ? (
-                <span class="muted">{a.status === "draft" || a.status === "submitted" ? "not sent" : "no report"}</span>
+                <span class="muted">
+                  {a.status === "draft" || a.status === "submitted" ? t("broadcasts.results.not_sent") : t("broadcasts.results.no_report")}
+                </span>
               ) : (
                 r.results.map((x) => (
                   <div>
-                    <Badge value={x.result} /> <span class="small muted">msg {x.message_id}</span>
+                    <StatusBadge group="result" value={x.result} /> <span class="small muted">{t("broadcasts.results.msg", { id: x.message_id })}</span>
                     {x.cause_text && <span class="small error-text"> {x.cause_text}</span>}
                   </div>
                 ))
               ),
           },
           {
-            header: "Broadcasts",
+            header: t("broadcasts.results.broadcasts"),
             class: "num",
             cell: (r) => r.results.map((x) => (x.completed === null ? "" : `${x.completed}${x.requested ? ` / ${x.requested}` : ""}`)).join(" · "),
           },
-          { header: "Peer", cell: (r) => [...new Set(r.results.map((x) => x.peer))].join(", ") || "—" },
+          { header: t("broadcasts.results.peer"), cell: (r) => [...new Set(r.results.map((x) => x.peer))].join(", ") || "—" },
         ]}
       />
     </section>
@@ -593,10 +672,10 @@ export function BroadcastPage(props: {
         title={a.event}
         subtitle={
           <>
-            <Badge value={a.status} /> <ExerciseMark capStatus={a.cap_status} /> {a.identifier} · {a.sender}
+            <StatusBadge group="status" value={a.status} /> <ExerciseMark capStatus={a.cap_status} /> {a.identifier} · {a.sender}
           </>
         }
-        back={{ href: "/admin/broadcasts", label: "Cell broadcast" }}
+        back={{ href: "/admin/broadcasts", label: t("broadcasts.title") }}
         actions={
           <a class="button" href={`/api/v1/broadcasts/${a.id}/cap`} download={`${a.identifier}.xml`}>
             CAP 1.2
@@ -605,51 +684,63 @@ export function BroadcastPage(props: {
       />
       {a.exercise && (
         <p class="alert warning exercise-banner" role="note">
-          {a.cap_status === "Test" ? "TEST" : "EXERCISE"}: not a real warning (CAP status {a.cap_status}; message identifier {a.message_id}).
+          {t("broadcasts.alert.exercise_banner", {
+            mark: valueLabel("cap_status", a.cap_status === "Test" ? "Test" : "Exercise").toUpperCase(),
+            status: a.cap_status,
+            id: a.message_id,
+          })}
         </p>
       )}
       <Alerts notice={props.notice} error={props.message} />
       <div class="grid-2">
         <section class="card">
-          <h2>Alert</h2>
+          <h2>{t("broadcasts.alert.alert")}</h2>
           <dl class="details">
-            <Detail term="Category · urgency · severity · certainty">
-              {a.category} · {a.urgency} · {a.severity} · {a.certainty}
+            <Detail term={t("broadcasts.alert.cap_fields")}>
+              {a.category
+                .split(" ")
+                .map((c) => valueLabel("category", c))
+                .join(" ")}{" "}
+              · {valueLabel("urgency", a.urgency)} · {valueLabel("severity", a.severity)} · {valueLabel("certainty", a.certainty)}
             </Detail>
-            <Detail term="Message identifier">
+            <Detail term={t("broadcasts.alert.message_id")}>
               {a.message_id}
-              {a.message_id_overridden && <span class="badge badge-warning">overridden</span>}
+              {a.message_id_overridden && <span class="badge badge-warning">{t("broadcasts.alert.overridden")}</span>}
             </Detail>
-            <Detail term="Serial number">
-              message code {a.serial.msg_code}, update {a.serial.update_nr}
+            <Detail term={t("broadcasts.alert.serial")}>
+              {t("broadcasts.alert.serial_value", { code: a.serial.msg_code, n: a.serial.update_nr })}
               {a.supersedes_id && (
                 <>
                   {" "}
-                  — updates <a href={`/admin/broadcasts/${a.supersedes_id}`}>the earlier alert</a>
+                  {t("broadcasts.alert.updates")} <a href={`/admin/broadcasts/${a.supersedes_id}`}>{t("broadcasts.alert.earlier_alert")}</a>
                 </>
               )}
             </Detail>
-            <Detail term="Repetition">
-              every {a.repetition_period} × 1.883 s ({Math.round(a.repetition_period * 1.883)} s),{" "}
-              {a.num_of_bcast === 0 ? "until stopped" : `${a.num_of_bcast} times`}
+            <Detail term={t("broadcasts.alert.repetition")}>
+              {t("broadcasts.alert.repetition_value", { period: a.repetition_period, seconds: Math.round(a.repetition_period * 1.883) })}{" "}
+              {a.num_of_bcast === 0 ? t("broadcasts.alert.until_stopped") : t("broadcasts.alert.times", { n: a.num_of_bcast })}
             </Detail>
-            <Detail term="Networks">{a.plmns.map((p) => `${p.mcc}-${p.mnc}`).join(", ")}</Detail>
-            <Detail term="Expires">
+            <Detail term={t("broadcasts.alert.networks")}>{a.plmns.map((p) => `${p.mcc}-${p.mnc}`).join(", ")}</Detail>
+            <Detail term={t("broadcasts.alert.expires")}>
               <Time iso={a.expires_at} timeZone={tz} />
             </Detail>
-            <Detail term="Author">{a.author}</Detail>
-            <Detail term="Approver">{a.approver ?? "—"}</Detail>
-            {a.cancel_reason && <Detail term="Cancelled because">{a.cancel_reason}</Detail>}
+            <Detail term={t("broadcasts.alert.author")}>{a.author}</Detail>
+            <Detail term={t("broadcasts.alert.approver")}>{a.approver ?? "—"}</Detail>
+            {a.cancel_reason && <Detail term={t("broadcasts.alert.cancelled_because")}>{a.cancel_reason}</Detail>}
           </dl>
         </section>
         <section class="card">
-          <h2>Messages</h2>
+          <h2>{t("broadcasts.alert.messages")}</h2>
           {a.messages.map((m) => (
             <article class="broadcast-message" lang={m.language}>
               <h3>
                 {m.language.toUpperCase()}{" "}
                 <span class="muted small">
-                  message id {m.message_id} · {m.encoding === "gsm7" ? "GSM 7-bit" : "UCS-2"} · {m.pages} page{m.pages > 1 ? "s" : ""}
+                  {t("broadcasts.alert.message_meta", {
+                    id: m.message_id,
+                    encoding: m.encoding === "gsm7" ? "GSM 7-bit" : "UCS-2",
+                    pages: t(m.pages > 1 ? "broadcasts.counter_pages" : "broadcasts.counter_page", { n: m.pages }),
+                  })}
                 </span>
               </h3>
               <p class="message-text">{m.text}</p>
@@ -658,14 +749,14 @@ export function BroadcastPage(props: {
         </section>
       </div>
       {open && (
-        <section class="card actions-card" aria-label="Actions">
-          <h2>Next step</h2>
+        <section class="card actions-card" aria-label={t("admin.actions")}>
+          <h2>{t("broadcasts.alert.next_step")}</h2>
           <ErrorSummary errors={props.errors} />
           {a.status === "draft" && props.canWrite && (
             <form method="post" action={`/admin/broadcasts/${a.id}/submit`} class="inline">
               <CsrfField token={props.ctx.csrfToken} />
               <button type="submit" class="button primary">
-                Submit for approval
+                {t("broadcasts.alert.submit")}
               </button>
             </form>
           )}
@@ -676,29 +767,29 @@ export function BroadcastPage(props: {
                   <CsrfField token={props.ctx.csrfToken} />
                   <Field
                     name="otp"
-                    label="Code from your authenticator app"
+                    label={t("broadcasts.alert.otp")}
                     required
                     autocomplete="one-time-code"
                     error={props.errors.otp}
-                    hint="A fresh 6-digit code: approving sends the alert to the cell broadcast centre."
+                    hint={t("broadcasts.alert.otp_hint")}
                   />
                   <button type="submit" class="button primary">
-                    Approve and send
+                    {t("broadcasts.alert.approve")}
                   </button>
                 </form>
               ) : (
                 <p class="alert warning">
-                  Turn on two-factor authentication (<a href="/admin/account">your account</a>) to approve alerts.
+                  {t("broadcasts.alert.totp_before")}
+                  <a href="/admin/account">{t("broadcasts.alert.totp_link")}</a>
+                  {t("broadcasts.alert.totp_after")}
                 </p>
               )
             ) : (
-              <p class="muted">
-                {props.isAuthor ? "Waiting for a second person to approve it (authors cannot approve their own alerts)." : "Waiting for approval."}
-              </p>
+              <p class="muted">{props.isAuthor ? t("broadcasts.alert.waiting_author") : t("broadcasts.alert.waiting")}</p>
             ))}
           {["approved", "broadcasting"].includes(a.status) && props.canWrite && (
             <a class="button" href={`/admin/broadcasts/${a.id}/update`}>
-              Update the alert
+              {t("broadcasts.alert.update")}
             </a>
           )}
           {props.canWrite && (
@@ -706,13 +797,13 @@ export function BroadcastPage(props: {
               <CsrfField token={props.ctx.csrfToken} />
               <Field
                 name="reason"
-                label="Reason to cancel"
+                label={t("broadcasts.alert.cancel_reason")}
                 required
                 error={props.errors.reason}
-                hint={a.status === "broadcasting" || a.status === "approved" ? "The CBC stops broadcasting it." : undefined}
+                hint={a.status === "broadcasting" || a.status === "approved" ? t("broadcasts.alert.cancel_hint") : undefined}
               />
               <button type="submit" class="button danger">
-                Cancel the alert
+                {t("broadcasts.alert.cancel")}
               </button>
             </form>
           )}
@@ -720,32 +811,32 @@ export function BroadcastPage(props: {
       )}
       {props.canApprove && (
         <details class="card">
-          <summary>Save as template</summary>
+          <summary>{t("broadcasts.alert.save_template")}</summary>
           <form method="post" action={`/admin/broadcasts/${a.id}/template`} class="stack">
             <CsrfField token={props.ctx.csrfToken} />
             <div class="grid-2">
-              <Field name="name" label="Template name" required error={props.errors.name} />
-              <Field name="duration_minutes" label="Valid for (minutes)" type="number" value="60" error={props.errors.duration_minutes} />
+              <Field name="name" label={t("broadcasts.alert.template_name")} required error={props.errors.name} />
+              <Field name="duration_minutes" label={t("broadcasts.form.valid_minutes")} type="number" value="60" error={props.errors.duration_minutes} />
             </div>
-            <p class="hint">Its texts may carry {"{{blanks}}"} a broadcaster fills in. The area is not kept.</p>
+            <p class="hint">{t("broadcasts.alert.template_hint")}</p>
             <button type="submit" class="button">
-              Save as template
+              {t("broadcasts.alert.save_template")}
             </button>
           </form>
         </details>
       )}
       <section class="card">
-        <h2>Area: {String(a.area.description ?? "")}</h2>
+        <h2>{t("broadcasts.alert.area", { description: String(a.area.description ?? "") })}</h2>
         <CellMap
           cells={props.cells}
           selected={a.target_cells}
           area={props.area ?? undefined}
-          label={`Cells of the alert area (${a.target_cells.length} selected)`}
+          label={t(a.target_cells.length === 1 ? "broadcasts.alert.map_label_one" : "broadcasts.alert.map_label", { n: a.target_cells.length })}
         />
       </section>
       <ResultsPanel {...props.results} />
       <section class="card">
-        <h2>History</h2>
+        <h2>{t("broadcasts.alert.history")}</h2>
         <ActivityTable entries={props.activity} timeZone={tz} />
       </section>
     </Layout>

@@ -8,6 +8,7 @@
  * <svg> (`data-projection`) so that public/js/broadcast-map.js turns clicks back into lat/lon with the
  * exact inverse of {@link project}.
  */
+import { t } from "../i18n/request-locale";
 import { type Circle, DEFAULT_BEAMWIDTH, DEFAULT_CELL_RADIUS_KM, destination, EARTH_RADIUS_KM, type LatLon } from "../lib/cell-broadcast/geometry";
 
 export interface CellMapCell {
@@ -180,7 +181,7 @@ function NorthArrow(props: { width: number }) {
  * @example <CellMap label="Cells of the alert area" cells={cells} selected={new Set(ids)} area={{ polygons: rings, circles }} />
  */
 export function CellMap(props: CellMapProps) {
-  if (props.cells.length === 0) return <p class="cell-map-empty muted">No cell sites to show: import the operator's cells (inventory type cell_site).</p>;
+  if (props.cells.length === 0) return <p class="cell-map-empty muted">{t("broadcasts.map.empty")}</p>;
   const width = props.width ?? 800;
   const height = props.height ?? 500;
   const selected = new Set(props.selected ?? []);
@@ -191,13 +192,18 @@ export function CellMap(props: CellMapProps) {
   // Selected cells last, so that their highlight is drawn over their neighbours' wedges.
   const ordered = [...outlines.filter((o) => !o.on), ...outlines.filter((o) => o.on)];
   const sites = new Map(props.cells.map((c) => [`${c.lat},${c.lon}`, project(p, c.lat, c.lon)]));
-  const count = selected.size > 0 ? `, ${outlines.filter((o) => o.on).length} selected` : "";
+  const on = outlines.filter((o) => o.on).length;
+  const count = selected.size > 0 ? t(on === 1 ? "broadcasts.map.selected_one" : "broadcasts.map.selected", { n: on }) : "";
   return (
     <svg
       class="cell-map"
       id={props.id}
       role="img"
-      aria-label={`${props.label}: ${props.cells.length} cells${count}`}
+      aria-label={t(props.cells.length === 1 ? "broadcasts.map.cells_one" : "broadcasts.map.cells", {
+        label: props.label,
+        n: props.cells.length,
+        selected: count,
+      })}
       viewBox={`0 0 ${width} ${height}`}
       width="100%"
       preserveAspectRatio="xMidYMid meet"

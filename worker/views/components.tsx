@@ -162,9 +162,9 @@ export function TextArea(p: { name: string; label: string; value?: string | numb
   );
 }
 
-/** A status word with its colour (by value); the word in the page's language. */
-export function Badge(props: { value: string }) {
-  return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{statusLabel(props.value)}</span>;
+/** A status word with its colour (by value); the word in the page's language, or `label` when the caller translated it. */
+export function Badge(props: { value: string; label?: string }) {
+  return <span class={`badge badge-${props.value.replace(/[^a-z_]/g, "")}`}>{props.label ?? statusLabel(props.value)}</span>;
 }
 
 /** Enum values as select options, each labelled in the page's language. */

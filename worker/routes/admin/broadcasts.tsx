@@ -36,6 +36,8 @@ import {
 } from "../../domain/broadcasts/templates";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import type { MessageKey } from "../../i18n/catalogue";
+import { t } from "../../i18n/request-locale";
 import { parseAreaText } from "../../lib/cell-broadcast/area-text";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
@@ -116,11 +118,11 @@ function alertInput(body: FormBody, values: AlertFormValues, template: TemplateV
   const area = readArea(body);
   const errors: FormErrors = {};
   // Nothing is chosen for staff: a real, extreme warning must be picked, never left as a default.
-  for (const key of ["status", "urgency", "severity", "certainty"] as const) if (!values[key]) errors[key] = "Choose one";
+  for (const key of ["status", "urgency", "severity", "certainty"] as const) if (!values[key]) errors[key] = t("broadcasts.error.choose_one");
   if (!area.shapes.ok) errors.area_text = area.shapes.errors.map((x) => x.message).join(" ");
-  for (const b of template?.blanks ?? []) if (!values.blanks?.[b]?.trim()) errors[`blank.${b}`] = "Required";
+  for (const b of template?.blanks ?? []) if (!values.blanks?.[b]?.trim()) errors[`blank.${b}`] = t("broadcasts.error.required");
   const minutes = int(values.valid_minutes, 60);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) errors.valid_minutes = "Whole minutes, 1 to 10080 (a week)";
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) errors.valid_minutes = t("broadcasts.error.valid_minutes");
   const fill = (t: string) => fillBlanks(t, values.blanks ?? {});
   const messages = values.messages
     .filter((m) => m.language || m.text || m.headline)
@@ -282,7 +284,7 @@ async function alertPage(
   status: 200 | 403 | 409 | 422 = 200,
 ) {
   const alert = await getBroadcast(c.get("db"), id);
-  if (!alert) throw new NotFound("No broadcast with this id.");
+  if (!alert) throw new NotFound(t("broadcasts.error.no_alert"));
   const principal = c.get("principal");
   const userId = principal?.type === "user" ? principal.id : null;
   const me = userId ? await c.get("db").select({ totp: users.totpEnabledAt }).from(users).where(eq(users.id, userId)).get() : null;
@@ -313,15 +315,21 @@ async function authorOf(c: Context<AppEnv>, id: string): Promise<string | null> 
   return row?.author ?? null;
 }
 
-const NOTICES: Record<string, string> = {
-  created: "Alert saved as a draft.",
-  submitted: "Alert submitted: a second person approves it with a code from their authenticator app.",
-  approved: "Alert approved: it is being sent to the cell broadcast centre.",
-  cancelled: "Alert cancelled.",
-  refreshing: "Asked the cell broadcast centre for the results again.",
-  template: "Template saved.",
-  retired: "Template retired.",
+const NOTICES: Record<string, MessageKey> = {
+  created: "broadcasts.notice.created",
+  submitted: "broadcasts.notice.submitted",
+  approved: "broadcasts.notice.approved",
+  cancelled: "broadcasts.notice.cancelled",
+  refreshing: "broadcasts.notice.refreshing",
+  template: "broadcasts.notice.template",
+  retired: "broadcasts.notice.retired",
 };
+
+/** The notice a redirect asked for (`?done=…`), in the page's language. */
+function notice(c: Context<AppEnv>): string | undefined {
+  const key = NOTICES[c.req.query("done") ?? ""];
+  return key && t(key);
+}
 
 /** Creates (or updates) from the form, then submits when asked. */
 async function saveAlert(c: Context<AppEnv>, supersedes: BroadcastView | null) {
@@ -374,14 +382,14 @@ export const broadcastPages = new Hono<AppEnv>()
         templates={await listTemplates(c.get("db"))}
         canWrite={allowed(c, "broadcasts:write")}
         canApprove={allowed(c, "broadcasts:approve")}
-        notice={NOTICES[c.req.query("done") ?? ""]}
+        notice={notice(c)}
       />,
     );
   })
   .get("/broadcasts/new", can("broadcasts:write"), async (c) => {
     const templateId = c.req.query("template");
     const template = templateId ? await getTemplate(c.get("db"), templateId) : null;
-    if (templateId && !template) throw new NotFound("No template with this id.");
+    if (templateId && !template) throw new NotFound(t("broadcasts.error.no_template"));
     const primary = (await getSettings(c.get("db"))).data.default_locale.slice(0, 2).toLowerCase();
     return formPage(c, { values: initialValues(primary, template, null), errors: {}, template, supersedes: null });
   })
@@ -407,10 +415,10 @@ export const broadcastPages = new Hono<AppEnv>()
     await archiveTemplate(writeContext(c), c.req.param("id"));
     return c.redirect("/admin/broadcasts?done=retired#templates", 303);
   })
-  .get("/broadcasts/:id", can("broadcasts:read"), (c) => alertPage(c, c.req.param("id"), { notice: NOTICES[c.req.query("done") ?? ""] }))
+  .get("/broadcasts/:id", can("broadcasts:read"), (c) => alertPage(c, c.req.param("id"), { notice: notice(c) }))
   .get("/broadcasts/:id/results", can("broadcasts:read"), async (c) => {
     const alert = await getBroadcast(c.get("db"), c.req.param("id"));
-    if (!alert) throw new NotFound("No broadcast with this id.");
+    if (!alert) throw new NotFound(t("broadcasts.error.no_alert"));
     // The page was drawn for another status (approved, cancelled…): htmx reloads it whole.
     const seen = c.req.query("seen");
     if (seen && seen !== alert.status) c.header("HX-Refresh", "true");
@@ -421,7 +429,7 @@ export const broadcastPages = new Hono<AppEnv>()
     const done = await attempt(() => refreshResults(writeContext(c), id, enqueue(c)));
     if (c.req.header("hx-request")) {
       const alert = await getBroadcast(c.get("db"), id);
-      if (!alert) throw new NotFound("No broadcast with this id.");
+      if (!alert) throw new NotFound(t("broadcasts.error.no_alert"));
       return c.html(<ResultsPanel {...(await resultsProps(c, alert))} />);
     }
     if (!done.ok) return alertPage(c, id, { message: done.message }, 409);
@@ -429,12 +437,12 @@ export const broadcastPages = new Hono<AppEnv>()
   })
   .get("/broadcasts/:id/update", can("broadcasts:write"), async (c) => {
     const alert = await getBroadcast(c.get("db"), c.req.param("id"));
-    if (!alert) throw new NotFound("No broadcast with this id.");
+    if (!alert) throw new NotFound(t("broadcasts.error.no_alert"));
     return formPage(c, { values: initialValues("", null, alert), errors: {}, template: null, supersedes: alert });
   })
   .post("/broadcasts/:id/update", can("broadcasts:write"), async (c) => {
     const alert = await getBroadcast(c.get("db"), c.req.param("id"));
-    if (!alert) throw new NotFound("No broadcast with this id.");
+    if (!alert) throw new NotFound(t("broadcasts.error.no_alert"));
     return saveAlert(c, alert);
   })
   .post("/broadcasts/:id/submit", can("broadcasts:write"), async (c) => {
@@ -447,17 +455,18 @@ export const broadcastPages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const body = await readForm(c);
     const principal = c.get("principal");
-    if (principal?.type !== "user") return alertPage(c, id, { message: "Alerts are approved by a person." }, 403);
+    if (principal?.type !== "user") return alertPage(c, id, { message: t("broadcasts.error.by_person") }, 403);
     const done = await attempt(() => approveBroadcast(writeContext(c), id, principal.id, text(body, "otp") ?? "", c.env.ENCRYPTION_KEY, enqueue(c)));
-    if (!done.ok) return alertPage(c, id, { errors: { otp: done.errors.otp ?? done.message ?? "Not approved" }, message: done.message }, 422);
+    if (!done.ok)
+      return alertPage(c, id, { errors: { otp: done.errors.otp ?? done.message ?? t("broadcasts.error.not_approved") }, message: done.message }, 422);
     return c.redirect(`/admin/broadcasts/${id}?done=approved`, 303);
   })
   .post("/broadcasts/:id/cancel", can("broadcasts:write"), async (c) => {
     const id = c.req.param("id");
     const body = await readForm(c);
     const reason = text(body, "reason")?.trim();
-    if (!reason) return alertPage(c, id, { errors: { reason: "Say why the alert is cancelled (kept in the history)" } }, 422);
-    if (reason.length > 500) return alertPage(c, id, { errors: { reason: "At most 500 characters" } }, 422);
+    if (!reason) return alertPage(c, id, { errors: { reason: t("broadcasts.error.cancel_reason") } }, 422);
+    if (reason.length > 500) return alertPage(c, id, { errors: { reason: t("broadcasts.error.cancel_reason_long") } }, 422);
     const done = await attempt(() => cancelBroadcast(writeContext(c), id, reason, enqueue(c)));
     if (!done.ok) return alertPage(c, id, { message: done.message }, 409);
     return c.redirect(`/admin/broadcasts/${id}?done=cancelled`, 303);
@@ -465,7 +474,7 @@ export const broadcastPages = new Hono<AppEnv>()
   .post("/broadcasts/:id/template", can("broadcasts:approve"), async (c) => {
     const id = c.req.param("id");
     const alert = await getBroadcast(c.get("db"), id);
-    if (!alert) throw new NotFound("No broadcast with this id.");
+    if (!alert) throw new NotFound(t("broadcasts.error.no_alert"));
     const body = await readForm(c);
     const parsed = validate(BroadcastTemplateCreate, {
       name: text(body, "name") ?? "",
@@ -479,6 +488,6 @@ export const broadcastPages = new Hono<AppEnv>()
     });
     if (!parsed.ok) return alertPage(c, id, { errors: parsed.errors }, 422);
     const done = await attempt(() => createTemplate(writeContext(c), parsed.data));
-    if (!done.ok) return alertPage(c, id, { errors: { name: done.message ?? "Not saved" } }, 409);
+    if (!done.ok) return alertPage(c, id, { errors: { name: done.message ?? t("broadcasts.error.not_saved") } }, 409);
     return c.redirect("/admin/broadcasts?done=template#templates", 303);
   });

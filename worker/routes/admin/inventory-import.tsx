@@ -5,6 +5,7 @@ import { importItems } from "../../domain/inventory/import";
 import { checkLowStock } from "../../domain/inventory/items";
 import { IMPORT_MODES, type ImportReportView } from "../../domain/inventory/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { parseCsv } from "../../lib/csv";
 import { AppError, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
@@ -105,13 +106,13 @@ export const inventoryImportPages = new Hono<AppEnv>()
         />,
         422,
       );
-    if (!template) return uploadError({ type: "Choose a type" });
+    if (!template) return uploadError({ type: t("inventory.error.choose_type") });
 
     let csv: string;
     if (step === "upload") {
       const file = raw.file;
-      if (!(file instanceof File) || file.size === 0) return uploadError({ file: "Choose a CSV file" });
-      if (file.size > MAX_CSV_BYTES) return uploadError({ file: "At most 40 MB per import" });
+      if (!(file instanceof File) || file.size === 0) return uploadError({ file: t("inventory.error.choose_file") });
+      if (file.size > MAX_CSV_BYTES) return uploadError({ file: t("inventory.error.too_large") });
       csv = await file.text();
     } else csv = carriedCsv(body);
     if (csv.charCodeAt(0) === 0xfeff) csv = csv.slice(1);
@@ -119,9 +120,9 @@ export const inventoryImportPages = new Hono<AppEnv>()
     try {
       header = csvHeader(csv);
     } catch (error) {
-      return uploadError({ file: error instanceof Error ? error.message : "Not a CSV file" });
+      return uploadError({ file: error instanceof Error ? error.message : t("inventory.error.not_csv") });
     }
-    if (header.length === 0 || header.every((h) => h.trim() === "")) return uploadError({ file: "The file has no header row" });
+    if (header.length === 0 || header.every((h) => h.trim() === "")) return uploadError({ file: t("inventory.error.no_header") });
 
     const chosen = step === "upload" ? guessMapping(template, header) : header.map((_, i) => text(body, `map.${i}`) ?? "");
     const state: ImportState = { type: template.slug, mode, csv, header, mapping: chosen, key: text(body, "key") ?? ulid() };
@@ -182,7 +183,7 @@ export const inventoryImportPages = new Hono<AppEnv>()
   .get("/inventory/imports/:id", can("inventory:read"), async (c) => {
     const db = c.get("db");
     const row = await getInventoryImport(db, c.req.param("id"));
-    if (!row) throw new NotFound("No import with this id.");
+    if (!row) throw new NotFound(t("inventory.error.no_import"));
     return c.html(
       <ImportResultPage
         ctx={pageContext(c)}

@@ -3,6 +3,7 @@ import { getTemplate, listTemplates, stockCounts } from "../../db/queries/invent
 import { checkLowStock, createTemplate, updateTemplate } from "../../domain/inventory/items";
 import { TemplateCreate, TemplatePatch } from "../../domain/inventory/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { NotFound } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
@@ -46,7 +47,7 @@ export const inventoryTypePages = new Hono<AppEnv>()
   })
   .get("/inventory/types/:slug", can("inventory:types"), async (c) => {
     const template = await getTemplate(c.get("db"), c.req.param("slug"));
-    if (!template) throw new NotFound("No inventory type with this slug.");
+    if (!template) throw new NotFound(t("inventory.error.no_type_slug"));
     const values: TypeFormValues = {
       name: template.name,
       description: template.description,
@@ -57,7 +58,7 @@ export const inventoryTypePages = new Hono<AppEnv>()
   })
   .post("/inventory/types/:slug", can("inventory:types"), async (c) => {
     const template = await getTemplate(c.get("db"), c.req.param("slug"));
-    if (!template) throw new NotFound("No inventory type with this slug.");
+    if (!template) throw new NotFound(t("inventory.error.no_type_slug"));
     const values = typeValues(await readForm(c));
     const { input, errors } = typeInput(values, template.builtIn);
     const parsed = validate(TemplatePatch, input);
@@ -88,12 +89,12 @@ function typeInput(values: TypeFormValues, builtIn = false): { input: Record<str
   const threshold = values.low_stock_threshold?.trim();
   if (!threshold) input.low_stock_threshold = null;
   else if (/^\d+$/.test(threshold)) input.low_stock_threshold = Number(threshold);
-  else errors.low_stock_threshold = "A whole number, or empty for no alert";
+  else errors.low_stock_threshold = t("inventory.error.threshold");
   if (!builtIn) {
     try {
       input.fields = JSON.parse(values.fields ?? "");
     } catch {
-      errors.fields = "Not valid JSON";
+      errors.fields = t("inventory.error.json");
     }
   }
   return { input, errors };

@@ -22,6 +22,7 @@ import { createItem, updateItem } from "../../domain/inventory/items";
 import { endQuarantine } from "../../domain/inventory/quarantine";
 import { ConfigCreate, ITEM_STATUSES, ItemCreate, ItemPatch, type ItemStatus, QuarantineEnd } from "../../domain/inventory/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { diffStats, lineDiff } from "../../lib/diff";
 import { AppError, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
@@ -86,7 +87,7 @@ export async function tryDomain<T>(run: () => Promise<T>, fieldPrefix = "fields.
     if (error instanceof AppError && error.status < 500 && error.status !== 401 && error.status !== 403 && error.status !== 404) {
       const errors = errorMap(error.errors);
       const field = error.extra?.field;
-      if (error.status === 409 && typeof field === "string") errors[`${fieldPrefix}${field}`] = "Already used by another item";
+      if (error.status === 409 && typeof field === "string") errors[`${fieldPrefix}${field}`] = t("inventory.error.duplicate");
       return { ok: false, status: error.status === 409 ? 409 : 422, errors, message: error.message };
     }
     throw error;
@@ -95,9 +96,9 @@ export async function tryDomain<T>(run: () => Promise<T>, fieldPrefix = "fields.
 
 async function loadItem(c: Context<AppEnv>, id: string) {
   const row = await getItem(c.get("db"), id);
-  if (!row) throw new NotFound("No inventory item with this id.");
+  if (!row) throw new NotFound(t("inventory.error.no_item"));
   const template = await getTemplate(c.get("db"), row.type);
-  if (!template) throw new NotFound("No inventory type for this item.");
+  if (!template) throw new NotFound(t("inventory.error.no_item_type"));
   return { item: toItemView(row), template };
 }
 
@@ -237,7 +238,7 @@ export const inventoryPages = new Hono<AppEnv>()
         templates={templates}
         template={template}
         values={{}}
-        errors={slug && !template ? { type: "No such inventory type" } : {}}
+        errors={slug && !template ? { type: t("inventory.error.no_such_type") } : {}}
       />,
     );
   })
@@ -248,7 +249,10 @@ export const inventoryPages = new Hono<AppEnv>()
     const slug = text(body, "type") ?? c.req.query("type");
     const template = templates.find((t) => t.slug === slug);
     if (!template) {
-      return c.html(<ItemFormPage ctx={pageContext(c)} templates={templates} template={null} values={{}} errors={{ type: "Choose a type" }} />, 422);
+      return c.html(
+        <ItemFormPage ctx={pageContext(c)} templates={templates} template={null} values={{}} errors={{ type: t("inventory.error.choose_type") }} />,
+        422,
+      );
     }
     const render = (errors: FormErrors, message: string | undefined, status: 409 | 422) =>
       c.html(
@@ -258,7 +262,7 @@ export const inventoryPages = new Hono<AppEnv>()
     const errors: FormErrors = {};
     const costText = text(body, "cost_amount");
     const cost = costText ? parseMoney(costText) : null;
-    if (costText && cost === null) errors.cost_amount = "Must be an amount such as 12.50";
+    if (costText && cost === null) errors.cost_amount = t("inventory.error.amount");
     const input = {
       type: template.slug,
       fields: templateValues(template, body, false),
@@ -315,7 +319,7 @@ export const inventoryPages = new Hono<AppEnv>()
     const lengthText = text(body, "prefix_length");
     const length = lengthText ? Number(lengthText) : null;
     if (lengthText && (!Number.isInteger(length) || (length ?? 0) < 1 || (length ?? 0) > 128)) {
-      return renderItemPage(c, id, { errors: { prefix_length: "A whole number between 1 and 128" }, values: { prefix_length: lengthText } }, 422);
+      return renderItemPage(c, id, { errors: { prefix_length: t("inventory.error.prefix_length") }, values: { prefix_length: lengthText } }, 422);
     }
     const result = await tryDomain(() =>
       oncePerForm(c, text(body, "key"), async () => {
@@ -356,7 +360,7 @@ export const inventoryPages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const { item, template } = await loadItem(c, id);
     const versions = z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }).safeParse(c.req.query());
-    if (!versions.success) throw new NotFound("Choose two configuration versions to compare.");
+    if (!versions.success) throw new NotFound(t("inventory.error.two_versions"));
     const { from, to } = versions.data;
     const ctx = { db: c.get("db") };
     const [a, b] = await Promise.all([getConfigVersion(ctx, id, from), getConfigVersion(ctx, id, to)]);

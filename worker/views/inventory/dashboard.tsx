@@ -1,8 +1,9 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_STATUSES, type ItemStatus } from "../../domain/inventory/schemas";
+import { t } from "../../i18n/request-locale";
 import { type Column, EmptyState, PageHeader, Table } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { type InventoryCan, InventoryTabs, query, STATUS_LABELS } from "./shared";
+import { type InventoryCan, InventoryTabs, query, statusLabel } from "./shared";
 
 export function InventoryDashboard(props: {
   ctx: PageContext;
@@ -13,25 +14,25 @@ export function InventoryDashboard(props: {
 }) {
   const count = (type: string, status: ItemStatus) => props.byStatus.find((r) => r.type === type && r.status === status)?.n ?? 0;
   const total = props.byStatus.reduce((sum, r) => sum + r.n, 0);
-  const names = new Map(props.templates.map((t) => [t.slug, t.name]));
-  const low = props.templates.filter((t) => t.lowStockThreshold !== null && count(t.slug, "in_stock") < t.lowStockThreshold);
-  const lowSlugs = new Set(low.map((t) => t.slug));
-  const rows = props.templates.filter((t) => props.byStatus.some((r) => r.type === t.slug) || lowSlugs.has(t.slug));
+  const names = new Map(props.templates.map((tpl) => [tpl.slug, tpl.name]));
+  const low = props.templates.filter((tpl) => tpl.lowStockThreshold !== null && count(tpl.slug, "in_stock") < tpl.lowStockThreshold);
+  const lowSlugs = new Set(low.map((tpl) => tpl.slug));
+  const rows = props.templates.filter((tpl) => props.byStatus.some((r) => r.type === tpl.slug) || lowSlugs.has(tpl.slug));
   return (
-    <Layout ctx={props.ctx} title="Inventory" wide>
+    <Layout ctx={props.ctx} title={t("inventory.title")} wide>
       <PageHeader
-        title="Inventory"
-        subtitle="SIM cards, numbers, equipment, IP space and cell sites, from stock to the services that hold them."
+        title={t("inventory.title")}
+        subtitle={t("inventory.subtitle")}
         actions={
           <>
             {props.can.import && (
               <a class="button" href="/admin/inventory/import">
-                Import CSV
+                {t("inventory.import_csv")}
               </a>
             )}
             {props.can.write && (
               <a class="button primary" href="/admin/inventory/items/new">
-                Add item
+                {t("inventory.add_item")}
               </a>
             )}
           </>
@@ -40,12 +41,12 @@ export function InventoryDashboard(props: {
       <InventoryTabs active="dashboard" canImport={props.can.import} />
       {low.length > 0 && (
         <div class="alert warning" role="status">
-          <strong>Low stock</strong>
+          <strong>{t("inventory.low_stock")}</strong>
           <ul>
-            {low.map((t) => (
+            {low.map((tpl) => (
               <li>
-                <a href={query("/admin/inventory/items", { type: t.slug, status: "in_stock" })}>{t.name}</a>: {count(t.slug, "in_stock")} in stock, below the
-                threshold of {t.lowStockThreshold}
+                <a href={query("/admin/inventory/items", { type: tpl.slug, status: "in_stock" })}>{tpl.name}</a>
+                {t("inventory.low_stock_line", { n: count(tpl.slug, "in_stock"), threshold: tpl.lowStockThreshold ?? "" })}
               </li>
             ))}
           </ul>
@@ -53,68 +54,75 @@ export function InventoryDashboard(props: {
       )}
       {total === 0 ? (
         <section class="card">
-          <EmptyState title="No inventory yet.">
-            {props.can.import && <a href="/admin/inventory/import">Import a CSV file</a>}
-            {props.can.import && props.can.write && " or "}
-            {props.can.write && <a href="/admin/inventory/items/new">add an item</a>}
+          <EmptyState title={t("inventory.none_yet")}>
+            {props.can.import && <a href="/admin/inventory/import">{t("inventory.import_a_csv")}</a>}
+            {props.can.import && props.can.write && t("inventory.or")}
+            {props.can.write && <a href="/admin/inventory/items/new">{t("inventory.add_an_item")}</a>}
             {(props.can.import || props.can.write) && " · "}
-            <a href="/admin/inventory/types">See the inventory types</a>
+            <a href="/admin/inventory/types">{t("inventory.see_types")}</a>
           </EmptyState>
         </section>
       ) : (
         <>
           <section class="card" aria-labelledby="stock-h">
-            <h2 id="stock-h">Items by type and status</h2>
+            <h2 id="stock-h">{t("inventory.by_type_status")}</h2>
             <Table
               class="stock-table"
               rows={rows}
-              rowClass={(t) => (lowSlugs.has(t.slug) ? "low-stock" : undefined)}
+              rowClass={(tpl) => (lowSlugs.has(tpl.slug) ? "low-stock" : undefined)}
               columns={[
                 {
-                  header: "Type",
+                  header: t("inventory.col.type"),
                   rowHeader: true,
-                  cell: (t) => (
+                  cell: (tpl) => (
                     <>
-                      <a href={query("/admin/inventory/items", { type: t.slug })}>{t.name}</a>
-                      {lowSlugs.has(t.slug) && (
-                        <span class="badge badge-low_stock" title={`Below the threshold of ${t.lowStockThreshold}`}>
-                          low stock
+                      <a href={query("/admin/inventory/items", { type: tpl.slug })}>{tpl.name}</a>
+                      {lowSlugs.has(tpl.slug) && (
+                        <span class="badge badge-low_stock" title={t("inventory.below_threshold", { n: tpl.lowStockThreshold ?? "" })}>
+                          {t("inventory.low_stock_badge")}
                         </span>
                       )}
-                      {t.lowStockThreshold !== null && <div class="muted small">alert below {t.lowStockThreshold} in stock</div>}
+                      {tpl.lowStockThreshold !== null && <div class="muted small">{t("inventory.alert_below", { n: tpl.lowStockThreshold })}</div>}
                     </>
                   ),
                 },
                 ...ITEM_STATUSES.map(
                   (s): Column<TemplateRow> => ({
-                    header: STATUS_LABELS[s],
+                    header: statusLabel(s),
                     class: "num",
-                    cell: (t) => {
-                      const n = count(t.slug, s);
+                    cell: (tpl) => {
+                      const n = count(tpl.slug, s);
                       return n === 0 ? (
                         <span class="muted">0</span>
                       ) : (
-                        <a href={query("/admin/inventory/items", { type: t.slug, status: s })} aria-label={`${n} ${t.name} ${STATUS_LABELS[s]}`}>
+                        <a
+                          href={query("/admin/inventory/items", { type: tpl.slug, status: s })}
+                          aria-label={t("inventory.count_label", { n, type: tpl.name, status: statusLabel(s) })}
+                        >
                           {n}
                         </a>
                       );
                     },
                   }),
                 ),
-                { header: "Total", class: "num", cell: (t) => <strong>{ITEM_STATUSES.reduce((sum, s) => sum + count(t.slug, s), 0)}</strong> },
+                {
+                  header: t("inventory.col.total"),
+                  class: "num",
+                  cell: (tpl) => <strong>{ITEM_STATUSES.reduce((sum, s) => sum + count(tpl.slug, s), 0)}</strong>,
+                },
               ]}
             />
           </section>
           <section class="card" aria-labelledby="location-h">
-            <h2 id="location-h">In stock by location</h2>
+            <h2 id="location-h">{t("inventory.by_location")}</h2>
             <Table
               rows={[...props.byLocation].sort((a, b) => (a.location ?? "").localeCompare(b.location ?? "") || a.type.localeCompare(b.type))}
-              empty={<EmptyState title="Nothing in stock." />}
+              empty={<EmptyState title={t("inventory.nothing_in_stock")} />}
               columns={[
-                { header: "Location", cell: (r) => r.location ?? <span class="muted">No location</span> },
-                { header: "Type", cell: (r) => names.get(r.type) ?? r.type },
+                { header: t("inventory.col.location"), cell: (r) => r.location ?? <span class="muted">{t("inventory.no_location")}</span> },
+                { header: t("inventory.col.type"), cell: (r) => names.get(r.type) ?? r.type },
                 {
-                  header: "In stock",
+                  header: t("inventory.col.in_stock"),
                   class: "num",
                   cell: (r) => <a href={query("/admin/inventory/items", { type: r.type, status: "in_stock", location: r.location ?? undefined })}>{r.n}</a>,
                 },

@@ -1,8 +1,9 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { IMPORT_MODES, type ImportReportView } from "../../domain/inventory/schemas";
+import { t } from "../../i18n/request-locale";
 import { CsrfField, EmptyState, ErrorSummary, type FormErrors, PageHeader, SelectField, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { COMMON_IMPORT_COLUMNS, type InventoryCan, InventoryTabs, shownValue } from "./shared";
+import { COMMON_IMPORT_COLUMNS, type InventoryCan, InventoryTabs, shownValue, valueLabel } from "./shared";
 
 export function ImportUploadPage(props: {
   ctx: PageContext;
@@ -13,8 +14,8 @@ export function ImportUploadPage(props: {
   can: InventoryCan;
 }) {
   return (
-    <Layout ctx={props.ctx} title="Import inventory">
-      <PageHeader title="Import inventory" back={{ href: "/admin/inventory", label: "Inventory" }} subtitle="Step 1 of 3: choose the file" />
+    <Layout ctx={props.ctx} title={t("inventory.import_title")}>
+      <PageHeader title={t("inventory.import_title")} back={{ href: "/admin/inventory", label: t("inventory.title") }} subtitle={t("inventory.step1")} />
       <InventoryTabs active="import" canImport={props.can.import} />
       <form method="post" action="/admin/inventory/import" enctype="multipart/form-data" class="card stack import-form">
         <CsrfField token={props.ctx.csrfToken} />
@@ -22,16 +23,16 @@ export function ImportUploadPage(props: {
         <ErrorSummary errors={props.errors} message={props.message} />
         <SelectField
           name="type"
-          label="Type of items"
+          label={t("inventory.type_of_items")}
           value={props.values.type}
-          options={props.templates.map((t) => ({ value: t.slug, label: t.name }))}
+          options={props.templates.map((tpl) => ({ value: tpl.slug, label: tpl.name }))}
           error={props.errors.type}
           required
         />
         <ModeField value={props.values.mode} />
         <div class={props.errors.file ? "field invalid" : "field"}>
           <label for="f-file">
-            CSV file
+            {t("inventory.csv_file")}
             <span class="req" aria-hidden="true">
               {" "}
               *
@@ -39,13 +40,13 @@ export function ImportUploadPage(props: {
           </label>
           <input id="f-file" type="file" name="file" accept=".csv,text/csv" required aria-describedby="f-file-hint" />
           <div class="hint" id="f-file-hint">
-            A header row, then one row per item. You map the columns to fields in the next step. Up to 200,000 rows.
+            {t("inventory.csv_hint")}
           </div>
           {props.errors.file && <div class="field-error">{props.errors.file}</div>}
         </div>
         <div class="form-actions">
           <button type="submit" class="button primary">
-            Upload and map columns
+            {t("inventory.upload")}
           </button>
         </div>
       </form>
@@ -55,16 +56,12 @@ export function ImportUploadPage(props: {
 
 function ModeField(props: { value?: string }) {
   const value = props.value ?? "valid_rows";
-  const labels: Record<(typeof IMPORT_MODES)[number], string> = {
-    valid_rows: "Import the valid rows, report the others",
-    all_or_nothing: "All or nothing: one bad row imports nothing",
-  };
   return (
     <fieldset class="checkbox-group">
-      <legend>Mode</legend>
+      <legend>{t("inventory.mode")}</legend>
       {IMPORT_MODES.map((m) => (
         <label class="checkbox">
-          <input type="radio" name="mode" value={m} checked={m === value} /> {labels[m]}
+          <input type="radio" name="mode" value={m} checked={m === value} /> {t(`inventory.mode.${m}`)}
         </label>
       ))}
     </fieldset>
@@ -75,15 +72,15 @@ function ReportSummary(props: { total: number; imported: number; rejected: numbe
   return (
     <dl class="report-counts">
       <div>
-        <dt>Rows</dt>
+        <dt>{t("inventory.rows")}</dt>
         <dd>{props.total}</dd>
       </div>
       <div class="ok">
-        <dt>{props.dryRun ? "Would be imported" : "Imported"}</dt>
+        <dt>{props.dryRun ? t("inventory.would_import") : t("inventory.imported")}</dt>
         <dd>{props.imported}</dd>
       </div>
       <div class={props.rejected > 0 ? "bad" : undefined}>
-        <dt>Rejected</dt>
+        <dt>{t("inventory.rejected")}</dt>
         <dd>{props.rejected}</dd>
       </div>
     </dl>
@@ -95,16 +92,16 @@ function RowErrors(props: { errors: { line: number; field: string | null; messag
     <>
       <Table
         class="row-errors"
-        caption={<span class="visually-hidden">Row errors</span>}
+        caption={<span class="visually-hidden">{t("inventory.row_errors")}</span>}
         rows={props.errors}
-        empty={<p class="muted">No row errors.</p>}
+        empty={<p class="muted">{t("inventory.no_row_errors")}</p>}
         columns={[
-          { header: "Line", class: "num", cell: (e) => e.line },
-          { header: "Field", cell: (e) => (e.field ? <code>{e.field}</code> : <span class="muted">row</span>) },
-          { header: "Problem", cell: (e) => e.message },
+          { header: t("inventory.line"), class: "num", cell: (e) => e.line },
+          { header: t("inventory.field"), cell: (e) => (e.field ? <code>{e.field}</code> : <span class="muted">{t("inventory.row")}</span>) },
+          { header: t("inventory.problem"), cell: (e) => e.message },
         ]}
       />
-      {props.truncated && <p class="muted small">Only the first 1,000 errors are listed.</p>}
+      {props.truncated && <p class="muted small">{t("inventory.errors_truncated")}</p>}
     </>
   );
 }
@@ -144,47 +141,47 @@ export function ImportWizardPage(props: {
   message?: string;
   can: InventoryCan;
 }) {
-  const t = props.template;
+  const tpl = props.template;
   const s = props.state;
   const targets = [
-    ...t.fields.map((f) => ({ value: f.name, label: `${f.label} (${f.name})${f.required ? " *" : ""}` })),
+    ...tpl.fields.map((f) => ({ value: f.name, label: `${f.label} (${f.name})${f.required ? " *" : ""}` })),
     // The CSV carries money in minor units (175 = 1.75), like the API; the label says so.
-    ...COMMON_IMPORT_COLUMNS.map((c) => ({ value: c, label: c === "cost_amount" ? "cost (minor units: 175 = 1.75)" : c.replace("_", " ") })),
+    ...COMMON_IMPORT_COLUMNS.map((c) => ({ value: c, label: t(`inventory.column.${c}`) })),
   ];
   const report = props.report;
   const blocked = report && report.mode === "all_or_nothing" && report.errors.length > 0;
   return (
-    <Layout ctx={props.ctx} title={`Import ${t.name}`} wide>
+    <Layout ctx={props.ctx} title={t("inventory.import_type", { type: tpl.name })} wide>
       <PageHeader
-        title={`Import ${t.name}`}
-        back={{ href: "/admin/inventory/import", label: "Start again" }}
-        subtitle={props.stage === "map" ? "Step 2 of 3: map the columns, then preview" : "Step 3 of 3: check the dry run, then import"}
+        title={t("inventory.import_type", { type: tpl.name })}
+        back={{ href: "/admin/inventory/import", label: t("inventory.start_again") }}
+        subtitle={props.stage === "map" ? t("inventory.step2") : t("inventory.step3")}
       />
       <ErrorSummary errors={props.errors} message={props.message} />
       {props.stage === "map" ? (
         <form method="post" action="/admin/inventory/import" enctype="multipart/form-data" class="card stack">
           <CsrfField token={props.ctx.csrfToken} />
           <ImportCarry state={s} withMapping={false} />
-          <h2>Columns</h2>
-          <p class="muted small">{s.header.length} column(s) found. Choose the field each column fills, or ignore it. Fields marked * are required.</p>
+          <h2>{t("inventory.columns")}</h2>
+          <p class="muted small">{t("inventory.columns_found", { n: s.header.length })}</p>
           <Table
             class="mapping"
             rows={s.header}
             columns={[
               {
-                header: "CSV column",
+                header: t("inventory.csv_column"),
                 rowHeader: true,
                 cell: (h, i) => (
                   <label for={`f-map-${i}`}>
-                    <code>{h || `(column ${i + 1})`}</code>
+                    <code>{h || t("inventory.column_n", { n: i + 1 })}</code>
                   </label>
                 ),
               },
               {
-                header: "Field",
+                header: t("inventory.field"),
                 cell: (_h, i) => (
                   <select id={`f-map-${i}`} name={`map.${i}`}>
-                    <option value="">Ignore</option>
+                    <option value="">{t("inventory.ignore")}</option>
                     {targets.map((o) => (
                       <option value={o.value} selected={s.mapping[i] === o.value}>
                         {o.label}
@@ -198,7 +195,7 @@ export function ImportWizardPage(props: {
           <ModeField value={s.mode} />
           <div class="form-actions">
             <button type="submit" name="step" value="preview" class="button primary">
-              Preview (dry run)
+              {t("inventory.preview")}
             </button>
           </div>
         </form>
@@ -206,11 +203,11 @@ export function ImportWizardPage(props: {
         report && (
           <>
             <section class="card" aria-labelledby="report-h">
-              <h2 id="report-h">Dry run</h2>
+              <h2 id="report-h">{t("inventory.dry_run")}</h2>
               <ReportSummary total={report.total} imported={report.imported} rejected={report.rejected} dryRun />
               {blocked && (
                 <div class="alert error" role="alert">
-                  All or nothing: with {report.rejected} bad row(s) nothing would be imported. Fix the file, or go back and import the valid rows only.
+                  {t("inventory.all_or_nothing_blocked", { n: report.rejected })}
                 </div>
               )}
               <form method="post" action="/admin/inventory/import" enctype="multipart/form-data" class="form-actions">
@@ -218,20 +215,20 @@ export function ImportWizardPage(props: {
                 <ImportCarry state={s} withMapping />
                 {!blocked && report.imported > 0 && (
                   <button type="submit" name="step" value="import" class="button primary">
-                    Import {report.imported} row(s)
+                    {t("inventory.import_rows", { n: report.imported })}
                   </button>
                 )}
                 <button type="submit" name="step" value="map" class="button">
-                  Change the mapping
+                  {t("inventory.change_mapping")}
                 </button>
               </form>
             </section>
             <section class="card" aria-labelledby="errors-h">
-              <h2 id="errors-h">Row errors</h2>
+              <h2 id="errors-h">{t("inventory.row_errors")}</h2>
               <RowErrors errors={report.errors} truncated={report.errors_truncated} />
             </section>
             <section class="card" aria-labelledby="preview-h">
-              <h2 id="preview-h">First rows as they would be stored</h2>
+              <h2 id="preview-h">{t("inventory.first_rows")}</h2>
               <PreviewTable rows={report.preview} />
             </section>
           </>
@@ -246,7 +243,7 @@ function PreviewTable(props: { rows: Record<string, unknown>[] }) {
   return (
     <Table
       rows={props.rows}
-      empty={<EmptyState title="No valid rows." />}
+      empty={<EmptyState title={t("inventory.no_valid_rows")} />}
       columns={columns.map((c) => ({
         header: c,
         cell: (r: Record<string, unknown>) => {
@@ -275,32 +272,32 @@ export function ImportResultPage(props: {
   can: InventoryCan;
 }) {
   const r = props.result;
-  const name = props.template?.name ?? "items";
+  const name = props.template?.name ?? t("inventory.items_default");
   return (
-    <Layout ctx={props.ctx} title={`Import of ${name}`} wide>
+    <Layout ctx={props.ctx} title={t("inventory.import_of", { type: name })} wide>
       <PageHeader
-        title={`Import of ${name}`}
-        back={{ href: "/admin/inventory", label: "Inventory" }}
+        title={t("inventory.import_of", { type: name })}
+        back={{ href: "/admin/inventory", label: t("inventory.title") }}
         subtitle={
           r.id ? (
             <>
-              <code>{r.id}</code> · {r.mode.replace(/_/g, " ")}
+              <code>{r.id}</code> · {valueLabel("mode_short", r.mode)}
               {r.createdAt && (
                 <>
                   {" "}
                   · <Time iso={r.createdAt} timeZone={props.ctx.settings.default_timezone} />
                 </>
               )}
-              {r.createdBy && ` · by ${r.createdBy}`}
+              {r.createdBy && t("inventory.by_user", { name: r.createdBy })}
             </>
           ) : (
-            "Nothing was imported."
+            t("inventory.nothing_imported")
           )
         }
         actions={
           props.can.import && (
             <a class="button" href="/admin/inventory/import">
-              New import
+              {t("inventory.new_import")}
             </a>
           )
         }
@@ -308,17 +305,18 @@ export function ImportResultPage(props: {
       <section class="card">
         {r.id ? (
           <div class="alert success" role="status">
-            {r.imported} item(s) imported. <a href={`/admin/inventory/items?import_id=${encodeURIComponent(r.id)}`}>See the imported items</a>
+            {t("inventory.items_imported", { n: r.imported })}{" "}
+            <a href={`/admin/inventory/items?import_id=${encodeURIComponent(r.id)}`}>{t("inventory.see_imported")}</a>
           </div>
         ) : (
           <div class="alert error" role="alert">
-            No row was imported.
+            {t("inventory.no_row_imported")}
           </div>
         )}
         <ReportSummary total={r.total} imported={r.imported} rejected={r.rejected} dryRun={false} />
       </section>
       <section class="card" aria-labelledby="errors-h">
-        <h2 id="errors-h">Row errors</h2>
+        <h2 id="errors-h">{t("inventory.row_errors")}</h2>
         <RowErrors errors={r.errors} truncated={r.errors.length >= 1000} />
       </section>
     </Layout>

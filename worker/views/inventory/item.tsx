@@ -1,25 +1,13 @@
 import type { ActivityView } from "../../db/queries/activity";
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_TRANSITIONS, type ItemView } from "../../domain/inventory/schemas";
+import { t } from "../../i18n/request-locale";
 import type { DiffLine } from "../../lib/diff";
-import {
-  ActivityTable,
-  Badge,
-  CsrfField,
-  EmptyState,
-  ErrorSummary,
-  Field,
-  type FormErrors,
-  PageHeader,
-  SelectField,
-  Table,
-  TextArea,
-  Time,
-} from "../components";
+import { ActivityTable, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, Table, TextArea, Time } from "../components";
 import { formatMoney } from "../format";
 import { Layout, type PageContext } from "../layout";
 import { type ItemFormValues, TemplateFieldInputs } from "./items";
-import { type InventoryCan, ItemStatusBadge, itemLabel, STATUS_LABELS, shownValue } from "./shared";
+import { type InventoryCan, ItemStatusBadge, itemLabel, StatusBadge, shownValue, statusLabel, valueLabel } from "./shared";
 
 export type ItemAllocation = { id: string; cidr: string; serviceId: string | null; createdAt: string };
 export type ItemConfig = { version: number; source: string; note: string | null; createdBy: string | null; createdAt: string; content: string };
@@ -41,15 +29,15 @@ export function ItemPage(props: {
   values?: ItemFormValues;
 }) {
   const item = props.item;
-  const t = props.template;
+  const tpl = props.template;
   const tz = props.ctx.settings.default_timezone;
   const token = props.ctx.csrfToken;
   const e = props.errors ?? {};
-  const label = itemLabel(item, t);
+  const label = itemLabel(item, tpl);
   const transitions = ITEM_TRANSITIONS[item.status];
   const values: ItemFormValues = props.values ?? {
     ...Object.fromEntries(
-      t.fields
+      tpl.fields
         .filter((f) => f.kind !== "secret")
         .map((f) => [
           `fields.${f.name}`,
@@ -61,17 +49,17 @@ export function ItemPage(props: {
   };
   const latest = props.configs?.[0];
   return (
-    <Layout ctx={props.ctx} title={`${t.name} ${label}`} wide>
+    <Layout ctx={props.ctx} title={`${tpl.name} ${label}`} wide>
       <PageHeader
-        title={`${t.name} ${label}`}
-        back={{ href: `/admin/inventory/items?type=${t.slug}`, label: `${t.name} items` }}
+        title={`${tpl.name} ${label}`}
+        back={{ href: `/admin/inventory/items?type=${tpl.slug}`, label: t("inventory.type_items", { type: tpl.name }) }}
         subtitle={
           <>
-            <Badge value={item.status} /> <code>{item.id}</code>
+            <StatusBadge value={item.status} /> <code>{item.id}</code>
             {item.import_id && (
               <>
                 {" "}
-                · from import <a href={`/admin/inventory/imports/${item.import_id}`}>{item.import_id}</a>
+                {t("inventory.from_import")} <a href={`/admin/inventory/imports/${item.import_id}`}>{item.import_id}</a>
               </>
             )}
           </>
@@ -85,17 +73,17 @@ export function ItemPage(props: {
       )}
       <div class="grid-2">
         <section class="card" aria-labelledby="item-details-h">
-          <h2 id="item-details-h">Details</h2>
+          <h2 id="item-details-h">{t("inventory.details")}</h2>
           <dl class="details">
-            {t.fields.map((f) => (
+            {tpl.fields.map((f) => (
               <>
                 <dt>{f.label}</dt>
                 <dd>
                   {f.kind === "secret" ? (
                     item.secret_fields.includes(f.name) ? (
-                      <span class="secret-held">held, encrypted</span>
+                      <span class="secret-held">{t("inventory.held_encrypted")}</span>
                     ) : (
-                      <span class="muted">not set</span>
+                      <span class="muted">{t("inventory.not_set")}</span>
                     )
                   ) : f.unique ? (
                     <code>{shownValue(item.fields[f.name])}</code>
@@ -105,21 +93,21 @@ export function ItemPage(props: {
                 </dd>
               </>
             ))}
-            <dt>Status</dt>
+            <dt>{t("inventory.col.status")}</dt>
             <dd>
               <ItemStatusBadge item={item} timeZone={tz} />
             </dd>
-            <dt>Customer</dt>
+            <dt>{t("inventory.customer")}</dt>
             <dd>{item.customer_id ? <a href={`/admin/customers/${item.customer_id}`}>{props.customerName ?? item.customer_id}</a> : "—"}</dd>
-            <dt>Service</dt>
+            <dt>{t("inventory.service")}</dt>
             <dd>{item.service_id ? <a href={`/admin/services/${item.service_id}`}>{item.service_id}</a> : "—"}</dd>
-            <dt>Location</dt>
+            <dt>{t("inventory.col.location")}</dt>
             <dd>{shownValue(item.location)}</dd>
-            <dt>Supplier</dt>
+            <dt>{t("inventory.supplier")}</dt>
             <dd>{shownValue(item.supplier)}</dd>
-            <dt>Cost</dt>
+            <dt>{t("inventory.cost")}</dt>
             <dd>{item.cost_amount !== null ? formatMoney(item.cost_amount, item.currency ?? props.ctx.settings.default_currency) : "—"}</dd>
-            <dt>Added</dt>
+            <dt>{t("inventory.added")}</dt>
             <dd>
               <Time iso={item.created_at} timeZone={tz} />
             </dd>
@@ -127,47 +115,47 @@ export function ItemPage(props: {
           {item.notes && <p class="notes">{item.notes}</p>}
         </section>
         <section class="card" aria-labelledby="item-status-h">
-          <h2 id="item-status-h">Status</h2>
+          <h2 id="item-status-h">{t("inventory.col.status")}</h2>
           {item.status === "quarantined" && <QuarantineNotice item={item} timeZone={tz} canWrite={props.can.write} token={token} error={e.reason} />}
           {item.service_id ? (
-            <p class="muted">Held by a service: it changes with that service (activation, termination).</p>
+            <p class="muted">{t("inventory.held_by_service")}</p>
           ) : transitions.length === 0 ? (
-            <p class="muted">A retired item stays retired.</p>
+            <p class="muted">{t("inventory.retired_stays")}</p>
           ) : !props.can.write ? (
-            <p class="muted">Changing the status requires the inventory:write permission.</p>
+            <p class="muted">{t("inventory.needs_write")}</p>
           ) : (
             <form method="post" action={`/admin/inventory/items/${item.id}/status`} class="stack">
               <CsrfField token={token} />
               <SelectField
                 name="status"
-                label="Change to"
+                label={t("inventory.change_to")}
                 value={typeof values.status === "string" ? values.status : transitions[0]}
-                options={transitions.map((s) => ({ value: s, label: STATUS_LABELS[s] }))}
+                options={transitions.map((s) => ({ value: s, label: statusLabel(s) }))}
                 error={e.status}
               />
               {transitions.includes("reserved") && (
                 <fieldset class="checkbox-group stack">
-                  <legend>When reserving for a customer</legend>
+                  <legend>{t("inventory.when_reserving")}</legend>
                   <Field
                     name="customer_id"
-                    label="Customer id"
+                    label={t("inventory.customer_id")}
                     value={typeof values.customer_id === "string" ? values.customer_id : null}
                     error={e.customer_id}
                     placeholder="cus_…"
                   />
                   <Field
                     name="reserved_until"
-                    label="Held until (optional)"
+                    label={t("inventory.held_until")}
                     type="date"
                     value={typeof values.reserved_until === "string" ? values.reserved_until : null}
                     error={e.reserved_until}
-                    hint="Back to stock after this day"
+                    hint={t("inventory.held_until_hint")}
                   />
                 </fieldset>
               )}
               <div class="form-actions">
                 <button type="submit" class="button primary">
-                  Change status
+                  {t("inventory.change_status")}
                 </button>
               </div>
             </form>
@@ -176,19 +164,19 @@ export function ItemPage(props: {
       </div>
       {props.allocations && (
         <section class="card" aria-labelledby="alloc-h">
-          <h2 id="alloc-h">Allocations</h2>
+          <h2 id="alloc-h">{t("inventory.allocations")}</h2>
           <Table
             rows={props.allocations}
-            empty={<EmptyState title="Nothing allocated from this block." />}
+            empty={<EmptyState title={t("inventory.nothing_allocated")} />}
             columns={[
-              { header: "Address or prefix", cell: (a) => <code>{a.cidr}</code> },
+              { header: t("inventory.address_prefix"), cell: (a) => <code>{a.cidr}</code> },
               {
-                header: "Held by",
-                cell: (a) => (a.serviceId ? <a href={`/admin/services/${a.serviceId}`}>{a.serviceId}</a> : <span class="muted">manual</span>),
+                header: t("inventory.col.held_by"),
+                cell: (a) => (a.serviceId ? <a href={`/admin/services/${a.serviceId}`}>{a.serviceId}</a> : <span class="muted">{t("inventory.manual")}</span>),
               },
-              { header: "Since", class: "nowrap", cell: (a) => <Time iso={a.createdAt} timeZone={tz} /> },
+              { header: t("inventory.since"), class: "nowrap", cell: (a) => <Time iso={a.createdAt} timeZone={tz} /> },
               {
-                header: "Actions",
+                header: t("inventory.col.actions"),
                 when: props.can.write,
                 cell: (a) =>
                   !a.serviceId && (
@@ -196,11 +184,11 @@ export function ItemPage(props: {
                       method="post"
                       action={`/admin/inventory/items/${item.id}/allocations/${a.id}/release`}
                       class="inline"
-                      hx-confirm={`Release ${a.cidr}?`}
+                      hx-confirm={t("inventory.release_confirm", { cidr: a.cidr })}
                     >
                       <CsrfField token={token} />
                       <button type="submit" class="link-button danger">
-                        Release <span class="visually-hidden">{a.cidr}</span>
+                        {t("inventory.release")} <span class="visually-hidden">{a.cidr}</span>
                       </button>
                     </form>
                   ),
@@ -213,14 +201,14 @@ export function ItemPage(props: {
               <input type="hidden" name="key" value={`${props.formKey}-alloc`} />
               <Field
                 name="prefix_length"
-                label="Prefix length (optional)"
+                label={t("inventory.prefix_length")}
                 type="number"
                 value={typeof values.prefix_length === "string" ? values.prefix_length : null}
                 error={e.prefix_length}
-                hint="Empty: one address; 30, 29, 64…: a sub-prefix"
+                hint={t("inventory.prefix_length_hint")}
               />
               <button type="submit" class="button">
-                Allocate next free
+                {t("inventory.allocate")}
               </button>
             </form>
           )}
@@ -228,41 +216,41 @@ export function ItemPage(props: {
       )}
       {props.configs && (
         <section class="card" aria-labelledby="config-h">
-          <h2 id="config-h">Configuration</h2>
+          <h2 id="config-h">{t("inventory.configuration")}</h2>
           <Table
             rows={props.configs}
-            empty={<EmptyState title="No configuration saved yet." />}
+            empty={<EmptyState title={t("inventory.no_config")} />}
             columns={[
               {
-                header: "Version",
+                header: t("inventory.version"),
                 cell: (cfg) => (
                   <>
-                    v{cfg.version} {cfg === latest && <Badge value="current" />}
+                    v{cfg.version} {cfg === latest && <StatusBadge value="current" />}
                   </>
                 ),
               },
-              { header: "Source", cell: (cfg) => cfg.source },
-              { header: "Note", cell: (cfg) => cfg.note ?? <span class="muted">—</span> },
-              { header: "By", cell: (cfg) => cfg.createdBy ?? "—" },
-              { header: "Saved", class: "nowrap", cell: (cfg) => <Time iso={cfg.createdAt} timeZone={tz} /> },
+              { header: t("inventory.source"), cell: (cfg) => valueLabel("config_source", cfg.source) },
+              { header: t("inventory.note"), cell: (cfg) => cfg.note ?? <span class="muted">—</span> },
+              { header: t("inventory.by"), cell: (cfg) => cfg.createdBy ?? "—" },
+              { header: t("inventory.saved"), class: "nowrap", cell: (cfg) => <Time iso={cfg.createdAt} timeZone={tz} /> },
             ]}
           />
           {props.configs.length > 1 && (
             <form method="get" action={`/admin/inventory/items/${item.id}/configs/diff`} class="filters">
               <SelectField
                 name="from"
-                label="Compare version"
+                label={t("inventory.compare_version")}
                 value={String(props.configs[1]?.version ?? 1)}
                 options={props.configs.map((cfg) => ({ value: String(cfg.version), label: `v${cfg.version}` }))}
               />
               <SelectField
                 name="to"
-                label="with version"
+                label={t("inventory.with_version")}
                 value={String(latest?.version ?? 1)}
                 options={props.configs.map((cfg) => ({ value: String(cfg.version), label: `v${cfg.version}` }))}
               />
               <button type="submit" class="button">
-                Show differences
+                {t("inventory.show_differences")}
               </button>
             </form>
           )}
@@ -272,15 +260,15 @@ export function ItemPage(props: {
               <input type="hidden" name="key" value={`${props.formKey}-config`} />
               <TextArea
                 name="content"
-                label={latest ? `New version (from v${latest.version})` : "First version"}
+                label={latest ? t("inventory.new_version", { n: latest.version }) : t("inventory.first_version")}
                 value={typeof values.content === "string" ? values.content : (latest?.content ?? "")}
                 error={e.content}
                 rows={12}
               />
-              <Field name="note" label="Note (optional)" value={typeof values.note === "string" ? values.note : null} error={e.note} />
+              <Field name="note" label={t("inventory.note_optional")} value={typeof values.note === "string" ? values.note : null} error={e.note} />
               <div class="form-actions">
                 <button type="submit" class="button primary">
-                  Save as new version
+                  {t("inventory.save_version")}
                 </button>
               </div>
             </form>
@@ -289,24 +277,29 @@ export function ItemPage(props: {
       )}
       {props.can.write && (
         <section class="card" aria-labelledby="edit-h">
-          <h2 id="edit-h">Edit</h2>
+          <h2 id="edit-h">{t("inventory.edit")}</h2>
           <form method="post" action={`/admin/inventory/items/${item.id}/edit`} class="form-grid" novalidate>
             <CsrfField token={token} />
-            <TemplateFieldInputs template={t} values={values} errors={e} editing heldSecrets={item.secret_fields} />
-            <Field name="location" label="Location" value={typeof values.location === "string" ? values.location : null} error={e.location} />
+            <TemplateFieldInputs template={tpl} values={values} errors={e} editing heldSecrets={item.secret_fields} />
+            <Field
+              name="location"
+              label={t("inventory.col.location")}
+              value={typeof values.location === "string" ? values.location : null}
+              error={e.location}
+            />
             <div class="span-2">
-              <TextArea name="notes" label="Notes" value={typeof values.notes === "string" ? values.notes : null} error={e.notes} rows={2} />
+              <TextArea name="notes" label={t("inventory.notes")} value={typeof values.notes === "string" ? values.notes : null} error={e.notes} rows={2} />
             </div>
             <div class="span-2 form-actions">
               <button type="submit" class="button primary">
-                Save changes
+                {t("inventory.save_changes")}
               </button>
             </div>
           </form>
         </section>
       )}
       <section class="card" aria-labelledby="history-h">
-        <h2 id="history-h">History</h2>
+        <h2 id="history-h">{t("inventory.history")}</h2>
         <ActivityTable entries={props.activity} timeZone={tz} />
       </section>
     </Layout>
@@ -325,7 +318,7 @@ export function ConfigDiffPage(props: {
   removed: number;
 }) {
   const label = itemLabel(props.item, props.template);
-  const title = `Configuration v${props.from} → v${props.to}`;
+  const title = t("inventory.diff_title", { from: props.from, to: props.to });
   return (
     <Layout ctx={props.ctx} title={`${title} · ${label}`} wide>
       <PageHeader
@@ -333,39 +326,35 @@ export function ConfigDiffPage(props: {
         back={{ href: `/admin/inventory/items/${props.item.id}#config-h`, label: `${props.template.name} ${label}` }}
         subtitle={
           <>
-            <span class="diff-added">+{props.added}</span> <span class="diff-removed">−{props.removed}</span> lines
+            <span class="diff-added">+{props.added}</span> <span class="diff-removed">−{props.removed}</span> {t("inventory.lines")}
           </>
         }
       />
       <section class="card">
         {props.lines.length === 0 ? (
-          <EmptyState title="Both versions are empty." />
+          <EmptyState title={t("inventory.both_empty")} />
         ) : props.added === 0 && props.removed === 0 ? (
-          <EmptyState title="The two versions are identical." />
+          <EmptyState title={t("inventory.identical")} />
         ) : (
           <Table
             class="diff-table"
-            caption={
-              <span class="visually-hidden">
-                Lines removed from v{props.from} and added in v{props.to}
-              </span>
-            }
+            caption={<span class="visually-hidden">{t("inventory.diff_caption", { from: props.from, to: props.to })}</span>}
             rows={props.lines}
             rowClass={(l) => (l.op === "add" ? "diff-add" : l.op === "del" ? "diff-del" : "diff-same")}
             columns={[
               { header: `v${props.from}`, class: "num muted", cell: (l) => l.oldLine ?? "" },
               { header: `v${props.to}`, class: "num muted", cell: (l) => l.newLine ?? "" },
               {
-                header: <span class="visually-hidden">Change</span>,
+                header: <span class="visually-hidden">{t("inventory.change")}</span>,
                 class: "diff-op",
                 cell: (l) => (
                   <>
                     {l.op === "add" ? "+" : l.op === "del" ? "−" : ""}
-                    <span class="visually-hidden">{l.op === "add" ? " added" : l.op === "del" ? " removed" : ""}</span>
+                    <span class="visually-hidden">{l.op === "add" ? t("inventory.line_added") : l.op === "del" ? t("inventory.line_removed") : ""}</span>
                   </>
                 ),
               },
-              { header: "Line", cell: (l) => <code class="diff-text">{l.text}</code> },
+              { header: t("inventory.line"), cell: (l) => <code class="diff-text">{l.text}</code> },
             ]}
           />
         )}
@@ -383,16 +372,16 @@ function QuarantineNotice(props: { item: ItemView; timeZone: string; canWrite: b
   return (
     <div class="stack">
       <p>
-        Released from a service: quarantined until <Time iso={props.item.quarantined_until} timeZone={props.timeZone} dateOnly />, so that calls and messages
-        meant for its last holder do not reach the next one. It goes back in stock then.
+        {t("inventory.quarantine_before")} <Time iso={props.item.quarantined_until} timeZone={props.timeZone} dateOnly />
+        {t("inventory.quarantine_after")}
       </p>
       {props.canWrite && (
         <form method="post" action={`/admin/inventory/items/${props.item.id}/end-quarantine`} class="stack">
           <CsrfField token={props.token} />
-          <Field name="reason" label="Reason for ending the quarantine now" value={null} error={props.error} required />
+          <Field name="reason" label={t("inventory.quarantine_reason")} value={null} error={props.error} required />
           <div class="form-actions">
             <button type="submit" class="button">
-              End quarantine now
+              {t("inventory.end_quarantine")}
             </button>
           </div>
         </form>

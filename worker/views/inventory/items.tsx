@@ -1,8 +1,9 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_STATUSES, type ItemView } from "../../domain/inventory/schemas";
+import { t } from "../../i18n/request-locale";
 import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, TextArea, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { type InventoryCan, InventoryTabs, ItemStatusBadge, itemLabel, mainField, query, STATUS_LABELS, shownValue } from "./shared";
+import { type InventoryCan, InventoryTabs, ItemStatusBadge, itemLabel, mainField, query, shownValue, statusLabel } from "./shared";
 
 export type ItemListParams = { type?: string; status?: string; location?: string; q?: string; import_id?: string };
 
@@ -20,19 +21,23 @@ export function ItemResults(props: {
     <div id="inventory-results">
       <div class="results-bar">
         <a class="button" href={query("/admin/inventory/export", { ...props.params })} download>
-          Export CSV
+          {t("inventory.export_csv")}
         </a>
       </div>
       <Table
         rows={props.items}
         empty={
-          <EmptyState title={filtered ? "No items match." : "No inventory yet."}>
-            {filtered ? <a href="/admin/inventory/items">Clear the filters</a> : <a href="/admin/inventory/import">Import a CSV file</a>}
+          <EmptyState title={filtered ? t("inventory.no_match") : t("inventory.none_yet")}>
+            {filtered ? (
+              <a href="/admin/inventory/items">{t("inventory.clear_filters")}</a>
+            ) : (
+              <a href="/admin/inventory/import">{t("inventory.import_a_csv")}</a>
+            )}
           </EmptyState>
         }
         columns={[
           {
-            header: "Identifier",
+            header: t("inventory.col.identifier"),
             cell: (item) => {
               const template = props.templates.get(item.type);
               const main = mainField(template);
@@ -42,28 +47,28 @@ export function ItemResults(props: {
                   <a href={`/admin/inventory/items/${item.id}`}>
                     <code>{itemLabel(item, template)}</code>
                   </a>
-                  {item.fields.golden === true && <span class="badge badge-golden">golden</span>}
+                  {item.fields.golden === true && <span class="badge badge-golden">{t("inventory.golden")}</span>}
                   {others.length > 0 && <div class="muted small">{others.map((f) => `${f.label} ${shownValue(item.fields[f.name])}`).join(" · ")}</div>}
                 </>
               );
             },
           },
-          { header: "Type", cell: (item) => props.templates.get(item.type)?.name ?? item.type },
-          { header: "Status", cell: (item) => <ItemStatusBadge item={item} timeZone={props.timeZone} /> },
-          { header: "Location", cell: (item) => item.location ?? <span class="muted">—</span> },
+          { header: t("inventory.col.type"), cell: (item) => props.templates.get(item.type)?.name ?? item.type },
+          { header: t("inventory.col.status"), cell: (item) => <ItemStatusBadge item={item} timeZone={props.timeZone} /> },
+          { header: t("inventory.col.location"), cell: (item) => item.location ?? <span class="muted">—</span> },
           {
-            header: "Held by",
+            header: t("inventory.col.held_by"),
             class: "small",
             cell: (item) =>
               item.service_id ? (
-                <a href={`/admin/services/${item.service_id}`}>service</a>
+                <a href={`/admin/services/${item.service_id}`}>{t("inventory.held_service")}</a>
               ) : item.customer_id ? (
-                <a href={`/admin/customers/${item.customer_id}`}>customer</a>
+                <a href={`/admin/customers/${item.customer_id}`}>{t("inventory.held_customer")}</a>
               ) : (
                 <span class="muted">—</span>
               ),
           },
-          { header: "Updated", class: "nowrap", cell: (item) => <Time iso={item.updated_at} timeZone={props.timeZone} dateOnly /> },
+          { header: t("inventory.col.updated"), class: "nowrap", cell: (item) => <Time iso={item.updated_at} timeZone={props.timeZone} dateOnly /> },
         ]}
       />
       <Pager baseUrl="/admin/inventory/items" params={props.params} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
@@ -83,14 +88,14 @@ export function ItemListPage(props: {
 }) {
   const p = props.params;
   return (
-    <Layout ctx={props.ctx} title="Inventory items" wide>
+    <Layout ctx={props.ctx} title={t("inventory.items_title")} wide>
       <PageHeader
-        title="Inventory items"
-        back={{ href: "/admin/inventory", label: "Inventory" }}
+        title={t("inventory.items_title")}
+        back={{ href: "/admin/inventory", label: t("inventory.title") }}
         actions={
           props.can.write && (
             <a class="button primary" href={query("/admin/inventory/items/new", { type: p.type })}>
-              Add item
+              {t("inventory.add_item")}
             </a>
           )
         }
@@ -107,26 +112,38 @@ export function ItemListPage(props: {
         hx-trigger="input changed delay:300ms from:input[type=search], change from:select, change from:input[name=location], submit"
       >
         <div class="field grow">
-          <label for="filter-q">Identifier</label>
-          <input id="filter-q" type="search" name="q" value={p.q ?? ""} placeholder="ICCID, IMSI, MSISDN, serial, MAC, prefix…" />
+          <label for="filter-q">{t("inventory.col.identifier")}</label>
+          <input id="filter-q" type="search" name="q" value={p.q ?? ""} placeholder={t("inventory.identifier_placeholder")} />
         </div>
-        <SelectField name="type" label="Type" value={p.type} blank="Any" options={props.templates.map((t) => ({ value: t.slug, label: t.name }))} />
-        <SelectField name="status" label="Status" value={p.status} blank="Any" options={ITEM_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }))} />
+        <SelectField
+          name="type"
+          label={t("inventory.col.type")}
+          value={p.type}
+          blank={t("inventory.any")}
+          options={props.templates.map((tpl) => ({ value: tpl.slug, label: tpl.name }))}
+        />
+        <SelectField
+          name="status"
+          label={t("inventory.col.status")}
+          value={p.status}
+          blank={t("inventory.any")}
+          options={ITEM_STATUSES.map((s) => ({ value: s, label: statusLabel(s) }))}
+        />
         <div class="field">
-          <label for="filter-location">Location</label>
+          <label for="filter-location">{t("inventory.col.location")}</label>
           <input id="filter-location" name="location" value={p.location ?? ""} />
         </div>
         {p.import_id && (
           <div class="field">
-            <span class="field-label">Import</span>
+            <span class="field-label">{t("inventory.import")}</span>
             <span>
               <input type="hidden" name="import_id" value={p.import_id} />
-              <code>{p.import_id}</code> <a href={query("/admin/inventory/items", { ...p, import_id: undefined })}>Remove</a>
+              <code>{p.import_id}</code> <a href={query("/admin/inventory/items", { ...p, import_id: undefined })}>{t("inventory.remove")}</a>
             </span>
           </div>
         )}
         <button type="submit" class="button">
-          Filter
+          {t("inventory.filter")}
         </button>
       </form>
       <section class="card">
@@ -191,7 +208,7 @@ export function TemplateFieldInputs(props: { template: TemplateRow; values: Item
               value=""
               error={error}
               required={f.required && !props.editing}
-              hint={props.editing ? (held ? "Held, encrypted. Leave empty to keep it." : "Not set.") : "Encrypted at rest, never shown again."}
+              hint={props.editing ? (held ? t("inventory.secret_held") : t("inventory.secret_not_set")) : t("inventory.secret_new")}
             />
           );
         }
@@ -202,7 +219,7 @@ export function TemplateFieldInputs(props: { template: TemplateRow; values: Item
             value={typeof value === "string" ? value : null}
             error={error}
             required={f.required}
-            hint={f.unique ? `Identifier (${f.kind})` : f.kind === "text" ? undefined : f.kind}
+            hint={f.unique ? t("inventory.identifier_kind", { kind: f.kind }) : f.kind === "text" ? undefined : f.kind}
           />
         );
       })}
@@ -214,12 +231,18 @@ function CommonInputs(props: { values: ItemFormValues; errors: FormErrors; curre
   const v = (k: string) => (typeof props.values[k] === "string" ? (props.values[k] as string) : null);
   return (
     <>
-      <Field name="location" label="Location" value={v("location")} error={props.errors.location} hint="Warehouse, shop, van…" />
-      <Field name="supplier" label="Supplier" value={v("supplier")} error={props.errors.supplier} />
-      <Field name="cost_amount" label={`Cost (${props.currency})`} value={v("cost_amount")} error={props.errors.cost_amount} placeholder="0.00" />
-      <Field name="currency" label="Currency" value={v("currency")} error={props.errors.currency} placeholder={props.currency} />
+      <Field name="location" label={t("inventory.col.location")} value={v("location")} error={props.errors.location} hint={t("inventory.location_hint")} />
+      <Field name="supplier" label={t("inventory.supplier")} value={v("supplier")} error={props.errors.supplier} />
+      <Field
+        name="cost_amount"
+        label={t("inventory.cost_currency", { currency: props.currency })}
+        value={v("cost_amount")}
+        error={props.errors.cost_amount}
+        placeholder={t("inventory.cost_placeholder")}
+      />
+      <Field name="currency" label={t("inventory.currency")} value={v("currency")} error={props.errors.currency} placeholder={props.currency} />
       <div class="span-2">
-        <TextArea name="notes" label="Notes" value={v("notes")} error={props.errors.notes} rows={2} />
+        <TextArea name="notes" label={t("inventory.notes")} value={v("notes")} error={props.errors.notes} rows={2} />
       </div>
     </>
   );
@@ -234,17 +257,17 @@ export function ItemFormPage(props: {
   errors: FormErrors;
   message?: string;
 }) {
-  const t = props.template;
-  if (!t) {
+  const tpl = props.template;
+  if (!tpl) {
     return (
-      <Layout ctx={props.ctx} title="Add inventory item">
-        <PageHeader title="Add inventory item" back={{ href: "/admin/inventory/items", label: "Items" }} />
+      <Layout ctx={props.ctx} title={t("inventory.add_title")}>
+        <PageHeader title={t("inventory.add_title")} back={{ href: "/admin/inventory/items", label: t("inventory.items") }} />
         <form method="get" action="/admin/inventory/items/new" class="card stack narrow-form">
           <ErrorSummary errors={props.errors} message={props.message} />
-          <SelectField name="type" label="Type of item" options={props.templates.map((x) => ({ value: x.slug, label: x.name }))} required />
+          <SelectField name="type" label={t("inventory.type_of_item")} options={props.templates.map((x) => ({ value: x.slug, label: x.name }))} required />
           <div class="form-actions">
             <button type="submit" class="button primary">
-              Continue
+              {t("inventory.continue")}
             </button>
           </div>
         </form>
@@ -252,24 +275,28 @@ export function ItemFormPage(props: {
     );
   }
   return (
-    <Layout ctx={props.ctx} title={`Add ${t.name}`}>
-      <PageHeader title={`Add ${t.name}`} subtitle={t.description ?? undefined} back={{ href: `/admin/inventory/items?type=${t.slug}`, label: t.name }} />
-      <form method="post" action={`/admin/inventory/items/new?type=${encodeURIComponent(t.slug)}`} class="card form-grid" novalidate>
+    <Layout ctx={props.ctx} title={t("inventory.add_type", { type: tpl.name })}>
+      <PageHeader
+        title={t("inventory.add_type", { type: tpl.name })}
+        subtitle={tpl.description ?? undefined}
+        back={{ href: `/admin/inventory/items?type=${tpl.slug}`, label: tpl.name }}
+      />
+      <form method="post" action={`/admin/inventory/items/new?type=${encodeURIComponent(tpl.slug)}`} class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
-        <input type="hidden" name="type" value={t.slug} />
+        <input type="hidden" name="type" value={tpl.slug} />
         <div class="span-2">
           <ErrorSummary errors={props.errors} message={props.message} />
         </div>
-        <h2 class="span-2">{t.name}</h2>
-        <TemplateFieldInputs template={t} values={props.values} errors={props.errors} />
-        <h2 class="span-2">Stock</h2>
+        <h2 class="span-2">{tpl.name}</h2>
+        <TemplateFieldInputs template={tpl} values={props.values} errors={props.errors} />
+        <h2 class="span-2">{t("inventory.stock")}</h2>
         <CommonInputs values={props.values} errors={props.errors} currency={props.ctx.settings.default_currency} />
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            Add to stock
+            {t("inventory.add_to_stock")}
           </button>
           <a class="button" href="/admin/inventory/items">
-            Cancel
+            {t("inventory.cancel")}
           </a>
         </div>
       </form>

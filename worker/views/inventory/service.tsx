@@ -1,7 +1,8 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import type { ItemView } from "../../domain/inventory/schemas";
-import { Badge, EmptyState, Table } from "../components";
-import { itemLabel } from "./shared";
+import { t } from "../../i18n/request-locale";
+import { EmptyState, Table } from "../components";
+import { itemLabel, StatusBadge } from "./shared";
 
 export type OrderInventoryGroup = { type: string; name: string; options: { value: string; label: string }[] };
 
@@ -13,7 +14,7 @@ export function OrderInventoryFields(props: { groups: OrderInventoryGroup[] }) {
         <div class="field">
           <label for={`f-inventory-${g.type}`}>{g.name}</label>
           <select id={`f-inventory-${g.type}`} name={`inventory.${g.type}`}>
-            <option value="">Next available</option>
+            <option value="">{t("inventory.next_available")}</option>
             {g.options.map((o) => (
               <option value={o.value}>{o.label}</option>
             ))}
@@ -35,19 +36,19 @@ export function ServiceInventory(props: {
   // Items first, then the IP allocations, as one list of rows.
   const rows = [
     ...props.items.map((item) => {
-      const t = props.templates.get(item.type);
-      return { type: t?.name ?? item.type, href: `/admin/inventory/items/${item.id}`, label: itemLabel(item, t), status: item.status };
+      const tpl = props.templates.get(item.type);
+      return { type: tpl?.name ?? item.type, href: `/admin/inventory/items/${item.id}`, label: itemLabel(item, tpl), status: item.status };
     }),
-    ...props.allocations.map((a) => ({ type: "IP address", href: `/admin/inventory/items/${a.blockId}`, label: a.cidr, status: "allocated" })),
+    ...props.allocations.map((a) => ({ type: t("inventory.ip_address"), href: `/admin/inventory/items/${a.blockId}`, label: a.cidr, status: "allocated" })),
   ];
   return (
     <Table
       rows={rows}
-      empty={<EmptyState title="No inventory held by this service." />}
+      empty={<EmptyState title={t("inventory.none_held")} />}
       columns={[
-        { header: "Type", cell: (r) => r.type },
-        { header: "Item", cell: (r) => <code>{link(r.href, r.label)}</code> },
-        { header: "Status", cell: (r) => <Badge value={r.status} /> },
+        { header: t("inventory.col.type"), cell: (r) => r.type },
+        { header: t("inventory.item"), cell: (r) => <code>{link(r.href, r.label)}</code> },
+        { header: t("inventory.col.status"), cell: (r) => <StatusBadge value={r.status} /> },
       ]}
     />
   );

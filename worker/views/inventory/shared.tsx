@@ -1,19 +1,28 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import type { InventoryFieldDef } from "../../db/schema";
 import type { ItemStatus, ItemView } from "../../domain/inventory/schemas";
+import { isInventoryKey } from "../../i18n/admin-inventory";
+import { t } from "../../i18n/request-locale";
 import { Badge, Time } from "../components";
 
 /** Columns every type accepts besides its own fields (location, supplier, cost, notes). */
 export const COMMON_IMPORT_COLUMNS = ["location", "supplier", "cost_amount", "currency", "notes"] as const;
 
-export const STATUS_LABELS: Record<ItemStatus, string> = {
-  in_stock: "In stock",
-  reserved: "Reserved",
-  assigned: "Assigned",
-  returned: "Returned",
-  retired: "Retired",
-  quarantined: "Quarantined",
-};
+/** An item status as a label ("In stock"), in the page's language. */
+export function statusLabel(status: ItemStatus): string {
+  return t(`inventory.status.${status}`);
+}
+
+/** A stored value (status, import mode) in the page's language: its key when there is one, else the value itself. */
+export function valueLabel(group: string, value: string): string {
+  const key = `inventory.${group}.${value}`;
+  return isInventoryKey(key) ? t(key) : value;
+}
+
+/** A status badge (item statuses, "allocated", "builtin", "current") in the page's language. */
+export function StatusBadge(props: { value: string }) {
+  return <Badge value={props.value} label={valueLabel("badge", props.value)} />;
+}
 
 /** The field that names an item of a type: its first identifier, else its first public field. */
 export function mainField(template: Pick<TemplateRow, "fields"> | undefined): InventoryFieldDef | undefined {
@@ -30,7 +39,7 @@ export function itemLabel(item: Pick<ItemView, "id" | "fields">, template: Pick<
 
 export function shownValue(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined || value === "") return "—";
-  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "boolean") return value ? t("inventory.yes") : t("inventory.no");
   return String(value);
 }
 
@@ -43,16 +52,16 @@ export function query(base: string, params: Record<string, string | undefined>):
 
 export function InventoryTabs(props: { active: "dashboard" | "items" | "import" | "types"; canImport: boolean }) {
   const tabs: { key: typeof props.active; href: string; label: string }[] = [
-    { key: "dashboard", href: "/admin/inventory", label: "Stock" },
-    { key: "items", href: "/admin/inventory/items", label: "Items" },
-    ...(props.canImport ? [{ key: "import" as const, href: "/admin/inventory/import", label: "Import" }] : []),
-    { key: "types", href: "/admin/inventory/types", label: "Types" },
+    { key: "dashboard", href: "/admin/inventory", label: t("inventory.tab.dashboard") },
+    { key: "items", href: "/admin/inventory/items", label: t("inventory.tab.items") },
+    ...(props.canImport ? [{ key: "import" as const, href: "/admin/inventory/import", label: t("inventory.tab.import") }] : []),
+    { key: "types", href: "/admin/inventory/types", label: t("inventory.tab.types") },
   ];
   return (
-    <nav class="tabs inventory-tabs" aria-label="Inventory">
-      {tabs.map((t) => (
-        <a href={t.href} class={t.key === props.active ? "active" : ""} aria-current={t.key === props.active ? "page" : undefined}>
-          {t.label}
+    <nav class="tabs inventory-tabs" aria-label={t("inventory.title")}>
+      {tabs.map((tab) => (
+        <a href={tab.href} class={tab.key === props.active ? "active" : ""} aria-current={tab.key === props.active ? "page" : undefined}>
+          {tab.label}
         </a>
       ))}
     </nav>
@@ -70,11 +79,11 @@ export function ItemStatusBadge(props: { item: Pick<ItemView, "status" | "reserv
   const until = props.item.status === "quarantined" ? props.item.quarantined_until : props.item.reserved_until;
   return (
     <>
-      <Badge value={props.item.status} />
+      <StatusBadge value={props.item.status} />
       {until && (
         <span class="small">
           {" "}
-          until <Time iso={until} timeZone={props.timeZone} dateOnly={props.item.status === "quarantined"} />
+          {t("inventory.until")} <Time iso={until} timeZone={props.timeZone} dateOnly={props.item.status === "quarantined"} />
         </span>
       )}
     </>

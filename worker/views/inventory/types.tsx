@@ -1,18 +1,19 @@
 import type { TemplateRow } from "../../db/queries/inventory";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, TextArea } from "../components";
+import { t } from "../../i18n/request-locale";
+import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, TextArea } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { type InventoryCan, InventoryTabs } from "./shared";
+import { type InventoryCan, InventoryTabs, StatusBadge } from "./shared";
 
 export function TypesPage(props: { ctx: PageContext; templates: TemplateRow[]; inStock: Map<string, number>; can: InventoryCan }) {
   return (
-    <Layout ctx={props.ctx} title="Inventory types" wide>
+    <Layout ctx={props.ctx} title={t("inventory.types_title")} wide>
       <PageHeader
-        title="Inventory types"
-        back={{ href: "/admin/inventory", label: "Inventory" }}
+        title={t("inventory.types_title")}
+        back={{ href: "/admin/inventory", label: t("inventory.title") }}
         actions={
           props.can.types && (
             <a class="button primary" href="/admin/inventory/types/new">
-              New type
+              {t("inventory.new_type")}
             </a>
           )
         }
@@ -21,26 +22,26 @@ export function TypesPage(props: { ctx: PageContext; templates: TemplateRow[]; i
       <section class="card">
         <Table
           rows={props.templates}
-          empty={<EmptyState title="No inventory types." />}
+          empty={<EmptyState title={t("inventory.no_types")} />}
           columns={[
             {
-              header: "Type",
-              cell: (t) => (
+              header: t("inventory.col.type"),
+              cell: (tpl) => (
                 <>
-                  <strong>{t.name}</strong> {t.builtIn && <Badge value="builtin" />}
+                  <strong>{tpl.name}</strong> {tpl.builtIn && <StatusBadge value="builtin" />}
                   <div class="muted small">
-                    <code>{t.slug}</code>
-                    {t.description ? ` · ${t.description}` : ""}
+                    <code>{tpl.slug}</code>
+                    {tpl.description ? ` · ${tpl.description}` : ""}
                   </div>
                 </>
               ),
             },
             {
-              header: "Fields",
+              header: t("inventory.col.fields"),
               class: "small",
-              cell: (t) =>
-                t.fields.map((f) => (
-                  <span class="tag" title={`${f.kind}${f.required ? ", required" : ""}${f.unique ? ", identifier" : ""}`}>
+              cell: (tpl) =>
+                tpl.fields.map((f) => (
+                  <span class="tag" title={`${f.kind}${f.required ? t("inventory.field_required") : ""}${f.unique ? t("inventory.field_identifier") : ""}`}>
                     {f.label}
                     {f.unique ? " ⚿" : ""}
                     {f.kind === "secret" ? " 🔒" : ""}
@@ -48,24 +49,26 @@ export function TypesPage(props: { ctx: PageContext; templates: TemplateRow[]; i
                 )),
             },
             {
-              header: "In stock",
+              header: t("inventory.col.in_stock"),
               class: "num",
-              cell: (t) => <a href={`/admin/inventory/items?type=${t.slug}&status=in_stock`}>{props.inStock.get(t.slug) ?? 0}</a>,
+              cell: (tpl) => <a href={`/admin/inventory/items?type=${tpl.slug}&status=in_stock`}>{props.inStock.get(tpl.slug) ?? 0}</a>,
             },
-            { header: "Low-stock alert", class: "num", cell: (t) => t.lowStockThreshold ?? <span class="muted">—</span> },
+            { header: t("inventory.col.low_stock_alert"), class: "num", cell: (tpl) => tpl.lowStockThreshold ?? <span class="muted">—</span> },
             {
-              header: "Actions",
+              header: t("inventory.col.actions"),
               class: "row-actions",
-              cell: (t) => (
+              cell: (tpl) => (
                 <>
                   {props.can.types && (
-                    <a href={`/admin/inventory/types/${t.slug}`}>
-                      Edit<span class="visually-hidden"> {t.name}</span>
+                    <a href={`/admin/inventory/types/${tpl.slug}`}>
+                      {t("inventory.edit")}
+                      <span class="visually-hidden"> {tpl.name}</span>
                     </a>
                   )}
                   {props.can.write && (
-                    <a href={`/admin/inventory/items/new?type=${t.slug}`}>
-                      Add item<span class="visually-hidden"> of type {t.name}</span>
+                    <a href={`/admin/inventory/items/new?type=${tpl.slug}`}>
+                      {t("inventory.add_item")}
+                      <span class="visually-hidden">{t("inventory.of_type", { name: tpl.name })}</span>
                     </a>
                   )}
                 </>
@@ -73,7 +76,7 @@ export function TypesPage(props: { ctx: PageContext; templates: TemplateRow[]; i
             },
           ]}
         />
-        <p class="muted small">⚿ identifier (unique, searchable) · 🔒 secret (encrypted at rest, never shown)</p>
+        <p class="muted small">{t("inventory.types_legend")}</p>
       </section>
     </Layout>
   );
@@ -83,57 +86,57 @@ export type TypeFormValues = Partial<Record<"slug" | "name" | "description" | "l
 
 /** Create or edit a type: name, description, threshold, and a custom type's fields as JSON. */
 export function TypeFormPage(props: { ctx: PageContext; template: TemplateRow | null; values: TypeFormValues; errors: FormErrors; message?: string }) {
-  const t = props.template;
+  const tpl = props.template;
   const v = props.values;
   const e = props.errors;
   const fieldErrors = Object.entries(e).filter(([k]) => k === "fields" || k.startsWith("fields."));
-  const title = t ? `Edit ${t.name}` : "New inventory type";
+  const title = tpl ? t("inventory.edit_type", { name: tpl.name }) : t("inventory.new_type_title");
   return (
     <Layout ctx={props.ctx} title={title}>
-      <PageHeader title={title} back={{ href: "/admin/inventory/types", label: "Inventory types" }} />
-      <form method="post" action={t ? `/admin/inventory/types/${t.slug}` : "/admin/inventory/types/new"} class="card form-grid" novalidate>
+      <PageHeader title={title} back={{ href: "/admin/inventory/types", label: t("inventory.types_title") }} />
+      <form method="post" action={tpl ? `/admin/inventory/types/${tpl.slug}` : "/admin/inventory/types/new"} class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
         <div class="span-2">
           <ErrorSummary errors={e} message={props.message} />
         </div>
-        <Field name="name" label="Name" value={v.name} error={e.name} required autofocus />
-        {t ? (
+        <Field name="name" label={t("inventory.name")} value={v.name} error={e.name} required autofocus />
+        {tpl ? (
           <div class="field">
-            <span class="field-label">Slug</span>
-            <code>{t.slug}</code>
+            <span class="field-label">{t("inventory.slug")}</span>
+            <code>{tpl.slug}</code>
           </div>
         ) : (
-          <Field name="slug" label="Slug" value={v.slug} error={e.slug} required hint="e.g. router (lowercase letters, digits and _)" />
+          <Field name="slug" label={t("inventory.slug")} value={v.slug} error={e.slug} required hint={t("inventory.slug_hint")} />
         )}
         <div class="span-2">
-          <TextArea name="description" label="Description" value={v.description} error={e.description} rows={2} />
+          <TextArea name="description" label={t("inventory.description")} value={v.description} error={e.description} rows={2} />
         </div>
         <Field
           name="low_stock_threshold"
-          label="Low-stock threshold"
+          label={t("inventory.threshold")}
           type="number"
           value={v.low_stock_threshold}
           error={e.low_stock_threshold}
-          hint="Alert when fewer items are in stock; empty for no alert"
+          hint={t("inventory.threshold_hint")}
         />
         <div class="span-2">
-          {t?.builtIn ? (
+          {tpl?.builtIn ? (
             <div class="field">
-              <span class="field-label">Fields</span>
-              <p class="muted small">The fields of a built-in type are fixed.</p>
+              <span class="field-label">{t("inventory.fields")}</span>
+              <p class="muted small">{t("inventory.builtin_fixed")}</p>
               <ul class="small">
-                {t.fields.map((f) => (
+                {tpl.fields.map((f) => (
                   <li>
                     <strong>{f.label}</strong> <code>{f.name}</code> · {f.kind}
-                    {f.required ? " · required" : ""}
-                    {f.unique ? " · identifier" : ""}
+                    {f.required ? t("inventory.dot_required") : ""}
+                    {f.unique ? t("inventory.dot_identifier") : ""}
                   </li>
                 ))}
               </ul>
             </div>
           ) : (
             <div class={fieldErrors.length ? "field invalid" : "field"}>
-              <label for="f-fields">Fields (JSON)</label>
+              <label for="f-fields">{t("inventory.fields_json")}</label>
               <textarea
                 id="f-fields"
                 name="fields"
@@ -145,8 +148,7 @@ export function TypeFormPage(props: { ctx: PageContext; template: TemplateRow | 
                 {v.fields ?? ""}
               </textarea>
               <div class="hint" id="f-fields-hint">
-                A list of {"{"}"name", "label", "kind", "required", "unique", "options"{"}"}. Kinds: text, integer, decimal, boolean, enum (with options),
-                iccid, imsi, e164, mac, cidr, ip, latitude, longitude, azimuth, digits, secret.
+                {t("inventory.fields_json_hint")}
               </div>
               {fieldErrors.map(([k, m]) => (
                 <div class="field-error">{k === "fields" ? m : `${k}: ${m}`}</div>
@@ -156,10 +158,10 @@ export function TypeFormPage(props: { ctx: PageContext; template: TemplateRow | 
         </div>
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            {t ? "Save type" : "Create type"}
+            {tpl ? t("inventory.save_type") : t("inventory.create_type")}
           </button>
           <a class="button" href="/admin/inventory/types">
-            Cancel
+            {t("inventory.cancel")}
           </a>
         </div>
       </form>

@@ -1,4 +1,5 @@
 import { adminEn, adminFr } from "./admin";
+import { billingEn, billingFr } from "./admin-billing";
 import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
 import { inventoryEn, inventoryFr } from "./admin-inventory";
 
@@ -216,6 +217,7 @@ const en = {
   "security.login_bad_code": "The code is not valid.",
   "security.login_expired": "The sign-in took too long. Start again.",
   ...adminEn,
+  ...billingEn,
   ...broadcastsEn,
   ...inventoryEn,
 } as const;
@@ -432,6 +434,7 @@ const fr: Record<MessageKey, string> = {
   "security.login_bad_code": "Le code n'est pas valide.",
   "security.login_expired": "La connexion a pris trop de temps. Recommencez.",
   ...adminFr,
+  ...billingFr,
   ...broadcastsFr,
   ...inventoryFr,
 };

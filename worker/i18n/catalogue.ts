@@ -1,6 +1,7 @@
 import { adminEn, adminFr } from "./admin";
 import { billingEn, billingFr } from "./admin-billing";
 import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
+import { identityEn, identityFr } from "./admin-identity";
 import { inventoryEn, inventoryFr } from "./admin-inventory";
 
 /**
@@ -220,6 +221,7 @@ const en = {
   ...billingEn,
   ...broadcastsEn,
   ...inventoryEn,
+  ...identityEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -437,6 +439,7 @@ const fr: Record<MessageKey, string> = {
   ...billingFr,
   ...broadcastsFr,
   ...inventoryFr,
+  ...identityFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

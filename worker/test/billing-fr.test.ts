@@ -2,22 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { startRun } from "./billing-helpers";
 import { api, pageSession, unique } from "./helpers";
+import { expectNoEnglish, frenchPage } from "./locale-helpers";
 
 const FR = { "accept-language": "fr" };
 let seq = 0;
 const idem = () => ({ "idempotency-key": `billing-fr-${Date.now().toString(36)}-${seq++}` });
-
-/** The page's text for the test's assertions; it must be a French page. */
-async function french(res: Response, status = 200) {
-  expect(res.status).toBe(status);
-  const html = await res.text();
-  expect(html).toContain('<html lang="fr"');
-  return html;
-}
-
-function expectNone(html: string, english: string[]) {
-  for (const text of english) expect(html, `still in English: ${text}`).not.toContain(text);
-}
 
 async function issuedInvoice(customerId: string, amount: number) {
   const txn = await api("POST", "/transactions", {
@@ -34,7 +23,7 @@ describe("finance pages in French", () => {
     const customer = (await api("POST", "/customers", { body: { name: unique("Facturé"), type: "business", payment_type: "postpaid" } })).body;
     const invoice = await issuedInvoice(customer.id, 2500);
 
-    const list = await french(await s.get(`/admin/invoices?customer_id=${customer.id}`, FR));
+    const list = await frenchPage(await s.get(`/admin/invoices?customer_id=${customer.id}`, FR));
     expect(list).toContain("<title>Factures");
     for (const text of [
       ">Factures</h1>",
@@ -49,13 +38,24 @@ describe("finance pages in French", () => {
       expect(list).toContain(text);
     expect(list).toContain('class="badge badge-issued">émise</span>');
     expect(list).toContain('aria-label="Filtrer par état"');
-    expectNone(list, [">Invoices</h1>", "New invoice", ">Drafts<", ">Overdue<", ">Filter<", "Due date", ">issued<", "Credit note", "Tax report", "Bill runs"]);
+    expectNoEnglish(list, [
+      ">Invoices</h1>",
+      "New invoice",
+      ">Drafts<",
+      ">Overdue<",
+      ">Filter<",
+      "Due date",
+      ">issued<",
+      "Credit note",
+      "Tax report",
+      "Bill runs",
+    ]);
 
-    const form = await french(await s.get(`/admin/invoices/new?customer_id=${customer.id}`, FR));
+    const form = await frenchPage(await s.get(`/admin/invoices/new?customer_id=${customer.id}`, FR));
     for (const text of ["Identifiant client", "Début de période", "Fin de période", "Créer le brouillon"]) expect(form).toContain(text);
-    expectNone(form, ["Customer id", "Period start", "Create draft"]);
+    expectNoEnglish(form, ["Customer id", "Period start", "Create draft"]);
 
-    const page = await french(await s.get(`/admin/invoices/${invoice.id}`, FR));
+    const page = await frenchPage(await s.get(`/admin/invoices/${invoice.id}`, FR));
     for (const text of [
       `Facture ${invoice.number}`,
       ">Lignes</h2>",
@@ -71,37 +71,47 @@ describe("finance pages in French", () => {
     expect(page).toContain("Enregistrer un encaissement");
     expect(page).toContain("Motif (imprimé sur l’avoir)");
     expect(page).toMatch(/25,00\s€/);
-    expectNone(page, [">Lines<", "Tax rate", "Subtotal", "Amount due", "Issue credit note", "Record payment", "Email with PDF", "Void invoice", "20.00 %"]);
+    expectNoEnglish(page, [
+      ">Lines<",
+      "Tax rate",
+      "Subtotal",
+      "Amount due",
+      "Issue credit note",
+      "Record payment",
+      "Email with PDF",
+      "Void invoice",
+      "20.00 %",
+    ]);
 
     // An inline error from the route, and a notice after an action.
-    const bad = await french(await s.post(`/admin/invoices/${invoice.id}/credit-notes`, { amount: "dix", reason: "x" }, FR), 422);
+    const bad = await frenchPage(await s.post(`/admin/invoices/${invoice.id}/credit-notes`, { amount: "dix", reason: "x" }, FR), 422);
     expect(bad).toContain("Un montant comme 10,00");
     expect(bad).toContain("Corrigez les champs signalés.");
     const paid = await s.post(`/admin/invoices/${invoice.id}/payments`, { method: "bank_transfer", reference: "VIR-42" }, FR);
     expect(paid.status).toBe(303);
-    const after = await french(await s.get(paid.headers.get("location") ?? "", FR));
+    const after = await frenchPage(await s.get(paid.headers.get("location") ?? "", FR));
     expect(after).toContain("Encaissement enregistré.");
     expect(after).toContain('class="badge badge-paid">payée</span>');
     expect(after).toContain("Virement VIR-42");
     expect(after).toContain('class="badge badge-succeeded">réussi</span>');
-    expectNone(after, ["Payment recorded.", "Bank transfer", ">succeeded<", ">paid<"]);
+    expectNoEnglish(after, ["Payment recorded.", "Bank transfer", ">succeeded<", ">paid<"]);
   });
 
   it("payments: the list, the expiring cards and the customer's payments card", async () => {
     const s = await pageSession("admin");
     const customer = (await api("POST", "/customers", { body: { name: unique("Payeur"), type: "business" } })).body;
-    const payments = await french(await s.get("/admin/payments", FR));
+    const payments = await frenchPage(await s.get("/admin/payments", FR));
     for (const text of [">Paiements</h1>", "Cartes bientôt expirées", "Tous</option>", ">réussi</option>", ">Filtrer</button>"])
       expect(payments).toContain(text);
-    expectNone(payments, ["Card payments through Stripe", "Cards expiring soon", ">Any<", ">Filter<"]);
+    expectNoEnglish(payments, ["Card payments through Stripe", "Cards expiring soon", ">Any<", ">Filter<"]);
 
-    const expiring = await french(await s.get("/admin/payments/expiring-cards", FR));
+    const expiring = await frenchPage(await s.get("/admin/payments/expiring-cards", FR));
     expect(expiring).toContain("Cartes expirant dans les 60 jours");
-    expectNone(expiring, ["Cards expiring within 60 days", "Their owners are emailed"]);
+    expectNoEnglish(expiring, ["Cards expiring within 60 days", "Their owners are emailed"]);
 
     const saved = await s.post(`/admin/customers/${customer.id}/payment-methods`, { stripe_payment_method_id: "pm_card_visa" }, FR);
     expect(saved.status).toBe(303);
-    const card = await french(await s.get(saved.headers.get("location") ?? "", FR));
+    const card = await frenchPage(await s.get(saved.headers.get("location") ?? "", FR));
     for (const text of [
       "Carte enregistrée.",
       "Cartes enregistrées",
@@ -110,18 +120,18 @@ describe("finance pages in French", () => {
       "Visa •••• 4242",
     ])
       expect(card).toContain(text);
-    expectNone(card, ["Card saved.", "Saved cards", "Auto-pay is", "Recent payments", "Save card", "Make default"]);
+    expectNoEnglish(card, ["Card saved.", "Saved cards", "Auto-pay is", "Recent payments", "Save card", "Make default"]);
   });
 
   it("bill runs, promo codes, tax rates, the tax report, transactions and reconciliation", async () => {
     const s = await pageSession("admin");
-    const runs = await french(await s.get("/admin/bill-runs", FR));
+    const runs = await frenchPage(await s.get("/admin/bill-runs", FR));
     for (const text of [">Cycles de facturation</h1>", ">Mois<", "Émettre les factures", "Lancer le cycle de facturation"]) expect(runs).toContain(text);
-    expectNone(runs, ["Bill runs", "Start bill run", "Issue the invoices", "Started by"]);
-    const badMonth = await french(await s.post("/admin/bill-runs", { month: "mars" }, FR), 422);
+    expectNoEnglish(runs, ["Bill runs", "Start bill run", "Issue the invoices", "Started by"]);
+    const badMonth = await frenchPage(await s.post("/admin/bill-runs", { month: "mars" }, FR), 422);
     expect(badMonth).toContain("Un mois comme 2026-12");
     const run = await startRun("2031-03");
-    const one = await french(await s.get(`/admin/bill-runs/${run.id}`, FR));
+    const one = await frenchPage(await s.get(`/admin/bill-runs/${run.id}`, FR));
     for (const text of [
       "Cycle de facturation 2031-03",
       "Du 2031-03-01 au 2031-03-31",
@@ -131,9 +141,9 @@ describe("finance pages in French", () => {
       'aria-label="Clients traités"',
     ])
       expect(one).toContain(text);
-    expectNone(one, ["Bill run 2031-03", ">Progress<", ">Totals<", "Customers not billed", "customers</dd>"]);
+    expectNoEnglish(one, ["Bill run 2031-03", ">Progress<", ">Totals<", "Customers not billed", "customers</dd>"]);
 
-    const promos = await french(await s.get("/admin/promo-codes", FR));
+    const promos = await frenchPage(await s.get("/admin/promo-codes", FR));
     for (const text of [">Codes promo</h1>", "Nouveau code promo", "Pourcentage de remise", "Ajouter le code promo"]) expect(promos).toContain(text);
     const code = unique("FR")
       .toUpperCase()
@@ -141,36 +151,36 @@ describe("finance pages in French", () => {
       .slice(0, 20);
     const made = await s.post("/admin/promo-codes", { code, kind: "percent", value: "10", months: "3" }, FR);
     expect(made.status).toBe(303);
-    const withCode = await french(await s.get("/admin/promo-codes", FR));
+    const withCode = await frenchPage(await s.get("/admin/promo-codes", FR));
     expect(withCode).toContain("10 % de remise pendant 3 mois");
     expect(withCode).toContain('class="badge badge-active">actif</span>');
-    expectNone(withCode, ["Promo codes", "New promo code", "Percent off", "% off for", ">active<", ">Disable<", "All recurring"]);
+    expectNoEnglish(withCode, ["Promo codes", "New promo code", "Percent off", "% off for", ">active<", ">Disable<", "All recurring"]);
 
-    const rates = await french(await s.get("/admin/tax-rates", FR));
+    const rates = await frenchPage(await s.get("/admin/tax-rates", FR));
     for (const text of [">Taux de TVA</h1>", "Nouveau taux de TVA", "Catégorie fiscale", "Ajouter le taux"]) expect(rates).toContain(text);
-    expectNone(rates, ["Tax rates", "New tax rate", "Tax class", "Add tax rate", "Tax included", "Tax added"]);
-    const badRate = await french(await s.post("/admin/tax-rates", { tax_class: "fr_test", name: "TVA", rate: "vingt" }, FR), 422);
+    expectNoEnglish(rates, ["Tax rates", "New tax rate", "Tax class", "Add tax rate", "Tax included", "Tax added"]);
+    const badRate = await frenchPage(await s.post("/admin/tax-rates", { tax_class: "fr_test", name: "TVA", rate: "vingt" }, FR), 422);
     expect(badRate).toContain("Un pourcentage comme 20 ou 5,5");
 
-    const report = await french(await s.get("/admin/reports/tax?period_start=2031-01-01&period_end=2031-01-31", FR));
+    const report = await frenchPage(await s.get("/admin/reports/tax?period_start=2031-01-01&period_end=2031-01-31", FR));
     for (const text of [">Déclaration de TVA</h1>", ">Du <input", ">Au <input", ">Afficher</button>", "Rien n’a été émis dans cette période."])
       expect(report).toContain(text);
-    expectNone(report, ["Tax report", "Download CSV", ">Show<", "Nothing was issued"]);
+    expectNoEnglish(report, ["Tax report", "Download CSV", ">Show<", "Nothing was issued"]);
 
     const customer = (await api("POST", "/customers", { body: { name: unique("Débité"), type: "business" } })).body;
-    const txns = await french(await s.get(`/admin/transactions?customer_id=${customer.id}`, FR));
+    const txns = await frenchPage(await s.get(`/admin/transactions?customer_id=${customer.id}`, FR));
     for (const text of [">Transactions</h1>", "Nouveau débit ou crédit", "Télécharger le CSV", ">Débit</option>", ">Enregistrer</button>"])
       expect(txns).toContain(text);
-    expectNone(txns, ["New charge or credit", "Download CSV", ">Charge<", ">Record<", "Not invoiced", "newest first"]);
-    const badAmount = await french(
+    expectNoEnglish(txns, ["New charge or credit", "Download CSV", ">Charge<", ">Record<", "Not invoiced", "newest first"]);
+    const badAmount = await frenchPage(
       await s.post("/admin/transactions", { customer_id: customer.id, kind: "charge", description: "Frais", amount: "beaucoup", tax_class: "standard" }, FR),
       422,
     );
     expect(badAmount).toContain("Un montant comme 25,00");
 
-    const reconciliation = await french(await s.get("/admin/reconciliation", FR));
+    const reconciliation = await frenchPage(await s.get("/admin/reconciliation", FR));
     for (const text of ["Rapprochement avec CGRateS", ">ouverts</a>", ">résolus</a>"]) expect(reconciliation).toContain(text);
-    expectNone(reconciliation, ["Reconciliation with CGRateS", ">open</a>", ">resolved</a>", "No differences with CGRateS"]);
+    expectNoEnglish(reconciliation, ["Reconciliation with CGRateS", ">open</a>", ">resolved</a>", "No differences with CGRateS"]);
   });
 
   it("English is unchanged without a French preference", async () => {

@@ -1,5 +1,7 @@
 import { adminEn, adminFr } from "./admin";
+import { billingEn, billingFr } from "./admin-billing";
 import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
+import { identityEn, identityFr } from "./admin-identity";
 import { inventoryEn, inventoryFr } from "./admin-inventory";
 
 /**
@@ -216,8 +218,10 @@ const en = {
   "security.login_bad_code": "The code is not valid.",
   "security.login_expired": "The sign-in took too long. Start again.",
   ...adminEn,
+  ...billingEn,
   ...broadcastsEn,
   ...inventoryEn,
+  ...identityEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -432,8 +436,10 @@ const fr: Record<MessageKey, string> = {
   "security.login_bad_code": "Le code n'est pas valide.",
   "security.login_expired": "La connexion a pris trop de temps. Recommencez.",
   ...adminFr,
+  ...billingFr,
   ...broadcastsFr,
   ...inventoryFr,
+  ...identityFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

@@ -1,5 +1,6 @@
 /** The bill runs pages: the list with a form to start one, and one run's live progress. */
 import type { BillRunView, listBillRuns } from "../domain/billing/bill-runs/run";
+import { t } from "../i18n/request-locale";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, Table, Time } from "./components";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
@@ -8,6 +9,9 @@ type BillRunRow = Awaited<ReturnType<typeof listBillRuns>>[number];
 
 /** This month, as the month field's value (YYYY-MM). */
 export const thisMonth = () => new Date().toISOString().slice(0, 7);
+
+/** A run's status badge ("queued" is a bill run's own word; the others are the shared badge words). */
+const RunBadge = (props: { status: string }) => <Badge value={props.status} label={props.status === "queued" ? t("billing.bill_runs.queued") : undefined} />;
 
 export function BillRunsPage(props: {
   ctx: PageContext;
@@ -20,11 +24,11 @@ export function BillRunsPage(props: {
   message?: string;
 }) {
   return (
-    <Layout ctx={props.ctx} title="Bill runs">
+    <Layout ctx={props.ctx} title={t("billing.bill_runs.title")}>
       <PageHeader
-        title="Bill runs"
-        back={{ href: "/admin/invoices", label: "Invoices" }}
-        subtitle="One invoice per customer for a month: recurring charges in advance (prorated to the second), last month's postpaid usage, and everything not yet invoiced. The 1st of each month starts one by itself."
+        title={t("billing.bill_runs.title")}
+        back={{ href: "/admin/invoices", label: t("billing.invoices.title") }}
+        subtitle={t("billing.bill_runs.subtitle")}
       />
       {props.canWrite && (
         <form method="post" action="/admin/bill-runs" class="card form-grid" novalidate>
@@ -34,21 +38,21 @@ export function BillRunsPage(props: {
           </div>
           <Field
             name="month"
-            label="Month"
+            label={t("billing.bill_runs.month")}
             type="month"
             value={props.values.month ?? thisMonth()}
             error={props.errors.period_start ?? props.errors.period_end}
             required
           />
           <label class="checkbox">
-            <input type="checkbox" name="issue" value="1" checked={props.values.issue ?? true} /> Issue the invoices (numbers and due dates) — else leave drafts
+            <input type="checkbox" name="issue" value="1" checked={props.values.issue ?? true} /> {t("billing.bill_runs.issue")}
           </label>
           <label class="checkbox">
-            <input type="checkbox" name="send" value="1" checked={props.values.send ?? true} /> Email each issued invoice with its PDF to the customer
+            <input type="checkbox" name="send" value="1" checked={props.values.send ?? true} /> {t("billing.bill_runs.send")}
           </label>
           <div class="span-2 form-actions">
             <button type="submit" class="button primary">
-              Start bill run
+              {t("billing.bill_runs.start")}
             </button>
           </div>
         </form>
@@ -57,15 +61,15 @@ export function BillRunsPage(props: {
         <Table
           id="bill-runs"
           rows={props.runs}
-          empty={<EmptyState title="No bill runs yet.">Start one above; the first of each month starts one by itself.</EmptyState>}
+          empty={<EmptyState title={t("billing.bill_runs.empty")}>{t("billing.bill_runs.empty_hint")}</EmptyState>}
           columns={[
-            { header: "Month", cell: (r) => <a href={`/admin/bill-runs/${r.id}`}>{r.period_start.slice(0, 7)}</a> },
-            { header: "Status", cell: (r) => <Badge value={r.status} /> },
-            { header: "Customers", class: "num", cell: (r) => `${r.customers_done} / ${r.customers_total}` },
-            { header: "Invoices", class: "num", cell: (r) => r.invoices },
-            { header: "Errors", class: "num", cell: (r) => (r.errors ? <strong class="danger-text">{r.errors}</strong> : 0) },
-            { header: "Started by", cell: (r) => (r.trigger === "cron" ? "Monthly schedule" : r.created_by) },
-            { header: "Created", class: "nowrap", cell: (r) => <Time iso={r.created_at} timeZone={props.ctx.settings.default_timezone} /> },
+            { header: t("billing.bill_runs.month"), cell: (r) => <a href={`/admin/bill-runs/${r.id}`}>{r.period_start.slice(0, 7)}</a> },
+            { header: t("billing.status"), cell: (r) => <RunBadge status={r.status} /> },
+            { header: t("billing.bill_runs.customers"), class: "num", cell: (r) => `${r.customers_done} / ${r.customers_total}` },
+            { header: t("billing.invoices.title"), class: "num", cell: (r) => r.invoices },
+            { header: t("billing.bill_runs.errors"), class: "num", cell: (r) => (r.errors ? <strong class="danger-text">{r.errors}</strong> : 0) },
+            { header: t("billing.bill_runs.started_by"), cell: (r) => (r.trigger === "cron" ? t("billing.bill_runs.monthly_schedule") : r.created_by) },
+            { header: t("billing.created"), class: "nowrap", cell: (r) => <Time iso={r.created_at} timeZone={props.ctx.settings.default_timezone} /> },
           ]}
         />
         <Pager baseUrl="/admin/bill-runs" params={{}} nextCursor={props.nextCursor} hasCursor={props.hasCursor} />
@@ -83,64 +87,64 @@ export function BillRunLive(props: { run: NonNullable<BillRunView>; timeZone: st
     <div id="bill-run-live" {...(live ? { "hx-get": `/admin/bill-runs/${r.id}/live`, "hx-trigger": "every 2s", "hx-swap": "outerHTML" } : {})}>
       <section class="card">
         <dl class="details">
-          <dt>Status</dt>
+          <dt>{t("billing.status")}</dt>
           <dd>
-            <Badge value={r.status} />
+            <RunBadge status={r.status} />
           </dd>
-          <dt>Progress</dt>
+          <dt>{t("billing.bill_runs.progress")}</dt>
           <dd>
-            <progress max={100} value={pct} aria-label="Customers done">
+            <progress max={100} value={pct} aria-label={t("billing.bill_runs.customers_done")}>
               {pct} %
             </progress>{" "}
-            {r.customers_done} of {r.customers_total} customers
+            {t("billing.bill_runs.customers_of", { done: r.customers_done, total: r.customers_total })}
           </dd>
-          <dt>Invoices</dt>
+          <dt>{t("billing.invoices.title")}</dt>
           <dd>
-            <a href={`/admin/invoices?bill_run_id=${r.id}`}>{r.invoices}</a> {r.issue ? "issued" : "drafts"}
+            <a href={`/admin/invoices?bill_run_id=${r.id}`}>{r.invoices}</a> {r.issue ? t("billing.bill_runs.issued") : t("billing.bill_runs.drafts")}
           </dd>
-          <dt>Emails</dt>
+          <dt>{t("billing.bill_runs.emails")}</dt>
           <dd>
             {r.send
-              ? `${r.emailed} of ${r.invoices} queued${r.no_recipient ? `, ${r.no_recipient} without an email address` : ""}${r.emailed + r.no_recipient < r.invoices ? " (a few each minute)" : ""}`
-              : "Not emailed"}
+              ? `${t("billing.bill_runs.emails_queued", { emailed: r.emailed, invoices: r.invoices })}${r.no_recipient ? t("billing.bill_runs.no_recipient", { count: r.no_recipient }) : ""}${r.emailed + r.no_recipient < r.invoices ? t("billing.bill_runs.few_each_minute") : ""}`
+              : t("billing.bill_runs.not_emailed")}
           </dd>
-          <dt>Job</dt>
+          <dt>{t("billing.bill_runs.job")}</dt>
           <dd>{r.job_id ? <a href={`/admin/jobs/${r.job_id}`}>{r.job_status ?? "—"}</a> : "—"}</dd>
-          <dt>Started</dt>
+          <dt>{t("billing.bill_runs.started")}</dt>
           <dd>
             <Time iso={r.started_at} timeZone={props.timeZone} />
           </dd>
-          <dt>Finished</dt>
+          <dt>{t("billing.bill_runs.finished")}</dt>
           <dd>
             <Time iso={r.finished_at} timeZone={props.timeZone} />
           </dd>
         </dl>
       </section>
-      <h2>Totals</h2>
+      <h2>{t("billing.bill_runs.totals")}</h2>
       <section class="card">
         <Table
           id="bill-run-totals"
           rows={r.totals}
-          empty={<EmptyState title="No invoice yet." />}
+          empty={<EmptyState title={t("billing.bill_runs.no_invoice")} />}
           columns={[
-            { header: "Currency", cell: (t) => t.currency },
-            { header: "Invoices", class: "num", cell: (t) => t.invoices },
-            { header: "Net", class: "num", cell: (t) => formatMoney(t.subtotal_amount, t.currency) },
-            { header: "Tax", class: "num", cell: (t) => formatMoney(t.tax_amount, t.currency) },
-            { header: "Total", class: "num", cell: (t) => formatMoney(t.total_amount, t.currency) },
+            { header: t("billing.currency"), cell: (x) => x.currency },
+            { header: t("billing.invoices.title"), class: "num", cell: (x) => x.invoices },
+            { header: t("billing.net"), class: "num", cell: (x) => formatMoney(x.subtotal_amount, x.currency) },
+            { header: t("billing.tax"), class: "num", cell: (x) => formatMoney(x.tax_amount, x.currency) },
+            { header: t("billing.total"), class: "num", cell: (x) => formatMoney(x.total_amount, x.currency) },
           ]}
         />
       </section>
-      <h2>Customers not billed ({r.errors})</h2>
+      <h2>{t("billing.bill_runs.not_billed", { count: r.errors })}</h2>
       <section class="card">
         <Table
           id="bill-run-errors"
           rows={r.error_list}
-          empty={<EmptyState title="None: no customer was left out." />}
+          empty={<EmptyState title={t("billing.bill_runs.none_left_out")} />}
           columns={[
-            { header: "Customer", cell: (e) => <a href={`/admin/customers/${e.customer_id}`}>{e.customer_name ?? e.customer_id}</a> },
-            { header: "Why", cell: (e) => e.message },
-            { header: "When", class: "nowrap", cell: (e) => <Time iso={e.at} timeZone={props.timeZone} /> },
+            { header: t("billing.customer"), cell: (e) => <a href={`/admin/customers/${e.customer_id}`}>{e.customer_name ?? e.customer_id}</a> },
+            { header: t("billing.bill_runs.why"), cell: (e) => e.message },
+            { header: t("billing.when"), class: "nowrap", cell: (e) => <Time iso={e.at} timeZone={props.timeZone} /> },
           ]}
         />
       </section>
@@ -151,11 +155,11 @@ export function BillRunLive(props: { run: NonNullable<BillRunView>; timeZone: st
 export function BillRunPage(props: { ctx: PageContext; run: NonNullable<BillRunView> }) {
   const r = props.run;
   return (
-    <Layout ctx={props.ctx} title={`Bill run ${r.period_start.slice(0, 7)}`}>
+    <Layout ctx={props.ctx} title={t("billing.bill_run.title", { month: r.period_start.slice(0, 7) })}>
       <PageHeader
-        title={`Bill run ${r.period_start.slice(0, 7)}`}
-        back={{ href: "/admin/bill-runs", label: "Bill runs" }}
-        subtitle={`${r.period_start} to ${r.period_end} · ${r.trigger === "cron" ? "started by the monthly schedule" : `started by ${r.created_by}`}`}
+        title={t("billing.bill_run.title", { month: r.period_start.slice(0, 7) })}
+        back={{ href: "/admin/bill-runs", label: t("billing.bill_runs.title") }}
+        subtitle={`${t("billing.bill_run.period", { start: r.period_start, end: r.period_end })} · ${r.trigger === "cron" ? t("billing.bill_run.by_schedule") : t("billing.bill_run.by", { name: r.created_by })}`}
       />
       <BillRunLive run={r} timeZone={props.ctx.settings.default_timezone} />
     </Layout>

@@ -3,6 +3,7 @@ import type { ProductView } from "../domain/catalog/schemas";
 import type { ChargingBalance } from "../domain/charging/definition";
 import type { ReadBalance } from "../domain/charging/reconcile";
 import type { ServiceView } from "../domain/services/schemas";
+import { currentIntlLocale, t } from "../i18n/request-locale";
 import { CsrfField, EmptyState, PageHeader, Pager, ResolutionForm, Table, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
@@ -18,10 +19,10 @@ export function DifferencesTable(props: {
   return (
     <Table
       rows={props.flags}
-      empty={<EmptyState title="No differences with CGRateS." />}
+      empty={<EmptyState title={t("billing.charging.no_differences")} />}
       columns={[
         {
-          header: "Service",
+          header: t("billing.charging.service"),
           when: Boolean(props.showService),
           cell: (f) => (
             <>
@@ -30,21 +31,21 @@ export function DifferencesTable(props: {
             </>
           ),
         },
-        { header: "Unit", cell: (f) => f.unit },
+        { header: t("billing.charging.unit"), cell: (f) => f.unit },
         {
-          header: "BSS expected",
+          header: t("billing.charging.bss_expected"),
           class: "nowrap",
           attributes: (f) => ({ "data-amount": f.bss }),
           cell: (f) => formatAmount(f.unit, f.bss, props.currency),
         },
         {
-          header: "CGRateS held",
+          header: t("billing.charging.cgrates_held"),
           class: "nowrap",
           attributes: (f) => ({ "data-amount": f.cgrates }),
           cell: (f) => formatAmount(f.unit, f.cgrates, props.currency),
         },
         {
-          header: "Difference",
+          header: t("billing.charging.difference"),
           class: "nowrap",
           attributes: (f) => ({ "data-amount": f.difference }),
           cell: (f) => (
@@ -54,23 +55,23 @@ export function DifferencesTable(props: {
             </>
           ),
         },
-        { header: "Since", class: "nowrap", cell: (f) => <Time iso={f.since} timeZone={props.timeZone} /> },
+        { header: t("billing.charging.since"), class: "nowrap", cell: (f) => <Time iso={f.since} timeZone={props.timeZone} /> },
         {
-          header: "Status",
+          header: t("billing.status"),
           cell: (f) =>
             f.resolved_at ? (
               <span class="small">
-                resolved by {f.resolved_by}: {f.resolution}
+                {t("billing.charging.resolved_by", { name: f.resolved_by ?? "" })}: {f.resolution}
               </span>
             ) : props.resolve ? (
               <ResolutionForm
                 action={`/admin/services/${f.service_id}/differences/${f.unit}/resolve`}
                 csrfToken={props.resolve.csrfToken}
                 inputId={`resolution-${f.service_id}-${f.unit}`}
-                submit="Resolve"
+                submit={t("billing.charging.resolve")}
               />
             ) : (
-              <span class="badge badge-failed">open</span>
+              <span class="badge badge-failed">{t("billing.charging.open")}</span>
             ),
         },
       ]}
@@ -84,11 +85,10 @@ export function BalanceSource(props: { service: ServiceView; timeZone: string })
     <p class="muted small" id="balance-source">
       {props.service.charging_synced_at ? (
         <>
-          Balance of record: CGRateS, read <Time iso={props.service.charging_synced_at} timeZone={props.timeZone} />. Pending top-ups show until CGRateS has
-          them.
+          {t("billing.charging.balance_read")} <Time iso={props.service.charging_synced_at} timeZone={props.timeZone} />. {t("billing.charging.pending_topups")}
         </>
       ) : (
-        <>Not read from CGRateS yet: the balance is what the BSS granted.</>
+        t("billing.charging.not_read")
       )}
     </p>
   );
@@ -112,9 +112,9 @@ export function PlanChangePage(props: {
   const tz = props.ctx.settings.default_timezone;
   const days = props.proration ? Math.round((props.proration.remainingSeconds / 86_400) * 10) / 10 : null;
   return (
-    <Layout ctx={props.ctx} title={`Change plan: ${s.product_name}`}>
+    <Layout ctx={props.ctx} title={t("billing.plan.page_title", { name: s.product_name })}>
       <PageHeader
-        title="Confirm the plan change"
+        title={t("billing.plan.title")}
         back={{ href: `/admin/services/${s.id}`, label: s.product_name }}
         subtitle={
           <>
@@ -124,74 +124,76 @@ export function PlanChangePage(props: {
       />
       <div class="grid-2">
         <section class="card">
-          <h2>Money</h2>
+          <h2>{t("billing.plan.money")}</h2>
           {props.proration ? (
             <dl class="details">
-              <dt>Credited</dt>
+              <dt>{t("billing.plan.credited")}</dt>
               <dd data-amount={props.proration.credit}>
-                {formatMoney(props.proration.credit, currency)} <span class="muted small">unused {props.current.name}</span>
+                {formatMoney(props.proration.credit, currency)} <span class="muted small">{t("billing.plan.unused", { name: props.current.name })}</span>
               </dd>
-              <dt>Charged</dt>
+              <dt>{t("billing.plan.charged")}</dt>
               <dd data-amount={props.proration.charge}>
-                {formatMoney(props.proration.charge, currency)} <span class="muted small">{props.next.name} for the rest of the month</span>
+                {formatMoney(props.proration.charge, currency)} <span class="muted small">{t("billing.plan.rest_of_month", { name: props.next.name })}</span>
               </dd>
-              <dt>Prorated on</dt>
-              <dd>{days} days left of the month (to the second, half-even)</dd>
+              <dt>{t("billing.plan.prorated_on")}</dt>
+              <dd>{t("billing.plan.days_left", { days: (days ?? 0).toLocaleString(currentIntlLocale()) })}</dd>
             </dl>
           ) : (
-            <p>No proration: the new price applies from the next period.</p>
+            <p>{t("billing.plan.no_proration")}</p>
           )}
         </section>
         <section class="card" id="plan-balances">
-          <h2>Balances</h2>
+          <h2>{t("billing.plan.balances")}</h2>
           <table class="table">
             <thead>
               <tr>
-                <th scope="col">Balance</th>
-                <th scope="col">What happens</th>
+                <th scope="col">{t("billing.plan.balance")}</th>
+                <th scope="col">{t("billing.plan.what_happens")}</th>
               </tr>
             </thead>
             <tbody>
               {props.removed.map((b) => (
                 <tr data-rule="removed">
                   <td>
-                    {props.current.name} included {b.unit} <code class="small">{b.id}</code>
+                    {t("billing.plan.included", { name: props.current.name, unit: b.unit })} <code class="small">{b.id}</code>
                   </td>
                   <td>
-                    Removed
-                    {b.left !== null && <span class="muted small"> ({formatAmount(b.unit, b.left, currency)} left at the last reading)</span>}
+                    {t("billing.plan.removed")}
+                    {b.left !== null && (
+                      <span class="muted small"> {t("billing.plan.left_at_reading", { amount: formatAmount(b.unit, b.left, currency) })}</span>
+                    )}
                   </td>
                 </tr>
               ))}
               {props.grants.map((g) => (
                 <tr data-rule="granted">
                   <td>
-                    {props.next.name} included {g.unit} <code class="small">{g.id}</code>
+                    {t("billing.plan.included", { name: props.next.name, unit: g.unit })} <code class="small">{g.id}</code>
                   </td>
                   <td data-amount={g.amount}>
-                    Granted: {formatAmount(g.unit, g.amount, currency)}
-                    {props.proration ? " (prorated like the price)" : ""}
-                    {g.validity_days !== null ? `, valid ${g.validity_days} days` : ""}
+                    {t("billing.plan.granted", { amount: formatAmount(g.unit, g.amount, currency) })}
+                    {props.proration ? t("billing.plan.prorated_like_price") : ""}
+                    {g.validity_days !== null ? t("billing.plan.valid_days", { days: g.validity_days }) : ""}
                   </td>
                 </tr>
               ))}
               {props.kept.map((b) => (
                 <tr data-rule="kept">
                   <td>
-                    {b.id.startsWith("topup:") ? "Top-up or add-on" : "Other"} {b.unit}{" "}
+                    {b.id.startsWith("topup:") ? t("billing.plan.topup_or_addon") : t("billing.plan.other")} {b.unit}{" "}
                     <code class="small" title={b.id}>
                       {b.id.length > 24 ? `${b.id.slice(0, 22)}…` : b.id}
                     </code>
                   </td>
-                  <td>Kept: {formatAmount(b.unit, b.amount, currency)}</td>
+                  <td>{t("billing.plan.kept", { amount: formatAmount(b.unit, b.amount, currency) })}</td>
                 </tr>
               ))}
               <tr>
                 <td colspan={2} class="muted small">
-                  Money, top-ups and add-ons are always kept.{" "}
+                  {t("billing.plan.always_kept")}{" "}
                   {props.readAt ? (
                     <>
-                      Amounts as CGRateS held them at <Time iso={props.readAt} timeZone={tz} />.
+                      {t("billing.plan.amounts_at")} <Time iso={props.readAt} timeZone={tz} />.
                     </>
                   ) : null}
                 </td>
@@ -206,10 +208,10 @@ export function PlanChangePage(props: {
         <input type="hidden" name="key" value={props.formKey} />
         <div class="actions">
           <button type="submit" class="button primary">
-            Change to {props.next.name}
+            {t("billing.plan.change_to", { name: props.next.name })}
           </button>
           <a class="button" href={`/admin/services/${s.id}`}>
-            Cancel
+            {t("billing.cancel")}
           </a>
         </div>
       </form>
@@ -227,15 +229,12 @@ export function ReconciliationPage(props: {
   canResolve: boolean;
 }) {
   return (
-    <Layout ctx={props.ctx} title="Reconciliation" wide>
-      <PageHeader
-        title="Reconciliation with CGRateS"
-        subtitle="Differences between what the BSS expected and what CGRateS held that rating does not explain. Every live service is checked each night."
-      />
-      <nav class="tabs" aria-label="Status">
+    <Layout ctx={props.ctx} title={t("billing.reconciliation.title")} wide>
+      <PageHeader title={t("billing.reconciliation.heading")} subtitle={t("billing.reconciliation.subtitle")} />
+      <nav class="tabs" aria-label={t("billing.status")}>
         {(["open", "resolved", "all"] as const).map((s) => (
           <a href={`/admin/reconciliation?status=${s}`} aria-current={props.status === s ? "page" : undefined}>
-            {s}
+            {t(`billing.reconciliation.tab.${s}`)}
           </a>
         ))}
       </nav>

@@ -2,18 +2,23 @@ import type { Child } from "hono/jsx";
 /** The billing pages: invoices (list, new, one invoice with its actions). */
 import type { InvoiceSummary } from "../db/queries/invoices";
 import type { InvoiceView } from "../domain/billing/invoices/schemas";
+import { currentIntlLocale, t } from "../i18n/request-locale";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, Table, TextArea, Time } from "./components";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
 const STATUS_TABS = [
-  { label: "All", query: {} },
-  { label: "Drafts", query: { status: "draft" } },
-  { label: "Issued", query: { status: "issued" } },
-  { label: "Overdue", query: { overdue: "true" } },
-  { label: "Paid", query: { status: "paid" } },
-  { label: "Void", query: { status: "void" } },
+  { label: "billing.tab.all", query: {} },
+  { label: "billing.tab.drafts", query: { status: "draft" } },
+  { label: "billing.tab.issued", query: { status: "issued" } },
+  { label: "billing.tab.overdue", query: { overdue: "true" } },
+  { label: "billing.tab.paid", query: { status: "paid" } },
+  { label: "billing.tab.void", query: { status: "void" } },
 ] as const;
+
+/** A rate in basis points as a percentage with two decimals ("20.00 %", "20,00 %"). */
+export const ratePercent = (bp: number) =>
+  `${(bp / 100).toLocaleString(currentIntlLocale(), { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false })} %`;
 
 export type InvoiceListFilters = { status?: string; overdue?: string; customer_id?: string; bill_run_id?: string; month?: string; cursor?: string };
 
@@ -37,77 +42,87 @@ export function InvoicesPage(props: {
   };
   const current = (q: Record<string, string>) => (q.status ?? "") === (f.status ?? "") && (q.overdue ?? "") === (f.overdue ?? "");
   return (
-    <Layout ctx={props.ctx} title="Invoices">
+    <Layout ctx={props.ctx} title={t("billing.invoices.title")}>
       <PageHeader
-        title="Invoices"
-        subtitle={f.customer_id ? `For ${props.customerNames.get(f.customer_id) ?? f.customer_id}` : "Invoices and credit notes, newest first."}
+        title={t("billing.invoices.title")}
+        subtitle={f.customer_id ? t("billing.invoices.for", { name: props.customerNames.get(f.customer_id) ?? f.customer_id }) : t("billing.invoices.subtitle")}
         actions={
           <>
             <a class="button" href={f.customer_id ? `/admin/transactions?customer_id=${encodeURIComponent(f.customer_id)}` : "/admin/transactions"}>
-              Transactions
+              {t("billing.transactions.title")}
             </a>
             <a class="button" href="/admin/bill-runs">
-              Bill runs
+              {t("billing.bill_runs.title")}
             </a>
             <a class="button" href="/admin/promo-codes">
-              Promo codes
+              {t("billing.promo.title")}
             </a>
             <a class="button" href="/admin/reports/tax">
-              Tax report
+              {t("billing.tax_report.title")}
             </a>
             <a class="button" href="/admin/tax-rates">
-              Tax rates
+              {t("billing.tax_rates.title")}
             </a>
             {props.canWrite && (
               <a class="button primary" href={`/admin/invoices/new${f.customer_id ? `?customer_id=${encodeURIComponent(f.customer_id)}` : ""}`}>
-                New invoice
+                {t("billing.invoices.new")}
               </a>
             )}
           </>
         }
       />
-      <nav class="tabs" aria-label="Filter by status">
-        {STATUS_TABS.map((t) => (
-          <a href={tabQuery(t.query)} class={current(t.query) ? "active" : undefined} aria-current={current(t.query) ? "page" : undefined}>
-            {t.label}
+      <nav class="tabs" aria-label={t("billing.invoices.filter_status")}>
+        {STATUS_TABS.map((tab) => (
+          <a href={tabQuery(tab.query)} class={current(tab.query) ? "active" : undefined} aria-current={current(tab.query) ? "page" : undefined}>
+            {t(tab.label)}
           </a>
         ))}
       </nav>
-      <form method="get" action="/admin/invoices" class="filters" aria-label="Filter invoices">
+      <form method="get" action="/admin/invoices" class="filters" aria-label={t("billing.invoices.filter")}>
         {f.status && <input type="hidden" name="status" value={f.status} />}
         {f.overdue && <input type="hidden" name="overdue" value={f.overdue} />}
         {f.customer_id && <input type="hidden" name="customer_id" value={f.customer_id} />}
         {f.bill_run_id && <input type="hidden" name="bill_run_id" value={f.bill_run_id} />}
         <label>
-          Period <input type="month" name="month" value={f.month ?? ""} />
+          {t("billing.period")} <input type="month" name="month" value={f.month ?? ""} />
         </label>
         <button type="submit" class="button">
-          Filter
+          {t("billing.filter")}
         </button>
         {(f.month || f.bill_run_id) && (
-          <a href={f.customer_id ? `/admin/invoices?customer_id=${encodeURIComponent(f.customer_id)}` : "/admin/invoices"}>Clear</a>
+          <a href={f.customer_id ? `/admin/invoices?customer_id=${encodeURIComponent(f.customer_id)}` : "/admin/invoices"}>{t("billing.clear")}</a>
         )}
       </form>
       <section class="card">
         <Table
           id="invoices"
           rows={props.invoices}
-          empty={<EmptyState title="No invoices here.">Create one for a customer and period with "New invoice".</EmptyState>}
+          empty={<EmptyState title={t("billing.invoices.empty")}>{t("billing.invoices.empty_hint")}</EmptyState>}
           columns={[
             {
-              header: "Number",
-              cell: (i) => <a href={`/admin/invoices/${i.id}`}>{i.number ?? <span class="muted">Draft {i.id.slice(-6)}</span>}</a>,
+              header: t("billing.number"),
+              cell: (i) => (
+                <a href={`/admin/invoices/${i.id}`}>{i.number ?? <span class="muted">{t("billing.invoices.draft_id", { id: i.id.slice(-6) })}</span>}</a>
+              ),
             },
-            { header: "Kind", class: "small", cell: (i) => (i.kind === "credit_note" ? "Credit note" : "Invoice") },
             {
-              header: "Customer",
+              header: t("billing.kind"),
+              class: "small",
+              cell: (i) => (i.kind === "credit_note" ? t("billing.invoice.kind_credit_note") : t("billing.invoice.kind_invoice")),
+            },
+            {
+              header: t("billing.customer"),
               cell: (i) => <a href={`/admin/customers/${i.customer_id}`}>{props.customerNames.get(i.customer_id) ?? i.customer_id}</a>,
             },
-            { header: "Period", class: "nowrap", cell: (i) => `${i.period_start} → ${i.period_end}` },
-            { header: "Status", cell: (i) => <Badge value={i.status} /> },
-            { header: "Total", class: "num", cell: (i) => formatMoney(i.total_amount, i.currency) },
-            { header: "Due", class: "num", cell: (i) => (i.kind === "invoice" && i.status !== "void" ? formatMoney(i.amount_due, i.currency) : "—") },
-            { header: "Due date", class: "nowrap", cell: (i) => i.due_date ?? "—" },
+            { header: t("billing.period"), class: "nowrap", cell: (i) => `${i.period_start} → ${i.period_end}` },
+            { header: t("billing.status"), cell: (i) => <Badge value={i.status} /> },
+            { header: t("billing.total"), class: "num", cell: (i) => formatMoney(i.total_amount, i.currency) },
+            {
+              header: t("billing.invoices.due"),
+              class: "num",
+              cell: (i) => (i.kind === "invoice" && i.status !== "void" ? formatMoney(i.amount_due, i.currency) : "—"),
+            },
+            { header: t("billing.invoices.due_date"), class: "nowrap", cell: (i) => i.due_date ?? "—" },
           ]}
         />
         <Pager
@@ -129,24 +144,31 @@ export function NewInvoicePage(props: {
 }) {
   const e = props.errors;
   return (
-    <Layout ctx={props.ctx} title="New invoice">
+    <Layout ctx={props.ctx} title={t("billing.invoices.new")}>
       <PageHeader
-        title="New invoice"
-        back={{ href: "/admin/invoices", label: "Invoices" }}
-        subtitle="A draft with every transaction of the period that no invoice holds yet. You issue it (which gives it its number) from its page."
+        title={t("billing.invoices.new")}
+        back={{ href: "/admin/invoices", label: t("billing.invoices.title") }}
+        subtitle={t("billing.invoices.new_subtitle")}
       />
       <form method="post" action="/admin/invoices/new" class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
         <div class="span-2">
           <ErrorSummary errors={e} message={props.message} />
         </div>
-        <Field name="customer_id" label="Customer id" value={props.values.customer_id} error={e.customer_id} required hint="cus_… (from the customer's page)" />
+        <Field
+          name="customer_id"
+          label={t("billing.customer_id")}
+          value={props.values.customer_id}
+          error={e.customer_id}
+          required
+          hint={t("billing.invoices.customer_id_hint")}
+        />
         <div />
-        <Field name="period_start" label="Period start" type="date" value={props.values.period_start} error={e.period_start} required />
-        <Field name="period_end" label="Period end" type="date" value={props.values.period_end} error={e.period_end} required />
+        <Field name="period_start" label={t("billing.period_start")} type="date" value={props.values.period_start} error={e.period_start} required />
+        <Field name="period_end" label={t("billing.period_end")} type="date" value={props.values.period_end} error={e.period_end} required />
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            Create draft
+            {t("billing.invoices.create_draft")}
           </button>
         </div>
       </form>
@@ -170,7 +192,8 @@ export function InvoicePage(props: {
   const i = props.invoice;
   const money = (minor: number) => formatMoney(minor, i.currency);
   const isCreditNote = i.kind === "credit_note";
-  const title = `${isCreditNote ? "Credit note" : "Invoice"} ${i.number ?? "(draft)"}`;
+  const number = i.number ?? t("billing.invoice.draft");
+  const title = isCreditNote ? t("billing.invoice.credit_note_title", { number }) : t("billing.invoice.title", { number });
   const e = props.errors ?? {};
   const credited = i.credit_notes.reduce((s, n) => s + n.total_amount, 0);
   const csrf = props.ctx.csrfToken;
@@ -178,16 +201,16 @@ export function InvoicePage(props: {
     <Layout ctx={props.ctx} title={title}>
       <PageHeader
         title={title}
-        back={{ href: "/admin/invoices", label: "Invoices" }}
+        back={{ href: "/admin/invoices", label: t("billing.invoices.title") }}
         actions={
           <a class="button" href={`/admin/invoices/${i.id}/pdf`} target="_blank" rel="noopener">
-            {i.status === "draft" ? "Pro forma PDF" : "PDF"}
+            {i.status === "draft" ? t("billing.invoice.pro_forma_pdf") : "PDF"}
           </a>
         }
         subtitle={
           <>
             <Badge value={i.status} /> <a href={`/admin/customers/${i.customer_id}`}>{props.customerName}</a> · {i.period_start} → {i.period_end}
-            {i.due_date && ` · due ${i.due_date}`}
+            {i.due_date && ` · ${t("billing.invoice.due_on", { date: i.due_date })}`}
           </>
         }
       />
@@ -203,38 +226,38 @@ export function InvoicePage(props: {
       )}
       {isCreditNote && i.credits_invoice_id && (
         <p>
-          Credits invoice <a href={`/admin/invoices/${i.credits_invoice_id}`}>{props.creditedInvoiceNumber ?? i.credits_invoice_id}</a>
+          {t("billing.invoice.credits_invoice")} <a href={`/admin/invoices/${i.credits_invoice_id}`}>{props.creditedInvoiceNumber ?? i.credits_invoice_id}</a>
           {i.reason && `: ${i.reason}`}
         </p>
       )}
       <section class="card">
-        <h2>Lines</h2>
+        <h2>{t("billing.invoice.lines")}</h2>
         <Table
           id="invoice-lines"
           rows={i.lines}
-          empty={<EmptyState title="No lines." />}
+          empty={<EmptyState title={t("billing.invoice.no_lines")} />}
           columns={[
-            { header: "Description", cell: (l) => l.description },
-            { header: "Net", class: "num", cell: (l) => money(l.amount) },
-            { header: "Tax rate", class: "num", cell: (l) => `${(l.tax_rate_bp / 100).toFixed(2)} %` },
-            { header: "Tax", class: "num", cell: (l) => money(l.tax_amount) },
-            { header: "Total", class: "num", cell: (l) => money(l.amount + l.tax_amount) },
+            { header: t("billing.description"), cell: (l) => l.description },
+            { header: t("billing.net"), class: "num", cell: (l) => money(l.amount) },
+            { header: t("billing.invoice.tax_rate"), class: "num", cell: (l) => ratePercent(l.tax_rate_bp) },
+            { header: t("billing.tax"), class: "num", cell: (l) => money(l.tax_amount) },
+            { header: t("billing.total"), class: "num", cell: (l) => money(l.amount + l.tax_amount) },
           ]}
         />
         <dl class="totals" id="invoice-totals">
-          <dt>Subtotal</dt>
+          <dt>{t("billing.invoice.subtotal")}</dt>
           <dd>{money(i.subtotal_amount)}</dd>
-          <dt>Tax</dt>
+          <dt>{t("billing.tax")}</dt>
           <dd>{money(i.tax_amount)}</dd>
-          <dt>Total</dt>
+          <dt>{t("billing.total")}</dt>
           <dd>
             <strong>{money(i.total_amount)}</strong>
           </dd>
           {!isCreditNote && i.status !== "draft" && (
             <>
-              <dt>Credited</dt>
+              <dt>{t("billing.invoice.credited")}</dt>
               <dd>{money(credited)}</dd>
-              <dt>Amount due</dt>
+              <dt>{t("billing.invoice.amount_due")}</dt>
               <dd>
                 <strong>{money(i.amount_due)}</strong>
               </dd>
@@ -243,32 +266,32 @@ export function InvoicePage(props: {
         </dl>
         {i.issued_at && (
           <p class="muted small">
-            Issued <Time iso={i.issued_at} timeZone={props.ctx.settings.default_timezone} />
+            {t("billing.invoice.issued_at")} <Time iso={i.issued_at} timeZone={props.ctx.settings.default_timezone} />
           </p>
         )}
       </section>
       {props.payments}
       {i.credit_notes.length > 0 && (
         <section class="card">
-          <h2>Credit notes</h2>
+          <h2>{t("billing.invoice.credit_notes")}</h2>
           <Table
             rows={i.credit_notes}
             columns={[
-              { header: "Number", cell: (n) => <a href={`/admin/invoices/${n.id}`}>{n.number ?? n.id}</a> },
-              { header: "Amount", class: "num", cell: (n) => money(n.total_amount) },
+              { header: t("billing.number"), cell: (n) => <a href={`/admin/invoices/${n.id}`}>{n.number ?? n.id}</a> },
+              { header: t("billing.amount"), class: "num", cell: (n) => money(n.total_amount) },
             ]}
           />
         </section>
       )}
       {props.canWrite && i.status !== "draft" && i.status !== "void" && (
         <section class="card" id="send">
-          <h2>Send</h2>
+          <h2>{t("billing.invoice.send")}</h2>
           <form method="post" action={`/admin/invoices/${i.id}/send`} class="form-grid">
             <CsrfField token={csrf} />
-            <Field name="to" label="To" type="email" hint="Empty: the customer's billing contact" />
+            <Field name="to" label={t("billing.invoice.to")} type="email" hint={t("billing.invoice.to_hint")} />
             <div class="span-2 form-actions">
               <button type="submit" class="button">
-                Email with PDF
+                {t("billing.invoice.email_pdf")}
               </button>
             </div>
           </form>
@@ -276,14 +299,14 @@ export function InvoicePage(props: {
       )}
       {props.canWrite && !isCreditNote && (
         <section class="card" id="actions">
-          <h2>Actions</h2>
+          <h2>{t("admin.actions")}</h2>
           {i.status === "draft" && (
             <form method="post" action={`/admin/invoices/${i.id}/issue`} class="inline">
               <CsrfField token={csrf} />
               <button type="submit" class="button primary">
-                Issue invoice
+                {t("billing.invoice.issue")}
               </button>{" "}
-              <span class="muted small">Gives it the next number; its lines can no longer change.</span>
+              <span class="muted small">{t("billing.invoice.issue_hint")}</span>
             </form>
           )}
           {(i.status === "issued" || i.status === "paid") && i.total_amount - credited > 0 && (
@@ -295,16 +318,16 @@ export function InvoicePage(props: {
               <Field
                 name="amount"
                 id="f-credit-amount"
-                label="Credit (tax included)"
+                label={t("billing.invoice.credit_amount")}
                 value={props.values?.amount}
                 error={e.amount}
-                hint={`Empty credits what is left: ${money(i.total_amount - credited)}`}
+                hint={t("billing.invoice.credit_hint", { amount: money(i.total_amount - credited) })}
                 placeholder="10.00"
               />
-              <TextArea name="reason" label="Reason (printed on the credit note)" value={props.values?.reason} error={e.reason} rows={2} />
+              <TextArea name="reason" label={t("billing.reason_printed")} value={props.values?.reason} error={e.reason} rows={2} />
               <div class="span-2 form-actions">
                 <button type="submit" class="button">
-                  Issue credit note
+                  {t("billing.invoice.issue_credit_note")}
                 </button>
               </div>
             </form>
@@ -314,13 +337,13 @@ export function InvoicePage(props: {
               method="post"
               action={`/admin/invoices/${i.id}/void`}
               class="form-grid"
-              hx-confirm={`Void ${i.number ?? "this draft"}? ${i.number ? "Its number stays used." : "Its transactions go back to be invoiced."}`}
+              hx-confirm={i.number ? t("billing.invoice.void_confirm", { number: i.number }) : t("billing.invoice.void_confirm_draft")}
             >
               <CsrfField token={csrf} />
-              <Field name="void_reason" label="Reason for voiding" />
+              <Field name="void_reason" label={t("billing.invoice.void_reason")} />
               <div class="span-2 form-actions">
                 <button type="submit" class="button danger">
-                  Void {i.status === "draft" ? "draft" : "invoice"}
+                  {i.status === "draft" ? t("billing.invoice.void_draft") : t("billing.invoice.void_invoice")}
                 </button>
               </div>
             </form>

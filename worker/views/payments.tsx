@@ -1,6 +1,21 @@
 import type { DunningRow } from "../domain/payments/dunning";
 import type { PaymentMethodView, PaymentView } from "../domain/payments/schemas";
-import { Alerts, Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, Time } from "./components";
+import { t } from "../i18n/request-locale";
+import {
+  Alerts,
+  Badge,
+  CsrfField,
+  EmptyState,
+  ErrorSummary,
+  Field,
+  type FormErrors,
+  labelled,
+  PageHeader,
+  Pager,
+  SelectField,
+  Table,
+  Time,
+} from "./components";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
@@ -11,20 +26,26 @@ export const TEST_CARDS = [
   { value: "pm_card_chargeCustomerFail", label: "Visa •••• 0341 (saved, then every charge is declined)" },
   { value: "pm_card_chargeDeclined", label: "Visa •••• 0002 (declined when saved)" },
   { value: "pm_card_authenticationRequired", label: "Visa •••• 3184 (needs 3-D Secure)" },
-];
+] as const;
 
 /** What the customer page says after a payments action (`?payments=`): fixed texts, never taken from the URL. */
 export const PAYMENT_NOTICES = {
-  saved: "Card saved.",
-  default: "Default card changed.",
-  removed: "Card removed.",
-  auto_on: "Auto-pay turned on.",
-  auto_off: "Auto-pay turned off.",
-  refunded: "Refund made.",
+  saved: "billing.notice.card_saved",
+  default: "billing.notice.card_default",
+  removed: "billing.notice.card_removed",
+  auto_on: "billing.notice.auto_on",
+  auto_off: "billing.notice.auto_off",
+  refunded: "billing.notice.refunded",
 } as const;
 
 export function paymentNotice(key: string | undefined): string | undefined {
-  return key && Object.hasOwn(PAYMENT_NOTICES, key) ? PAYMENT_NOTICES[key as keyof typeof PAYMENT_NOTICES] : undefined;
+  return key && Object.hasOwn(PAYMENT_NOTICES, key) ? t(PAYMENT_NOTICES[key as keyof typeof PAYMENT_NOTICES]) : undefined;
+}
+
+/** A payment's method in words: the card, or a transfer or cash with its reference. */
+function methodText(p: PaymentView): string {
+  if (p.card) return cardLabel(p.card);
+  return `${p.method === "bank_transfer" ? t("billing.payments.bank_transfer") : t("billing.payments.cash")} ${p.reference ?? ""}`;
 }
 
 export const cardLabel = (c: { brand: string; last4: string }) => `${c.brand.charAt(0).toUpperCase()}${c.brand.slice(1)} •••• ${c.last4}`;
@@ -39,32 +60,30 @@ export function PaymentsTable(props: { ctx: PageContext; payments: PaymentView[]
     <Table
       id="payments"
       rows={props.payments}
-      empty={<EmptyState title="No payments yet." />}
+      empty={<EmptyState title={t("billing.payments.empty")} />}
       rowClass={(p) => (p.status === "failed" ? "failed" : undefined)}
       columns={[
-        { header: "When", cell: (p) => <Time iso={p.created_at} timeZone={tz} /> },
+        { header: t("billing.when"), cell: (p) => <Time iso={p.created_at} timeZone={tz} /> },
         {
-          header: "Invoice",
+          header: t("billing.invoice"),
           when: props.showInvoice ?? false,
-          cell: (p) => (p.invoice_id ? <a href={`/admin/invoices/${p.invoice_id}`}>{p.invoice_id}</a> : p.purpose),
+          cell: (p) =>
+            p.invoice_id ? <a href={`/admin/invoices/${p.invoice_id}`}>{p.invoice_id}</a> : p.purpose === "top_up" ? t("billing.payments.top_up") : p.purpose,
         },
+        { header: t("billing.payments.method"), cell: methodText },
         {
-          header: "Method",
-          cell: (p) => (p.card ? cardLabel(p.card) : p.method === "bank_transfer" ? `Bank transfer ${p.reference ?? ""}` : `Cash ${p.reference ?? ""}`),
-        },
-        {
-          header: "Status",
+          header: t("billing.status"),
           cell: (p) => (
             <>
               <Badge value={p.status} />
               {p.failure_message && <div class="muted small">{`${p.failure_code}: ${p.failure_message}`}</div>}
-              {p.origin !== "manual" && <div class="muted small">{p.origin.replace("_", "-")}</div>}
+              {p.origin !== "manual" && <div class="muted small">{t(`billing.origin.${p.origin}`)}</div>}
             </>
           ),
         },
-        { header: "Amount", class: "num", cell: (p) => formatMoney(p.amount, p.currency) },
+        { header: t("billing.amount"), class: "num", cell: (p) => formatMoney(p.amount, p.currency) },
         {
-          header: "Refunded",
+          header: t("billing.payments.refunded"),
           class: "num",
           cell: (p) => (
             <>
@@ -72,7 +91,7 @@ export function PaymentsTable(props: { ctx: PageContext; payments: PaymentView[]
               {p.refunds.map((r) => (
                 <div class="muted small">
                   {formatMoney(r.amount, r.currency)} <Badge value={r.status} />{" "}
-                  {r.credit_note_id && <a href={`/admin/invoices/${r.credit_note_id}`}>credit note</a>}
+                  {r.credit_note_id && <a href={`/admin/invoices/${r.credit_note_id}`}>{t("billing.payments.credit_note_link")}</a>}
                 </div>
               ))}
             </>
@@ -89,22 +108,26 @@ export function RefundForm(props: { ctx: PageContext; payments: PaymentView[] })
   if (refundable.length === 0) return null;
   return (
     <details class="refund">
-      <summary>Refund a payment…</summary>
-      <form method="post" action="/admin/payments/refund" class="form-grid" hx-confirm="Refund this amount to the customer?">
+      <summary>{t("billing.refund.summary")}</summary>
+      <form method="post" action="/admin/payments/refund" class="form-grid" hx-confirm={t("billing.refund.confirm")}>
         <CsrfField token={props.ctx.csrfToken} />
         <SelectField
           name="payment_id"
-          label="Payment"
+          label={t("billing.refund.payment")}
           options={refundable.map((p) => ({
             value: p.id,
-            label: `${p.card ? cardLabel(p.card) : p.method.replace("_", " ")} · ${formatMoney(p.amount, p.currency)} (${formatMoney(p.amount - p.refunded_amount, p.currency)} refundable)`,
+            label: t("billing.refund.option", {
+              method: p.card ? cardLabel(p.card) : t(`billing.refund.method.${p.method}`),
+              amount: formatMoney(p.amount, p.currency),
+              left: formatMoney(p.amount - p.refunded_amount, p.currency),
+            }),
           }))}
         />
-        <Field name="amount" id="f-refund-amount" label="Amount" hint="Empty: all that is left of it" placeholder="10.00" />
-        <Field name="reason" id="f-refund-reason" label="Reason (printed on the credit note)" required />
+        <Field name="amount" id="f-refund-amount" label={t("billing.amount")} hint={t("billing.refund.amount_hint")} placeholder="10.00" />
+        <Field name="reason" id="f-refund-reason" label={t("billing.reason_printed")} required />
         <div class="span-2 form-actions">
           <button type="submit" class="button danger">
-            Refund
+            {t("billing.refund.submit")}
           </button>
         </div>
       </form>
@@ -119,32 +142,27 @@ export function DunningNote(props: { dunning: DunningRow | null; timeZone: strin
   return (
     <div class={d.status === "suspended" ? "alert error" : "alert warning"} role="status" id="dunning">
       {props.csrfToken && d.status === "active" && d.nextAt && (
-        <form
-          method="post"
-          action={`/admin/invoices/${d.invoiceId}/dunning-step`}
-          class="inline right"
-          hx-confirm="Take the next dunning step now (charge the card again, or suspend the services)?"
-        >
+        <form method="post" action={`/admin/invoices/${d.invoiceId}/dunning-step`} class="inline right" hx-confirm={t("billing.dunning.step_confirm")}>
           <CsrfField token={props.csrfToken} />
           <button type="submit" class="button small">
-            Take the next step now
+            {t("billing.dunning.step_now")}
           </button>
         </form>
       )}
       {d.status === "suspended" ? (
         <>
-          Dunning: services suspended <Time iso={d.suspendedAt} timeZone={props.timeZone} /> — they are resumed when this invoice is paid.
+          {t("billing.dunning.suspended")} <Time iso={d.suspendedAt} timeZone={props.timeZone} /> {t("billing.dunning.suspended_after")}
         </>
       ) : (
         <>
-          Dunning: payment failed; {d.step} {d.step === 1 ? "retry" : "retries"} so far.
+          {d.step === 1 ? t("billing.dunning.failed_one") : t("billing.dunning.failed_many", { count: d.step })}
           {d.nextAt ? (
             <>
               {" "}
-              Next step <Time iso={d.nextAt} timeZone={props.timeZone} />.
+              {t("billing.dunning.next_step")} <Time iso={d.nextAt} timeZone={props.timeZone} />.
             </>
           ) : (
-            " No further automatic step."
+            ` ${t("billing.dunning.no_next")}`
           )}
         </>
       )}
@@ -170,7 +188,7 @@ export function InvoicePayments(props: {
   const due = formatMoney(i.amount_due, i.currency);
   return (
     <section class="card" id="payments-card">
-      <h2>Payments</h2>
+      <h2>{t("billing.payments.title")}</h2>
       <DunningNote dunning={props.dunning} timeZone={props.ctx.settings.default_timezone} csrfToken={props.can.manual ? csrf : undefined} />
       {props.message && (
         <div class="alert error" role="alert">
@@ -182,21 +200,31 @@ export function InvoicePayments(props: {
       {open && props.can.pay && (
         <form method="post" action={`/admin/invoices/${i.id}/payments`} class="form-grid" novalidate>
           <CsrfField token={csrf} />
-          <h3 class="span-2">Charge a saved card</h3>
+          <h3 class="span-2">{t("billing.payments.charge_card_title")}</h3>
           {props.cards.length === 0 ? (
-            <p class="span-2 muted">No saved card: add one on the customer's page.</p>
+            <p class="span-2 muted">{t("billing.payments.no_card")}</p>
           ) : (
             <>
               <SelectField
                 name="payment_method_id"
-                label="Card"
-                options={props.cards.map((c) => ({ value: c.id, label: `${cardLabel(c)} · ${expiry(c)}${c.default ? " (default)" : ""}` }))}
+                label={t("billing.card")}
+                options={props.cards.map((c) => ({
+                  value: c.id,
+                  label: `${cardLabel(c)} · ${expiry(c)}${c.default ? ` (${t("billing.cards.default_lower")})` : ""}`,
+                }))}
               />
-              <Field name="amount" id="f-card-amount" label="Amount" error={props.errors?.amount} hint={`Empty: the amount due, ${due}`} placeholder="10.00" />
+              <Field
+                name="amount"
+                id="f-card-amount"
+                label={t("billing.amount")}
+                error={props.errors?.amount}
+                hint={t("billing.payments.amount_hint", { due })}
+                placeholder="10.00"
+              />
               <input type="hidden" name="method" value="card" />
               <div class="span-2 form-actions">
                 <button type="submit" class="button primary">
-                  Charge card
+                  {t("billing.payments.charge_card")}
                 </button>
               </div>
             </>
@@ -206,21 +234,34 @@ export function InvoicePayments(props: {
       {open && props.can.manual && (
         <form method="post" action={`/admin/invoices/${i.id}/payments`} class="form-grid" novalidate>
           <CsrfField token={csrf} />
-          <h3 class="span-2">Record a payment received</h3>
+          <h3 class="span-2">{t("billing.payments.record_title")}</h3>
           <ErrorSummary errors={props.errors ?? {}} />
           <SelectField
             name="method"
-            label="Method"
+            label={t("billing.payments.method")}
             options={[
-              { value: "bank_transfer", label: "Bank transfer" },
-              { value: "cash", label: "Cash" },
+              { value: "bank_transfer", label: t("billing.payments.bank_transfer") },
+              { value: "cash", label: t("billing.payments.cash") },
             ]}
           />
-          <Field name="reference" label="Reference" required error={props.errors?.reference} hint="Bank reference or receipt number" />
-          <Field name="amount" id="f-manual-amount" label="Amount" error={props.errors?.amount} hint={`Empty: the amount due, ${due}`} placeholder="10.00" />
+          <Field
+            name="reference"
+            label={t("billing.payments.reference")}
+            required
+            error={props.errors?.reference}
+            hint={t("billing.payments.reference_hint")}
+          />
+          <Field
+            name="amount"
+            id="f-manual-amount"
+            label={t("billing.amount")}
+            error={props.errors?.amount}
+            hint={t("billing.payments.amount_hint", { due })}
+            placeholder="10.00"
+          />
           <div class="span-2 form-actions">
             <button type="submit" class="button">
-              Record payment
+              {t("billing.payments.record")}
             </button>
           </div>
         </form>
@@ -247,30 +288,34 @@ export function CustomerPayments(props: {
   const tz = props.ctx.settings.default_timezone;
   return (
     <section class="card" id="payments-card">
-      <h2>Payments</h2>
+      <h2>{t("billing.payments.title")}</h2>
       <Alerts notice={props.notice} error={props.message} />
       {props.dunning.map((d) => (
         <p>
-          <a href={`/admin/invoices/${d.invoiceId}`}>Invoice in dunning</a>: <Badge value={d.status} /> step {d.step}
+          <a href={`/admin/invoices/${d.invoiceId}`}>{t("billing.dunning.invoice_in_dunning")}</a>: <Badge value={d.status} />{" "}
+          {t("billing.dunning.step", { step: d.step })}
           {d.nextAt && (
             <>
-              , next <Time iso={d.nextAt} timeZone={tz} />
+              , {t("billing.dunning.next")} <Time iso={d.nextAt} timeZone={tz} />
             </>
           )}
         </p>
       ))}
-      <h3>Saved cards</h3>
+      <h3>{t("billing.cards.saved")}</h3>
       <Table
         id="cards"
         rows={props.cards}
-        empty={<EmptyState title="No saved card." />}
+        empty={<EmptyState title={t("billing.cards.none")} />}
         rowClass={(c) => (c.expires_soon ? "warning" : undefined)}
         columns={[
-          { header: "Card", cell: (c) => `${cardLabel(c)}${c.nickname ? ` · ${c.nickname}` : ""}` },
-          { header: "Expires", cell: (c) => (c.expires_soon ? <strong>{`${expiry(c)} (soon)`}</strong> : expiry(c)) },
-          { header: "Default", cell: (c) => (c.default ? "Default" : "") },
+          { header: t("billing.card"), cell: (c) => `${cardLabel(c)}${c.nickname ? ` · ${c.nickname}` : ""}` },
           {
-            header: <span class="visually-hidden">Actions</span>,
+            header: t("billing.cards.expires"),
+            cell: (c) => (c.expires_soon ? <strong>{t("billing.cards.expires_soon", { expiry: expiry(c) })}</strong> : expiry(c)),
+          },
+          { header: t("billing.cards.default"), cell: (c) => (c.default ? t("billing.cards.default") : "") },
+          {
+            header: <span class="visually-hidden">{t("admin.actions")}</span>,
             class: "row-actions",
             when: props.can.pay,
             cell: (c) => (
@@ -279,14 +324,19 @@ export function CustomerPayments(props: {
                   <form method="post" action={`/admin/payment-methods/${c.id}/default`} class="inline">
                     <CsrfField token={csrf} />
                     <button type="submit" class="button small">
-                      Make default
+                      {t("billing.cards.make_default")}
                     </button>
                   </form>
                 )}{" "}
-                <form method="post" action={`/admin/payment-methods/${c.id}/remove`} class="inline" hx-confirm={`Remove ${cardLabel(c)}?`}>
+                <form
+                  method="post"
+                  action={`/admin/payment-methods/${c.id}/remove`}
+                  class="inline"
+                  hx-confirm={t("billing.cards.remove_confirm", { card: cardLabel(c) })}
+                >
                   <CsrfField token={csrf} />
                   <button type="submit" class="button small danger">
-                    Remove
+                    {t("billing.cards.remove")}
                   </button>
                 </form>
               </>
@@ -307,18 +357,22 @@ export function CustomerPayments(props: {
             <div class="field span-2">
               <script src="https://js.stripe.com/v3/" defer></script>
               <script src="/js/stripe-card.js" defer></script>
-              <label for="card-element">Card</label>
+              <label for="card-element">{t("billing.card")}</label>
               <div id="card-element" class="stripe-element" />
               <input type="hidden" name="stripe_payment_method_id" />
               <div class="field-error" id="card-errors" role="alert" />
             </div>
           ) : (
-            <SelectField name="stripe_payment_method_id" label="Test card (Stripe simulator)" options={TEST_CARDS} />
+            <SelectField
+              name="stripe_payment_method_id"
+              label={t("billing.cards.test_card")}
+              options={TEST_CARDS.map((c) => ({ value: c.value, label: t(`billing.test_card.${c.value}`) }))}
+            />
           )}
-          <Field name="nickname" label="Nickname" hint="Optional, e.g. Company card" />
+          <Field name="nickname" label={t("billing.cards.nickname")} hint={t("billing.cards.nickname_hint")} />
           <div class="span-2 form-actions">
             <button type="submit" class="button">
-              Save card
+              {t("billing.cards.save")}
             </button>
           </div>
         </form>
@@ -328,19 +382,19 @@ export function CustomerPayments(props: {
           <CsrfField token={csrf} />
           <input type="hidden" name="auto_pay" value={props.autoPay ? "false" : "true"} />
           <p>
-            Auto-pay is <strong>{props.autoPay ? "on" : "off"}</strong>:{" "}
-            {props.autoPay ? "each invoice is charged to the default card when issued." : "invoices wait to be paid."}{" "}
+            {t("billing.auto_pay.is")} <strong>{props.autoPay ? t("billing.auto_pay.on") : t("billing.auto_pay.off")}</strong>:{" "}
+            {props.autoPay ? t("billing.auto_pay.on_text") : t("billing.auto_pay.off_text")}{" "}
             <button type="submit" class="button small">
-              {props.autoPay ? "Turn off" : "Turn on"}
+              {props.autoPay ? t("billing.auto_pay.turn_off") : t("billing.auto_pay.turn_on")}
             </button>
           </p>
         </form>
       )}
-      <h3>Recent payments</h3>
+      <h3>{t("billing.payments.recent")}</h3>
       <PaymentsTable ctx={props.ctx} payments={props.payments} showInvoice />
       {props.can.refund && <RefundForm ctx={props.ctx} payments={props.payments} />}
       <p>
-        <a href={`/admin/payments?customer_id=${props.customerId}`}>All payments of this customer</a>
+        <a href={`/admin/payments?customer_id=${props.customerId}`}>{t("billing.payments.all_of_customer")}</a>
       </p>
     </section>
   );
@@ -357,22 +411,28 @@ export function PaymentsPage(props: {
   message?: string;
 }) {
   return (
-    <Layout ctx={props.ctx} title="Payments">
+    <Layout ctx={props.ctx} title={t("billing.payments.title")}>
       <PageHeader
-        title="Payments"
-        subtitle="Card payments through Stripe, and cash or transfers recorded by hand"
+        title={t("billing.payments.title")}
+        subtitle={t("billing.payments.subtitle")}
         actions={
           <a class="button" href="/admin/payments/expiring-cards">
-            Cards expiring soon
+            {t("billing.cards.expiring_soon")}
           </a>
         }
       />
       <Alerts notice={props.notice} error={props.message} />
       <form method="get" action="/admin/payments" class="filters">
-        <SelectField name="status" label="Status" value={props.filter.status ?? ""} blank="Any" options={["pending", "succeeded", "failed"]} />
+        <SelectField
+          name="status"
+          label={t("billing.status")}
+          value={props.filter.status ?? ""}
+          blank={t("billing.any")}
+          options={labelled(["pending", "succeeded", "failed"])}
+        />
         {props.filter.customer_id && <input type="hidden" name="customer_id" value={props.filter.customer_id} />}
         <button type="submit" class="button">
-          Filter
+          {t("billing.filter")}
         </button>
       </form>
       <section class="card">
@@ -385,21 +445,21 @@ export function PaymentsPage(props: {
 
 export function ExpiringCardsPage(props: { ctx: PageContext; cards: (PaymentMethodView & { customer_name: string })[] }) {
   return (
-    <Layout ctx={props.ctx} title="Cards expiring soon">
+    <Layout ctx={props.ctx} title={t("billing.cards.expiring_soon")}>
       <PageHeader
-        title="Cards expiring within 60 days"
-        back={{ href: "/admin/payments", label: "Payments" }}
-        subtitle="Their owners are emailed once, automatically"
+        title={t("billing.cards.expiring_title")}
+        back={{ href: "/admin/payments", label: t("billing.payments.title") }}
+        subtitle={t("billing.cards.expiring_subtitle")}
       />
       <section class="card">
         <Table
           rows={props.cards}
-          empty={<EmptyState title="No card expires within 60 days." />}
+          empty={<EmptyState title={t("billing.cards.expiring_none")} />}
           columns={[
-            { header: "Customer", cell: (c) => <a href={`/admin/customers/${c.customer_id}#payments-card`}>{c.customer_name}</a> },
-            { header: "Card", cell: (c) => cardLabel(c) },
-            { header: "Expires", cell: (c) => expiry(c) },
-            { header: "Default", cell: (c) => (c.default ? "Default" : "") },
+            { header: t("billing.customer"), cell: (c) => <a href={`/admin/customers/${c.customer_id}#payments-card`}>{c.customer_name}</a> },
+            { header: t("billing.card"), cell: (c) => cardLabel(c) },
+            { header: t("billing.cards.expires"), cell: (c) => expiry(c) },
+            { header: t("billing.cards.default"), cell: (c) => (c.default ? t("billing.cards.default") : "") },
           ]}
         />
       </section>

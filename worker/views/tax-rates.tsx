@@ -1,4 +1,5 @@
 import type { TaxRateView } from "../domain/billing/tax-rates/schemas";
+import { currentIntlLocale, t } from "../i18n/request-locale";
 import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table } from "./components";
 import { Layout, type PageContext } from "./layout";
 
@@ -6,6 +7,9 @@ export type TaxRateFormValues = { tax_class?: string; name?: string; rate?: stri
 
 /** A rate in basis points as typed percent ("20", "5.5"). */
 export const percentOf = (bp: number) => `${(bp / 100).toLocaleString("en-GB", { maximumFractionDigits: 2 })}`;
+
+/** A rate in basis points for display in the page's language ("5.5 %", "5,5 %"). */
+export const percentText = (bp: number) => `${(bp / 100).toLocaleString(currentIntlLocale(), { maximumFractionDigits: 2 })} %`;
 
 function TaxRateForm(props: { ctx: PageContext; action: string; values: TaxRateFormValues; errors: FormErrors; message?: string; existing?: TaxRateView }) {
   const e = props.errors;
@@ -17,28 +21,34 @@ function TaxRateForm(props: { ctx: PageContext; action: string; values: TaxRateF
       </div>
       {props.existing ? (
         <p class="span-2">
-          Tax class <code>{props.existing.tax_class}</code> ({props.existing.products} product{props.existing.products === 1 ? "" : "s"})
+          {t("billing.tax_rates.class")} <code>{props.existing.tax_class}</code> (
+          {props.existing.products === 1 ? t("billing.tax_rates.one_product") : t("billing.tax_rates.n_products", { count: props.existing.products })})
         </p>
       ) : (
         <Field
           name="tax_class"
-          label="Tax class"
+          label={t("billing.tax_rates.class")}
           value={props.values.tax_class}
           error={e.tax_class}
           required
-          hint="What products name, e.g. standard, reduced"
+          hint={t("billing.tax_rates.class_hint")}
         />
       )}
-      <Field name="name" label="Name" value={props.values.name} error={e.name} required hint="Printed on invoices, e.g. TVA 20 %" />
-      <Field name="rate" label="Rate (%)" value={props.values.rate} error={e.rate_bp ?? e.rate} required placeholder="20" />
-      <Field name="jurisdiction" label="Jurisdiction" value={props.values.jurisdiction} error={e.jurisdiction} hint="Where it applies, e.g. FR" />
+      <Field name="name" label={t("billing.name")} value={props.values.name} error={e.name} required hint={t("billing.tax_rates.name_hint")} />
+      <Field name="rate" label={t("billing.tax_rates.rate_percent")} value={props.values.rate} error={e.rate_bp ?? e.rate} required placeholder="20" />
+      <Field
+        name="jurisdiction"
+        label={t("billing.tax_rates.jurisdiction")}
+        value={props.values.jurisdiction}
+        error={e.jurisdiction}
+        hint={t("billing.tax_rates.jurisdiction_hint")}
+      />
       <label class="checkbox span-2">
-        <input type="checkbox" name="inclusive" value="1" checked={props.values.inclusive ?? false} /> Prices include this tax (the net is the price less its
-        tax)
+        <input type="checkbox" name="inclusive" value="1" checked={props.values.inclusive ?? false} /> {t("billing.tax_rates.inclusive")}
       </label>
       <div class="span-2 form-actions">
         <button type="submit" class="button primary">
-          {props.existing ? "Save tax rate" : "Add tax rate"}
+          {props.existing ? t("billing.tax_rates.save") : t("billing.tax_rates.add")}
         </button>
       </div>
     </form>
@@ -54,36 +64,36 @@ export function TaxRatesPage(props: {
   message?: string;
 }) {
   return (
-    <Layout ctx={props.ctx} title="Tax rates">
+    <Layout ctx={props.ctx} title={t("billing.tax_rates.title")}>
       <PageHeader
-        title="Tax rates"
-        back={{ href: "/admin/invoices", label: "Invoices" }}
-        subtitle="One rate per tax class. A change applies to charges recorded from then on; recorded transactions keep their rate."
+        title={t("billing.tax_rates.title")}
+        back={{ href: "/admin/invoices", label: t("billing.invoices.title") }}
+        subtitle={t("billing.tax_rates.subtitle")}
       />
       <section class="card">
         <Table
           id="tax-rates"
           rows={props.rates}
-          empty={<EmptyState title="No tax rates yet." />}
+          empty={<EmptyState title={t("billing.tax_rates.empty")} />}
           columns={[
-            { header: "Class", cell: (r) => <code>{r.tax_class}</code> },
-            { header: "Name", cell: (r) => r.name },
-            { header: "Rate", class: "num", cell: (r) => `${percentOf(r.rate_bp)} %` },
-            { header: "Jurisdiction", cell: (r) => r.jurisdiction ?? "—" },
-            { header: "Prices", cell: (r) => (r.inclusive ? "Tax included" : "Tax added") },
-            { header: "Products", class: "num", cell: (r) => r.products },
+            { header: t("billing.tax_rates.class_short"), cell: (r) => <code>{r.tax_class}</code> },
+            { header: t("billing.name"), cell: (r) => r.name },
+            { header: t("billing.rate"), class: "num", cell: (r) => percentText(r.rate_bp) },
+            { header: t("billing.tax_rates.jurisdiction"), cell: (r) => r.jurisdiction ?? "—" },
+            { header: t("billing.tax_rates.prices"), cell: (r) => (r.inclusive ? t("billing.tax_rates.included") : t("billing.tax_rates.added")) },
+            { header: t("billing.products"), class: "num", cell: (r) => r.products },
             {
-              header: <span class="visually-hidden">Actions</span>,
+              header: <span class="visually-hidden">{t("admin.actions")}</span>,
               class: "row-actions",
               when: props.canWrite,
-              cell: (r) => <a href={`/admin/tax-rates/${r.id}`}>Edit</a>,
+              cell: (r) => <a href={`/admin/tax-rates/${r.id}`}>{t("admin.edit")}</a>,
             },
           ]}
         />
       </section>
       {props.canWrite && (
         <>
-          <h2>New tax rate</h2>
+          <h2>{t("billing.tax_rates.new")}</h2>
           <TaxRateForm ctx={props.ctx} action="/admin/tax-rates" values={props.values} errors={props.errors} message={props.message} />
         </>
       )}
@@ -93,8 +103,8 @@ export function TaxRatesPage(props: {
 
 export function TaxRatePage(props: { ctx: PageContext; rate: TaxRateView; values: TaxRateFormValues; errors: FormErrors; message?: string }) {
   return (
-    <Layout ctx={props.ctx} title={`Tax rate ${props.rate.tax_class}`}>
-      <PageHeader title={`Tax rate ${props.rate.name}`} back={{ href: "/admin/tax-rates", label: "Tax rates" }} />
+    <Layout ctx={props.ctx} title={t("billing.tax_rate.title", { name: props.rate.tax_class })}>
+      <PageHeader title={t("billing.tax_rate.title", { name: props.rate.name })} back={{ href: "/admin/tax-rates", label: t("billing.tax_rates.title") }} />
       <TaxRateForm
         ctx={props.ctx}
         action={`/admin/tax-rates/${props.rate.id}`}

@@ -1,9 +1,10 @@
 /** The tax report page: a period, the report per currency and rate, and its CSV. */
 import type { TaxReport } from "../domain/billing/reports/tax-report";
+import { t } from "../i18n/request-locale";
 import { EmptyState, ErrorSummary, type FormErrors, PageHeader, Table } from "./components";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
-import { percentOf } from "./tax-rates";
+import { percentText } from "./tax-rates";
 
 export function TaxReportPage(props: {
   ctx: PageContext;
@@ -15,15 +16,15 @@ export function TaxReportPage(props: {
   const r = props.report;
   const q = new URLSearchParams({ period_start: props.period.start, period_end: props.period.end });
   return (
-    <Layout ctx={props.ctx} title="Tax report">
+    <Layout ctx={props.ctx} title={t("billing.tax_report.title")}>
       <PageHeader
-        title="Tax report"
-        back={{ href: "/admin/invoices", label: "Invoices" }}
-        subtitle="Net, tax and gross per rate for invoices and credit notes issued in the period (credit notes subtract, split over the rates of the invoice they credit)."
+        title={t("billing.tax_report.title")}
+        back={{ href: "/admin/invoices", label: t("billing.invoices.title") }}
+        subtitle={t("billing.tax_report.subtitle")}
         actions={
           r ? (
             <a class="button" href={`/admin/reports/tax.csv?${q}`} download>
-              Download CSV
+              {t("billing.download_csv")}
             </a>
           ) : undefined
         }
@@ -31,13 +32,13 @@ export function TaxReportPage(props: {
       <form method="get" action="/admin/reports/tax" class="filters">
         <ErrorSummary errors={props.errors} message={props.message} />
         <label>
-          From <input type="date" name="period_start" value={props.period.start} required />
+          {t("billing.tax_report.from")} <input type="date" name="period_start" value={props.period.start} required />
         </label>
         <label>
-          To <input type="date" name="period_end" value={props.period.end} required />
+          {t("billing.tax_report.to")} <input type="date" name="period_end" value={props.period.end} required />
         </label>
         <button type="submit" class="button">
-          Show
+          {t("billing.tax_report.show")}
         </button>
       </form>
       {r && (
@@ -45,21 +46,21 @@ export function TaxReportPage(props: {
           <Table
             id="tax-report"
             rows={r.rows}
-            empty={<EmptyState title="Nothing was issued in this period." />}
+            empty={<EmptyState title={t("billing.tax_report.empty")} />}
             columns={[
-              { header: "Currency", cell: (x) => x.currency },
-              { header: "Rate", class: "num", cell: (x) => `${percentOf(x.rate_bp)} %` },
-              { header: "Name", cell: (x) => x.names || "—" },
-              { header: "Net", class: "num", cell: (x) => formatMoney(x.net_amount, x.currency) },
-              { header: "Tax", class: "num", cell: (x) => formatMoney(x.tax_amount, x.currency) },
-              { header: "Gross", class: "num", cell: (x) => formatMoney(x.gross_amount, x.currency) },
-              { header: "Documents", class: "num", cell: (x) => x.documents },
+              { header: t("billing.currency"), cell: (x) => x.currency },
+              { header: t("billing.rate"), class: "num", cell: (x) => percentText(x.rate_bp) },
+              { header: t("billing.name"), cell: (x) => x.names || "—" },
+              { header: t("billing.net"), class: "num", cell: (x) => formatMoney(x.net_amount, x.currency) },
+              { header: t("billing.tax"), class: "num", cell: (x) => formatMoney(x.tax_amount, x.currency) },
+              { header: t("billing.tax_report.gross"), class: "num", cell: (x) => formatMoney(x.gross_amount, x.currency) },
+              { header: t("billing.tax_report.documents"), class: "num", cell: (x) => x.documents },
             ]}
           />
-          {r.totals.map((t) => (
+          {r.totals.map((x) => (
             <p class="total">
-              Total {t.currency}: net {formatMoney(t.net_amount, t.currency)} · tax <strong>{formatMoney(t.tax_amount, t.currency)}</strong> · gross{" "}
-              {formatMoney(t.gross_amount, t.currency)}
+              {t("billing.tax_report.total_net", { currency: x.currency, amount: formatMoney(x.net_amount, x.currency) })} · {t("billing.tax_report.total_tax")}{" "}
+              <strong>{formatMoney(x.tax_amount, x.currency)}</strong> · {t("billing.tax_report.total_gross")} {formatMoney(x.gross_amount, x.currency)}
             </p>
           ))}
         </section>

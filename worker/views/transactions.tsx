@@ -1,6 +1,7 @@
 /** The transactions page: charges and credits with their totals, CSV export, a manual charge, reversals. */
 import type { TransactionTotals, TransactionView } from "../db/queries/transactions";
 import type { TaxRateView } from "../domain/billing/tax-rates/schemas";
+import { t } from "../i18n/request-locale";
 import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table } from "./components";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
@@ -28,16 +29,14 @@ export function TransactionsPage(props: {
   const who = f.customer_id ? (props.names.get(f.customer_id) ?? f.customer_id) : null;
   const v = props.values;
   return (
-    <Layout ctx={props.ctx} title="Transactions">
+    <Layout ctx={props.ctx} title={t("billing.transactions.title")}>
       <PageHeader
-        title="Transactions"
-        back={{ href: f.customer_id ? `/admin/customers/${f.customer_id}` : "/admin/invoices", label: who ?? "Invoices" }}
-        subtitle={
-          who ? `Charges and credits of ${who}, newest first.` : "Every charge and credit, newest first. Transactions never change: a mistake is reversed."
-        }
+        title={t("billing.transactions.title")}
+        back={{ href: f.customer_id ? `/admin/customers/${f.customer_id}` : "/admin/invoices", label: who ?? t("billing.invoices.title") }}
+        subtitle={who ? t("billing.transactions.of", { name: who }) : t("billing.transactions.subtitle")}
         actions={
           <a class="button" href={csv} download>
-            Download CSV
+            {t("billing.download_csv")}
           </a>
         }
       />
@@ -45,13 +44,13 @@ export function TransactionsPage(props: {
         <Table
           id="transaction-totals"
           rows={props.totals}
-          empty={<EmptyState title="No transactions yet." />}
+          empty={<EmptyState title={t("billing.transactions.none_yet")} />}
           columns={[
-            { header: "Currency", cell: (t) => t.currency },
-            { header: "Total", class: "num", cell: (t) => formatMoney(t.total, t.currency) },
-            { header: "Not invoiced", class: "num", cell: (t) => formatMoney(t.uninvoiced, t.currency) },
-            { header: "This month", class: "num", cell: (t) => formatMoney(t.this_month, t.currency) },
-            { header: "Last month", class: "num", cell: (t) => formatMoney(t.last_month, t.currency) },
+            { header: t("billing.currency"), cell: (x) => x.currency },
+            { header: t("billing.total"), class: "num", cell: (x) => formatMoney(x.total, x.currency) },
+            { header: t("billing.transactions.not_invoiced"), class: "num", cell: (x) => formatMoney(x.uninvoiced, x.currency) },
+            { header: t("billing.transactions.this_month"), class: "num", cell: (x) => formatMoney(x.this_month, x.currency) },
+            { header: t("billing.transactions.last_month"), class: "num", cell: (x) => formatMoney(x.last_month, x.currency) },
           ]}
         />
       </section>
@@ -59,38 +58,52 @@ export function TransactionsPage(props: {
         <Table
           id="transactions"
           rows={props.rows}
-          empty={<EmptyState title="No transactions here." />}
+          empty={<EmptyState title={t("billing.transactions.none_here")} />}
           columns={[
-            { header: "Date", class: "nowrap", cell: (t) => t.date },
+            { header: t("billing.date"), class: "nowrap", cell: (x) => x.date },
             {
-              header: "Customer",
+              header: t("billing.customer"),
               when: !f.customer_id,
-              cell: (t) => <a href={`/admin/transactions?customer_id=${t.customer_id}`}>{props.names.get(t.customer_id) ?? t.customer_id}</a>,
+              cell: (x) => <a href={`/admin/transactions?customer_id=${x.customer_id}`}>{props.names.get(x.customer_id) ?? x.customer_id}</a>,
             },
-            { header: "Description", cell: (t) => t.description },
-            { header: "Kind", class: "small", cell: (t) => (t.kind === "credit" ? "Credit" : "Charge") },
-            { header: "Net", class: "num", cell: (t) => formatMoney(t.kind === "credit" ? -t.amount : t.amount, t.currency) },
-            { header: "Tax", class: "num", cell: (t) => formatMoney(t.kind === "credit" ? -t.tax_amount : t.tax_amount, t.currency) },
-            { header: "Invoice", cell: (t) => (t.invoice_id ? <a href={`/admin/invoices/${t.invoice_id}`}>Invoiced</a> : <span class="muted">Not yet</span>) },
+            { header: t("billing.description"), cell: (x) => x.description },
             {
-              header: <span class="visually-hidden">Actions</span>,
+              header: t("billing.kind"),
+              class: "small",
+              cell: (x) => (x.kind === "credit" ? t("billing.transactions.credit") : t("billing.transactions.charge")),
+            },
+            { header: t("billing.net"), class: "num", cell: (x) => formatMoney(x.kind === "credit" ? -x.amount : x.amount, x.currency) },
+            { header: t("billing.tax"), class: "num", cell: (x) => formatMoney(x.kind === "credit" ? -x.tax_amount : x.tax_amount, x.currency) },
+            {
+              header: t("billing.invoice"),
+              cell: (x) =>
+                x.invoice_id ? (
+                  <a href={`/admin/invoices/${x.invoice_id}`}>{t("billing.transactions.invoiced")}</a>
+                ) : (
+                  <span class="muted">{t("billing.transactions.not_yet")}</span>
+                ),
+            },
+            {
+              header: <span class="visually-hidden">{t("admin.actions")}</span>,
               class: "row-actions",
               when: props.canWrite,
-              cell: (t) =>
-                t.reverses_id ? (
-                  <span class="muted small">Reversal</span>
+              cell: (x) =>
+                x.reverses_id ? (
+                  <span class="muted small">{t("billing.transactions.reversal")}</span>
                 ) : (
                   <form
                     method="post"
-                    action={`/admin/transactions/${t.id}/reverse`}
+                    action={`/admin/transactions/${x.id}/reverse`}
                     class="inline"
-                    hx-confirm={`Reverse "${t.description}"? A new ${t.kind === "charge" ? "credit" : "charge"} of the same amount is recorded.`}
+                    hx-confirm={t(x.kind === "charge" ? "billing.transactions.reverse_charge_confirm" : "billing.transactions.reverse_credit_confirm", {
+                      description: x.description,
+                    })}
                   >
                     <CsrfField token={props.ctx.csrfToken} />
-                    <input type="hidden" name="key" value={`${props.formKey}-${t.id}`} />
+                    <input type="hidden" name="key" value={`${props.formKey}-${x.id}`} />
                     <input type="hidden" name="customer_id" value={f.customer_id ?? ""} />
                     <button type="submit" class="button small">
-                      Reverse
+                      {t("billing.transactions.reverse")}
                     </button>
                   </form>
                 ),
@@ -101,36 +114,43 @@ export function TransactionsPage(props: {
       </section>
       {props.canWrite && (
         <>
-          <h2>New charge or credit</h2>
+          <h2>{t("billing.transactions.new")}</h2>
           <form method="post" action="/admin/transactions" class="card form-grid" novalidate>
             <CsrfField token={props.ctx.csrfToken} />
             <input type="hidden" name="key" value={props.formKey} />
             <div class="span-2">
               <ErrorSummary errors={props.errors} message={props.message} />
             </div>
-            <Field name="customer_id" label="Customer id" value={v.customer_id ?? f.customer_id} error={props.errors.customer_id} required />
+            <Field name="customer_id" label={t("billing.customer_id")} value={v.customer_id ?? f.customer_id} error={props.errors.customer_id} required />
             <SelectField
               name="kind"
-              label="Kind"
+              label={t("billing.kind")}
               value={v.kind ?? "charge"}
               error={props.errors.kind}
               options={[
-                { value: "charge", label: "Charge" },
-                { value: "credit", label: "Credit" },
+                { value: "charge", label: t("billing.transactions.charge") },
+                { value: "credit", label: t("billing.transactions.credit") },
               ]}
             />
-            <Field name="description" label="Description" value={v.description} error={props.errors.description} required />
-            <Field name="amount" label="Amount" value={v.amount} error={props.errors.amount} required hint="In the customer's currency, e.g. 25.00" />
+            <Field name="description" label={t("billing.description")} value={v.description} error={props.errors.description} required />
+            <Field
+              name="amount"
+              label={t("billing.amount")}
+              value={v.amount}
+              error={props.errors.amount}
+              required
+              hint={t("billing.transactions.amount_hint")}
+            />
             <SelectField
               name="tax_class"
-              label="Tax"
+              label={t("billing.tax")}
               value={v.tax_class ?? "standard"}
               error={props.errors.tax_class}
               options={props.taxRates.map((r) => ({ value: r.tax_class, label: `${r.name} (${r.tax_class})` }))}
             />
             <div class="span-2 form-actions">
               <button type="submit" class="button primary">
-                Record
+                {t("billing.transactions.record")}
               </button>
             </div>
           </form>

@@ -5,6 +5,7 @@ import { createBillRun, getBillRun, listBillRuns } from "../../domain/billing/bi
 import { BillRunCreate } from "../../domain/billing/bill-runs/schemas";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { BillRunLive, BillRunPage, BillRunsPage } from "../../views/bill-runs";
@@ -49,7 +50,7 @@ export const billRunPages = new Hono<AppEnv>()
     const issue = text(body, "issue") === "1";
     const send = text(body, "send") === "1";
     const values = { month, issue, send };
-    if (!/^\d{4}-\d{2}$/.test(month)) return listPage(c, { values, errors: { period_start: "A month such as 2026-12" } }, 422);
+    if (!/^\d{4}-\d{2}$/.test(month)) return listPage(c, { values, errors: { period_start: t("billing.error.month") } }, 422);
     // A month that does not exist (2031-13) has no last day: createBillRun names the field.
     const last = monthFrom(`${month}-01`)?.end ?? `${month}-31`;
     const parsed = validate(BillRunCreate, { period_start: `${month}-01`, period_end: last, issue, send });

@@ -25,7 +25,7 @@ import {
 import { retryFailedEmail } from "../../domain/email/outbox";
 import { loginGuard } from "../../durable/guard-client";
 import type { AppEnv } from "../../env";
-import { negotiateLocale } from "../../i18n/catalogue";
+import { type MessageKey, negotiateLocale } from "../../i18n/catalogue";
 import { t, withLocale } from "../../i18n/request-locale";
 import { NotFound, Unauthorized } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
@@ -115,14 +115,14 @@ async function apiKeysPage(c: Context<AppEnv>, extra: Partial<Parameters<typeof 
 }
 
 const USER_ACTIONS = ["disable", "enable", "reset-2fa", "unlock", "resend-invitation", "sign-out-everywhere"] as const;
-const NOTICES: Record<(typeof USER_ACTIONS)[number], string> = {
-  disable: "User disabled and signed out.",
-  enable: "User enabled.",
-  "reset-2fa": "Two-factor authentication removed; the user was told by email.",
-  unlock: "Sign-in unlocked.",
-  "resend-invitation": "A new invitation was sent.",
-  "sign-out-everywhere": "The user was signed out of every session.",
-};
+const NOTICES = {
+  disable: "identity.notice.disabled",
+  enable: "identity.notice.enabled",
+  "reset-2fa": "identity.notice.reset_2fa",
+  unlock: "identity.notice.unlocked",
+  "resend-invitation": "identity.notice.invitation_sent",
+  "sign-out-everywhere": "identity.notice.signed_out_everywhere",
+} as const satisfies Record<(typeof USER_ACTIONS)[number], MessageKey>;
 
 export const identityPages = new Hono<AppEnv>()
   // My account
@@ -140,7 +140,7 @@ export const identityPages = new Hono<AppEnv>()
       ),
     );
     if (!result.ok) return accountPage(c, { errors: result.errors, message: result.message }, 422);
-    return accountPage(c, { notice: "Password changed. Your other sessions were signed out." });
+    return accountPage(c, { notice: t("identity.notice.password_changed") });
   })
   .post("/account/language", can("authenticated"), async (c) => {
     const user = await me(c);
@@ -172,7 +172,7 @@ export const identityPages = new Hono<AppEnv>()
     );
     if (!result.ok) return accountPage(c, { errors: result.errors, message: result.message }, 422);
     kickOutbox(c);
-    return accountPage(c, { notice: `A confirmation link was sent to ${parsed.data.new_email}.` });
+    return accountPage(c, { notice: t("identity.notice.email_link_sent", { email: parsed.data.new_email }) });
   })
   .post("/account/sessions/revoke-all", can("authenticated"), async (c) => {
     const p = c.get("principal");
@@ -201,11 +201,7 @@ export const identityPages = new Hono<AppEnv>()
       if (!secret) return twoFactorPage(c, { error: result.message }, 422);
       const { generateURI } = await import("otplib");
       const uri = generateURI({ issuer: (await requestSettings(c)).operator_name, label: user.email, secret });
-      return twoFactorPage(
-        c,
-        { error: "The code is not valid. Check the time on your phone and try the next code.", setup: { secret, uri, qrSvg: renderSVG(uri, { border: 2 }) } },
-        422,
-      );
+      return twoFactorPage(c, { error: t("identity.error.bad_code"), setup: { secret, uri, qrSvg: renderSVG(uri, { border: 2 }) } }, 422);
     }
     kickOutbox(c);
     return twoFactorPage(c, { backupCodes: result.data, enabled: true, required: false });
@@ -249,12 +245,12 @@ export const identityPages = new Hono<AppEnv>()
     if (!parsed.ok) return userPage(c, id, { errors: parsed.errors }, 422);
     const result = await attempt(() => updateUser(writeContext(c), id, parsed.data));
     if (!result.ok) return userPage(c, id, { errors: result.errors, message: result.message }, 422);
-    return userPage(c, id, { notice: "Saved." });
+    return userPage(c, id, { notice: t("identity.notice.saved") });
   })
   .post("/users/:id/action", can("users:manage"), async (c) => {
     const id = c.req.param("id");
     const action = z.enum(USER_ACTIONS).safeParse(text(await readForm(c), "action"));
-    if (!action.success) return userPage(c, id, { message: "Unknown action." }, 422);
+    if (!action.success) return userPage(c, id, { message: t("identity.error.unknown_action") }, 422);
     const ctx = writeContext(c);
     const result = await attempt(async () => {
       const user = await loadUser(ctx, id);
@@ -275,7 +271,7 @@ export const identityPages = new Hono<AppEnv>()
     });
     if (!result.ok) return userPage(c, id, { message: result.message }, 409);
     kickOutbox(c);
-    return userPage(c, id, { notice: NOTICES[action.data] });
+    return userPage(c, id, { notice: t(NOTICES[action.data]) });
   })
   // Roles
   .get("/roles", can("roles:manage"), async (c) => c.html(<RolesPage ctx={pageContext(c)} roles={await listRoles(c.get("db"))} />))

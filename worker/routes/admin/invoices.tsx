@@ -14,6 +14,7 @@ import { dunningOf } from "../../domain/payments/dunning";
 import { listPayments } from "../../domain/payments/payments";
 import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { emailInvoice, invoicePdf, pdfResponse } from "../../integrations/invoice-files";
 import { currencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
@@ -94,16 +95,16 @@ export async function invoicePage(
   );
 }
 
-/** What the page says after an action (`?done=`): fixed texts, never taken from the URL. */
+/** What the page says after an action (`?done=`): fixed texts (catalogue keys), never taken from the URL. */
 const NOTICES = {
-  issued: "Invoice issued.",
-  voided: "Voided.",
-  credited: "Credit note issued.",
-  sent: "Queued in the email outbox with its PDF.",
-  paid: "Payment recorded.",
-  pending: "Payment sent to Stripe; its outcome is not known yet and will be checked within minutes (never charged twice).",
-  refunded: "Refund made.",
-  dunning: "Dunning step taken.",
+  issued: "billing.notice.issued",
+  voided: "billing.notice.voided",
+  credited: "billing.notice.credited",
+  sent: "billing.notice.sent",
+  paid: "billing.notice.paid",
+  pending: "billing.notice.pending",
+  refunded: "billing.notice.refunded",
+  dunning: "billing.notice.dunning",
 } as const;
 type Notice = keyof typeof NOTICES;
 
@@ -159,7 +160,7 @@ export const invoicePages = new Hono<AppEnv>()
       .optional()
       .catch(undefined)
       .parse(c.req.query("done"));
-    return invoicePage(c, c.req.param("id"), { notice: done && NOTICES[done] });
+    return invoicePage(c, c.req.param("id"), { notice: done && t(NOTICES[done]) });
   })
   .get("/invoices/:id/pdf", can("billing:read"), async (c) =>
     pdfResponse(await invoicePdf(c.env.INVOICE_FILES, c.get("db"), c.get("settings") ?? DEFAULT_SETTINGS, c.req.param("id"))),
@@ -172,7 +173,13 @@ export const invoicePages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const to = text(await readForm(c), "to");
     const parsed = validate(SendInput, { to: to ?? null });
-    if (!parsed.ok) return invoicePage(c, id, { message: parsed.errors.to ? `Recipient: ${parsed.errors.to}` : "Check the recipient." }, 422);
+    if (!parsed.ok)
+      return invoicePage(
+        c,
+        id,
+        { message: parsed.errors.to ? t("billing.error.recipient", { error: parsed.errors.to }) : t("billing.error.check_recipient") },
+        422,
+      );
     const sent = await act(
       c,
       id,
@@ -194,10 +201,9 @@ export const invoicePages = new Hono<AppEnv>()
     const body = await readForm(c);
     const values = { amount: text(body, "amount") ?? "", reason: text(body, "reason") ?? "" };
     const amount = values.amount ? parseMoney(values.amount, currencyExponent(invoice.currency)) : undefined;
-    if (amount === null)
-      return invoicePage(c, id, { errors: { amount: "An amount such as 10.00" }, message: "Please correct the highlighted fields.", values }, 422);
+    if (amount === null) return invoicePage(c, id, { errors: { amount: t("billing.error.amount") }, message: t("admin.correct_fields"), values }, 422);
     const parsed = validate(CreditNoteCreate, { ...(amount ? { amount } : {}), reason: values.reason });
-    if (!parsed.ok) return invoicePage(c, id, { errors: parsed.errors, message: "Please correct the highlighted fields.", values }, 422);
+    if (!parsed.ok) return invoicePage(c, id, { errors: parsed.errors, message: t("admin.correct_fields"), values }, 422);
     const result = await attempt(() => createCreditNote(writeContext(c), id, parsed.data));
     if (!result.ok) return invoicePage(c, id, { errors: result.errors, message: result.message, values }, 422);
     return c.redirect(`/admin/invoices/${result.data.id}?done=credited`, 303);

@@ -10,6 +10,7 @@ import { getPaymentRow, listPayments, payInvoice } from "../../domain/payments/p
 import { refundPayment } from "../../domain/payments/refunds";
 import { PaymentCreate, PaymentMethodCreate, RefundCreate } from "../../domain/payments/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { paymentDeps } from "../../integrations/payments";
 import { requireStripe, stripeClient } from "../../integrations/stripe";
 import { currencyExponent } from "../../lib/charging-units";
@@ -67,8 +68,7 @@ export const paymentPages = new Hono<AppEnv>()
     if (!invoice) throw new NotFound("No invoice with this id.");
     const body = await readForm(c);
     const amount = amountOf(text(body, "amount"), invoice.currency);
-    if (amount === null)
-      return invoicePage(c, id, { payment: { errors: { amount: "An amount such as 10.00" }, message: "Please correct the highlighted fields." } }, 422);
+    if (amount === null) return invoicePage(c, id, { payment: { errors: { amount: t("billing.error.amount") }, message: t("admin.correct_fields") } }, 422);
     const parsed = validate(PaymentCreate, {
       invoice_id: id,
       method: text(body, "method") ?? "card",
@@ -76,7 +76,7 @@ export const paymentPages = new Hono<AppEnv>()
       ...(text(body, "payment_method_id") ? { payment_method_id: text(body, "payment_method_id") } : {}),
       ...(text(body, "reference") ? { reference: text(body, "reference") } : {}),
     });
-    if (!parsed.ok) return invoicePage(c, id, { payment: { errors: parsed.errors, message: "Please correct the highlighted fields." } }, 422);
+    if (!parsed.ok) return invoicePage(c, id, { payment: { errors: parsed.errors, message: t("admin.correct_fields") } }, 422);
     try {
       const payment = await payInvoice(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), parsed.data, {
         scope: null,
@@ -111,10 +111,10 @@ export const paymentPages = new Hono<AppEnv>()
       payment.invoiceId
         ? invoicePage(c, payment.invoiceId, { payment: { message } }, status)
         : renderCustomerPage(c, (await getCustomer(c.get("db"), payment.customerId)) ?? (undefined as never), { payment: { message } }, status);
-    if (!parsed) return fail("Refund: give an amount such as 10.00, or leave it empty for all that is left.", 422);
-    if (!parsed.ok) return fail(`Refund: ${Object.values(parsed.errors).join("; ")}`, 422);
+    if (!parsed) return fail(t("billing.error.refund_amount"), 422);
+    if (!parsed.ok) return fail(t("billing.error.refund", { errors: Object.values(parsed.errors).join("; ") }), 422);
     const result = await attempt(() => refundPayment(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), payment.id, parsed.data));
-    if (!result.ok) return fail(result.message ?? "The refund was refused.", 409);
+    if (!result.ok) return fail(result.message ?? t("billing.error.refund_refused"), 409);
     return c.redirect(payment.invoiceId ? `${back}?done=refunded#payments-card` : `${back}?payments=refunded#payments-card`, 303);
   })
   .post("/customers/:id/payment-methods", can("payments:pay"), async (c) => {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { addMonths, monthOfDate } from "../../domain/billing/bill-runs/charges";
 import { checkPeriod, taxReport, taxReportCsv } from "../../domain/billing/reports/tax-report";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { can } from "../../middleware/access";
 import { TaxReportPage } from "../../views/tax-report";
 import { pageContext } from "./context";
@@ -10,7 +11,7 @@ import { attempt } from "./forms";
 export const reportPages = new Hono<AppEnv>()
   .get("/reports/tax.csv", can("billing:read"), async (c) => {
     const result = await attempt(async () => taxReport(c.get("db"), checkPeriod(c.req.query("period_start"), c.req.query("period_end"))));
-    if (!result.ok) return c.text(result.message ?? "A period is needed.", 422);
+    if (!result.ok) return c.text(result.message ?? t("billing.error.period_needed"), 422);
     return new Response(taxReportCsv(result.data), {
       headers: {
         "content-type": "text/csv; charset=utf-8",

@@ -4,6 +4,7 @@ import { getTaxRate, listTaxRates } from "../../db/queries/tax-rates";
 import { TaxRateCreate, TaxRatePatch } from "../../domain/billing/tax-rates/schemas";
 import { createTaxRate, updateTaxRate } from "../../domain/billing/tax-rates/tax-rates";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
@@ -32,7 +33,7 @@ async function readRate(c: Context<AppEnv>) {
     inclusive: text(body, "inclusive") === "1",
   };
   const bp = parseMoney(values.rate, 2);
-  return { values, bp, rateError: bp === null ? { rate_bp: "A percentage such as 20 or 5.5" } : null };
+  return { values, bp, rateError: bp === null ? { rate_bp: t("billing.error.percentage") } : null };
 }
 
 export const taxRatePages = new Hono<AppEnv>()

@@ -7,6 +7,7 @@ import { listTransactions, transactionsCsv, transactionTotals } from "../../db/q
 import { recordTransaction } from "../../domain/billing/record-transaction";
 import { TransactionCreate } from "../../domain/services/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { typedCurrencyExponent } from "../../lib/charging-units";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
@@ -71,9 +72,9 @@ export const transactionPages = new Hono<AppEnv>()
     const values: ManualValues = Object.fromEntries(fields.map((f) => [f, text(body, f) ?? undefined]));
     const filters = { customer_id: values.customer_id };
     const customer = values.customer_id ? await findCustomerRow(c.get("db"), values.customer_id) : undefined;
-    if (!customer) return listPage(c, filters, { values, errors: { customer_id: "No such customer" } }, 422);
+    if (!customer) return listPage(c, filters, { values, errors: { customer_id: t("billing.error.no_customer") } }, 422);
     const amount = parseMoney(values.amount, typedCurrencyExponent(customer.currency));
-    if (!amount) return listPage(c, filters, { values, errors: { amount: "An amount such as 25.00" } }, 422);
+    if (!amount) return listPage(c, filters, { values, errors: { amount: t("billing.error.amount_25") } }, 422);
     const parsed = validate(TransactionCreate, {
       customer_id: customer.id,
       kind: values.kind,

@@ -1,8 +1,8 @@
 import { raw } from "hono/html";
 import { t } from "../../i18n/request-locale";
-import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, Table, Time } from "../components";
+import { CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
-import type { SessionRow } from "./shared";
+import { IdentityBadge, type SessionRow } from "./shared";
 
 export function AccountPage(props: {
   ctx: PageContext;
@@ -16,8 +16,8 @@ export function AccountPage(props: {
   const e = props.errors ?? {};
   const tz = props.ctx.settings.default_timezone;
   return (
-    <Layout ctx={props.ctx} title="My account">
-      <PageHeader title="My account" subtitle={`${props.user.name} · ${props.user.email}`} />
+    <Layout ctx={props.ctx} title={t("identity.account.title")}>
+      <PageHeader title={t("identity.account.title")} subtitle={`${props.user.name} · ${props.user.email}`} />
       {props.notice && (
         <div class="alert success" role="status">
           {props.notice}
@@ -26,39 +26,46 @@ export function AccountPage(props: {
       <ErrorSummary errors={e} message={props.message} />
       <div class="grid-2">
         <section class="card" aria-labelledby="pw-h">
-          <h2 id="pw-h">Password</h2>
+          <h2 id="pw-h">{t("identity.password")}</h2>
           <form method="post" action="/admin/account/password" class="stack">
             <CsrfField token={props.ctx.csrfToken} />
-            <Field name="current_password" label="Current password" type="password" autocomplete="current-password" error={e.current_password} required />
+            <Field
+              name="current_password"
+              label={t("identity.account.current_password")}
+              type="password"
+              autocomplete="current-password"
+              error={e.current_password}
+              required
+            />
             <Field
               name="new_password"
-              label="New password"
+              label={t("identity.account.new_password")}
               type="password"
               autocomplete="new-password"
               error={e.new_password}
               required
-              hint="At least 12 characters; not a common password. Your other sessions are signed out."
+              hint={t("identity.account.new_password_hint")}
             />
             <button type="submit" class="button">
-              Change password
+              {t("identity.account.change_password")}
             </button>
           </form>
         </section>
         <section class="card" aria-labelledby="email-h">
-          <h2 id="email-h">Email address</h2>
+          <h2 id="email-h">{t("identity.account.email_address")}</h2>
           <form method="post" action="/admin/account/email" class="stack">
             <CsrfField token={props.ctx.csrfToken} />
             <Field
               name="new_email"
-              label="New email"
+              label={t("identity.account.new_email")}
               type="email"
               error={e.new_email}
               required
-              hint="We send a link to the new address; nothing changes until you follow it."
+              hint={t("identity.account.new_email_hint")}
             />
-            <Field name="password" label="Password" type="password" autocomplete="current-password" error={e.password} required />
+            <Field name="password" label={t("identity.password")} type="password" autocomplete="current-password" error={e.password} required />
             <button type="submit" class="button">
-              Send confirmation link
+              {t("identity.account.send_link")}
             </button>
           </form>
         </section>
@@ -86,30 +93,30 @@ export function AccountPage(props: {
       </section>
       <section class="card" aria-labelledby="tfa-h">
         <div class="section-header">
-          <h2 id="tfa-h">Two-factor authentication</h2>
+          <h2 id="tfa-h">{t("identity.two_factor")}</h2>
           <a class="button" href="/admin/account/2fa">
-            {props.user.twoFactor ? "Manage" : "Set up"}
+            {props.user.twoFactor ? t("identity.account.manage") : t("identity.account.set_up")}
           </a>
         </div>
         <p>
           {props.user.twoFactor ? (
             <>
-              <Badge value="enabled" /> {props.user.backupCodesLeft} unused backup code(s) left.
+              <IdentityBadge value="enabled" /> {t("identity.account.backup_left", { count: props.user.backupCodesLeft })}
             </>
           ) : (
             <>
-              <Badge value="disabled" /> Protect your account with an authenticator app.
+              <IdentityBadge value="disabled" /> {t("identity.account.protect")}
             </>
           )}
         </p>
       </section>
       <section class="card" aria-labelledby="sessions-h">
         <div class="section-header">
-          <h2 id="sessions-h">Where you are signed in</h2>
-          <form method="post" action="/admin/account/sessions/revoke-all" hx-confirm="Sign out of every other session?">
+          <h2 id="sessions-h">{t("identity.account.sessions")}</h2>
+          <form method="post" action="/admin/account/sessions/revoke-all" hx-confirm={t("identity.account.revoke_all_confirm")}>
             <CsrfField token={props.ctx.csrfToken} />
             <button type="submit" class="button danger">
-              Sign out everywhere else
+              {t("identity.account.revoke_all")}
             </button>
           </form>
         </div>
@@ -117,25 +124,25 @@ export function AccountPage(props: {
           rows={props.sessions}
           columns={[
             {
-              header: "Device",
+              header: t("identity.account.device"),
               cell: (s) => (
                 <>
-                  {s.kind === "web" ? "Browser" : "API"} <span class="muted small">{(s.userAgent ?? "").slice(0, 60)}</span>
-                  {s.id === props.currentSession && <Badge value="current" />}
+                  {s.kind === "web" ? t("identity.account.browser") : "API"} <span class="muted small">{(s.userAgent ?? "").slice(0, 60)}</span>
+                  {s.id === props.currentSession && <IdentityBadge value="current" />}
                 </>
               ),
             },
             { header: "IP", cell: (s) => s.ip ?? "—" },
-            { header: "Signed in", cell: (s) => <Time iso={s.createdAt} timeZone={tz} /> },
-            { header: "Last active", cell: (s) => <Time iso={s.lastSeenAt} timeZone={tz} /> },
+            { header: t("identity.account.signed_in"), cell: (s) => <Time iso={s.createdAt} timeZone={tz} /> },
+            { header: t("identity.account.last_active"), cell: (s) => <Time iso={s.lastSeenAt} timeZone={tz} /> },
             {
-              header: <span class="visually-hidden">Actions</span>,
+              header: <span class="visually-hidden">{t("admin.actions")}</span>,
               cell: (s) =>
                 s.id !== props.currentSession && (
                   <form method="post" action={`/admin/account/sessions/${s.id}/revoke`} class="inline">
                     <CsrfField token={props.ctx.csrfToken} />
                     <button type="submit" class="link-button danger">
-                      Sign out
+                      {t("identity.account.sign_out")}
                     </button>
                   </form>
                 ),
@@ -157,11 +164,11 @@ export function TwoFactorPage(props: {
 }) {
   const token = props.ctx.csrfToken;
   return (
-    <Layout ctx={props.ctx} title="Two-factor authentication">
-      <PageHeader title="Two-factor authentication" back={{ href: "/admin/account", label: "My account" }} />
+    <Layout ctx={props.ctx} title={t("identity.two_factor")}>
+      <PageHeader title={t("identity.two_factor")} back={{ href: "/admin/account", label: t("identity.account.title") }} />
       {props.required && !props.enabled && (
         <div class="alert" role="status">
-          Your role requires two-factor authentication. Set it up to continue.
+          {t("identity.tfa.required")}
         </div>
       )}
       {props.error && (
@@ -171,9 +178,9 @@ export function TwoFactorPage(props: {
       )}
       {props.backupCodes ? (
         <section class="card">
-          <h2>Your backup codes</h2>
-          <p>Each code works once if you lose your phone. Store them somewhere safe now: they are not shown again.</p>
-          <ul class="backup-codes" aria-label="Backup codes">
+          <h2>{t("identity.tfa.codes_title")}</h2>
+          <p>{t("identity.tfa.codes_intro")}</p>
+          <ul class="backup-codes" aria-label={t("identity.tfa.codes_label")}>
             {props.backupCodes.map((c) => (
               <li>
                 <code>{c}</code>
@@ -181,69 +188,69 @@ export function TwoFactorPage(props: {
             ))}
           </ul>
           <a class="button primary" href="/admin/account">
-            I have stored them
+            {t("identity.tfa.codes_done")}
           </a>
         </section>
       ) : props.setup ? (
         <section class="card">
-          <h2>Scan this code with your authenticator app</h2>
-          <div class="qr" role="img" aria-label="QR code of the authenticator setup link">
+          <h2>{t("identity.tfa.scan")}</h2>
+          <div class="qr" role="img" aria-label={t("identity.tfa.qr_label")}>
             {raw(props.setup.qrSvg)}
           </div>
           <p class="small">
-            Or enter this key by hand: <code class="secret">{props.setup.secret}</code>
+            {t("identity.tfa.manual_key")} <code class="secret">{props.setup.secret}</code>
           </p>
           <details>
-            <summary>Setup link (otpauth URI)</summary>
+            <summary>{t("identity.tfa.setup_link")}</summary>
             <code class="break">{props.setup.uri}</code>
           </details>
           <form method="post" action="/admin/account/2fa/enable" class="stack narrow-form">
             <CsrfField token={token} />
             <div class="field">
-              <label for="code">Code shown by the app</label>
+              <label for="code">{t("identity.tfa.code_from_app")}</label>
               <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus maxlength={6} />
             </div>
             <button type="submit" class="button primary">
-              Turn on two-factor authentication
+              {t("identity.tfa.turn_on")}
             </button>
           </form>
         </section>
       ) : props.enabled ? (
         <div class="grid-2">
           <section class="card">
-            <h2>New backup codes</h2>
+            <h2>{t("identity.tfa.new_codes")}</h2>
             <form method="post" action="/admin/account/2fa/backup-codes" class="stack">
               <CsrfField token={token} />
               <div class="field">
-                <label for="code-bc">Current code</label>
+                <label for="code-bc">{t("identity.tfa.current_code")}</label>
                 <input id="code-bc" name="code" inputmode="numeric" autocomplete="one-time-code" required maxlength={6} />
               </div>
               <button type="submit" class="button">
-                Replace my backup codes
+                {t("identity.tfa.replace_codes")}
               </button>
             </form>
           </section>
           <section class="card">
-            <h2>Turn off</h2>
+            <h2>{t("identity.tfa.turn_off_title")}</h2>
             <form method="post" action="/admin/account/2fa/disable" class="stack">
               <CsrfField token={token} />
               <div class="field">
-                <label for="code-off">Current code or backup code</label>
+                <label for="code-off">{t("identity.tfa.current_or_backup")}</label>
                 <input id="code-off" name="code" autocomplete="one-time-code" required maxlength={20} />
               </div>
               <button type="submit" class="button danger">
-                Turn off two-factor authentication
+                {t("identity.tfa.turn_off")}
               </button>
             </form>
           </section>
         </div>
       ) : (
         <section class="card">
-          <p>Use an authenticator app (Google Authenticator, Aegis, 1Password, …) to generate a code at each sign-in.</p>
+          <p>{t("identity.tfa.intro")}</p>
           <form method="post" action="/admin/account/2fa/setup">
             <CsrfField token={token} />
             <button type="submit" class="button primary">
-              Set up two-factor authentication
+              {t("identity.tfa.set_up")}
             </button>
           </form>
         </section>

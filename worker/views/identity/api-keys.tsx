@@ -1,7 +1,8 @@
 import type { ApiKeyView } from "../../db/queries/auth";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, Time } from "../components";
+import { t } from "../../i18n/request-locale";
+import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { PermissionChecklist } from "./shared";
+import { IdentityBadge, PermissionChecklist } from "./shared";
 
 export function ApiKeysPage(props: {
   ctx: PageContext;
@@ -16,11 +17,11 @@ export function ApiKeysPage(props: {
   const token = props.ctx.csrfToken;
   const e = props.errors;
   return (
-    <Layout ctx={props.ctx} title="API keys" wide>
-      <PageHeader title="API keys" subtitle="For integrations: send `Authorization: Bearer <key>`. A key can do at most what its creator can." />
+    <Layout ctx={props.ctx} title={t("identity.keys.title")} wide>
+      <PageHeader title={t("identity.keys.title")} subtitle={t("identity.keys.subtitle")} />
       {props.created && (
         <div class="alert success" role="status">
-          <strong>Key “{props.created.name}” — copy it now, it is not shown again:</strong>
+          <strong>{t("identity.keys.created", { name: props.created.name })}</strong>
           <p>
             <code class="break" id="new-key-secret">
               {props.created.secret}
@@ -31,23 +32,23 @@ export function ApiKeysPage(props: {
       <section class="card">
         <Table
           rows={props.keys}
-          empty={<EmptyState title="No API keys yet." />}
+          empty={<EmptyState title={t("identity.keys.empty")} />}
           columns={[
             {
-              header: "Name",
+              header: t("identity.name"),
               cell: (k) => (
                 <>
                   {k.name}
-                  {k.kind === "runner" && <Badge value="runner" />}
+                  {k.kind === "runner" && <IdentityBadge value="runner" />}
                   {k.description && <div class="muted small">{k.description}</div>}
                 </>
               ),
             },
-            { header: "Key", cell: (k) => <code>ocrm_{k.prefix}_…</code> },
-            { header: "Permissions", class: "small", cell: (k) => k.permissions.join(", ") },
-            { header: "Expires", cell: (k) => <Time iso={k.expires_at} timeZone={tz} /> },
+            { header: t("identity.keys.key"), cell: (k) => <code>ocrm_{k.prefix}_…</code> },
+            { header: t("identity.permissions"), class: "small", cell: (k) => k.permissions.join(", ") },
+            { header: t("identity.keys.expires"), cell: (k) => <Time iso={k.expires_at} timeZone={tz} /> },
             {
-              header: "Last used",
+              header: t("identity.keys.last_used"),
               cell: (k) => (
                 <>
                   <Time iso={k.last_used_at} timeZone={tz} /> <span class="muted small">{k.last_used_ip ?? ""}</span>
@@ -55,18 +56,18 @@ export function ApiKeysPage(props: {
               ),
             },
             {
-              header: "Status",
+              header: t("identity.status"),
               cell: (k) =>
                 k.revoked_at ? (
-                  <Badge value="revoked" />
+                  <IdentityBadge value="revoked" />
                 ) : k.expires_at && k.expires_at < new Date().toISOString() ? (
-                  <Badge value="expired" />
+                  <IdentityBadge value="expired" />
                 ) : (
-                  <Badge value="active" />
+                  <IdentityBadge value="active" />
                 ),
             },
             {
-              header: <span class="visually-hidden">Actions</span>,
+              header: <span class="visually-hidden">{t("admin.actions")}</span>,
               class: "row-actions",
               cell: (k) =>
                 !k.revoked_at && (
@@ -75,17 +76,22 @@ export function ApiKeysPage(props: {
                       method="post"
                       action={`/admin/api-keys/${k.id}/regenerate`}
                       class="inline"
-                      hx-confirm={`Issue a new secret for ${k.name}? The current one stops working at once.`}
+                      hx-confirm={t("identity.keys.regenerate_confirm", { name: k.name })}
                     >
                       <CsrfField token={token} />
                       <button type="submit" class="link-button">
-                        Regenerate
+                        {t("identity.keys.regenerate")}
                       </button>
                     </form>
-                    <form method="post" action={`/admin/api-keys/${k.id}/revoke`} class="inline" hx-confirm={`Revoke ${k.name}?`}>
+                    <form
+                      method="post"
+                      action={`/admin/api-keys/${k.id}/revoke`}
+                      class="inline"
+                      hx-confirm={t("identity.keys.revoke_confirm", { name: k.name })}
+                    >
                       <CsrfField token={token} />
                       <button type="submit" class="link-button danger">
-                        Revoke
+                        {t("identity.keys.revoke")}
                       </button>
                     </form>
                   </>
@@ -96,21 +102,21 @@ export function ApiKeysPage(props: {
       </section>
       <form method="post" action="/admin/api-keys" class="card form-grid" novalidate>
         <CsrfField token={token} />
-        <h2 class="span-2">New API key</h2>
+        <h2 class="span-2">{t("identity.keys.new")}</h2>
         <ErrorSummary errors={e} message={props.message} />
-        <Field name="name" label="Name" value={props.values.name} error={e.name} required />
-        <Field name="expires_at" label="Expires (optional)" type="date" value={props.values.expires_at?.slice(0, 10)} error={e.expires_at} />
+        <Field name="name" label={t("identity.name")} value={props.values.name} error={e.name} required />
+        <Field name="expires_at" label={t("identity.keys.expires_optional")} type="date" value={props.values.expires_at?.slice(0, 10)} error={e.expires_at} />
         <div class="span-2">
-          <Field name="description" label="Description" value={props.values.description} error={e.description} />
+          <Field name="description" label={t("identity.description")} value={props.values.description} error={e.description} />
         </div>
         <div class="span-2">
-          <h3>Permissions</h3>
+          <h3>{t("identity.permissions")}</h3>
           {e.permissions && <div class="field-error">{e.permissions}</div>}
           <PermissionChecklist name="permissions" selected={props.values.permissions} allowed={props.grantable} />
         </div>
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            Create key
+            {t("identity.keys.create")}
           </button>
         </div>
       </form>

@@ -1,5 +1,7 @@
-import { Badge, CsrfField, EmptyState, PageHeader, Pager, Table, Time } from "../components";
+import { t } from "../../i18n/request-locale";
+import { CsrfField, EmptyState, PageHeader, Pager, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
+import { IdentityBadge } from "./shared";
 
 export function OutboxPage(props: {
   ctx: PageContext;
@@ -23,28 +25,28 @@ export function OutboxPage(props: {
 }) {
   const tz = props.ctx.settings.default_timezone;
   return (
-    <Layout ctx={props.ctx} title="Email outbox" wide>
-      <PageHeader title="Email outbox" subtitle="Every email is queued here first and sent through Mailjet with retries." />
-      <nav class="tabs" aria-label="Filter by status">
-        {["", "pending", "sent", "failed"].map((s) => (
+    <Layout ctx={props.ctx} title={t("identity.outbox.title")} wide>
+      <PageHeader title={t("identity.outbox.title")} subtitle={t("identity.outbox.subtitle")} />
+      <nav class="tabs" aria-label={t("identity.filter_status")}>
+        {(["", "pending", "sent", "failed"] as const).map((s) => (
           <a
             href={s ? `/admin/outbox?status=${s}` : "/admin/outbox"}
             class={(props.status ?? "") === s ? "active" : ""}
             aria-current={(props.status ?? "") === s ? "page" : undefined}
           >
-            {s || "all"}
+            {t(`identity.outbox.tab.${s || "all"}`)}
           </a>
         ))}
       </nav>
       <section class="card">
         <Table
           rows={props.emails}
-          empty={<EmptyState title="No emails." />}
+          empty={<EmptyState title={t("identity.outbox.empty")} />}
           columns={[
-            { header: "Queued", class: "nowrap", cell: (m) => <Time iso={m.createdAt} timeZone={tz} /> },
-            { header: "To", cell: (m) => m.toEmail },
+            { header: t("identity.outbox.queued"), class: "nowrap", cell: (m) => <Time iso={m.createdAt} timeZone={tz} /> },
+            { header: t("identity.outbox.to"), cell: (m) => m.toEmail },
             {
-              header: "Subject",
+              header: t("identity.outbox.subject"),
               cell: (m) => (
                 <>
                   {m.subject}
@@ -52,10 +54,10 @@ export function OutboxPage(props: {
                 </>
               ),
             },
-            { header: "Status", cell: (m) => <Badge value={m.status} /> },
-            { header: "Attempts", cell: (m) => m.attempts },
+            { header: t("identity.status"), cell: (m) => <IdentityBadge value={m.status} /> },
+            { header: t("identity.outbox.attempts"), cell: (m) => m.attempts },
             {
-              header: "Detail",
+              header: t("identity.outbox.detail"),
               class: "small",
               cell: (m) => (
                 <>
@@ -63,7 +65,7 @@ export function OutboxPage(props: {
                     <Time iso={m.sentAt} timeZone={tz} />
                   ) : m.status === "pending" ? (
                     <>
-                      next try <Time iso={m.nextAttemptAt} timeZone={tz} />
+                      {t("identity.outbox.next_try")} <Time iso={m.nextAttemptAt} timeZone={tz} />
                     </>
                   ) : null}
                   {m.lastError && <div class="field-error">{m.lastError}</div>}
@@ -71,7 +73,7 @@ export function OutboxPage(props: {
                     <form method="post" action={`/admin/outbox/${m.id}/retry`}>
                       <CsrfField token={props.ctx.csrfToken} />
                       <button type="submit" class="link-button">
-                        Retry
+                        {t("identity.outbox.retry")}
                       </button>
                     </form>
                   )}

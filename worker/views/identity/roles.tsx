@@ -1,17 +1,18 @@
 import type { RoleView } from "../../db/queries/auth";
-import { Badge, CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, Table } from "../components";
+import { t } from "../../i18n/request-locale";
+import { CsrfField, ErrorSummary, Field, type FormErrors, PageHeader, Table } from "../components";
 import { Layout, type PageContext } from "../layout";
-import { PermissionChecklist } from "./shared";
+import { IdentityBadge, PermissionChecklist } from "./shared";
 
 export function RolesPage(props: { ctx: PageContext; roles: RoleView[] }) {
   return (
-    <Layout ctx={props.ctx} title="Roles">
+    <Layout ctx={props.ctx} title={t("identity.roles")}>
       <PageHeader
-        title="Roles"
-        subtitle="A user's access is the union of their roles' permissions."
+        title={t("identity.roles")}
+        subtitle={t("identity.roles.subtitle")}
         actions={
           <a class="button primary" href="/admin/roles/new">
-            New role
+            {t("identity.roles.new")}
           </a>
         }
       />
@@ -20,16 +21,16 @@ export function RolesPage(props: { ctx: PageContext; roles: RoleView[] }) {
           rows={props.roles}
           columns={[
             {
-              header: "Role",
+              header: t("identity.role"),
               cell: (r) => (
                 <>
-                  <a href={`/admin/roles/${r.id}`}>{r.name}</a> {r.built_in && <Badge value="built-in" />}
+                  <a href={`/admin/roles/${r.id}`}>{r.name}</a> {r.built_in && <IdentityBadge value="built-in" />}
                 </>
               ),
             },
-            { header: "Description", cell: (r) => r.description },
-            { header: "Permissions", class: "small", cell: (r) => r.permissions.length },
-            { header: "2FA required", cell: (r) => (r.require_two_factor ? "yes" : "no") },
+            { header: t("identity.description"), cell: (r) => r.description },
+            { header: t("identity.permissions"), class: "small", cell: (r) => r.permissions.length },
+            { header: t("identity.roles.two_factor_required"), cell: (r) => (r.require_two_factor ? t("identity.yes") : t("identity.no")) },
           ]}
         />
       </section>
@@ -48,40 +49,36 @@ export function RoleFormPage(props: {
   const r = props.existing;
   const builtIn = r?.built_in ?? false;
   const e = props.errors;
-  const title = r ? `Role ${r.name}` : "New role";
+  const title = r ? t("identity.role.title", { name: r.name }) : t("identity.roles.new");
   return (
     <Layout ctx={props.ctx} title={title} wide>
-      <PageHeader
-        title={title}
-        back={{ href: "/admin/roles", label: "Roles" }}
-        subtitle={builtIn ? "Built-in role: its permissions are fixed; you can require 2FA for it." : undefined}
-      />
+      <PageHeader title={title} back={{ href: "/admin/roles", label: t("identity.roles") }} subtitle={builtIn ? t("identity.role.built_in") : undefined} />
       <form method="post" action={r ? `/admin/roles/${r.id}` : "/admin/roles/new"} class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
         <ErrorSummary errors={e} message={props.message} />
-        {!r && <Field name="name" label="Name" value={props.values.name} error={e.name} required hint="Lowercase, e.g. noc-operator" />}
-        {!builtIn && <Field name="description" label="Description" value={props.values.description} error={e.description} />}
+        {!r && <Field name="name" label={t("identity.name")} value={props.values.name} error={e.name} required hint={t("identity.role.name_hint")} />}
+        {!builtIn && <Field name="description" label={t("identity.description")} value={props.values.description} error={e.description} />}
         <div class="span-2 field">
           <label class="checkbox">
-            <input type="checkbox" name="require_two_factor" value="1" checked={props.values.require_two_factor} /> Members must use two-factor authentication
+            <input type="checkbox" name="require_two_factor" value="1" checked={props.values.require_two_factor} /> {t("identity.role.require_two_factor")}
           </label>
         </div>
         <div class="span-2">
-          <h2>Permissions</h2>
+          <h2>{t("identity.permissions")}</h2>
           {e.permissions && <div class="field-error">{e.permissions}</div>}
           <PermissionChecklist name="permissions" selected={props.values.permissions} allowed={props.grantable} disabled={builtIn} />
         </div>
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            {r ? "Save role" : "Create role"}
+            {r ? t("identity.role.save") : t("identity.role.create")}
           </button>
         </div>
       </form>
       {r && !builtIn && (
-        <form method="post" action={`/admin/roles/${r.id}/delete`} hx-confirm={`Delete role ${r.name}?`}>
+        <form method="post" action={`/admin/roles/${r.id}/delete`} hx-confirm={t("identity.role.delete_confirm", { name: r.name })}>
           <CsrfField token={props.ctx.csrfToken} />
           <button type="submit" class="button danger">
-            Delete role
+            {t("identity.role.delete")}
           </button>
         </form>
       )}

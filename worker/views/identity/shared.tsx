@@ -1,4 +1,19 @@
 import { ALL_PERMISSIONS, PERMISSIONS } from "../../domain/auth/permissions";
+import { t } from "../../i18n/request-locale";
+import { Badge } from "../components";
+
+/** Badge words only the identity pages use (the shared ones are translated by `Badge` itself). */
+const BADGES = {
+  "built-in": "identity.badge.built_in",
+  runner: "identity.badge.runner",
+  revoked: "identity.badge.revoked",
+} as const;
+
+/** A badge with its word in the page's language (the class keeps the stored value). */
+export function IdentityBadge(props: { value: string }) {
+  const key = Object.hasOwn(BADGES, props.value) ? BADGES[props.value as keyof typeof BADGES] : undefined;
+  return <Badge value={props.value} label={key ? t(key) : undefined} />;
+}
 
 export type SessionRow = {
   id: string;

@@ -1,32 +1,34 @@
 import type { RoleView, UserView } from "../../db/queries/auth";
+import { t } from "../../i18n/request-locale";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Table, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
+import { IdentityBadge } from "./shared";
 
 export function UsersPage(props: { ctx: PageContext; users: UserView[]; roles: RoleView[] }) {
   const roleName = new Map(props.roles.map((r) => [r.id, r.name]));
   const tz = props.ctx.settings.default_timezone;
   return (
-    <Layout ctx={props.ctx} title="Users">
+    <Layout ctx={props.ctx} title={t("identity.users.title")}>
       <PageHeader
-        title="Users"
-        subtitle="Staff accounts and their roles."
+        title={t("identity.users.title")}
+        subtitle={t("identity.users.subtitle")}
         actions={
           <a class="button primary" href="/admin/users/new">
-            Invite a user
+            {t("identity.users.invite")}
           </a>
         }
       />
       <section class="card">
         <Table
           rows={props.users}
-          empty={<EmptyState title="No users." />}
+          empty={<EmptyState title={t("identity.users.empty")} />}
           columns={[
-            { header: "Name", cell: (u) => <a href={`/admin/users/${u.id}`}>{u.name}</a> },
-            { header: "Email", cell: (u) => u.email },
-            { header: "Roles", cell: (u) => u.roles.map((r) => <Badge value={roleName.get(r) ?? r} />) },
-            { header: "Status", cell: (u) => <Badge value={u.status} /> },
-            { header: "2FA", cell: (u) => (u.two_factor_enabled ? "on" : "—") },
-            { header: "Last sign-in", cell: (u) => <Time iso={u.last_login_at} timeZone={tz} /> },
+            { header: t("identity.name"), cell: (u) => <a href={`/admin/users/${u.id}`}>{u.name}</a> },
+            { header: t("identity.email"), cell: (u) => u.email },
+            { header: t("identity.roles"), cell: (u) => u.roles.map((r) => <Badge value={roleName.get(r) ?? r} />) },
+            { header: t("identity.status"), cell: (u) => <IdentityBadge value={u.status} /> },
+            { header: t("identity.two_factor_short"), cell: (u) => (u.two_factor_enabled ? t("identity.on") : "—") },
+            { header: t("identity.users.last_sign_in"), cell: (u) => <Time iso={u.last_login_at} timeZone={tz} /> },
           ]}
         />
       </section>
@@ -37,11 +39,11 @@ export function UsersPage(props: { ctx: PageContext; users: UserView[]; roles: R
 function RoleChecklist(props: { roles: RoleView[]; selected: readonly string[]; error?: string }) {
   return (
     <fieldset class="span-2 checkbox-group">
-      <legend>Roles</legend>
+      <legend>{t("identity.roles")}</legend>
       {props.roles.map((r) => (
         <label class="checkbox" title={r.description ?? ""}>
           <input type="checkbox" name="roles" value={r.id} checked={props.selected.includes(r.id)} /> {r.name}
-          {r.require_two_factor && <span class="muted small"> (2FA)</span>}
+          {r.require_two_factor && <span class="muted small"> ({t("identity.two_factor_short")})</span>}
         </label>
       ))}
       {props.error && <div class="field-error">{props.error}</div>}
@@ -57,25 +59,22 @@ export function UserFormPage(props: {
   message?: string;
 }) {
   const e = props.errors;
+  const title = t("identity.users.invite");
   return (
-    <Layout ctx={props.ctx} title="Invite a user">
-      <PageHeader
-        title="Invite a user"
-        back={{ href: "/admin/users", label: "Users" }}
-        subtitle="They receive an email with a single-use link to choose their password."
-      />
+    <Layout ctx={props.ctx} title={title}>
+      <PageHeader title={title} back={{ href: "/admin/users", label: t("identity.users.title") }} subtitle={t("identity.users.invite_subtitle")} />
       <form method="post" action="/admin/users/new" class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
         <ErrorSummary errors={e} message={props.message} />
-        <Field name="name" label="Name" value={props.values.name} error={e.name} required autofocus />
-        <Field name="email" label="Email" type="email" value={props.values.email} error={e.email} required />
+        <Field name="name" label={t("identity.name")} value={props.values.name} error={e.name} required autofocus />
+        <Field name="email" label={t("identity.email")} type="email" value={props.values.email} error={e.email} required />
         <RoleChecklist roles={props.roles} selected={props.values.roles} error={e.roles} />
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            Send invitation
+            {t("identity.users.send_invitation")}
           </button>
           <a class="button" href="/admin/users">
-            Cancel
+            {t("identity.cancel")}
           </a>
         </div>
       </form>
@@ -107,21 +106,21 @@ export function UserPage(props: {
     <Layout ctx={props.ctx} title={u.name}>
       <PageHeader
         title={u.name}
-        back={{ href: "/admin/users", label: "Users" }}
+        back={{ href: "/admin/users", label: t("identity.users.title") }}
         subtitle={
           <>
-            {u.email} · <Badge value={u.status} /> · 2FA {u.two_factor_enabled ? "on" : "off"}
+            {u.email} · <IdentityBadge value={u.status} /> · {t("identity.two_factor_short")} {u.two_factor_enabled ? t("identity.on") : t("identity.off")}
           </>
         }
         actions={
           <>
-            {u.status === "invited" && action("resend-invitation", "Resend invitation")}
+            {u.status === "invited" && action("resend-invitation", t("identity.user.resend_invitation"))}
             {u.status === "disabled"
-              ? action("enable", "Enable")
-              : !props.isSelf && action("disable", "Disable", true, `Disable ${u.name}? They are signed out at once.`)}
-            {u.two_factor_enabled && action("reset-2fa", "Reset 2FA", true, `Remove ${u.name}'s two-factor authentication?`)}
-            {action("unlock", "Unlock sign-in")}
-            {action("sign-out-everywhere", "Sign out everywhere", true, `Sign ${u.name} out of every session?`)}
+              ? action("enable", t("identity.user.enable"))
+              : !props.isSelf && action("disable", t("identity.user.disable"), true, t("identity.user.disable_confirm", { name: u.name }))}
+            {u.two_factor_enabled && action("reset-2fa", t("identity.user.reset_2fa"), true, t("identity.user.reset_2fa_confirm", { name: u.name }))}
+            {action("unlock", t("identity.user.unlock"))}
+            {action("sign-out-everywhere", t("identity.user.sign_out_everywhere"), true, t("identity.user.sign_out_everywhere_confirm", { name: u.name }))}
           </>
         }
       />
@@ -133,12 +132,12 @@ export function UserPage(props: {
       <form method="post" action={`/admin/users/${u.id}`} class="card form-grid" novalidate>
         <CsrfField token={token} />
         <ErrorSummary errors={props.errors} message={props.message} />
-        <Field name="name" label="Name" value={u.name} error={props.errors.name} required />
+        <Field name="name" label={t("identity.name")} value={u.name} error={props.errors.name} required />
         <div />
         <RoleChecklist roles={props.roles} selected={u.roles} error={props.errors.roles} />
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            Save
+            {t("identity.save")}
           </button>
         </div>
       </form>

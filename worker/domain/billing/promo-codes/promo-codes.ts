@@ -54,13 +54,6 @@ export async function listPromoCodes(db: Db, limit: number, cursor?: string): Pr
 }
 
 /** What a code gives, in words ("10 % off for 3 months", "2 free months"). */
-export function describeDiscount(p: { kind: string; value: number; months: number }, money: (minor: number) => string): string {
-  const span = p.months === 1 ? "the first month" : `${p.months} months`;
-  if (p.kind === "percent") return `${p.value} % off for ${span}`;
-  if (p.kind === "fixed") return `${money(p.value)} off for ${span}`;
-  return p.value === 1 ? "1 free month" : `${p.value} free months`;
-}
-
 function duplicate(error: unknown): boolean {
   return /UNIQUE constraint failed: promo_codes\.code/.test(String(error instanceof Error ? `${error.message} ${String(error.cause ?? "")}` : error));
 }

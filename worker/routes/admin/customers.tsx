@@ -45,6 +45,8 @@ import { allowed, can, writeContext } from "../../middleware/access";
 import { operationKey } from "../../middleware/idempotency";
 import type { FormErrors } from "../../views/components";
 import {
+  CONFIRMED_CUSTOMER_TRANSITIONS,
+  type ConfirmedCustomerTransition,
   ContactFormPage,
   type ContactFormValues,
   CustomerFormPage,
@@ -60,8 +62,8 @@ import {
 import { parseMoney } from "../../views/format";
 import { CustomerPayments, paymentNotice } from "../../views/payments";
 import { OrderForm } from "../../views/services";
-import { pageContext, wantsFragment } from "./context";
-import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
+import { pageContext, redirectWithNotice, wantsFragment } from "./context";
+import { attempt, type FormBody, list, numberOrNull, readForm, reasonOf, text, validate } from "./forms";
 
 const ListQuery = z.object({
   q: z.string().max(200).optional().catch(undefined),
@@ -77,6 +79,38 @@ async function loadCustomer(c: Context<AppEnv>, id: string): Promise<CustomerVie
   const customer = await getCustomer(c.get("db"), id);
   if (!customer) throw new NotFound("No customer with this id.");
   return customer;
+}
+
+/** What the page says once a status change is made ("Customer Dupont SARL suspended."). */
+const TRANSITION_DONE: Record<CustomerTransition, string> = {
+  suspend: "suspended",
+  resume: "resumed",
+  close: "closed",
+  reopen: "reopened",
+  archive: "archived",
+  restore: "restored",
+};
+
+/** The confirmation of a status change the customer notices (again with a 422 when the reason is missing). */
+async function statusConfirmPage(
+  c: Context<AppEnv>,
+  customer: CustomerView,
+  transition: ConfirmedCustomerTransition,
+  extra: { reason?: { value?: string; error?: string } } = {},
+  status: 200 | 422 = 200,
+) {
+  return c.html(
+    <CustomerStatusConfirmPage
+      ctx={pageContext(c)}
+      customer={customer}
+      transition={transition}
+      services={await servicesFollowing(c.get("db"), customer.id, transition)}
+      canChangeServices={allowed(c, "services:write")}
+      formKey={ulid()}
+      reason={extra.reason}
+    />,
+    status,
+  );
 }
 
 /** Renders the customer 360 page, optionally with inline errors from a failed tags/attributes form. */
@@ -309,20 +343,11 @@ export const customerPages = new Hono<AppEnv>()
   })
   .get("/customers/:id/status/:transition", can("customers:archive"), async (c) => {
     const customer = await loadCustomer(c, c.req.param("id"));
-    const transition = z.enum(["suspend", "resume"]).safeParse(c.req.param("transition"));
+    const transition = z.enum(CONFIRMED_CUSTOMER_TRANSITIONS).safeParse(c.req.param("transition"));
     if (!transition.success) throw new NotFound("No such status change.");
     if (!(CUSTOMER_TRANSITIONS[transition.data].from as readonly string[]).includes(customer.status))
       return renderCustomerPage(c, customer, { message: `Cannot ${transition.data} a customer that is ${customer.status}.` }, 409);
-    return c.html(
-      <CustomerStatusConfirmPage
-        ctx={pageContext(c)}
-        customer={customer}
-        transition={transition.data}
-        services={await servicesFollowing(c.get("db"), customer.id, transition.data)}
-        canChangeServices={allowed(c, "services:write")}
-        formKey={ulid()}
-      />,
-    );
+    return statusConfirmPage(c, customer, transition.data);
   })
   .post("/customers/:id/transition", can("customers:archive"), async (c) => {
     const id = c.req.param("id");
@@ -331,13 +356,21 @@ export const customerPages = new Hono<AppEnv>()
     const customer = await loadCustomer(c, id);
     if (!transition.success) return renderCustomerPage(c, customer, { message: "Unknown status change." }, 422);
     const name = transition.data as CustomerTransition;
-    if (name in CASCADING) {
-      // Suspend and resume only after the confirmation that lists the services they carry along.
+    const confirmed = z.enum(CONFIRMED_CUSTOMER_TRANSITIONS).safeParse(name);
+    const reason = confirmed.success ? reasonOf(body) : null;
+    if (confirmed.success) {
+      // Suspend, resume, close and archive only after their confirmation page, with a reason.
       if (text(body, "confirmed") !== "1") return c.redirect(`/admin/customers/${id}/status/${name}`, 303);
+      if (reason && !reason.ok) return statusConfirmPage(c, customer, confirmed.data, { reason: { value: reason.value, error: reason.error } }, 422);
+    }
+    const why = reason?.ok ? reason.reason : null;
+    const done = `Customer ${customer.name} ${TRANSITION_DONE[name]}.`;
+    if (name in CASCADING) {
       const result = await attempt(() =>
         transitionCustomerWithServices(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), {
           id,
           transition: name,
+          reason: why,
           key: operationKey(c, text(body, "key")),
           mayChangeServices: allowed(c, "services:write"),
         }),
@@ -353,11 +386,12 @@ export const customerPages = new Hono<AppEnv>()
           409,
         );
       }
-      return c.redirect(`/admin/customers/${id}#services`, 303);
+      const n = result.data.services.length;
+      return redirectWithNotice(c, `/admin/customers/${id}#services`, n > 0 ? `${done.slice(0, -1)}, with ${n} service${n === 1 ? "" : "s"}.` : done);
     }
-    const result = await attempt(() => transitionCustomer(writeContext(c), id, name));
+    const result = await attempt(() => transitionCustomer(writeContext(c), id, name, why));
     if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
-    return c.redirect(`/admin/customers/${id}`, 303);
+    return redirectWithNotice(c, `/admin/customers/${id}`, done);
   })
   .post("/customers/:id/tags", can("customers:write"), async (c) => {
     const id = c.req.param("id");

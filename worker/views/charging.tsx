@@ -123,24 +123,50 @@ export function PlanChangePage(props: {
         }
       />
       <div class="grid-2">
-        <section class="card">
+        <section class="card" id="plan-money">
           <h2>Money</h2>
-          {props.proration ? (
-            <dl class="details">
-              <dt>Credited</dt>
-              <dd data-amount={props.proration.credit}>
-                {formatMoney(props.proration.credit, currency)} <span class="muted small">unused {props.current.name}</span>
-              </dd>
-              <dt>Charged</dt>
-              <dd data-amount={props.proration.charge}>
-                {formatMoney(props.proration.charge, currency)} <span class="muted small">{props.next.name} for the rest of the month</span>
-              </dd>
-              <dt>Prorated on</dt>
-              <dd>{days} days left of the month (to the second, half-even)</dd>
-            </dl>
-          ) : (
-            <p>No proration: the new price applies from the next period.</p>
-          )}
+          <dl class="details">
+            <dt>Price</dt>
+            <dd>
+              {formatMoney(props.current.retail_price, currency)} → {formatMoney(props.next.retail_price, currency)}
+              {props.next.recurring_period === "monthly" ? " a month" : props.next.recurring_period === "annual" ? " a year" : ""}
+            </dd>
+            {props.proration ? (
+              <>
+                <dt>Credited</dt>
+                <dd data-amount={props.proration.credit} data-line="credit">
+                  {formatMoney(props.proration.credit, currency)} <span class="muted small">the unused part of {props.current.name}</span>
+                </dd>
+                <dt>Charged</dt>
+                <dd data-amount={props.proration.charge} data-line="charge">
+                  {formatMoney(props.proration.charge, currency)} <span class="muted small">{props.next.name} for the rest of the month</span>
+                </dd>
+                <dt>Net</dt>
+                <dd data-amount={props.proration.charge - props.proration.credit} data-line="net">
+                  {props.proration.charge >= props.proration.credit
+                    ? `${formatMoney(props.proration.charge - props.proration.credit, currency)} more to pay`
+                    : `${formatMoney(props.proration.credit - props.proration.charge, currency)} in the customer's favour`}
+                </dd>
+                <dt>Prorated on</dt>
+                <dd>{days} days left of the month (to the second, half-even)</dd>
+              </>
+            ) : (
+              <>
+                <dt>Credited</dt>
+                <dd data-amount={0} data-line="credit">
+                  Nothing
+                </dd>
+                <dt>Charged</dt>
+                <dd data-amount={0} data-line="charge">
+                  Nothing now: the new price applies from the next period
+                </dd>
+              </>
+            )}
+          </dl>
+          <p class="muted small">
+            The credit and the charge are transactions of the service, taxed like the new plan, billed on the customer's next invoice. From the next period the
+            bill run charges {formatMoney(props.next.retail_price, currency)}.
+          </p>
         </section>
         <section class="card" id="plan-balances">
           <h2>Balances</h2>
@@ -186,9 +212,15 @@ export function PlanChangePage(props: {
                   <td>Kept: {formatAmount(b.unit, b.amount, currency)}</td>
                 </tr>
               ))}
+              {props.removed.length + props.grants.length + props.kept.length === 0 && (
+                <tr>
+                  <td colspan={2}>No balance changes.</td>
+                </tr>
+              )}
               <tr>
                 <td colspan={2} class="muted small">
-                  Money, top-ups and add-ons are always kept.{" "}
+                  Included balances of the old plan are removed (what is left of them is lost); the new plan's are granted. Money, top-ups and add-ons are
+                  always kept.{" "}
                   {props.readAt ? (
                     <>
                       Amounts as CGRateS held them at <Time iso={props.readAt} timeZone={tz} />.

@@ -358,9 +358,7 @@ export function VoidInvoicePage(props: {
         <h2 id="void-h">What happens</h2>
         <ul>
           {i.number ? (
-            <li>
-              The invoice stays on record as void and keeps its number {i.number} (numbers have no gaps); nothing is due on it any more.
-            </li>
+            <li>The invoice stays on record as void and keeps its number {i.number} (numbers have no gaps); nothing is due on it any more.</li>
           ) : (
             <li>The draft is void; its transactions go back to be billed on the next invoice of the period.</li>
           )}

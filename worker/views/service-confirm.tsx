@@ -78,8 +78,8 @@ export function ServiceActionConfirmPage(props: {
         {props.action === "terminate" && (
           <>
             <p>
-              <strong>This cannot be undone.</strong> A deprovision job removes the service from the network and the charging system; it is terminated
-              when the job succeeds. Serving the customer again takes a new order.
+              <strong>This cannot be undone.</strong> A deprovision job removes the service from the network and the charging system; it is terminated when the
+              job succeeds. Serving the customer again takes a new order.
             </p>
             <h3>Inventory released</h3>
             {props.items.length + props.allocations.length === 0 ? (

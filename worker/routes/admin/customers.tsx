@@ -261,6 +261,9 @@ function siteValues(body: FormBody, empty: "omit" | "null") {
   };
 }
 
+/** A contact as staff name it: first and last name. */
+const contactName = (x: { first_name: string; last_name: string | null }) => [x.first_name, x.last_name].filter(Boolean).join(" ");
+
 const splitTags = (s: string | null | undefined) =>
   (s ?? "")
     .split(",")
@@ -323,7 +326,7 @@ export const customerPages = new Hono<AppEnv>()
     if (!parsed.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={parsed.errors} />, 422);
     const result = await attempt(() => createCustomer(writeContext(c), parsed.data));
     if (!result.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${result.data.id}`, 303);
+    return redirectWithNotice(c, `/admin/customers/${result.data.id}`, `Customer ${result.data.name} created.`);
   })
   .get("/customers/:id", can("customers:read"), async (c) => renderCustomerPage(c, await loadCustomer(c, c.req.param("id"))))
   .get("/customers/:id/edit", can("customers:write"), async (c) => {
@@ -339,7 +342,7 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => updateCustomer(writeContext(c), id, parsed.data));
     if (!result.ok)
       return c.html(<CustomerFormPage ctx={pageContext(c)} mode="edit" id={id} values={values} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${id}`, 303);
+    return redirectWithNotice(c, `/admin/customers/${id}`, `Customer ${result.data.name} saved.`);
   })
   .get("/customers/:id/status/:transition", can("customers:archive"), async (c) => {
     const customer = await loadCustomer(c, c.req.param("id"));
@@ -401,7 +404,11 @@ export const customerPages = new Hono<AppEnv>()
     if (!parsed.success) return renderCustomerPage(c, customer, { tagsError: parsed.error.issues[0]?.message, tagsValue: raw ?? "" }, 422);
     const result = await attempt(() => setCustomerTags(writeContext(c), id, parsed.data));
     if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
-    return c.redirect(`/admin/customers/${id}#tags`, 303);
+    return redirectWithNotice(
+      c,
+      `/admin/customers/${id}#tags`,
+      parsed.data.length > 0 ? `Tags of ${customer.name} set: ${parsed.data.join(", ")}.` : `Tags of ${customer.name} cleared.`,
+    );
   })
   .post("/customers/:id/attributes", can("customers:write"), async (c) => {
     const id = c.req.param("id");
@@ -418,7 +425,7 @@ export const customerPages = new Hono<AppEnv>()
     if (!result.ok) {
       return renderCustomerPage(c, await loadCustomer(c, id), { attributeErrors: result.errors, attributeValues: values, message: result.message }, 422);
     }
-    return c.redirect(`/admin/customers/${id}#attributes`, 303);
+    return redirectWithNotice(c, `/admin/customers/${id}#attributes`, `Attributes of ${(await loadCustomer(c, id)).name} saved.`);
   })
   // Contacts
   .get("/customers/:id/contacts/new", can("customers:write"), async (c) => {
@@ -433,7 +440,7 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => createContact(writeContext(c), customer.id, parsed.data));
     if (!result.ok)
       return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} values={values} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${customer.id}#contacts`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#contacts`, `Contact ${contactName(result.data)} added to ${customer.name}.`);
   })
   .get("/contacts/:id/edit", can("customers:write"), async (c) => {
     const contact = await getContact(c.get("db"), c.req.param("id"));
@@ -456,13 +463,13 @@ export const customerPages = new Hono<AppEnv>()
         422,
       );
     }
-    return c.redirect(`/admin/customers/${customer.id}#contacts`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#contacts`, `Contact ${contactName(result.data)} saved.`);
   })
   .post("/contacts/:id/delete", can("customers:write"), async (c) => {
     const contact = await getContact(c.get("db"), c.req.param("id"));
     if (!contact) throw new NotFound("No contact with this id.");
     await deleteContact(writeContext(c), contact.id);
-    return c.redirect(`/admin/customers/${contact.customer_id}#contacts`, 303);
+    return redirectWithNotice(c, `/admin/customers/${contact.customer_id}#contacts`, `Contact ${contactName(contact)} deleted.`);
   })
   // Sites
   .get("/customers/:id/sites/new", can("customers:write"), async (c) => {
@@ -480,7 +487,7 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => createSite(writeContext(c), customer.id, parsed.data, googleGeocoder(c.env)));
     if (!result.ok)
       return c.html(<SiteFormPage ctx={pageContext(c)} customer={customer} values={shown} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${customer.id}#sites`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, `Site ${result.data.name} added to ${customer.name}.`);
   })
   .get("/sites/:id/edit", can("customers:write"), async (c) => {
     const site = await getSiteRow(c.get("db"), c.req.param("id"));
@@ -511,11 +518,11 @@ export const customerPages = new Hono<AppEnv>()
         <SiteFormPage ctx={pageContext(c)} customer={customer} siteId={site.id} values={shown} errors={result.errors} message={result.message} />,
         422,
       );
-    return c.redirect(`/admin/customers/${customer.id}#sites`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, `Site ${result.data.name} saved.`);
   })
   .post("/sites/:id/delete", can("customers:write"), async (c) => {
     const site = await getSiteRow(c.get("db"), c.req.param("id"));
     if (!site) throw new NotFound("No site with this id.");
     await deleteSite(writeContext(c), site.id);
-    return c.redirect(`/admin/customers/${site.customerId}#sites`, 303);
+    return redirectWithNotice(c, `/admin/customers/${site.customerId}#sites`, `Site ${site.name} deleted.`);
   });

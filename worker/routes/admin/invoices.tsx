@@ -116,14 +116,25 @@ async function act(c: Context<AppEnv>, id: string, run: () => Promise<unknown>, 
 }
 
 /** The void confirmation (again with a 422 when the reason is missing, a 409 when voiding is refused). */
-async function voidPage(c: Context<AppEnv>, id: string, extra: { reason?: { value?: string; error?: string }; message?: string } = {}, status: 200 | 409 | 422 = 200) {
+async function voidPage(
+  c: Context<AppEnv>,
+  id: string,
+  extra: { reason?: { value?: string; error?: string }; message?: string } = {},
+  status: 200 | 409 | 422 = 200,
+) {
   const db = c.get("db");
   const invoice = await getInvoice(db, id);
   if (invoice?.kind !== "invoice") throw new NotFound("No invoice with this id.");
   const names = await customerNames(db, [invoice.customer_id]);
   const message = extra.message ?? (invoice.status === "void" ? "This invoice is already void." : undefined);
   return c.html(
-    <VoidInvoicePage ctx={pageContext(c)} invoice={invoice} customerName={names.get(invoice.customer_id) ?? invoice.customer_id} reason={extra.reason} message={message} />,
+    <VoidInvoicePage
+      ctx={pageContext(c)}
+      invoice={invoice}
+      customerName={names.get(invoice.customer_id) ?? invoice.customer_id}
+      reason={extra.reason}
+      message={message}
+    />,
     status,
   );
 }
@@ -165,7 +176,11 @@ export const invoicePages = new Hono<AppEnv>()
     if (!parsed.ok) return c.html(<NewInvoicePage ctx={pageContext(c)} values={values} errors={parsed.errors} />, 422);
     const result = await attempt(() => createInvoice(writeContext(c), parsed.data));
     if (!result.ok) return c.html(<NewInvoicePage ctx={pageContext(c)} values={values} errors={result.errors} message={result.message} />, 422);
-    return redirectWithNotice(c, `/admin/invoices/${result.data.id}`, `${invoiceName(result.data)} created for ${(await customerNames(c.get("db"), [result.data.customer_id])).get(result.data.customer_id) ?? result.data.customer_id}.`);
+    return redirectWithNotice(
+      c,
+      `/admin/invoices/${result.data.id}`,
+      `${invoiceName(result.data)} created for ${(await customerNames(c.get("db"), [result.data.customer_id])).get(result.data.customer_id) ?? result.data.customer_id}.`,
+    );
   })
   .get("/invoices/:id", can("billing:read"), async (c) => {
     const done = z
@@ -180,7 +195,12 @@ export const invoicePages = new Hono<AppEnv>()
   )
   .post("/invoices/:id/issue", can("billing:write"), (c) => {
     const id = c.req.param("id");
-    return act(c, id, () => issueInvoice(writeContext(c), id), (name) => `${name} issued.`);
+    return act(
+      c,
+      id,
+      () => issueInvoice(writeContext(c), id),
+      (name) => `${name} issued.`,
+    );
   })
   .post("/invoices/:id/send", can("billing:write"), async (c) => {
     const id = c.req.param("id");
@@ -218,5 +238,9 @@ export const invoicePages = new Hono<AppEnv>()
     if (!parsed.ok) return invoicePage(c, id, { errors: parsed.errors, message: "Please correct the highlighted fields.", values }, 422);
     const result = await attempt(() => createCreditNote(writeContext(c), id, parsed.data));
     if (!result.ok) return invoicePage(c, id, { errors: result.errors, message: result.message, values }, 422);
-    return redirectWithNotice(c, `/admin/invoices/${result.data.id}`, `Credit note ${result.data.number ?? result.data.id} issued for ${invoiceName(invoice)}.`);
+    return redirectWithNotice(
+      c,
+      `/admin/invoices/${result.data.id}`,
+      `Credit note ${result.data.number ?? result.data.id} issued for ${invoiceName(invoice)}.`,
+    );
   });

@@ -313,7 +313,14 @@ for (const transition of SERVICE_ACTION_NAMES) {
     ),
     async (c) => {
       const body = (c.req.valid("json") as z.infer<typeof StatusChangeInput> | undefined) ?? {};
-      const { service, job } = await changeServiceStatus(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, transition, keyOf(c), body.reason ?? null);
+      const { service, job } = await changeServiceStatus(
+        writeContext(c),
+        serviceDeps(c.env),
+        c.req.valid("param").id,
+        transition,
+        keyOf(c),
+        body.reason ?? null,
+      );
       return c.json({ service, job }, 202);
     },
   );

@@ -164,6 +164,8 @@ export class ServiceState extends DurableObject<Env> {
       grants?: Grant[];
       /** Inventory reserved again for the service (a retry after a failure gave the first back). */
       inventory?: string[];
+      /** Why staff took the step (suspend, resume, terminate), kept in its activity entry. */
+      reason?: string | null;
     },
   ): Promise<Outcome<{ status: ServiceStatus; previous: ServiceStatus }>> {
     const missing = await this.ensure(serviceId);
@@ -214,7 +216,11 @@ export class ServiceState extends DurableObject<Env> {
           entityId: serviceId,
           customerId: this.store.meta("customer_id"),
           action: `service.${transition}`,
-          changes: { status: { before: previous, after: to }, ...(op.identifiers ? { identifiers: { before: null, after: op.identifiers } } : {}) },
+          changes: {
+            status: { before: previous, after: to },
+            ...(op.identifiers ? { identifiers: { before: null, after: op.identifiers } } : {}),
+            ...(op.reason ? { reason: { before: null, after: op.reason } } : {}),
+          },
         }),
       ];
       return this.record(op.key, { status: to, previous }, effects);

@@ -165,6 +165,23 @@ export const adminEn = {
   "services.subtitle": "Order services from a customer's page.",
   "services.any": "Any",
   "services.filter": "Filter",
+  "plan.price": "Price",
+  "plan.a_month": " a month",
+  "plan.a_year": " a year",
+  "plan.unused_part": "the unused part of {name}",
+  "plan.net": "Net",
+  "plan.more_to_pay": "{amount} more to pay",
+  "plan.in_favour": "{amount} in the customer's favour",
+  "plan.nothing": "Nothing",
+  "plan.nothing_now": "Nothing now: the new price applies from the next period",
+  "plan.billed_note":
+    "The credit and the charge are transactions of the service, taxed like the new plan, billed on the customer's next invoice. From the next period the bill run charges {price}.",
+  "plan.included_removed":
+    "Included balances of the old plan are removed (what is left of them is lost); the new plan's are granted. Money, top-ups and add-ons are always kept.",
+  "notice.card_saved": "Card saved for {name}.",
+  "notice.payment_recorded": "Payment of {amount} recorded on {invoice}.",
+  "notice.payment_pending":
+    "Payment of {amount} sent to Stripe for {invoice}; its outcome is not known yet and will be checked within minutes (never charged twice).",
 };
 
 export type AdminMessageKey = keyof typeof adminEn;
@@ -332,6 +349,23 @@ export const adminFr: Record<AdminMessageKey, string> = {
   "services.subtitle": "Les services se commandent depuis la fiche d’un client.",
   "services.any": "Tous",
   "services.filter": "Filtrer",
+  "plan.price": "Prix",
+  "plan.a_month": " par mois",
+  "plan.a_year": " par an",
+  "plan.unused_part": "la partie non utilisée de {name}",
+  "plan.net": "Net",
+  "plan.more_to_pay": "{amount} de plus à payer",
+  "plan.in_favour": "{amount} en faveur du client",
+  "plan.nothing": "Rien",
+  "plan.nothing_now": "Rien pour l’instant : le nouveau prix s’applique à partir de la période suivante",
+  "plan.billed_note":
+    "Le crédit et le débit sont des transactions du service, taxées comme la nouvelle offre et facturées sur la prochaine facture du client. À partir de la période suivante, le cycle de facturation facture {price}.",
+  "plan.included_removed":
+    "Les soldes inclus de l’ancienne offre sont supprimés (leur reste est perdu) ; ceux de la nouvelle offre sont accordés. Le crédit, les recharges et les options sont toujours conservés.",
+  "notice.card_saved": "Carte enregistrée pour {name}.",
+  "notice.payment_recorded": "Encaissement de {amount} enregistré sur {invoice}.",
+  "notice.payment_pending":
+    "Paiement de {amount} transmis à Stripe pour {invoice} ; son issue n’est pas encore connue et sera vérifiée d’ici quelques minutes (jamais débité deux fois).",
 };
 
 /**

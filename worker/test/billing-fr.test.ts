@@ -90,7 +90,7 @@ describe("finance pages in French", () => {
     const paid = await s.post(`/admin/invoices/${invoice.id}/payments`, { method: "bank_transfer", reference: "VIR-42" }, FR);
     expect(paid.status).toBe(303);
     const after = await frenchPage(await s.get(paid.headers.get("location") ?? "", FR));
-    expect(after).toContain("Encaissement enregistré.");
+    expect(after).toMatch(/Encaissement de [\d,\s]+€ enregistré sur /);
     expect(after).toContain('class="badge badge-paid">payée</span>');
     expect(after).toContain("Virement VIR-42");
     expect(after).toContain('class="badge badge-succeeded">réussi</span>');
@@ -113,7 +113,7 @@ describe("finance pages in French", () => {
     expect(saved.status).toBe(303);
     const card = await frenchPage(await s.get(saved.headers.get("location") ?? "", FR));
     for (const text of [
-      "Carte enregistrée.",
+      "Carte enregistrée pour ",
       "Cartes enregistrées",
       "Le prélèvement automatique est <strong>désactivé</strong>",
       "Derniers paiements",

@@ -123,7 +123,7 @@ describe("catalog and service pages", () => {
     const view = await (await s.get(`/admin/services/${id}`)).text();
     expect(view).toContain("Provisioning jobs");
     expect(view).toContain("pending");
-    const illegal = await s.post(`/admin/services/${id}/action`, { action: "suspend", key: "k1" });
+    const illegal = await s.post(`/admin/services/${id}/action`, { action: "suspend", key: "k1", reason: "Testing" });
     expect(illegal.status).toBe(409);
     expect(await illegal.text()).toContain("Cannot suspend a service that is pending.");
     await state(id).transition(id, "start_provisioning", { ...OP, key: "l" });
@@ -143,7 +143,7 @@ describe("catalog and service pages", () => {
       .bind(id)
       .all<{ idempotency_key: string }>();
     expect(ledgerKeys.results.map((r) => r.idempotency_key)).toEqual([expect.stringMatching(/^topup:user:[^:]+:t1$/)]);
-    expect((await s.post(`/admin/services/${id}/action`, { action: "suspend", key: "k2" })).status).toBe(303);
+    expect((await s.post(`/admin/services/${id}/action`, { action: "suspend", key: "k2", reason: "Customer asked" })).status).toBe(303);
     const after = await (await s.get(`/admin/services/${id}`)).text();
     expect(after).toContain("+33600000001");
     expect(after).toContain("service.suspend");

@@ -168,16 +168,27 @@ export async function pageSession(role: RoleName = "admin") {
   const html = await page.text();
   const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1] ?? "";
   if (!csrf) throw new Error("no CSRF token on the page");
-  const get = (path: string, headers: Record<string, string> = {}) => fetchWorker(`${BASE}${path}`, { headers: { cookie, ...headers }, redirect: "manual" });
-  const post = (path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
+  // The one-time notice cookie an action sets, kept and sent back as a browser would until a page clears it.
+  let notice = "";
+  const keep = (res: Response) => {
+    const set = res.headers.getSetCookie().findLast((c) => c.startsWith("obss_notice="));
+    if (set !== undefined) notice = /^obss_notice=;/.test(set) ? "" : (set.split(";")[0] ?? "");
+    return res;
+  };
+  const jar = () => (notice ? `${cookie}; ${notice}` : cookie);
+  const get = async (path: string, headers: Record<string, string> = {}) =>
+    keep(await fetchWorker(`${BASE}${path}`, { headers: { cookie: jar(), ...headers }, redirect: "manual" }));
+  const post = async (path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries({ _csrf: csrf, ...form })) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
-    return fetchWorker(`${BASE}${path}`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { cookie, origin: BASE, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded", ...headers },
-      body,
-    });
+    return keep(
+      await fetchWorker(`${BASE}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { cookie: jar(), origin: BASE, "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded", ...headers },
+        body,
+      }),
+    );
   };
   return { cookie, csrf, get, post };
 }

@@ -139,8 +139,8 @@ describe("identity pages", () => {
     expect(page).toContain(`/admin/contacts/${contact.body.id}/portal-invite`);
     const res = await s.post(`/admin/contacts/${contact.body.id}/portal-invite`, {});
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toContain("portal=invited");
-    expect(await (await s.get(`/admin/customers/${customer.body.id}?portal=invited`)).text()).toContain("Portal invitation sent.");
+    expect(res.headers.get("location")).toBe(`/admin/customers/${customer.body.id}#contacts`);
+    expect(await (await s.get(`/admin/customers/${customer.body.id}`)).text()).toContain("Portal invitation sent to pia");
   });
 
   it("accepts an invitation and resets a password through the public pages", async () => {

@@ -55,7 +55,7 @@ describe("admin pages", () => {
     // Suspending goes through the confirmation page (it lists the services that follow; none here).
     const confirm = await (await s.get(`/admin/customers/${id}/status/suspend`)).text();
     expect(confirm).toContain("This customer has no active service");
-    expect((await s.post(`/admin/customers/${id}/transition`, { transition: "suspend", confirmed: "1" })).status).toBe(303);
+    expect((await s.post(`/admin/customers/${id}/transition`, { transition: "suspend", confirmed: "1", reason: "Unpaid bills" })).status).toBe(303);
     const illegal = await s.post(`/admin/customers/${id}/transition`, { transition: "reopen" });
     expect(illegal.status).toBe(409);
     expect(await illegal.text()).toContain("Cannot reopen a customer that is suspended.");

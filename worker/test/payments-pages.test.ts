@@ -27,7 +27,7 @@ describe("payments pages", () => {
     const saved = await s.post(`/admin/customers/${customer.id}/payment-methods`, { stripe_payment_method_id: "pm_card_visa", nickname: "Office" });
     expect(saved.status).toBe(303);
     const after = await (await s.get(saved.headers.get("location") ?? "")).text();
-    expect(after).toContain("Card saved.");
+    expect(after).toContain("Card saved for Page payer");
     expect(after).toContain("Visa •••• 4242 · Office");
     // A declined card: the page again with the reason, nothing saved.
     const declined = await s.post(`/admin/customers/${customer.id}/payment-methods`, { stripe_payment_method_id: "pm_card_chargeDeclined" });
@@ -46,7 +46,7 @@ describe("payments pages", () => {
     const paid = await s.post(`/admin/invoices/${invoice.id}/payments`, { method: "card", amount: "" });
     expect(paid.status).toBe(303);
     const paidPage = await (await s.get(paid.headers.get("location") ?? "")).text();
-    expect(paidPage).toContain("Payment recorded.");
+    expect(paidPage).toMatch(/Payment of €[\d.,]+ recorded on Invoice INV-/);
     expect(paidPage).toContain("succeeded");
     const payment = (await api("GET", `/payments?invoice_id=${invoice.id}`)).body.data[0];
     expect(payment).toMatchObject({ status: "succeeded", amount: invoice.total_amount });

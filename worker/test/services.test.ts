@@ -531,14 +531,14 @@ describe("customer suspension carries the services", () => {
     expect(confirm).not.toContain(`data-service-id="${pending}"`);
     expect(confirm).toContain("Suspend the customer and 2 services");
     const key = confirm.match(/name="key" value="([^"]+)"/)?.[1] ?? "";
-    const done = await s.post(`/admin/customers/${c.id}/transition`, { transition: "suspend", confirmed: "1", key });
+    const done = await s.post(`/admin/customers/${c.id}/transition`, { transition: "suspend", confirmed: "1", key, reason: "Fraud check" });
     expect(done.status).toBe(303);
     for (const id of live) expect(await statusOf(id)).toBe("suspended");
     const resumePage = await (await s.get(`/admin/customers/${c.id}/status/resume`)).text();
     expect(resumePage).toContain("Resume the customer and 2 services");
     expect(resumePage).not.toContain(`data-service-id="${onItsOwn}"`);
     // An unknown transition in the URL is a 404; one that does not apply is a 409 with the reason.
-    expect((await s.get(`/admin/customers/${c.id}/status/archive`)).status).toBe(404);
+    expect((await s.get(`/admin/customers/${c.id}/status/reopen`)).status).toBe(404);
     expect((await s.get(`/admin/customers/${c.id}/status/suspend`)).status).toBe(409);
   });
 });

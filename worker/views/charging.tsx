@@ -123,24 +123,47 @@ export function PlanChangePage(props: {
         }
       />
       <div class="grid-2">
-        <section class="card">
+        <section class="card" id="plan-money">
           <h2>{t("billing.plan.money")}</h2>
-          {props.proration ? (
-            <dl class="details">
-              <dt>{t("billing.plan.credited")}</dt>
-              <dd data-amount={props.proration.credit}>
-                {formatMoney(props.proration.credit, currency)} <span class="muted small">{t("billing.plan.unused", { name: props.current.name })}</span>
-              </dd>
-              <dt>{t("billing.plan.charged")}</dt>
-              <dd data-amount={props.proration.charge}>
-                {formatMoney(props.proration.charge, currency)} <span class="muted small">{t("billing.plan.rest_of_month", { name: props.next.name })}</span>
-              </dd>
-              <dt>{t("billing.plan.prorated_on")}</dt>
-              <dd>{t("billing.plan.days_left", { days: (days ?? 0).toLocaleString(currentIntlLocale()) })}</dd>
-            </dl>
-          ) : (
-            <p>{t("billing.plan.no_proration")}</p>
-          )}
+          <dl class="details">
+            <dt>{t("plan.price")}</dt>
+            <dd>
+              {formatMoney(props.current.retail_price, currency)} → {formatMoney(props.next.retail_price, currency)}
+              {props.next.recurring_period === "monthly" ? t("plan.a_month") : props.next.recurring_period === "annual" ? t("plan.a_year") : ""}
+            </dd>
+            {props.proration ? (
+              <>
+                <dt>{t("billing.plan.credited")}</dt>
+                <dd data-amount={props.proration.credit} data-line="credit">
+                  {formatMoney(props.proration.credit, currency)} <span class="muted small">{t("plan.unused_part", { name: props.current.name })}</span>
+                </dd>
+                <dt>{t("billing.plan.charged")}</dt>
+                <dd data-amount={props.proration.charge} data-line="charge">
+                  {formatMoney(props.proration.charge, currency)} <span class="muted small">{t("billing.plan.rest_of_month", { name: props.next.name })}</span>
+                </dd>
+                <dt>{t("plan.net")}</dt>
+                <dd data-amount={props.proration.charge - props.proration.credit} data-line="net">
+                  {props.proration.charge >= props.proration.credit
+                    ? t("plan.more_to_pay", { amount: formatMoney(props.proration.charge - props.proration.credit, currency) })
+                    : t("plan.in_favour", { amount: formatMoney(props.proration.credit - props.proration.charge, currency) })}
+                </dd>
+                <dt>{t("billing.plan.prorated_on")}</dt>
+                <dd>{t("billing.plan.days_left", { days: (days ?? 0).toLocaleString(currentIntlLocale()) })}</dd>
+              </>
+            ) : (
+              <>
+                <dt>{t("billing.plan.credited")}</dt>
+                <dd data-amount={0} data-line="credit">
+                  {t("plan.nothing")}
+                </dd>
+                <dt>{t("billing.plan.charged")}</dt>
+                <dd data-amount={0} data-line="charge">
+                  {t("plan.nothing_now")}
+                </dd>
+              </>
+            )}
+          </dl>
+          <p class="muted small">{t("plan.billed_note", { price: formatMoney(props.next.retail_price, currency) })}</p>
         </section>
         <section class="card" id="plan-balances">
           <h2>{t("billing.plan.balances")}</h2>
@@ -188,9 +211,14 @@ export function PlanChangePage(props: {
                   <td>{t("billing.plan.kept", { amount: formatAmount(b.unit, b.amount, currency) })}</td>
                 </tr>
               ))}
+              {props.removed.length + props.grants.length + props.kept.length === 0 && (
+                <tr>
+                  <td colspan={2}>No balance changes.</td>
+                </tr>
+              )}
               <tr>
                 <td colspan={2} class="muted small">
-                  {t("billing.plan.always_kept")}{" "}
+                  {t("plan.included_removed")}{" "}
                   {props.readAt ? (
                     <>
                       {t("billing.plan.amounts_at")} <Time iso={props.readAt} timeZone={tz} />.

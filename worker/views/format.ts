@@ -56,3 +56,8 @@ export function minorToDecimal(minor: number, exponent: number): string {
 export function minorToInput(minor: number): string {
   return (minor / 100).toFixed(2);
 }
+
+/** How staff name a service in messages: its number (or first identifier) when it has one, else its product. */
+export function serviceName(s: { product_name: string; identifiers: Record<string, string> }): string {
+  return s.identifiers.msisdn ?? Object.values(s.identifiers)[0] ?? s.product_name;
+}

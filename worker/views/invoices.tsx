@@ -4,6 +4,7 @@ import type { InvoiceSummary } from "../db/queries/invoices";
 import type { InvoiceView } from "../domain/billing/invoices/schemas";
 import { currentIntlLocale, t } from "../i18n/request-locale";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, Table, TextArea, Time } from "./components";
+import { ConfirmPage } from "./confirm";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
@@ -333,23 +334,62 @@ export function InvoicePage(props: {
             </form>
           )}
           {(i.status === "draft" || (i.status === "issued" && credited === 0)) && (
-            <form
-              method="post"
-              action={`/admin/invoices/${i.id}/void`}
-              class="form-grid"
-              hx-confirm={i.number ? t("billing.invoice.void_confirm", { number: i.number }) : t("billing.invoice.void_confirm_draft")}
-            >
-              <CsrfField token={csrf} />
-              <Field name="void_reason" label={t("billing.invoice.void_reason")} />
-              <div class="span-2 form-actions">
-                <button type="submit" class="button danger">
-                  {i.status === "draft" ? t("billing.invoice.void_draft") : t("billing.invoice.void_invoice")}
-                </button>
-              </div>
-            </form>
+            <div class="form-actions">
+              <a class="button danger" href={`/admin/invoices/${i.id}/void`}>
+                {i.status === "draft" ? t("billing.invoice.void_draft") : t("billing.invoice.void_invoice")}…
+              </a>
+            </div>
           )}
         </section>
       )}
     </Layout>
+  );
+}
+
+/** An invoice as staff name it in messages: its number, or "draft <id>" before it is issued. */
+export function invoiceName(i: Pick<InvoiceView, "id" | "number">): string {
+  return i.number ? `Invoice ${i.number}` : `Draft invoice ${i.id}`;
+}
+
+/** The confirmation of voiding an invoice: what voiding does, a required reason (kept on the invoice and in the activity log). */
+export function VoidInvoicePage(props: {
+  ctx: PageContext;
+  invoice: InvoiceView;
+  customerName: string;
+  reason?: { value?: string; error?: string };
+  message?: string;
+}) {
+  const i = props.invoice;
+  const name = invoiceName(i);
+  return (
+    <ConfirmPage
+      ctx={props.ctx}
+      title={`Void ${name}?`}
+      subtitle={
+        <>
+          <Badge value={i.status} /> → <Badge value="void" /> · {props.customerName} · {formatMoney(i.total_amount, i.currency)}
+        </>
+      }
+      back={{ href: `/admin/invoices/${i.id}`, label: name }}
+      action={`/admin/invoices/${i.id}/void`}
+      hidden={{}}
+      submit={`Void ${name}`}
+      danger
+      reason={{ ...props.reason, label: "Why void it?" }}
+      message={props.message}
+    >
+      <section class="card" aria-labelledby="void-h">
+        <h2 id="void-h">What happens</h2>
+        <ul>
+          {i.number ? (
+            <li>The invoice stays on record as void and keeps its number {i.number} (numbers have no gaps); nothing is due on it any more.</li>
+          ) : (
+            <li>The draft is void; its transactions go back to be billed on the next invoice of the period.</li>
+          )}
+          {i.number && <li>Its transactions stay invoiced: anything that should still be billed needs a new charge.</li>}
+          <li>This cannot be undone. The reason is kept on the invoice and in the activity log.</li>
+        </ul>
+      </section>
+    </ConfirmPage>
   );
 }

@@ -10,6 +10,8 @@ export type PageContext = {
   settings: SettingsData;
   csrfToken: string;
   path: string;
+  /** The one-time message of the last action (see redirectWithNotice), shown as text in #flash. */
+  notice?: string | null;
 };
 
 type NavItem = { href: string; label: MessageKey; permission: Permission | null; icon: string; goKey?: string };
@@ -214,7 +216,13 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             ))}
           </nav>
           <main id="main" class={props.wide ? "content wide" : "content"} tabindex={-1}>
-            <div id="flash" role="status" aria-live="polite"></div>
+            <div id="flash" role="status" aria-live="polite">
+              {ctx.notice && (
+                <div class="alert success" data-notice>
+                  {ctx.notice}
+                </div>
+              )}
+            </div>
             {props.children}
           </main>
         </div>

@@ -266,16 +266,23 @@ function ServiceStatus(props: { service: ServiceView; oob?: boolean }) {
 function ServiceActions(props: { service: ServiceView; actions: ServiceAction[]; formKey: string; csrfToken: string; oob?: boolean }) {
   return (
     <span id="service-actions" class="live-actions" {...oobAttr(props.oob)}>
-      {props.actions.map((t) => (
-        <form method="post" action={`/admin/services/${props.service.id}/action`} class="inline" hx-confirm={SERVICE_ACTIONS[t].confirm ?? undefined}>
-          <CsrfField token={props.csrfToken} />
-          <input type="hidden" name="action" value={t} />
-          <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
-          <button type="submit" class={t === "terminate" ? "button danger" : "button"}>
-            {SERVICE_ACTIONS[t].label}
-          </button>
-        </form>
-      ))}
+      {props.actions.map((t) =>
+        t === "retry" ? (
+          <form method="post" action={`/admin/services/${props.service.id}/action`} class="inline">
+            <CsrfField token={props.csrfToken} />
+            <input type="hidden" name="action" value={t} />
+            <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
+            <button type="submit" class="button">
+              {SERVICE_ACTIONS[t].label}
+            </button>
+          </form>
+        ) : (
+          // Suspend, resume and terminate reach the customer: a confirmation page says what happens and asks why.
+          <a class={t === "terminate" ? "button danger" : "button"} href={`/admin/services/${props.service.id}/action/${t}`}>
+            {SERVICE_ACTIONS[t].label}…
+          </a>
+        ),
+      )}
     </span>
   );
 }

@@ -81,7 +81,7 @@ export async function transitionCustomerWithServices(
   const does = input.transition === "suspend" ? "suspend" : "resume";
   for (const s of affected) {
     try {
-      const { service, job } = await changeServiceStatus(ctx, deps, s.id, does, `customer:${input.key}:${s.id}`);
+      const { service, job } = await changeServiceStatus(ctx, deps, s.id, does, `customer:${input.key}:${s.id}`, input.reason ?? null);
       results.push({ id: s.id, status: service.status, job_id: job.id });
     } catch (e) {
       if (!(e instanceof AppError)) throw e;

@@ -29,13 +29,17 @@ async function retryReservation(ctx: WriteContext, serviceId: string): Promise<R
   return { serviceId, customerId: service.customer_id, required, picks: {}, vars: product.provisioning_json_vars };
 }
 
-/** Suspends, resumes, terminates or retries a service; each of these is a provisioning job. */
+/**
+ * Suspends, resumes, terminates or retries a service; each of these is a provisioning job. `reason`
+ * (why staff took the step) is kept in the activity entry of the transition.
+ */
 export async function changeServiceStatus(
   ctx: WriteContext,
   deps: ServiceDeps,
   id: string,
   transition: Extract<ServiceTransition, "suspend" | "resume" | "terminate" | "retry">,
   key: string,
+  reason: string | null = null,
 ) {
   const service = await loadService(ctx, id);
   const jobType = SERVICE_TRANSITIONS[transition].job;
@@ -72,6 +76,7 @@ export async function changeServiceStatus(
           : {}),
       },
       inventory: again ? reserved.items.map((i) => i.id) : undefined,
+      reason,
     }),
   );
   const result = unwrap(outcome);

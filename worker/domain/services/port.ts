@@ -30,6 +30,7 @@ export type ServiceStatePort = {
       identifiers?: Record<string, string>;
       grants?: Grant[];
       inventory?: string[];
+      reason?: string | null;
     },
   ): Promise<Outcome<{ status: ServiceStatus; previous: ServiceStatus }>>;
   topUp(serviceId: string, request: TopUpRequest, op: OpContext): Promise<Outcome<BalanceSnapshot & { entry: string }>>;

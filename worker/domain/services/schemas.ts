@@ -116,3 +116,6 @@ export const TransactionCreate = z
     z.strictObject({ reverses_id: z.string().min(1).max(64), description: z.string().trim().min(1).max(300).optional() }),
   ])
   .meta({ id: "TransactionCreate", description: "A manual charge or credit, or the reversal of an existing transaction ({reverses_id})" });
+
+/** The optional body of a lifecycle action (`POST /services/{id}/suspend` …): why, kept in the activity log. */
+export const StatusChangeInput = z.strictObject({ reason: optionalText(500) }).meta({ id: "ServiceStatusChange" });

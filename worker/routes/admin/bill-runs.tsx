@@ -10,7 +10,7 @@ import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { BillRunLive, BillRunPage, BillRunsPage } from "../../views/bill-runs";
 import type { FormErrors } from "../../views/components";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
 
 const PAGE = 25;
@@ -57,7 +57,8 @@ export const billRunPages = new Hono<AppEnv>()
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createBillRun(writeContext(c), (ids) => serviceDeps(c.env).enqueue(ids), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 422);
-    return c.redirect(result.data ? `/admin/bill-runs/${result.data.id}` : "/admin/bill-runs", 303);
+    if (!result.data) return redirectWithNotice(c, "/admin/bill-runs", `${month} already has a bill run: see it below.`);
+    return redirectWithNotice(c, `/admin/bill-runs/${result.data.id}`, `Bill run for ${month} started.`);
   })
   .get("/bill-runs/:id", can("billing:read"), async (c) => c.html(<BillRunPage ctx={pageContext(c)} run={await runOr404(c)} />))
   .get("/bill-runs/:id/live", can("billing:read"), async (c) =>

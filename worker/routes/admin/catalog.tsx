@@ -12,7 +12,7 @@ import { allowed, can, writeContext } from "../../middleware/access";
 import { CatalogPage, ProductFormPage, type ProductFormValues, ProductPage, productFormValues } from "../../views/catalog";
 import type { FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, type FormBody, list, readForm, text, validate } from "./forms";
 
 const MONEY_FIELDS = ["retail_price", "wholesale_price", "retail_setup_fee", "wholesale_setup_fee"] as const;
@@ -97,7 +97,7 @@ export const catalogPages = new Hono<AppEnv>()
     if (Object.keys(errors).length > 0 || !parsed.ok) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors });
     const result = await attempt(() => createProduct(writeContext(c), parsed.data, serviceDeps(c.env).enqueue));
     if (!result.ok) return render(result.errors, result.message);
-    return c.redirect(`/admin/catalog/${result.data.id}`, 303);
+    return redirectWithNotice(c, `/admin/catalog/${result.data.id}`, `Product ${result.data.name} created (${result.data.status}).`);
   })
   .get("/catalog/:id", can("catalog:read"), async (c) => {
     const db = c.get("db");
@@ -125,7 +125,7 @@ export const catalogPages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const result = await attempt(() => queuePlaybookCheck(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), id));
     if (!result.ok) return c.redirect(`/admin/catalog/${id}?error=${encodeURIComponent(result.message ?? "Could not start the check.")}`, 303);
-    return c.redirect(`/admin/jobs/${result.data.id}`, 303);
+    return redirectWithNotice(c, `/admin/jobs/${result.data.id}`, "Playbook check queued: this job runs the product's playbook in check mode.");
   })
   .get("/catalog/:id/edit", can("catalog:write"), async (c) => {
     const product = await getProduct(c.get("db"), c.req.param("id"));
@@ -154,5 +154,8 @@ export const catalogPages = new Hono<AppEnv>()
     if (Object.keys(errors).length > 0 || !parsed.ok) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors });
     const result = await attempt(() => updateProduct(writeContext(c), product.id, parsed.data, serviceDeps(c.env).enqueue));
     if (!result.ok) return render(result.errors, result.message);
-    return c.redirect(`/admin/catalog/${product.id}`, 303);
+    const status =
+      result.data.status === product.status ? "" : { active: " and published", retired: " and retired", draft: " and back to draft" }[result.data.status];
+    const version = result.data.version === product.version ? "" : ` (new price version ${result.data.version})`;
+    return redirectWithNotice(c, `/admin/catalog/${product.id}`, `Product ${result.data.name} saved${status}${version}.`);
   });

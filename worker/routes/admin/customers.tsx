@@ -45,6 +45,8 @@ import { allowed, can, writeContext } from "../../middleware/access";
 import { operationKey } from "../../middleware/idempotency";
 import type { FormErrors } from "../../views/components";
 import {
+  CONFIRMED_CUSTOMER_TRANSITIONS,
+  type ConfirmedCustomerTransition,
   ContactFormPage,
   type ContactFormValues,
   CustomerFormPage,
@@ -60,8 +62,8 @@ import {
 import { parseMoney } from "../../views/format";
 import { CustomerPayments, paymentNotice } from "../../views/payments";
 import { OrderForm } from "../../views/services";
-import { pageContext, wantsFragment } from "./context";
-import { attempt, type FormBody, list, numberOrNull, readForm, text, validate } from "./forms";
+import { pageContext, redirectWithNotice, wantsFragment } from "./context";
+import { attempt, type FormBody, list, numberOrNull, readForm, reasonOf, text, validate } from "./forms";
 
 const ListQuery = z.object({
   q: z.string().max(200).optional().catch(undefined),
@@ -77,6 +79,38 @@ async function loadCustomer(c: Context<AppEnv>, id: string): Promise<CustomerVie
   const customer = await getCustomer(c.get("db"), id);
   if (!customer) throw new NotFound("No customer with this id.");
   return customer;
+}
+
+/** What the page says once a status change is made ("Customer Dupont SARL suspended."). */
+const TRANSITION_DONE: Record<CustomerTransition, string> = {
+  suspend: "suspended",
+  resume: "resumed",
+  close: "closed",
+  reopen: "reopened",
+  archive: "archived",
+  restore: "restored",
+};
+
+/** The confirmation of a status change the customer notices (again with a 422 when the reason is missing). */
+async function statusConfirmPage(
+  c: Context<AppEnv>,
+  customer: CustomerView,
+  transition: ConfirmedCustomerTransition,
+  extra: { reason?: { value?: string; error?: string } } = {},
+  status: 200 | 422 = 200,
+) {
+  return c.html(
+    <CustomerStatusConfirmPage
+      ctx={pageContext(c)}
+      customer={customer}
+      transition={transition}
+      services={await servicesFollowing(c.get("db"), customer.id, transition)}
+      canChangeServices={allowed(c, "services:write")}
+      formKey={ulid()}
+      reason={extra.reason}
+    />,
+    status,
+  );
 }
 
 /** Renders the customer 360 page, optionally with inline errors from a failed tags/attributes form. */
@@ -227,6 +261,9 @@ function siteValues(body: FormBody, empty: "omit" | "null") {
   };
 }
 
+/** A contact as staff name it: first and last name. */
+const contactName = (x: { first_name: string; last_name: string | null }) => [x.first_name, x.last_name].filter(Boolean).join(" ");
+
 const splitTags = (s: string | null | undefined) =>
   (s ?? "")
     .split(",")
@@ -289,7 +326,7 @@ export const customerPages = new Hono<AppEnv>()
     if (!parsed.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={parsed.errors} />, 422);
     const result = await attempt(() => createCustomer(writeContext(c), parsed.data));
     if (!result.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${result.data.id}`, 303);
+    return redirectWithNotice(c, `/admin/customers/${result.data.id}`, `Customer ${result.data.name} created.`);
   })
   .get("/customers/:id", can("customers:read"), async (c) => renderCustomerPage(c, await loadCustomer(c, c.req.param("id"))))
   .get("/customers/:id/edit", can("customers:write"), async (c) => {
@@ -305,24 +342,15 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => updateCustomer(writeContext(c), id, parsed.data));
     if (!result.ok)
       return c.html(<CustomerFormPage ctx={pageContext(c)} mode="edit" id={id} values={values} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${id}`, 303);
+    return redirectWithNotice(c, `/admin/customers/${id}`, `Customer ${result.data.name} saved.`);
   })
   .get("/customers/:id/status/:transition", can("customers:archive"), async (c) => {
     const customer = await loadCustomer(c, c.req.param("id"));
-    const transition = z.enum(["suspend", "resume"]).safeParse(c.req.param("transition"));
+    const transition = z.enum(CONFIRMED_CUSTOMER_TRANSITIONS).safeParse(c.req.param("transition"));
     if (!transition.success) throw new NotFound("No such status change.");
     if (!(CUSTOMER_TRANSITIONS[transition.data].from as readonly string[]).includes(customer.status))
       return renderCustomerPage(c, customer, { message: `Cannot ${transition.data} a customer that is ${customer.status}.` }, 409);
-    return c.html(
-      <CustomerStatusConfirmPage
-        ctx={pageContext(c)}
-        customer={customer}
-        transition={transition.data}
-        services={await servicesFollowing(c.get("db"), customer.id, transition.data)}
-        canChangeServices={allowed(c, "services:write")}
-        formKey={ulid()}
-      />,
-    );
+    return statusConfirmPage(c, customer, transition.data);
   })
   .post("/customers/:id/transition", can("customers:archive"), async (c) => {
     const id = c.req.param("id");
@@ -331,13 +359,21 @@ export const customerPages = new Hono<AppEnv>()
     const customer = await loadCustomer(c, id);
     if (!transition.success) return renderCustomerPage(c, customer, { message: "Unknown status change." }, 422);
     const name = transition.data as CustomerTransition;
-    if (name in CASCADING) {
-      // Suspend and resume only after the confirmation that lists the services they carry along.
+    const confirmed = z.enum(CONFIRMED_CUSTOMER_TRANSITIONS).safeParse(name);
+    const reason = confirmed.success ? reasonOf(body) : null;
+    if (confirmed.success) {
+      // Suspend, resume, close and archive only after their confirmation page, with a reason.
       if (text(body, "confirmed") !== "1") return c.redirect(`/admin/customers/${id}/status/${name}`, 303);
+      if (reason && !reason.ok) return statusConfirmPage(c, customer, confirmed.data, { reason: { value: reason.value, error: reason.error } }, 422);
+    }
+    const why = reason?.ok ? reason.reason : null;
+    const done = `Customer ${customer.name} ${TRANSITION_DONE[name]}.`;
+    if (name in CASCADING) {
       const result = await attempt(() =>
         transitionCustomerWithServices(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), {
           id,
           transition: name,
+          reason: why,
           key: operationKey(c, text(body, "key")),
           mayChangeServices: allowed(c, "services:write"),
         }),
@@ -353,11 +389,12 @@ export const customerPages = new Hono<AppEnv>()
           409,
         );
       }
-      return c.redirect(`/admin/customers/${id}#services`, 303);
+      const n = result.data.services.length;
+      return redirectWithNotice(c, `/admin/customers/${id}#services`, n > 0 ? `${done.slice(0, -1)}, with ${n} service${n === 1 ? "" : "s"}.` : done);
     }
-    const result = await attempt(() => transitionCustomer(writeContext(c), id, name));
+    const result = await attempt(() => transitionCustomer(writeContext(c), id, name, why));
     if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
-    return c.redirect(`/admin/customers/${id}`, 303);
+    return redirectWithNotice(c, `/admin/customers/${id}`, done);
   })
   .post("/customers/:id/tags", can("customers:write"), async (c) => {
     const id = c.req.param("id");
@@ -367,7 +404,11 @@ export const customerPages = new Hono<AppEnv>()
     if (!parsed.success) return renderCustomerPage(c, customer, { tagsError: parsed.error.issues[0]?.message, tagsValue: raw ?? "" }, 422);
     const result = await attempt(() => setCustomerTags(writeContext(c), id, parsed.data));
     if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
-    return c.redirect(`/admin/customers/${id}#tags`, 303);
+    return redirectWithNotice(
+      c,
+      `/admin/customers/${id}#tags`,
+      parsed.data.length > 0 ? `Tags of ${customer.name} set: ${parsed.data.join(", ")}.` : `Tags of ${customer.name} cleared.`,
+    );
   })
   .post("/customers/:id/attributes", can("customers:write"), async (c) => {
     const id = c.req.param("id");
@@ -384,7 +425,7 @@ export const customerPages = new Hono<AppEnv>()
     if (!result.ok) {
       return renderCustomerPage(c, await loadCustomer(c, id), { attributeErrors: result.errors, attributeValues: values, message: result.message }, 422);
     }
-    return c.redirect(`/admin/customers/${id}#attributes`, 303);
+    return redirectWithNotice(c, `/admin/customers/${id}#attributes`, `Attributes of ${(await loadCustomer(c, id)).name} saved.`);
   })
   // Contacts
   .get("/customers/:id/contacts/new", can("customers:write"), async (c) => {
@@ -399,7 +440,7 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => createContact(writeContext(c), customer.id, parsed.data));
     if (!result.ok)
       return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} values={values} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${customer.id}#contacts`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#contacts`, `Contact ${contactName(result.data)} added to ${customer.name}.`);
   })
   .get("/contacts/:id/edit", can("customers:write"), async (c) => {
     const contact = await getContact(c.get("db"), c.req.param("id"));
@@ -422,13 +463,13 @@ export const customerPages = new Hono<AppEnv>()
         422,
       );
     }
-    return c.redirect(`/admin/customers/${customer.id}#contacts`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#contacts`, `Contact ${contactName(result.data)} saved.`);
   })
   .post("/contacts/:id/delete", can("customers:write"), async (c) => {
     const contact = await getContact(c.get("db"), c.req.param("id"));
     if (!contact) throw new NotFound("No contact with this id.");
     await deleteContact(writeContext(c), contact.id);
-    return c.redirect(`/admin/customers/${contact.customer_id}#contacts`, 303);
+    return redirectWithNotice(c, `/admin/customers/${contact.customer_id}#contacts`, `Contact ${contactName(contact)} deleted.`);
   })
   // Sites
   .get("/customers/:id/sites/new", can("customers:write"), async (c) => {
@@ -446,7 +487,7 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => createSite(writeContext(c), customer.id, parsed.data, googleGeocoder(c.env)));
     if (!result.ok)
       return c.html(<SiteFormPage ctx={pageContext(c)} customer={customer} values={shown} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/customers/${customer.id}#sites`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, `Site ${result.data.name} added to ${customer.name}.`);
   })
   .get("/sites/:id/edit", can("customers:write"), async (c) => {
     const site = await getSiteRow(c.get("db"), c.req.param("id"));
@@ -477,11 +518,11 @@ export const customerPages = new Hono<AppEnv>()
         <SiteFormPage ctx={pageContext(c)} customer={customer} siteId={site.id} values={shown} errors={result.errors} message={result.message} />,
         422,
       );
-    return c.redirect(`/admin/customers/${customer.id}#sites`, 303);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, `Site ${result.data.name} saved.`);
   })
   .post("/sites/:id/delete", can("customers:write"), async (c) => {
     const site = await getSiteRow(c.get("db"), c.req.param("id"));
     if (!site) throw new NotFound("No site with this id.");
     await deleteSite(writeContext(c), site.id);
-    return c.redirect(`/admin/customers/${site.customerId}#sites`, 303);
+    return redirectWithNotice(c, `/admin/customers/${site.customerId}#sites`, `Site ${site.name} deleted.`);
   });

@@ -5,6 +5,7 @@ import { AppError, Invalid } from "../../lib/errors";
 import { zodErrors } from "../../middleware/errors";
 import { malformedTextPath } from "../../middleware/well-formed";
 import { errorMap, type FormErrors } from "../../views/components";
+import { REASON_MAX, REASON_MIN } from "../../views/confirm";
 
 export type FormBody = Record<string, string | string[]>;
 
@@ -61,4 +62,12 @@ export async function attempt<T>(run: () => Promise<T>): Promise<FormResult<T>> 
     }
     throw error;
   }
+}
+
+/** The reason typed on a confirmation page: trimmed, REASON_MIN to REASON_MAX characters, or what to say beside the box. */
+export function reasonOf(body: FormBody): { ok: true; reason: string } | { ok: false; value: string; error: string } {
+  const value = (text(body, "reason") ?? "").trim();
+  if (value.length < REASON_MIN) return { ok: false, value, error: `Give a reason of at least ${REASON_MIN} characters.` };
+  if (value.length > REASON_MAX) return { ok: false, value, error: `Keep the reason to ${REASON_MAX} characters at most (${value.length} now).` };
+  return { ok: true, reason: value };
 }

@@ -32,7 +32,7 @@ import { allowed, can, writeContext } from "../../middleware/access";
 
 import { AccountPage, ApiKeysPage, OutboxPage, RoleFormPage, RolesPage, TwoFactorPage, UserFormPage, UserPage, UsersPage } from "../../views/identity";
 import { kickOutbox, links, requestSettings } from "../support";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, list, readForm, text, validate } from "./forms";
 
 async function me(c: Context<AppEnv>) {
@@ -177,11 +177,11 @@ export const identityPages = new Hono<AppEnv>()
   .post("/account/sessions/revoke-all", can("authenticated"), async (c) => {
     const p = c.get("principal");
     if (p?.sessionId) await revokeAllSessions(writeContext(c), { type: "user", id: p.id }, p.sessionId);
-    return c.redirect("/admin/account", 303);
+    return redirectWithNotice(c, "/admin/account", "Every other session is signed out.");
   })
   .post("/account/sessions/:id/revoke", can("authenticated"), async (c) => {
     await revokeOwnSession(writeContext(c), c.get("principal")?.id ?? "", c.req.param("id"));
-    return c.redirect("/admin/account", 303);
+    return redirectWithNotice(c, "/admin/account", "That session is signed out.");
   })
   .get("/account/2fa", can("authenticated"), (c) => twoFactorPage(c))
   .post("/account/2fa/setup", can("authenticated"), async (c) => {
@@ -211,7 +211,7 @@ export const identityPages = new Hono<AppEnv>()
     const result = await attempt(async () => disableTotp(writeContext(c), await me(c), code, c.env.ENCRYPTION_KEY, await requestSettings(c)));
     if (!result.ok) return twoFactorPage(c, { error: result.message }, 422);
     kickOutbox(c);
-    return c.redirect("/admin/account", 303);
+    return redirectWithNotice(c, "/admin/account", "Two-factor authentication turned off.");
   })
   .post("/account/2fa/backup-codes", can("authenticated"), async (c) => {
     const code = text(await readForm(c), "code") ?? "";
@@ -235,7 +235,7 @@ export const identityPages = new Hono<AppEnv>()
     const result = await attempt(async () => createUser(writeContext(c), parsed.data, await links(c)));
     if (!result.ok) return c.html(<UserFormPage ctx={pageContext(c)} roles={roles} values={values} errors={result.errors} message={result.message} />, 422);
     kickOutbox(c);
-    return c.redirect(`/admin/users/${result.data.id}`, 303);
+    return redirectWithNotice(c, `/admin/users/${result.data.id}`, `User ${result.data.name} created; an invitation was sent to ${result.data.email}.`);
   })
   .get("/users/:id", can("users:manage"), (c) => userPage(c, c.req.param("id")))
   .post("/users/:id", can("users:manage"), async (c) => {
@@ -301,7 +301,7 @@ export const identityPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => createRole(writeContext(c), parsed.data, granter));
     if (!result.ok) return render(result.errors, result.message);
-    return c.redirect("/admin/roles", 303);
+    return redirectWithNotice(c, "/admin/roles", `Role ${result.data.name} created.`);
   })
   .get("/roles/:id", can("roles:manage"), async (c) => {
     const role = await getRole(c.get("db"), c.req.param("id"));
@@ -327,10 +327,11 @@ export const identityPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => updateRole(writeContext(c), role.id, parsed.data, granter));
     if (!result.ok) return render(result.errors, result.message);
-    return c.redirect("/admin/roles", 303);
+    return redirectWithNotice(c, "/admin/roles", `Role ${role.name} saved.`);
   })
   .post("/roles/:id/delete", can("roles:manage"), async (c) => {
     const id = c.req.param("id");
+    const name = (await getRole(c.get("db"), id))?.name ?? id;
     const result = await attempt(() => deleteRole(writeContext(c), id));
     if (!result.ok) {
       const role = await getRole(c.get("db"), id);
@@ -347,7 +348,7 @@ export const identityPages = new Hono<AppEnv>()
         409,
       );
     }
-    return c.redirect("/admin/roles", 303);
+    return redirectWithNotice(c, "/admin/roles", `Role ${name} deleted.`);
   })
   // API keys
   .get("/api-keys", can("api_keys:manage"), (c) => apiKeysPage(c))
@@ -369,7 +370,7 @@ export const identityPages = new Hono<AppEnv>()
   .post("/api-keys/:id/revoke", can("api_keys:manage"), async (c) => {
     const result = await attempt(() => revokeApiKey(writeContext(c), c.req.param("id")));
     if (!result.ok) return apiKeysPage(c, { message: result.message }, 422);
-    return c.redirect("/admin/api-keys", 303);
+    return redirectWithNotice(c, "/admin/api-keys", `API key ${result.data.name} revoked: it stops working at once.`);
   })
   .post("/api-keys/:id/regenerate", can("api_keys:manage"), async (c) => {
     const result = await attempt(() => regenerateApiKey(writeContext(c), c.req.param("id")));
@@ -396,7 +397,11 @@ export const identityPages = new Hono<AppEnv>()
     // A retry of an email that is not failed (any more) is a no-op, not an error page.
     const result = await attempt(() => retryFailedEmail(writeContext(c), c.req.param("id")));
     if (result.ok) kickOutbox(c);
-    return c.redirect("/admin/outbox", 303);
+    return redirectWithNotice(
+      c,
+      "/admin/outbox",
+      result.ok ? "Email queued to be sent again." : `Not retried: ${result.message ?? "this email cannot be retried."}`,
+    );
   })
   // Portal invitations from a customer's page
   .post("/contacts/:id/portal-invite", can("portal:invite"), async (c) => {
@@ -404,6 +409,10 @@ export const identityPages = new Hono<AppEnv>()
     if (!contact) throw new NotFound("No contact with this id.");
     const result = await attempt(async () => invitePortalContact(writeContext(c), contact.id, await links(c)));
     kickOutbox(c);
-    const flash = result.ok ? "invited" : encodeURIComponent(result.message ?? "The invitation could not be sent.");
-    return c.redirect(`/admin/customers/${contact.customer_id}?portal=${flash}#contacts`, 303);
+    if (result.ok)
+      return redirectWithNotice(c, `/admin/customers/${contact.customer_id}#contacts`, `Portal invitation sent to ${contact.email ?? contact.first_name}.`);
+    return c.redirect(
+      `/admin/customers/${contact.customer_id}?portal=${encodeURIComponent(result.message ?? "The invitation could not be sent.")}#contacts`,
+      303,
+    );
   });

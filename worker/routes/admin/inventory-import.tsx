@@ -14,7 +14,7 @@ import { oncePerForm } from "../../middleware/idempotency";
 import { errorMap, type FormErrors } from "../../views/components";
 import { COMMON_IMPORT_COLUMNS, ImportResultPage, type ImportState, ImportUploadPage, ImportWizardPage } from "../../views/inventory";
 import { inventoryEnv } from "../api/inventory";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { type FormBody, text } from "./forms";
 
 /** Largest CSV accepted by the import wizard (bytes), as for the API. */
@@ -154,13 +154,15 @@ export const inventoryImportPages = new Hono<AppEnv>()
       return wizard("preview", { report: result.data });
     }
     try {
+      let imported: string | null = null;
       const location = await oncePerForm(c, state.key, async () => {
         const report = await importItems(ctx, env, csv, { type: template.slug, mode, dryRun: false, mapping });
         if (!report.import_id) throw new NothingImported(report);
         await checkLowStock(ctx, env, template.slug);
+        imported = `Import done: ${report.imported} ${template.name} item${report.imported === 1 ? "" : "s"} imported${report.rejected ? `, ${report.rejected} rejected` : ""}.`;
         return `/admin/inventory/imports/${report.import_id}`;
       });
-      return c.redirect(location, 303);
+      return redirectWithNotice(c, location, imported ?? "This import was already made: here is its report.");
     } catch (error) {
       if (error instanceof NothingImported) {
         const r = error.report;

@@ -9,7 +9,7 @@ import { can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
 import { TypeFormPage, type TypeFormValues, TypesPage } from "../../views/inventory";
 import { inventoryEnv } from "../api/inventory";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { type FormBody, readForm, text, validate } from "./forms";
 
 /** Largest CSV accepted by the import wizard (bytes), as for the API. */
@@ -43,7 +43,7 @@ export const inventoryTypePages = new Hono<AppEnv>()
     if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
     const result = await tryDomain(() => createTemplate(writeContext(c), parsed.data), "");
     if (!result.ok) return render(result.errors, result.message, result.status);
-    return c.redirect("/admin/inventory/types", 303);
+    return redirectWithNotice(c, "/admin/inventory/types", `Inventory type ${parsed.data.name} created.`);
   })
   .get("/inventory/types/:slug", can("inventory:types"), async (c) => {
     const template = await getTemplate(c.get("db"), c.req.param("slug"));
@@ -69,7 +69,7 @@ export const inventoryTypePages = new Hono<AppEnv>()
     const result = await tryDomain(() => updateTemplate(ctx, template.slug, parsed.data), "");
     if (!result.ok) return render(result.errors, result.message, result.status);
     await checkLowStock(ctx, inventoryEnv(c), template.slug);
-    return c.redirect("/admin/inventory/types", 303);
+    return redirectWithNotice(c, "/admin/inventory/types", `Inventory type ${parsed.data.name ?? template.name} saved.`);
   });
 
 function typeValues(body: FormBody): TypeFormValues {

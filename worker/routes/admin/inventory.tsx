@@ -40,9 +40,10 @@ import {
   type ItemListParams,
   ItemPage,
   ItemResults,
+  itemLabel,
 } from "../../views/inventory";
 import { inventoryEnv } from "../api/inventory";
-import { pageContext, wantsFragment } from "./context";
+import { pageContext, redirectWithNotice, wantsFragment } from "./context";
 import { type FormBody, readForm, text, validate } from "./forms";
 
 /** Largest CSV accepted by the import wizard (bytes), as for the API. */
@@ -136,13 +137,19 @@ async function renderItemPage(
   );
 }
 
+/** 303 to an item's page (at `anchor`) with a notice naming it: `what` completes "<type> <label> …". */
+async function itemDone(c: Context<AppEnv>, id: string, what: string, anchor = "") {
+  const { item, template } = await loadItem(c, id);
+  return redirectWithNotice(c, `/admin/inventory/items/${id}${anchor}`, `${template.name} ${itemLabel(item, template)} ${what}.`);
+}
+
 /** Validates and applies an item change from one of the item page's forms; errors come back on the page. */
 async function patchItem(c: Context<AppEnv>, id: string, patch: Record<string, unknown>, shown: ItemFormValues) {
   const parsed = validate(ItemPatch, patch);
   if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
   const result = await tryDomain(() => updateItem(writeContext(c), inventoryEnv(c), id, parsed.data));
   if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: shown }, result.status);
-  return c.redirect(`/admin/inventory/items/${id}`, 303);
+  return itemDone(c, id, patch.status ? `is now ${result.data.status.replace("_", " ")}` : "saved");
 }
 
 /** The template's values read from a form: booleans from checkboxes, secrets only when typed. */
@@ -278,7 +285,7 @@ export const inventoryPages = new Hono<AppEnv>()
     if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
     const result = await tryDomain(() => createItem(writeContext(c), inventoryEnv(c), parsed.data));
     if (!result.ok) return render(result.errors, result.message, result.status);
-    return c.redirect(`/admin/inventory/items/${result.data.id}`, 303);
+    return itemDone(c, result.data.id, "added to stock");
   })
   .get("/inventory/items/:id", can("inventory:read"), (c) => renderItemPage(c, c.req.param("id")))
   .post("/inventory/items/:id/status", can("inventory:write"), async (c) => {
@@ -302,7 +309,7 @@ export const inventoryPages = new Hono<AppEnv>()
     if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors }, 422);
     const result = await tryDomain(() => endQuarantine(writeContext(c), inventoryEnv(c), id, parsed.data.reason));
     if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message }, result.status);
-    return c.redirect(`/admin/inventory/items/${id}`, 303);
+    return itemDone(c, id, "is out of quarantine and back in stock");
   })
   .post("/inventory/items/:id/edit", can("inventory:write"), async (c) => {
     const id = c.req.param("id");
@@ -321,21 +328,22 @@ export const inventoryPages = new Hono<AppEnv>()
     if (lengthText && (!Number.isInteger(length) || (length ?? 0) < 1 || (length ?? 0) > 128)) {
       return renderItemPage(c, id, { errors: { prefix_length: t("inventory.error.prefix_length") }, values: { prefix_length: lengthText } }, 422);
     }
+    let cidr = "";
     const result = await tryDomain(() =>
       oncePerForm(c, text(body, "key"), async () => {
-        await allocateIp(writeContext(c), id, { serviceId: null, prefixLength: length });
+        cidr = (await allocateIp(writeContext(c), id, { serviceId: null, prefixLength: length })).cidr;
         return `/admin/inventory/items/${id}#alloc-h`;
       }),
     );
     if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: { prefix_length: lengthText } }, result.status);
-    return c.redirect(result.data, 303);
+    return itemDone(c, id, cidr ? `: ${cidr} allocated` : ": this allocation was already made", "#alloc-h");
   })
   .post("/inventory/items/:id/allocations/:allocation_id/release", can("inventory:write"), async (c) => {
     const id = c.req.param("id");
     await loadItem(c, id);
     const result = await tryDomain(() => releaseIp(writeContext(c), id, c.req.param("allocation_id")));
     if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message }, result.status);
-    return c.redirect(`/admin/inventory/items/${id}#alloc-h`, 303);
+    return itemDone(c, id, ": allocation released", "#alloc-h");
   })
   .post("/inventory/items/:id/configs", can("inventory:write"), async (c) => {
     const id = c.req.param("id");
@@ -354,7 +362,7 @@ export const inventoryPages = new Hono<AppEnv>()
     );
     if (!result.ok)
       return renderItemPage(c, id, { errors: { content: result.message, ...result.errors }, message: result.message, values: shown }, result.status);
-    return c.redirect(result.data, 303);
+    return itemDone(c, id, ": configuration saved as a new version", "#config-h");
   })
   .get("/inventory/items/:id/configs/diff", can("inventory:read"), async (c) => {
     const id = c.req.param("id");

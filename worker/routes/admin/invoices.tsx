@@ -21,11 +21,11 @@ import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
-import { InvoicePage, InvoicesPage, NewInvoicePage } from "../../views/invoices";
+import { InvoicePage, InvoicesPage, invoiceName, NewInvoicePage, VoidInvoicePage } from "../../views/invoices";
 import { InvoicePayments } from "../../views/payments";
 import { kickOutbox } from "../support";
-import { pageContext } from "./context";
-import { attempt, readForm, text, validate } from "./forms";
+import { pageContext, redirectWithNotice } from "./context";
+import { attempt, readForm, reasonOf, text, validate } from "./forms";
 
 const ListQuery = z.object({
   status: z.enum(INVOICE_STATUSES).optional().catch(undefined),
@@ -95,7 +95,7 @@ export async function invoicePage(
   );
 }
 
-/** What the page says after an action (`?done=`): fixed texts (catalogue keys), never taken from the URL. */
+/** What the page said after an action when it took `?done=` (older links): fixed texts (catalogue keys), never taken from the URL. */
 const NOTICES = {
   issued: "billing.notice.issued",
   voided: "billing.notice.voided",
@@ -108,11 +108,36 @@ const NOTICES = {
 } as const;
 type Notice = keyof typeof NOTICES;
 
-/** An invoice action from its page: the invoice again with the outcome (a 4xx shown on it). */
-async function act(c: Context<AppEnv>, id: string, run: () => Promise<unknown>, notice: Notice) {
+/** An invoice action from its page: the invoice again with the outcome (a 4xx shown on it, a notice naming the invoice once done). */
+async function act(c: Context<AppEnv>, id: string, run: () => Promise<unknown>, notice: (name: string) => string) {
   const result = await attempt(run);
   if (!result.ok) return invoicePage(c, id, { message: result.message }, 409);
-  return c.redirect(`/admin/invoices/${id}?done=${notice}`, 303);
+  const invoice = await getInvoice(c.get("db"), id);
+  return redirectWithNotice(c, `/admin/invoices/${id}`, notice(invoice ? invoiceName(invoice) : "The invoice"));
+}
+
+/** The void confirmation (again with a 422 when the reason is missing, a 409 when voiding is refused). */
+async function voidPage(
+  c: Context<AppEnv>,
+  id: string,
+  extra: { reason?: { value?: string; error?: string }; message?: string } = {},
+  status: 200 | 409 | 422 = 200,
+) {
+  const db = c.get("db");
+  const invoice = await getInvoice(db, id);
+  if (invoice?.kind !== "invoice") throw new NotFound("No invoice with this id.");
+  const names = await customerNames(db, [invoice.customer_id]);
+  const message = extra.message ?? (invoice.status === "void" ? "This invoice is already void." : undefined);
+  return c.html(
+    <VoidInvoicePage
+      ctx={pageContext(c)}
+      invoice={invoice}
+      customerName={names.get(invoice.customer_id) ?? invoice.customer_id}
+      reason={extra.reason}
+      message={message}
+    />,
+    status,
+  );
 }
 
 export const invoicePages = new Hono<AppEnv>()
@@ -152,7 +177,11 @@ export const invoicePages = new Hono<AppEnv>()
     if (!parsed.ok) return c.html(<NewInvoicePage ctx={pageContext(c)} values={values} errors={parsed.errors} />, 422);
     const result = await attempt(() => createInvoice(writeContext(c), parsed.data));
     if (!result.ok) return c.html(<NewInvoicePage ctx={pageContext(c)} values={values} errors={result.errors} message={result.message} />, 422);
-    return c.redirect(`/admin/invoices/${result.data.id}`, 303);
+    return redirectWithNotice(
+      c,
+      `/admin/invoices/${result.data.id}`,
+      `${invoiceName(result.data)} created for ${(await customerNames(c.get("db"), [result.data.customer_id])).get(result.data.customer_id) ?? result.data.customer_id}.`,
+    );
   })
   .get("/invoices/:id", can("billing:read"), async (c) => {
     const done = z
@@ -167,7 +196,12 @@ export const invoicePages = new Hono<AppEnv>()
   )
   .post("/invoices/:id/issue", can("billing:write"), (c) => {
     const id = c.req.param("id");
-    return act(c, id, () => issueInvoice(writeContext(c), id), "issued");
+    return act(
+      c,
+      id,
+      () => issueInvoice(writeContext(c), id),
+      (name) => `${name} issued.`,
+    );
   })
   .post("/invoices/:id/send", can("billing:write"), async (c) => {
     const id = c.req.param("id");
@@ -184,15 +218,19 @@ export const invoicePages = new Hono<AppEnv>()
       c,
       id,
       () => emailInvoice(writeContext(c), c.env.INVOICE_FILES, c.get("settings") ?? DEFAULT_SETTINGS, id, parsed.data.to ?? null),
-      "sent",
+      (name) => `${name} queued in the email outbox with its PDF${parsed.data.to ? ` to ${parsed.data.to}` : ""}.`,
     );
     kickOutbox(c);
     return sent;
   })
+  .get("/invoices/:id/void", can("billing:write"), (c) => voidPage(c, c.req.param("id")))
   .post("/invoices/:id/void", can("billing:write"), async (c) => {
     const id = c.req.param("id");
-    const reason = text(await readForm(c), "void_reason")?.slice(0, 500) ?? null;
-    return act(c, id, () => voidInvoice(writeContext(c), id, reason), "voided");
+    const reason = reasonOf(await readForm(c));
+    if (!reason.ok) return voidPage(c, id, { reason: { value: reason.value, error: reason.error } }, 422);
+    const result = await attempt(() => voidInvoice(writeContext(c), id, reason.reason));
+    if (!result.ok) return voidPage(c, id, { message: result.message, reason: { value: reason.reason } }, 409);
+    return redirectWithNotice(c, `/admin/invoices/${id}`, `${invoiceName(result.data)} voided.`);
   })
   .post("/invoices/:id/credit-notes", can("billing:write"), async (c) => {
     const id = c.req.param("id");
@@ -206,5 +244,9 @@ export const invoicePages = new Hono<AppEnv>()
     if (!parsed.ok) return invoicePage(c, id, { errors: parsed.errors, message: t("admin.correct_fields"), values }, 422);
     const result = await attempt(() => createCreditNote(writeContext(c), id, parsed.data));
     if (!result.ok) return invoicePage(c, id, { errors: result.errors, message: result.message, values }, 422);
-    return c.redirect(`/admin/invoices/${result.data.id}?done=credited`, 303);
+    return redirectWithNotice(
+      c,
+      `/admin/invoices/${result.data.id}`,
+      `Credit note ${result.data.number ?? result.data.id} issued for ${invoiceName(invoice)}.`,
+    );
   });

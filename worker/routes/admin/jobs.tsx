@@ -13,7 +13,7 @@ import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { Badge, CsrfField, EmptyState, PageHeader, Pager, statusLabel, Table, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, readForm } from "./forms";
 
 const STATUSES = JOB_STATUSES;
@@ -303,12 +303,12 @@ export const jobPages = new Hono<AppEnv>()
     const ctx = writeContext(c);
     const result = await attempt(() => resendJob(ctx.db, serviceDeps(c.env), { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now }, id));
     if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? "Not sent.")}`, 303);
-    return c.redirect("/admin/jobs?status=pending", 303);
+    return redirectWithNotice(c, "/admin/jobs?status=pending", `Job ${id} sent to the queue again.`);
   })
   .post("/jobs/:id/retry", can("jobs:retry"), async (c) => {
     const id = c.req.param("id");
     await readForm(c);
     const result = await attempt(() => retryJobAsStaff(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), id));
     if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? "Retry failed.")}`, 303);
-    return c.redirect(`/admin/jobs/${result.data}`, 303);
+    return redirectWithNotice(c, `/admin/jobs/${result.data}`, `Job ${id} retried as this new job (${result.data}).`);
   });

@@ -16,9 +16,10 @@ import { requireStripe, stripeClient } from "../../integrations/stripe";
 import { currencyExponent } from "../../lib/charging-units";
 import { AppError, NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
-import { parseMoney } from "../../views/format";
-import { ExpiringCardsPage, type PAYMENT_NOTICES, PaymentsPage } from "../../views/payments";
-import { pageContext } from "./context";
+import { formatMoney, parseMoney } from "../../views/format";
+import { invoiceName } from "../../views/invoices";
+import { cardLabel, ExpiringCardsPage, PaymentsPage } from "../../views/payments";
+import { pageContext, redirectWithNotice } from "./context";
 import { renderCustomerPage } from "./customers";
 import { attempt, readForm, text, validate } from "./forms";
 import { invoicePage } from "./invoices";
@@ -35,13 +36,13 @@ function amountOf(raw: string | null | undefined, currency: string): number | un
   return parseMoney(raw, currencyExponent(currency));
 }
 
-/** The customer page again with the outcome of a card or auto-pay action. */
-async function customerOutcome(c: Context<AppEnv>, customerId: string, run: () => Promise<unknown>, notice: keyof typeof PAYMENT_NOTICES) {
+/** The customer page again with the outcome of a card or auto-pay action (`notice` names the customer once done). */
+async function customerOutcome(c: Context<AppEnv>, customerId: string, run: () => Promise<unknown>, notice: (customerName: string) => string) {
   const customer = await getCustomer(c.get("db"), customerId);
   if (!customer) throw new NotFound("No customer with this id.");
   const result = await attempt(run);
   if (!result.ok) return renderCustomerPage(c, customer, { payment: { message: result.message } }, 422);
-  return c.redirect(`/admin/customers/${customerId}?payments=${notice}#payments-card`, 303);
+  return redirectWithNotice(c, `/admin/customers/${customerId}#payments-card`, notice(customer.name));
 }
 
 export const paymentPages = new Hono<AppEnv>()
@@ -83,7 +84,12 @@ export const paymentPages = new Hono<AppEnv>()
         canRecordManual: allowed(c, "payments:manual"),
         origin: "manual",
       });
-      return c.redirect(`/admin/invoices/${id}?done=${payment.status === "pending" ? "pending" : "paid"}#payments-card`, 303);
+      const paid = { amount: formatMoney(payment.amount, payment.currency), invoice: invoiceName(invoice) };
+      return redirectWithNotice(
+        c,
+        `/admin/invoices/${id}#payments-card`,
+        payment.status === "pending" ? t("notice.payment_pending", paid) : t("notice.payment_recorded", paid),
+      );
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return invoicePage(
@@ -98,7 +104,8 @@ export const paymentPages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const result = await attempt(() => dunningStepNow(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), id));
     if (!result.ok) return invoicePage(c, id, { payment: { message: result.message } }, 409);
-    return c.redirect(`/admin/invoices/${id}?done=dunning#payments-card`, 303);
+    const invoice = await getInvoice(c.get("db"), id);
+    return redirectWithNotice(c, `/admin/invoices/${id}#payments-card`, `Dunning step taken on ${invoice ? invoiceName(invoice) : "the invoice"}.`);
   })
   .post("/payments/refund", can("billing:refund"), async (c) => {
     const body = await readForm(c);
@@ -115,7 +122,8 @@ export const paymentPages = new Hono<AppEnv>()
     if (!parsed.ok) return fail(t("billing.error.refund", { errors: Object.values(parsed.errors).join("; ") }), 422);
     const result = await attempt(() => refundPayment(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), payment.id, parsed.data));
     if (!result.ok) return fail(result.message ?? t("billing.error.refund_refused"), 409);
-    return c.redirect(payment.invoiceId ? `${back}?done=refunded#payments-card` : `${back}?payments=refunded#payments-card`, 303);
+    const refunded = formatMoney(parsed.data.amount ?? payment.amount - payment.refundedAmount, payment.currency);
+    return redirectWithNotice(c, `${back}#payments-card`, `Refund of ${refunded} made on payment ${payment.id}.`);
   })
   .post("/customers/:id/payment-methods", can("payments:pay"), async (c) => {
     const id = c.req.param("id");
@@ -128,21 +136,36 @@ export const paymentPages = new Hono<AppEnv>()
         if (!parsed.ok) throw new AppError(422, "Validation failed", Object.values(parsed.errors).join("; "));
         return addCard(writeContext(c), requireStripe(c.env), id, parsed.data);
       },
-      "saved",
+      (name) => t("notice.card_saved", { name }),
     );
   })
   .post("/payment-methods/:id/default", can("payments:pay"), async (c) => {
     const card = await getCard(c.get("db"), c.req.param("id"));
     if (!card) throw new NotFound("No saved card with this id.");
-    return customerOutcome(c, card.customerId, () => updateCard(writeContext(c), card.id, null, { default: true }), "default");
+    return customerOutcome(
+      c,
+      card.customerId,
+      () => updateCard(writeContext(c), card.id, null, { default: true }),
+      (name) => `${cardLabel(card)} is now ${name}'s default card.`,
+    );
   })
   .post("/payment-methods/:id/remove", can("payments:pay"), async (c) => {
     const card = await getCard(c.get("db"), c.req.param("id"));
     if (!card) throw new NotFound("No saved card with this id.");
-    return customerOutcome(c, card.customerId, () => removeCard(writeContext(c), stripeClient(c.env), card.id, null), "removed");
+    return customerOutcome(
+      c,
+      card.customerId,
+      () => removeCard(writeContext(c), stripeClient(c.env), card.id, null),
+      (name) => `${cardLabel(card)} removed from ${name}.`,
+    );
   })
   .post("/customers/:id/auto-pay", can("payments:pay"), async (c) => {
     const id = c.req.param("id");
     const on = text(await readForm(c), "auto_pay") === "true";
-    return customerOutcome(c, id, () => updateCustomer(writeContext(c), id, { auto_pay: on }), on ? "auto_on" : "auto_off");
+    return customerOutcome(
+      c,
+      id,
+      () => updateCustomer(writeContext(c), id, { auto_pay: on }),
+      (name) => `Auto-pay turned ${on ? "on" : "off"} for ${name}.`,
+    );
   });

@@ -9,7 +9,7 @@ import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import { PromoCodesPage, type PromoFormValues } from "../../views/promo-codes";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, numberOrNull, readForm, text, validate } from "./forms";
 
 const PAGE = 50;
@@ -54,12 +54,12 @@ export const promoCodePages = new Hono<AppEnv>()
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createPromoCode(writeContext(c), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 409);
-    return c.redirect("/admin/promo-codes", 303);
+    return redirectWithNotice(c, "/admin/promo-codes", `Promo code ${result.data.code} created.`);
   })
   .post("/promo-codes/:id/status", can("billing:write"), async (c) => {
     const body = await readForm(c);
     const status = text(body, "status") === "active" ? "active" : "disabled";
     const result = await attempt(() => updatePromoCode(writeContext(c), c.req.param("id"), { status }));
     if (!result.ok) return listPage(c, { values: {}, errors: {}, message: result.message }, 422);
-    return c.redirect("/admin/promo-codes", 303);
+    return redirectWithNotice(c, "/admin/promo-codes", `Promo code ${result.data.code} ${status === "active" ? "enabled" : "disabled"}.`);
   });

@@ -13,14 +13,14 @@ import { IP_BLOCK } from "../../domain/inventory/allocation";
 import { queueBalanceSync } from "../../domain/jobs/sync";
 import { listCards } from "../../domain/payments/cards";
 import { payTopUp } from "../../domain/payments/top-ups";
-import { availableActions, SERVICE_ACTION_NAMES, SERVICE_ACTIONS } from "../../domain/services/actions";
+import { availableActions, SERVICE_ACTION_NAMES, SERVICE_ACTIONS, type ServiceAction } from "../../domain/services/actions";
 import { attachAddon } from "../../domain/services/attach-addon";
 import { changePlan, previewPlanChange } from "../../domain/services/change-plan";
 import { changeServiceStatus } from "../../domain/services/change-status";
 import { orderService } from "../../domain/services/order-service";
 import { decidePlanChange, getPlanChangeRequest, listPlanChangeRequests } from "../../domain/services/plan-change-requests";
 import type { ServiceView } from "../../domain/services/schemas";
-import { SERVICE_STATUSES } from "../../domain/services/state";
+import { SERVICE_STATUSES, SERVICE_TRANSITIONS } from "../../domain/services/state";
 import { unwrap } from "../../domain/services/support";
 import { topUpService } from "../../domain/services/top-up";
 import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
@@ -33,12 +33,13 @@ import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { oncePerForm, operationKey } from "../../middleware/idempotency";
 import { PlanChangePage, ReconciliationPage } from "../../views/charging";
-import { parseMoney } from "../../views/format";
+import { formatMoney, parseMoney, serviceName } from "../../views/format";
 import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
 import { cardLabel } from "../../views/payments";
+import { CONFIRMED_SERVICE_ACTIONS, type ConfirmedServiceAction, ServiceActionConfirmPage } from "../../views/service-confirm";
 import { last30Days, type ServiceLive, ServiceLiveFragment, ServicePage, ServicesPage } from "../../views/services";
-import { pageContext } from "./context";
-import { attempt, readForm, text } from "./forms";
+import { pageContext, redirectWithNotice } from "./context";
+import { attempt, readForm, reasonOf, text } from "./forms";
 
 /** A staff decision on a customer's plan change request, from the service page. */
 async function decidePlanChangePage(c: Context<AppEnv>, approve: boolean) {
@@ -49,7 +50,65 @@ async function decidePlanChangePage(c: Context<AppEnv>, approve: boolean) {
   const reason = text(await readForm(c), "reason") ?? null;
   const result = await attempt(() => decidePlanChange(writeContext(c), serviceDeps(c.env), rid, { approve, reason: reason?.slice(0, 500) ?? null }));
   if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
-  return c.redirect(`/admin/services/${id}`, 303);
+  return redirectWithNotice(
+    c,
+    `/admin/services/${id}`,
+    approve ? `Plan change to ${request.to_product_name} approved: its job is queued.` : `Plan change to ${request.to_product_name} rejected.`,
+  );
+}
+
+/** A top-up as the notice names it: "Top-up of €10.00" or "Top-up pack Data 5 GB". */
+async function topUpLabel(c: Context<AppEnv>, input: { amount: number; currency: string } | { product_id: string }): Promise<string> {
+  if ("amount" in input) return `Top-up of ${formatMoney(input.amount, input.currency)}`;
+  return `Top-up pack ${(await getProduct(c.get("db"), input.product_id))?.name ?? input.product_id}`;
+}
+
+/** What the page says once a lifecycle action is accepted (its job then runs). */
+const ACTION_NOTICES: Record<ServiceAction, (name: string) => string> = {
+  suspend: (name) => `Service ${name} suspended.`,
+  resume: (name) => `Service ${name} resumed.`,
+  terminate: (name) => `Service ${name} is being terminated: its deprovision job is queued.`,
+  retry: (name) => `Provisioning of service ${name} started again.`,
+};
+
+/** The confirmation page of suspend, resume or terminate (again with a 422 when the reason is missing). */
+async function actionConfirmPage(
+  c: Context<AppEnv>,
+  service: ServiceView,
+  action: ConfirmedServiceAction,
+  extra: { reason?: { value?: string; error?: string }; message?: string } = {},
+  status: 200 | 409 | 422 = 200,
+) {
+  const db = c.get("db");
+  const [items, allocations, templates, snapshot, product] = await Promise.all([
+    itemsOfService(db, service.id),
+    serviceAllocations(db, service.id),
+    listTemplates(db),
+    serviceDeps(c.env).state(service.id).snapshot(service.id),
+    getProductAtVersion(db, service.product_version_id),
+  ]);
+  const byType = new Map(templates.map((t) => [t.slug, t]));
+  const settings = c.get("settings") ?? DEFAULT_SETTINGS;
+  const refused = (SERVICE_TRANSITIONS[action].from as readonly string[]).includes(service.status)
+    ? undefined
+    : `This service is ${service.status}: it cannot be ${action === "terminate" ? "terminated" : `${action}d`} now.`;
+  return c.html(
+    <ServiceActionConfirmPage
+      ctx={pageContext(c)}
+      service={service}
+      action={action}
+      items={items.filter((i) => i.type !== IP_BLOCK).map((i) => ({ type: i.type, label: itemLabel(toItemView(i), byType.get(i.type)) }))}
+      allocations={allocations.map((a) => a.cidr)}
+      buckets={unwrap(snapshot).buckets}
+      currency={product?.currency ?? settings.default_currency}
+      quarantineDays={settings.number_quarantine_days}
+      simOnTermination={settings.sim_on_termination}
+      formKey={ulid()}
+      reason={extra.reason}
+      message={extra.message ?? refused}
+    />,
+    status,
+  );
 }
 
 /** What the service page refreshes while a job of the service is open (its live fragment). */
@@ -203,7 +262,12 @@ export const servicePages = new Hono<AppEnv>()
     await readForm(c);
     const result = await attempt(() => queueBalanceSync(writeContext(c), serviceDeps(c.env), id));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
-    return c.redirect(`/admin/jobs/${result.data.id}`, 303);
+    return redirectWithNotice(c, `/admin/jobs/${result.data.id}`, "Balance sync queued: this job reads the balances from the charging system.");
+  })
+  .get("/services/:id/action/:action", can("services:write"), async (c) => {
+    const action = z.enum(CONFIRMED_SERVICE_ACTIONS).safeParse(c.req.param("action"));
+    if (!action.success) throw new NotFound("No such service action.");
+    return actionConfirmPage(c, await findService(c, c.req.param("id")), action.data);
   })
   .post("/services/:id/action", can("services:write"), async (c) => {
     const id = c.req.param("id");
@@ -212,9 +276,28 @@ export const servicePages = new Hono<AppEnv>()
     if (!action.success) return servicePage(c, id, { message: "Unknown action." }, 422);
     const needed = SERVICE_ACTIONS[action.data].permission;
     if (!allowed(c, needed)) return servicePage(c, id, { message: `${SERVICE_ACTIONS[action.data].label} requires the ${needed} permission.` }, 409);
-    const result = await attempt(() => changeServiceStatus(writeContext(c), serviceDeps(c.env), id, action.data, operationKey(c, text(body, "key"))));
-    if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
-    return c.redirect(`/admin/services/${id}`, 303);
+    const confirmed = z.enum(CONFIRMED_SERVICE_ACTIONS).safeParse(action.data);
+    // Suspend, resume and terminate only from their confirmation page, with a reason.
+    const reason = confirmed.success ? reasonOf(body) : null;
+    if (confirmed.success && reason && !reason.ok) {
+      return actionConfirmPage(c, await findService(c, id), confirmed.data, { reason: { value: reason.value, error: reason.error } }, 422);
+    }
+    const result = await attempt(() =>
+      changeServiceStatus(writeContext(c), serviceDeps(c.env), id, action.data, operationKey(c, text(body, "key")), reason?.ok ? reason.reason : null),
+    );
+    if (!result.ok) {
+      if (confirmed.success)
+        return actionConfirmPage(
+          c,
+          await findService(c, id),
+          confirmed.data,
+          { message: result.message, reason: { value: text(body, "reason") ?? undefined } },
+          409,
+        );
+      return servicePage(c, id, { message: result.message }, 409);
+    }
+    const name = serviceName(result.data.service);
+    return redirectWithNotice(c, `/admin/services/${id}`, ACTION_NOTICES[action.data](name));
   })
   .get("/reconciliation", can("services:read"), async (c) => {
     const status = z
@@ -243,7 +326,7 @@ export const servicePages = new Hono<AppEnv>()
     if (resolution.length < 3) return servicePage(c, id, { message: "Say what was done about the difference (at least 3 characters)." }, 422);
     const result = await attempt(() => resolveDifference(writeContext(c), id, unit.data, resolution.slice(0, 500)));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
-    return c.redirect(`/admin/services/${id}#balance`, 303);
+    return redirectWithNotice(c, `/admin/services/${id}#balance`, `Difference in ${unit.data} marked resolved.`);
   })
   .get("/services/:id/change-plan", can("services:write"), async (c) => {
     const id = c.req.param("id");
@@ -277,7 +360,14 @@ export const servicePages = new Hono<AppEnv>()
     const body = await readForm(c);
     const result = await attempt(() => changePlan(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", operationKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
-    return c.redirect(`/admin/services/${id}`, 303);
+    const p = result.data.proration;
+    const currency = (await getProductAtVersion(c.get("db"), result.data.service.product_version_id))?.currency ?? "EUR";
+    const money = p ? ` Credited ${formatMoney(p.credit, currency)}, charged ${formatMoney(p.charge, currency)}.` : "";
+    return redirectWithNotice(
+      c,
+      `/admin/services/${id}`,
+      `Service ${serviceName(result.data.service)} moved to ${result.data.service.product_name}; its plan change job is queued.${money}`,
+    );
   })
   .post("/services/:id/plan-change-requests/:rid/approve", can("services:write"), (c) => decidePlanChangePage(c, true))
   .post("/services/:id/plan-change-requests/:rid/reject", can("services:write"), (c) => decidePlanChangePage(c, false))
@@ -288,7 +378,8 @@ export const servicePages = new Hono<AppEnv>()
       attachAddon(writeContext(c), serviceDeps(c.env), id, text(body, "product_id") ?? "", operationKey(c, text(body, "key"))),
     );
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
-    return c.redirect(`/admin/services/${id}`, 303);
+    const addon = await getProduct(c.get("db"), text(body, "product_id") ?? "");
+    return redirectWithNotice(c, `/admin/services/${id}`, `Add-on ${addon?.name ?? ""} added to service ${serviceName(result.data.service)}.`);
   })
   .post("/services/:id/top-ups", can("services:topup"), async (c) => {
     const id = c.req.param("id");
@@ -324,11 +415,11 @@ export const servicePages = new Hono<AppEnv>()
       );
       if (!paid.ok) return servicePage(c, id, { message: paid.message }, 422);
       if (paid.data.status === "failed") return servicePage(c, id, { message: `The card was declined: ${paid.data.failure_message ?? ""}` }, 422);
-      return c.redirect(`/admin/services/${id}#balance`, 303);
+      return redirectWithNotice(c, `/admin/services/${id}#balance`, `${await topUpLabel(c, input)} paid by card for service ${serviceName(service)}.`);
     }
     const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, operationKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
-    return c.redirect(`/admin/services/${id}#balance`, 303);
+    return redirectWithNotice(c, `/admin/services/${id}#balance`, `${await topUpLabel(c, input)} added to service ${serviceName(service)}.`);
   })
   .get("/customers/:id/order-inventory", can("services:write"), async (c) => {
     const customerId = c.req.param("id");
@@ -343,6 +434,7 @@ export const servicePages = new Hono<AppEnv>()
   .post("/customers/:id/services", can("services:write"), async (c) => {
     const customerId = c.req.param("id");
     const body = await readForm(c);
+    let ordered: string | null = null;
     const result = await attempt(() =>
       oncePerForm(c, text(body, "key"), async () => {
         const order = await orderService(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), customerId, {
@@ -358,9 +450,10 @@ export const servicePages = new Hono<AppEnv>()
               .map((k) => [k.slice("inventory.".length), text(body, k) ?? ""]),
           ),
         });
+        ordered = `Service ${order.service.product_name} ordered; its provisioning job is queued.`;
         return `/admin/services/${order.service.id}`;
       }),
     );
     if (!result.ok) return c.redirect(`/admin/customers/${customerId}?order_error=${encodeURIComponent(result.message ?? "The order failed.")}#services`, 303);
-    return c.redirect(result.data, 303);
+    return redirectWithNotice(c, result.data, ordered ?? "This order was already placed: here it is.");
   });

@@ -24,7 +24,7 @@ import {
 } from "../../views/components";
 import type { Definition } from "../../views/customers/shared";
 import { Layout, type PageContext } from "../../views/layout";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
 
 type SettingsValues = Partial<Record<keyof SettingsData, string | number | null>>;
@@ -379,7 +379,7 @@ export const settingsPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => updateSettings(writeContext(c), parsed.data));
     if (!result.ok) return render(result.errors, result.message);
-    return c.redirect("/admin/settings?saved=1", 303);
+    return redirectWithNotice(c, "/admin/settings", "Settings saved.");
   })
   .get("/settings/attributes", can("customers:read"), (c) => attributesPage(c))
   .post("/settings/attributes", can("attributes:manage"), async (c) => {
@@ -396,7 +396,7 @@ export const settingsPages = new Hono<AppEnv>()
     if (!parsed.ok) return attributesPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => defineAttribute(writeContext(c), parsed.data));
     if (!result.ok) return attributesPage(c, { values, errors: result.errors, message: result.message }, 422);
-    return c.redirect("/admin/settings/attributes", 303);
+    return redirectWithNotice(c, "/admin/settings/attributes", `Attribute ${parsed.data.label} added.`);
   })
   .get("/settings/attributes/:key/edit", can("attributes:manage"), async (c) => {
     const def = await getAttributeDefinition(c.get("db"), c.req.param("key"));
@@ -448,11 +448,11 @@ export const settingsPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => updateAttribute(writeContext(c), def.key, parsed.data));
     if (!result.ok) return render(result.errors, result.message);
-    return c.redirect("/admin/settings/attributes", 303);
+    return redirectWithNotice(c, "/admin/settings/attributes", `Attribute ${parsed.data.label ?? def.label} saved.`);
   })
   .post("/settings/attributes/:key/delete", can("attributes:manage"), async (c) => {
     const key = c.req.param("key");
     const result = await attempt(() => deleteAttribute(writeContext(c), key));
     if (!result.ok) return attributesPage(c, { values: {}, errors: {}, message: result.message }, 409);
-    return c.redirect("/admin/settings/attributes", 303);
+    return redirectWithNotice(c, "/admin/settings/attributes", `Attribute ${key} deleted.`);
   });

@@ -6,7 +6,7 @@ import type { AppEnv } from "../../env";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { Badge, EmptyState, PageHeader, Pager, ResolutionForm, Table, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, readForm, text } from "./forms";
 
 async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200 | 409 | 422 = 200) {
@@ -94,5 +94,5 @@ export const stuckWritePages = new Hono<AppEnv>()
     if (resolution.length < 3) return stuckWritesPage(c, "Say what was done about it (at least 3 characters).", 422);
     const result = await attempt(() => resolveStuckWrite(writeContext(c), c.req.param("id"), resolution.slice(0, 500)));
     if (!result.ok) return stuckWritesPage(c, result.message, 409);
-    return c.redirect("/admin/stuck-writes", 303);
+    return redirectWithNotice(c, "/admin/stuck-writes", "Stuck write marked handled.");
   });

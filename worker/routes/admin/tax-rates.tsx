@@ -10,7 +10,7 @@ import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import { percentOf, type TaxRateFormValues, TaxRatePage, TaxRatesPage } from "../../views/tax-rates";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
 
 async function listPage(
@@ -51,7 +51,7 @@ export const taxRatePages = new Hono<AppEnv>()
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createTaxRate(writeContext(c), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 409);
-    return c.redirect("/admin/tax-rates", 303);
+    return redirectWithNotice(c, "/admin/tax-rates", `Tax rate ${result.data.name} created.`);
   })
   .get("/tax-rates/:id", can("billing:write"), async (c) => {
     const rate = await getTaxRate(c.get("db"), c.req.param("id"));
@@ -76,5 +76,5 @@ export const taxRatePages = new Hono<AppEnv>()
     if (!parsed.ok) return page(parsed.errors);
     const result = await attempt(() => updateTaxRate(writeContext(c), rate.id, parsed.data));
     if (!result.ok) return page(result.errors, result.message);
-    return c.redirect("/admin/tax-rates", 303);
+    return redirectWithNotice(c, "/admin/tax-rates", `Tax rate ${result.data.name} saved.`);
   });

@@ -13,9 +13,9 @@ import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { operationKey } from "../../middleware/idempotency";
 import type { FormErrors } from "../../views/components";
-import { parseMoney } from "../../views/format";
+import { formatMoney, parseMoney } from "../../views/format";
 import { type ManualValues, type TransactionFilters, TransactionsPage } from "../../views/transactions";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, readForm, text, validate } from "./forms";
 
 const ListQuery = z.object({
@@ -86,12 +86,20 @@ export const transactionPages = new Hono<AppEnv>()
     if (!parsed.ok) return listPage(c, filters, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => recordTransaction(writeContext(c), parsed.data, operationKey(c, text(body, "key"))));
     if (!result.ok) return listPage(c, filters, { values, errors: result.errors, message: result.message }, 422);
-    return c.redirect(`/admin/transactions?customer_id=${encodeURIComponent(customer.id)}`, 303);
+    return redirectWithNotice(
+      c,
+      `/admin/transactions?customer_id=${encodeURIComponent(customer.id)}`,
+      `${values.kind === "credit" ? "Credit" : "Charge"} of ${formatMoney(amount, customer.currency)} recorded for ${customer.name}.`,
+    );
   })
   .post("/transactions/:id/reverse", can("billing:write"), async (c) => {
     const body = await readForm(c);
     const back = text(body, "customer_id");
     const result = await attempt(() => recordTransaction(writeContext(c), { reverses_id: c.req.param("id") }, operationKey(c, text(body, "key"))));
     if (!result.ok) return listPage(c, { customer_id: back ?? undefined }, { values: {}, errors: {}, message: result.message }, 409);
-    return c.redirect(`/admin/transactions?customer_id=${encodeURIComponent(result.data.customer_id)}`, 303);
+    return redirectWithNotice(
+      c,
+      `/admin/transactions?customer_id=${encodeURIComponent(result.data.customer_id)}`,
+      `Transaction ${c.req.param("id")} reversed.`,
+    );
   });

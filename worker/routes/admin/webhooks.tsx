@@ -16,7 +16,7 @@ import { NotFound } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, Table, Time } from "../../views/components";
 import { Layout, type PageContext } from "../../views/layout";
-import { pageContext } from "./context";
+import { pageContext, redirectWithNotice } from "./context";
 import { attempt, list, readForm, text, validate } from "./forms";
 
 function EndpointsPage(props: {
@@ -159,15 +159,16 @@ export const webhookPages = new Hono<AppEnv>()
   .post("/webhooks/:id/status", can("webhooks:manage"), async (c) => {
     const id = c.req.param("id");
     const status = text(await readForm(c), "status") === "disabled" ? "disabled" : "active";
-    await updateEndpoint(writeContext(c), id, { status });
-    return c.redirect(`/admin/webhooks/${id}`, 303);
+    const endpoint = await updateEndpoint(writeContext(c), id, { status });
+    return redirectWithNotice(c, `/admin/webhooks/${id}`, `Webhook endpoint ${endpoint.url} ${status === "active" ? "enabled" : "disabled"}.`);
   })
   .post("/webhooks/:id/delete", can("webhooks:manage"), async (c) => {
+    const endpoint = await getEndpoint(c.get("db"), c.req.param("id"));
     await deleteEndpoint(writeContext(c), c.req.param("id"));
-    return c.redirect("/admin/webhooks", 303);
+    return redirectWithNotice(c, "/admin/webhooks", `Webhook endpoint ${endpoint?.url ?? c.req.param("id")} deleted.`);
   })
   .post("/webhook-deliveries/:id/replay", can("webhooks:manage"), async (c) => {
     const result = await attempt(() => replayDelivery(writeContext(c), c.req.param("id")));
     if (!result.ok) throw new NotFound("No webhook delivery with this id.");
-    return c.redirect(`/admin/webhooks/${result.data.endpoint_id}?done=replayed`, 303);
+    return redirectWithNotice(c, `/admin/webhooks/${result.data.endpoint_id}`, `Delivery ${c.req.param("id")} queued to be sent again.`);
   });

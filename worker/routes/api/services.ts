@@ -11,7 +11,7 @@ import { attachAddon } from "../../domain/services/attach-addon";
 import { changePlan } from "../../domain/services/change-plan";
 import { changeServiceStatus } from "../../domain/services/change-status";
 import { orderService } from "../../domain/services/order-service";
-import { Balance, Job, Service, ServiceOrder, TopUp } from "../../domain/services/schemas";
+import { Balance, Job, Service, ServiceOrder, StatusChangeInput, TopUp } from "../../domain/services/schemas";
 import { SERVICE_STATUSES } from "../../domain/services/state";
 import { unwrap } from "../../domain/services/support";
 import { topUpService } from "../../domain/services/top-up";
@@ -305,14 +305,22 @@ for (const transition of SERVICE_ACTION_NAMES) {
         path: `/services/{id}/${transition}`,
         tags: ["Services"],
         summary: `${transition[0]?.toUpperCase()}${transition.slice(1)} a service`,
-        description: `${rule.help}. Refused with 409 from any other status.`,
-        request: { params: IdParam },
-        responses: { 202: jsonResponse(z.object({ service: Service, job: Job }), "The service and its job"), ...problems(400, 401, 403, 404, 409) },
+        description: `${rule.help}. Refused with 409 from any other status. The body (\`{reason}\`) is optional; the reason is kept in the activity log.`,
+        request: { params: IdParam, body: { required: false, content: { "application/json": { schema: StatusChangeInput } } } },
+        responses: { 202: jsonResponse(z.object({ service: Service, job: Job }), "The service and its job"), ...problems(400, 401, 403, 404, 409, 422) },
       },
       { idempotent: true },
     ),
     async (c) => {
-      const { service, job } = await changeServiceStatus(writeContext(c), serviceDeps(c.env), c.req.valid("param").id, transition, keyOf(c));
+      const body = (c.req.valid("json") as z.infer<typeof StatusChangeInput> | undefined) ?? {};
+      const { service, job } = await changeServiceStatus(
+        writeContext(c),
+        serviceDeps(c.env),
+        c.req.valid("param").id,
+        transition,
+        keyOf(c),
+        body.reason ?? null,
+      );
       return c.json({ service, job }, 202);
     },
   );

@@ -64,24 +64,19 @@ export function CustomerPage(props: {
             )}
             {props.can.archive &&
               transitions.map((t) =>
-                t === "suspend" || t === "resume" ? (
-                  // Suspend and resume carry the live services along: they go through a confirmation that lists them.
-                  <a class="button" href={`/admin/customers/${c.id}/status/${t}`}>
-                    {TRANSITION_LABELS[t]}
-                  </a>
-                ) : (
-                  <form
-                    method="post"
-                    action={`/admin/customers/${c.id}/transition`}
-                    class="inline"
-                    hx-confirm={t === "archive" || t === "close" ? `${TRANSITION_LABELS[t]} ${c.name}?` : undefined}
-                  >
+                t === "reopen" || t === "restore" ? (
+                  <form method="post" action={`/admin/customers/${c.id}/transition`} class="inline">
                     <CsrfField token={props.ctx.csrfToken} />
                     <input type="hidden" name="transition" value={t} />
-                    <button type="submit" class={t === "archive" || t === "close" ? "button danger" : "button"}>
+                    <button type="submit" class="button">
                       {TRANSITION_LABELS[t]}
                     </button>
                   </form>
+                ) : (
+                  // Suspend, resume, close and archive go through a confirmation that says what follows and asks why.
+                  <a class={t === "archive" || t === "close" ? "button danger" : "button"} href={`/admin/customers/${c.id}/status/${t}`}>
+                    {TRANSITION_LABELS[t]}…
+                  </a>
                 ),
               )}
           </>

@@ -156,7 +156,9 @@ describe("the product form", () => {
     const s = await pageSession("provisioning");
     // fixed_internet declares access (pppoe|ipoe), vlan, pppoe_realm, gateway, dns.
     const fragment = await (
-      await s.get("/admin/catalog/playbook-variables?provisioning_play=fixed_internet&provisioning_json_vars=%7B%22number_pool%22%3A%22x%22%2C%22vlan%22%3A7%7D")
+      await s.get(
+        "/admin/catalog/playbook-variables?provisioning_play=fixed_internet&provisioning_json_vars=%7B%22number_pool%22%3A%22x%22%2C%22vlan%22%3A7%7D",
+      )
     ).text();
     expect(fragment).toContain('id="playbook-variables"');
     expect(fragment).toContain('<select id="f-provisioning_json_vars-access" name="provisioning_json_vars.access"');

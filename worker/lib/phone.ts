@@ -4,7 +4,7 @@
  * numbers in their national format ("06 12 34 56 78" in France, "020 7946 0958" in Britain) or
  * internationally; we store E.164 (`+33612345678`) and show it formatted.
  */
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { type CountryCode, getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
 
 /** What a number is good for: a mobile line, a fixed (geographic, VoIP…) line, or either (the US). */
 export type PhoneKind = "mobile" | "fixed" | "either";
@@ -58,4 +58,10 @@ export function phoneProblem(defaultCountry?: string | null): string {
   return c
     ? `Not a valid phone number: type it in the ${c} national format or internationally (e.g. +33 6 12 34 56 78)`
     : "Not a valid phone number: type it internationally, e.g. +33 6 12 34 56 78";
+}
+
+/** The country calling code of an ISO country ("FR" → "33"), or null when unknown. */
+export function callingCodeOf(code: string): string | null {
+  const c = country(code);
+  return c ? getCountryCallingCode(c) : null;
 }

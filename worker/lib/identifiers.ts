@@ -80,9 +80,10 @@ export function normalizeMac(v: string): string | null {
 
 /**
  * Normalises a phone number written in international form to E.164 (`+33612345678`) with
- * libphonenumber: spaces, dashes, dots and parentheses are allowed, and the number must be a valid
- * one of its country. National forms (`06…`, `0033…`) are not guessed and give null.
+ * libphonenumber: spaces, dashes, dots and parentheses are allowed, and the number must have a
+ * possible length for its country (not necessarily a range the metadata knows: operators stock new
+ * ranges first). National forms (`06…`, `0033…`) are not guessed and give null.
  */
 export function normalizeE164(v: string): string | null {
-  return v.trim().startsWith("+") ? toE164(v) : null;
+  return v.trim().startsWith("+") ? toE164(v, null, "possible") : null;
 }

@@ -18,13 +18,15 @@ function country(code: string | null | undefined): CountryCode | undefined {
 
 /**
  * Parses a number typed in international form or, when `defaultCountry` is given, in that country's
- * national form (a `00` international prefix is understood too); null unless it is a valid number.
+ * national form (a `00` international prefix is understood too); null unless it is a valid number
+ * (`possible`: only of a possible length for its country — stock numbers from ranges the metadata
+ * may not know yet).
  */
-export function parsePhone(text: string, defaultCountry?: string | null): ParsedPhone | null {
+export function parsePhone(text: string, defaultCountry?: string | null, check: "valid" | "possible" = "valid"): ParsedPhone | null {
   const t = text.trim();
   if (t.length === 0 || t.length > 40 || /[^\d\s+\-.()/]/.test(t)) return null;
   const n = parsePhoneNumberFromString(t, country(defaultCountry));
-  if (!n?.isValid()) return null;
+  if (!n || !(check === "valid" ? n.isValid() : n.isPossible())) return null;
   const type = n.getType();
   const kind: PhoneKind | null =
     type === "MOBILE" ? "mobile" : type === "FIXED_LINE_OR_MOBILE" ? "either" : type === undefined ? null : type === "PAGER" ? null : "fixed";
@@ -32,8 +34,8 @@ export function parsePhone(text: string, defaultCountry?: string | null): Parsed
 }
 
 /** The E.164 form of a typed number, or null (see {@link parsePhone}). */
-export function toE164(text: string, defaultCountry?: string | null): string | null {
-  return parsePhone(text, defaultCountry)?.e164 ?? null;
+export function toE164(text: string, defaultCountry?: string | null, check: "valid" | "possible" = "valid"): string | null {
+  return parsePhone(text, defaultCountry, check)?.e164 ?? null;
 }
 
 /** Whether a number of this kind suits a service: mobile plans take mobile numbers, the others fixed ones. */

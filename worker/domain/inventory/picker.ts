@@ -3,7 +3,7 @@
  * found by what staff type — an ICCID, an MSISDN in national or international form, a pool, a
  * serial… — and, for phone numbers, only those that fit the product: its `number_pool` when it
  * names one, and mobile numbers for mobile plans, fixed-line ones for the others (libphonenumber's
- * number type). Quarantined numbers are never offered (they are not in stock).
+ * number type; a number of a range it does not know fits only through the product's pool). Quarantined numbers are never offered (they are not in stock).
  */
 import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
@@ -24,9 +24,11 @@ export function numberProblem(product: NumberRule, fields: Record<string, unknow
     return `${msisdn} is in pool ${typeof fields.pool === "string" ? fields.pool : "(none)"}; this product takes numbers from pool ${pool}`;
   }
   if (product.service_type === "other") return null;
-  const kind = parsePhone(msisdn)?.kind ?? null;
+  const kind = parsePhone(msisdn, null, "possible")?.kind ?? null;
   if (phoneFits(kind, product.service_type)) return null;
-  if (kind === null) return `${msisdn} is not a number whose type is known, so it cannot be given to a ${product.service_type} service`;
+  // A range libphonenumber does not know yet: the product's own pool is the operator's word for it.
+  if (kind === null && typeof pool === "string") return null;
+  if (kind === null) return `${msisdn} is in a range whose type is unknown; give the product a number_pool to offer it`;
   return product.service_type === "mobile"
     ? `${msisdn} is a fixed-line number; a mobile plan needs a mobile number`
     : `${msisdn} is a mobile number; a ${product.service_type.replace("_", " ")} service needs a fixed-line number`;

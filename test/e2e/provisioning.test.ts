@@ -642,6 +642,11 @@ describe("provisioning in Chromium", () => {
       await sim.getByLabel("Next available").waitFor();
       expect(await sim.getByLabel("Next available").isChecked()).toBe(true);
       expect(await number.getByLabel("Next available").isChecked()).toBe(true);
+      // Typing a number as people write it nationally lists matching mobile numbers (htmx, as you type).
+      await number.getByRole("searchbox").fill("06 62 00");
+      await expect.poll(() => number.getByRole("radio").count(), { timeout: 10_000, interval: 200 }).toBeGreaterThan(1);
+      expect(await number.getByRole("radio").nth(1).getAttribute("value")).toMatch(/^inv_/);
+      expect(await number.getByLabel("Next available").isChecked()).toBe(true);
       await shot("1-order-form");
       await services.getByRole("button", { name: "Order" }).click();
       await page.waitForURL(/\/admin\/services\/svc_[^/#?]+$/);

@@ -633,14 +633,20 @@ describe("provisioning in Chromium", () => {
       await page.goto(`${system.url}/admin/customers/${customer.id}`);
       const services = page.locator("#services");
       const product = services.getByLabel("Product");
+      expect(await product.inputValue()).toBe("");
       const option = product.locator("option", { hasText: /^Mobile Prepaid 10 GB/ });
       await product.selectOption((await option.getAttribute("value")) ?? "");
-      const sim = services.getByLabel("SIM card");
-      const number = services.getByLabel("Phone number");
-      await sim.locator("option").nth(1).waitFor({ state: "attached" });
-      expect(await sim.inputValue()).toBe("");
-      expect(await sim.locator("option:checked").textContent()).toBe("Next available");
-      expect(await number.locator("option:checked").textContent()).toBe("Next available");
+      // No product is chosen at first; once one is, a picker per inventory type, on "Next available".
+      const sim = services.getByRole("group", { name: "SIM card", exact: true });
+      const number = services.getByRole("group", { name: "Phone number", exact: true });
+      await sim.getByLabel("Next available").waitFor();
+      expect(await sim.getByLabel("Next available").isChecked()).toBe(true);
+      expect(await number.getByLabel("Next available").isChecked()).toBe(true);
+      // Typing a number as people write it nationally lists matching mobile numbers (htmx, as you type).
+      await number.getByRole("searchbox").fill("06 62 00");
+      await expect.poll(() => number.getByRole("radio").count(), { timeout: 10_000, interval: 200 }).toBeGreaterThan(1);
+      expect(await number.getByRole("radio").nth(1).getAttribute("value")).toMatch(/^inv_/);
+      expect(await number.getByLabel("Next available").isChecked()).toBe(true);
       await shot("1-order-form");
       await services.getByRole("button", { name: "Order" }).click();
       await page.waitForURL(/\/admin\/services\/svc_[^/#?]+$/);

@@ -1,5 +1,6 @@
 /** Reusable zod validators for values every area shares (currencies, locales, phone numbers, …). */
 import { z } from "zod";
+import { toE164 } from "../lib/phone";
 
 const COUNTRIES = new Set(
   (
@@ -66,13 +67,32 @@ export const countryCode = z
   .refine((c) => COUNTRIES.has(c), { message: "Must be an ISO 3166-1 alpha-2 country code such as FR" })
   .meta({ example: "FR" });
 
-/** E.164 after removing spaces, dashes, dots and parentheses people type. */
+/** A number typed internationally, normalised to E.164 with libphonenumber (valid numbers only). */
 export const e164Phone = z
   .string()
   .trim()
-  .transform((p) => p.replace(/[\s\-.()]/g, ""))
-  .refine((p) => /^\+[1-9]\d{6,14}$/.test(p), { message: "Must be an E.164 number such as +33612345678" })
+  .transform((p, ctx) => {
+    const e164 = toE164(p);
+    if (!e164) ctx.addIssue({ code: "custom", message: "Must be a valid phone number in international format such as +33 6 12 34 56 78" });
+    return e164 ?? p;
+  })
   .meta({ example: "+33612345678" });
+
+/**
+ * A phone number as typed: international, or national for the customer's country ("06 12 34 56 78");
+ * the domain reads it for that country and stores E.164 (see `normalizeCustomerPhone`).
+ */
+export const phoneInput = z
+  .string()
+  .trim()
+  .max(40, { message: "At most 40 characters" })
+  .refine((p) => /^\+?[\d\s\-.()/]+$/.test(p) && (p.match(/\d/g)?.length ?? 0) >= 4, {
+    message: "Must be a phone number such as +33 6 12 34 56 78, or 06 12 34 56 78 in the customer's country",
+  })
+  .meta({
+    description: "International, or national format for the customer's country (first site's, else the operator's); stored as E.164",
+    example: "+33612345678",
+  });
 
 export const email = z
   .string()

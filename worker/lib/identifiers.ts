@@ -2,6 +2,7 @@
  * Validation and normalisation of telecom inventory identifiers (ICCID, IMSI, MAC address, E.164
  * phone number), so that imports and forms store one canonical spelling and reject typos early.
  */
+import { toE164 } from "./phone";
 
 const DIGITS = /^\d+$/;
 
@@ -77,14 +78,12 @@ export function normalizeMac(v: string): string | null {
   return hex.match(/../g)?.join(":") ?? null;
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
-
 /**
- * Normalises a phone number written in international form to E.164 (`+33612345678`): spaces,
- * dashes, dots and parentheses are removed, then the result must be `+`, a non-zero digit and 6
- * to 14 more digits. National forms (`06…`, `0033…`) are not guessed and give null.
+ * Normalises a phone number written in international form to E.164 (`+33612345678`) with
+ * libphonenumber: spaces, dashes, dots and parentheses are allowed, and the number must have a
+ * possible length for its country (not necessarily a range the metadata knows: operators stock new
+ * ranges first). National forms (`06…`, `0033…`) are not guessed and give null.
  */
 export function normalizeE164(v: string): string | null {
-  const s = v.replace(/[\s\-.()]/g, "");
-  return E164.test(s) ? s : null;
+  return v.trim().startsWith("+") ? toE164(v, null, "possible") : null;
 }

@@ -20,11 +20,11 @@ describe("catalog and service pages", () => {
       service_type: "mobile",
       status: "active",
       retail_price: "19.999",
-      included_balances: "[oops",
+      cgrates: "[oops",
     });
     expect(bad.status).toBe(422);
     const html = await bad.text();
-    expect(html).toContain("Must be a price such as 19.99");
+    expect(html).toContain("At most 2 decimals in EUR");
     expect(html).toContain("Not valid JSON");
     // An active plan without a playbook (or without what its playbook needs) is refused, naming what is missing.
     const noPlay = await s.post("/admin/catalog/new", {
@@ -63,7 +63,9 @@ describe("catalog and service pages", () => {
       provisioning_play: "charging_account",
       retail_price: "19,99",
       retail_setup_fee: "5",
-      included_balances: '[{"unit":"data","amount":1073741824,"validity_days":30}]',
+      "included_balances.amount": "1",
+      "included_balances.unit": "GB",
+      "included_balances.validity_days": "30",
       customer_types: ["individual", "business"],
       prorate: "1",
     });

@@ -34,7 +34,8 @@ describe("contacts", () => {
     const before = await countRows("contacts");
     for (const body of [
       { first_name: "A" },
-      { first_name: "A", phone: "0612345678" },
+      { first_name: "A", phone: "06 12" },
+      { first_name: "A", phone: "+33 6 12" },
       { first_name: "A", email: "not-an-email" },
       { first_name: "", email: "a@example.com" },
       { first_name: "A", email: "a@example.com", roles: ["boss"] },

@@ -314,8 +314,14 @@ describe("inventory pages", () => {
     const fragment = await (await s.get(`/admin/customers/${customer.id}/order-inventory?product_id=${product.id}`)).text();
     expect(fragment).toContain('name="inventory.phone_number"');
     expect(fragment).toContain("Next available");
-    expect(fragment).toContain(`value="${number.id}"`);
-    expect(fragment).toContain(`${number.fields.msisdn} ★ golden`);
+    expect(fragment).toContain('name="q.phone_number"');
+    const found = await (
+      await s.get(
+        `/admin/customers/${customer.id}/order-inventory/search?type=phone_number&product_id=${product.id}&q.phone_number=${number.fields.msisdn.slice(1)}`,
+      )
+    ).text();
+    expect(found).toContain(`value="${number.id}"`);
+    expect(found).toContain(`${number.fields.msisdn} ★ golden`);
     const key = customerPage.match(/name="key" value="([^"]+)"/)?.[1] ?? "";
     const ordered = await s.post(`/admin/customers/${customer.id}/services`, { key, product_id: product.id, "inventory.phone_number": number.id });
     expect(ordered.status).toBe(303);

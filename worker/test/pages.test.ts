@@ -40,7 +40,7 @@ describe("admin pages", () => {
     ).toBe(303);
     const badContact = await s.post(`/admin/customers/${id}/contacts/new`, { first_name: "Lou", phone: "12345" });
     expect(badContact.status).toBe(422);
-    expect(await badContact.text()).toContain("Must be an E.164 number");
+    expect(await badContact.text()).toContain("Not a valid phone number");
     expect(
       (await s.post(`/admin/customers/${id}/contacts/new`, { first_name: "Lou", last_name: "Reed", email: "lou@example.com", roles: ["primary", "billing"] }))
         .status,

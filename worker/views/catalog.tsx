@@ -1,7 +1,8 @@
 import { PLAYBOOKS } from "../domain/catalog/playbooks";
-import { PRODUCT_STATUSES, PRODUCT_TYPES, type ProductView, SERVICE_TYPES } from "../domain/catalog/schemas";
+import { BALANCE_UNITS, type BalanceUnit, PRODUCT_STATUSES, PRODUCT_TYPES, type ProductView, SERVICE_TYPES } from "../domain/catalog/schemas";
+import { displayUnits, moneyToInput, readableQuantity } from "../domain/catalog/units";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, Table, TextArea, Time } from "./components";
-import { formatAmount, formatMoney, minorToInput } from "./format";
+import { formatAmount, formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
 export function CatalogPage(props: { ctx: PageContext; products: ProductView[]; canWrite: boolean; filter: { status?: string; type?: string } }) {
@@ -67,8 +68,19 @@ export type ProductFormValues = Record<string, string | string[] | boolean | und
 
 const json = (v: unknown) => JSON.stringify(v ?? null, null, 0);
 
-/** Form values of an existing product (prices as decimal strings, structured fields as JSON). */
+/** Form values of an existing product: prices in the currency's main unit, balances in their most readable unit. */
 export function productFormValues(p: ProductView): ProductFormValues {
+  const money = (minor: number) => moneyToInput(minor, p.currency);
+  const balances = p.included_balances.map((b) => readableQuantity(b.unit, b.amount, p.currency));
+  const declared = p.provisioning_play ? (PLAYBOOKS[p.provisioning_play]?.vars ?? {}) : {};
+  const thresholds: ProductFormValues = {};
+  for (const unit of BALANCE_UNITS) {
+    const amount = p.low_balance_thresholds[unit];
+    if (amount === undefined) continue;
+    const q = readableQuantity(unit, amount, p.currency);
+    thresholds[`low_balance_thresholds.${unit}`] = q.value;
+    thresholds[`low_balance_thresholds.${unit}.unit`] = q.unit;
+  }
   return {
     name: p.name,
     slug: p.slug,
@@ -78,17 +90,20 @@ export function productFormValues(p: ProductView): ProductFormValues {
     status: p.status,
     currency: p.currency,
     tax_class: p.tax_class,
-    retail_price: minorToInput(p.retail_price),
-    wholesale_price: minorToInput(p.wholesale_price),
-    retail_setup_fee: minorToInput(p.retail_setup_fee),
-    wholesale_setup_fee: minorToInput(p.wholesale_setup_fee),
+    retail_price: money(p.retail_price),
+    wholesale_price: money(p.wholesale_price),
+    retail_setup_fee: money(p.retail_setup_fee),
+    wholesale_setup_fee: money(p.wholesale_setup_fee),
     recurring_period: p.recurring_period,
     prorate: p.prorate,
     provisioning_play: p.provisioning_play,
-    provisioning_json_vars: json(p.provisioning_json_vars),
+    ...varFormValues(p.provisioning_json_vars, declared),
     required_inventory: p.required_inventory.join(", "),
     cgrates: json(p.cgrates),
-    included_balances: json(p.included_balances),
+    "included_balances.amount": balances.map((b) => b.value),
+    "included_balances.unit": balances.map((b) => b.unit),
+    "included_balances.validity_days": p.included_balances.map((b) => (b.validity_days === null ? "" : String(b.validity_days))),
+    ...thresholds,
     components: p.components,
     compatible_with: p.compatible_with,
     promotion: p.promotion ? json(p.promotion) : "",
@@ -96,8 +111,22 @@ export function productFormValues(p: ProductView): ProductFormValues {
     allow_negative: p.allow_negative,
     suspend_when_exhausted: p.suspend_when_exhausted,
     plan_change_approval: p.plan_change_approval,
-    low_balance_thresholds: json(p.low_balance_thresholds),
   };
+}
+
+/**
+ * Playbook variables as form values: one field per variable the playbook declares
+ * (`provisioning_json_vars.<name>`), the others as a JSON object (the "Advanced" box).
+ */
+export function varFormValues(vars: Record<string, unknown>, declared: Record<string, unknown>): ProductFormValues {
+  const out: ProductFormValues = {};
+  const others: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    if (name in declared) out[`provisioning_json_vars.${name}`] = typeof value === "string" ? value : JSON.stringify(value);
+    else others[name] = value;
+  }
+  out.provisioning_json_vars = Object.keys(others).length > 0 ? JSON.stringify(others) : "";
+  return out;
 }
 
 export function ProductFormPage(props: {
@@ -114,6 +143,7 @@ export function ProductFormPage(props: {
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : null);
   const list = (k: string) => (Array.isArray(v[k]) ? (v[k] as string[]) : []);
   const title = editing ? `Edit ${props.product?.name}` : "New product";
+  const currency = (str("currency") ?? "").trim().toUpperCase() || props.ctx.settings.default_currency;
   return (
     <Layout ctx={props.ctx} title={title} wide>
       <PageHeader
@@ -139,7 +169,14 @@ export function ProductFormPage(props: {
         <h2 class="span-2">Price</h2>
         <Field name="currency" label="Currency" value={str("currency")} error={e.currency} placeholder={props.ctx.settings.default_currency} />
         <Field name="tax_class" label="Tax class" value={str("tax_class") ?? "standard"} error={e.tax_class} hint="standard or zero" />
-        <Field name="retail_price" label="Retail price" value={str("retail_price")} error={e.retail_price} required hint="Per period, e.g. 19.99" />
+        <Field
+          name="retail_price"
+          label="Retail price"
+          value={str("retail_price")}
+          error={e.retail_price}
+          required
+          hint={`Per period, in ${currency}, e.g. 19.99`}
+        />
         <Field name="wholesale_price" label="Wholesale price" value={str("wholesale_price")} error={e.wholesale_price} />
         <Field name="retail_setup_fee" label="Setup fee" value={str("retail_setup_fee")} error={e.retail_setup_fee} />
         <Field name="wholesale_setup_fee" label="Wholesale setup fee" value={str("wholesale_setup_fee")} error={e.wholesale_setup_fee} />
@@ -166,35 +203,30 @@ export function ProductFormPage(props: {
             need staff approval
           </label>
         </div>
-        <div class="span-2">
-          <TextArea
-            name="included_balances"
-            label="Included balances (JSON)"
-            value={str("included_balances") ?? "[]"}
-            error={e.included_balances ?? Object.entries(e).find(([k]) => k.startsWith("included_balances."))?.[1]}
-            rows={2}
-            hint='e.g. [{"unit":"data","amount":10737418240,"validity_days":30},{"unit":"voice","amount":30000,"validity_days":null}] — bytes, seconds, SMS count, minor units'
-          />
-        </div>
-        <div class="span-2">
-          <TextArea
-            name="low_balance_thresholds"
-            label="Low-balance thresholds (JSON)"
-            value={str("low_balance_thresholds") ?? "{}"}
-            error={e.low_balance_thresholds}
-            rows={1}
-            hint='e.g. {"data":1073741824}'
-          />
-        </div>
+        <BalanceRows values={v} errors={e} currency={currency} />
+        <LowBalanceFields values={v} errors={e} currency={currency} />
         <h2 class="span-2">Provisioning</h2>
-        <SelectField
-          name="provisioning_play"
-          label="Playbook"
-          value={str("provisioning_play") ?? ""}
-          error={e.provisioning_play}
-          blank="None (add-ons and promotions only)"
-          options={playbookOptions(str("provisioning_play"))}
-        />
+        <div class="field">
+          <label for="f-provisioning_play">Playbook</label>
+          <select
+            id="f-provisioning_play"
+            name="provisioning_play"
+            aria-invalid={e.provisioning_play ? "true" : undefined}
+            hx-get="/admin/catalog/playbook-variables"
+            hx-trigger="change"
+            hx-target="#playbook-variables"
+            hx-swap="outerHTML"
+            hx-include="[name='provisioning_play'], [name^='provisioning_json_vars']"
+          >
+            <option value="">None (add-ons and promotions only)</option>
+            {playbookOptions(str("provisioning_play")).map((o) => (
+              <option value={o.value} selected={o.value === (str("provisioning_play") ?? "")}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+          {e.provisioning_play && <div class="field-error">{e.provisioning_play}</div>}
+        </div>
         <Field
           name="required_inventory"
           label="Required inventory"
@@ -202,15 +234,7 @@ export function ProductFormPage(props: {
           error={e.required_inventory}
           hint="Comma-separated types, e.g. sim, phone_number"
         />
-        <div class="span-2">
-          <TextArea
-            name="provisioning_json_vars"
-            label="Playbook variables (JSON object)"
-            value={str("provisioning_json_vars") ?? "{}"}
-            error={e.provisioning_json_vars}
-            rows={2}
-          />
-        </div>
+        <PlaybookVariables playbook={str("provisioning_play")} values={v} errors={e} />
         <div class="span-2">
           <TextArea
             name="cgrates"
@@ -440,4 +464,177 @@ function playbookOptions(current: string | null | undefined): { value: string; l
     });
   if (current && !PLAYBOOKS[current]) options.unshift({ value: current, label: `${current} — not in playbooks/` });
   return options;
+}
+
+const asList = (v: ProductFormValues[string]): string[] => (Array.isArray(v) ? v : typeof v === "string" ? [v] : []);
+const asText = (v: ProductFormValues[string]): string => (typeof v === "string" ? v : "");
+
+/** The unit select of a balance amount: the units of `only` (or of every balance, grouped). */
+function UnitSelect(props: { id: string; name: string; label: string; value: string; currency: string; only?: BalanceUnit }) {
+  const units = displayUnits(props.currency).filter((u) => !props.only || u.unit === props.only);
+  return (
+    <div class="field">
+      <label for={props.id} class={props.only ? "visually-hidden" : undefined}>
+        {props.label}
+      </label>
+      <select id={props.id} name={props.name}>
+        {units.map((u) => (
+          <option value={u.id} selected={u.id === props.value}>
+            {u.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/**
+ * Included balances as rows of amount + unit + validity (no JavaScript needed: the rows sent, plus
+ * two blank ones to add more). Amounts are typed in GB, MB, minutes, seconds, SMS or the currency.
+ */
+function BalanceRows(props: { values: ProductFormValues; errors: FormErrors; currency: string }) {
+  const amounts = asList(props.values["included_balances.amount"]);
+  const units = asList(props.values["included_balances.unit"]);
+  const days = asList(props.values["included_balances.validity_days"]);
+  const rows = amounts.map((amount, i) => ({ amount, unit: units[i] ?? "GB", days: days[i] ?? "" }));
+  while (rows.length > 0 && (rows[rows.length - 1]?.amount ?? "").trim() === "") rows.pop();
+  const blanks = Math.max(0, Math.min(2, 20 - rows.length));
+  for (let i = 0; i < blanks; i++) rows.push({ amount: "", unit: "GB", days: "" });
+  const summary = props.errors.included_balances;
+  return (
+    <fieldset class="span-2 checkbox-group" id="f-included_balances">
+      <legend>Included balances</legend>
+      <p class="hint">
+        Data in GB or MB (1 GB = 1024 MB), voice in minutes or seconds, SMS, or credit in {props.currency}. Leave the amount empty to drop a row.
+      </p>
+      {summary && <div class="field-error">{summary}</div>}
+      {rows.map((row, i) => {
+        const error = props.errors[`included_balances.${i}`];
+        return (
+          <div class={error ? "unit-row invalid" : "unit-row"}>
+            <div class={error ? "field invalid" : "field"}>
+              <label for={`f-included_balances-${i}`}>Amount {i + 1}</label>
+              <input
+                id={`f-included_balances-${i}`}
+                name="included_balances.amount"
+                inputmode="decimal"
+                value={row.amount}
+                aria-invalid={error ? "true" : undefined}
+                aria-describedby={error ? `f-included_balances-${i}-error` : undefined}
+              />
+            </div>
+            <UnitSelect id={`f-included_balances-${i}-unit`} name="included_balances.unit" label="Unit" value={row.unit} currency={props.currency} />
+            <div class="field">
+              <label for={`f-included_balances-${i}-days`}>Valid for (days)</label>
+              <input id={`f-included_balances-${i}-days`} name="included_balances.validity_days" inputmode="numeric" value={row.days} placeholder="no expiry" />
+            </div>
+            {error && (
+              <div class="field-error" id={`f-included_balances-${i}-error`}>
+                {error}
+              </div>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
+const THRESHOLD_LABELS: Record<BalanceUnit, string> = { data: "Data", voice: "Voice", sms: "SMS", monetary: "Credit" };
+
+/** Low-balance thresholds: one amount per balance unit, in the unit people think in. */
+function LowBalanceFields(props: { values: ProductFormValues; errors: FormErrors; currency: string }) {
+  return (
+    <fieldset class="span-2 checkbox-group" id="f-low_balance_thresholds">
+      <legend>Low-balance warnings (when a balance falls below)</legend>
+      {props.errors.low_balance_thresholds && <div class="field-error">{props.errors.low_balance_thresholds}</div>}
+      <div class="unit-row">
+        {BALANCE_UNITS.map((unit) => {
+          const name = `low_balance_thresholds.${unit}`;
+          const id = `f-low_balance_thresholds-${unit}`;
+          const error = props.errors[name];
+          const fixed = unit === "sms" ? "SMS" : unit === "monetary" ? props.currency : null;
+          return (
+            <div class={error ? "field invalid" : "field"}>
+              <label for={id}>
+                {THRESHOLD_LABELS[unit]}
+                {unit === "monetary" && ` (${props.currency})`}
+              </label>
+              <span class="unit-row">
+                <input id={id} name={name} inputmode="decimal" value={asText(props.values[name])} aria-invalid={error ? "true" : undefined} />
+                {!fixed && (
+                  <UnitSelect
+                    id={`${id}-unit`}
+                    name={`${name}.unit`}
+                    label={`${THRESHOLD_LABELS[unit]} unit`}
+                    value={asText(props.values[`${name}.unit`]) || (unit === "data" ? "GB" : "min")}
+                    currency={props.currency}
+                    only={unit}
+                  />
+                )}
+                {fixed && <input type="hidden" name={`${name}.unit`} value={unit === "sms" ? "sms" : "money"} />}
+              </span>
+              {error && <div class="field-error">{error}</div>}
+            </div>
+          );
+        })}
+      </div>
+    </fieldset>
+  );
+}
+
+/**
+ * The chosen playbook's variables, one field each (a select for a closed list, required ones
+ * marked), from `playbooks/<name>.needs.json`; variables it does not declare stay as JSON under
+ * "Advanced". Replaced (htmx) when the playbook changes; without JavaScript, after a submit.
+ */
+export function PlaybookVariables(props: { playbook: string | null | undefined; values: ProductFormValues; errors: FormErrors }) {
+  const declared = props.playbook ? (PLAYBOOKS[props.playbook]?.vars ?? {}) : {};
+  const names = Object.keys(declared);
+  const advanced = asText(props.values.provisioning_json_vars);
+  const advancedError = props.errors.provisioning_json_vars;
+  return (
+    <div id="playbook-variables" class="span-2 stack" aria-live="polite">
+      {props.playbook && (
+        <fieldset class="checkbox-group">
+          <legend>Variables of {props.playbook}</legend>
+          {names.length === 0 && <p class="hint">This playbook reads no product variables.</p>}
+          <div class="form-grid">
+            {names.map((name) => {
+              const rule = declared[name];
+              const field = `provisioning_json_vars.${name}`;
+              const value = asText(props.values[field]);
+              const error = props.errors[field];
+              const label = rule?.description ? `${name} — ${rule.description}` : name;
+              return rule?.enum ? (
+                <SelectField
+                  name={field}
+                  id={`f-provisioning_json_vars-${name}`}
+                  label={label}
+                  value={value}
+                  blank={rule.required ? "Choose…" : "Not set (the playbook's default)"}
+                  options={rule.enum}
+                  error={error}
+                  required={rule.required}
+                />
+              ) : (
+                <Field name={field} label={label} value={value} error={error} required={rule?.required} />
+              );
+            })}
+          </div>
+        </fieldset>
+      )}
+      <details open={advanced !== "" || advancedError !== undefined ? true : undefined}>
+        <summary>Advanced: other variables (JSON)</summary>
+        <TextArea
+          name="provisioning_json_vars"
+          label="Variables the playbook does not declare, as a JSON object"
+          value={advanced}
+          error={advancedError}
+          rows={2}
+          hint='e.g. {"number_pool":"mobile"} — read by the worker (number_pool, ip_prefix_length, ip_family) or by custom playbooks'
+        />
+      </details>
+    </div>
+  );
 }

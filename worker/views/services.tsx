@@ -652,6 +652,100 @@ export function ServicePage(
   );
 }
 
+/** One choice of an inventory picker: an item's id and how it reads. */
+export type PickerOption = { value: string; label: string };
+
+/** An inventory picker of the order form: "Next available", or an item found by typing. */
+export type PickerGroup = {
+  type: string;
+  name: string;
+  /** What the search box finds items by ("ICCID, IMSI or number"); null: a short list, no search. */
+  searchBy: string | null;
+  q: string;
+  selected: PickerOption | null;
+  results: PickerOption[];
+  error?: string;
+};
+
+/** The values an order form is shown with again (after a search without JavaScript, or a refusal). */
+export type OrderValues = { product_id?: string; site_id?: string; contact_id?: string; promo_code?: string };
+
+/**
+ * The choices of one picker, as radio buttons (arrow keys move between them): "Next available"
+ * first (the default), the item chosen so far, then what the search found (at most 20).
+ */
+export function PickerResults(props: { group: PickerGroup }) {
+  const g = props.group;
+  const name = `inventory.${g.type}`;
+  const found = g.results.filter((r) => r.value !== g.selected?.value);
+  return (
+    <div id={`results-${g.type}`} class="picker-results" role="radiogroup" aria-label={`${g.name}: choose one`}>
+      <label class="checkbox">
+        <input type="radio" name={name} value="" checked={!g.selected} /> Next available
+      </label>
+      {g.selected && (
+        <label class="checkbox">
+          <input type="radio" name={name} value={g.selected.value} checked /> {g.selected.label}
+        </label>
+      )}
+      {found.map((o) => (
+        <label class="checkbox">
+          <input type="radio" name={name} value={o.value} /> {o.label}
+        </label>
+      ))}
+      <div class="hint" role="status">
+        {g.q === ""
+          ? ""
+          : found.length === 0
+            ? `Nothing in stock matches “${g.q}” for this product.`
+            : `${found.length} found${found.length === 20 ? " (the first 20)" : ""}.`}
+      </div>
+    </div>
+  );
+}
+
+/** The order form's pickers for the chosen product, one per inventory type it requires. */
+export function InventoryPickers(props: { customerId: string; groups: PickerGroup[] }) {
+  return (
+    <>
+      {props.groups.map((g) => (
+        <fieldset class={g.error ? "picker invalid" : "picker"} id={`picker-${g.type}`}>
+          <legend>{g.name}</legend>
+          {g.searchBy && (
+            <div class="picker-search">
+              <label for={`f-q-${g.type}`}>Find by {g.searchBy}</label>
+              <input
+                type="search"
+                id={`f-q-${g.type}`}
+                name={`q.${g.type}`}
+                value={g.q}
+                autocomplete="off"
+                aria-controls={`results-${g.type}`}
+                hx-get={`/admin/customers/${props.customerId}/order-inventory/search?type=${encodeURIComponent(g.type)}`}
+                hx-trigger="input changed delay:300ms, search"
+                hx-target={`#results-${g.type}`}
+                hx-swap="outerHTML"
+                hx-sync="this:replace"
+                hx-include={`#f-product_id, #picker-${g.type} input[name='inventory.${g.type}']:checked`}
+              />
+              {/* Without JavaScript (and on Enter), the form comes back with the results. */}
+              <button type="submit" class="button small" formaction={`/admin/customers/${props.customerId}/order`} formnovalidate>
+                Find
+              </button>
+            </div>
+          )}
+          <PickerResults group={g} />
+          {g.error && (
+            <div class="field-error" role="alert">
+              {g.error}
+            </div>
+          )}
+        </fieldset>
+      ))}
+    </>
+  );
+}
+
 export function OrderForm(props: {
   ctx: PageContext;
   customerId: string;
@@ -660,15 +754,23 @@ export function OrderForm(props: {
   contacts: { id: string; name: string; primary?: boolean }[];
   formKey: string;
   error?: string;
+  values?: OrderValues;
+  /** The chosen product's pickers, rendered on the server (a search without JavaScript, a refusal). */
+  pickers?: PickerGroup[];
 }) {
   if (props.products.length === 0) return <p class="muted">No active products to order yet: add them to the catalog.</p>;
+  const v = props.values ?? {};
   return (
     <form method="post" action={`/admin/customers/${props.customerId}/services`} class="filters order-form">
       <CsrfField token={props.ctx.csrfToken} />
       <input type="hidden" name="key" value={props.formKey} />
+      {/* No product is chosen for staff: an order of the wrong plan is worse than one more click. */}
       <SelectField
         name="product_id"
         label="Product"
+        required
+        blank="Choose a product…"
+        value={v.product_id ?? ""}
         options={props.products.map((p) => ({
           value: p.id,
           label: `${p.name} — ${formatMoney(p.retail_price, p.currency)}${p.retail_setup_fee ? ` + ${formatMoney(p.retail_setup_fee, p.currency)} setup` : ""}`,
@@ -679,22 +781,24 @@ export function OrderForm(props: {
         id="order-inventory"
         class="order-inventory"
         hx-get={`/admin/customers/${props.customerId}/order-inventory`}
-        hx-trigger="load, change from:#f-product_id"
+        hx-trigger="change from:#f-product_id"
         hx-include="#f-product_id"
         hx-target="this"
         hx-swap="innerHTML"
         aria-live="polite"
-      ></div>
-      <SelectField name="site_id" label="Site" blank="—" options={props.sites.map((s) => ({ value: s.id, label: s.name }))} />
+      >
+        {props.pickers && <InventoryPickers customerId={props.customerId} groups={props.pickers} />}
+      </div>
+      <SelectField name="site_id" label="Site" blank="—" value={v.site_id ?? null} options={props.sites.map((s) => ({ value: s.id, label: s.name }))} />
       {/* The primary contact by default: the welcome email and SMS go to the service's contact. */}
       <SelectField
         name="contact_id"
         label="Contact"
         blank="—"
-        value={(props.contacts.find((c) => c.primary) ?? props.contacts[0])?.id ?? null}
+        value={v.contact_id ?? (props.contacts.find((c) => c.primary) ?? props.contacts[0])?.id ?? null}
         options={props.contacts.map((c) => ({ value: c.id, label: c.name }))}
       />
-      <Field name="promo_code" label="Promo code" hint="Optional: its discount shows on the invoices it covers" autocomplete="off" />
+      <Field name="promo_code" label="Promo code" value={v.promo_code} hint="Optional: its discount shows on the invoices it covers" autocomplete="off" />
       <button type="submit" class="button primary">
         Order
       </button>
@@ -704,5 +808,20 @@ export function OrderForm(props: {
         </div>
       )}
     </form>
+  );
+}
+
+/** The order form on a page of its own: after a search without JavaScript, or an order refused (422). */
+export function OrderPage(props: { ctx: PageContext; customer: { id: string; name: string }; message?: string; form: Child }) {
+  return (
+    <Layout ctx={props.ctx} title={`Order for ${props.customer.name}`}>
+      <PageHeader title={`Order for ${props.customer.name}`} back={{ href: `/admin/customers/${props.customer.id}#services`, label: props.customer.name }} />
+      {props.message && (
+        <div class="alert error" role="alert" tabindex={-1} id="error-summary">
+          <strong>{props.message}</strong>
+        </div>
+      )}
+      <section class="card">{props.form}</section>
+    </Layout>
   );
 }

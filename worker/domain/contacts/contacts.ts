@@ -9,18 +9,20 @@ import type { WriteContext } from "../context";
 import { loadWritableCustomer } from "../customers/load";
 import { contactDocument } from "../search/documents";
 import { indexDocument, unindexDocument } from "../search/index-statements";
+import { normalizeCustomerPhone } from "./phone";
 import { type ContactCreateInput, type ContactPatchInput, type ContactView, isReachable } from "./schemas";
 
 /** Adds a contact to a customer. */
 export async function createContact(ctx: WriteContext, customerId: string, input: ContactCreateInput): Promise<ContactView> {
   const customer = await loadWritableCustomer(ctx.db, customerId);
+  const phone = await normalizeCustomerPhone(ctx.db, customerId, input.phone);
   const row: Contact = {
     id: newId("contact"),
     customerId,
     firstName: input.first_name,
     lastName: input.last_name ?? null,
     email: input.email ?? null,
-    phone: input.phone ?? null,
+    phone: phone ?? null,
     roles: input.roles,
     notes: input.notes ?? null,
     createdAt: ctx.now,
@@ -45,12 +47,13 @@ async function loadContact(ctx: WriteContext, id: string) {
 /** Changes a contact's fields. */
 export async function updateContact(ctx: WriteContext, id: string, patch: ContactPatchInput): Promise<ContactView> {
   const { contact: before, customer } = await loadContact(ctx, id);
+  const phone = await normalizeCustomerPhone(ctx.db, before.customer_id, patch.phone);
   const after: ContactView = {
     ...before,
     first_name: patch.first_name ?? before.first_name,
     last_name: patch.last_name === undefined ? before.last_name : patch.last_name,
     email: patch.email === undefined ? before.email : patch.email,
-    phone: patch.phone === undefined ? before.phone : patch.phone,
+    phone: phone === undefined ? before.phone : phone,
     roles: patch.roles ?? before.roles,
     notes: patch.notes === undefined ? before.notes : patch.notes,
     updated_at: ctx.now,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { e164Phone, email, optionalText, requiredText } from "../validation";
+import { email, optionalText, phoneInput, requiredText } from "../validation";
 
 export const CONTACT_ROLES = ["primary", "billing", "technical", "administrative", "sales", "emergency"] as const;
 
@@ -17,7 +17,7 @@ export const ContactCreate = z
     first_name: requiredText(100),
     last_name: optionalText(100),
     email: email.nullable().optional(),
-    phone: e164Phone.nullable().optional(),
+    phone: phoneInput.nullable().optional(),
     roles: roles.default([]),
     notes: optionalText(2000),
   })
@@ -30,7 +30,7 @@ export const ContactPatch = z
     first_name: requiredText(100).optional(),
     last_name: optionalText(100),
     email: email.nullable().optional(),
-    phone: e164Phone.nullable().optional(),
+    phone: phoneInput.nullable().optional(),
     roles: roles.optional(),
     notes: optionalText(2000),
   })

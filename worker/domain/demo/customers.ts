@@ -163,7 +163,8 @@ export function demoCustomers(): DemoCustomer[] {
         first_name: first,
         last_name: last,
         email: `${emailName}${i}@example.net`,
-        phone: `+336${String(10000000 + Math.floor(random() * 89999999))}`,
+        // 06 10… to 06 38…: ranges allocated to mobile operators (libphonenumber refuses 06 39, 06 90–97).
+        phone: `+336${String(10000000 + Math.floor(random() * 28999999))}`,
         roles: business ? ["primary", "technical"] : ["primary", "billing"],
         notes: null,
       },

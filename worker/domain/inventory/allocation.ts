@@ -8,6 +8,7 @@ import { formatPrefix, nextFreeAddress, nextFreePrefix, type Prefix, parseCidr, 
 import { type ActivityRow, activityRow, recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import type { Outcome } from "../services/state";
+import { type NumberRule, numberProblem, PHONE_NUMBER } from "./picker";
 import { quarantineRefusal, releasedNumber } from "./quarantine";
 
 /** The inventory type whose items are not reserved whole: an order takes an address from one. */
@@ -46,6 +47,8 @@ export type ReservationRequest = {
   picks: Record<string, string>;
   /** The product's provisioning variables: `ip_prefix_length`, `ip_family`, `number_pool`. */
   vars: Record<string, unknown>;
+  /** The product's service type: a picked phone number must fit it (see `numberProblem`). */
+  serviceType?: string;
 };
 
 /**
@@ -69,6 +72,7 @@ export async function withReservation<T>(
     ipPrefixLength: typeof v.ip_prefix_length === "number" ? v.ip_prefix_length : null,
     ipFamily: v.ip_family === 6 ? 6 : 4,
     numberPool: typeof v.number_pool === "string" ? v.number_pool : null,
+    numberRule: request.serviceType ? { service_type: request.serviceType, provisioning_json_vars: v } : null,
   });
   const outcome = await apply(reserved);
   if (!outcome.ok) await releaseItems(ctx, request.serviceId);
@@ -92,6 +96,8 @@ async function reserveForOrder(
     ipFamily: 4 | 6;
     /** Next-available numbers come from this pool only (the product's `number_pool` variable). */
     numberPool?: string | null;
+    /** A picked number must suit the product (pool, mobile or fixed): 422 otherwise, before anything is taken. */
+    numberRule?: NumberRule | null;
   },
 ): Promise<{ items: Reserved[]; ips: IpGrant[] }> {
   const unknownPick = Object.keys(p.picks).find((type) => !p.required.includes(type));
@@ -99,6 +105,12 @@ async function reserveForOrder(
     throw new Invalid(`This product does not use inventory of type ${unknownPick}.`, [
       { path: `inventory.${unknownPick}`, message: "Not required by the product" },
     ]);
+  }
+  const numberPick = p.picks[PHONE_NUMBER];
+  if (numberPick && p.numberRule) {
+    const picked = await getItem(ctx.db, numberPick);
+    const problem = picked?.type === PHONE_NUMBER ? numberProblem(p.numberRule, picked.fields) : null;
+    if (problem) throw new Invalid(`This number does not fit the product: ${problem}.`, [{ path: `inventory.${PHONE_NUMBER}`, message: problem }]);
   }
   const itemTypes = p.required.filter((t) => t !== IP_BLOCK);
   const set = "status = 'reserved', service_id = ?1, customer_id = ?2, reserved_until = NULL, updated_at = ?3";

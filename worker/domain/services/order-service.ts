@@ -79,7 +79,14 @@ export async function orderService(
   if (required.length === 0 && input.inventory && Object.keys(input.inventory).length > 0) {
     throw new Invalid("This product uses no inventory.", [{ path: "inventory", message: "Not required by the product" }]);
   }
-  const reservation = { serviceId, customerId, required, picks: input.inventory ?? {}, vars: product.provisioning_json_vars };
+  const reservation = {
+    serviceId,
+    customerId,
+    required,
+    picks: input.inventory ?? {},
+    vars: product.provisioning_json_vars,
+    serviceType: product.service_type,
+  };
   // A promo code is redeemed first (409 when used up) and given back if the order does not happen.
   const redemption = input.promo_code ? await redeemPromoCode(ctx, input.promo_code, product, customerId, serviceId) : null;
   try {

@@ -2,14 +2,19 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { listActivity } from "../../db/queries/activity";
 import { getProduct, getProductAtVersion, listProducts } from "../../db/queries/catalog";
-import { customerNames, findCustomerRow } from "../../db/queries/customers";
-import { itemsOfService, listItems, listTemplates, serviceAllocations, toItemView } from "../../db/queries/inventory";
+import { listContacts } from "../../db/queries/contacts";
+import { customerNames, findCustomerRow, getCustomer } from "../../db/queries/customers";
+import { getItem, itemsOfService, listItems, listTemplates, serviceAllocations, toItemView } from "../../db/queries/inventory";
 import { listReconciliation } from "../../db/queries/reconciliation";
 import { getService, listServices, serviceAddonList, serviceJobs, serviceUsage } from "../../db/queries/services";
+import { listSites } from "../../db/queries/sites";
 import { listTransactions } from "../../db/queries/transactions";
-import { BALANCE_UNITS } from "../../domain/catalog/schemas";
+import { BALANCE_UNITS, type ProductView } from "../../domain/catalog/schemas";
 import { resolveDifference } from "../../domain/charging/resolve-difference";
+import { customerPhoneCountry } from "../../domain/contacts/phone";
 import { IP_BLOCK } from "../../domain/inventory/allocation";
+import { searchOrderInventory } from "../../domain/inventory/picker";
+import type { ItemView } from "../../domain/inventory/schemas";
 import { queueBalanceSync } from "../../domain/jobs/sync";
 import { listCards } from "../../domain/payments/cards";
 import { payTopUp } from "../../domain/payments/top-ups";
@@ -33,13 +38,26 @@ import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { oncePerForm, operationKey } from "../../middleware/idempotency";
 import { PlanChangePage, ReconciliationPage } from "../../views/charging";
+import type { FormErrors } from "../../views/components";
 import { formatMoney, parseMoney, serviceName } from "../../views/format";
-import { itemLabel, OrderInventoryFields, type OrderInventoryGroup } from "../../views/inventory";
+import { itemLabel } from "../../views/inventory";
 import { cardLabel } from "../../views/payments";
 import { CONFIRMED_SERVICE_ACTIONS, type ConfirmedServiceAction, ServiceActionConfirmPage } from "../../views/service-confirm";
-import { last30Days, type ServiceLive, ServiceLiveFragment, ServicePage, ServicesPage } from "../../views/services";
+import {
+  InventoryPickers,
+  last30Days,
+  OrderForm,
+  OrderPage,
+  type PickerGroup,
+  type PickerOption,
+  PickerResults,
+  type ServiceLive,
+  ServiceLiveFragment,
+  ServicePage,
+  ServicesPage,
+} from "../../views/services";
 import { pageContext, redirectWithNotice } from "./context";
-import { attempt, readForm, reasonOf, text } from "./forms";
+import { attempt, type FormBody, readForm, reasonOf, text } from "./forms";
 
 /** A staff decision on a customer's plan change request, from the service page. */
 async function decidePlanChangePage(c: Context<AppEnv>, approve: boolean) {
@@ -193,41 +211,110 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
   );
 }
 
+/** What each inventory type's search box finds items by. */
+const SEARCH_BY: Record<string, string> = {
+  sim: "ICCID, IMSI or number",
+  phone_number: "number (national or international) or pool",
+};
+
 /**
- * The order form's inventory pickers for a product: per required type, "Next available" or one of
- * up to 50 items in stock or held for this customer (golden numbers marked); IP blocks by prefix.
+ * The order form's inventory pickers for a product: per required type, "Next available", the item
+ * already chosen, and what the typed search found (fitting numbers only; at most 20). IP blocks are
+ * few: listed, not searched.
  */
-async function orderInventoryGroups(c: Context<AppEnv>, customerId: string, productId: string): Promise<OrderInventoryGroup[]> {
+async function orderPickers(
+  c: Context<AppEnv>,
+  customerId: string,
+  product: ProductView,
+  chosen: Record<string, string>,
+  queries: Record<string, string>,
+): Promise<PickerGroup[]> {
   const db = c.get("db");
-  const product = await getProduct(db, productId);
-  if (!product || product.required_inventory.length === 0) return [];
-  const templates = new Map((await listTemplates(db)).map((t) => [t.slug, t]));
+  if (product.required_inventory.length === 0) return [];
+  const [templates, country] = await Promise.all([listTemplates(db).then((t) => new Map(t.map((x) => [x.slug, x]))), customerPhoneCountry(db, customerId)]);
   return Promise.all(
-    product.required_inventory.map(async (type) => {
+    product.required_inventory.map(async (type): Promise<PickerGroup> => {
       const template = templates.get(type);
-      const label = (item: Parameters<typeof itemLabel>[0] & { fields: Record<string, unknown> }, suffix = "") =>
-        `${itemLabel(item, template)}${item.fields.golden === true ? " ★ golden" : ""}${suffix}`;
+      const name = template?.name ?? type;
+      const option = (item: { id: string; status: string; customerId?: string | null; fields: Record<string, unknown> }): PickerOption => ({
+        value: item.id,
+        label: `${itemLabel({ id: item.id, fields: item.fields as ItemView["fields"] }, template)}${item.fields.golden === true ? " ★ golden" : ""}${
+          typeof item.fields.pool === "string" ? ` · ${item.fields.pool}` : ""
+        }${item.status === "reserved" ? " (reserved for this customer)" : ""}`,
+      });
       if (type === IP_BLOCK) {
-        const blocks = (await listItems(db, { type, limit: 50 })).data.filter((b) => b.status !== "retired");
-        return {
-          type,
-          name: template?.name ?? type,
-          options: blocks.map((b) => ({ value: b.id, label: label(b, b.fields.pool ? ` (${b.fields.pool})` : "") })),
-        };
+        const blocks = (await listItems(db, { type, limit: 20 })).data.filter((b) => b.status !== "retired");
+        const results = blocks.map((b) => ({ value: b.id, label: `${itemLabel(b, template)}${b.fields.pool ? ` (${b.fields.pool})` : ""}` }));
+        return { type, name, searchBy: null, q: "", selected: results.find((r) => r.value === chosen[type]) ?? null, results };
       }
-      const [held, stock] = await Promise.all([
-        listItems(db, { type, status: "reserved", customerId, limit: 50 }),
-        listItems(db, { type, status: "in_stock", limit: 50 }),
-      ]);
+      const q = (queries[type] ?? "").trim().slice(0, 64);
+      const picked = chosen[type] ? await getItem(db, chosen[type]) : undefined;
+      const found = q ? await searchOrderInventory(db, { customerId, type, q, country, product }) : [];
       return {
         type,
-        name: template?.name ?? type,
-        options: [
-          ...held.data.filter((i) => !i.service_id).map((i) => ({ value: i.id, label: label(i, " (reserved for this customer)") })),
-          ...stock.data.map((i) => ({ value: i.id, label: label(i) })),
-        ],
+        name,
+        searchBy: SEARCH_BY[type] ?? "identifier, pool or id",
+        q,
+        selected: picked && picked.type === type ? option(picked) : null,
+        results: found.map(option),
       };
     }),
+  );
+}
+
+/** The fields `<prefix><type>` of a form or query (the pickers' choices and searches), by type. */
+function byType(body: FormBody, prefix: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(body)
+      .filter((k) => k.startsWith(prefix) && text(body, k))
+      .map((k) => [k.slice(prefix.length), (text(body, k) ?? "").trim()]),
+  );
+}
+
+/**
+ * The order form on its own page, as it was sent: after "Find" without JavaScript (200), or when
+ * the order was refused (422, with the reason, and the picker it concerns marked).
+ */
+async function orderPage(c: Context<AppEnv>, customerId: string, body: FormBody, refusal?: { message?: string; errors: FormErrors }) {
+  const db = c.get("db");
+  const customer = await getCustomer(db, customerId);
+  if (!customer) throw new NotFound("No customer with this id.");
+  const values = {
+    product_id: text(body, "product_id") ?? "",
+    site_id: text(body, "site_id") ?? "",
+    contact_id: text(body, "contact_id") ?? "",
+    promo_code: text(body, "promo_code") ?? "",
+  };
+  const [products, sites, contacts] = await Promise.all([
+    listProducts(db, { status: "active", limit: 200 }),
+    listSites(db, customerId, 200),
+    listContacts(db, customerId, 200),
+  ]);
+  const orderable = products.data.filter(
+    (p) => (p.type === "standalone" || p.type === "bundle") && p.currency === customer.currency && p.eligibility.customer_types.includes(customer.type),
+  );
+  const product = orderable.find((p) => p.id === values.product_id);
+  const pickers = product ? await orderPickers(c, customerId, product, byType(body, "inventory."), byType(body, "q.")) : undefined;
+  for (const g of pickers ?? []) g.error = refusal?.errors[`inventory.${g.type}`];
+  return c.html(
+    <OrderPage
+      ctx={pageContext(c)}
+      customer={customer}
+      message={refusal?.message}
+      form={
+        <OrderForm
+          ctx={pageContext(c)}
+          customerId={customerId}
+          products={orderable}
+          sites={sites.data.map((x) => ({ id: x.id, name: x.name }))}
+          contacts={contacts.data.map((x) => ({ id: x.id, name: [x.first_name, x.last_name].filter(Boolean).join(" "), primary: x.roles.includes("primary") }))}
+          formKey={text(body, "key") ?? ulid()}
+          values={values}
+          pickers={pickers}
+        />
+      }
+    />,
+    refusal ? 422 : 200,
   );
 }
 
@@ -429,8 +516,21 @@ export const servicePages = new Hono<AppEnv>()
       .max(64)
       .catch("")
       .parse(c.req.query("product_id") ?? "");
-    return c.html(<OrderInventoryFields groups={productId ? await orderInventoryGroups(c, customerId, productId) : []} />);
+    const product = productId ? await getProduct(c.get("db"), productId) : null;
+    return c.html(product ? <InventoryPickers customerId={customerId} groups={await orderPickers(c, customerId, product, {}, {})} /> : "");
   })
+  .get("/customers/:id/order-inventory/search", can("services:write"), async (c) => {
+    // The results of one picker as staff type (htmx): the chosen item kept, then what matches.
+    const customerId = c.req.param("id");
+    if (!(await findCustomerRow(c.get("db"), customerId))) throw new NotFound("No customer with this id.");
+    const query: FormBody = c.req.queries();
+    const type = text(query, "type") ?? "";
+    const product = await getProduct(c.get("db"), (text(query, "product_id") ?? "").slice(0, 64));
+    if (!product?.required_inventory.includes(type)) return c.html("");
+    const groups = await orderPickers(c, customerId, { ...product, required_inventory: [type] }, byType(query, "inventory."), byType(query, "q."));
+    return c.html(groups[0] ? <PickerResults group={groups[0]} /> : "");
+  })
+  .post("/customers/:id/order", can("services:write"), async (c) => orderPage(c, c.req.param("id"), await readForm(c)))
   .post("/customers/:id/services", can("services:write"), async (c) => {
     const customerId = c.req.param("id");
     const body = await readForm(c);
@@ -444,16 +544,15 @@ export const servicePages = new Hono<AppEnv>()
           promo_code: text(body, "promo_code") ?? null,
           vars: {},
           // Items picked by staff (`inventory.<type>`); a type left on "next available" is not sent.
-          inventory: Object.fromEntries(
-            Object.keys(body)
-              .filter((k) => k.startsWith("inventory.") && text(body, k))
-              .map((k) => [k.slice("inventory.".length), text(body, k) ?? ""]),
-          ),
+          inventory: byType(body, "inventory."),
         });
         ordered = `Service ${order.service.product_name} ordered; its provisioning job is queued.`;
         return `/admin/services/${order.service.id}`;
       }),
     );
-    if (!result.ok) return c.redirect(`/admin/customers/${customerId}?order_error=${encodeURIComponent(result.message ?? "The order failed.")}#services`, 303);
+    if (!result.ok) {
+      const message = text(body, "product_id") ? (result.message ?? "The order failed.") : "Choose a product to order.";
+      return orderPage(c, customerId, body, { message, errors: result.errors });
+    }
     return redirectWithNotice(c, result.data, ordered ?? "This order was already placed: here it is.");
   });

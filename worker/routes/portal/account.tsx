@@ -4,6 +4,7 @@
  * edited: roles and billing contacts stay with the operator's staff. Every change goes through the
  * same use cases as the API (validation, geocoding, activity log), scoped to the customer.
  */
+
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -19,6 +20,7 @@ import type { AppEnv } from "../../env";
 import type { MessageKey } from "../../i18n/catalogue";
 import { googleGeocoder } from "../../integrations/geocoding";
 import { AppError, NotFound } from "../../lib/errors";
+import { formatPhone } from "../../lib/phone";
 import { can, writeContext } from "../../middleware/access";
 import { Alerts, CsrfField, type FormErrors } from "../../views/components";
 import { attempt, readForm, text, validate } from "../admin/forms";
@@ -140,7 +142,7 @@ async function accountPage(c: Context<AppEnv>, extra: Extra = {}, status: 200 | 
           columns={[
             { header: p.t("account.first_name"), cell: (x) => [x.first_name, x.last_name].filter(Boolean).join(" ") },
             { header: p.t("portal.email"), cell: (x) => x.email ?? "" },
-            { header: p.t("account.phone"), cell: (x) => x.phone ?? "" },
+            { header: p.t("account.phone"), cell: (x) => (x.phone ? formatPhone(x.phone) : "") },
           ]}
         />
         <p class="muted">{p.t("account.staff_only")}</p>

@@ -30,7 +30,14 @@ export function ContactFormPage(props: {
         <Field name="first_name" label="First name" value={v.first_name} error={e.first_name} required autofocus />
         <Field name="last_name" label="Last name" value={v.last_name} error={e.last_name} />
         <Field name="email" label="Email" type="email" value={v.email} error={e.email} autocomplete="off" />
-        <Field name="phone" label="Phone" type="tel" value={v.phone} error={e.phone} hint="International format, e.g. +33 6 12 34 56 78" />
+        <Field
+          name="phone"
+          label="Phone"
+          type="tel"
+          value={v.phone}
+          error={e.phone}
+          hint="International (+44 20 7946 0958), or national for the customer's country (06 12 34 56 78); stored as +33612345678"
+        />
         <fieldset class="span-2 checkbox-group">
           <legend>Roles</legend>
           {CONTACT_ROLES.map((r) => (

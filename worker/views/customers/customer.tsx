@@ -6,6 +6,7 @@ import type { ContactView } from "../../domain/contacts/schemas";
 import { CUSTOMER_TRANSITIONS, type CustomerTransition, type CustomerView } from "../../domain/customers/schemas";
 import type { ServiceView } from "../../domain/services/schemas";
 import type { SiteView } from "../../domain/sites/schemas";
+import { formatPhone } from "../../lib/phone";
 import { ActivityTable, Badge, CsrfField, EmptyState, editDeleteColumn, type FormErrors, PageHeader, Table, Time } from "../components";
 import { formatMoney } from "../format";
 import { Layout, type PageContext } from "../layout";
@@ -196,7 +197,7 @@ export function CustomerPage(props: {
             { header: "Name", cell: (k) => [k.first_name, k.last_name].filter(Boolean).join(" ") },
             { header: "Roles", cell: (k) => k.roles.map((r) => <Badge value={r} />) },
             { header: "Email", cell: (k) => (k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—") },
-            { header: "Phone", cell: (k) => (k.phone ? <a href={`tel:${k.phone}`}>{k.phone}</a> : "—") },
+            { header: "Phone", cell: (k) => (k.phone ? <a href={`tel:${k.phone}`}>{formatPhone(k.phone)}</a> : "—") },
             {
               header: "Portal",
               cell: (k) => (

@@ -1,0 +1,89 @@
+/**
+ * The order form's inventory search: items an order may take (in stock, or held for this customer),
+ * found by what staff type — an ICCID, an MSISDN in national or international form, a pool, a
+ * serial… — and, for phone numbers, only those that fit the product: its `number_pool` when it
+ * names one, and mobile numbers for mobile plans, fixed-line ones for the others (libphonenumber's
+ * number type; a number of a range it does not know fits only through the product's pool). Quarantined numbers are never offered (they are not in stock).
+ */
+import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import type { ItemRow } from "../../db/queries/inventory";
+import { inventoryItems } from "../../db/schema";
+import { callingCodeOf, parsePhone, phoneFits } from "../../lib/phone";
+
+export const PHONE_NUMBER = "phone_number";
+
+/** The product fields a number must fit. */
+export type NumberRule = { service_type: string; provisioning_json_vars: Record<string, unknown> };
+
+/** Why a phone number does not suit a product (null when it does), in words staff can act on. */
+export function numberProblem(product: NumberRule, fields: Record<string, unknown>): string | null {
+  const msisdn = typeof fields.msisdn === "string" ? fields.msisdn : "";
+  const pool = product.provisioning_json_vars.number_pool;
+  if (typeof pool === "string" && fields.pool !== pool) {
+    return `${msisdn} is in pool ${typeof fields.pool === "string" ? fields.pool : "(none)"}; this product takes numbers from pool ${pool}`;
+  }
+  if (product.service_type === "other") return null;
+  const kind = parsePhone(msisdn, null, "possible")?.kind ?? null;
+  if (phoneFits(kind, product.service_type)) return null;
+  // A range libphonenumber does not know yet: the product's own pool is the operator's word for it.
+  if (kind === null && typeof pool === "string") return null;
+  if (kind === null) return `${msisdn} is in a range whose type is unknown; give the product a number_pool to offer it`;
+  return product.service_type === "mobile"
+    ? `${msisdn} is a fixed-line number; a mobile plan needs a mobile number`
+    : `${msisdn} is a mobile number; a ${product.service_type.replace("_", " ")} service needs a fixed-line number`;
+}
+
+/**
+ * What a typed search means for an identifier: digits and letters without separators; a national
+ * number ("06 12…") becomes its international prefix for the customer's country ("+33612…"), and
+ * a `00` international prefix becomes `+`.
+ */
+export function searchTerm(q: string, country: string | null): string {
+  const t = q
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-.()/]/g, "");
+  if (/^00\d/.test(t)) return `+${t.slice(2)}`;
+  const cc = country ? callingCodeOf(country) : null;
+  if (cc && /^0\d/.test(t)) return `+${cc}${t.slice(1)}`;
+  return t;
+}
+
+/**
+ * Up to `limit` items of `type` an order for `customerId` may take, held ones first, matching `q`
+ * (empty: any) in an identifier (the `inventory_keys` index: ICCID, IMSI, MSISDN, serial, MAC…), the
+ * pool, or the id; phone numbers only when they fit `product`.
+ */
+export async function searchOrderInventory(
+  db: Db,
+  p: { customerId: string; type: string; q: string; country: string | null; product: NumberRule; limit?: number },
+): Promise<ItemRow[]> {
+  const limit = p.limit ?? 20;
+  const where: SQL[] = [
+    eq(inventoryItems.type, p.type),
+    isNull(inventoryItems.serviceId),
+    or(eq(inventoryItems.status, "in_stock"), and(eq(inventoryItems.status, "reserved"), eq(inventoryItems.customerId, p.customerId))) as SQL,
+  ];
+  const numbers = p.type === PHONE_NUMBER;
+  const pool = p.product.provisioning_json_vars.number_pool;
+  if (numbers && typeof pool === "string") where.push(sql`json_extract(${inventoryItems.fields}, '$.pool') = ${pool}`);
+  const raw = p.q.trim().slice(0, 64);
+  if (raw) {
+    const term = searchTerm(raw, p.country);
+    // instr(), not LIKE: D1 refuses long LIKE patterns, and typed % or _ must not be wildcards.
+    where.push(
+      sql`(${inventoryItems.id} = ${raw}
+        OR instr(lower(coalesce(json_extract(${inventoryItems.fields}, '$.pool'), '')), ${raw.toLowerCase()}) = 1
+        OR ${inventoryItems.id} IN (SELECT item_id FROM inventory_keys WHERE instr(substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1), ${term}) > 0))`,
+    );
+  }
+  // Numbers are filtered by type here (libphonenumber), so read a wider window than is shown.
+  const rows = await db
+    .select()
+    .from(inventoryItems)
+    .where(and(...where))
+    .orderBy(sql`${inventoryItems.status} = 'in_stock'`, asc(inventoryItems.id))
+    .limit(numbers ? Math.max(limit * 10, 200) : limit);
+  return (numbers ? rows.filter((r) => numberProblem(p.product, r.fields) === null) : rows).slice(0, limit);
+}

@@ -1,4 +1,5 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { BUSINESS_ENTITIES } from "../../domain/activity/filters";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
 import type { Db } from "../client";
 import { type ActivityEntry, activityLog } from "../schema";
@@ -24,9 +25,31 @@ export type ActivityFilters = {
   actor?: string;
   customerId?: string;
   action?: string;
+  /** Entries at or after this UTC instant (ISO 8601). */
+  from?: string;
+  /** Entries before this UTC instant (half-open). */
+  to?: string;
+  /** Only business events ({@link BUSINESS_ENTITIES}). */
+  business?: boolean;
+  /** Entries about one of these entities, or belonging to one of these customers (a subject matched by name). */
+  subjects?: { entities: readonly (readonly [entity: string, id: string])[]; customerIds: readonly string[] };
   limit: number;
   cursor?: string;
 };
+
+const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
+/** Activity ids are `act_` + a ULID, whose first ten characters are its millisecond time. */
+function idAt(ms: number): string {
+  let out = "";
+  let t = Math.max(0, ms);
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return `act_${out}`;
+}
+/** Ids bound a period with a day to spare (an entry's id is made when its write is prepared, `at` is the write's clock). */
+const ID_MARGIN_MS = 86_400_000;
 
 /** Newest first; ids are time-ordered so the id is the cursor. */
 export async function listActivity(db: Db, f: ActivityFilters): Promise<Page<ActivityView>> {
@@ -36,6 +59,15 @@ export async function listActivity(db: Db, f: ActivityFilters): Promise<Page<Act
   if (f.actor) where.push(eq(activityLog.actorId, f.actor));
   if (f.customerId) where.push(eq(activityLog.customerId, f.customerId));
   if (f.action) where.push(eq(activityLog.action, f.action));
+  if (f.business) where.push(inArray(activityLog.entity, [...BUSINESS_ENTITIES]));
+  // The id bounds let SQLite seek the primary key; `at` decides.
+  if (f.from) where.push(gte(activityLog.at, f.from), gte(activityLog.id, idAt(Date.parse(f.from) - ID_MARGIN_MS)));
+  if (f.to) where.push(lt(activityLog.at, f.to), lt(activityLog.id, idAt(Date.parse(f.to) + ID_MARGIN_MS)));
+  if (f.subjects)
+    where.push(
+      // (entity, entity_id) and customer_id each have an index: SQLite unions the two lookups.
+      sql`((${activityLog.entity}, ${activityLog.entityId}) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify(f.subjects.entities)})) OR ${activityLog.customerId} IN (SELECT value FROM json_each(${JSON.stringify(f.subjects.customerIds)})))`,
+    );
   if (f.cursor) where.push(lt(activityLog.id, String(decodeCursor(f.cursor, 1)[0])));
   const rows = await db
     .select()

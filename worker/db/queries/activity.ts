@@ -38,8 +38,8 @@ export type ActivityFilters = {
 };
 
 const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
-/** Activity ids are `act_` + a ULID, whose first ten characters are its millisecond time. */
-function idAt(ms: number): string {
+/** The smallest activity id made at `ms`: ids are `act_` + a ULID, whose first ten characters are its millisecond time. */
+export function activityIdAt(ms: number): string {
   let out = "";
   let t = Math.max(0, ms);
   for (let i = 0; i < 10; i++) {
@@ -48,8 +48,11 @@ function idAt(ms: number): string {
   }
   return `act_${out}`;
 }
-/** Ids bound a period with a day to spare (an entry's id is made when its write is prepared, `at` is the write's clock). */
-const ID_MARGIN_MS = 86_400_000;
+/**
+ * Ids bound a period with an hour to spare: an entry's id and its `at` come from the same clock when its
+ * write is prepared, but a Durable Object may write it through a little later.
+ */
+export const ACTIVITY_ID_MARGIN_MS = 3_600_000;
 
 /** Newest first; ids are time-ordered so the id is the cursor. */
 export async function listActivity(db: Db, f: ActivityFilters): Promise<Page<ActivityView>> {
@@ -61,8 +64,8 @@ export async function listActivity(db: Db, f: ActivityFilters): Promise<Page<Act
   if (f.action) where.push(eq(activityLog.action, f.action));
   if (f.business) where.push(inArray(activityLog.entity, [...BUSINESS_ENTITIES]));
   // The id bounds let SQLite seek the primary key; `at` decides.
-  if (f.from) where.push(gte(activityLog.at, f.from), gte(activityLog.id, idAt(Date.parse(f.from) - ID_MARGIN_MS)));
-  if (f.to) where.push(lt(activityLog.at, f.to), lt(activityLog.id, idAt(Date.parse(f.to) + ID_MARGIN_MS)));
+  if (f.from) where.push(gte(activityLog.at, f.from), gte(activityLog.id, activityIdAt(Date.parse(f.from) - ACTIVITY_ID_MARGIN_MS)));
+  if (f.to) where.push(lt(activityLog.at, f.to), lt(activityLog.id, activityIdAt(Date.parse(f.to) + ACTIVITY_ID_MARGIN_MS)));
   if (f.subjects)
     where.push(
       // (entity, entity_id) and customer_id each have an index: SQLite unions the two lookups.

@@ -37,6 +37,7 @@ let customer = { id: "", name: "" };
 let other = { id: "", name: "" };
 let serviceId = "";
 let productName = "";
+let productId = "";
 const MSISDN = `+3361${String(Date.now()).slice(-7)}`;
 
 beforeAll(async () => {
@@ -51,6 +52,7 @@ beforeAll(async () => {
     body: { name: productName, slug, type: "standalone", service_type: "mobile", status: "active", retail_price: 1500, provisioning_play: "charging_account" },
   });
   expect(product.status, JSON.stringify(product.body)).toBe(201);
+  productId = product.body.id;
   const order = await api("POST", `/customers/${customer.id}/services`, {
     body: { product_id: product.body.id },
     headers: { "idempotency-key": unique("names-order").replace(/\s/g, "") },
@@ -146,5 +148,21 @@ describe("the activity log by name", () => {
     expect(html).toContain("service.order");
     const all = await (await page.get("/admin/activity?kind=business")).text();
     expect(all).not.toContain("<code>auth.login</code>");
+  });
+});
+
+describe("search results by name", () => {
+  it("link each hit by name with its id on hover, and name what it belongs to: a service's product and customer", async () => {
+    const page = await pageSession("support");
+    const html = await (await page.get(`/admin/search?q=${encodeURIComponent(MSISDN)}`)).text();
+    const item = html.match(new RegExp(`<li><a href="/admin/services/${serviceId}"(?:(?!</li>).)*</li>`, "s"))?.[0] ?? "";
+    expect(item).toContain(`title="${serviceId}">${productName} · ${MSISDN}</a>`);
+    expect(item).toContain(`product <a href="/admin/catalog/${productId}" title="${productId}">${productName}</a>`);
+    expect(item).toContain(`customer <a href="/admin/customers/${customer.id}" title="${customer.id}">${customer.name}</a>`);
+
+    const byCustomer = await (await page.get(`/admin/search?q=${encodeURIComponent(customer.name)}`)).text();
+    expect(byCustomer).toContain(`<a href="/admin/customers/${customer.id}" title="${customer.id}">${customer.name}</a>`);
+    const suggest = await (await page.get(`/admin/search/suggest?q=${encodeURIComponent(MSISDN)}`)).text();
+    expect(suggest).toContain(`href="/admin/services/${serviceId}" title="${serviceId}"`);
   });
 });

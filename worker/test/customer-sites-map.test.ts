@@ -63,3 +63,27 @@ describe("the customer's sites on a map", () => {
     expect(empty).toContain("No sites yet.");
   });
 });
+
+describe("cell sites on a map", () => {
+  it("draws the listed cell sites with their sectors on the inventory list of cell sites", async () => {
+    const cellIds = [0, 1].map((i) => `9${String(Date.now()).slice(-7)}${i}`);
+    for (const [i, cellId] of cellIds.entries()) {
+      const res = await api("POST", "/inventory/items", {
+        body: {
+          type: "cell_site",
+          fields: { cell_id: cellId, name: `Map cell ${i}`, tac: 7, mcc: "208", mnc: "99", latitude: 48.85 + i / 100, longitude: 2.35, azimuth: i === 0 ? 120 : null },
+        },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const page = await pageSession("support");
+    const html = await (await page.get("/admin/inventory/items?type=cell_site")).text();
+    const map = html.match(/<svg class="cell-map" id="cell-sites-map".*?<\/svg>/s)?.[0] ?? "";
+    for (const [i, cellId] of cellIds.entries()) expect(map).toContain(`data-cell="${cellId}"><title>Map cell ${i} (${cellId})</title>`);
+    // A sector for the cell with an azimuth, a circle for the omnidirectional one.
+    expect(map).toMatch(new RegExp(`data-cell="${cellIds[0]}"><title>[^<]*</title><path class="cell-map-wedge"`));
+    expect(map).toMatch(new RegExp(`data-cell="${cellIds[1]}"><title>[^<]*</title><path class="cell-map-omni"`));
+    // Other types have no map.
+    expect(await (await page.get("/admin/inventory/items?type=sim")).text()).not.toContain('id="cell-sites-map"');
+  });
+});

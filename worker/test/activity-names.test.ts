@@ -65,7 +65,9 @@ beforeAll(async () => {
   await service.transition(serviceId, "activate", { ...op, key: "active", identifiers: { msisdn: MSISDN }, grants: [] });
   // The number is indexed as when it is allocated at ordering (this product takes no inventory).
   const doc = serviceDocument({ id: serviceId, customerId: customer.id, status: "active", identifiers: { msisdn: MSISDN } }, productName, customer.name);
-  await env.DB.prepare("UPDATE search_docs SET title = ?, subtitle = ?, keywords = ? WHERE entity_id = ?").bind(doc.title, doc.subtitle, doc.keywords, serviceId).run();
+  await env.DB.prepare("UPDATE search_docs SET title = ?, subtitle = ?, keywords = ? WHERE entity_id = ?")
+    .bind(doc.title, doc.subtitle, doc.keywords, serviceId)
+    .run();
 });
 
 describe("the activity log by name", () => {

@@ -26,7 +26,9 @@ describe("the customer's sites on a map", () => {
     const html = await (await (await pageSession("support")).get(`/admin/customers/${c.id}`)).text();
     const map = mapOf(html);
     expect(map).toContain(`role="img" aria-label="Sites of ${c.name}: 2 on the map"`);
-    const markers = [...map.matchAll(/<a href="#site-([^"]+)" class="places-map-marker" data-place="[^"]+"><title>([^<]*)<\/title><circle cx="([\d.]+)" cy="([\d.]+)"/g)];
+    const markers = [
+      ...map.matchAll(/<a href="#site-([^"]+)" class="places-map-marker" data-place="[^"]+"><title>([^<]*)<\/title><circle cx="([\d.]+)" cy="([\d.]+)"/g),
+    ];
     expect(markers.map((m) => m[1])).toEqual([c.sites[0], c.sites[1]]);
     expect(map).toContain("Mast &lt;North&gt;</text>");
     expect(map).toContain(">Depot</text>");
@@ -71,7 +73,16 @@ describe("cell sites on a map", () => {
       const res = await api("POST", "/inventory/items", {
         body: {
           type: "cell_site",
-          fields: { cell_id: cellId, name: `Map cell ${i}`, tac: 7, mcc: "208", mnc: "99", latitude: 48.85 + i / 100, longitude: 2.35, azimuth: i === 0 ? 120 : null },
+          fields: {
+            cell_id: cellId,
+            name: `Map cell ${i}`,
+            tac: 7,
+            mcc: "208",
+            mnc: "99",
+            latitude: 48.85 + i / 100,
+            longitude: 2.35,
+            azimuth: i === 0 ? 120 : null,
+          },
         },
       });
       expect(res.status, JSON.stringify(res.body)).toBe(201);

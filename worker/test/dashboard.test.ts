@@ -58,8 +58,8 @@ function tile(html: string, id: string): string {
 }
 
 beforeAll(async () => {
-  customerId = (await api("POST", "/customers", { body: { name: unique("Dashboard Ltd"), type: "business", payment_type: "postpaid", currency: CUR } }))
-    .body.id;
+  customerId = (await api("POST", "/customers", { body: { name: unique("Dashboard Ltd"), type: "business", payment_type: "postpaid", currency: CUR } })).body
+    .id;
 });
 
 describe("monthly recurring revenue", () => {
@@ -94,7 +94,12 @@ describe("the operator's dashboard", () => {
     const page = await pageSession("admin");
     const before = await (await page.get("/admin")).text();
     const count = (html: string, id: string) => Number((tile(html, id).match(/<div class="stat-value">([\d,]+)<\/div>/)?.[1] ?? "-1").replace(/,/g, ""));
-    const fixed = (html: string) => Number(tile(html, "stat-active-services").match(/Fixed internet ([\d,]+)/)?.[1]?.replace(/,/g, "") ?? "0");
+    const fixed = (html: string) =>
+      Number(
+        tile(html, "stat-active-services")
+          .match(/Fixed internet ([\d,]+)/)?.[1]
+          ?.replace(/,/g, "") ?? "0",
+      );
     const monthly = await product("monthly", 500);
     await activeService(monthly);
     await activeService(monthly, "failed");
@@ -126,7 +131,14 @@ describe("the operator's dashboard", () => {
         `INSERT INTO payment_methods (id, customer_id, stripe_payment_method_id, brand, last4, exp_month, exp_year, is_default, status, created_at, updated_at)
          VALUES (?1, ?2, ?3, 'visa', '4242', ?4, ?5, 0, 'active', ?6, ?6)`,
       )
-        .bind(`pm_dash${i}${Date.now().toString(36)}`, customerId, `pm_sim_dash${i}${Date.now().toString(36)}`, when.getUTCMonth() + 1, when.getUTCFullYear(), now)
+        .bind(
+          `pm_dash${i}${Date.now().toString(36)}`,
+          customerId,
+          `pm_sim_dash${i}${Date.now().toString(36)}`,
+          when.getUTCMonth() + 1,
+          when.getUTCFullYear(),
+          now,
+        )
         .run();
     }
     const cards = await expiringCardCount(db(), now);

@@ -1,6 +1,7 @@
 /** The activity log by name: each entry's subject as people know it, linked, its id on hover. */
-import type { ActivitySubject } from "../db/queries/activity-subjects";
+
 import type { ActivityView } from "../db/queries/activity";
+import type { ActivitySubject } from "../db/queries/activity-subjects";
 import { ActivityChanges, EmptyState, type FormErrors, SelectField, Table, Time } from "./components";
 
 export type SubjectMap = Map<string, ActivitySubject & { customer: { id: string; name: string } | null }>;

@@ -48,7 +48,11 @@ export type DashboardProps = {
   health: Awaited<ReturnType<typeof runnerHealth>> | null;
   failedJobsToday: number | null;
   services: { byType: { type: string; n: number }[]; activated: number; failed: number } | null;
-  money: { mrr: { currency: string; amount: number }[]; overdue: { count: number; amounts: { currency: string; amount: number }[] }; expiringCards: number } | null;
+  money: {
+    mrr: { currency: string; amount: number }[];
+    overdue: { count: number; amounts: { currency: string; amount: number }[] };
+    expiringCards: number;
+  } | null;
   lowStock: { slug: string; name: string; threshold: number; inStock: number }[] | null;
   counts: DashboardCounts | null;
   activity: { entries: ActivityView[]; subjects: SubjectMap; all: boolean } | null;
@@ -139,7 +143,12 @@ export function DashboardPage(props: DashboardProps) {
                   href="/admin/services?status=active"
                   detail={services.byType.length > 0 ? services.byType.map((t) => `${SERVICE_TYPES[t.type] ?? t.type} ${n(t.n)}`).join(" · ") : undefined}
                 />
-                <Stat id="stat-activated" label="Activated today" value={n(services.activated)} href={activityLinks ? `/admin/activity?action=service.activate&${todayQuery}` : undefined} />
+                <Stat
+                  id="stat-activated"
+                  label="Activated today"
+                  value={n(services.activated)}
+                  href={activityLinks ? `/admin/activity?action=service.activate&${todayQuery}` : undefined}
+                />
                 <Stat
                   id="stat-failed"
                   label="Failed today"
@@ -212,12 +221,8 @@ export function DashboardPage(props: DashboardProps) {
           <div class="section-header">
             <h2 id="recent-activity-h">{props.activity.all ? "Recent activity" : "Recent business events"}</h2>
             <span>
-              {props.activity.all ? (
-                <a href="/admin">Business events only</a>
-              ) : (
-                <a href="/admin?activity=all">Show all (sign-ins too)</a>
-              )}{" "}
-              · <a href={props.activity.all ? "/admin/activity" : "/admin/activity?kind=business"}>All activity</a>
+              {props.activity.all ? <a href="/admin">Business events only</a> : <a href="/admin?activity=all">Show all (sign-ins too)</a>} ·{" "}
+              <a href={props.activity.all ? "/admin/activity" : "/admin/activity?kind=business"}>All activity</a>
             </span>
           </div>
           <ActivityLogTable entries={props.activity.entries} subjects={props.activity.subjects} timeZone={tz} />

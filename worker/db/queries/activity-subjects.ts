@@ -98,7 +98,10 @@ const key = (entity: string, id: string) => `${entity}\u0000${id}`;
  * entity kind present, each taking its ids as one JSON parameter, so no limit on bound parameters).
  * The entries' customers are read with them, for the "of customer" detail.
  */
-export async function activitySubjects(db: Db, entries: readonly ActivityView[]): Promise<Map<string, ActivitySubject & { customer: { id: string; name: string } | null }>> {
+export async function activitySubjects(
+  db: Db,
+  entries: readonly ActivityView[],
+): Promise<Map<string, ActivitySubject & { customer: { id: string; name: string } | null }>> {
   const ids = new Map<string, Set<string>>();
   const want = (entity: string, id: string) => {
     if (!NAME_QUERIES[entity]) return;

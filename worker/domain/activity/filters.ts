@@ -83,7 +83,11 @@ export type Period = { from?: string; to?: string };
  * Days typed by staff (`from`, `to`, both inclusive, either may be empty) as a half-open UTC period
  * [start of `from`, start of the day after `to`) in the operator's time zone; or what is wrong with them.
  */
-export function periodOf(from: string | undefined, to: string | undefined, timeZone: string): { ok: true; period: Period } | { ok: false; errors: Record<string, string> } {
+export function periodOf(
+  from: string | undefined,
+  to: string | undefined,
+  timeZone: string,
+): { ok: true; period: Period } | { ok: false; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   if (from && !isCalendarDay(from)) errors.from = "A date such as 2025-03-01";
   if (to && !isCalendarDay(to)) errors.to = "A date such as 2025-03-31";

@@ -1,7 +1,7 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_STATUSES, type ItemView } from "../../domain/inventory/schemas";
-import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, TextArea, Time } from "../components";
 import { CellMap } from "../cell-map";
+import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, TextArea, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { type InventoryCan, InventoryTabs, ItemStatusBadge, itemLabel, mainField, query, STATUS_LABELS, shownValue } from "./shared";
 

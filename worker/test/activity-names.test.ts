@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dayIn, dayStartIn, periodOf } from "../domain/activity/filters";
 import { serviceDocument } from "../domain/search/documents";
-import { api, pageSession, unique } from "./helpers";
+import { api, ensureUser, pageSession, unique } from "./helpers";
 
 const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
 /** An activity id made at `ms` (ULID time part + random), as the worker would have made it then. */
@@ -18,12 +18,12 @@ function idAt(ms: number): string {
 }
 
 /** An activity entry written as a use case would, at a given instant. */
-async function entryAt(at: string, action: string, entityId: string) {
+async function entryAt(at: string, action: string, entityId: string, entity = "settings", changes: Record<string, unknown> = {}) {
   const id = idAt(Date.parse(at));
   await env.DB.prepare(
-    "INSERT INTO activity_log (id, at, actor_type, actor_id, actor_label, entity, entity_id, customer_id, action, changes, request_id) VALUES (?, ?, 'system', NULL, 'test', 'settings', ?, NULL, ?, '{}', NULL)",
+    "INSERT INTO activity_log (id, at, actor_type, actor_id, actor_label, entity, entity_id, customer_id, action, changes, request_id) VALUES (?, ?, 'system', NULL, 'test', ?, ?, NULL, ?, ?, NULL)",
   )
-    .bind(id, at, entityId, action)
+    .bind(id, at, entity, entityId, action, JSON.stringify(changes))
     .run();
   return id;
 }
@@ -82,6 +82,24 @@ describe("the activity log by name", () => {
     // Ids are no longer the text of the links.
     expect(html).not.toContain(`>${serviceId}</a>`);
     expect(html).not.toContain(`>${customer.id}</a>`);
+  });
+
+  it("names a page mixing every kind of subject in one round trip, and what no longer exists by its former name", async () => {
+    const { id: userId, email } = await ensureUser("billing");
+    const action = `test.kinds_${Date.now().toString(36)}`;
+    const at = new Date().toISOString();
+    // More kinds than D1 accepts in one compound SELECT: each is read by its own statement of one batch.
+    const kinds = ["user", "role", "tax_rate", "promo_code", "product", "bill_run", "job", "broadcast", "payment", "invoice", "api_key", "webhook_endpoint"];
+    for (const kind of kinds) await entryAt(at, action, kind === "user" ? userId : `${kind}_gone`, kind);
+    const gone = await entryAt(at, action, "con_gone", "contact", { first_name: { before: "Kim", after: null }, last_name: { before: "Lee", after: null } });
+    const res = await (await pageSession("support")).get(`/admin/activity?action=${action}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(rows(html).size).toBe(kinds.length + 1);
+    expect(html).toContain(`<a href="/admin/users/${userId}" title="user ${userId}">Test billing</a>`);
+    expect(html).toContain(email);
+    expect(rows(html).get(gone)).toContain('<span title="contact con_gone">Kim Lee</span>');
+    expect(rows(html).get(gone)).toContain("removed");
   });
 
   it("filters by the subject's name: a customer's name brings its entries, a number its service's, and nothing else", async () => {

@@ -16,7 +16,7 @@ type NameRow = { entity: string; id: string; label: string | null; detail: strin
 /** The main identifier of a service (number, username, circuit) in SQL, as the jobs list shows it. */
 const MAIN_IDENTIFIER = `coalesce(s.identifiers ->> '$.msisdn', s.identifiers ->> '$.username', s.identifiers ->> '$.circuit_id', (SELECT value FROM json_each(s.identifiers) LIMIT 1))`;
 
-/** One SELECT per entity kind, over the ids given as one JSON parameter: entity, id, label, detail, customer_id, ref. */
+/** One SELECT per entity kind, over the ids given as one JSON parameter, answering {@link NameRow}'s columns. */
 const NAME_QUERIES: Record<string, string> = {
   customer: `SELECT 'customer', id, name, NULL, id, NULL FROM customers WHERE id IN (SELECT value FROM json_each(?))`,
   contact: `SELECT 'contact', id, trim(first_name || ' ' || coalesce(last_name, '')), coalesce(email, phone), customer_id, NULL FROM contacts WHERE id IN (SELECT value FROM json_each(?))`,
@@ -94,8 +94,8 @@ function formerName(entry: ActivityView): string | null {
 const key = (entity: string, id: string) => `${entity}\u0000${id}`;
 
 /**
- * Names and links for a page of entries, keyed by entry id: one statement (a UNION ALL of one SELECT per
- * entity kind present, each taking its ids as one JSON parameter, so no limit on bound parameters).
+ * Names and links for a page of entries, keyed by entry id: one batch of one SELECT per entity kind
+ * present, each taking its ids as one JSON parameter (so no limit on bound parameters).
  * The entries' customers are read with them, for the "of customer" detail.
  */
 export async function activitySubjects(
@@ -114,14 +114,17 @@ export async function activitySubjects(
     if (e.customer_id) want("customer", e.customer_id);
   }
   const kinds = [...ids.keys()];
-  const rows = kinds.length
-    ? (
-        await db.$client
-          .prepare(kinds.map((k) => NAME_QUERIES[k]).join("\nUNION ALL\n"))
-          .bind(...kinds.map((k) => JSON.stringify([...(ids.get(k) ?? [])])))
-          .raw<[string, string, string | null, string | null, string | null, string | null]>()
-      ).map(([entity, id, label, detail, customer_id, ref]): NameRow => ({ entity, id, label, detail, customer_id, ref }))
+  // One batch (one round trip), a statement per kind: D1 refuses a UNION of more than a few SELECTs.
+  const results = kinds.length
+    ? await db.$client.batch<NameRow>(
+        kinds.map((k) =>
+          db.$client
+            .prepare(`WITH t(entity, id, label, detail, customer_id, ref) AS (${NAME_QUERIES[k]}) SELECT * FROM t`)
+            .bind(JSON.stringify([...(ids.get(k) ?? [])])),
+        ),
+      )
     : [];
+  const rows = results.flatMap((r) => r.results);
   const found = new Map(rows.map((r) => [key(r.entity, r.id), r]));
   const out = new Map<string, ActivitySubject & { customer: { id: string; name: string } | null }>();
   for (const e of entries) {

@@ -131,7 +131,7 @@ function areaPolygons(area: CellMapArea | undefined): LatLon[][][] {
   return typeof first === "number" ? (polygons as Pair[][]).map((ring) => [ring]) : (polygons as Pair[][][]);
 }
 
-const round = (n: number) => Math.round(n * 10) / 10;
+export const round = (n: number) => Math.round(n * 10) / 10;
 
 function pathData(p: MapProjection, rings: readonly LatLon[][]): string {
   return rings
@@ -148,7 +148,7 @@ function scaleBarKm(p: MapProjection, width: number): number {
   return nice * power;
 }
 
-function ScaleBar(props: { p: MapProjection; width: number; height: number }) {
+export function ScaleBar(props: { p: MapProjection; width: number; height: number }) {
   const km = scaleBarKm(props.p, props.width);
   const length = round((km / KM_PER_DEGREE) * props.p.scale);
   const x = 16;
@@ -163,7 +163,7 @@ function ScaleBar(props: { p: MapProjection; width: number; height: number }) {
   );
 }
 
-function NorthArrow(props: { width: number }) {
+export function NorthArrow(props: { width: number }) {
   const x = props.width - 24;
   return (
     <g class="cell-map-north">

@@ -397,7 +397,7 @@ export function ActivityTable(props: { entries: ActivityView[]; timeZone: string
 }
 
 /** The fields an activity entry changed: a count and their names, opening to each field's before and after. */
-function ActivityChanges(props: { entry: ActivityView }) {
+export function ActivityChanges(props: { entry: ActivityView }) {
   const a = props.entry;
   const changes = Object.entries(a.changes);
   if (changes.length === 0) return <span class="muted">—</span>;

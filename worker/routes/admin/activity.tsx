@@ -1,13 +1,20 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { listActivity } from "../../db/queries/activity";
+import { activitySubjects, matchSubjects } from "../../db/queries/activity-subjects";
+import { periodOf } from "../../domain/activity/filters";
 import type { AppEnv } from "../../env";
 import { can } from "../../middleware/access";
-import { ActivityTable, PageHeader, Pager, SelectField } from "../../views/components";
+import { ActivityFilters, ActivityLogTable } from "../../views/activity";
+import { PageHeader, Pager } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 
 const Query = z.object({
+  q: z.string().max(200).optional().catch(undefined),
+  from: z.string().max(40).optional().catch(undefined),
+  to: z.string().max(40).optional().catch(undefined),
+  kind: z.enum(["all", "business"]).optional().catch(undefined),
   entity: z.string().max(40).optional().catch(undefined),
   entity_id: z.string().max(64).optional().catch(undefined),
   actor: z.string().max(64).optional().catch(undefined),
@@ -16,50 +23,50 @@ const Query = z.object({
   cursor: z.string().max(500).optional().catch(undefined),
 });
 
-const ENTITIES = ["customer", "contact", "site", "user", "session", "settings", "attribute_definition"];
-
 export const activityPages = new Hono<AppEnv>().get("/activity", can("activity:read"), async (c) => {
   const q = Query.parse(c.req.query());
-  const page = await listActivity(c.get("db"), {
-    entity: q.entity || undefined,
-    entityId: q.entity_id || undefined,
-    actor: q.actor || undefined,
-    action: q.action || undefined,
-    customerId: q.customer_id || undefined,
-    limit: 50,
-    cursor: q.cursor,
-  });
   const ctx = pageContext(c);
+  const tz = ctx.settings.default_timezone;
+  const db = c.get("db");
+  const period = periodOf(q.from || undefined, q.to || undefined, tz);
+  const typed = q.q?.trim() || undefined;
+  // Dates that are not dates are refused with the form and its messages (nothing is listed).
+  const subjects = period.ok && typed ? await matchSubjects(db, typed) : undefined;
+  const page = period.ok
+    ? await listActivity(db, {
+        entity: q.entity || undefined,
+        entityId: q.entity_id || undefined,
+        actor: q.actor || undefined,
+        action: q.action || undefined,
+        customerId: q.customer_id || undefined,
+        business: q.kind === "business",
+        ...period.period,
+        subjects,
+        limit: 50,
+        cursor: q.cursor,
+      })
+    : { data: [], next_cursor: null };
+  const names = await activitySubjects(db, page.data);
   const { cursor: _cursor, ...params } = q;
   return c.html(
     <Layout ctx={ctx} title="Activity log" wide>
       <PageHeader title="Activity log" subtitle="Every change, who made it and when. Entries can never be edited or removed." />
-      <form class="filters" method="get" action="/admin/activity">
-        <SelectField name="entity" label="Entity" value={q.entity} blank="Any" options={ENTITIES} />
-        <div class="field">
-          <label for="f-entity_id">Entity id</label>
-          <input id="f-entity_id" name="entity_id" value={q.entity_id ?? ""} />
+      <ActivityFilters values={q} errors={period.ok ? {} : period.errors} timeZone={tz} />
+      {!period.ok && (
+        <div class="alert error" role="alert">
+          Please correct the dates: {Object.values(period.errors).join("; ")}.
         </div>
-        <div class="field">
-          <label for="f-action">Action</label>
-          <input id="f-action" name="action" value={q.action ?? ""} placeholder="customer.update" />
-        </div>
-        <div class="field">
-          <label for="f-actor">Actor id</label>
-          <input id="f-actor" name="actor" value={q.actor ?? ""} placeholder="usr_…" />
-        </div>
-        <div class="field">
-          <label for="f-customer_id">Customer id</label>
-          <input id="f-customer_id" name="customer_id" value={q.customer_id ?? ""} placeholder="cus_…" />
-        </div>
-        <button type="submit" class="button">
-          Filter
-        </button>
-      </form>
+      )}
       <section class="card">
-        <ActivityTable entries={page.data} timeZone={ctx.settings.default_timezone} showEntity />
+        <ActivityLogTable
+          entries={page.data}
+          subjects={names}
+          timeZone={tz}
+          empty={typed && subjects && subjects.entities.length + subjects.customerIds.length === 0 ? `Nothing is called “${typed}”.` : "No matching activity."}
+        />
         <Pager baseUrl="/admin/activity" params={params} nextCursor={page.next_cursor} hasCursor={Boolean(q.cursor)} />
       </section>
     </Layout>,
+    period.ok ? 200 : 400,
   );
 });

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { type SearchHit, search } from "../../db/queries/search";
+import { type HitContext, searchContext } from "../../db/queries/search-context";
 import { SEARCH_TYPES, type SearchEntityType } from "../../domain/search/documents";
 import type { AppEnv } from "../../env";
 import { can } from "../../middleware/access";
@@ -34,6 +35,48 @@ export function adminUrl(hit: SearchHit): string {
   }
 }
 
+/** What a hit belongs to, linked by name (ids on hover): its customer, a service's product, the service holding an item. */
+function HitContextLine(props: { context: HitContext | undefined }) {
+  const ctx = props.context;
+  if (!ctx || (!ctx.customer && !ctx.product && !ctx.service)) return null;
+  const parts = [
+    ctx.product && (
+      <>
+        product{" "}
+        <a href={`/admin/catalog/${ctx.product.id}`} title={ctx.product.id}>
+          {ctx.product.name}
+        </a>
+      </>
+    ),
+    ctx.service && (
+      <>
+        held by{" "}
+        <a href={`/admin/services/${ctx.service.id}`} title={ctx.service.id}>
+          {ctx.service.label}
+        </a>
+      </>
+    ),
+    ctx.customer && (
+      <>
+        customer{" "}
+        <a href={`/admin/customers/${ctx.customer.id}`} title={ctx.customer.id}>
+          {ctx.customer.name}
+        </a>
+      </>
+    ),
+  ].filter(Boolean);
+  return (
+    <div class="small hit-context">
+      {parts.map((p, i) => (
+        <>
+          {i > 0 && " · "}
+          {p}
+        </>
+      ))}
+    </div>
+  );
+}
+
 function group(hits: SearchHit[]) {
   return SEARCH_TYPES.map((type) => ({ type, hits: hits.filter((h) => h.type === type) })).filter((g) => g.hits.length > 0);
 }
@@ -50,7 +93,7 @@ export const searchPages = new Hono<AppEnv>()
           <div class="suggestion-group">
             <div class="suggestion-title">{LABELS[g.type]}</div>
             {g.hits.map((h) => (
-              <a class="suggestion" role="option" href={adminUrl(h)}>
+              <a class="suggestion" role="option" href={adminUrl(h)} title={h.id}>
                 <span>{h.title}</span>
                 <span class="muted small">{h.subtitle}</span>
               </a>
@@ -66,6 +109,7 @@ export const searchPages = new Hono<AppEnv>()
   .get("/search", can("search:read"), async (c) => {
     const q = (c.req.query("q") ?? "").slice(0, 200);
     const hits = q.trim() === "" ? [] : await search(c.get("db"), q, SEARCH_TYPES, 50);
+    const context = await searchContext(c.get("db"), hits);
     const ctx = pageContext(c);
     return c.html(
       <Layout ctx={ctx} title={q ? `Search: ${q}` : "Search"}>
@@ -91,8 +135,11 @@ export const searchPages = new Hono<AppEnv>()
             <ul class="result-list">
               {g.hits.map((h) => (
                 <li>
-                  <a href={adminUrl(h)}>{h.title}</a>
+                  <a href={adminUrl(h)} title={h.id}>
+                    {h.title}
+                  </a>
                   <div class="muted small">{h.subtitle}</div>
+                  <HitContextLine context={context.get(h.id)} />
                 </li>
               ))}
             </ul>

@@ -11,6 +11,7 @@ import { ActivityTable, Badge, CsrfField, EmptyState, editDeleteColumn, type For
 import { formatMoney } from "../format";
 import { Layout, type PageContext } from "../layout";
 import { ServicesTable, TransactionsTable } from "../services";
+import { PlacesMap } from "../site-map";
 import { AttributeInput, type Definition, TRANSITION_LABELS } from "./shared";
 
 export function CustomerPage(props: {
@@ -233,8 +234,24 @@ export function CustomerPage(props: {
             </a>
           )}
         </div>
+        {props.sites.length > 0 && (
+          <PlacesMap
+            id="sites-map"
+            label={`Sites of ${c.name}`}
+            empty="No site has coordinates yet: they are found from the address when a geocoder is configured, or typed on the site's form."
+            places={props.sites.map((s) => ({
+              id: s.id,
+              label: s.name,
+              lat: s.latitude,
+              lon: s.longitude,
+              href: `#site-${s.id}`,
+              title: `${s.name}: ${[s.address_line1, s.postal_code, s.city].filter(Boolean).join(", ")}`,
+            }))}
+          />
+        )}
         <Table
           rows={props.sites}
+          rowId={(s) => `site-${s.id}`}
           empty={<EmptyState title="No sites yet." />}
           columns={[
             { header: "Name", cell: (s) => s.name },

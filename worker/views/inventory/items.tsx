@@ -1,6 +1,7 @@
 import type { TemplateRow } from "../../db/queries/inventory";
 import { ITEM_STATUSES, type ItemView } from "../../domain/inventory/schemas";
 import { t } from "../../i18n/request-locale";
+import { CellMap } from "../cell-map";
 import { CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, SelectField, Table, TextArea, Time } from "../components";
 import { Layout, type PageContext } from "../layout";
 import { type InventoryCan, InventoryTabs, ItemStatusBadge, itemLabel, mainField, query, shownValue, statusLabel } from "./shared";
@@ -8,6 +9,18 @@ import { type InventoryCan, InventoryTabs, ItemStatusBadge, itemLabel, mainField
 export type ItemListParams = { type?: string; status?: string; location?: string; q?: string; import_id?: string };
 
 /** The item table with its export link and pager (the htmx target of the list filters). */
+/** The cell sites listed (this page of them) with their sectors, on the broadcast pages' SVG map. */
+function CellSitesMap(props: { items: ItemView[] }) {
+  const cells = props.items.flatMap((i) => {
+    const lat = Number(i.fields.latitude);
+    const lon = Number(i.fields.longitude);
+    const azimuth = i.fields.azimuth === null || i.fields.azimuth === undefined || i.fields.azimuth === "" ? null : Number(i.fields.azimuth);
+    if (i.fields.latitude === undefined || i.fields.longitude === undefined || !Number.isFinite(lat) || !Number.isFinite(lon)) return [];
+    return [{ id: String(i.fields.cell_id ?? i.id), name: typeof i.fields.name === "string" ? i.fields.name : undefined, lat, lon, azimuth }];
+  });
+  return <CellMap id="cell-sites-map" label="Cell sites listed on this page" cells={cells} height={360} />;
+}
+
 export function ItemResults(props: {
   items: ItemView[];
   templates: Map<string, TemplateRow>;
@@ -24,6 +37,7 @@ export function ItemResults(props: {
           {t("inventory.export_csv")}
         </a>
       </div>
+      {props.params.type === "cell_site" && props.items.length > 0 && <CellSitesMap items={props.items} />}
       <Table
         rows={props.items}
         empty={

@@ -1,4 +1,5 @@
 import type { Child } from "hono/jsx";
+import { t } from "../i18n/request-locale";
 import { CsrfField, PageHeader } from "./components";
 import { Layout, type PageContext } from "./layout";
 
@@ -11,7 +12,7 @@ export function ReasonField(props: { value?: string; error?: string; label?: str
   return (
     <div class={props.error ? "field invalid" : "field"}>
       <label for="f-reason">
-        {props.label ?? "Reason"}
+        {props.label ?? t("confirm.reason")}
         <span class="req" aria-hidden="true">
           {" "}
           *
@@ -35,7 +36,7 @@ export function ReasonField(props: { value?: string; error?: string; label?: str
         </div>
       ) : (
         <div class="hint" id="f-reason-hint">
-          {REASON_MIN} to {REASON_MAX} characters; kept in the activity log with this change.
+          {t("confirm.reason_hint", { min: REASON_MIN, max: REASON_MAX })}
         </div>
       )}
     </div>
@@ -82,7 +83,7 @@ export function ConfirmPage(props: {
             {props.submit}
           </button>
           <a class="button" href={props.back.href}>
-            Cancel
+            {t("confirm.cancel")}
           </a>
         </div>
       </form>

@@ -1,6 +1,8 @@
 import type { ServiceView } from "../domain/services/schemas";
 import type { Bucket } from "../domain/services/state";
-import { Badge } from "./components";
+import type { MessageKey } from "../i18n/catalogue";
+import { t } from "../i18n/request-locale";
+import { Badge, statusLabel } from "./components";
 import { ConfirmPage } from "./confirm";
 import { formatAmount, serviceName } from "./format";
 import type { PageContext } from "./layout";
@@ -9,19 +11,18 @@ import type { PageContext } from "./layout";
 export const CONFIRMED_SERVICE_ACTIONS = ["suspend", "resume", "terminate"] as const;
 export type ConfirmedServiceAction = (typeof CONFIRMED_SERVICE_ACTIONS)[number];
 
-const VERB: Record<ConfirmedServiceAction, { label: string; to: string }> = {
-  suspend: { label: "Suspend", to: "suspended" },
-  resume: { label: "Resume", to: "active" },
-  terminate: { label: "Terminate", to: "terminating" },
+const VERB: Record<ConfirmedServiceAction, { label: MessageKey; why: MessageKey; to: string }> = {
+  suspend: { label: "svc.suspend", why: "svc.why_suspend", to: "suspended" },
+  resume: { label: "svc.resume", why: "svc.why_resume", to: "active" },
+  terminate: { label: "svc.terminate", why: "svc.why_terminate", to: "terminating" },
 };
 
 /** What terminating does to each kind of item the service holds. */
 function releaseOf(type: string, quarantineDays: number, simOnTermination: "retire" | "restock"): string {
-  if (type === "phone_number")
-    return quarantineDays > 0 ? `quarantined for ${quarantineDays} days, then back in stock` : "back in stock at once (no quarantine is set)";
-  if (type === "sim") return simOnTermination === "restock" ? "back in stock" : "retired";
-  if (type === "ip_block") return "its addresses are freed";
-  return "marked returned, awaiting check-in";
+  if (type === "phone_number") return quarantineDays > 0 ? t("svc.quarantined_for", { days: quarantineDays }) : t("svc.back_at_once");
+  if (type === "sim") return simOnTermination === "restock" ? t("svc.back_in_stock") : t("svc.retired");
+  if (type === "ip_block") return t("svc.addresses_freed");
+  return t("svc.returned");
 }
 
 /** The confirmation of suspend, resume or terminate: what it does, the reason, then the action. */
@@ -46,7 +47,7 @@ export function ServiceActionConfirmPage(props: {
   return (
     <ConfirmPage
       ctx={props.ctx}
-      title={`${verb.label} ${name}?`}
+      title={t("svc.confirm_title", { verb: t(verb.label), name })}
       subtitle={
         <>
           {s.product_name} · <Badge value={s.status} /> → <Badge value={verb.to} />
@@ -55,62 +56,65 @@ export function ServiceActionConfirmPage(props: {
       back={{ href: `/admin/services/${s.id}`, label: name }}
       action={`/admin/services/${s.id}/action`}
       hidden={{ action: props.action, key: `${props.formKey}-${props.action}`, confirmed: "1" }}
-      submit={`${verb.label} ${name}`}
+      submit={`${t(verb.label)} ${name}`}
       danger={props.action !== "resume"}
-      reason={{ ...props.reason, label: `Why ${props.action} this service?` }}
+      reason={{ ...props.reason, label: t(verb.why) }}
       message={props.message}
     >
       <section class="card" aria-labelledby="consequences-h">
-        <h2 id="consequences-h">What happens</h2>
+        <h2 id="consequences-h">{t("svc.what_happens")}</h2>
         {props.action === "suspend" && (
           <ul>
-            <li>A provisioning job suspends the service in the charging system: its usage is refused until it is resumed.</li>
-            <li>Its balances, numbers and equipment stay with it; resuming restores it as it was.</li>
-            <li>Integrations hear of it (the service.suspended webhook).</li>
+            <li>{t("svc.suspend_1")}</li>
+            <li>{t("svc.suspend_2")}</li>
+            <li>{t("svc.suspend_3")}</li>
           </ul>
         )}
         {props.action === "resume" && (
           <ul>
-            <li>A provisioning job lifts the suspension in the charging system: the customer can use the service again.</li>
-            <li>Its balances are as they were when it was suspended.</li>
+            <li>{t("svc.resume_1")}</li>
+            <li>{t("svc.resume_2")}</li>
           </ul>
         )}
         {props.action === "terminate" && (
           <>
             <p>
-              <strong>This cannot be undone.</strong> A deprovision job removes the service from the network and the charging system; it is terminated when the
-              job succeeds. Serving the customer again takes a new order.
+              <strong>{t("svc.cannot_undo")}</strong> {t("svc.terminate_1")}
             </p>
-            <h3>Inventory released</h3>
+            <h3>{t("svc.inventory_released")}</h3>
             {props.items.length + props.allocations.length === 0 ? (
-              <p class="muted">The service holds no inventory.</p>
+              <p class="muted">{t("svc.no_inventory")}</p>
             ) : (
               <ul id="released-items">
                 {props.items.map((i) => (
                   <li>
-                    <code>{i.label}</code> ({i.type.replace("_", " ")}): {releaseOf(i.type, props.quarantineDays, props.simOnTermination)}
+                    <code>{i.label}</code> ({statusLabel(i.type)}): {releaseOf(i.type, props.quarantineDays, props.simOnTermination)}
                   </li>
                 ))}
                 {props.allocations.map((cidr) => (
                   <li>
-                    <code>{cidr}</code> (IP addresses): freed
+                    <code>{cidr}</code> ({t("svc.ip_addresses")}): {t("svc.freed")}
                   </li>
                 ))}
               </ul>
             )}
-            <h3>Balances forfeited</h3>
+            <h3>{t("svc.balances_forfeited")}</h3>
             {left.length === 0 ? (
-              <p class="muted">Nothing is left on its balances.</p>
+              <p class="muted">{t("svc.nothing_left")}</p>
             ) : (
               <ul id="forfeited-balances">
                 {left.map((b) => (
                   <li>
-                    {formatAmount(b.unit, b.amount + b.pending_amount, props.currency)} of {b.unit} ({b.source}): lost, not refunded
+                    {t("svc.lost", {
+                      amount: formatAmount(b.unit, b.amount + b.pending_amount, props.currency),
+                      unit: statusLabel(b.unit),
+                      source: statusLabel(b.source),
+                    })}
                   </li>
                 ))}
               </ul>
             )}
-            <p class="muted small">The unused part of a period paid in advance is credited by the next bill run.</p>
+            <p class="muted small">{t("svc.advance_credit")}</p>
           </>
         )}
       </section>

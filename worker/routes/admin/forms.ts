@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { AppError, Invalid } from "../../lib/errors";
 import { zodErrors } from "../../middleware/errors";
 import { malformedTextPath } from "../../middleware/well-formed";
@@ -67,7 +68,7 @@ export async function attempt<T>(run: () => Promise<T>): Promise<FormResult<T>> 
 /** The reason typed on a confirmation page: trimmed, REASON_MIN to REASON_MAX characters, or what to say beside the box. */
 export function reasonOf(body: FormBody): { ok: true; reason: string } | { ok: false; value: string; error: string } {
   const value = (text(body, "reason") ?? "").trim();
-  if (value.length < REASON_MIN) return { ok: false, value, error: `Give a reason of at least ${REASON_MIN} characters.` };
-  if (value.length > REASON_MAX) return { ok: false, value, error: `Keep the reason to ${REASON_MAX} characters at most (${value.length} now).` };
+  if (value.length < REASON_MIN) return { ok: false, value, error: t("confirm.reason_short", { min: REASON_MIN }) };
+  if (value.length > REASON_MAX) return { ok: false, value, error: t("confirm.reason_long", { max: REASON_MAX, n: value.length }) };
   return { ok: true, reason: value };
 }

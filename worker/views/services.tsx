@@ -679,9 +679,9 @@ export function PickerResults(props: { group: PickerGroup }) {
   const name = `inventory.${g.type}`;
   const found = g.results.filter((r) => r.value !== g.selected?.value);
   return (
-    <div id={`results-${g.type}`} class="picker-results" role="radiogroup" aria-label={`${g.name}: choose one`}>
+    <div id={`results-${g.type}`} class="picker-results" role="radiogroup" aria-label={t("order.choose_one", { name: g.name })}>
       <label class="checkbox">
-        <input type="radio" name={name} value="" checked={!g.selected} /> Next available
+        <input type="radio" name={name} value="" checked={!g.selected} /> {t("order.next_available")}
       </label>
       {g.selected && (
         <label class="checkbox">
@@ -697,8 +697,8 @@ export function PickerResults(props: { group: PickerGroup }) {
         {g.q === ""
           ? ""
           : found.length === 0
-            ? `Nothing in stock matches “${g.q}” for this product.`
-            : `${found.length} found${found.length === 20 ? " (the first 20)" : ""}.`}
+            ? t("order.nothing_matches", { q: g.q })
+            : `${t("order.found", { n: found.length })}${found.length === 20 ? t("order.first_20") : ""}.`}
       </div>
     </div>
   );
@@ -713,7 +713,7 @@ export function InventoryPickers(props: { customerId: string; groups: PickerGrou
           <legend>{g.name}</legend>
           {g.searchBy && (
             <div class="picker-search">
-              <label for={`f-q-${g.type}`}>Find by {g.searchBy}</label>
+              <label for={`f-q-${g.type}`}>{t("order.find_by", { by: g.searchBy })}</label>
               <input
                 type="search"
                 id={`f-q-${g.type}`}
@@ -730,7 +730,7 @@ export function InventoryPickers(props: { customerId: string; groups: PickerGrou
               />
               {/* Without JavaScript (and on Enter), the form comes back with the results. */}
               <button type="submit" class="button small" formaction={`/admin/customers/${props.customerId}/order`} formnovalidate>
-                Find
+                {t("order.find")}
               </button>
             </div>
           )}
@@ -758,7 +758,7 @@ export function OrderForm(props: {
   /** The chosen product's pickers, rendered on the server (a search without JavaScript, a refusal). */
   pickers?: PickerGroup[];
 }) {
-  if (props.products.length === 0) return <p class="muted">No active products to order yet: add them to the catalog.</p>;
+  if (props.products.length === 0) return <p class="muted">{t("order.no_products")}</p>;
   const v = props.values ?? {};
   return (
     <form method="post" action={`/admin/customers/${props.customerId}/services`} class="filters order-form">
@@ -767,13 +767,13 @@ export function OrderForm(props: {
       {/* No product is chosen for staff: an order of the wrong plan is worse than one more click. */}
       <SelectField
         name="product_id"
-        label="Product"
+        label={t("order.product")}
         required
-        blank="Choose a product…"
+        blank={t("order.choose_product")}
         value={v.product_id ?? ""}
         options={props.products.map((p) => ({
           value: p.id,
-          label: `${p.name} — ${formatMoney(p.retail_price, p.currency)}${p.retail_setup_fee ? ` + ${formatMoney(p.retail_setup_fee, p.currency)} setup` : ""}`,
+          label: `${p.name} — ${formatMoney(p.retail_price, p.currency)}${p.retail_setup_fee ? ` + ${formatMoney(p.retail_setup_fee, p.currency)} ${t("order.setup")}` : ""}`,
         }))}
       />
       {/* Per required inventory type, a picker loaded for the chosen product ("Next available" without JavaScript). */}
@@ -789,18 +789,24 @@ export function OrderForm(props: {
       >
         {props.pickers && <InventoryPickers customerId={props.customerId} groups={props.pickers} />}
       </div>
-      <SelectField name="site_id" label="Site" blank="—" value={v.site_id ?? null} options={props.sites.map((s) => ({ value: s.id, label: s.name }))} />
+      <SelectField
+        name="site_id"
+        label={t("order.site")}
+        blank="—"
+        value={v.site_id ?? null}
+        options={props.sites.map((s) => ({ value: s.id, label: s.name }))}
+      />
       {/* The primary contact by default: the welcome email and SMS go to the service's contact. */}
       <SelectField
         name="contact_id"
-        label="Contact"
+        label={t("order.contact")}
         blank="—"
         value={v.contact_id ?? (props.contacts.find((c) => c.primary) ?? props.contacts[0])?.id ?? null}
         options={props.contacts.map((c) => ({ value: c.id, label: c.name }))}
       />
-      <Field name="promo_code" label="Promo code" value={v.promo_code} hint="Optional: its discount shows on the invoices it covers" autocomplete="off" />
+      <Field name="promo_code" label={t("order.promo")} value={v.promo_code} hint={t("order.promo_hint")} autocomplete="off" />
       <button type="submit" class="button primary">
-        Order
+        {t("order.order")}
       </button>
       {props.error && (
         <div class="field-error" role="alert">
@@ -814,8 +820,11 @@ export function OrderForm(props: {
 /** The order form on a page of its own: after a search without JavaScript, or an order refused (422). */
 export function OrderPage(props: { ctx: PageContext; customer: { id: string; name: string }; message?: string; form: Child }) {
   return (
-    <Layout ctx={props.ctx} title={`Order for ${props.customer.name}`}>
-      <PageHeader title={`Order for ${props.customer.name}`} back={{ href: `/admin/customers/${props.customer.id}#services`, label: props.customer.name }} />
+    <Layout ctx={props.ctx} title={t("order.title", { name: props.customer.name })}>
+      <PageHeader
+        title={t("order.title", { name: props.customer.name })}
+        back={{ href: `/admin/customers/${props.customer.id}#services`, label: props.customer.name }}
+      />
       {props.message && (
         <div class="alert error" role="alert" tabindex={-1} id="error-summary">
           <strong>{props.message}</strong>

@@ -31,6 +31,8 @@ import { topUpService } from "../../domain/services/top-up";
 import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import type { MessageKey } from "../../i18n/catalogue";
+import { t } from "../../i18n/request-locale";
 import { paymentDeps } from "../../integrations/payments";
 import { currencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
@@ -212,9 +214,9 @@ async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: st
 }
 
 /** What each inventory type's search box finds items by. */
-const SEARCH_BY: Record<string, string> = {
-  sim: "ICCID, IMSI or number",
-  phone_number: "number (national or international) or pool",
+const SEARCH_BY: Record<string, MessageKey> = {
+  sim: "order.by_sim",
+  phone_number: "order.by_number",
 };
 
 /**
@@ -253,7 +255,7 @@ async function orderPickers(
       return {
         type,
         name,
-        searchBy: SEARCH_BY[type] ?? "identifier, pool or id",
+        searchBy: t(SEARCH_BY[type] ?? "order.by_other"),
         q,
         selected: picked && picked.type === type ? option(picked) : null,
         results: found.map(option),

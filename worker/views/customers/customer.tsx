@@ -6,8 +6,9 @@ import type { ContactView } from "../../domain/contacts/schemas";
 import { CUSTOMER_TRANSITIONS, type CustomerTransition, type CustomerView } from "../../domain/customers/schemas";
 import type { ServiceView } from "../../domain/services/schemas";
 import type { SiteView } from "../../domain/sites/schemas";
+import { t } from "../../i18n/request-locale";
 import { formatPhone } from "../../lib/phone";
-import { ActivityTable, Badge, CsrfField, EmptyState, editDeleteColumn, type FormErrors, PageHeader, Table, Time } from "../components";
+import { ActivityTable, Badge, CsrfField, EmptyState, editDeleteColumn, type FormErrors, PageHeader, statusLabel, Table, Time } from "../components";
 import { formatMoney } from "../format";
 import { Layout, type PageContext } from "../layout";
 import { ServicesTable, TransactionsTable } from "../services";
@@ -51,33 +52,33 @@ export function CustomerPage(props: {
     <Layout ctx={props.ctx} title={c.name} wide>
       <PageHeader
         title={c.name}
-        back={{ href: "/admin/customers", label: "Customers" }}
+        back={{ href: "/admin/customers", label: t("customers.title") }}
         subtitle={
           <>
-            <Badge value={c.status} /> <span>{c.type}</span> · <span>{c.payment_type}</span> · <code>{c.id}</code>
+            <Badge value={c.status} /> <span>{statusLabel(c.type)}</span> · <span>{statusLabel(c.payment_type)}</span> · <code>{c.id}</code>
           </>
         }
         actions={
           <>
             {writable && (
               <a class="button" href={`/admin/customers/${c.id}/edit`}>
-                Edit
+                {t("cust.edit")}
               </a>
             )}
             {props.can.archive &&
-              transitions.map((t) =>
-                t === "reopen" || t === "restore" ? (
+              transitions.map((tr) =>
+                tr === "reopen" || tr === "restore" ? (
                   <form method="post" action={`/admin/customers/${c.id}/transition`} class="inline">
                     <CsrfField token={props.ctx.csrfToken} />
-                    <input type="hidden" name="transition" value={t} />
+                    <input type="hidden" name="transition" value={tr} />
                     <button type="submit" class="button">
-                      {TRANSITION_LABELS[t]}
+                      {t(TRANSITION_LABELS[tr])}
                     </button>
                   </form>
                 ) : (
                   // Suspend, resume, close and archive go through a confirmation that says what follows and asks why.
-                  <a class={t === "archive" || t === "close" ? "button danger" : "button"} href={`/admin/customers/${c.id}/status/${t}`}>
-                    {TRANSITION_LABELS[t]}…
+                  <a class={tr === "archive" || tr === "close" ? "button danger" : "button"} href={`/admin/customers/${c.id}/status/${tr}`}>
+                    {t(TRANSITION_LABELS[tr])}…
                   </a>
                 ),
               )}
@@ -91,27 +92,27 @@ export function CustomerPage(props: {
       )}
       {props.portalFlash && (
         <div class={props.portalFlash === "invited" ? "alert success" : "alert error"} role="status">
-          {props.portalFlash === "invited" ? "Portal invitation sent." : props.portalFlash}
+          {props.portalFlash === "invited" ? t("cust.portal_invited") : props.portalFlash}
         </div>
       )}
-      {c.status === "archived" && <div class="alert">This customer is archived and read-only. Restore it to make changes.</div>}
+      {c.status === "archived" && <div class="alert">{t("cust.archived")}</div>}
       <div class="grid-360">
         <section class="card" aria-labelledby="details-h">
-          <h2 id="details-h">Details</h2>
+          <h2 id="details-h">{t("cust.details")}</h2>
           <dl class="details">
-            <dt>Currency</dt>
+            <dt>{t("cust.currency")}</dt>
             <dd>{c.currency}</dd>
-            <dt>Locale</dt>
+            <dt>{t("cust.locale")}</dt>
             <dd>{c.locale}</dd>
-            <dt>Time zone</dt>
+            <dt>{t("cust.timezone")}</dt>
             <dd>{c.timezone}</dd>
-            <dt>External id</dt>
+            <dt>{t("cust.external_id")}</dt>
             <dd>{c.external_id ?? "—"}</dd>
-            <dt>Created</dt>
+            <dt>{t("cust.created")}</dt>
             <dd>
               <Time iso={c.created_at} timeZone={tz} />
             </dd>
-            <dt>Updated</dt>
+            <dt>{t("cust.updated")}</dt>
             <dd>
               <Time iso={c.updated_at} timeZone={tz} />
             </dd>
@@ -120,14 +121,14 @@ export function CustomerPage(props: {
         </section>
 
         <section class="card" aria-labelledby="tags-h" id="tags">
-          <h2 id="tags-h">Tags</h2>
+          <h2 id="tags-h">{t("cust.tags")}</h2>
           <p>
             {c.tags.length === 0 ? (
-              <span class="muted">No tags.</span>
+              <span class="muted">{t("cust.no_tags")}</span>
             ) : (
-              c.tags.map((t) => (
-                <a class="tag" href={`/admin/customers?tag=${encodeURIComponent(t)}`}>
-                  {t}
+              c.tags.map((tag) => (
+                <a class="tag" href={`/admin/customers?tag=${encodeURIComponent(tag)}`}>
+                  {tag}
                 </a>
               ))
             )}
@@ -136,28 +137,28 @@ export function CustomerPage(props: {
             <form method="post" action={`/admin/customers/${c.id}/tags`} class="stack">
               <CsrfField token={props.ctx.csrfToken} />
               <div class={props.tagsError ? "field invalid" : "field"}>
-                <label for="f-tags">Edit tags</label>
+                <label for="f-tags">{t("cust.edit_tags")}</label>
                 <input id="f-tags" name="tags" list="known-tags" value={props.tagsValue ?? c.tags.join(", ")} placeholder="vip, fibre" />
                 <datalist id="known-tags">
                   {props.allTags.map((t) => (
                     <option value={t} />
                   ))}
                 </datalist>
-                <div class="hint">Comma-separated.</div>
+                <div class="hint">{t("cust.comma_separated")}</div>
                 {props.tagsError && <div class="field-error">{props.tagsError}</div>}
               </div>
               <button type="submit" class="button">
-                Save tags
+                {t("cust.save_tags")}
               </button>
             </form>
           )}
         </section>
 
         <section class="card" aria-labelledby="attrs-h" id="attributes">
-          <h2 id="attrs-h">Attributes</h2>
+          <h2 id="attrs-h">{t("cust.attributes")}</h2>
           {props.definitions.length === 0 ? (
-            <EmptyState title="No custom attributes are defined.">
-              <a href="/admin/settings/attributes">Define attributes</a>
+            <EmptyState title={t("cust.no_attributes")}>
+              <a href="/admin/settings/attributes">{t("cust.define_attributes")}</a>
             </EmptyState>
           ) : writable ? (
             <form method="post" action={`/admin/customers/${c.id}/attributes`} class="stack">
@@ -166,7 +167,7 @@ export function CustomerPage(props: {
                 <AttributeInput def={d} value={attrs[d.key]} error={props.attributeErrors?.[`attributes.${d.key}`]} />
               ))}
               <button type="submit" class="button">
-                Save attributes
+                {t("cust.save_attributes")}
               </button>
             </form>
           ) : (
@@ -184,23 +185,23 @@ export function CustomerPage(props: {
 
       <section class="card" aria-labelledby="contacts-h" id="contacts">
         <div class="section-header">
-          <h2 id="contacts-h">Contacts</h2>
+          <h2 id="contacts-h">{t("cust.contacts")}</h2>
           {writable && (
             <a class="button" href={`/admin/customers/${c.id}/contacts/new`}>
-              Add contact
+              {t("cust.add_contact")}
             </a>
           )}
         </div>
         <Table
           rows={props.contacts}
-          empty={<EmptyState title="No contacts yet." />}
+          empty={<EmptyState title={t("cust.no_contacts")} />}
           columns={[
-            { header: "Name", cell: (k) => [k.first_name, k.last_name].filter(Boolean).join(" ") },
-            { header: "Roles", cell: (k) => k.roles.map((r) => <Badge value={r} />) },
-            { header: "Email", cell: (k) => (k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—") },
-            { header: "Phone", cell: (k) => (k.phone ? <a href={`tel:${k.phone}`}>{formatPhone(k.phone)}</a> : "—") },
+            { header: t("cust.name"), cell: (k) => [k.first_name, k.last_name].filter(Boolean).join(" ") },
+            { header: t("cust.roles"), cell: (k) => k.roles.map((r) => <Badge value={r} />) },
+            { header: t("cust.email"), cell: (k) => (k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—") },
+            { header: t("cust.phone"), cell: (k) => (k.phone ? <a href={`tel:${k.phone}`}>{formatPhone(k.phone)}</a> : "—") },
             {
-              header: "Portal",
+              header: t("cust.portal"),
               cell: (k) => (
                 <>
                   {props.portal[k.id] ? <Badge value={props.portal[k.id] ?? ""} /> : <span class="muted">—</span>}
@@ -208,7 +209,7 @@ export function CustomerPage(props: {
                     <form method="post" action={`/admin/contacts/${k.id}/portal-invite`} class="inline">
                       <CsrfField token={props.ctx.csrfToken} />
                       <button type="submit" class="link-button">
-                        {props.portal[k.id] ? "Re-invite" : "Invite"}
+                        {props.portal[k.id] ? t("cust.reinvite") : t("cust.invite")}
                       </button>
                     </form>
                   )}
@@ -227,10 +228,10 @@ export function CustomerPage(props: {
 
       <section class="card" aria-labelledby="sites-h" id="sites">
         <div class="section-header">
-          <h2 id="sites-h">Sites</h2>
+          <h2 id="sites-h">{t("cust.sites")}</h2>
           {writable && (
             <a class="button" href={`/admin/customers/${c.id}/sites/new`}>
-              Add site
+              {t("cust.add_site")}
             </a>
           )}
         </div>
@@ -238,7 +239,7 @@ export function CustomerPage(props: {
           <PlacesMap
             id="sites-map"
             label={`Sites of ${c.name}`}
-            empty="No site has coordinates yet: they are found from the address when a geocoder is configured, or typed on the site's form."
+            empty={t("cust.no_coordinates")}
             places={props.sites.map((s) => ({
               id: s.id,
               label: s.name,
@@ -252,11 +253,11 @@ export function CustomerPage(props: {
         <Table
           rows={props.sites}
           rowId={(s) => `site-${s.id}`}
-          empty={<EmptyState title="No sites yet." />}
+          empty={<EmptyState title={t("cust.no_sites")} />}
           columns={[
-            { header: "Name", cell: (s) => s.name },
+            { header: t("cust.name"), cell: (s) => s.name },
             {
-              header: "Address",
+              header: t("cust.address"),
               cell: (s) => (
                 <>
                   {[s.address_line1, s.address_line2].filter(Boolean).join(", ")}
@@ -265,7 +266,7 @@ export function CustomerPage(props: {
               ),
             },
             {
-              header: "Location",
+              header: t("cust.location"),
               cell: (s) => (
                 <>
                   {s.latitude !== null && s.longitude !== null ? (
@@ -289,7 +290,7 @@ export function CustomerPage(props: {
 
       <div class="grid-2">
         <section class="card" aria-labelledby="services-h" id="services">
-          <h2 id="services-h">Services</h2>
+          <h2 id="services-h">{t("cust.services")}</h2>
           {props.orderError && (
             <div class="alert error" role="alert">
               {props.orderError}
@@ -299,18 +300,14 @@ export function CustomerPage(props: {
           <ServicesTable services={props.services} timeZone={tz} />
         </section>
         <section class="card" aria-labelledby="billing-h" id="billing">
-          <h2 id="billing-h">Billing</h2>
+          <h2 id="billing-h">{t("cust.billing")}</h2>
           {props.invoices && <CustomerInvoices customerId={c.id} {...props.invoices} />}
           <TransactionsTable
             transactions={props.transactions}
-            empty={
-              <EmptyState title="No transactions yet.">
-                Charges and credits (setup fees, top-ups, plan changes) appear here until an invoice takes them.
-              </EmptyState>
-            }
+            empty={<EmptyState title={t("cust.no_transactions")}>{t("cust.no_transactions_hint")}</EmptyState>}
           />
           <p>
-            <a href={`/admin/transactions?customer_id=${c.id}`}>All transactions, totals and CSV</a>
+            <a href={`/admin/transactions?customer_id=${c.id}`}>{t("cust.all_transactions")}</a>
           </p>
         </section>
       </div>
@@ -320,8 +317,8 @@ export function CustomerPage(props: {
       {props.can.activity && (
         <section class="card" aria-labelledby="activity-h" id="activity">
           <div class="section-header">
-            <h2 id="activity-h">Activity</h2>
-            <a href={`/admin/activity?customer_id=${c.id}`}>All activity</a>
+            <h2 id="activity-h">{t("cust.activity")}</h2>
+            <a href={`/admin/activity?customer_id=${c.id}`}>{t("cust.all_activity")}</a>
           </div>
           <ActivityTable entries={props.activity} timeZone={tz} showEntity />
         </section>
@@ -337,7 +334,7 @@ function CustomerInvoices(props: { customerId: string; latest: InvoiceSummary[];
     <div id="customer-invoices">
       <p>
         {owed.length === 0 ? (
-          <span class="muted">Nothing due.</span>
+          <span class="muted">{t("cust.nothing_due")}</span>
         ) : (
           owed.map((d) => (
             <span>
@@ -346,17 +343,17 @@ function CustomerInvoices(props: { customerId: string; latest: InvoiceSummary[];
             </span>
           ))
         )}{" "}
-        · <a href={`/admin/invoices?customer_id=${props.customerId}`}>All invoices</a> ·{" "}
-        <a href={`/admin/invoices/new?customer_id=${props.customerId}`}>New invoice</a>
+        · <a href={`/admin/invoices?customer_id=${props.customerId}`}>{t("cust.all_invoices")}</a> ·{" "}
+        <a href={`/admin/invoices/new?customer_id=${props.customerId}`}>{t("cust.new_invoice")}</a>
       </p>
       <Table
         rows={props.latest}
-        empty={<p class="muted small">No invoices yet.</p>}
+        empty={<p class="muted small">{t("cust.no_invoices")}</p>}
         columns={[
-          { header: "Number", cell: (i) => <a href={`/admin/invoices/${i.id}`}>{i.number ?? "Draft"}</a> },
-          { header: "Status", cell: (i) => <Badge value={i.status} /> },
-          { header: "Total", class: "num", cell: (i) => formatMoney(i.total_amount, i.currency) },
-          { header: "Due", class: "num", cell: (i) => (i.kind === "invoice" && i.status === "issued" ? formatMoney(i.amount_due, i.currency) : "—") },
+          { header: t("cust.number"), cell: (i) => <a href={`/admin/invoices/${i.id}`}>{i.number ?? t("cust.draft")}</a> },
+          { header: t("cust.status"), cell: (i) => <Badge value={i.status} /> },
+          { header: t("cust.total"), class: "num", cell: (i) => formatMoney(i.total_amount, i.currency) },
+          { header: t("cust.due"), class: "num", cell: (i) => (i.kind === "invoice" && i.status === "issued" ? formatMoney(i.amount_due, i.currency) : "—") },
         ]}
       />
     </div>

@@ -1,15 +1,17 @@
 import type { toAttributeDefinitionView } from "../../db/queries/attributes";
 import type { CustomerTransition } from "../../domain/customers/schemas";
+import type { MessageKey } from "../../i18n/catalogue";
 
 export type Definition = ReturnType<typeof toAttributeDefinitionView>;
 
-export const TRANSITION_LABELS: Record<CustomerTransition, string> = {
-  suspend: "Suspend",
-  resume: "Resume",
-  close: "Close",
-  reopen: "Reopen",
-  archive: "Archive",
-  restore: "Restore",
+/** The catalogue key of each transition's button (`t(TRANSITION_LABELS[x])`). */
+export const TRANSITION_LABELS: Record<CustomerTransition, MessageKey> = {
+  suspend: "cust.t_suspend",
+  resume: "cust.t_resume",
+  close: "cust.t_close",
+  reopen: "cust.t_reopen",
+  archive: "cust.t_archive",
+  restore: "cust.t_restore",
 };
 
 export function AttributeInput(props: { def: Definition; value: unknown; error?: string }) {

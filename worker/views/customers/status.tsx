@@ -1,4 +1,5 @@
 import { CUSTOMER_TRANSITIONS, type CustomerView } from "../../domain/customers/schemas";
+import { t } from "../../i18n/request-locale";
 import { Badge, Table } from "../components";
 import { ConfirmPage } from "../confirm";
 import type { PageContext } from "../layout";
@@ -27,7 +28,7 @@ export function CustomerStatusConfirmPage(props: {
   message?: string;
 }) {
   const c = props.customer;
-  const verb = TRANSITION_LABELS[props.transition];
+  const verb = t(TRANSITION_LABELS[props.transition]);
   const n = props.services.length;
   const blocked = n > 0 && !props.canChangeServices;
   return (

@@ -485,7 +485,9 @@ describe("auto-pay, expiring cards, failed top-ups", () => {
   it("emails the owner of a card expiring within 60 days once", async () => {
     const id = await customer();
     const card = await saveCard(id);
-    const soon = new Date(Date.now() + 30 * 86_400_000);
+    // A card valid to the end of the month 10 days from now: expiring within 60 days whatever today is
+    // (30 days ahead failed near a month's start, when that month ends more than 60 days away).
+    const soon = new Date(Date.now() + 10 * 86_400_000);
     await env.DB.prepare("UPDATE payment_methods SET exp_month = ?, exp_year = ? WHERE id = ?")
       .bind(soon.getUTCMonth() + 1, soon.getUTCFullYear(), card.body.id)
       .run();

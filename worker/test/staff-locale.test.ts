@@ -50,6 +50,31 @@ describe("staff pages in English or French", () => {
     for (const english of [">Ordered<", ">Identifiers<", "Order services from"]) expect(html).not.toContain(english);
   });
 
+  it("translates the walkthrough pages: a customer, its order form, a service's terminate confirmation", async () => {
+    const s = await pageSession("admin");
+    const list = await (await s.get("/admin/customers", { "accept-language": "fr" })).text();
+    const customerId = list.match(/href="\/admin\/customers\/(cus_[^"]+)"/)?.[1];
+    expect(customerId).toBeTruthy();
+    const page = await (await s.get(`/admin/customers/${customerId}`, { "accept-language": "fr" })).text();
+    for (const french of ["<h2 id=\"details-h\">Détails</h2>", "<h2 id=\"contacts-h\">Contacts</h2>", "Fuseau horaire", "Ajouter un site"]) expect(page).toContain(french);
+    for (const english of [">Add contact<", ">Time zone<", ">Save tags<"]) expect(page).not.toContain(english);
+    const services = await (await s.get("/admin/services?status=active", { "accept-language": "fr" })).text();
+    const serviceId = services.match(/href="\/admin\/services\/(svc_[^"]+)"/)?.[1];
+    if (page.includes('name="product_id"')) {
+      expect(page).toContain("Choisissez un produit…");
+      expect(page).toContain(">Commander</button>");
+    }
+    if (serviceId) {
+      const confirm = await (await s.get(`/admin/services/${serviceId}/action/terminate`, { "accept-language": "fr" })).text();
+      expect(confirm).toContain("Cette action est irréversible.");
+      expect(confirm).toContain("Pourquoi résilier ce service ?");
+      expect(confirm).toContain(">Annuler</a>");
+      const refused = await s.post(`/admin/services/${serviceId}/action`, { action: "terminate", confirmed: "1", reason: "x" }, { "accept-language": "fr" });
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain("Donnez un motif d’au moins 3 caractères.");
+    }
+  });
+
   it("translates the jobs pages and the status words", async () => {
     const s = await pageSession("admin");
     const list = await (await s.get("/admin/jobs", { "accept-language": "fr" })).text();

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { invitationEmail, lowStockEmail, passwordResetEmail, provisioningFailedEmail, welcomeEmail } from "../domain/email/templates";
 import { welcomeSmsText } from "../domain/jobs/outcomes";
 import { DEFAULT_SETTINGS } from "../domain/settings/schemas";
-import { BASE, countRows, ensureUser, fetchWorker, pageSession } from "./helpers";
+import { api, BASE, countRows, ensureUser, fetchWorker, pageSession } from "./helpers";
 
 const localeOf = async (id: string) => (await env.DB.prepare("SELECT locale FROM users WHERE id = ?").bind(id).first<{ locale: string | null }>())?.locale;
 const htmlLang = (html: string) => html.match(/<html lang="([a-z]+)"/)?.[1];
@@ -52,11 +52,12 @@ describe("staff pages in English or French", () => {
 
   it("translates the walkthrough pages: a customer, its order form, a service's terminate confirmation", async () => {
     const s = await pageSession("admin");
-    const list = await (await s.get("/admin/customers", { "accept-language": "fr" })).text();
-    const customerId = list.match(/href="\/admin\/customers\/(cus_[^"]+)"/)?.[1];
-    expect(customerId).toBeTruthy();
+    const created = await api("POST", "/customers", { body: { name: "Dupont Walkthrough", type: "individual", payment_type: "prepaid" } });
+    expect(created.status).toBe(201);
+    const customerId: string = created.body.id;
     const page = await (await s.get(`/admin/customers/${customerId}`, { "accept-language": "fr" })).text();
-    for (const french of ["<h2 id=\"details-h\">Détails</h2>", "<h2 id=\"contacts-h\">Contacts</h2>", "Fuseau horaire", "Ajouter un site"]) expect(page).toContain(french);
+    for (const french of ['<h2 id="details-h">Détails</h2>', '<h2 id="contacts-h">Contacts</h2>', "Fuseau horaire", "Ajouter un site"])
+      expect(page).toContain(french);
     for (const english of [">Add contact<", ">Time zone<", ">Save tags<"]) expect(page).not.toContain(english);
     const services = await (await s.get("/admin/services?status=active", { "accept-language": "fr" })).text();
     const serviceId = services.match(/href="\/admin\/services\/(svc_[^"]+)"/)?.[1];

@@ -19,7 +19,8 @@ const iccid = () => {
   return partial + luhnCheckDigit(partial);
 };
 const imsi = () => `20801${digits(10)}`;
-const msisdn = () => `+336${digits(8)}`;
+// A French mobile number in an allocated range (06 10 – 06 38): an unallocated one does not fit a mobile plan.
+const msisdn = () => `+336${10 + Math.floor(Math.random() * 29)}${digits(6)}`;
 
 /** A custom type per test run keeps stock counts independent of other tests and the demo seed. */
 async function customType(fields: unknown[] = [{ name: "serial", label: "Serial", kind: "text", required: true, unique: true }]) {

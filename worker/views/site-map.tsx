@@ -29,7 +29,6 @@ export function PlacesMap(props: { places: MapPlace[]; label: string; empty: str
     <figure class="places-map" id={props.id}>
       <svg
         class="cell-map"
-        role="group"
         aria-label={`${props.label}: ${placed.length} on the map`}
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         width="100%"

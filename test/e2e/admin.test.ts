@@ -53,7 +53,9 @@ describe("admin pages in Chromium", () => {
     await page.check("input[name=roles][value=primary]");
     await page.click("button:has-text('Add contact')");
     await page.waitForURL(/#contacts$/);
-    expect(await page.textContent("#contacts")).toContain("+33611223344");
+    // Stored as E.164 (the tel: link), shown in the international format.
+    expect(await page.getAttribute("#contacts a[href^='tel:']", "href")).toBe("tel:+33611223344");
+    expect(await page.textContent("#contacts")).toContain("+33 6 11 22 33 44");
 
     await page.click("a:has-text('Add site')");
     await page.fill("#f-name", "Windmill");

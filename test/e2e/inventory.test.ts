@@ -102,7 +102,7 @@ describe("inventory in Chromium: import, then order a service with the imported 
       await page.waitForURL(/\/admin\/inventory\/imports\/[^/]+$/);
       await shot(`${prefix}-4-imported`);
       expect(await page.textContent("h1")).toBe(`Import of ${typeName}`);
-      expect(await page.getByRole("status").filter({ hasText: "imported" }).textContent()).toContain("25 item(s) imported.");
+      await expect.poll(() => page.getByRole("status").filter({ hasText: "25 item(s) imported." }).count()).toBeGreaterThan(0);
       await page.getByRole("link", { name: "See the imported items" }).click();
       await page.waitForURL(/\/admin\/inventory\/items\?import_id=/);
       await shot(`${prefix}-5-imported-items`);
@@ -152,14 +152,21 @@ describe("inventory in Chromium: import, then order a service with the imported 
     const option = product.locator("option", { hasText: /^Mobile Prepaid 10 GB/ });
     expect(await option.count()).toBe(1);
     await product.selectOption((await option.getAttribute("value")) ?? "");
-    // The pickers of the product's inventory types arrive as an htmx fragment.
-    const sim = services.getByLabel("SIM card");
-    const number = services.getByLabel("Phone number");
-    await sim.locator("option", { hasText: iccid }).waitFor({ state: "attached" });
-    expect(await sim.locator("option").first().textContent()).toBe("Next available");
-    expect(await number.locator("option", { hasText: msisdn }).count()).toBe(1);
-    await sim.selectOption({ label: iccid });
-    await number.selectOption({ label: msisdn });
+    // A picker per inventory type of the product arrives as an htmx fragment, on "Next available";
+    // typing an identifier lists the matching items in stock (htmx, as you type).
+    const sim = services.getByRole("group", { name: "SIM card", exact: true });
+    const number = services.getByRole("group", { name: "Phone number", exact: true });
+    await sim.getByLabel("Next available").waitFor();
+    expect(await sim.getByLabel("Next available").isChecked()).toBe(true);
+    for (const [picker, identifier] of [
+      [sim, iccid],
+      [number, msisdn],
+    ] as const) {
+      await picker.getByRole("searchbox").fill(identifier);
+      const found = picker.getByRole("radio", { name: identifier });
+      await found.waitFor();
+      await found.check();
+    }
     await shot("order-1-form");
     await services.getByRole("button", { name: "Order" }).click();
     await page.waitForURL(/\/admin\/services\/[^/#?]+$/);

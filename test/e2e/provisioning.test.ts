@@ -41,7 +41,7 @@ type JobRow = {
 type EventRow = { seq: number; attempt: number; task: string; status: string; message: string | null };
 type OutboxRow = { template: string; to_email: string; subject: string; status: string };
 type CgratesState = { accounts: Record<string, SimAccount>; accountActionPlans: Record<string, string[]>; calls: SimCall[] };
-type Customer = { id: string; name: string; contactId: string; email: string };
+type Customer = { id: string; name: string; contactId: string; email: string; locale: string };
 
 let system: LocalSystem;
 let d1: Database.Database;
@@ -56,14 +56,23 @@ let prepaidId = "";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value (not undefined/null/false); the error names what was awaited and the last value seen. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, everyMs = 200) {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs: number,
+  everyMs = 200,
+  context?: () => unknown,
+) {
   const started = Date.now();
   let last: unknown;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== null && value !== false) return value;
     last = value;
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what} (last probe: ${JSON.stringify(last)})`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${what} (last probe: ${JSON.stringify(last)}${context ? `; ${JSON.stringify(context())}` : ""})`,
+      );
     await sleep(everyMs);
   }
 }
@@ -96,7 +105,8 @@ const account = (serviceId: string) => `${TENANT}:${serviceId}`;
 const jobRow = (id: string) =>
   d1.prepare("SELECT id, status, attempts, max_attempts, not_before, lease_expires_at, updated_at, error FROM jobs WHERE id = ?").get(id) as JobRow;
 const jobEvents = (id: string) => d1.prepare("SELECT seq, attempt, task, status, message FROM job_events WHERE job_id = ? ORDER BY seq").all(id) as EventRow[];
-const outbox = (template: string) => d1.prepare("SELECT template, to_email, subject, status FROM email_outbox WHERE template = ?").all(template) as OutboxRow[];
+const outbox = (template: string) =>
+  d1.prepare("SELECT template, to_email, subject, status, last_error FROM email_outbox WHERE template = ?").all(template) as OutboxRow[];
 
 /** Orders a product through the API; returns the pending service and its job id. */
 async function order(customer: Customer, productId: string, vars: Json = {}): Promise<{ serviceId: string; jobId: string }> {
@@ -178,7 +188,7 @@ beforeAll(async () => {
   customers = (
     d1
       .prepare(
-        `SELECT c.id AS id, c.name AS name, MIN(k.id) AS contactId, k.email AS email FROM customers c JOIN contacts k ON k.customer_id = c.id
+        `SELECT c.id AS id, c.name AS name, c.locale AS locale, MIN(k.id) AS contactId, k.email AS email FROM customers c JOIN contacts k ON k.customer_id = c.id
          WHERE c.status = 'open' AND c.currency = 'EUR' AND k.email IS NOT NULL AND c.external_id LIKE 'DEMO-%' GROUP BY c.id ORDER BY c.external_id`,
       )
       .all() as Customer[]
@@ -250,12 +260,15 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
       const byUnit = Object.fromEntries(balance.buckets.map((b) => [b.unit, b.amount]));
       expect(byUnit).toMatchObject({ data: 10 * GB, voice: 300 * 60, sms: 100 });
 
-      // The welcome email went to the customer's contact through Mailjet.
+      // The welcome email went to the customer's contact through Mailjet, in the customer's language.
       expect(outbox("service_welcome").filter((e) => e.to_email === customer.email)).toHaveLength(1);
+      const welcomeSubject = customer.locale.startsWith("fr") ? "Votre service Mobile Prepaid 10 GB est prêt" : "Your Mobile Prepaid 10 GB is ready";
       const welcome = await waitFor(
         `the welcome email to ${customer.email} in the Mailjet simulator`,
-        async () => (await mailjet()).find((m) => m.to.includes(customer.email) && m.subject === "Your Mobile Prepaid 10 GB is ready"),
+        async () => (await mailjet()).find((m) => m.to.includes(customer.email) && m.subject === welcomeSubject),
         15_000,
+        200,
+        () => outbox("service_welcome"),
       );
       expect(welcome.text).toContain(active.identifiers.msisdn);
       // And the welcome SMS went to the new line through the SMS gateway.
@@ -267,7 +280,7 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
           ),
         15_000,
       );
-      expect(sms.text).toContain("Mobile Prepaid 10 GB is ready");
+      expect(sms.text).toContain(customer.locale.startsWith("fr") ? "Mobile Prepaid 10 GB est activé" : "Mobile Prepaid 10 GB is ready");
     } finally {
       await r.stop();
     }
@@ -463,8 +476,12 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
       expect(outbox("provisioning_failed").map((e) => e.to_email)).toEqual(["noc@demo-telecom.example"]);
       const notice = await waitFor(
         "the provisioning_failed email in the Mailjet simulator",
-        async () => (await mailjet()).find((m) => m.to.includes("noc@demo-telecom.example") && m.subject.startsWith("Provisioning failed: Fail Test SIM")),
+        // The NOC address is no staff user's, so it is written in the operator's language (the demo's is French).
+        async () =>
+          (await mailjet()).find((m) => m.to.includes("noc@demo-telecom.example") && m.subject.startsWith("Échec du provisionnement : Fail Test SIM")),
         15_000,
+        200,
+        () => outbox("provisioning_failed"),
       );
       expect(notice.text).toContain(serviceId);
       expect(notice.text).toContain("Deliberate failure");
@@ -536,6 +553,8 @@ describe("provisioning with the real runner, ansible-playbook and the simulators
       expect(restart?.attempt).toBe(2);
       expect(Date.parse(String(restart?.at))).toBeGreaterThanOrEqual(leaseEnd);
       expect(active.identifiers.account).toBe(serviceId);
+      // The outcome is applied before the job is closed, so the service can be active a moment first.
+      await expect.poll(() => jobRow(jobId).status, { timeout: 10_000, interval: 100 }).toBe("succeeded");
       expect(jobRow(jobId)).toMatchObject({ status: "succeeded", attempts: 2 });
       const attempts = new Set(jobEvents(jobId).map((e) => e.attempt));
       expect([...attempts].sort()).toEqual([1, 2]);

@@ -168,8 +168,8 @@ export function CardEntry(props: { p: PortalCtx; stripeKey: string | null }) {
     <div class="field">
       <label for="f-test-card">{p.t("portal.test_card")}</label>
       <select id="f-test-card" name="stripe_payment_method_id">
-        {TEST_CARDS.map((t) => (
-          <option value={t.value}>{t.label}</option>
+        {TEST_CARDS.map((card) => (
+          <option value={card.value}>{p.t(`billing.test_card.${card.value}`)}</option>
         ))}
       </select>
     </div>

@@ -117,9 +117,16 @@ describe("confirmations with a reason", () => {
     expect(html).toMatch(/<textarea id="f-reason" name="reason"[^>]*required/);
     expect(html).toContain(`<a class="button" href="/admin/services/${id}">Cancel</a>`);
     const key = html.match(/name="key" value="([^"]+)"/)?.[1] ?? "";
+    // An action the service's status does not allow: said on the page, the button disabled.
+    const notNow = await s.get(`/admin/services/${id}/action/resume`);
+    expect(notNow.status).toBe(409);
+    const notNowHtml = await notNow.text();
+    expect(notNowHtml).toContain("This service is active: it cannot be resumed now.");
+    expect(notNowHtml).toMatch(/<button type="submit" class="button primary" disabled="">/);
+    expect((await s.get(`/admin/services/${id}/action/delete`)).status).toBe(404);
 
     for (const reason of ["", "no"]) {
-      const refused = await s.post(`/admin/services/${id}/action`, { action: "suspend", key, confirmed: "1", reason });
+      const refused = await s.post(`/admin/services/${id}/action`, { action: "suspend", key, reason });
       expect(refused.status).toBe(422);
       expect(await refused.text()).toContain("Give a reason of at least 3 characters.");
       expect(await statusOf(`/services/${id}`)).toBe("active");
@@ -128,7 +135,7 @@ describe("confirmations with a reason", () => {
     expect(tooLong.status).toBe(422);
     expect(await statusOf(`/services/${id}`)).toBe("active");
 
-    const done = await s.post(`/admin/services/${id}/action`, { action: "suspend", key, confirmed: "1", reason: "  Customer reported the phone stolen  " });
+    const done = await s.post(`/admin/services/${id}/action`, { action: "suspend", key, reason: "  Customer reported the phone stolen  " });
     expect(done.status).toBe(303);
     expect(await statusOf(`/services/${id}`)).toBe("suspended");
     expect(flash(await (await s.get(done.headers.get("location") ?? "")).text())).toContain(`Service ${msisdn} suspended.`);

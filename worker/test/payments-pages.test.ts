@@ -53,11 +53,16 @@ describe("payments pages", () => {
 
     const refund = await s.post("/admin/payments/refund", { payment_id: payment.id, amount: "5.00", reason: "Goodwill" });
     expect(refund.status).toBe(303);
+    expect(await (await s.get(refund.headers.get("location") ?? "")).text()).toContain(`Refund of €5.00 made on payment ${payment.id}.`);
     const refunded = (await api("GET", `/payments/${payment.id}`)).body;
     expect(refunded.refunded_amount).toBe(500);
     expect(refunded.refunds[0].credit_note_id).toBeTruthy();
     const missingReason = await s.post("/admin/payments/refund", { payment_id: payment.id, amount: "1.00", reason: "" });
     expect(missingReason.status).toBe(422);
+    const shortReason = await s.post("/admin/payments/refund", { payment_id: payment.id, amount: "1.00", reason: "ok" });
+    expect(shortReason.status).toBe(422);
+    expect(await shortReason.text()).toContain("Refund: Give a reason of at least 3 characters.");
+    expect((await api("GET", `/payments/${payment.id}`)).body.refunded_amount).toBe(500);
 
     const list = await (await s.get("/admin/payments")).text();
     expect(list).toContain(invoice.id);

@@ -39,6 +39,8 @@ export function ServiceActionConfirmPage(props: {
   formKey: string;
   reason?: { value?: string; error?: string };
   message?: string;
+  /** The service is no longer in a status this action starts from. */
+  disabled?: boolean;
 }) {
   const s = props.service;
   const name = serviceName(s);
@@ -60,6 +62,7 @@ export function ServiceActionConfirmPage(props: {
       danger={props.action !== "resume"}
       reason={{ ...props.reason, label: t(verb.why) }}
       message={props.message}
+      disabled={props.disabled}
     >
       <section class="card" aria-labelledby="consequences-h">
         <h2 id="consequences-h">{t("svc.what_happens")}</h2>

@@ -21,7 +21,7 @@ import { invoiceName } from "../../views/invoices";
 import { cardLabel, ExpiringCardsPage, PaymentsPage } from "../../views/payments";
 import { pageContext, redirectWithNotice } from "./context";
 import { renderCustomerPage } from "./customers";
-import { attempt, readForm, text, validate } from "./forms";
+import { attempt, readForm, reasonOf, text, validate } from "./forms";
 import { invoicePage } from "./invoices";
 
 const ListQuery = z.object({
@@ -119,6 +119,9 @@ export const paymentPages = new Hono<AppEnv>()
         ? invoicePage(c, payment.invoiceId, { payment: { message } }, status)
         : renderCustomerPage(c, (await getCustomer(c.get("db"), payment.customerId)) ?? (undefined as never), { payment: { message } }, status);
     if (!parsed) return fail(t("billing.error.refund_amount"), 422);
+    // The same rule as every confirmation: the reason is kept in the activity log.
+    const reason = reasonOf(body);
+    if (!reason.ok) return fail(t("billing.error.refund", { errors: reason.error }), 422);
     if (!parsed.ok) return fail(t("billing.error.refund", { errors: Object.values(parsed.errors).join("; ") }), 422);
     const result = await attempt(() => refundPayment(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), payment.id, parsed.data));
     if (!result.ok) return fail(result.message ?? t("billing.error.refund_refused"), 409);

@@ -126,8 +126,9 @@ async function actionConfirmPage(
       formKey={ulid()}
       reason={extra.reason}
       message={extra.message ?? refused}
+      disabled={Boolean(refused)}
     />,
-    status,
+    refused && status === 200 ? 409 : status,
   );
 }
 

@@ -210,4 +210,26 @@ describe("every page in Chromium", () => {
 
   checkPages("admin", ADMIN_PAGES);
   checkPages("portal", PORTAL_PAGES);
+
+  // What the generic checks cannot see: the activity log names its subjects (no ids as link texts),
+  // each entry's subject is in view on a phone, and a customer's sites map fits its card.
+  it.each(WIDTHS)("names subjects in the activity log and fits the sites map in its card at $width px", async (viewport) => {
+    const context = await browser.newContext({ viewport });
+    try {
+      await context.addCookies(sessions.admin);
+      const page = await context.newPage();
+      await page.goto(`${system.url}/admin/customers/${ids.customer}`);
+      const map = await page.locator("#sites-map svg").boundingBox();
+      const card = await page.locator("#sites").boundingBox();
+      expect(map && card && map.x >= card.x && map.x + map.width <= card.x + card.width).toBe(true);
+      await page.goto(`${system.url}/admin/activity`);
+      const texts = await page.locator("table.activity-log a").allTextContents();
+      expect(texts.length).toBeGreaterThan(0);
+      expect(texts.filter((text) => /^[a-z]{2,4}_[0-9a-z]{26}$/.test(text.trim()))).toEqual([]);
+      const subject = await page.locator("table.activity-log .activity-subject").first().boundingBox();
+      expect(subject && subject.x + subject.width <= viewport.width).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
 });

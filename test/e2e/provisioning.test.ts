@@ -1050,7 +1050,7 @@ describe("a French phone walkthrough (390 px, real runner)", () => {
       await number.getByRole("searchbox").fill("06 62 00");
       await expect.poll(() => number.getByRole("radio").count(), { timeout: 10_000, interval: 200 }).toBeGreaterThan(1);
       const picked = number.getByRole("radio").nth(1);
-      const pickedLabel = ((await number.locator("label", { has: picked }).textContent()) ?? "").trim();
+      const pickedLabel = ((await picked.locator("xpath=..").textContent()) ?? "").trim();
       await picked.check();
       await frenchAndFits("4-order-form");
       await services.getByRole("button", { name: "Commander" }).click();

@@ -18,6 +18,7 @@ export const servicesEn = {
   "services.page.charging_title": "CGRateS holds something the BSS did not expect.",
   "services.page.charging_body": "Rating does not explain this difference; the balance shown is CGRateS's. Find the cause, then resolve it.",
   "services.page.top_up_amount": "Top up ({currency})",
+  "services.page.amount_placeholder": "10.00",
   "services.page.top_up_pack": "…or a top-up pack",
   "services.page.paid_by": "Paid by",
   "services.page.on_account": "Charged to the account (next invoice)",
@@ -252,6 +253,7 @@ export const servicesFr: Record<keyof typeof servicesEn, string> = {
   "services.page.charging_body":
     "La valorisation n’explique pas cet écart ; le solde affiché est celui de CGRateS. Trouvez la cause, puis marquez l’écart comme résolu.",
   "services.page.top_up_amount": "Recharge ({currency})",
+  "services.page.amount_placeholder": "10,00",
   "services.page.top_up_pack": "…ou un pack de recharge",
   "services.page.paid_by": "Payé par",
   "services.page.on_account": "Facturé sur le compte (prochaine facture)",

@@ -125,6 +125,8 @@ describe("service and customer pages in French", () => {
       ">Solde</h2>",
       "restants sur",
       "Recharge (EUR)",
+      'placeholder="10,00"',
+      "<strong>données</strong>",
       "Recharger",
       "Changer de forfait",
       "Choisir un forfait…",
@@ -139,7 +141,7 @@ describe("service and customer pages in French", () => {
       "Résilier…",
     ])
       expect(page, text).toContain(text);
-    expect(page).toMatch(/aria-label="data: [^"]* restants sur [^"]*, expire le /);
+    expect(page).toMatch(/aria-label="données: [^"]* restants sur [^"]*, expire le /);
     expect(page).toMatch(/\d tentative\(s\)/);
     expectNoEnglish(page, [
       ">Details<",

@@ -158,7 +158,7 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
         return (
           <div class="balance" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
             <div class="balance-head">
-              <strong>{b.unit}</strong> <span class="balance-caption">{remaining}</span>
+              <strong>{statusLabel(b.unit)}</strong> <span class="balance-caption">{remaining}</span>
               {b.pending_amount !== 0 && <span class="muted small">{t("services.balance.pending", { amount: amount(b.pending_amount) })}</span>}
               {b.expires_at && (
                 <span class="muted small">
@@ -174,7 +174,7 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
               viewBox="0 0 100 6"
               preserveAspectRatio="none"
               role="img"
-              aria-label={`${b.unit}: ${[remaining, expires].filter(Boolean).join(", ")}`}
+              aria-label={`${statusLabel(b.unit)}: ${[remaining, expires].filter(Boolean).join(", ")}`}
             >
               <rect x="0" y="0" width="100" height="6" class="bar-bg" />
               <rect x="0" y="0" width={used.toFixed(2)} height="6" class={b.amount < 0 ? "bar-neg" : "bar-fill"} />
@@ -542,7 +542,7 @@ export function ServicePage(
               <input type="hidden" name="key" value={`${props.formKey}-topup`} />
               <div class="field">
                 <label for="f-topup-amount">{t("services.page.top_up_amount", { currency })}</label>
-                <input id="f-topup-amount" name="amount" placeholder="10.00" inputmode="decimal" />
+                <input id="f-topup-amount" name="amount" placeholder={t("services.page.amount_placeholder")} inputmode="decimal" />
               </div>
               {props.addonProducts.some((p) => p.included_balances.length > 0) && (
                 <SelectField
@@ -650,9 +650,9 @@ export function ServicePage(
           usage={props.usage}
           days={props.days}
           labels={{
-            unit: (u) => u,
+            unit: (u) => statusLabel(u),
             total: (amount) => t("services.page.usage_total", { amount }),
-            aria: (u) => t("services.page.usage_aria", { unit: u }),
+            aria: (u) => t("services.page.usage_aria", { unit: statusLabel(u) }),
             empty: t("services.page.no_usage"),
             amount: (u, v) => formatAmount(u, v, currency),
           }}

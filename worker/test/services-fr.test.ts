@@ -112,7 +112,8 @@ describe("service and customer pages in French", () => {
     const { id, html: ordered } = await orderInFrench(s, customer.id, plan.id);
     expect(ordered).toContain(`Service ${plan.name} commandé ; sa tâche de provisionnement est en file d’attente.`);
     expect(ordered).toContain("Pas encore de solde.");
-    expectNoEnglish(ordered, ["ordered; its provisioning job", "No balance yet."]);
+    expect(ordered).toMatch(/Tâche provision [^:<]+ : cette page se met à jour jusqu’à sa fin\./);
+    expectNoEnglish(ordered, ["ordered; its provisioning job", "No balance yet.", "this page updates itself"]);
 
     await activate(id);
     const page = await frenchPage(await s.get(`/admin/services/${id}`, FR));
@@ -164,6 +165,16 @@ describe("service and customer pages in French", () => {
 
     const badTopUp = await s.post(`/admin/services/${id}/top-ups`, { amount: "abc", key: unique("topup") }, FR);
     expect(await frenchPage(badTopUp, 422)).toContain("Saisissez un montant, par exemple 10,00, ou choisissez un pack de recharge.");
+
+    // Change plan after its preview: the notice says what moved and what was credited and charged.
+    const bigger = await mobilePlan();
+    const preview = await frenchPage(await s.get(`/admin/services/${id}/change-plan?product_id=${bigger.id}`, FR));
+    const planKey = preview.match(/name="key" value="([^"]+)"/)?.[1] ?? "";
+    const changed = await s.post(`/admin/services/${id}/change-plan`, { product_id: bigger.id, key: planKey }, FR);
+    expect(changed.status).toBe(303);
+    const moved = await frenchPage(await s.get(changed.headers.get("location") ?? "", FR));
+    expect(moved).toContain(`Service +33612345678 passé au forfait ${bigger.name} ; sa tâche de changement de forfait est en file d’attente.`);
+    expectNoEnglish(moved, ["moved to", "plan change job is queued", "Credited "]);
 
     const confirm = await frenchPage(await s.get(`/admin/services/${id}/action/suspend`, FR));
     const key = confirm.match(/name="key" value="([^"]+)"/)?.[1] ?? "";

@@ -185,6 +185,26 @@ describe("service and customer pages in French", () => {
     expectNoEnglish(after, ["+33612345678 suspended."]);
   });
 
+  it("says in French that a provisioning job was sent to the queue again", async () => {
+    const s = await pageSession("admin");
+    const plan = await mobilePlan();
+    const customer = (await api("POST", "/customers", { body: { name: unique("Client file"), type: "individual", payment_type: "prepaid" } })).body;
+    const ordered = await api("POST", `/customers/${customer.id}/services`, {
+      body: { product_id: plan.id },
+      headers: { "idempotency-key": `resend-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}` },
+    });
+    expect(ordered.status, JSON.stringify(ordered.body)).toBe(202);
+    const jobId = ordered.body.job.id as string;
+    await env.DB.prepare("UPDATE jobs SET status = 'pending' WHERE id = ?").bind(jobId).run();
+    const job = await frenchPage(await s.get(`/admin/jobs/${jobId}`, FR));
+    expect(job).toContain(`<title>Tâche ${jobId}`);
+    const resent = await s.post(`/admin/jobs/${jobId}/resend`, {}, FR);
+    expect(resent.status).toBe(303);
+    const list = await frenchPage(await s.get(resent.headers.get("location") ?? "", FR));
+    expect(list).toContain(`Tâche ${jobId} renvoyée dans la file d’attente.`);
+    expectNoEnglish(list, ["sent to the queue again"]);
+  });
+
   it("confirms a customer's suspension with its services in French, then says it was done", async () => {
     const s = await pageSession("admin");
     const plan = await mobilePlan();

@@ -213,7 +213,7 @@ export function PlanChangePage(props: {
               ))}
               {props.removed.length + props.grants.length + props.kept.length === 0 && (
                 <tr>
-                  <td colspan={2}>No balance changes.</td>
+                  <td colspan={2}>{t("services.plan.no_changes")}</td>
                 </tr>
               )}
               <tr>

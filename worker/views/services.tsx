@@ -4,10 +4,11 @@ import type { ReconciliationView } from "../db/queries/reconciliation";
 import type { TransactionView } from "../db/queries/transactions";
 import type { ProductView } from "../domain/catalog/schemas";
 import { FINISHED_JOB_STATUSES, OPEN_JOB_STATUSES } from "../domain/jobs/contract";
-import { SERVICE_ACTIONS, type ServiceAction } from "../domain/services/actions";
+import type { ServiceAction } from "../domain/services/actions";
 import type { PlanChangeRequestView } from "../domain/services/plan-change-requests";
 import type { ServiceView } from "../domain/services/schemas";
 import { type Bucket, SERVICE_STATUSES } from "../domain/services/state";
+import type { MessageKey } from "../i18n/catalogue";
 import { currentIntlLocale, t } from "../i18n/request-locale";
 import { BalanceSource, DifferencesTable } from "./charging";
 import {
@@ -83,19 +84,24 @@ export function TransactionsTable(props: { transactions: TransactionView[]; show
       rows={props.transactions}
       empty={props.empty}
       columns={[
-        { header: "Description", cell: (t) => t.description },
+        { header: t("services.txn.description"), cell: (x) => x.description },
         {
-          header: "Amount",
+          header: t("services.txn.amount"),
           class: "nowrap",
-          cell: (t) => (
+          cell: (x) => (
             <>
-              {t.kind === "credit" ? "−" : ""}
-              {formatMoney(t.amount, t.currency)}
+              {x.kind === "credit" ? "−" : ""}
+              {formatMoney(x.amount, x.currency)}
             </>
           ),
         },
-        { header: "Tax", class: "muted small nowrap", when: props.showTax === true, cell: (t) => `+ tax ${formatMoney(t.tax_amount, t.currency)}` },
-        { header: "Date", class: "nowrap", cell: (t) => t.date },
+        {
+          header: t("services.txn.tax"),
+          class: "muted small nowrap",
+          when: props.showTax === true,
+          cell: (x) => t("services.txn.plus_tax", { amount: formatMoney(x.tax_amount, x.currency) }),
+        },
+        { header: t("services.txn.date"), class: "nowrap", cell: (x) => x.date },
       ]}
     />
   );
@@ -131,7 +137,7 @@ export function ServicesPage(props: {
  * words ("800 MB of 1 GB remaining · expires 31 Dec 2025"), and its image's label says the same.
  */
 function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map<string, number>; timeZone: string }) {
-  if (props.buckets.length === 0) return <EmptyState title="No balance yet.">Balances appear once the service is active or topped up.</EmptyState>;
+  if (props.buckets.length === 0) return <EmptyState title={t("services.balance.none")}>{t("services.balance.none_hint")}</EmptyState>;
   return (
     <div class="balances">
       {props.buckets.map((b) => {
@@ -140,15 +146,20 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
         const used = Math.max(0, Math.min(100, (b.amount / total) * 100));
         const pending = Math.max(0, Math.min(100 - used, (b.pending_amount / total) * 100));
         const amount = (v: number) => formatAmount(b.unit, v, props.currency);
-        const remaining = granted > 0 ? `${amount(b.amount)} of ${amount(total)} remaining` : `${amount(b.amount)} remaining`;
+        const remaining =
+          granted > 0
+            ? t("services.balance.of_remaining", { amount: amount(b.amount), total: amount(total) })
+            : t("services.balance.remaining", { amount: amount(b.amount) });
         const expires = b.expires_at
-          ? `expires ${new Intl.DateTimeFormat(currentIntlLocale(), { timeZone: props.timeZone, dateStyle: "medium" }).format(new Date(b.expires_at))}`
+          ? t("services.balance.expires", {
+              date: new Intl.DateTimeFormat(currentIntlLocale(), { timeZone: props.timeZone, dateStyle: "medium" }).format(new Date(b.expires_at)),
+            })
           : "";
         return (
           <div class="balance" data-unit={b.unit} data-amount={b.amount} data-pending={b.pending_amount}>
             <div class="balance-head">
-              <strong>{b.unit}</strong> <span class="balance-caption">{remaining}</span>
-              {b.pending_amount !== 0 && <span class="muted small"> + {amount(b.pending_amount)} pending</span>}
+              <strong>{statusLabel(b.unit)}</strong> <span class="balance-caption">{remaining}</span>
+              {b.pending_amount !== 0 && <span class="muted small">{t("services.balance.pending", { amount: amount(b.pending_amount) })}</span>}
               {b.expires_at && (
                 <span class="muted small">
                   {" · "}
@@ -163,7 +174,7 @@ function BalanceBars(props: { buckets: Bucket[]; currency: string; included: Map
               viewBox="0 0 100 6"
               preserveAspectRatio="none"
               role="img"
-              aria-label={`${b.unit}: ${[remaining, expires].filter(Boolean).join(", ")}`}
+              aria-label={`${statusLabel(b.unit)}: ${[remaining, expires].filter(Boolean).join(", ")}`}
             >
               <rect x="0" y="0" width="100" height="6" class="bar-bg" />
               <rect x="0" y="0" width={used.toFixed(2)} height="6" class={b.amount < 0 ? "bar-neg" : "bar-fill"} />
@@ -242,15 +253,28 @@ export type ServiceLive = {
 
 const OPEN_JOBS = new Set<string>(OPEN_JOB_STATUSES);
 const FINISHED_JOBS = new Set<string>(FINISHED_JOB_STATUSES);
-const DONE_LABEL: Record<string, string> = {
-  provision: "Provisioned",
-  deprovision: "Deprovisioned",
-  suspend: "Suspended",
-  resume: "Resumed",
-  modify: "Plan change applied",
-  topup: "Top-up applied",
-  sync_balance: "Balances synced",
+const DONE_LABEL: Record<string, MessageKey> = {
+  provision: "services.done.provision",
+  deprovision: "services.done.deprovision",
+  suspend: "services.done.suspend",
+  resume: "services.done.resume",
+  modify: "services.done.modify",
+  topup: "services.done.topup",
+  sync_balance: "services.done.sync_balance",
 };
+
+/** The catalogue key of each lifecycle action's button. */
+export const ACTION_LABEL: Record<ServiceAction, MessageKey> = {
+  suspend: "svc.suspend",
+  resume: "svc.resume",
+  terminate: "svc.terminate",
+  retry: "services.action.retry",
+};
+
+function doneLabel(type: string): string {
+  const key = DONE_LABEL[type];
+  return key ? t(key) : t("services.jobs.done", { type });
+}
 
 /** `hx-swap-oob` on the parts the live fragment sends along with its poller. */
 const oobAttr = (oob: boolean | undefined) => (oob ? { "hx-swap-oob": "true" } : {});
@@ -266,20 +290,20 @@ function ServiceStatus(props: { service: ServiceView; oob?: boolean }) {
 function ServiceActions(props: { service: ServiceView; actions: ServiceAction[]; formKey: string; csrfToken: string; oob?: boolean }) {
   return (
     <span id="service-actions" class="live-actions" {...oobAttr(props.oob)}>
-      {props.actions.map((t) =>
-        t === "retry" ? (
+      {props.actions.map((a) =>
+        a === "retry" ? (
           <form method="post" action={`/admin/services/${props.service.id}/action`} class="inline">
             <CsrfField token={props.csrfToken} />
-            <input type="hidden" name="action" value={t} />
-            <input type="hidden" name="key" value={`${props.formKey}-${t}`} />
+            <input type="hidden" name="action" value={a} />
+            <input type="hidden" name="key" value={`${props.formKey}-${a}`} />
             <button type="submit" class="button">
-              {SERVICE_ACTIONS[t].label}
+              {t(ACTION_LABEL[a])}
             </button>
           </form>
         ) : (
           // Suspend, resume and terminate reach the customer: a confirmation page says what happens and asks why.
-          <a class={t === "terminate" ? "button danger" : "button"} href={`/admin/services/${props.service.id}/action/${t}`}>
-            {SERVICE_ACTIONS[t].label}…
+          <a class={a === "terminate" ? "button danger" : "button"} href={`/admin/services/${props.service.id}/action/${a}`}>
+            {t(ACTION_LABEL[a])}…
           </a>
         ),
       )}
@@ -291,18 +315,18 @@ function ServiceDetails(props: ServiceLive & { timeZone: string; currency: strin
   const s = props.service;
   return (
     <dl class="details" id="service-details" {...oobAttr(props.oob)}>
-      <dt>Customer</dt>
+      <dt>{t("services.customer")}</dt>
       <dd>
         <a href={`/admin/customers/${s.customer_id}`}>{props.customerName}</a>
       </dd>
-      <dt>Product</dt>
+      <dt>{t("services.page.product")}</dt>
       <dd>
         <a href={`/admin/catalog/${s.product_id}`}>{s.product_name}</a> {props.product && <span class="muted small">v{props.product.version}</span>}
       </dd>
-      <dt>Price</dt>
+      <dt>{t("services.page.price")}</dt>
       <dd>
         {props.product
-          ? `${formatMoney(props.product.retail_price, props.currency)}${props.product.recurring_period === "monthly" ? " / month" : props.product.recurring_period === "annual" ? " / year" : ""}`
+          ? `${formatMoney(props.product.retail_price, props.currency)}${props.product.recurring_period === "monthly" ? t("services.page.per_month") : props.product.recurring_period === "annual" ? t("services.page.per_year") : ""}`
           : "—"}
       </dd>
       {Object.entries(s.identifiers).map(([k, v]) => (
@@ -313,15 +337,15 @@ function ServiceDetails(props: ServiceLive & { timeZone: string; currency: strin
           </dd>
         </>
       ))}
-      <dt>Activated</dt>
+      <dt>{t("services.page.activated")}</dt>
       <dd>
         <Time iso={s.activated_at} timeZone={props.timeZone} />
       </dd>
       {s.parent_service_id && (
         <>
-          <dt>Bundle</dt>
+          <dt>{t("services.page.bundle")}</dt>
           <dd>
-            <a href={`/admin/services/${s.parent_service_id}`}>parent service</a>
+            <a href={`/admin/services/${s.parent_service_id}`}>{t("services.page.parent_service")}</a>
           </dd>
         </>
       )}
@@ -349,19 +373,19 @@ function ServiceJobs(props: { jobs: ServiceJob[]; timeZone: string; oob?: boolea
       <Table
         headless
         rows={props.jobs}
-        empty={<EmptyState title="No jobs." />}
+        empty={<EmptyState title={t("services.jobs.none")} />}
         columns={[
           {
-            header: "Job",
+            header: t("services.jobs.job"),
             cell: (j) => (
               <a href={`/admin/jobs/${j.id}`}>
                 <code>{j.type}</code>
               </a>
             ),
           },
-          { header: "Status", cell: (j) => <Badge value={j.status} /> },
-          { header: "Attempts", class: "small", cell: (j) => `${j.attempts} attempt(s)` },
-          { header: "Created", class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={props.timeZone} /> },
+          { header: t("services.jobs.status"), cell: (j) => <Badge value={j.status} /> },
+          { header: t("services.jobs.attempts"), class: "small", cell: (j) => t("services.jobs.attempts_n", { n: j.attempts }) },
+          { header: t("services.jobs.created"), class: "nowrap", cell: (j) => <Time iso={j.createdAt} timeZone={props.timeZone} /> },
         ]}
       />
     </div>
@@ -383,17 +407,18 @@ export function ServicePoller(props: { serviceId: string; jobs: ServiceJob[]; wa
     <div id="service-live" aria-live="polite" {...polling}>
       {open.length > 0 && (
         <p class="muted small job-running">
-          <span class="badge badge-leased">live</span> A {open[0]?.type} job is {open[0]?.status}: this page updates itself until it ends.
+          <span class="badge badge-leased">{t("services.jobs.live")}</span>{" "}
+          {t("services.jobs.running", { type: open[0]?.type ?? "", status: statusLabel(open[0]?.status ?? "") })}
         </p>
       )}
       {ended.map((j) =>
         j.status === "succeeded" ? (
           <div class="alert success" role="status">
-            {DONE_LABEL[j.type] ?? `${j.type} job done`}. <a href={`/admin/jobs/${j.id}`}>View the job</a>
+            {doneLabel(j.type)}. <a href={`/admin/jobs/${j.id}`}>{t("services.jobs.view")}</a>
           </div>
         ) : (
           <div class="alert error" role="alert">
-            Failed: {j.error ?? "the runner gave no reason"}. <a href={`/admin/jobs/${j.id}`}>View the job</a>
+            {t("services.jobs.failed", { error: j.error ?? t("services.jobs.no_reason") })}. <a href={`/admin/jobs/${j.id}`}>{t("services.jobs.view")}</a>
           </div>
         ),
       )}
@@ -413,6 +438,21 @@ export function ServiceLiveFragment(props: ServiceLive & { ctx: PageContext; wat
       <ServiceDetails {...props} timeZone={tz} currency={currency} oob />
       <ServiceBalances {...props} timeZone={tz} currency={currency} oob />
       <ServiceJobs jobs={props.jobs} timeZone={tz} oob />
+    </>
+  );
+}
+
+/** "To <strong>Plan</strong>, asked <time> by someone.", the parts in the order of the page's language. */
+function PlanRequestLine(props: { name: string; at: string; by: string }) {
+  const [before, rest] = t("services.page.plan_request").split("{name}") as [string, string?];
+  const [middle, tail] = (rest ?? "").split("{date}") as [string, string?];
+  return (
+    <>
+      {before}
+      <strong>{props.name}</strong>
+      {middle}
+      <Time iso={props.at} />
+      {(tail ?? "").replace("{by}", props.by)}
     </>
   );
 }
@@ -451,7 +491,7 @@ export function ServicePage(
         back={{ href: `/admin/customers/${s.customer_id}#services`, label: props.customerName }}
         subtitle={
           <>
-            <ServiceStatus service={s} /> {s.service_type.replace("_", " ")} · <code>{s.id}</code>
+            <ServiceStatus service={s} /> {statusLabel(s.service_type)} · <code>{s.id}</code>
           </>
         }
         actions={<ServiceActions service={s} actions={props.actions} formKey={props.formKey} csrfToken={token} />}
@@ -469,11 +509,11 @@ export function ServicePage(
       )}
       <div class="grid-360">
         <section class="card">
-          <h2>Details</h2>
+          <h2>{t("services.page.details")}</h2>
           <ServiceDetails {...props} timeZone={tz} currency={currency} />
           {props.addons.length > 0 && (
             <>
-              <h3>Add-ons</h3>
+              <h3>{t("services.page.addons")}</h3>
               <ul>
                 {props.addons.map((a) => (
                   <li>
@@ -488,12 +528,11 @@ export function ServicePage(
           )}
         </section>
         <section class="card" aria-labelledby="balance-h" id="balance">
-          <h2 id="balance-h">Balance</h2>
+          <h2 id="balance-h">{t("services.page.balance")}</h2>
           <ServiceBalances {...props} timeZone={tz} currency={currency} />
           {props.differences.length > 0 && (
             <div class="alert error" role="alert" id="charging">
-              <strong>CGRateS holds something the BSS did not expect.</strong> Rating does not explain this difference; the balance shown is CGRateS's. Find the
-              cause, then resolve it.
+              <strong>{t("services.page.charging_title")}</strong> {t("services.page.charging_body")}
               <DifferencesTable flags={props.differences} currency={currency} timeZone={tz} resolve={props.can.provision ? { csrfToken: token } : null} />
             </div>
           )}
@@ -502,14 +541,14 @@ export function ServicePage(
               <CsrfField token={token} />
               <input type="hidden" name="key" value={`${props.formKey}-topup`} />
               <div class="field">
-                <label for="f-topup-amount">Top up ({currency})</label>
-                <input id="f-topup-amount" name="amount" placeholder="10.00" inputmode="decimal" />
+                <label for="f-topup-amount">{t("services.page.top_up_amount", { currency })}</label>
+                <input id="f-topup-amount" name="amount" placeholder={t("services.page.amount_placeholder")} inputmode="decimal" />
               </div>
               {props.addonProducts.some((p) => p.included_balances.length > 0) && (
                 <SelectField
                   id="f-topup-product"
                   name="product_id"
-                  label="…or a top-up pack"
+                  label={t("services.page.top_up_pack")}
                   blank="—"
                   options={props.addonProducts
                     .filter((p) => p.included_balances.length > 0)
@@ -517,35 +556,41 @@ export function ServicePage(
                 />
               )}
               {props.cards && props.cards.length > 0 && (
-                <SelectField id="f-topup-card" name="payment_method" label="Paid by" blank="Charged to the account (next invoice)" options={props.cards} />
+                <SelectField
+                  id="f-topup-card"
+                  name="payment_method"
+                  label={t("services.page.paid_by")}
+                  blank={t("services.page.on_account")}
+                  options={props.cards}
+                />
               )}
               <button type="submit" class="button">
-                Top up
+                {t("services.page.top_up")}
               </button>
             </form>
           )}
         </section>
         {(props.planRequests ?? []).length > 0 && (
           <section class="card" id="plan-requests">
-            <h2>Plan change requested by the customer</h2>
+            <h2>{t("services.page.plan_requests")}</h2>
             {(props.planRequests ?? []).map((r) => (
               <div class="stack">
                 <p>
-                  To <strong>{r.to_product_name}</strong>, asked <Time iso={r.created_at} /> by {r.requested_by}.
+                  <PlanRequestLine name={r.to_product_name} at={r.created_at} by={r.requested_by} />
                 </p>
                 {props.can.write && (
                   <div class="form-actions">
                     <form method="post" action={`/admin/services/${s.id}/plan-change-requests/${r.id}/approve`} class="inline">
                       <CsrfField token={props.ctx.csrfToken} />
                       <button type="submit" class="button primary">
-                        Approve and change the plan
+                        {t("services.page.approve")}
                       </button>
                     </form>
                     <form method="post" action={`/admin/services/${s.id}/plan-change-requests/${r.id}/reject`} class="inline">
                       <CsrfField token={props.ctx.csrfToken} />
-                      <input name="reason" aria-label="Reason for rejecting" placeholder="Reason" maxlength={500} />
+                      <input name="reason" aria-label={t("services.page.reject_reason")} placeholder={t("services.page.reason")} maxlength={500} />
                       <button type="submit" class="button danger">
-                        Reject
+                        {t("services.page.reject")}
                       </button>
                     </form>
                   </div>
@@ -555,25 +600,25 @@ export function ServicePage(
           </section>
         )}
         <section class="card">
-          <h2>Change</h2>
+          <h2>{t("services.page.change")}</h2>
           {props.can.write && live ? (
             <div class="stack">
               <form method="get" action={`/admin/services/${s.id}/change-plan`} class="stack">
                 <SelectField
                   id="f-plan-product"
                   name="product_id"
-                  label="Change plan"
+                  label={t("services.page.change_plan")}
                   required
-                  blank="Choose a plan…"
+                  blank={t("services.page.choose_plan")}
                   options={props.plans.map((p) => ({
                     value: p.id,
-                    label: `${p.name} (${formatMoney(p.retail_price, p.currency)})${p.version_id === s.product_version_id ? " — current" : p.id === s.product_id ? " — new version" : ""}`,
+                    label: `${p.name} (${formatMoney(p.retail_price, p.currency)})${p.version_id === s.product_version_id ? t("services.page.current") : p.id === s.product_id ? t("services.page.new_version") : ""}`,
                   }))}
                 />
                 <button type="submit" class="button">
-                  Review the change…
+                  {t("services.page.review_change")}
                 </button>
-                <span class="hint">Shows what is credited, charged, removed and granted before anything changes.</span>
+                <span class="hint">{t("services.page.review_hint")}</span>
               </form>
               {props.addonProducts.length > 0 && (
                 <form method="post" action={`/admin/services/${s.id}/addons`} class="stack">
@@ -582,33 +627,33 @@ export function ServicePage(
                   <SelectField
                     id="f-addon-product"
                     name="product_id"
-                    label="Add-on or promotion"
+                    label={t("services.page.addon")}
                     options={props.addonProducts.map((p) => ({
                       value: p.id,
                       label: `${p.name} (${formatMoney(p.retail_price + p.retail_setup_fee, p.currency)})`,
                     }))}
                   />
                   <button type="submit" class="button">
-                    Attach
+                    {t("services.page.attach")}
                   </button>
                 </form>
               )}
             </div>
           ) : (
-            <p class="muted">Plans and add-ons change on active or suspended services.</p>
+            <p class="muted">{t("services.page.not_live")}</p>
           )}
         </section>
       </div>
       <section class="card">
-        <h2>Usage (last 30 days)</h2>
+        <h2>{t("services.page.usage")}</h2>
         <UsageChart
           usage={props.usage}
           days={props.days}
           labels={{
-            unit: (u) => u,
-            total: (amount) => `${amount} in 30 days`,
-            aria: (u) => `Daily ${u} usage over 30 days`,
-            empty: "No usage recorded in the last 30 days.",
+            unit: (u) => statusLabel(u),
+            total: (amount) => t("services.page.usage_total", { amount }),
+            aria: (u) => t("services.page.usage_aria", { unit: statusLabel(u) }),
+            empty: t("services.page.no_usage"),
             amount: (u, v) => formatAmount(u, v, currency),
           }}
         />
@@ -616,36 +661,36 @@ export function ServicePage(
           <form method="post" action={`/admin/services/${s.id}/sync`} class="inline">
             <CsrfField token={token} />
             <button type="submit" class="button small">
-              Sync usage from CGRateS now
+              {t("services.page.sync")}
             </button>
-            <span class="hint"> Read automatically after every job, every 6 hours and each night.</span>
+            <span class="hint">{t("services.page.sync_hint")}</span>
           </form>
         )}
       </section>
       <section class="card" aria-labelledby="inventory-h" id="inventory">
-        <h2 id="inventory-h">Inventory</h2>
+        <h2 id="inventory-h">{t("services.page.inventory")}</h2>
         <ServiceInventory {...props.inventory} />
       </section>
       {props.children.length > 0 && (
         <section class="card">
-          <h2>Bundle components</h2>
+          <h2>{t("services.page.components")}</h2>
           <ServicesTable services={props.children} timeZone={tz} />
         </section>
       )}
       <div class="grid-2">
         <section class="card">
-          <h2>Provisioning jobs</h2>
+          <h2>{t("services.page.jobs")}</h2>
           <ServiceJobs jobs={props.jobs} timeZone={tz} />
         </section>
         {props.can.billing && (
           <section class="card">
-            <h2>Charges and credits</h2>
-            <TransactionsTable transactions={props.transactions} showTax empty={<EmptyState title="No transactions." />} />
+            <h2>{t("services.page.transactions")}</h2>
+            <TransactionsTable transactions={props.transactions} showTax empty={<EmptyState title={t("services.page.no_transactions")} />} />
           </section>
         )}
       </div>
       <section class="card">
-        <h2>Status timeline</h2>
+        <h2>{t("services.page.timeline")}</h2>
         <ActivityTable entries={props.timeline} timeZone={tz} />
       </section>
     </Layout>

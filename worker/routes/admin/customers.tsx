@@ -37,13 +37,15 @@ import { SiteCreate, SitePatch } from "../../domain/sites/schemas";
 import { createSite, deleteSite, updateSite } from "../../domain/sites/sites";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import type { MessageKey } from "../../i18n/catalogue";
+import { t } from "../../i18n/request-locale";
 import { googleGeocoder } from "../../integrations/geocoding";
 import { typedCurrencyExponent } from "../../lib/charging-units";
 import { NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { operationKey } from "../../middleware/idempotency";
-import type { FormErrors } from "../../views/components";
+import { type FormErrors, statusLabel } from "../../views/components";
 import {
   CONFIRMED_CUSTOMER_TRANSITIONS,
   type ConfirmedCustomerTransition,
@@ -82,13 +84,13 @@ async function loadCustomer(c: Context<AppEnv>, id: string): Promise<CustomerVie
 }
 
 /** What the page says once a status change is made ("Customer Dupont SARL suspended."). */
-const TRANSITION_DONE: Record<CustomerTransition, string> = {
-  suspend: "suspended",
-  resume: "resumed",
-  close: "closed",
-  reopen: "reopened",
-  archive: "archived",
-  restore: "restored",
+const TRANSITION_DONE: Record<CustomerTransition, MessageKey> = {
+  suspend: "services.notice.customer.suspend",
+  resume: "services.notice.customer.resume",
+  close: "services.notice.customer.close",
+  reopen: "services.notice.customer.reopen",
+  archive: "services.notice.customer.archive",
+  restore: "services.notice.customer.restore",
 };
 
 /** The confirmation of a status change the customer notices (again with a 422 when the reason is missing). */
@@ -326,7 +328,7 @@ export const customerPages = new Hono<AppEnv>()
     if (!parsed.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={parsed.errors} />, 422);
     const result = await attempt(() => createCustomer(writeContext(c), parsed.data));
     if (!result.ok) return c.html(<CustomerFormPage ctx={pageContext(c)} mode="create" values={shown} errors={result.errors} message={result.message} />, 422);
-    return redirectWithNotice(c, `/admin/customers/${result.data.id}`, `Customer ${result.data.name} created.`);
+    return redirectWithNotice(c, `/admin/customers/${result.data.id}`, t("services.notice.customer_created", { name: result.data.name }));
   })
   .get("/customers/:id", can("customers:read"), async (c) => renderCustomerPage(c, await loadCustomer(c, c.req.param("id"))))
   .get("/customers/:id/edit", can("customers:write"), async (c) => {
@@ -342,14 +344,19 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => updateCustomer(writeContext(c), id, parsed.data));
     if (!result.ok)
       return c.html(<CustomerFormPage ctx={pageContext(c)} mode="edit" id={id} values={values} errors={result.errors} message={result.message} />, 422);
-    return redirectWithNotice(c, `/admin/customers/${id}`, `Customer ${result.data.name} saved.`);
+    return redirectWithNotice(c, `/admin/customers/${id}`, t("services.notice.customer_saved", { name: result.data.name }));
   })
   .get("/customers/:id/status/:transition", can("customers:archive"), async (c) => {
     const customer = await loadCustomer(c, c.req.param("id"));
     const transition = z.enum(CONFIRMED_CUSTOMER_TRANSITIONS).safeParse(c.req.param("transition"));
     if (!transition.success) throw new NotFound("No such status change.");
     if (!(CUSTOMER_TRANSITIONS[transition.data].from as readonly string[]).includes(customer.status))
-      return renderCustomerPage(c, customer, { message: `Cannot ${transition.data} a customer that is ${customer.status}.` }, 409);
+      return renderCustomerPage(
+        c,
+        customer,
+        { message: t("services.error.cannot_transition", { verb: t(`services.status.verb.${transition.data}`), status: statusLabel(customer.status) }) },
+        409,
+      );
     return statusConfirmPage(c, customer, transition.data);
   })
   .post("/customers/:id/transition", can("customers:archive"), async (c) => {
@@ -357,7 +364,7 @@ export const customerPages = new Hono<AppEnv>()
     const body = await readForm(c);
     const transition = z.enum(CUSTOMER_TRANSITION_NAMES as [string, ...string[]]).safeParse(text(body, "transition"));
     const customer = await loadCustomer(c, id);
-    if (!transition.success) return renderCustomerPage(c, customer, { message: "Unknown status change." }, 422);
+    if (!transition.success) return renderCustomerPage(c, customer, { message: t("services.error.unknown_transition") }, 422);
     const name = transition.data as CustomerTransition;
     const confirmed = z.enum(CONFIRMED_CUSTOMER_TRANSITIONS).safeParse(name);
     const reason = confirmed.success ? reasonOf(body) : null;
@@ -367,7 +374,7 @@ export const customerPages = new Hono<AppEnv>()
       if (reason && !reason.ok) return statusConfirmPage(c, customer, confirmed.data, { reason: { value: reason.value, error: reason.error } }, 422);
     }
     const why = reason?.ok ? reason.reason : null;
-    const done = `Customer ${customer.name} ${TRANSITION_DONE[name]}.`;
+    const done = t(TRANSITION_DONE[name], { name: customer.name });
     if (name in CASCADING) {
       const result = await attempt(() =>
         transitionCustomerWithServices(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), {
@@ -385,12 +392,16 @@ export const customerPages = new Hono<AppEnv>()
         return renderCustomerPage(
           c,
           result.data.customer,
-          { message: `The customer is ${result.data.customer.status}, but ${stuck.length} service(s) could not follow — ${list}` },
+          { message: t("services.error.services_stuck", { status: statusLabel(result.data.customer.status), n: stuck.length, list }) },
           409,
         );
       }
       const n = result.data.services.length;
-      return redirectWithNotice(c, `/admin/customers/${id}#services`, n > 0 ? `${done.slice(0, -1)}, with ${n} service${n === 1 ? "" : "s"}.` : done);
+      return redirectWithNotice(
+        c,
+        `/admin/customers/${id}#services`,
+        n > 0 ? t(n === 1 ? "services.notice.with_one" : "services.notice.with_many", { done: done.slice(0, -1), n }) : done,
+      );
     }
     const result = await attempt(() => transitionCustomer(writeContext(c), id, name, why));
     if (!result.ok) return renderCustomerPage(c, customer, { message: result.message }, 409);
@@ -407,7 +418,9 @@ export const customerPages = new Hono<AppEnv>()
     return redirectWithNotice(
       c,
       `/admin/customers/${id}#tags`,
-      parsed.data.length > 0 ? `Tags of ${customer.name} set: ${parsed.data.join(", ")}.` : `Tags of ${customer.name} cleared.`,
+      parsed.data.length > 0
+        ? t("services.notice.tags_set", { name: customer.name, tags: parsed.data.join(", ") })
+        : t("services.notice.tags_cleared", { name: customer.name }),
     );
   })
   .post("/customers/:id/attributes", can("customers:write"), async (c) => {
@@ -425,7 +438,7 @@ export const customerPages = new Hono<AppEnv>()
     if (!result.ok) {
       return renderCustomerPage(c, await loadCustomer(c, id), { attributeErrors: result.errors, attributeValues: values, message: result.message }, 422);
     }
-    return redirectWithNotice(c, `/admin/customers/${id}#attributes`, `Attributes of ${(await loadCustomer(c, id)).name} saved.`);
+    return redirectWithNotice(c, `/admin/customers/${id}#attributes`, t("services.notice.attributes_saved", { name: (await loadCustomer(c, id)).name }));
   })
   // Contacts
   .get("/customers/:id/contacts/new", can("customers:write"), async (c) => {
@@ -440,7 +453,11 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => createContact(writeContext(c), customer.id, parsed.data));
     if (!result.ok)
       return c.html(<ContactFormPage ctx={pageContext(c)} customer={customer} values={values} errors={result.errors} message={result.message} />, 422);
-    return redirectWithNotice(c, `/admin/customers/${customer.id}#contacts`, `Contact ${contactName(result.data)} added to ${customer.name}.`);
+    return redirectWithNotice(
+      c,
+      `/admin/customers/${customer.id}#contacts`,
+      t("services.notice.contact_added", { contact: contactName(result.data), name: customer.name }),
+    );
   })
   .get("/contacts/:id/edit", can("customers:write"), async (c) => {
     const contact = await getContact(c.get("db"), c.req.param("id"));
@@ -463,13 +480,13 @@ export const customerPages = new Hono<AppEnv>()
         422,
       );
     }
-    return redirectWithNotice(c, `/admin/customers/${customer.id}#contacts`, `Contact ${contactName(result.data)} saved.`);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#contacts`, t("services.notice.contact_saved", { contact: contactName(result.data) }));
   })
   .post("/contacts/:id/delete", can("customers:write"), async (c) => {
     const contact = await getContact(c.get("db"), c.req.param("id"));
     if (!contact) throw new NotFound("No contact with this id.");
     await deleteContact(writeContext(c), contact.id);
-    return redirectWithNotice(c, `/admin/customers/${contact.customer_id}#contacts`, `Contact ${contactName(contact)} deleted.`);
+    return redirectWithNotice(c, `/admin/customers/${contact.customer_id}#contacts`, t("services.notice.contact_deleted", { contact: contactName(contact) }));
   })
   // Sites
   .get("/customers/:id/sites/new", can("customers:write"), async (c) => {
@@ -487,7 +504,7 @@ export const customerPages = new Hono<AppEnv>()
     const result = await attempt(() => createSite(writeContext(c), customer.id, parsed.data, googleGeocoder(c.env)));
     if (!result.ok)
       return c.html(<SiteFormPage ctx={pageContext(c)} customer={customer} values={shown} errors={result.errors} message={result.message} />, 422);
-    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, `Site ${result.data.name} added to ${customer.name}.`);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, t("services.notice.site_added", { site: result.data.name, name: customer.name }));
   })
   .get("/sites/:id/edit", can("customers:write"), async (c) => {
     const site = await getSiteRow(c.get("db"), c.req.param("id"));
@@ -518,11 +535,11 @@ export const customerPages = new Hono<AppEnv>()
         <SiteFormPage ctx={pageContext(c)} customer={customer} siteId={site.id} values={shown} errors={result.errors} message={result.message} />,
         422,
       );
-    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, `Site ${result.data.name} saved.`);
+    return redirectWithNotice(c, `/admin/customers/${customer.id}#sites`, t("services.notice.site_saved", { site: result.data.name }));
   })
   .post("/sites/:id/delete", can("customers:write"), async (c) => {
     const site = await getSiteRow(c.get("db"), c.req.param("id"));
     if (!site) throw new NotFound("No site with this id.");
     await deleteSite(writeContext(c), site.id);
-    return redirectWithNotice(c, `/admin/customers/${site.customerId}#sites`, `Site ${site.name} deleted.`);
+    return redirectWithNotice(c, `/admin/customers/${site.customerId}#sites`, t("services.notice.site_deleted", { site: site.name }));
   });

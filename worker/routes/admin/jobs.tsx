@@ -264,7 +264,7 @@ export const jobPages = new Hono<AppEnv>()
     const canRetry = (job.status === "dead" || job.status === "failed") && allowed(c, "jobs:retry");
     const message = c.req.query("error");
     return c.html(
-      <Layout ctx={ctx} title={`Job ${job.id}`}>
+      <Layout ctx={ctx} title={t("services.job.title", { id: job.id })}>
         <PageHeader
           title={t("jobs.job_title", { type: job.type })}
           subtitle={<code>{job.id}</code>}
@@ -302,13 +302,13 @@ export const jobPages = new Hono<AppEnv>()
     await readForm(c);
     const ctx = writeContext(c);
     const result = await attempt(() => resendJob(ctx.db, serviceDeps(c.env), { actor: ctx.actor, requestId: ctx.requestId, now: ctx.now }, id));
-    if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? "Not sent.")}`, 303);
-    return redirectWithNotice(c, "/admin/jobs?status=pending", `Job ${id} sent to the queue again.`);
+    if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? t("services.job.not_sent"))}`, 303);
+    return redirectWithNotice(c, "/admin/jobs?status=pending", t("services.job.requeued", { id }));
   })
   .post("/jobs/:id/retry", can("jobs:retry"), async (c) => {
     const id = c.req.param("id");
     await readForm(c);
     const result = await attempt(() => retryJobAsStaff(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), id));
-    if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? "Retry failed.")}`, 303);
-    return redirectWithNotice(c, `/admin/jobs/${result.data}`, `Job ${id} retried as this new job (${result.data}).`);
+    if (!result.ok) return c.redirect(`/admin/jobs/${id}?error=${encodeURIComponent(result.message ?? t("services.job.retry_failed"))}`, 303);
+    return redirectWithNotice(c, `/admin/jobs/${result.data}`, t("services.job.retried", { id, new: result.data }));
   });

@@ -40,12 +40,13 @@ import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { oncePerForm, operationKey } from "../../middleware/idempotency";
 import { PlanChangePage, ReconciliationPage } from "../../views/charging";
-import type { FormErrors } from "../../views/components";
+import { type FormErrors, statusLabel } from "../../views/components";
 import { formatMoney, parseMoney, serviceName } from "../../views/format";
 import { itemLabel } from "../../views/inventory";
 import { cardLabel } from "../../views/payments";
 import { CONFIRMED_SERVICE_ACTIONS, type ConfirmedServiceAction, ServiceActionConfirmPage } from "../../views/service-confirm";
 import {
+  ACTION_LABEL,
   InventoryPickers,
   last30Days,
   OrderForm,
@@ -73,22 +74,22 @@ async function decidePlanChangePage(c: Context<AppEnv>, approve: boolean) {
   return redirectWithNotice(
     c,
     `/admin/services/${id}`,
-    approve ? `Plan change to ${request.to_product_name} approved: its job is queued.` : `Plan change to ${request.to_product_name} rejected.`,
+    t(approve ? "services.notice.request_approved" : "services.notice.request_rejected", { name: request.to_product_name }),
   );
 }
 
 /** A top-up as the notice names it: "Top-up of €10.00" or "Top-up pack Data 5 GB". */
 async function topUpLabel(c: Context<AppEnv>, input: { amount: number; currency: string } | { product_id: string }): Promise<string> {
-  if ("amount" in input) return `Top-up of ${formatMoney(input.amount, input.currency)}`;
-  return `Top-up pack ${(await getProduct(c.get("db"), input.product_id))?.name ?? input.product_id}`;
+  if ("amount" in input) return t("services.notice.topup_amount", { amount: formatMoney(input.amount, input.currency) });
+  return t("services.notice.topup_pack", { name: (await getProduct(c.get("db"), input.product_id))?.name ?? input.product_id });
 }
 
 /** What the page says once a lifecycle action is accepted (its job then runs). */
-const ACTION_NOTICES: Record<ServiceAction, (name: string) => string> = {
-  suspend: (name) => `Service ${name} suspended.`,
-  resume: (name) => `Service ${name} resumed.`,
-  terminate: (name) => `Service ${name} is being terminated: its deprovision job is queued.`,
-  retry: (name) => `Provisioning of service ${name} started again.`,
+const ACTION_NOTICES: Record<ServiceAction, MessageKey> = {
+  suspend: "services.notice.suspended",
+  resume: "services.notice.resumed",
+  terminate: "services.notice.terminating",
+  retry: "services.notice.retried",
 };
 
 /** The confirmation page of suspend, resume or terminate (again with a 422 when the reason is missing). */
@@ -111,7 +112,7 @@ async function actionConfirmPage(
   const settings = c.get("settings") ?? DEFAULT_SETTINGS;
   const refused = (SERVICE_TRANSITIONS[action].from as readonly string[]).includes(service.status)
     ? undefined
-    : `This service is ${service.status}: it cannot be ${action === "terminate" ? "terminated" : `${action}d`} now.`;
+    : t(`services.error.refused.${action}`, { status: statusLabel(service.status) });
   return c.html(
     <ServiceActionConfirmPage
       ctx={pageContext(c)}
@@ -352,7 +353,7 @@ export const servicePages = new Hono<AppEnv>()
     await readForm(c);
     const result = await attempt(() => queueBalanceSync(writeContext(c), serviceDeps(c.env), id));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
-    return redirectWithNotice(c, `/admin/jobs/${result.data.id}`, "Balance sync queued: this job reads the balances from the charging system.");
+    return redirectWithNotice(c, `/admin/jobs/${result.data.id}`, t("services.notice.sync_queued"));
   })
   .get("/services/:id/action/:action", can("services:write"), async (c) => {
     const action = z.enum(CONFIRMED_SERVICE_ACTIONS).safeParse(c.req.param("action"));
@@ -363,9 +364,10 @@ export const servicePages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const body = await readForm(c);
     const action = z.enum(SERVICE_ACTION_NAMES).safeParse(text(body, "action"));
-    if (!action.success) return servicePage(c, id, { message: "Unknown action." }, 422);
+    if (!action.success) return servicePage(c, id, { message: t("services.error.unknown_action") }, 422);
     const needed = SERVICE_ACTIONS[action.data].permission;
-    if (!allowed(c, needed)) return servicePage(c, id, { message: `${SERVICE_ACTIONS[action.data].label} requires the ${needed} permission.` }, 409);
+    if (!allowed(c, needed))
+      return servicePage(c, id, { message: t("services.error.needs_permission", { action: t(ACTION_LABEL[action.data]), permission: needed }) }, 409);
     const confirmed = z.enum(CONFIRMED_SERVICE_ACTIONS).safeParse(action.data);
     // Suspend, resume and terminate only from their confirmation page, with a reason.
     const reason = confirmed.success ? reasonOf(body) : null;
@@ -387,7 +389,7 @@ export const servicePages = new Hono<AppEnv>()
       return servicePage(c, id, { message: result.message }, 409);
     }
     const name = serviceName(result.data.service);
-    return redirectWithNotice(c, `/admin/services/${id}`, ACTION_NOTICES[action.data](name));
+    return redirectWithNotice(c, `/admin/services/${id}`, t(ACTION_NOTICES[action.data], { name }));
   })
   .get("/reconciliation", can("services:read"), async (c) => {
     const status = z
@@ -412,11 +414,11 @@ export const servicePages = new Hono<AppEnv>()
     const body = await readForm(c);
     const unit = z.enum(BALANCE_UNITS).safeParse(c.req.param("unit"));
     const resolution = (text(body, "resolution") ?? "").trim();
-    if (!unit.success) return servicePage(c, id, { message: "Unknown unit." }, 422);
-    if (resolution.length < 3) return servicePage(c, id, { message: "Say what was done about the difference (at least 3 characters)." }, 422);
+    if (!unit.success) return servicePage(c, id, { message: t("services.error.unknown_unit") }, 422);
+    if (resolution.length < 3) return servicePage(c, id, { message: t("services.error.resolution_short") }, 422);
     const result = await attempt(() => resolveDifference(writeContext(c), id, unit.data, resolution.slice(0, 500)));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 409);
-    return redirectWithNotice(c, `/admin/services/${id}#balance`, `Difference in ${unit.data} marked resolved.`);
+    return redirectWithNotice(c, `/admin/services/${id}#balance`, t("services.notice.resolved", { unit: unit.data }));
   })
   .get("/services/:id/change-plan", can("services:write"), async (c) => {
     const id = c.req.param("id");
@@ -425,7 +427,7 @@ export const servicePages = new Hono<AppEnv>()
       .max(64)
       .catch("")
       .parse(c.req.query("product_id") ?? "");
-    if (!productId) return servicePage(c, id, { message: "Choose the new plan." }, 422);
+    if (!productId) return servicePage(c, id, { message: t("services.error.choose_plan") }, 422);
     const result = await attempt(() => previewPlanChange(c.get("db"), serviceDeps(c.env), id, productId, new Date().toISOString()));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     const p = result.data;
@@ -452,11 +454,11 @@ export const servicePages = new Hono<AppEnv>()
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     const p = result.data.proration;
     const currency = (await getProductAtVersion(c.get("db"), result.data.service.product_version_id))?.currency ?? "EUR";
-    const money = p ? ` Credited ${formatMoney(p.credit, currency)}, charged ${formatMoney(p.charge, currency)}.` : "";
+    const money = p ? t("services.notice.plan_money", { credit: formatMoney(p.credit, currency), charge: formatMoney(p.charge, currency) }) : "";
     return redirectWithNotice(
       c,
       `/admin/services/${id}`,
-      `Service ${serviceName(result.data.service)} moved to ${result.data.service.product_name}; its plan change job is queued.${money}`,
+      t("services.notice.plan_changed", { name: serviceName(result.data.service), product: result.data.service.product_name }) + money,
     );
   })
   .post("/services/:id/plan-change-requests/:rid/approve", can("services:write"), (c) => decidePlanChangePage(c, true))
@@ -469,7 +471,7 @@ export const servicePages = new Hono<AppEnv>()
     );
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
     const addon = await getProduct(c.get("db"), text(body, "product_id") ?? "");
-    return redirectWithNotice(c, `/admin/services/${id}`, `Add-on ${addon?.name ?? ""} added to service ${serviceName(result.data.service)}.`);
+    return redirectWithNotice(c, `/admin/services/${id}`, t("services.notice.addon", { addon: addon?.name ?? "", name: serviceName(result.data.service) }));
   })
   .post("/services/:id/top-ups", can("services:topup"), async (c) => {
     const id = c.req.param("id");
@@ -484,7 +486,7 @@ export const servicePages = new Hono<AppEnv>()
       // A top-up is in the service's currency (its product's); the operator default only if the version is gone.
       const currency = product?.currency ?? (c.get("settings") ?? DEFAULT_SETTINGS).default_currency;
       const amount = parseMoney(amountText, currencyExponent(currency));
-      if (!amount) return servicePage(c, id, { message: "Enter an amount such as 10.00, or choose a top-up pack." }, 422);
+      if (!amount) return servicePage(c, id, { message: t("services.error.amount") }, 422);
       input = { amount, currency };
     }
     const card = text(body, "payment_method");
@@ -504,12 +506,20 @@ export const servicePages = new Hono<AppEnv>()
         ),
       );
       if (!paid.ok) return servicePage(c, id, { message: paid.message }, 422);
-      if (paid.data.status === "failed") return servicePage(c, id, { message: `The card was declined: ${paid.data.failure_message ?? ""}` }, 422);
-      return redirectWithNotice(c, `/admin/services/${id}#balance`, `${await topUpLabel(c, input)} paid by card for service ${serviceName(service)}.`);
+      if (paid.data.status === "failed") return servicePage(c, id, { message: t("services.error.declined", { reason: paid.data.failure_message ?? "" }) }, 422);
+      return redirectWithNotice(
+        c,
+        `/admin/services/${id}#balance`,
+        t("services.notice.topup_card", { topup: await topUpLabel(c, input), name: serviceName(service) }),
+      );
     }
     const result = await attempt(() => topUpService(writeContext(c), serviceDeps(c.env), id, input, operationKey(c, text(body, "key"))));
     if (!result.ok) return servicePage(c, id, { message: result.message }, 422);
-    return redirectWithNotice(c, `/admin/services/${id}#balance`, `${await topUpLabel(c, input)} added to service ${serviceName(service)}.`);
+    return redirectWithNotice(
+      c,
+      `/admin/services/${id}#balance`,
+      t("services.notice.topup_added", { topup: await topUpLabel(c, input), name: serviceName(service) }),
+    );
   })
   .get("/customers/:id/order-inventory", can("services:write"), async (c) => {
     const customerId = c.req.param("id");
@@ -549,13 +559,13 @@ export const servicePages = new Hono<AppEnv>()
           // Items picked by staff (`inventory.<type>`); a type left on "next available" is not sent.
           inventory: byType(body, "inventory."),
         });
-        ordered = `Service ${order.service.product_name} ordered; its provisioning job is queued.`;
+        ordered = t("services.notice.ordered", { name: order.service.product_name });
         return `/admin/services/${order.service.id}`;
       }),
     );
     if (!result.ok) {
-      const message = text(body, "product_id") ? (result.message ?? "The order failed.") : "Choose a product to order.";
+      const message = text(body, "product_id") ? (result.message ?? t("services.error.order_failed")) : t("services.error.choose_product");
       return orderPage(c, customerId, body, { message, errors: result.errors });
     }
-    return redirectWithNotice(c, result.data, ordered ?? "This order was already placed: here it is.");
+    return redirectWithNotice(c, result.data, ordered ?? t("services.notice.already_ordered"));
   });

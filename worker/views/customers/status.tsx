@@ -1,4 +1,5 @@
 import { CUSTOMER_TRANSITIONS, type CustomerView } from "../../domain/customers/schemas";
+import type { MessageKey } from "../../i18n/catalogue";
 import { t } from "../../i18n/request-locale";
 import { Badge, Table } from "../components";
 import { ConfirmPage } from "../confirm";
@@ -10,12 +11,11 @@ import { TRANSITION_LABELS } from "./shared";
 export const CONFIRMED_CUSTOMER_TRANSITIONS = ["suspend", "resume", "close", "archive"] as const;
 export type ConfirmedCustomerTransition = (typeof CONFIRMED_CUSTOMER_TRANSITIONS)[number];
 
-const NO_SERVICES: Record<ConfirmedCustomerTransition, string> = {
-  suspend: "This customer has no active service: only the customer's status changes.",
-  resume: "No service was suspended with this customer (or they were resumed since): only the customer's status changes.",
-  close: "Closing changes the customer's status only: services, invoices and payments stay as they are. Reopen it to make it open again.",
-  archive: "An archived customer is read-only (no edits, orders or payments) until it is restored; its history stays.",
-};
+/** "1 service will be suspended", "3 services will be resumed". */
+function followKey(suspend: boolean, n: number): MessageKey {
+  if (suspend) return n === 1 ? "services.status.will_suspend_one" : "services.status.will_suspend_many";
+  return n === 1 ? "services.status.will_resume_one" : "services.status.will_resume_many";
+}
 
 export function CustomerStatusConfirmPage(props: {
   ctx: PageContext;
@@ -34,7 +34,7 @@ export function CustomerStatusConfirmPage(props: {
   return (
     <ConfirmPage
       ctx={props.ctx}
-      title={`${verb} ${c.name}?`}
+      title={t("services.status.title", { verb, name: c.name })}
       back={{ href: `/admin/customers/${c.id}`, label: c.name }}
       subtitle={
         <>
@@ -43,31 +43,26 @@ export function CustomerStatusConfirmPage(props: {
       }
       action={`/admin/customers/${c.id}/transition`}
       hidden={{ transition: props.transition, confirmed: "1", key: props.formKey }}
-      submit={`${verb} the customer${n > 0 ? ` and ${n} service${n === 1 ? "" : "s"}` : ""}`}
+      submit={t(n === 0 ? "services.status.submit" : n === 1 ? "services.status.submit_one" : "services.status.submit_many", { verb, n })}
       danger={props.transition !== "resume"}
       disabled={blocked}
-      reason={{ ...props.reason, label: `Why ${verb.toLowerCase()} this customer?` }}
-      message={props.message ?? (blocked ? "Changing these services needs the services:write permission; ask someone who holds it." : undefined)}
+      reason={{ ...props.reason, label: t("services.status.why", { verb: t(`services.status.verb.${props.transition}`) }) }}
+      message={props.message ?? (blocked ? t("services.status.blocked") : undefined)}
     >
       <section class="card" aria-labelledby="carried-h">
-        <h2 id="carried-h">
-          {n === 0 ? "No services follow" : `${n} service${n === 1 ? "" : "s"} ${props.transition === "suspend" ? "will be suspended" : "will be resumed"}`}
-        </h2>
+        <h2 id="carried-h">{n === 0 ? t("services.status.none_follow") : t(followKey(props.transition === "suspend", n), { n })}</h2>
         {n === 0 ? (
-          <p class="muted">{NO_SERVICES[props.transition]}</p>
+          <p class="muted">{t(`services.status.none.${props.transition}`)}</p>
         ) : (
           <>
-            <p class="muted small">
-              Each one goes through its own provisioning job
-              {props.transition === "resume" ? "; services suspended on their own stay suspended" : ""}.
-            </p>
+            <p class="muted small">{t(props.transition === "resume" ? "services.status.own_job_resume" : "services.status.own_job")}</p>
             <Table
               id="carried-services"
               rows={props.services}
               rowAttributes={(s) => ({ "data-service-id": s.id })}
               columns={[
                 {
-                  header: "Service",
+                  header: t("services.status.service"),
                   cell: (s) => (
                     <>
                       <a href={`/admin/services/${s.id}`}>{s.name}</a> <code class="small">{s.id}</code>
@@ -75,7 +70,7 @@ export function CustomerStatusConfirmPage(props: {
                   ),
                 },
                 identifiersColumn(),
-                { header: "Status now", cell: (s) => <Badge value={s.status} /> },
+                { header: t("services.status.status_now"), cell: (s) => <Badge value={s.status} /> },
               ]}
             />
           </>

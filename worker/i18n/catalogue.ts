@@ -3,6 +3,7 @@ import { billingEn, billingFr } from "./admin-billing";
 import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
 import { identityEn, identityFr } from "./admin-identity";
 import { inventoryEn, inventoryFr } from "./admin-inventory";
+import { settingsEn, settingsFr } from "./admin-settings";
 
 /**
  * The message catalogue of the portal and the staff pages (their keys in ./admin.ts), English and French. Every key exists in both languages: the French
@@ -222,6 +223,7 @@ const en = {
   ...broadcastsEn,
   ...inventoryEn,
   ...identityEn,
+  ...settingsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -440,6 +442,7 @@ const fr: Record<MessageKey, string> = {
   ...broadcastsFr,
   ...inventoryFr,
   ...identityFr,
+  ...settingsFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

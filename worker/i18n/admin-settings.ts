@@ -119,8 +119,7 @@ export const settingsEn = {
   "settings.catalog.services": "Services",
   "settings.catalog.services_count": "{count} service(s)",
   "settings.catalog.price_versions": "Price versions",
-  "settings.catalog.price_versions_hint":
-    "A price change makes a new version for new orders; existing services keep theirs until their plan is changed.",
+  "settings.catalog.price_versions_hint": "A price change makes a new version for new orders; existing services keep theirs until their plan is changed.",
   "settings.catalog.version": "Version",
   "settings.catalog.since": "Since",
   // Catalog: inline errors and notices.
@@ -172,8 +171,7 @@ export const settingsEn = {
   "settings.sim_retire": "Retire them",
   "settings.sim_restock": "Put them back in stock",
   "settings.quarantine_days": "Quarantine released phone numbers (days)",
-  "settings.quarantine_days_hint":
-    "A number released from a service rests this long before it can be allocated again. 0: reused at once; at most 3650.",
+  "settings.quarantine_days_hint": "A number released from a service rests this long before it can be allocated again. 0: reused at once; at most 3650.",
   "settings.dunning": "Dunning",
   "settings.dunning_retry": "Retry failed payments after (days)",
   "settings.dunning_retry_hint": "Comma-separated, counted from the first failure, e.g. 3, 7. Each failure emails the customer.",
@@ -239,8 +237,7 @@ export const settingsEn = {
   // Stuck writes.
   "settings.stuck.title": "Stuck writes",
   "settings.stuck.jobs": "Provisioning jobs",
-  "settings.stuck.subtitle":
-    "Changes a service's state object made that the database refused. The object set each aside, undid what it could, and carried on.",
+  "settings.stuck.subtitle": "Changes a service's state object made that the database refused. The object set each aside, undid what it could, and carried on.",
   "settings.stuck.filter": "Filter",
   "settings.stuck.open": "Open",
   "settings.stuck.handled": "Handled",
@@ -348,7 +345,7 @@ export const settingsFr: Record<keyof typeof settingsEn, string> = {
   "settings.catalog.slug_fixed": "Fixé à la création",
   "settings.catalog.service_type": "Type de service",
   "settings.catalog.currency": "Devise",
-  "settings.catalog.tax_class": "Catégorie de taxe",
+  "settings.catalog.tax_class": "Catégorie fiscale",
   "settings.catalog.tax_class_hint": "standard ou zero",
   "settings.catalog.retail_price": "Prix de vente",
   "settings.catalog.retail_price_hint": "Par période, en {currency}, ex. 19,99",
@@ -481,8 +478,7 @@ export const settingsFr: Record<keyof typeof settingsEn, string> = {
   "settings.dunning_suspend_hint": "Vide : jamais. Les services sont réactivés quand la facture est payée.",
   "settings.broadcast": "Diffusion cellulaire",
   "settings.plmns": "Réseaux (PLMN)",
-  "settings.plmns_hint":
-    "Un par ligne : MCC-MNC puis un nom, ex. 208-99 Réseau principal. Les alertes partent sur tous, sauf si elles en désignent certains.",
+  "settings.plmns_hint": "Un par ligne : MCC-MNC puis un nom, ex. 208-99 Réseau principal. Les alertes partent sur tous, sauf si elles en désignent certains.",
   "settings.notifications": "Notifications",
   "settings.notification_list": "Liste de notification",
   "settings.notification_list_hint": "Une adresse par ligne : prévenue des échecs de provisionnement et des autres événements d’exploitation.",
@@ -558,8 +554,8 @@ export const settingsFr: Record<keyof typeof settingsEn, string> = {
   "settings.promo.notice.created": "Code promo {code} créé.",
   "settings.promo.notice.enabled": "Code promo {code} activé.",
   "settings.promo.notice.disabled": "Code promo {code} désactivé.",
-  "settings.tax.notice.created": "Taux de taxe {name} créé.",
-  "settings.tax.notice.saved": "Taux de taxe {name} enregistré.",
+  "settings.tax.notice.created": "Taux de TVA {name} créé.",
+  "settings.tax.notice.saved": "Taux de TVA {name} enregistré.",
   "settings.identity.notice.other_sessions_out": "Toutes les autres sessions sont déconnectées.",
   "settings.identity.notice.session_out": "Cette session est déconnectée.",
   "settings.identity.notice.two_factor_off": "Authentification à deux facteurs désactivée.",

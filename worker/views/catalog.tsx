@@ -3,33 +3,18 @@ import { BALANCE_UNITS, type BalanceUnit, PRODUCT_STATUSES, PRODUCT_TYPES, type 
 import { type DisplayUnit, displayUnits, moneyToInput, readableQuantity } from "../domain/catalog/units";
 import type { MessageKey } from "../i18n/catalogue";
 import { currentLocale, t } from "../i18n/request-locale";
-import {
-  Badge,
-  CsrfField,
-  EmptyState,
-  ErrorSummary,
-  Field,
-  type FormErrors,
-  PageHeader,
-  SelectField,
-  statusLabel,
-  Table,
-  TextArea,
-  Time,
-} from "./components";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, statusLabel, Table, TextArea, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
-/** Product words (types, service types, statuses, periods) in the page's language; English shows the stored value as before. */
-export function productWord(value: string): string {
-  if (currentLocale() === "en") return value;
-  const key = `settings.catalog.word.${value}`;
-  return key in WORD_KEYS ? t(key as MessageKey) : statusLabel(value);
-}
+/** Product words the badges do not translate (the others go through statusLabel). */
+const PRODUCT_WORDS = new Set(["standalone", "promotion", "iptv", "other", "monthly", "annual", "none"]);
 
-const WORD_KEYS: Record<string, true> = Object.fromEntries(
-  ["standalone", "promotion", "iptv", "other", "monthly", "annual", "none"].map((w) => [`settings.catalog.word.${w}`, true]),
-);
+/** A stored product word (type, service type, status, period) in the page's language; English shows it as stored. */
+function productWord(value: string): string {
+  if (currentLocale() === "en") return value;
+  return PRODUCT_WORDS.has(value) ? t(`settings.catalog.word.${value}` as MessageKey) : statusLabel(value);
+}
 
 /** Select options of stored words, labelled in the page's language. */
 const wordOptions = (values: readonly string[]) => values.map((value) => ({ value, label: productWord(value) }));
@@ -86,12 +71,20 @@ export function CatalogPage(props: { ctx: PageContext; products: ProductView[]; 
               cell: (p) => (
                 <>
                   {formatMoney(p.retail_price, p.currency)}
-                  {p.recurring_period === "monthly" ? t("settings.catalog.per_month_short") : p.recurring_period === "annual" ? t("settings.catalog.per_year_short") : ""}
+                  {p.recurring_period === "monthly"
+                    ? t("settings.catalog.per_month_short")
+                    : p.recurring_period === "annual"
+                      ? t("settings.catalog.per_year_short")
+                      : ""}
                 </>
               ),
             },
             { header: t("settings.catalog.setup"), class: "nowrap", cell: (p) => formatMoney(p.retail_setup_fee, p.currency) },
-            { header: t("settings.catalog.includes"), class: "small", cell: (p) => p.included_balances.map((b) => formatAmount(b.unit, b.amount, p.currency)).join(", ") || "—" },
+            {
+              header: t("settings.catalog.includes"),
+              class: "small",
+              cell: (p) => p.included_balances.map((b) => formatAmount(b.unit, b.amount, p.currency)).join(", ") || "—",
+            },
             { header: t("settings.status"), cell: (p) => <Badge value={p.status} /> },
           ]}
         />
@@ -184,7 +177,11 @@ export function ProductFormPage(props: {
     <Layout ctx={props.ctx} title={title} wide>
       <PageHeader
         title={title}
-        back={editing ? { href: `/admin/catalog/${props.product?.id}`, label: props.product?.name ?? t("settings.catalog.product") } : { href: "/admin/catalog", label: t("settings.catalog.title") }}
+        back={
+          editing
+            ? { href: `/admin/catalog/${props.product?.id}`, label: props.product?.name ?? t("settings.catalog.product") }
+            : { href: "/admin/catalog", label: t("settings.catalog.title") }
+        }
       />
       <form method="post" action={editing ? `/admin/catalog/${props.product?.id}/edit` : "/admin/catalog/new"} class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
@@ -196,7 +193,16 @@ export function ProductFormPage(props: {
         ) : (
           <Field name="slug" label={t("settings.catalog.slug")} value={str("slug")} error={e.slug} required hint={`${t("settings.eg")} mobile-10gb`} />
         )}
-        {!editing && <SelectField name="type" label={t("settings.type")} value={str("type") ?? "standalone"} options={wordOptions(PRODUCT_TYPES)} error={e.type} required />}
+        {!editing && (
+          <SelectField
+            name="type"
+            label={t("settings.type")}
+            value={str("type") ?? "standalone"}
+            options={wordOptions(PRODUCT_TYPES)}
+            error={e.type}
+            required
+          />
+        )}
         <SelectField
           name="service_type"
           label={t("settings.catalog.service_type")}
@@ -205,12 +211,25 @@ export function ProductFormPage(props: {
           error={e.service_type}
           required
         />
-        <SelectField name="status" label={t("settings.status")} value={str("status") ?? "draft"} options={wordOptions(PRODUCT_STATUSES)} error={e.status} required />
+        <SelectField
+          name="status"
+          label={t("settings.status")}
+          value={str("status") ?? "draft"}
+          options={wordOptions(PRODUCT_STATUSES)}
+          error={e.status}
+          required
+        />
         <div class="span-2">
           <TextArea name="description" label={t("settings.description")} value={str("description")} error={e.description} rows={2} />
         </div>
         <h2 class="span-2">{t("settings.catalog.price")}</h2>
-        <Field name="currency" label={t("settings.catalog.currency")} value={str("currency")} error={e.currency} placeholder={props.ctx.settings.default_currency} />
+        <Field
+          name="currency"
+          label={t("settings.catalog.currency")}
+          value={str("currency")}
+          error={e.currency}
+          placeholder={props.ctx.settings.default_currency}
+        />
         <Field
           name="tax_class"
           label={t("settings.catalog.tax_class")}
@@ -228,12 +247,7 @@ export function ProductFormPage(props: {
         />
         <Field name="wholesale_price" label={t("settings.catalog.wholesale_price")} value={str("wholesale_price")} error={e.wholesale_price} />
         <Field name="retail_setup_fee" label={t("settings.catalog.setup_fee")} value={str("retail_setup_fee")} error={e.retail_setup_fee} />
-        <Field
-          name="wholesale_setup_fee"
-          label={t("settings.catalog.wholesale_setup_fee")}
-          value={str("wholesale_setup_fee")}
-          error={e.wholesale_setup_fee}
-        />
+        <Field name="wholesale_setup_fee" label={t("settings.catalog.wholesale_setup_fee")} value={str("wholesale_setup_fee")} error={e.wholesale_setup_fee} />
         <SelectField
           name="recurring_period"
           label={t("settings.catalog.recurring")}
@@ -249,10 +263,12 @@ export function ProductFormPage(props: {
             <input type="checkbox" name="allow_negative" value="1" checked={v.allow_negative === true} /> {t("settings.catalog.allow_negative")}
           </label>
           <label class="checkbox">
-            <input type="checkbox" name="suspend_when_exhausted" value="1" checked={v.suspend_when_exhausted === true} /> {t("settings.catalog.suspend_when_exhausted")}
+            <input type="checkbox" name="suspend_when_exhausted" value="1" checked={v.suspend_when_exhausted === true} />{" "}
+            {t("settings.catalog.suspend_when_exhausted")}
           </label>
           <label class="checkbox">
-            <input type="checkbox" name="plan_change_approval" value="1" checked={v.plan_change_approval === true} /> {t("settings.catalog.plan_change_approval")}
+            <input type="checkbox" name="plan_change_approval" value="1" checked={v.plan_change_approval === true} />{" "}
+            {t("settings.catalog.plan_change_approval")}
           </label>
         </div>
         <BalanceRows values={v} errors={e} currency={currency} />
@@ -579,7 +595,8 @@ function BalanceRows(props: { values: ProductFormValues; errors: FormErrors; cur
               />
             </div>
             <UnitSelect
-              id={`f-included_balances-${i}-unit`} name="included_balances.unit"
+              id={`f-included_balances-${i}-unit`}
+              name="included_balances.unit"
               label={t("settings.catalog.unit")}
               value={row.unit}
               currency={props.currency}
@@ -589,7 +606,8 @@ function BalanceRows(props: { values: ProductFormValues; errors: FormErrors; cur
               <input
                 id={`f-included_balances-${i}-days`}
                 name="included_balances.validity_days"
-                inputmode="numeric" value={row.days}
+                inputmode="numeric"
+                value={row.days}
                 placeholder={t("settings.catalog.no_expiry")}
               />
             </div>

@@ -223,7 +223,11 @@ export const catalogPages = new Hono<AppEnv>()
     if (Object.keys(errors).length > 0 || !parsed.ok) return render({ ...(parsed.ok ? {} : onRows(parsed.errors, balanceRows)), ...errors });
     const result = await attempt(() => createProduct(writeContext(c), parsed.data, serviceDeps(c.env).enqueue));
     if (!result.ok) return render(result.errors, result.message);
-    return redirectWithNotice(c, `/admin/catalog/${result.data.id}`, t("settings.catalog.notice.created", { name: result.data.name, status: statusLabel(result.data.status) }));
+    return redirectWithNotice(
+      c,
+      `/admin/catalog/${result.data.id}`,
+      t("settings.catalog.notice.created", { name: result.data.name, status: statusLabel(result.data.status) }),
+    );
   })
   .get("/catalog/:id", can("catalog:read"), async (c) => {
     const db = c.get("db");
@@ -286,7 +290,15 @@ export const catalogPages = new Hono<AppEnv>()
     const status =
       result.data.status === product.status
         ? ""
-        : t(({ active: "settings.catalog.notice.published", retired: "settings.catalog.notice.retired", draft: "settings.catalog.notice.back_to_draft" } as const)[result.data.status]);
+        : t(
+            (
+              {
+                active: "settings.catalog.notice.published",
+                retired: "settings.catalog.notice.retired",
+                draft: "settings.catalog.notice.back_to_draft",
+              } as const
+            )[result.data.status],
+          );
     const version = result.data.version === product.version ? "" : t("settings.catalog.notice.new_version", { version: result.data.version });
     return redirectWithNotice(c, `/admin/catalog/${product.id}`, t("settings.catalog.notice.saved", { name: result.data.name, status, version }));
   });

@@ -235,7 +235,11 @@ export const identityPages = new Hono<AppEnv>()
     const result = await attempt(async () => createUser(writeContext(c), parsed.data, await links(c)));
     if (!result.ok) return c.html(<UserFormPage ctx={pageContext(c)} roles={roles} values={values} errors={result.errors} message={result.message} />, 422);
     kickOutbox(c);
-    return redirectWithNotice(c, `/admin/users/${result.data.id}`, t("settings.identity.notice.user_created", { name: result.data.name, email: result.data.email }));
+    return redirectWithNotice(
+      c,
+      `/admin/users/${result.data.id}`,
+      t("settings.identity.notice.user_created", { name: result.data.name, email: result.data.email }),
+    );
   })
   .get("/users/:id", can("users:manage"), (c) => userPage(c, c.req.param("id")))
   .post("/users/:id", can("users:manage"), async (c) => {
@@ -412,7 +416,11 @@ export const identityPages = new Hono<AppEnv>()
     const result = await attempt(async () => invitePortalContact(writeContext(c), contact.id, await links(c)));
     kickOutbox(c);
     if (result.ok)
-      return redirectWithNotice(c, `/admin/customers/${contact.customer_id}#contacts`, t("settings.identity.notice.portal_invited", { name: contact.email ?? contact.first_name }));
+      return redirectWithNotice(
+        c,
+        `/admin/customers/${contact.customer_id}#contacts`,
+        t("settings.identity.notice.portal_invited", { name: contact.email ?? contact.first_name }),
+      );
     return c.redirect(
       `/admin/customers/${contact.customer_id}?portal=${encodeURIComponent(result.message ?? t("settings.identity.error.invitation_not_sent"))}#contacts`,
       303,

@@ -62,5 +62,9 @@ export const promoCodePages = new Hono<AppEnv>()
     const status = text(body, "status") === "active" ? "active" : "disabled";
     const result = await attempt(() => updatePromoCode(writeContext(c), c.req.param("id"), { status }));
     if (!result.ok) return listPage(c, { values: {}, errors: {}, message: result.message }, 422);
-    return redirectWithNotice(c, "/admin/promo-codes", t(status === "active" ? "settings.promo.notice.enabled" : "settings.promo.notice.disabled", { code: result.data.code }));
+    return redirectWithNotice(
+      c,
+      "/admin/promo-codes",
+      t(status === "active" ? "settings.promo.notice.enabled" : "settings.promo.notice.disabled", { code: result.data.code }),
+    );
   });

@@ -73,14 +73,7 @@ function SettingsPage(props: {
         <div />
         <h2 class="span-2">{t("settings.branding")}</h2>
         <div class="span-2">
-          <TextArea
-            name="logo"
-            label={t("settings.logo")}
-            value={v.logo}
-            error={e.logo}
-            rows={2}
-            hint={t("settings.logo_hint")}
-          />
+          <TextArea name="logo" label={t("settings.logo")} value={v.logo} error={e.logo} rows={2} hint={t("settings.logo_hint")} />
         </div>
         <Field name="primary_color" label={t("settings.primary_color")} type="color" value={v.primary_color} error={e.primary_color} />
         <Field name="accent_color" label={t("settings.accent_color")} type="color" value={v.accent_color} error={e.accent_color} />

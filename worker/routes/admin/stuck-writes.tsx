@@ -19,11 +19,7 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
   const tz = ctx.settings.default_timezone;
   return c.html(
     <Layout ctx={ctx} title={t("settings.stuck.title")}>
-      <PageHeader
-        title={t("settings.stuck.title")}
-        back={{ href: "/admin/jobs", label: t("settings.stuck.jobs") }}
-        subtitle={t("settings.stuck.subtitle")}
-      />
+      <PageHeader title={t("settings.stuck.title")} back={{ href: "/admin/jobs", label: t("settings.stuck.jobs") }} subtitle={t("settings.stuck.subtitle")} />
       {message && (
         <div class="alert error" role="alert">
           {message}
@@ -40,9 +36,7 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
       <Table
         id="stuck-writes"
         rows={page}
-        empty={
-          <EmptyState title={showHandled ? t("settings.stuck.nothing_handled") : t("settings.stuck.none")}>{t("settings.stuck.all_reached")}</EmptyState>
-        }
+        empty={<EmptyState title={showHandled ? t("settings.stuck.nothing_handled") : t("settings.stuck.none")}>{t("settings.stuck.all_reached")}</EmptyState>}
         rowAttributes={(w) => ({ "data-stuck-write": w.id })}
         columns={[
           {
@@ -77,7 +71,12 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
                 </span>
               ) : (
                 canResolve && (
-                  <ResolutionForm action={`/admin/stuck-writes/${w.id}/resolve`} csrfToken={ctx.csrfToken} inputId={`res-${w.id}`} submit={t("settings.stuck.mark_handled")} />
+                  <ResolutionForm
+                    action={`/admin/stuck-writes/${w.id}/resolve`}
+                    csrfToken={ctx.csrfToken}
+                    inputId={`res-${w.id}`}
+                    submit={t("settings.stuck.mark_handled")}
+                  />
                 )
               ),
           },

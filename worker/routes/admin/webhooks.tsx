@@ -59,7 +59,8 @@ function EndpointsPage(props: {
         <Field name="description" label={t("settings.description")} value={props.values?.description} error={e.description} />
         <fieldset class="span-2">
           <legend>
-            {t("settings.webhooks.events")} {e.events && <span class="field-error">{e.events}</span>}</legend>
+            {t("settings.webhooks.events")} {e.events && <span class="field-error">{e.events}</span>}
+          </legend>
           {WEBHOOK_EVENT_TYPES.map((type) => (
             <label class="checkbox">
               <input type="checkbox" name="events" value={type} checked={props.values?.events?.includes(type)} /> {type}
@@ -115,12 +116,7 @@ export const webhookPages = new Hono<AppEnv>()
               {endpoint.status === "active" ? t("settings.webhooks.disable") : t("settings.webhooks.enable")}
             </button>
           </form>{" "}
-          <form
-            method="post"
-            action={`/admin/webhooks/${endpoint.id}/delete`}
-            class="inline"
-            hx-confirm={t("settings.webhooks.delete_confirm")}
-          >
+          <form method="post" action={`/admin/webhooks/${endpoint.id}/delete`} class="inline" hx-confirm={t("settings.webhooks.delete_confirm")}>
             <CsrfField token={ctx.csrfToken} />
             <button type="submit" class="button danger">
               {t("settings.delete")}
@@ -138,7 +134,10 @@ export const webhookPages = new Hono<AppEnv>()
               { header: t("settings.status"), cell: (d) => <Badge value={d.status} /> },
               { header: t("settings.webhooks.attempts"), class: "num", cell: (d) => d.attempts },
               { header: t("settings.webhooks.last_answer"), cell: (d) => d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : "—") },
-              { header: t("settings.webhooks.next_attempt"), cell: (d) => (d.next_attempt_at ? <Time iso={d.next_attempt_at} timeZone={ctx.settings.default_timezone} /> : "—") },
+              {
+                header: t("settings.webhooks.next_attempt"),
+                cell: (d) => (d.next_attempt_at ? <Time iso={d.next_attempt_at} timeZone={ctx.settings.default_timezone} /> : "—"),
+              },
               {
                 header: <span class="visually-hidden">{t("settings.webhooks.replay")}</span>,
                 class: "row-actions",
@@ -162,7 +161,11 @@ export const webhookPages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const status = text(await readForm(c), "status") === "disabled" ? "disabled" : "active";
     const endpoint = await updateEndpoint(writeContext(c), id, { status });
-    return redirectWithNotice(c, `/admin/webhooks/${id}`, t(status === "active" ? "settings.webhooks.notice.enabled" : "settings.webhooks.notice.disabled", { url: endpoint.url }));
+    return redirectWithNotice(
+      c,
+      `/admin/webhooks/${id}`,
+      t(status === "active" ? "settings.webhooks.notice.enabled" : "settings.webhooks.notice.disabled", { url: endpoint.url }),
+    );
   })
   .post("/webhooks/:id/delete", can("webhooks:manage"), async (c) => {
     const endpoint = await getEndpoint(c.get("db"), c.req.param("id"));

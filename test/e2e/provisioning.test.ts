@@ -891,7 +891,7 @@ describe("charging right to the cent, tried as a new user would (Chromium, the r
     try {
       const c = await api<{ id: string }>("POST", "/customers", { name: "Carte Bleue SAS", type: "business", payment_type: "prepaid" });
       const contact = await api<{ id: string }>("POST", `/customers/${c.body.id}/contacts`, { first_name: "Camille", email: `card-${Date.now()}@example.org` });
-      const { serviceId } = await order({ id: c.body.id, name: "Carte Bleue SAS", contactId: contact.body.id, email: "" }, prepaidId);
+      const { serviceId } = await order({ id: c.body.id, name: "Carte Bleue SAS", contactId: contact.body.id, email: "", locale: "fr-FR" }, prepaidId);
       await waitForService(serviceId, "active", 60_000);
       await jobDone(serviceId, "provision", r);
       const card = await api<{ id: string; last4: string }>("POST", `/customers/${c.body.id}/payment-methods`, { stripe_payment_method_id: "pm_card_visa" });
@@ -947,4 +947,172 @@ describe("charging right to the cent, tried as a new user would (Chromium, the r
     expect(held.data).toBe(15 * GB - 200 * 2 ** 20);
     return held;
   }
+});
+
+/**
+ * The issue's "done when": a new member of a French operator's staff, on a phone-sized window, finds
+ * a customer, orders a mobile plan picking the number by typing it, watches it provision, changes its
+ * plan after reading the preview and terminates it with a reason. Every step is confirmed on screen,
+ * in French, without the page scrolling sideways; the runner runs the real playbooks meanwhile.
+ */
+describe("a French phone walkthrough (390 px, real runner)", () => {
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `fr-phone-${name}.png`), fullPage: true });
+  // English interface words a French page must not show (data such as product names aside).
+  const ENGLISH = [
+    "Customers",
+    "Product",
+    "Next available",
+    "Order",
+    "Status",
+    "Change plan",
+    "Review the change",
+    "Terminate",
+    "Suspend",
+    "What happens",
+    "Reason",
+    "Sign out",
+    "Search",
+    "Details",
+    "Jobs",
+  ];
+
+  /** The step's page: in French, fitting the phone's width, with no English interface word left. */
+  async function frenchAndFits(step: string) {
+    await shot(step);
+    expect(await page.getAttribute("html", "lang"), step).toBe("fr");
+    const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(scroll, `${step}: the page scrolls sideways`).toBeLessThanOrEqual(client);
+    const text = (await page.locator("body").textContent()) ?? "";
+    const left = ENGLISH.filter((word) => new RegExp(`\\b${word}\\b`).test(text));
+    expect(left, `${step}: English left on a French page`).toEqual([]);
+  }
+
+  /** The one-time notice of the last action, in French. */
+  async function notice(step: string): Promise<string> {
+    const text = (await page.locator("[data-notice]").textContent()) ?? "";
+    expect(text.trim(), `${step}: no notice after the action`).not.toBe("");
+    return text;
+  }
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "fr-FR" });
+    page = await context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("finds a customer, orders a plan typing the number, watches it provision, changes plan after the preview and terminates it with a reason", async () => {
+    // A French customer with a contact, made through the API as an integrator would.
+    const name = `Camille Lefèvre ${Date.now().toString(36)}`;
+    const created = await api<{ id: string }>("POST", "/customers", { name, type: "individual", payment_type: "prepaid", locale: "fr-FR" });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const contact = await api("POST", `/customers/${created.body.id}/contacts`, {
+      first_name: "Camille",
+      last_name: "Lefèvre",
+      email: `camille-${Date.now()}@example.fr`,
+      roles: ["primary"],
+    });
+    expect(contact.status, JSON.stringify(contact.body)).toBe(201);
+
+    const r = runner({ RUNNER_CONCURRENCY: "2", RUNNER_POLL_MS: "200" });
+    try {
+      // Sign in: the browser asks for French.
+      await page.goto(`${system.url}/admin/login`);
+      await page.getByLabel("E-mail").fill("admin@example.com");
+      await page.getByLabel("Mot de passe").fill("admin-dev-password");
+      await page.getByRole("button", { name: "Se connecter" }).click();
+      await page.waitForURL(`${system.url}/admin`);
+      await frenchAndFits("1-dashboard");
+
+      // 1. Find the customer with the search box (suggestions as staff type; Enter opens the results).
+      const search = page.locator("#global-search-input");
+      await search.fill(name);
+      await search.press("Enter");
+      await page.waitForURL(/\/admin\/search\?/);
+      await frenchAndFits("2-search");
+      await page.getByRole("link", { name }).first().click();
+      await page.waitForURL(`${system.url}/admin/customers/${created.body.id}`);
+      expect(await page.textContent("h1")).toBe(name);
+      await frenchAndFits("3-customer");
+
+      // 2. Order a mobile plan: no product chosen at first; the number is found by typing it nationally.
+      const services = page.locator("#services");
+      const product = services.getByLabel("Produit");
+      expect(await product.inputValue()).toBe("");
+      const prepaid = product.locator("option", { hasText: /^Mobile Prepaid 10 GB/ });
+      await product.selectOption((await prepaid.getAttribute("value")) ?? "");
+      const number = services.locator("#picker-phone_number");
+      await number.getByLabel("Le prochain disponible").waitFor();
+      await number.getByRole("searchbox").fill("06 62 00");
+      await expect.poll(() => number.getByRole("radio").count(), { timeout: 10_000, interval: 200 }).toBeGreaterThan(1);
+      const picked = number.getByRole("radio").nth(1);
+      const pickedLabel = ((await number.locator("label", { has: picked }).textContent()) ?? "").trim();
+      await picked.check();
+      await frenchAndFits("4-order-form");
+      await services.getByRole("button", { name: "Commander" }).click();
+      await page.waitForURL(/\/admin\/services\/svc_[^/#?]+$/);
+      const serviceUrl = page.url();
+      const serviceId = new URL(serviceUrl).pathname.split("/").pop() ?? "";
+      await notice("order");
+      await frenchAndFits("5-service-pending");
+
+      // 3. Watch it provision: the page refreshes itself while the job runs, until the service is active.
+      await expect.poll(() => page.locator("main .page-header .badge").first().textContent(), { timeout: 90_000, interval: 1_000 }).toBe("actif");
+      const active = await service(serviceId);
+      expect(active.status).toBe("active");
+      // The number typed and picked is the service's (shown in its national or international form).
+      const digits = (s: string) => s.replace(/\D/g, "").replace(/^33/, "0");
+      expect(digits(active.identifiers.msisdn ?? "")).toBe(digits(pickedLabel.split("(")[0] ?? ""));
+      await frenchAndFits("6-service-active");
+
+      // 4. Change its plan after reading the preview (credited, charged, net, balances).
+      const plan = page.locator("#f-plan-product");
+      await plan.selectOption((await plan.locator("option", { hasText: /^Mobile Postpaid Unlimited/ }).getAttribute("value")) ?? "");
+      await page.locator("#f-plan-product").locator("xpath=ancestor::form").locator("button[type=submit]").click();
+      await page.waitForURL(/\/change-plan\?product_id=/);
+      expect(await page.locator("#plan-balances tr[data-rule=removed]").count()).toBeGreaterThan(0);
+      expect(await page.locator("#plan-balances tr[data-rule=granted]").count()).toBeGreaterThan(0);
+      await frenchAndFits("7-plan-preview");
+      await page.getByRole("button", { name: "Passer à Mobile Postpaid Unlimited" }).click();
+      await page.waitForURL(serviceUrl);
+      await notice("plan change");
+      await frenchAndFits("8-plan-changed");
+      await expect.poll(async () => (await service(serviceId)).product_name, { timeout: 60_000, interval: 500 }).toBe("Mobile Postpaid Unlimited");
+
+      // 5. Terminate it: a confirmation page says what happens and refuses an empty reason.
+      await page.goto(serviceUrl);
+      await page.locator(`a[href$="/action/terminate"]`).click();
+      await page.waitForURL(/\/action\/terminate$/);
+      await frenchAndFits("9-terminate-confirmation");
+      const confirm = page.locator("main form[method=post]").last();
+      await confirm.locator("button[type=submit]").click();
+      // The browser's own check or the server's inline message: either way, nothing happens yet.
+      expect((await service(serviceId)).status).toBe("active");
+      await confirm.getByRole("textbox").fill("Départ du client vers un autre opérateur");
+      await confirm.locator("button[type=submit]").click();
+      await page.waitForURL(serviceUrl);
+      await notice("terminate");
+      await frenchAndFits("10-terminating");
+      await waitFor(`service ${serviceId} terminated`, async () => (await service(serviceId)).status === "terminated", 90_000, 500);
+      await page.reload();
+      expect(await page.locator("main .page-header .badge").first().textContent()).toBe("résilié");
+      await frenchAndFits("11-terminated");
+
+      // The reason is in the activity log, with the termination.
+      const log = d1.prepare("SELECT action, changes FROM activity_log WHERE entity_id = ? ORDER BY at").all(serviceId) as {
+        action: string;
+        changes: string;
+      }[];
+      expect(
+        log.some((e) => e.changes.includes("Départ du client vers un autre opérateur")),
+        JSON.stringify(log),
+      ).toBe(true);
+    } finally {
+      await r.stop();
+    }
+  }, 300_000);
 });

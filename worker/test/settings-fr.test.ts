@@ -97,11 +97,11 @@ describe("administration pages in French", () => {
           type: "standalone",
           service_type: "mobile",
           status: "draft",
-          retail_price: "9",
+          retail_price: "9,999",
           cgrates: "[oops",
-          "included_balances.amount": "1",
-          "included_balances.unit": "GB",
-          "included_balances.validity_days": "jamais",
+          "included_balances.amount": ["1", "1,1"],
+          "included_balances.unit": ["GB", "GB"],
+          "included_balances.validity_days": ["jamais", ""],
         },
         FR,
       ),
@@ -109,7 +109,11 @@ describe("administration pages in French", () => {
     );
     expect(bad).toContain("JSON non valide");
     expect(bad).toContain("Validité : un nombre entier de jours de 1 à 3650");
-    expectNoEnglish(bad, ["Not valid JSON", "Validity: a whole number"]);
+    expect(bad).toContain("2 décimales au plus en EUR");
+    expect(bad).toContain("1.1 Go ne fait pas un nombre entier d’octets : utilisez moins de décimales ou des Mo");
+    expectNoEnglish(bad, ["Not valid JSON", "Validity: a whole number", "At most 2 decimals", "whole number of bytes"]);
+    const noProduct = await frenchPage(await s.get("/admin/catalog/nope", FR), 404);
+    expect(noProduct).toContain("Aucun produit avec cet identifiant.");
 
     const name = unique("Forfait FR");
     const created = await postAndFollow(s, "/admin/catalog/new", {

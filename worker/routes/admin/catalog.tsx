@@ -232,7 +232,7 @@ export const catalogPages = new Hono<AppEnv>()
   .get("/catalog/:id", can("catalog:read"), async (c) => {
     const db = c.get("db");
     const product = await getProduct(db, c.req.param("id"));
-    if (!product) throw new NotFound("No product with this id.");
+    if (!product) throw new NotFound(t("settings.catalog.error.no_product"));
     const [versions, count, others] = await Promise.all([
       listProductVersions(db, product.id),
       countServicesOfProduct(db, product.id),
@@ -259,14 +259,14 @@ export const catalogPages = new Hono<AppEnv>()
   })
   .get("/catalog/:id/edit", can("catalog:write"), async (c) => {
     const product = await getProduct(c.get("db"), c.req.param("id"));
-    if (!product) throw new NotFound("No product with this id.");
+    if (!product) throw new NotFound(t("settings.catalog.error.no_product"));
     return c.html(
       <ProductFormPage ctx={pageContext(c)} product={product} values={productFormValues(product)} errors={{}} others={await otherProducts(c, product.id)} />,
     );
   })
   .post("/catalog/:id/edit", can("catalog:write"), async (c) => {
     const product = await getProduct(c.get("db"), c.req.param("id"));
-    if (!product) throw new NotFound("No product with this id.");
+    if (!product) throw new NotFound(t("settings.catalog.error.no_product"));
     const { input, errors, shown, balanceRows } = productInput(await readForm(c), {
       currency: product.currency,
       previousVars: product.provisioning_json_vars,

@@ -394,7 +394,7 @@ export const settingsPages = new Hono<AppEnv>()
   })
   .get("/settings/attributes/:key/edit", can("attributes:manage"), async (c) => {
     const def = await getAttributeDefinition(c.get("db"), c.req.param("key"));
-    if (!def) throw new NotFound("No attribute with this key.");
+    if (!def) throw new NotFound(t("settings.attr.error.no_attribute"));
     const ctx = pageContext(c);
     return c.html(
       <Layout ctx={ctx} title={t("settings.attr.edit", { name: def.label })}>
@@ -415,7 +415,7 @@ export const settingsPages = new Hono<AppEnv>()
   })
   .post("/settings/attributes/:key/edit", can("attributes:manage"), async (c) => {
     const def = await getAttributeDefinition(c.get("db"), c.req.param("key"));
-    if (!def) throw new NotFound("No attribute with this key.");
+    if (!def) throw new NotFound(t("settings.attr.error.no_attribute"));
     const body = await readForm(c);
     const values: AttrValues = {
       key: def.key,

@@ -94,7 +94,7 @@ export const webhookPages = new Hono<AppEnv>()
   })
   .get("/webhooks/:id", can("webhooks:manage"), async (c) => {
     const endpoint = await getEndpoint(c.get("db"), c.req.param("id"));
-    if (!endpoint) throw new NotFound("No webhook endpoint with this id.");
+    if (!endpoint) throw new NotFound(t("settings.webhooks.error.no_endpoint"));
     const cursor = c.req.query("cursor")?.slice(0, 100);
     const deliveries = await listDeliveries(c.get("db"), endpoint.id, 50, cursor);
     const ctx = pageContext(c);
@@ -174,6 +174,6 @@ export const webhookPages = new Hono<AppEnv>()
   })
   .post("/webhook-deliveries/:id/replay", can("webhooks:manage"), async (c) => {
     const result = await attempt(() => replayDelivery(writeContext(c), c.req.param("id")));
-    if (!result.ok) throw new NotFound("No webhook delivery with this id.");
+    if (!result.ok) throw new NotFound(t("settings.webhooks.error.no_delivery"));
     return redirectWithNotice(c, `/admin/webhooks/${result.data.endpoint_id}`, t("settings.webhooks.notice.replayed", { id: c.req.param("id") }));
   });

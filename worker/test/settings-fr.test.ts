@@ -183,6 +183,9 @@ describe("administration pages in French", () => {
       "Liste de notification",
       "Enregistrer les paramètres",
       ">Intégrations</h2>",
+      "Passerelle SMS",
+      "SMS_GATEWAY_URL n’est pas défini",
+      ">non configuré</span>",
     ])
       expect(settings).toContain(text);
     expectNoEnglish(settings, [
@@ -200,12 +203,15 @@ describe("administration pages in French", () => {
       "Save settings",
       ">Integrations<",
       ">Endpoint<",
+      "SMS gateway",
+      "is not set",
+      ">not configured<",
     ]);
 
     const attributes = await frenchPage(await s.get("/admin/settings/attributes", FR));
     for (const text of [">Attributs personnalisés</h1>", "Nouvel attribut", ">Clé", "Obligatoire pour chaque client", "Ajouter l’attribut"])
       expect(attributes).toContain(text);
-    expectNoEnglish(attributes, ["Custom attributes", "New attribute", "Required for every customer", "Add attribute"]);
+    expectNoEnglish(attributes, ["Custom attributes", "New attribute", "Required for every customer", "Add attribute", ">boolean<"]);
     const key = unique("fr")
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, "_")

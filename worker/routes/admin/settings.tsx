@@ -189,7 +189,7 @@ function SettingsPage(props: {
           rows={props.integrations}
           columns={[
             { header: t("settings.service"), cell: (i) => i.name },
-            { header: t("settings.status"), cell: (i) => <Badge value={i.mode} /> },
+            { header: t("settings.status"), cell: (i) => <Badge value={i.mode} label={t(`settings.integration.mode.${i.mode}`)} /> },
             { header: t("settings.endpoint"), cell: (i) => <code>{i.endpoint ?? "—"}</code> },
             { header: t("settings.detail"), cell: (i) => i.detail },
           ]}
@@ -227,7 +227,16 @@ function AttributeForm(props: { ctx: PageContext; action: string; values: AttrVa
       <ErrorSummary errors={e} message={props.message} />
       {!props.editing && <Field name="key" label={t("settings.attr.key")} value={v.key} error={e.key} required hint={t("settings.attr.key_hint")} />}
       <Field name="label" label={t("settings.attr.label")} value={v.label} error={e.label} required />
-      {!props.editing && <SelectField name="type" label={t("settings.type")} value={v.type ?? "text"} options={ATTRIBUTE_TYPES} error={e.type} required />}
+      {!props.editing && (
+        <SelectField
+          name="type"
+          label={t("settings.type")}
+          value={v.type ?? "text"}
+          options={ATTRIBUTE_TYPES.map((type) => ({ value: type, label: t(`settings.attr.type.${type}`) }))}
+          error={e.type}
+          required
+        />
+      )}
       <Field name="options" label={t("settings.attr.options")} value={v.options} error={e.options} hint={t("settings.attr.options_hint")} />
       <div class="field">
         <label class="checkbox">
@@ -283,7 +292,7 @@ async function attributesPage(
               header: t("settings.type"),
               cell: (d) => (
                 <>
-                  {d.type}
+                  {t(`settings.attr.type.${d.type}`)}
                   {d.type === "enum" && <div class="muted small">{d.options.join(", ")}</div>}
                 </>
               ),
@@ -401,7 +410,7 @@ export const settingsPages = new Hono<AppEnv>()
         <PageHeader
           title={t("settings.attr.edit", { name: def.label })}
           back={{ href: "/admin/settings/attributes", label: t("settings.custom_attributes") }}
-          subtitle={t("settings.attr.edit_subtitle", { type: def.type })}
+          subtitle={t("settings.attr.edit_subtitle", { type: t(`settings.attr.type.${def.type}`) })}
         />
         <AttributeForm
           ctx={ctx}

@@ -209,7 +209,14 @@ describe("administration pages in French", () => {
     ]);
 
     const attributes = await frenchPage(await s.get("/admin/settings/attributes", FR));
-    for (const text of [">Attributs personnalisés</h1>", "Nouvel attribut", ">Clé", "Obligatoire pour chaque client", "Ajouter l’attribut"])
+    for (const text of [
+      ">Attributs personnalisés</h1>",
+      "Nouvel attribut",
+      ">Clé",
+      "Obligatoire pour chaque client",
+      "Ajouter l’attribut",
+      ">booléen</option>",
+    ])
       expect(attributes).toContain(text);
     expectNoEnglish(attributes, ["Custom attributes", "New attribute", "Required for every customer", "Add attribute", ">boolean<"]);
     const key = unique("fr")

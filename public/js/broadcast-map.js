@@ -47,6 +47,45 @@
   const ringText = (points) => [...points, points[0]].map(pointText).join(" ");
   const circleText = (centre, km) => `${pointText(centre)} ${num(km)}`;
 
+  // ---- the hints, in the page's language (<html lang>, which the server sets from the staff user's choice)
+  const MESSAGES = {
+    en: {
+      polygonStart: "Click to add points; Enter closes the polygon.",
+      polygonFew: (n) => `${n} point${n === 1 ? "" : "s"}: add at least 3. Backspace removes the last one, Escape cancels.`,
+      polygonClose: (n) => `${n} points: click the first point, double-click or press Enter to close the polygon. Escape cancels.`,
+      circleStart: "Click the centre of the circle.",
+      circleRadius: (km) => `Move to set the radius${km === null ? "" : ` (${km} km)`}, click to fix it. Escape cancels.`,
+      idle: "Choose Polygon or Circle to draw on the map, or type the area in the box.",
+      polygonAdded: "Polygon added to the area.",
+      circleAdded: "Circle added to the area.",
+      cleared: "Area cleared. Choose Polygon or Circle to draw, or type the area in the box.",
+      nothingToUndo: "The area is empty: nothing to undo.",
+      removedLast: "Removed the last shape of the area.",
+      circleTooLarge: (max) => `A circle may be at most ${max} km in radius: click closer to the centre.`,
+      polygonTooMany: (max) => `A polygon may have at most ${max} points: close it now.`,
+      cancelled: "Shape cancelled.",
+      decimal: ".",
+    },
+    fr: {
+      polygonStart: "Cliquez pour ajouter des points ; Entrée ferme le polygone.",
+      polygonFew: (n) => `${n} point${n === 1 ? "" : "s"} : ajoutez-en au moins 3. Retour arrière retire le dernier, Échap annule.`,
+      polygonClose: (n) => `${n} points : cliquez sur le premier point, double-cliquez ou appuyez sur Entrée pour fermer le polygone. Échap annule.`,
+      circleStart: "Cliquez au centre du cercle.",
+      circleRadius: (km) => `Déplacez le pointeur pour régler le rayon${km === null ? "" : ` (${km} km)`}, cliquez pour le fixer. Échap annule.`,
+      idle: "Choisissez de dessiner un polygone ou un cercle sur la carte, ou saisissez la zone dans le champ.",
+      polygonAdded: "Polygone ajouté à la zone.",
+      circleAdded: "Cercle ajouté à la zone.",
+      cleared: "Zone effacée. Choisissez de dessiner un polygone ou un cercle, ou saisissez la zone dans le champ.",
+      nothingToUndo: "La zone est vide : rien à annuler.",
+      removedLast: "Dernière forme de la zone retirée.",
+      circleTooLarge: (max) => `Un cercle ne peut dépasser ${max} km de rayon : cliquez plus près du centre.`,
+      polygonTooMany: (max) => `Un polygone ne peut dépasser ${max} points : fermez-le maintenant.`,
+      cancelled: "Forme annulée.",
+      decimal: ",",
+    },
+  };
+  const words = () => MESSAGES[document.documentElement.lang] ?? MESSAGES.en;
+
   // ---- editor state, by editor id when it has one (so that a swapped-in copy of the editor keeps the shape)
   const states = new Map();
   const stateOf = (editor) => {
@@ -85,17 +124,18 @@
 
   function guidance(state) {
     const n = state.points.length;
+    const w = words();
     if (state.mode === "polygon") {
-      if (n === 0) return "Click to add points; Enter closes the polygon.";
-      if (n < 3) return `${n} point${n === 1 ? "" : "s"}: add at least 3. Backspace removes the last one, Escape cancels.`;
-      return `${n} points: click the first point, double-click or press Enter to close the polygon. Escape cancels.`;
+      if (n === 0) return w.polygonStart;
+      if (n < 3) return w.polygonFew(n);
+      return w.polygonClose(n);
     }
     if (state.mode === "circle") {
-      if (n === 0) return "Click the centre of the circle.";
-      const km = state.pointer ? ` (${num(Math.round(haversineKm(state.points[0], state.pointer) * 100) / 100)} km)` : "";
-      return `Move to set the radius${km}, click to fix it. Escape cancels.`;
+      if (n === 0) return w.circleStart;
+      const km = state.pointer ? num(Math.round(haversineKm(state.points[0], state.pointer) * 100) / 100).replace(".", w.decimal) : null;
+      return w.circleRadius(km);
     }
-    return "Choose Polygon or Circle to draw on the map, or type the area in the box.";
+    return w.idle;
   }
 
   function svgElement(parent, name, attributes) {
@@ -167,13 +207,13 @@
     const value = textarea.value.replace(/\s+$/, "");
     textarea.value = value === "" ? line : `${value}\n${line}`;
     changed(textarea);
-    refresh(editor, `${what} added to the area. ${guidance(state)}`);
+    refresh(editor, `${what === "circle" ? words().circleAdded : words().polygonAdded} ${guidance(state)}`);
   }
 
   function finishPolygon(editor) {
     const state = stateOf(editor);
     if (state.mode !== "polygon" || state.points.length < 3) return refresh(editor);
-    appendShape(editor, ringText(state.points), "Polygon");
+    appendShape(editor, ringText(state.points), "polygon");
   }
 
   function setMode(editor, mode) {
@@ -187,7 +227,7 @@
         textarea.value = "";
         changed(textarea);
       }
-      return refresh(editor, "Area cleared. Choose Polygon or Circle to draw, or type the area in the box.");
+      return refresh(editor, words().cleared);
     }
     state.mode = state.mode === mode ? null : mode;
     refresh(editor);
@@ -204,11 +244,11 @@
     if (!shapesToo || !textarea) return;
     const lines = textarea.value.split(/\r\n|\r|\n/);
     const last = lines.findLastIndex((l) => l.trim() !== "" && !l.trimStart().startsWith("#"));
-    if (last < 0) return refresh(editor, "The area is empty: nothing to undo.");
+    if (last < 0) return refresh(editor, words().nothingToUndo);
     lines.splice(last, 1);
     textarea.value = lines.join("\n").replace(/\s+$/, "");
     changed(textarea);
-    refresh(editor, `Removed the last shape of the area. ${guidance(state)}`);
+    refresh(editor, `${words().removedLast} ${guidance(state)}`);
   }
 
   function mapClick(editor, svg, event) {
@@ -222,15 +262,15 @@
         return refresh(editor);
       }
       const km = haversineKm(state.points[0], point);
-      if (km > MAX_RADIUS_KM) return refresh(editor, `A circle may be at most ${MAX_RADIUS_KM} km in radius: click closer to the centre.`);
+      if (km > MAX_RADIUS_KM) return refresh(editor, words().circleTooLarge(MAX_RADIUS_KM));
       if (Number(num(km)) <= 0) return;
-      return appendShape(editor, circleText(state.points[0], km), "Circle");
+      return appendShape(editor, circleText(state.points[0], km), "circle");
     }
     const n = state.points.length;
     if (n > 0 && screenDistance(svg, state.points[0], event) <= CLOSE_PX) return finishPolygon(editor);
     // The clicks of a double-click land on the same spot: keep one vertex.
     if (n > 0 && screenDistance(svg, state.points[n - 1], event) <= REPEAT_PX) return;
-    if (n >= MAX_POINTS - 1) return refresh(editor, `A polygon may have at most ${MAX_POINTS} points: close it now.`);
+    if (n >= MAX_POINTS - 1) return refresh(editor, words().polygonTooMany(MAX_POINTS));
     state.points.push(point);
     refresh(editor);
   }
@@ -285,7 +325,7 @@
     else if (state.points.length > 0) {
       state.points = [];
       state.pointer = null;
-      refresh(editor, `Shape cancelled. ${guidance(state)}`);
+      refresh(editor, `${words().cancelled} ${guidance(state)}`);
     } else setMode(editor, state.mode); // Escape with nothing drawn leaves the drawing mode
   });
 

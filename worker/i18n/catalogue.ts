@@ -4,6 +4,7 @@ import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
 import { identityEn, identityFr } from "./admin-identity";
 import { inventoryEn, inventoryFr } from "./admin-inventory";
 import { servicesEn, servicesFr } from "./admin-services";
+import { settingsEn, settingsFr } from "./admin-settings";
 
 /**
  * The message catalogue of the portal and the staff pages (their keys in ./admin.ts), English and French. Every key exists in both languages: the French
@@ -224,6 +225,7 @@ const en = {
   ...inventoryEn,
   ...identityEn,
   ...servicesEn,
+  ...settingsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -443,6 +445,7 @@ const fr: Record<MessageKey, string> = {
   ...inventoryFr,
   ...identityFr,
   ...servicesFr,
+  ...settingsFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

@@ -1,38 +1,59 @@
 import { PLAYBOOKS } from "../domain/catalog/playbooks";
 import { BALANCE_UNITS, type BalanceUnit, PRODUCT_STATUSES, PRODUCT_TYPES, type ProductView, SERVICE_TYPES } from "../domain/catalog/schemas";
-import { displayUnits, moneyToInput, readableQuantity } from "../domain/catalog/units";
-import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, Table, TextArea, Time } from "./components";
+import { type DisplayUnit, displayUnits, moneyToInput, readableQuantity } from "../domain/catalog/units";
+import type { MessageKey } from "../i18n/catalogue";
+import { currentLocale, t } from "../i18n/request-locale";
+import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, SelectField, statusLabel, Table, TextArea, Time } from "./components";
 import { formatAmount, formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
+/** Product words the badges do not translate (the others go through statusLabel). */
+const PRODUCT_WORDS = new Set(["standalone", "promotion", "iptv", "other", "monthly", "annual", "none"]);
+
+/** A stored product word (type, service type, status, period) in the page's language; English shows it as stored. */
+function productWord(value: string): string {
+  if (currentLocale() === "en") return value;
+  return PRODUCT_WORDS.has(value) ? t(`settings.catalog.word.${value}` as MessageKey) : statusLabel(value);
+}
+
+/** Select options of stored words, labelled in the page's language. */
+const wordOptions = (values: readonly string[]) => values.map((value) => ({ value, label: productWord(value) }));
+
+/** A unit's name in the page's language ("GB" → « Go »). */
+const unitLabel = (u: DisplayUnit, currency: string) => t(`settings.catalog.unit.${u.id}` as MessageKey, { currency });
+
 export function CatalogPage(props: { ctx: PageContext; products: ProductView[]; canWrite: boolean; filter: { status?: string; type?: string } }) {
   return (
-    <Layout ctx={props.ctx} title="Catalog" wide>
+    <Layout ctx={props.ctx} title={t("settings.catalog.title")} wide>
       <PageHeader
-        title="Catalog"
-        subtitle="Products are offers; services are their instances for customers."
+        title={t("settings.catalog.title")}
+        subtitle={t("settings.catalog.subtitle")}
         actions={
           props.canWrite && (
             <a class="button primary" href="/admin/catalog/new">
-              New product
+              {t("settings.catalog.new_product")}
             </a>
           )
         }
       />
       <form class="filters" method="get" action="/admin/catalog">
-        <SelectField name="status" label="Status" value={props.filter.status} blank="Any" options={PRODUCT_STATUSES} />
-        <SelectField name="type" label="Type" value={props.filter.type} blank="Any" options={PRODUCT_TYPES} />
+        <SelectField name="status" label={t("settings.status")} value={props.filter.status} blank={t("settings.any")} options={wordOptions(PRODUCT_STATUSES)} />
+        <SelectField name="type" label={t("settings.type")} value={props.filter.type} blank={t("settings.any")} options={wordOptions(PRODUCT_TYPES)} />
         <button type="submit" class="button">
-          Filter
+          {t("settings.filter")}
         </button>
       </form>
       <section class="card">
         <Table
           rows={props.products}
-          empty={<EmptyState title="No products yet.">{props.canWrite && <a href="/admin/catalog/new">Create the first product</a>}</EmptyState>}
+          empty={
+            <EmptyState title={t("settings.catalog.empty")}>
+              {props.canWrite && <a href="/admin/catalog/new">{t("settings.catalog.create_first")}</a>}
+            </EmptyState>
+          }
           columns={[
             {
-              header: "Product",
+              header: t("settings.catalog.product"),
               cell: (p) => (
                 <>
                   <a href={`/admin/catalog/${p.id}`}>{p.name}</a>
@@ -42,21 +63,29 @@ export function CatalogPage(props: { ctx: PageContext; products: ProductView[]; 
                 </>
               ),
             },
-            { header: "Type", cell: (p) => p.type },
-            { header: "Service", cell: (p) => p.service_type.replace("_", " ") },
+            { header: t("settings.type"), cell: (p) => productWord(p.type) },
+            { header: t("settings.catalog.service"), cell: (p) => (currentLocale() === "en" ? p.service_type.replace("_", " ") : productWord(p.service_type)) },
             {
-              header: "Price",
+              header: t("settings.catalog.price"),
               class: "nowrap",
               cell: (p) => (
                 <>
                   {formatMoney(p.retail_price, p.currency)}
-                  {p.recurring_period === "monthly" ? " / month" : p.recurring_period === "annual" ? " / year" : ""}
+                  {p.recurring_period === "monthly"
+                    ? t("settings.catalog.per_month_short")
+                    : p.recurring_period === "annual"
+                      ? t("settings.catalog.per_year_short")
+                      : ""}
                 </>
               ),
             },
-            { header: "Setup", class: "nowrap", cell: (p) => formatMoney(p.retail_setup_fee, p.currency) },
-            { header: "Includes", class: "small", cell: (p) => p.included_balances.map((b) => formatAmount(b.unit, b.amount, p.currency)).join(", ") || "—" },
-            { header: "Status", cell: (p) => <Badge value={p.status} /> },
+            { header: t("settings.catalog.setup"), class: "nowrap", cell: (p) => formatMoney(p.retail_setup_fee, p.currency) },
+            {
+              header: t("settings.catalog.includes"),
+              class: "small",
+              cell: (p) => p.included_balances.map((b) => formatAmount(b.unit, b.amount, p.currency)).join(", ") || "—",
+            },
+            { header: t("settings.status"), cell: (p) => <Badge value={p.status} /> },
           ]}
         />
       </section>
@@ -142,72 +171,111 @@ export function ProductFormPage(props: {
   const editing = props.product !== null;
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : null);
   const list = (k: string) => (Array.isArray(v[k]) ? (v[k] as string[]) : []);
-  const title = editing ? `Edit ${props.product?.name}` : "New product";
+  const title = editing ? t("settings.catalog.edit_title", { name: props.product?.name ?? "" }) : t("settings.catalog.new_product");
   const currency = (str("currency") ?? "").trim().toUpperCase() || props.ctx.settings.default_currency;
   return (
     <Layout ctx={props.ctx} title={title} wide>
       <PageHeader
         title={title}
-        back={editing ? { href: `/admin/catalog/${props.product?.id}`, label: props.product?.name ?? "Product" } : { href: "/admin/catalog", label: "Catalog" }}
+        back={
+          editing
+            ? { href: `/admin/catalog/${props.product?.id}`, label: props.product?.name ?? t("settings.catalog.product") }
+            : { href: "/admin/catalog", label: t("settings.catalog.title") }
+        }
       />
       <form method="post" action={editing ? `/admin/catalog/${props.product?.id}/edit` : "/admin/catalog/new"} class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
         <ErrorSummary errors={e} message={props.message} />
-        <h2 class="span-2">Offer</h2>
-        <Field name="name" label="Name" value={str("name")} error={e.name} required autofocus />
+        <h2 class="span-2">{t("settings.catalog.offer")}</h2>
+        <Field name="name" label={t("settings.name")} value={str("name")} error={e.name} required autofocus />
         {editing ? (
-          <Field name="slug_display" label="Slug" value={str("slug")} hint="Fixed once created" />
+          <Field name="slug_display" label={t("settings.catalog.slug")} value={str("slug")} hint={t("settings.catalog.slug_fixed")} />
         ) : (
-          <Field name="slug" label="Slug" value={str("slug")} error={e.slug} required hint="e.g. mobile-10gb" />
+          <Field name="slug" label={t("settings.catalog.slug")} value={str("slug")} error={e.slug} required hint={`${t("settings.eg")} mobile-10gb`} />
         )}
-        {!editing && <SelectField name="type" label="Type" value={str("type") ?? "standalone"} options={PRODUCT_TYPES} error={e.type} required />}
-        <SelectField name="service_type" label="Service type" value={str("service_type") ?? "mobile"} options={SERVICE_TYPES} error={e.service_type} required />
-        <SelectField name="status" label="Status" value={str("status") ?? "draft"} options={PRODUCT_STATUSES} error={e.status} required />
+        {!editing && (
+          <SelectField
+            name="type"
+            label={t("settings.type")}
+            value={str("type") ?? "standalone"}
+            options={wordOptions(PRODUCT_TYPES)}
+            error={e.type}
+            required
+          />
+        )}
+        <SelectField
+          name="service_type"
+          label={t("settings.catalog.service_type")}
+          value={str("service_type") ?? "mobile"}
+          options={wordOptions(SERVICE_TYPES)}
+          error={e.service_type}
+          required
+        />
+        <SelectField
+          name="status"
+          label={t("settings.status")}
+          value={str("status") ?? "draft"}
+          options={wordOptions(PRODUCT_STATUSES)}
+          error={e.status}
+          required
+        />
         <div class="span-2">
-          <TextArea name="description" label="Description" value={str("description")} error={e.description} rows={2} />
+          <TextArea name="description" label={t("settings.description")} value={str("description")} error={e.description} rows={2} />
         </div>
-        <h2 class="span-2">Price</h2>
-        <Field name="currency" label="Currency" value={str("currency")} error={e.currency} placeholder={props.ctx.settings.default_currency} />
-        <Field name="tax_class" label="Tax class" value={str("tax_class") ?? "standard"} error={e.tax_class} hint="standard or zero" />
+        <h2 class="span-2">{t("settings.catalog.price")}</h2>
+        <Field
+          name="currency"
+          label={t("settings.catalog.currency")}
+          value={str("currency")}
+          error={e.currency}
+          placeholder={props.ctx.settings.default_currency}
+        />
+        <Field
+          name="tax_class"
+          label={t("settings.catalog.tax_class")}
+          value={str("tax_class") ?? "standard"}
+          error={e.tax_class}
+          hint={t("settings.catalog.tax_class_hint")}
+        />
         <Field
           name="retail_price"
-          label="Retail price"
+          label={t("settings.catalog.retail_price")}
           value={str("retail_price")}
           error={e.retail_price}
           required
-          hint={`Per period, in ${currency}, e.g. 19.99`}
+          hint={t("settings.catalog.retail_price_hint", { currency })}
         />
-        <Field name="wholesale_price" label="Wholesale price" value={str("wholesale_price")} error={e.wholesale_price} />
-        <Field name="retail_setup_fee" label="Setup fee" value={str("retail_setup_fee")} error={e.retail_setup_fee} />
-        <Field name="wholesale_setup_fee" label="Wholesale setup fee" value={str("wholesale_setup_fee")} error={e.wholesale_setup_fee} />
+        <Field name="wholesale_price" label={t("settings.catalog.wholesale_price")} value={str("wholesale_price")} error={e.wholesale_price} />
+        <Field name="retail_setup_fee" label={t("settings.catalog.setup_fee")} value={str("retail_setup_fee")} error={e.retail_setup_fee} />
+        <Field name="wholesale_setup_fee" label={t("settings.catalog.wholesale_setup_fee")} value={str("wholesale_setup_fee")} error={e.wholesale_setup_fee} />
         <SelectField
           name="recurring_period"
-          label="Recurring"
+          label={t("settings.catalog.recurring")}
           value={str("recurring_period") ?? "monthly"}
-          options={["monthly", "annual", "none"]}
+          options={wordOptions(["monthly", "annual", "none"])}
           error={e.recurring_period}
         />
         <div class="field">
           <label class="checkbox">
-            <input type="checkbox" name="prorate" value="1" checked={v.prorate !== false} /> Prorate plan changes
+            <input type="checkbox" name="prorate" value="1" checked={v.prorate !== false} /> {t("settings.catalog.prorate")}
           </label>
           <label class="checkbox">
-            <input type="checkbox" name="allow_negative" value="1" checked={v.allow_negative === true} /> Balance may go negative
+            <input type="checkbox" name="allow_negative" value="1" checked={v.allow_negative === true} /> {t("settings.catalog.allow_negative")}
           </label>
           <label class="checkbox">
-            <input type="checkbox" name="suspend_when_exhausted" value="1" checked={v.suspend_when_exhausted === true} /> Suspend a prepaid service when its
-            balance runs out
+            <input type="checkbox" name="suspend_when_exhausted" value="1" checked={v.suspend_when_exhausted === true} />{" "}
+            {t("settings.catalog.suspend_when_exhausted")}
           </label>
           <label class="checkbox">
-            <input type="checkbox" name="plan_change_approval" value="1" checked={v.plan_change_approval === true} /> Customers' requests to change to this plan
-            need staff approval
+            <input type="checkbox" name="plan_change_approval" value="1" checked={v.plan_change_approval === true} />{" "}
+            {t("settings.catalog.plan_change_approval")}
           </label>
         </div>
         <BalanceRows values={v} errors={e} currency={currency} />
         <LowBalanceFields values={v} errors={e} currency={currency} />
-        <h2 class="span-2">Provisioning</h2>
+        <h2 class="span-2">{t("settings.catalog.provisioning")}</h2>
         <div class="field">
-          <label for="f-provisioning_play">Playbook</label>
+          <label for="f-provisioning_play">{t("settings.catalog.playbook")}</label>
           <select
             id="f-provisioning_play"
             name="provisioning_play"
@@ -218,7 +286,7 @@ export function ProductFormPage(props: {
             hx-swap="outerHTML"
             hx-include="[name='provisioning_play'], [name^='provisioning_json_vars']"
           >
-            <option value="">None (add-ons and promotions only)</option>
+            <option value="">{t("settings.catalog.no_playbook")}</option>
             {playbookOptions(str("provisioning_play")).map((o) => (
               <option value={o.value} selected={o.value === (str("provisioning_play") ?? "")}>
                 {o.label}
@@ -229,25 +297,25 @@ export function ProductFormPage(props: {
         </div>
         <Field
           name="required_inventory"
-          label="Required inventory"
+          label={t("settings.catalog.required_inventory")}
           value={str("required_inventory")}
           error={e.required_inventory}
-          hint="Comma-separated types, e.g. sim, phone_number"
+          hint={t("settings.catalog.required_inventory_hint")}
         />
         <PlaybookVariables playbook={str("provisioning_play")} values={v} errors={e} />
         <div class="span-2">
           <TextArea
             name="cgrates"
-            label="CGRateS settings (JSON)"
+            label={t("settings.catalog.cgrates")}
             value={str("cgrates") ?? "{}"}
             error={e.cgrates}
             rows={2}
             hint='{"account_options":{"allow_negative":false},"action_plan":"AP_MONTHLY","actions":"Action_mobile-10gb"}'
           />
         </div>
-        <h2 class="span-2">Structure</h2>
+        <h2 class="span-2">{t("settings.catalog.structure")}</h2>
         <fieldset class="span-2 checkbox-group">
-          <legend>Bundle components (bundles)</legend>
+          <legend>{t("settings.catalog.components_legend")}</legend>
           {props.others
             .filter((o) => o.type === "standalone")
             .map((o) => (
@@ -258,7 +326,7 @@ export function ProductFormPage(props: {
           {e.components && <div class="field-error">{e.components}</div>}
         </fieldset>
         <fieldset class="span-2 checkbox-group">
-          <legend>Attaches to (add-ons and promotions)</legend>
+          <legend>{t("settings.catalog.attaches_legend")}</legend>
           {props.others
             .filter((o) => o.type === "standalone" || o.type === "bundle")
             .map((o) => (
@@ -271,34 +339,34 @@ export function ProductFormPage(props: {
         <div class="span-2">
           <TextArea
             name="promotion"
-            label="Promotion terms (JSON, promotions only)"
+            label={t("settings.catalog.promotion_terms")}
             value={str("promotion")}
             error={e.promotion}
             rows={1}
-            hint='{"kind":"percent","value":20,"months":3} · kinds: percent, fixed, free_months'
+            hint={`{"kind":"percent","value":20,"months":3} · ${t("settings.catalog.promotion_kinds")}`}
           />
         </div>
         <fieldset class="span-2 checkbox-group">
-          <legend>Offered to</legend>
-          {["individual", "business"].map((t) => (
+          <legend>{t("settings.catalog.offered_to")}</legend>
+          {["individual", "business"].map((type) => (
             <label class="checkbox">
               <input
                 type="checkbox"
                 name="customer_types"
-                value={t}
-                checked={(list("customer_types").length ? list("customer_types") : ["individual", "business"]).includes(t)}
+                value={type}
+                checked={(list("customer_types").length ? list("customer_types") : ["individual", "business"]).includes(type)}
               />{" "}
-              {t}
+              {statusLabel(type)}
             </label>
           ))}
           {e["eligibility.customer_types"] && <div class="field-error">{e["eligibility.customer_types"]}</div>}
         </fieldset>
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            {editing ? "Save product" : "Create product"}
+            {editing ? t("settings.catalog.save_product") : t("settings.catalog.create_product")}
           </button>
           <a class="button" href={editing ? `/admin/catalog/${props.product?.id}` : "/admin/catalog"}>
-            Cancel
+            {t("settings.cancel")}
           </a>
         </div>
       </form>
@@ -322,67 +390,72 @@ export function ProductPage(props: {
     <Layout ctx={props.ctx} title={p.name} wide>
       <PageHeader
         title={p.name}
-        back={{ href: "/admin/catalog", label: "Catalog" }}
+        back={{ href: "/admin/catalog", label: t("settings.catalog.title") }}
         subtitle={
           <>
-            <Badge value={p.status} /> {p.type} · {p.service_type.replace("_", " ")} · <code>{p.slug}</code> · version {p.version}
+            <Badge value={p.status} /> {productWord(p.type)} · {currentLocale() === "en" ? p.service_type.replace("_", " ") : productWord(p.service_type)} ·{" "}
+            <code>{p.slug}</code> · {t("settings.catalog.version_n", { version: p.version })}
           </>
         }
         actions={
           props.canWrite && (
             <a class="button" href={`/admin/catalog/${p.id}/edit`}>
-              Edit
+              {t("settings.edit")}
             </a>
           )
         }
       />
       <div class="grid-2">
         <section class="card">
-          <h2>Price</h2>
+          <h2>{t("settings.catalog.price")}</h2>
           <dl class="details">
-            <dt>Retail</dt>
+            <dt>{t("settings.catalog.retail")}</dt>
             <dd>
               {formatMoney(p.retail_price, p.currency)}{" "}
-              {p.recurring_period === "monthly" ? "per month" : p.recurring_period === "annual" ? "per year" : "one-off"}
+              {p.recurring_period === "monthly"
+                ? t("settings.catalog.per_month")
+                : p.recurring_period === "annual"
+                  ? t("settings.catalog.per_year")
+                  : t("settings.catalog.one_off")}
             </dd>
-            <dt>Wholesale</dt>
+            <dt>{t("settings.catalog.wholesale")}</dt>
             <dd>{formatMoney(p.wholesale_price, p.currency)}</dd>
-            <dt>Setup fee</dt>
+            <dt>{t("settings.catalog.setup_fee")}</dt>
             <dd>
-              {formatMoney(p.retail_setup_fee, p.currency)} (wholesale {formatMoney(p.wholesale_setup_fee, p.currency)})
+              {formatMoney(p.retail_setup_fee, p.currency)} {t("settings.catalog.wholesale_amount", { amount: formatMoney(p.wholesale_setup_fee, p.currency) })}
             </dd>
-            <dt>Tax class</dt>
+            <dt>{t("settings.catalog.tax_class")}</dt>
             <dd>{p.tax_class}</dd>
-            <dt>Proration</dt>
-            <dd>{p.prorate ? "yes" : "no"}</dd>
-            <dt>Includes</dt>
+            <dt>{t("settings.catalog.proration")}</dt>
+            <dd>{p.prorate ? t("settings.yes") : t("settings.no")}</dd>
+            <dt>{t("settings.catalog.includes")}</dt>
             <dd>
               {p.included_balances
-                .map((b) => `${formatAmount(b.unit, b.amount, p.currency)}${b.validity_days ? ` (${b.validity_days} days)` : ""}`)
+                .map((b) => `${formatAmount(b.unit, b.amount, p.currency)}${b.validity_days ? t("settings.catalog.days", { days: b.validity_days }) : ""}`)
                 .join(", ") || "—"}
             </dd>
-            <dt>Offered to</dt>
-            <dd>{p.eligibility.customer_types.join(", ")}</dd>
+            <dt>{t("settings.catalog.offered_to")}</dt>
+            <dd>{p.eligibility.customer_types.map(statusLabel).join(", ")}</dd>
           </dl>
         </section>
         <section class="card">
-          <h2>Provisioning</h2>
+          <h2>{t("settings.catalog.provisioning")}</h2>
           <dl class="details">
-            <dt>Playbook</dt>
+            <dt>{t("settings.catalog.playbook")}</dt>
             <dd>
               {p.provisioning_play ? <code>{p.provisioning_play}.yml</code> : "—"}
               {p.provisioning_play && props.canTest && (
                 <form method="post" action={`/admin/catalog/${p.id}/test-playbook`} class="inline">
                   <CsrfField token={props.ctx.csrfToken} />
                   <button type="submit" class="button small">
-                    Test this playbook (dry run)
+                    {t("settings.catalog.test_playbook")}
                   </button>
                 </form>
               )}
             </dd>
-            <dt>Inventory</dt>
+            <dt>{t("settings.catalog.inventory")}</dt>
             <dd>{p.required_inventory.join(", ") || "—"}</dd>
-            <dt>Variables</dt>
+            <dt>{t("settings.catalog.variables")}</dt>
             <dd>
               <code class="break">{JSON.stringify(p.provisioning_json_vars)}</code>
             </dd>
@@ -392,7 +465,7 @@ export function ProductPage(props: {
             </dd>
             {p.components.length > 0 && (
               <>
-                <dt>Components</dt>
+                <dt>{t("settings.catalog.components")}</dt>
                 <dd>
                   {p.components.map((id) => (
                     <a class="tag" href={`/admin/catalog/${id}`}>
@@ -404,7 +477,7 @@ export function ProductPage(props: {
             )}
             {p.compatible_with.length > 0 && (
               <>
-                <dt>Attaches to</dt>
+                <dt>{t("settings.catalog.attaches_to")}</dt>
                 <dd>
                   {p.compatible_with.map((id) => (
                     <a class="tag" href={`/admin/catalog/${id}`}>
@@ -416,36 +489,36 @@ export function ProductPage(props: {
             )}
             {p.promotion && (
               <>
-                <dt>Promotion</dt>
+                <dt>{t("settings.catalog.promotion")}</dt>
                 <dd>
                   <code>{JSON.stringify(p.promotion)}</code>
                 </dd>
               </>
             )}
-            <dt>Services</dt>
+            <dt>{t("settings.catalog.services")}</dt>
             <dd>
-              <a href={`/admin/services?product_id=${p.id}`}>{props.services} service(s)</a>
+              <a href={`/admin/services?product_id=${p.id}`}>{t("settings.catalog.services_count", { count: props.services })}</a>
             </dd>
           </dl>
         </section>
       </div>
       <section class="card">
-        <h2>Price versions</h2>
-        <p class="muted small">A price change makes a new version for new orders; existing services keep theirs until their plan is changed.</p>
+        <h2>{t("settings.catalog.price_versions")}</h2>
+        <p class="muted small">{t("settings.catalog.price_versions_hint")}</p>
         <Table
           rows={props.versions}
           columns={[
             {
-              header: "Version",
+              header: t("settings.catalog.version"),
               cell: (v) => (
                 <>
                   v{v.version} {v.version === p.version && <Badge value="current" />}
                 </>
               ),
             },
-            { header: "Retail", cell: (v) => formatMoney(v.retailPrice, p.currency) },
-            { header: "Setup", cell: (v) => formatMoney(v.retailSetupFee, p.currency) },
-            { header: "Since", cell: (v) => <Time iso={v.createdAt} timeZone={tz} /> },
+            { header: t("settings.catalog.retail"), cell: (v) => formatMoney(v.retailPrice, p.currency) },
+            { header: t("settings.catalog.setup"), cell: (v) => formatMoney(v.retailSetupFee, p.currency) },
+            { header: t("settings.catalog.since"), cell: (v) => <Time iso={v.createdAt} timeZone={tz} /> },
           ]}
         />
       </section>
@@ -459,10 +532,10 @@ function playbookOptions(current: string | null | undefined): { value: string; l
     .filter(([, needs]) => needs.products.length > 0)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, needs]) => {
-      const inventory = needs.inventory.map((g) => g.join(" or ")).join(", ");
-      return { value: name, label: `${name} — ${needs.description}${inventory ? ` (needs ${inventory})` : ""}` };
+      const inventory = needs.inventory.map((g) => g.join(t("settings.catalog.playbook_or"))).join(", ");
+      return { value: name, label: `${name} — ${needs.description}${inventory ? t("settings.catalog.playbook_needs", { inventory }) : ""}` };
     });
-  if (current && !PLAYBOOKS[current]) options.unshift({ value: current, label: `${current} — not in playbooks/` });
+  if (current && !PLAYBOOKS[current]) options.unshift({ value: current, label: `${current} — ${t("settings.catalog.playbook_missing")}` });
   return options;
 }
 
@@ -480,7 +553,7 @@ function UnitSelect(props: { id: string; name: string; label: string; value: str
       <select id={props.id} name={props.name}>
         {units.map((u) => (
           <option value={u.id} selected={u.id === props.value}>
-            {u.label}
+            {unitLabel(u, props.currency)}
           </option>
         ))}
       </select>
@@ -503,17 +576,15 @@ function BalanceRows(props: { values: ProductFormValues; errors: FormErrors; cur
   const summary = props.errors.included_balances;
   return (
     <fieldset class="span-2 checkbox-group" id="f-included_balances">
-      <legend>Included balances</legend>
-      <p class="hint">
-        Data in GB or MB (1 GB = 1024 MB), voice in minutes or seconds, SMS, or credit in {props.currency}. Leave the amount empty to drop a row.
-      </p>
+      <legend>{t("settings.catalog.balances")}</legend>
+      <p class="hint">{t("settings.catalog.balances_hint", { currency: props.currency })}</p>
       {summary && <div class="field-error">{summary}</div>}
       {rows.map((row, i) => {
         const error = props.errors[`included_balances.${i}`];
         return (
           <div class={error ? "unit-row invalid" : "unit-row"}>
             <div class={error ? "field invalid" : "field"}>
-              <label for={`f-included_balances-${i}`}>Amount {i + 1}</label>
+              <label for={`f-included_balances-${i}`}>{t("settings.catalog.amount_n", { n: i + 1 })}</label>
               <input
                 id={`f-included_balances-${i}`}
                 name="included_balances.amount"
@@ -523,10 +594,22 @@ function BalanceRows(props: { values: ProductFormValues; errors: FormErrors; cur
                 aria-describedby={error ? `f-included_balances-${i}-error` : undefined}
               />
             </div>
-            <UnitSelect id={`f-included_balances-${i}-unit`} name="included_balances.unit" label="Unit" value={row.unit} currency={props.currency} />
+            <UnitSelect
+              id={`f-included_balances-${i}-unit`}
+              name="included_balances.unit"
+              label={t("settings.catalog.unit")}
+              value={row.unit}
+              currency={props.currency}
+            />
             <div class="field">
-              <label for={`f-included_balances-${i}-days`}>Valid for (days)</label>
-              <input id={`f-included_balances-${i}-days`} name="included_balances.validity_days" inputmode="numeric" value={row.days} placeholder="no expiry" />
+              <label for={`f-included_balances-${i}-days`}>{t("settings.catalog.valid_days")}</label>
+              <input
+                id={`f-included_balances-${i}-days`}
+                name="included_balances.validity_days"
+                inputmode="numeric"
+                value={row.days}
+                placeholder={t("settings.catalog.no_expiry")}
+              />
             </div>
             {error && (
               <div class="field-error" id={`f-included_balances-${i}-error`}>
@@ -540,13 +623,14 @@ function BalanceRows(props: { values: ProductFormValues; errors: FormErrors; cur
   );
 }
 
-const THRESHOLD_LABELS: Record<BalanceUnit, string> = { data: "Data", voice: "Voice", sms: "SMS", monetary: "Credit" };
+/** A balance unit's name in the low-balance fields ("Data", « Données »). */
+const thresholdLabel = (unit: BalanceUnit) => t(`settings.catalog.threshold.${unit}`);
 
 /** Low-balance thresholds: one amount per balance unit, in the unit people think in. */
 function LowBalanceFields(props: { values: ProductFormValues; errors: FormErrors; currency: string }) {
   return (
     <fieldset class="span-2 checkbox-group" id="f-low_balance_thresholds">
-      <legend>Low-balance warnings (when a balance falls below)</legend>
+      <legend>{t("settings.catalog.low_balance")}</legend>
       {props.errors.low_balance_thresholds && <div class="field-error">{props.errors.low_balance_thresholds}</div>}
       <div class="unit-row">
         {BALANCE_UNITS.map((unit) => {
@@ -557,7 +641,7 @@ function LowBalanceFields(props: { values: ProductFormValues; errors: FormErrors
           return (
             <div class={error ? "field invalid" : "field"}>
               <label for={id}>
-                {THRESHOLD_LABELS[unit]}
+                {thresholdLabel(unit)}
                 {unit === "monetary" && ` (${props.currency})`}
               </label>
               <span class="unit-row">
@@ -566,7 +650,7 @@ function LowBalanceFields(props: { values: ProductFormValues; errors: FormErrors
                   <UnitSelect
                     id={`${id}-unit`}
                     name={`${name}.unit`}
-                    label={`${THRESHOLD_LABELS[unit]} unit`}
+                    label={t("settings.catalog.threshold_unit", { label: thresholdLabel(unit) })}
                     value={asText(props.values[`${name}.unit`]) || (unit === "data" ? "GB" : "min")}
                     currency={props.currency}
                     only={unit}
@@ -597,8 +681,8 @@ export function PlaybookVariables(props: { playbook: string | null | undefined; 
     <div id="playbook-variables" class="span-2 stack" aria-live="polite">
       {props.playbook && (
         <fieldset class="checkbox-group">
-          <legend>Variables of {props.playbook}</legend>
-          {names.length === 0 && <p class="hint">This playbook reads no product variables.</p>}
+          <legend>{t("settings.catalog.variables_of", { playbook: props.playbook })}</legend>
+          {names.length === 0 && <p class="hint">{t("settings.catalog.no_variables")}</p>}
           <div class="form-grid">
             {names.map((name) => {
               const rule = declared[name];
@@ -612,7 +696,7 @@ export function PlaybookVariables(props: { playbook: string | null | undefined; 
                   id={`f-provisioning_json_vars-${name}`}
                   label={label}
                   value={value}
-                  blank={rule.required ? "Choose…" : "Not set (the playbook's default)"}
+                  blank={rule.required ? t("settings.catalog.choose") : t("settings.catalog.not_set")}
                   options={rule.enum}
                   error={error}
                   required={rule.required}
@@ -625,14 +709,14 @@ export function PlaybookVariables(props: { playbook: string | null | undefined; 
         </fieldset>
       )}
       <details open={advanced !== "" || advancedError !== undefined ? true : undefined}>
-        <summary>Advanced: other variables (JSON)</summary>
+        <summary>{t("settings.catalog.advanced")}</summary>
         <TextArea
           name="provisioning_json_vars"
-          label="Variables the playbook does not declare, as a JSON object"
+          label={t("settings.catalog.advanced_label")}
           value={advanced}
           error={advancedError}
           rows={2}
-          hint='e.g. {"number_pool":"mobile"} — read by the worker (number_pool, ip_prefix_length, ip_family) or by custom playbooks'
+          hint={`${t("settings.eg")} {"number_pool":"mobile"} — ${t("settings.catalog.advanced_hint")}`}
         />
       </details>
     </div>

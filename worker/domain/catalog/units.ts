@@ -4,6 +4,8 @@
  * a whole number of the base unit (1.1 GB is 1181116006.4 bytes) is refused, never rounded.
  * Data units are binary, as everywhere else in the BSS (1 GB = 2^30 bytes).
  */
+import type { MessageKey } from "../../i18n/catalogue";
+import { t } from "../../i18n/request-locale";
 import { currencyExponent } from "../../lib/charging-units";
 import type { BalanceUnit } from "./schemas";
 
@@ -38,16 +40,21 @@ function safeExponent(currency: string): number {
 
 export type Quantity = { ok: true; amount: number } | { ok: false; message: string };
 
-/** Why a decimal is not a whole number of the unit's base unit, in words. */
+/** A unit's name in the staff page's language ("GB", « Go »); English outside a page. */
+const unitName = (u: DisplayUnit, currency: string) => t(`settings.catalog.unit.${u.id}` as MessageKey, { currency });
+
+/** Why a decimal is not a whole number of the unit's base unit, in words (the page's language). */
 function inexact(u: DisplayUnit, typed: string, currency: string): string {
   if (u.unit === "monetary") {
     const e = safeExponent(currency);
-    return e === 0 ? `${currency} has no decimals` : `At most ${e} decimal${e > 1 ? "s" : ""} in ${currency}`;
+    if (e === 0) return t("settings.units.no_decimals", { currency });
+    return e > 1 ? t("settings.units.max_decimals", { n: e, currency }) : t("settings.units.max_decimal", { currency });
   }
-  if (u.factor === 1n) return `Must be a whole number of ${u.label}`;
+  const unit = unitName(u, currency);
+  if (u.factor === 1n) return t("settings.units.whole", { unit });
   return u.unit === "data"
-    ? `${typed} ${u.label} is not a whole number of bytes: use fewer decimals${u.id === "GB" ? " or MB" : ""}`
-    : `${typed} ${u.label} is not a whole number of seconds: use seconds`;
+    ? t("settings.units.not_whole_bytes", { typed, unit, or_mb: u.id === "GB" ? t("settings.units.or_mb") : "" })
+    : t("settings.units.not_whole_seconds", { typed, unit });
 }
 
 /**
@@ -55,16 +62,18 @@ function inexact(u: DisplayUnit, typed: string, currency: string): string {
  * units (bytes, seconds, messages, minor units).
  */
 export function parseQuantity(text: string, u: DisplayUnit, currency: string, opts: { allowZero?: boolean } = {}): Quantity {
-  const t = text.trim().replace(/\s/g, "").replace(",", ".");
-  const m = t.match(/^(\d{1,16})(?:\.(\d{1,18}))?$/);
-  if (!m) return { ok: false, message: u.unit === "monetary" ? "Must be an amount such as 19.99" : `Must be a number such as 10 or 1.5 (${u.label})` };
+  const typed = text.trim().replace(/\s/g, "").replace(",", ".");
+  const m = typed.match(/^(\d{1,16})(?:\.(\d{1,18}))?$/);
+  if (!m) {
+    return { ok: false, message: u.unit === "monetary" ? t("settings.units.not_amount") : t("settings.units.not_number", { unit: unitName(u, currency) }) };
+  }
   const fraction = m[2] ?? "";
   const scaled = BigInt(`${m[1]}${fraction}`) * u.factor;
   const divisor = 10n ** BigInt(fraction.length);
-  if (scaled % divisor !== 0n) return { ok: false, message: inexact(u, t, currency) };
+  if (scaled % divisor !== 0n) return { ok: false, message: inexact(u, typed, currency) };
   const amount = scaled / divisor;
-  if (amount === 0n && !opts.allowZero) return { ok: false, message: "Must be more than 0" };
-  if (amount > BigInt(MAX_BASE_AMOUNT)) return { ok: false, message: "Too large" };
+  if (amount === 0n && !opts.allowZero) return { ok: false, message: t("settings.units.more_than_zero") };
+  if (amount > BigInt(MAX_BASE_AMOUNT)) return { ok: false, message: t("settings.units.too_large") };
   return { ok: true, amount: Number(amount) };
 }
 

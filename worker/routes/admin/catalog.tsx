@@ -9,10 +9,11 @@ import { displayUnits, parseMoneyAmount, parseQuantity } from "../../domain/cata
 import { queuePlaybookCheck } from "../../domain/jobs/check";
 import { serviceDeps } from "../../durable/service-client";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { CatalogPage, PlaybookVariables, ProductFormPage, type ProductFormValues, ProductPage, productFormValues, varFormValues } from "../../views/catalog";
-import type { FormErrors } from "../../views/components";
+import { type FormErrors, statusLabel } from "../../views/components";
 import { pageContext, redirectWithNotice } from "./context";
 import { attempt, type FormBody, list, readForm, text, validate } from "./forms";
 
@@ -40,9 +41,9 @@ export function formVars(
     try {
       const parsed: unknown = JSON.parse(raw);
       if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) vars = { ...(parsed as Record<string, unknown>) };
-      else error = 'Must be a JSON object, e.g. {"number_pool":"mobile"}';
+      else error = `${t("settings.catalog.error.json_object")} {"number_pool":"mobile"}`;
     } catch {
-      error = "Not valid JSON";
+      error = t("settings.catalog.error.json");
     }
   }
   const declared = (playbook && PLAYBOOKS[playbook]?.vars) || {};
@@ -119,7 +120,7 @@ function productInput(
     try {
       input[f] = JSON.parse(raw);
     } catch {
-      errors[f] = "Not valid JSON";
+      errors[f] = t("settings.catalog.error.json");
     }
   }
   const shown: ProductFormValues = {
@@ -139,19 +140,19 @@ function readBalances(body: FormBody, currency: string, errors: FormErrors) {
   const days = list(body, "included_balances.validity_days");
   const balances: { unit: string; amount: number; validity_days: number | null }[] = [];
   const rows: number[] = [];
-  if (amounts.length > 20) errors.included_balances = "At most 20 balances";
+  if (amounts.length > 20) errors.included_balances = t("settings.catalog.error.max_balances");
   amounts.slice(0, 20).forEach((raw, i) => {
     if (raw.trim() === "") return;
     const unit = displayUnits(currency).find((u) => u.id === units[i]);
     if (!unit) {
-      errors[`included_balances.${i}`] = "Choose a unit";
+      errors[`included_balances.${i}`] = t("settings.catalog.error.choose_unit");
       return;
     }
     const q = parseQuantity(raw, unit, currency);
     const d = (days[i] ?? "").trim();
     const validity = d === "" ? null : /^\d{1,4}$/.test(d) && Number(d) >= 1 && Number(d) <= 3650 ? Number(d) : undefined;
     if (!q.ok) errors[`included_balances.${i}`] = q.message;
-    else if (validity === undefined) errors[`included_balances.${i}`] = "Validity: a whole number of days from 1 to 3650, or empty for no expiry";
+    else if (validity === undefined) errors[`included_balances.${i}`] = t("settings.catalog.error.validity");
     else {
       balances.push({ unit: unit.unit, amount: q.amount, validity_days: validity });
       rows.push(i);
@@ -169,7 +170,7 @@ function readThresholds(body: FormBody, currency: string, errors: FormErrors): R
     if (!raw) continue;
     const fallback = unit === "data" ? "GB" : unit === "voice" ? "min" : unit === "sms" ? "sms" : "money";
     const chosen = displayUnits(currency).find((u) => u.id === (text(body, `${name}.unit`) ?? fallback) && u.unit === unit);
-    const q = chosen ? parseQuantity(raw, chosen, currency, { allowZero: true }) : ({ ok: false, message: "Choose a unit" } as const);
+    const q = chosen ? parseQuantity(raw, chosen, currency, { allowZero: true }) : ({ ok: false, message: t("settings.catalog.error.choose_unit") } as const);
     if (q.ok) out[unit] = q.amount;
     else errors[name] = q.message;
   }
@@ -222,12 +223,16 @@ export const catalogPages = new Hono<AppEnv>()
     if (Object.keys(errors).length > 0 || !parsed.ok) return render({ ...(parsed.ok ? {} : onRows(parsed.errors, balanceRows)), ...errors });
     const result = await attempt(() => createProduct(writeContext(c), parsed.data, serviceDeps(c.env).enqueue));
     if (!result.ok) return render(result.errors, result.message);
-    return redirectWithNotice(c, `/admin/catalog/${result.data.id}`, `Product ${result.data.name} created (${result.data.status}).`);
+    return redirectWithNotice(
+      c,
+      `/admin/catalog/${result.data.id}`,
+      t("settings.catalog.notice.created", { name: result.data.name, status: statusLabel(result.data.status) }),
+    );
   })
   .get("/catalog/:id", can("catalog:read"), async (c) => {
     const db = c.get("db");
     const product = await getProduct(db, c.req.param("id"));
-    if (!product) throw new NotFound("No product with this id.");
+    if (!product) throw new NotFound(t("settings.catalog.error.no_product"));
     const [versions, count, others] = await Promise.all([
       listProductVersions(db, product.id),
       countServicesOfProduct(db, product.id),
@@ -249,19 +254,19 @@ export const catalogPages = new Hono<AppEnv>()
     await readForm(c);
     const id = c.req.param("id");
     const result = await attempt(() => queuePlaybookCheck(writeContext(c), serviceDeps(c.env, new URL(c.req.url).origin), id));
-    if (!result.ok) return c.redirect(`/admin/catalog/${id}?error=${encodeURIComponent(result.message ?? "Could not start the check.")}`, 303);
-    return redirectWithNotice(c, `/admin/jobs/${result.data.id}`, "Playbook check queued: this job runs the product's playbook in check mode.");
+    if (!result.ok) return c.redirect(`/admin/catalog/${id}?error=${encodeURIComponent(result.message ?? t("settings.catalog.error.check_not_started"))}`, 303);
+    return redirectWithNotice(c, `/admin/jobs/${result.data.id}`, t("settings.catalog.notice.check_queued"));
   })
   .get("/catalog/:id/edit", can("catalog:write"), async (c) => {
     const product = await getProduct(c.get("db"), c.req.param("id"));
-    if (!product) throw new NotFound("No product with this id.");
+    if (!product) throw new NotFound(t("settings.catalog.error.no_product"));
     return c.html(
       <ProductFormPage ctx={pageContext(c)} product={product} values={productFormValues(product)} errors={{}} others={await otherProducts(c, product.id)} />,
     );
   })
   .post("/catalog/:id/edit", can("catalog:write"), async (c) => {
     const product = await getProduct(c.get("db"), c.req.param("id"));
-    if (!product) throw new NotFound("No product with this id.");
+    if (!product) throw new NotFound(t("settings.catalog.error.no_product"));
     const { input, errors, shown, balanceRows } = productInput(await readForm(c), {
       currency: product.currency,
       previousVars: product.provisioning_json_vars,
@@ -283,7 +288,17 @@ export const catalogPages = new Hono<AppEnv>()
     const result = await attempt(() => updateProduct(writeContext(c), product.id, parsed.data, serviceDeps(c.env).enqueue));
     if (!result.ok) return render(result.errors, result.message);
     const status =
-      result.data.status === product.status ? "" : { active: " and published", retired: " and retired", draft: " and back to draft" }[result.data.status];
-    const version = result.data.version === product.version ? "" : ` (new price version ${result.data.version})`;
-    return redirectWithNotice(c, `/admin/catalog/${product.id}`, `Product ${result.data.name} saved${status}${version}.`);
+      result.data.status === product.status
+        ? ""
+        : t(
+            (
+              {
+                active: "settings.catalog.notice.published",
+                retired: "settings.catalog.notice.retired",
+                draft: "settings.catalog.notice.back_to_draft",
+              } as const
+            )[result.data.status],
+          );
+    const version = result.data.version === product.version ? "" : t("settings.catalog.notice.new_version", { version: result.data.version });
+    return redirectWithNotice(c, `/admin/catalog/${product.id}`, t("settings.catalog.notice.saved", { name: result.data.name, status, version }));
   });

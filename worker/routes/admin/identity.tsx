@@ -177,11 +177,11 @@ export const identityPages = new Hono<AppEnv>()
   .post("/account/sessions/revoke-all", can("authenticated"), async (c) => {
     const p = c.get("principal");
     if (p?.sessionId) await revokeAllSessions(writeContext(c), { type: "user", id: p.id }, p.sessionId);
-    return redirectWithNotice(c, "/admin/account", "Every other session is signed out.");
+    return redirectWithNotice(c, "/admin/account", t("settings.identity.notice.other_sessions_out"));
   })
   .post("/account/sessions/:id/revoke", can("authenticated"), async (c) => {
     await revokeOwnSession(writeContext(c), c.get("principal")?.id ?? "", c.req.param("id"));
-    return redirectWithNotice(c, "/admin/account", "That session is signed out.");
+    return redirectWithNotice(c, "/admin/account", t("settings.identity.notice.session_out"));
   })
   .get("/account/2fa", can("authenticated"), (c) => twoFactorPage(c))
   .post("/account/2fa/setup", can("authenticated"), async (c) => {
@@ -211,7 +211,7 @@ export const identityPages = new Hono<AppEnv>()
     const result = await attempt(async () => disableTotp(writeContext(c), await me(c), code, c.env.ENCRYPTION_KEY, await requestSettings(c)));
     if (!result.ok) return twoFactorPage(c, { error: result.message }, 422);
     kickOutbox(c);
-    return redirectWithNotice(c, "/admin/account", "Two-factor authentication turned off.");
+    return redirectWithNotice(c, "/admin/account", t("settings.identity.notice.two_factor_off"));
   })
   .post("/account/2fa/backup-codes", can("authenticated"), async (c) => {
     const code = text(await readForm(c), "code") ?? "";
@@ -235,7 +235,11 @@ export const identityPages = new Hono<AppEnv>()
     const result = await attempt(async () => createUser(writeContext(c), parsed.data, await links(c)));
     if (!result.ok) return c.html(<UserFormPage ctx={pageContext(c)} roles={roles} values={values} errors={result.errors} message={result.message} />, 422);
     kickOutbox(c);
-    return redirectWithNotice(c, `/admin/users/${result.data.id}`, `User ${result.data.name} created; an invitation was sent to ${result.data.email}.`);
+    return redirectWithNotice(
+      c,
+      `/admin/users/${result.data.id}`,
+      t("settings.identity.notice.user_created", { name: result.data.name, email: result.data.email }),
+    );
   })
   .get("/users/:id", can("users:manage"), (c) => userPage(c, c.req.param("id")))
   .post("/users/:id", can("users:manage"), async (c) => {
@@ -301,7 +305,7 @@ export const identityPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => createRole(writeContext(c), parsed.data, granter));
     if (!result.ok) return render(result.errors, result.message);
-    return redirectWithNotice(c, "/admin/roles", `Role ${result.data.name} created.`);
+    return redirectWithNotice(c, "/admin/roles", t("settings.identity.notice.role_created", { name: result.data.name }));
   })
   .get("/roles/:id", can("roles:manage"), async (c) => {
     const role = await getRole(c.get("db"), c.req.param("id"));
@@ -327,7 +331,7 @@ export const identityPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => updateRole(writeContext(c), role.id, parsed.data, granter));
     if (!result.ok) return render(result.errors, result.message);
-    return redirectWithNotice(c, "/admin/roles", `Role ${role.name} saved.`);
+    return redirectWithNotice(c, "/admin/roles", t("settings.identity.notice.role_saved", { name: role.name }));
   })
   .post("/roles/:id/delete", can("roles:manage"), async (c) => {
     const id = c.req.param("id");
@@ -348,7 +352,7 @@ export const identityPages = new Hono<AppEnv>()
         409,
       );
     }
-    return redirectWithNotice(c, "/admin/roles", `Role ${name} deleted.`);
+    return redirectWithNotice(c, "/admin/roles", t("settings.identity.notice.role_deleted", { name }));
   })
   // API keys
   .get("/api-keys", can("api_keys:manage"), (c) => apiKeysPage(c))
@@ -370,7 +374,7 @@ export const identityPages = new Hono<AppEnv>()
   .post("/api-keys/:id/revoke", can("api_keys:manage"), async (c) => {
     const result = await attempt(() => revokeApiKey(writeContext(c), c.req.param("id")));
     if (!result.ok) return apiKeysPage(c, { message: result.message }, 422);
-    return redirectWithNotice(c, "/admin/api-keys", `API key ${result.data.name} revoked: it stops working at once.`);
+    return redirectWithNotice(c, "/admin/api-keys", t("settings.identity.notice.api_key_revoked", { name: result.data.name }));
   })
   .post("/api-keys/:id/regenerate", can("api_keys:manage"), async (c) => {
     const result = await attempt(() => regenerateApiKey(writeContext(c), c.req.param("id")));
@@ -400,7 +404,9 @@ export const identityPages = new Hono<AppEnv>()
     return redirectWithNotice(
       c,
       "/admin/outbox",
-      result.ok ? "Email queued to be sent again." : `Not retried: ${result.message ?? "this email cannot be retried."}`,
+      result.ok
+        ? t("settings.identity.notice.email_requeued")
+        : t("settings.identity.notice.email_not_retried", { reason: result.message ?? t("settings.identity.notice.email_cannot_retry") }),
     );
   })
   // Portal invitations from a customer's page
@@ -410,9 +416,13 @@ export const identityPages = new Hono<AppEnv>()
     const result = await attempt(async () => invitePortalContact(writeContext(c), contact.id, await links(c)));
     kickOutbox(c);
     if (result.ok)
-      return redirectWithNotice(c, `/admin/customers/${contact.customer_id}#contacts`, `Portal invitation sent to ${contact.email ?? contact.first_name}.`);
+      return redirectWithNotice(
+        c,
+        `/admin/customers/${contact.customer_id}#contacts`,
+        t("settings.identity.notice.portal_invited", { name: contact.email ?? contact.first_name }),
+      );
     return c.redirect(
-      `/admin/customers/${contact.customer_id}?portal=${encodeURIComponent(result.message ?? "The invitation could not be sent.")}#contacts`,
+      `/admin/customers/${contact.customer_id}?portal=${encodeURIComponent(result.message ?? t("settings.identity.error.invitation_not_sent"))}#contacts`,
       303,
     );
   });

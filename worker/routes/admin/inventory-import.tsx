@@ -159,10 +159,14 @@ export const inventoryImportPages = new Hono<AppEnv>()
         const report = await importItems(ctx, env, csv, { type: template.slug, mode, dryRun: false, mapping });
         if (!report.import_id) throw new NothingImported(report);
         await checkLowStock(ctx, env, template.slug);
-        imported = `Import done: ${report.imported} ${template.name} item${report.imported === 1 ? "" : "s"} imported${report.rejected ? `, ${report.rejected} rejected` : ""}.`;
+        imported = t(report.imported === 1 ? "settings.inventory.notice.imported_one" : "settings.inventory.notice.imported_many", {
+          count: report.imported,
+          type: template.name,
+          rejected: report.rejected ? t("settings.inventory.notice.rejected", { count: report.rejected }) : "",
+        });
         return `/admin/inventory/imports/${report.import_id}`;
       });
-      return redirectWithNotice(c, location, imported ?? "This import was already made: here is its report.");
+      return redirectWithNotice(c, location, imported ?? t("settings.inventory.notice.already_imported"));
     } catch (error) {
       if (error instanceof NothingImported) {
         const r = error.report;

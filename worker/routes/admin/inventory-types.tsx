@@ -43,7 +43,7 @@ export const inventoryTypePages = new Hono<AppEnv>()
     if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
     const result = await tryDomain(() => createTemplate(writeContext(c), parsed.data), "");
     if (!result.ok) return render(result.errors, result.message, result.status);
-    return redirectWithNotice(c, "/admin/inventory/types", `Inventory type ${parsed.data.name} created.`);
+    return redirectWithNotice(c, "/admin/inventory/types", t("settings.inventory.notice.type_created", { name: parsed.data.name }));
   })
   .get("/inventory/types/:slug", can("inventory:types"), async (c) => {
     const template = await getTemplate(c.get("db"), c.req.param("slug"));
@@ -69,7 +69,7 @@ export const inventoryTypePages = new Hono<AppEnv>()
     const result = await tryDomain(() => updateTemplate(ctx, template.slug, parsed.data), "");
     if (!result.ok) return render(result.errors, result.message, result.status);
     await checkLowStock(ctx, inventoryEnv(c), template.slug);
-    return redirectWithNotice(c, "/admin/inventory/types", `Inventory type ${parsed.data.name ?? template.name} saved.`);
+    return redirectWithNotice(c, "/admin/inventory/types", t("settings.inventory.notice.type_saved", { name: parsed.data.name ?? template.name }));
   });
 
 function typeValues(body: FormBody): TypeFormValues {

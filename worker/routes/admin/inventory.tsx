@@ -28,7 +28,7 @@ import { AppError, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { oncePerForm } from "../../middleware/idempotency";
-import { errorMap, type FormErrors } from "../../views/components";
+import { errorMap, type FormErrors, statusLabel } from "../../views/components";
 import { parseMoney } from "../../views/format";
 import {
   ConfigDiffPage,
@@ -137,10 +137,14 @@ async function renderItemPage(
   );
 }
 
-/** 303 to an item's page (at `anchor`) with a notice naming it: `what` completes "<type> <label> …". */
-async function itemDone(c: Context<AppEnv>, id: string, what: string, anchor = "") {
+/** The item notices (settings.inventory.notice.*) that name an item. */
+type ItemNotice = "now_status" | "saved" | "added" | "unquarantined" | "allocated" | "already_allocated" | "released" | "config_saved";
+
+/** 303 to an item's page (at `anchor`) with a notice naming it: the message's `{item}` is "<type> <label>". */
+async function itemDone(c: Context<AppEnv>, id: string, notice: ItemNotice, params: Record<string, string> = {}, anchor = "") {
   const { item, template } = await loadItem(c, id);
-  return redirectWithNotice(c, `/admin/inventory/items/${id}${anchor}`, `${template.name} ${itemLabel(item, template)} ${what}.`);
+  const named = `${template.name} ${itemLabel(item, template)}`;
+  return redirectWithNotice(c, `/admin/inventory/items/${id}${anchor}`, t(`settings.inventory.notice.${notice}`, { ...params, item: named }));
 }
 
 /** Validates and applies an item change from one of the item page's forms; errors come back on the page. */
@@ -149,7 +153,7 @@ async function patchItem(c: Context<AppEnv>, id: string, patch: Record<string, u
   if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors, values: shown }, 422);
   const result = await tryDomain(() => updateItem(writeContext(c), inventoryEnv(c), id, parsed.data));
   if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: shown }, result.status);
-  return itemDone(c, id, patch.status ? `is now ${result.data.status.replace("_", " ")}` : "saved");
+  return patch.status ? itemDone(c, id, "now_status", { status: statusLabel(result.data.status) }) : itemDone(c, id, "saved");
 }
 
 /** The template's values read from a form: booleans from checkboxes, secrets only when typed. */
@@ -285,7 +289,7 @@ export const inventoryPages = new Hono<AppEnv>()
     if (!parsed.ok || Object.keys(errors).length > 0) return render({ ...(parsed.ok ? {} : parsed.errors), ...errors }, undefined, 422);
     const result = await tryDomain(() => createItem(writeContext(c), inventoryEnv(c), parsed.data));
     if (!result.ok) return render(result.errors, result.message, result.status);
-    return itemDone(c, result.data.id, "added to stock");
+    return itemDone(c, result.data.id, "added");
   })
   .get("/inventory/items/:id", can("inventory:read"), (c) => renderItemPage(c, c.req.param("id")))
   .post("/inventory/items/:id/status", can("inventory:write"), async (c) => {
@@ -309,7 +313,7 @@ export const inventoryPages = new Hono<AppEnv>()
     if (!parsed.ok) return renderItemPage(c, id, { errors: parsed.errors }, 422);
     const result = await tryDomain(() => endQuarantine(writeContext(c), inventoryEnv(c), id, parsed.data.reason));
     if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message }, result.status);
-    return itemDone(c, id, "is out of quarantine and back in stock");
+    return itemDone(c, id, "unquarantined");
   })
   .post("/inventory/items/:id/edit", can("inventory:write"), async (c) => {
     const id = c.req.param("id");
@@ -336,14 +340,14 @@ export const inventoryPages = new Hono<AppEnv>()
       }),
     );
     if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message, values: { prefix_length: lengthText } }, result.status);
-    return itemDone(c, id, cidr ? `: ${cidr} allocated` : ": this allocation was already made", "#alloc-h");
+    return cidr ? itemDone(c, id, "allocated", { cidr }, "#alloc-h") : itemDone(c, id, "already_allocated", {}, "#alloc-h");
   })
   .post("/inventory/items/:id/allocations/:allocation_id/release", can("inventory:write"), async (c) => {
     const id = c.req.param("id");
     await loadItem(c, id);
     const result = await tryDomain(() => releaseIp(writeContext(c), id, c.req.param("allocation_id")));
     if (!result.ok) return renderItemPage(c, id, { errors: result.errors, message: result.message }, result.status);
-    return itemDone(c, id, ": allocation released", "#alloc-h");
+    return itemDone(c, id, "released", {}, "#alloc-h");
   })
   .post("/inventory/items/:id/configs", can("inventory:write"), async (c) => {
     const id = c.req.param("id");
@@ -362,7 +366,7 @@ export const inventoryPages = new Hono<AppEnv>()
     );
     if (!result.ok)
       return renderItemPage(c, id, { errors: { content: result.message, ...result.errors }, message: result.message, values: shown }, result.status);
-    return itemDone(c, id, ": configuration saved as a new version", "#config-h");
+    return itemDone(c, id, "config_saved", {}, "#config-h");
   })
   .get("/inventory/items/:id/configs/diff", can("inventory:read"), async (c) => {
     const id = c.req.param("id");

@@ -4,6 +4,7 @@ import { createPromoCode, listPromoCodes, updatePromoCode } from "../../domain/b
 import { PromoCodeCreate } from "../../domain/billing/promo-codes/schemas";
 import { DEFAULT_SETTINGS } from "../../domain/settings/schemas";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { currencyExponent } from "../../lib/charging-units";
 import { allowed, can, writeContext } from "../../middleware/access";
 import type { FormErrors } from "../../views/components";
@@ -54,12 +55,16 @@ export const promoCodePages = new Hono<AppEnv>()
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createPromoCode(writeContext(c), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 409);
-    return redirectWithNotice(c, "/admin/promo-codes", `Promo code ${result.data.code} created.`);
+    return redirectWithNotice(c, "/admin/promo-codes", t("settings.promo.notice.created", { code: result.data.code }));
   })
   .post("/promo-codes/:id/status", can("billing:write"), async (c) => {
     const body = await readForm(c);
     const status = text(body, "status") === "active" ? "active" : "disabled";
     const result = await attempt(() => updatePromoCode(writeContext(c), c.req.param("id"), { status }));
     if (!result.ok) return listPage(c, { values: {}, errors: {}, message: result.message }, 422);
-    return redirectWithNotice(c, "/admin/promo-codes", `Promo code ${result.data.code} ${status === "active" ? "enabled" : "disabled"}.`);
+    return redirectWithNotice(
+      c,
+      "/admin/promo-codes",
+      t(status === "active" ? "settings.promo.notice.enabled" : "settings.promo.notice.disabled", { code: result.data.code }),
+    );
   });

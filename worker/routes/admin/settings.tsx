@@ -6,6 +6,7 @@ import { ATTRIBUTE_TYPES, AttributeDefinitionCreate, AttributeDefinitionPatch } 
 import { type SettingsData, SettingsPatch } from "../../domain/settings/schemas";
 import { updateSettings } from "../../domain/settings/update-settings";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { integrationStatuses } from "../../integrations/status";
 import { NotFound } from "../../lib/errors";
 import { allowed, can, writeContext } from "../../middleware/access";
@@ -41,64 +42,57 @@ function SettingsPage(props: {
   const v = props.values;
   const e = props.errors;
   return (
-    <Layout ctx={props.ctx} title="Settings">
+    <Layout ctx={props.ctx} title={t("settings.title")}>
       <PageHeader
-        title="Settings"
+        title={t("settings.title")}
         actions={
           <a class="button" href="/admin/settings/attributes">
-            Custom attributes
+            {t("settings.custom_attributes")}
           </a>
         }
       />
       {props.saved && (
         <div class="alert success" role="status">
-          Settings saved.
+          {t("settings.saved")}
         </div>
       )}
       <form method="post" action="/admin/settings" class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
         <ErrorSummary errors={e} message={props.message} />
-        <h2 class="span-2">Operator</h2>
-        <Field name="operator_name" label="Operator name" value={v.operator_name} error={e.operator_name} required />
-        <Field name="legal_name" label="Legal name" value={v.legal_name} error={e.legal_name} />
-        <Field name="registration_number" label="Registration number" value={v.registration_number} error={e.registration_number} />
-        <Field name="vat_number" label="VAT number" value={v.vat_number} error={e.vat_number} />
+        <h2 class="span-2">{t("settings.operator")}</h2>
+        <Field name="operator_name" label={t("settings.operator_name")} value={v.operator_name} error={e.operator_name} required />
+        <Field name="legal_name" label={t("settings.legal_name")} value={v.legal_name} error={e.legal_name} />
+        <Field name="registration_number" label={t("settings.registration_number")} value={v.registration_number} error={e.registration_number} />
+        <Field name="vat_number" label={t("settings.vat_number")} value={v.vat_number} error={e.vat_number} />
         <div class="span-2">
-          <TextArea name="legal_address" label="Legal address" value={v.legal_address} error={e.legal_address} />
+          <TextArea name="legal_address" label={t("settings.legal_address")} value={v.legal_address} error={e.legal_address} />
         </div>
-        <Field name="support_email" label="Support email" type="email" value={v.support_email} error={e.support_email} />
-        <Field name="support_phone" label="Support phone" value={v.support_phone} error={e.support_phone} />
-        <Field name="website" label="Website" value={v.website} error={e.website} />
+        <Field name="support_email" label={t("settings.support_email")} type="email" value={v.support_email} error={e.support_email} />
+        <Field name="support_phone" label={t("settings.support_phone")} value={v.support_phone} error={e.support_phone} />
+        <Field name="website" label={t("settings.website")} value={v.website} error={e.website} />
         <div />
-        <h2 class="span-2">Branding</h2>
+        <h2 class="span-2">{t("settings.branding")}</h2>
         <div class="span-2">
-          <TextArea
-            name="logo"
-            label="Logo"
-            value={v.logo}
-            error={e.logo}
-            rows={2}
-            hint="An https:// URL or a data:image/…;base64 URI (200 kB at most). Used by pages, emails and invoices."
-          />
+          <TextArea name="logo" label={t("settings.logo")} value={v.logo} error={e.logo} rows={2} hint={t("settings.logo_hint")} />
         </div>
-        <Field name="primary_color" label="Primary colour" type="color" value={v.primary_color} error={e.primary_color} />
-        <Field name="accent_color" label="Accent colour" type="color" value={v.accent_color} error={e.accent_color} />
-        <h2 class="span-2">Defaults for new customers</h2>
-        <Field name="default_currency" label="Currency" value={v.default_currency} error={e.default_currency} required />
-        <Field name="default_locale" label="Locale" value={v.default_locale} error={e.default_locale} required />
+        <Field name="primary_color" label={t("settings.primary_color")} type="color" value={v.primary_color} error={e.primary_color} />
+        <Field name="accent_color" label={t("settings.accent_color")} type="color" value={v.accent_color} error={e.accent_color} />
+        <h2 class="span-2">{t("settings.defaults")}</h2>
+        <Field name="default_currency" label={t("settings.currency")} value={v.default_currency} error={e.default_currency} required />
+        <Field name="default_locale" label={t("settings.locale")} value={v.default_locale} error={e.default_locale} required />
         <Field
           name="default_timezone"
-          label="Time zone"
+          label={t("settings.timezone")}
           value={v.default_timezone}
           error={e.default_timezone}
           required
-          hint="Also used to display dates in these pages"
+          hint={t("settings.timezone_hint")}
         />
         <div />
-        <h2 class="span-2">Security</h2>
+        <h2 class="span-2">{t("settings.security")}</h2>
         <Field
           name="session_idle_minutes"
-          label="Sign out after inactivity (minutes)"
+          label={t("settings.session_idle")}
           type="number"
           value={v.session_idle_minutes}
           error={e.session_idle_minutes}
@@ -106,7 +100,7 @@ function SettingsPage(props: {
         />
         <Field
           name="session_absolute_hours"
-          label="Longest session (hours)"
+          label={t("settings.session_absolute")}
           type="number"
           value={v.session_absolute_hours}
           error={e.session_absolute_hours}
@@ -114,90 +108,90 @@ function SettingsPage(props: {
         />
         <Field
           name="remember_me_days"
-          label="“Keep me signed in” (days)"
+          label={t("settings.remember_me")}
           type="number"
           value={v.remember_me_days}
           error={e.remember_me_days}
           required
-          hint="Replaces both limits when chosen at sign-in"
+          hint={t("settings.remember_me_hint")}
         />
         <div class="field">
           <span class="hint">
-            Two-factor authentication is required per role: see <a href="/admin/roles">Roles</a>.
+            {t("settings.two_factor_hint")} <a href="/admin/roles">{t("settings.roles")}</a>.
           </span>
         </div>
-        <h2 class="span-2">Inventory</h2>
+        <h2 class="span-2">{t("settings.inventory")}</h2>
         <SelectField
           name="sim_on_termination"
-          label="SIM cards of terminated services"
+          label={t("settings.sim_on_termination")}
           value={String(v.sim_on_termination ?? "retire")}
           error={e.sim_on_termination}
           options={[
-            { value: "retire", label: "Retire them" },
-            { value: "restock", label: "Put them back in stock" },
+            { value: "retire", label: t("settings.sim_retire") },
+            { value: "restock", label: t("settings.sim_restock") },
           ]}
         />
         <Field
           name="number_quarantine_days"
-          label="Quarantine released phone numbers (days)"
+          label={t("settings.quarantine_days")}
           type="number"
           value={v.number_quarantine_days}
           error={e.number_quarantine_days}
-          hint="A number released from a service rests this long before it can be allocated again. 0: reused at once; at most 3650."
+          hint={t("settings.quarantine_days_hint")}
         />
-        <h2 class="span-2">Dunning</h2>
+        <h2 class="span-2">{t("settings.dunning")}</h2>
         <Field
           name="dunning_retry_days"
-          label="Retry failed payments after (days)"
+          label={t("settings.dunning_retry")}
           value={v.dunning_retry_days}
           error={e.dunning_retry_days ?? Object.entries(e).find(([k]) => k.startsWith("dunning_retry_days."))?.[1]}
-          hint="Comma-separated, counted from the first failure, e.g. 3, 7. Each failure emails the customer."
+          hint={t("settings.dunning_retry_hint")}
         />
         <Field
           name="dunning_suspend_after_days"
-          label="Suspend services after (days)"
+          label={t("settings.dunning_suspend")}
           type="number"
           value={v.dunning_suspend_after_days}
           error={e.dunning_suspend_after_days}
-          hint="Empty: never. Services are resumed when the invoice is paid."
+          hint={t("settings.dunning_suspend_hint")}
         />
-        <h2 class="span-2">Cell broadcast</h2>
+        <h2 class="span-2">{t("settings.broadcast")}</h2>
         <div class="span-2">
           <TextArea
             name="broadcast_plmns"
-            label="Networks (PLMNs)"
+            label={t("settings.plmns")}
             value={v.broadcast_plmns}
             error={e.broadcast_plmns ?? Object.entries(e).find(([k]) => k.startsWith("broadcast_plmns."))?.[1]}
-            hint="One per line: MCC-MNC then a name, e.g. 208-99 Home network. Alerts go out on all of them unless they name some."
+            hint={t("settings.plmns_hint")}
           />
         </div>
-        <h2 class="span-2">Notifications</h2>
+        <h2 class="span-2">{t("settings.notifications")}</h2>
         <div class="span-2">
           <TextArea
             name="notification_emails"
-            label="Notification list"
+            label={t("settings.notification_list")}
             value={v.notification_emails}
             error={e.notification_emails ?? Object.entries(e).find(([k]) => k.startsWith("notification_emails."))?.[1]}
-            hint="One address per line: told about failed provisioning and other operational events."
+            hint={t("settings.notification_list_hint")}
           />
         </div>
         {props.canManage && (
           <div class="span-2 form-actions">
             <button type="submit" class="button primary">
-              Save settings
+              {t("settings.save")}
             </button>
           </div>
         )}
       </form>
       <section class="card">
-        <h2>Integrations</h2>
+        <h2>{t("settings.integrations")}</h2>
         <Table
           rows={props.integrations}
           columns={[
-            { header: "Service", cell: (i) => i.name },
-            { header: "Status", cell: (i) => <Badge value={i.mode} /> },
-            { header: "Endpoint", cell: (i) => <code>{i.endpoint ?? "—"}</code> },
-            { header: "Detail", cell: (i) => i.detail },
+            { header: t("settings.service"), cell: (i) => i.name },
+            { header: t("settings.status"), cell: (i) => <Badge value={i.mode} label={t(`settings.integration.mode.${i.mode}`)} /> },
+            { header: t("settings.endpoint"), cell: (i) => <code>{i.endpoint ?? "—"}</code> },
+            { header: t("settings.detail"), cell: (i) => i.detail },
           ]}
         />
       </section>
@@ -229,25 +223,34 @@ function AttributeForm(props: { ctx: PageContext; action: string; values: AttrVa
   return (
     <form method="post" action={props.action} class="card form-grid" novalidate>
       <CsrfField token={props.ctx.csrfToken} />
-      <h2 class="span-2">{props.editing ? `Edit ${v.key}` : "New attribute"}</h2>
+      <h2 class="span-2">{props.editing ? t("settings.attr.edit", { name: v.key ?? "" }) : t("settings.attr.new")}</h2>
       <ErrorSummary errors={e} message={props.message} />
-      {!props.editing && <Field name="key" label="Key" value={v.key} error={e.key} required hint="Lowercase, e.g. segment or contract_end" />}
-      <Field name="label" label="Label" value={v.label} error={e.label} required />
-      {!props.editing && <SelectField name="type" label="Type" value={v.type ?? "text"} options={ATTRIBUTE_TYPES} error={e.type} required />}
-      <Field name="options" label="Options (enum)" value={v.options} error={e.options} hint="Comma-separated allowed values" />
+      {!props.editing && <Field name="key" label={t("settings.attr.key")} value={v.key} error={e.key} required hint={t("settings.attr.key_hint")} />}
+      <Field name="label" label={t("settings.attr.label")} value={v.label} error={e.label} required />
+      {!props.editing && (
+        <SelectField
+          name="type"
+          label={t("settings.type")}
+          value={v.type ?? "text"}
+          options={ATTRIBUTE_TYPES.map((type) => ({ value: type, label: t(`settings.attr.type.${type}`) }))}
+          error={e.type}
+          required
+        />
+      )}
+      <Field name="options" label={t("settings.attr.options")} value={v.options} error={e.options} hint={t("settings.attr.options_hint")} />
       <div class="field">
         <label class="checkbox">
-          <input type="checkbox" name="required" value="true" checked={v.required} /> Required for every customer
+          <input type="checkbox" name="required" value="true" checked={v.required} /> {t("settings.attr.required_for_every")}
         </label>
       </div>
-      <Field name="description" label="Description" value={v.description} error={e.description} />
+      <Field name="description" label={t("settings.description")} value={v.description} error={e.description} />
       <div class="span-2 form-actions">
         <button type="submit" class="button primary">
-          {props.editing ? "Save attribute" : "Add attribute"}
+          {props.editing ? t("settings.attr.save") : t("settings.attr.add")}
         </button>
         {props.editing && (
           <a class="button" href="/admin/settings/attributes">
-            Cancel
+            {t("settings.cancel")}
           </a>
         )}
       </div>
@@ -272,34 +275,34 @@ async function attributesPage(
   const ctx = pageContext(c);
   const canManage = allowed(c, "attributes:manage");
   return c.html(
-    <Layout ctx={ctx} title="Custom attributes">
+    <Layout ctx={ctx} title={t("settings.custom_attributes")}>
       <PageHeader
-        title="Custom attributes"
-        back={{ href: "/admin/settings", label: "Settings" }}
-        subtitle="Extra fields on every customer, validated by type."
+        title={t("settings.custom_attributes")}
+        back={{ href: "/admin/settings", label: t("settings.title") }}
+        subtitle={t("settings.attr.subtitle")}
       />
       <section class="card">
         <Table
           rows={definitions}
-          empty={<EmptyState title="No attributes yet." />}
+          empty={<EmptyState title={t("settings.attr.empty")} />}
           columns={[
-            { header: "Label", cell: (d) => d.label },
-            { header: "Key", cell: (d) => <code>{d.key}</code> },
+            { header: t("settings.attr.label"), cell: (d) => d.label },
+            { header: t("settings.attr.key"), cell: (d) => <code>{d.key}</code> },
             {
-              header: "Type",
+              header: t("settings.type"),
               cell: (d) => (
                 <>
-                  {d.type}
+                  {t(`settings.attr.type.${d.type}`)}
                   {d.type === "enum" && <div class="muted small">{d.options.join(", ")}</div>}
                 </>
               ),
             },
-            { header: "Required", cell: (d) => (d.required ? "yes" : "no") },
+            { header: t("settings.attr.required"), cell: (d) => (d.required ? t("settings.yes") : t("settings.no")) },
             editDeleteColumn<Definition>({
               when: canManage,
               csrfToken: ctx.csrfToken,
               path: (d) => `/admin/settings/attributes/${d.key}`,
-              confirm: (d) => `Delete attribute ${d.label}?`,
+              confirm: (d) => t("settings.attr.delete_confirm", { label: d.label }),
             }),
           ]}
         />
@@ -379,7 +382,7 @@ export const settingsPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => updateSettings(writeContext(c), parsed.data));
     if (!result.ok) return render(result.errors, result.message);
-    return redirectWithNotice(c, "/admin/settings", "Settings saved.");
+    return redirectWithNotice(c, "/admin/settings", t("settings.saved"));
   })
   .get("/settings/attributes", can("customers:read"), (c) => attributesPage(c))
   .post("/settings/attributes", can("attributes:manage"), async (c) => {
@@ -396,18 +399,18 @@ export const settingsPages = new Hono<AppEnv>()
     if (!parsed.ok) return attributesPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => defineAttribute(writeContext(c), parsed.data));
     if (!result.ok) return attributesPage(c, { values, errors: result.errors, message: result.message }, 422);
-    return redirectWithNotice(c, "/admin/settings/attributes", `Attribute ${parsed.data.label} added.`);
+    return redirectWithNotice(c, "/admin/settings/attributes", t("settings.attr.notice.added", { label: parsed.data.label }));
   })
   .get("/settings/attributes/:key/edit", can("attributes:manage"), async (c) => {
     const def = await getAttributeDefinition(c.get("db"), c.req.param("key"));
-    if (!def) throw new NotFound("No attribute with this key.");
+    if (!def) throw new NotFound(t("settings.attr.error.no_attribute"));
     const ctx = pageContext(c);
     return c.html(
-      <Layout ctx={ctx} title={`Edit ${def.label}`}>
+      <Layout ctx={ctx} title={t("settings.attr.edit", { name: def.label })}>
         <PageHeader
-          title={`Edit ${def.label}`}
-          back={{ href: "/admin/settings/attributes", label: "Custom attributes" }}
-          subtitle={`Type ${def.type}; the key and type cannot change.`}
+          title={t("settings.attr.edit", { name: def.label })}
+          back={{ href: "/admin/settings/attributes", label: t("settings.custom_attributes") }}
+          subtitle={t("settings.attr.edit_subtitle", { type: t(`settings.attr.type.${def.type}`) })}
         />
         <AttributeForm
           ctx={ctx}
@@ -421,7 +424,7 @@ export const settingsPages = new Hono<AppEnv>()
   })
   .post("/settings/attributes/:key/edit", can("attributes:manage"), async (c) => {
     const def = await getAttributeDefinition(c.get("db"), c.req.param("key"));
-    if (!def) throw new NotFound("No attribute with this key.");
+    if (!def) throw new NotFound(t("settings.attr.error.no_attribute"));
     const body = await readForm(c);
     const values: AttrValues = {
       key: def.key,
@@ -433,8 +436,11 @@ export const settingsPages = new Hono<AppEnv>()
     const ctx = pageContext(c);
     const render = (errors: FormErrors, message?: string) =>
       c.html(
-        <Layout ctx={ctx} title={`Edit ${def.label}`}>
-          <PageHeader title={`Edit ${def.label}`} back={{ href: "/admin/settings/attributes", label: "Custom attributes" }} />
+        <Layout ctx={ctx} title={t("settings.attr.edit", { name: def.label })}>
+          <PageHeader
+            title={t("settings.attr.edit", { name: def.label })}
+            back={{ href: "/admin/settings/attributes", label: t("settings.custom_attributes") }}
+          />
           <AttributeForm ctx={ctx} action={`/admin/settings/attributes/${def.key}/edit`} values={values} errors={errors} message={message} editing />
         </Layout>,
         422,
@@ -448,11 +454,11 @@ export const settingsPages = new Hono<AppEnv>()
     if (!parsed.ok) return render(parsed.errors);
     const result = await attempt(() => updateAttribute(writeContext(c), def.key, parsed.data));
     if (!result.ok) return render(result.errors, result.message);
-    return redirectWithNotice(c, "/admin/settings/attributes", `Attribute ${parsed.data.label ?? def.label} saved.`);
+    return redirectWithNotice(c, "/admin/settings/attributes", t("settings.attr.notice.saved", { label: parsed.data.label ?? def.label }));
   })
   .post("/settings/attributes/:key/delete", can("attributes:manage"), async (c) => {
     const key = c.req.param("key");
     const result = await attempt(() => deleteAttribute(writeContext(c), key));
     if (!result.ok) return attributesPage(c, { values: {}, errors: {}, message: result.message }, 409);
-    return redirectWithNotice(c, "/admin/settings/attributes", `Attribute ${key} deleted.`);
+    return redirectWithNotice(c, "/admin/settings/attributes", t("settings.attr.notice.deleted", { key }));
   });

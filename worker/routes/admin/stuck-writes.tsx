@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { listStuckWrites } from "../../db/queries/stuck-writes";
 import { resolveStuckWrite } from "../../domain/services/stuck-writes";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { allowed, can, writeContext } from "../../middleware/access";
 import { Badge, EmptyState, PageHeader, Pager, ResolutionForm, Table, Time } from "../../views/components";
 import { Layout } from "../../views/layout";
@@ -17,42 +18,38 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
   const canResolve = allowed(c, "jobs:retry");
   const tz = ctx.settings.default_timezone;
   return c.html(
-    <Layout ctx={ctx} title="Stuck writes">
-      <PageHeader
-        title="Stuck writes"
-        back={{ href: "/admin/jobs", label: "Provisioning jobs" }}
-        subtitle="Changes a service's state object made that the database refused. The object set each aside, undid what it could, and carried on."
-      />
+    <Layout ctx={ctx} title={t("settings.stuck.title")}>
+      <PageHeader title={t("settings.stuck.title")} back={{ href: "/admin/jobs", label: t("settings.stuck.jobs") }} subtitle={t("settings.stuck.subtitle")} />
       {message && (
         <div class="alert error" role="alert">
           {message}
         </div>
       )}
-      <nav class="tabs" aria-label="Filter">
+      <nav class="tabs" aria-label={t("settings.stuck.filter")}>
         <a href="/admin/stuck-writes" class={showHandled ? undefined : "active"} aria-current={showHandled ? undefined : "page"}>
-          Open
+          {t("settings.stuck.open")}
         </a>
         <a href="/admin/stuck-writes?status=handled" class={showHandled ? "active" : undefined} aria-current={showHandled ? "page" : undefined}>
-          Handled
+          {t("settings.stuck.handled")}
         </a>
       </nav>
       <Table
         id="stuck-writes"
         rows={page}
-        empty={<EmptyState title={showHandled ? "Nothing handled yet." : "No stuck writes."}>Every change of every service reached the database.</EmptyState>}
+        empty={<EmptyState title={showHandled ? t("settings.stuck.nothing_handled") : t("settings.stuck.none")}>{t("settings.stuck.all_reached")}</EmptyState>}
         rowAttributes={(w) => ({ "data-stuck-write": w.id })}
         columns={[
           {
-            header: "Service",
+            header: t("settings.stuck.service"),
             cell: (w) => (
               <a href={`/admin/services/${w.serviceId}`}>
                 <code>{w.serviceId}</code>
               </a>
             ),
           },
-          { header: "When", class: "nowrap", cell: (w) => <Time iso={w.createdAt} timeZone={tz} /> },
+          { header: t("settings.stuck.when"), class: "nowrap", cell: (w) => <Time iso={w.createdAt} timeZone={tz} /> },
           {
-            header: "Refused change",
+            header: t("settings.stuck.refused_change"),
             class: "small",
             cell: (w) => (
               <>
@@ -63,10 +60,10 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
               </>
             ),
           },
-          { header: "Database error", class: "small", cell: (w) => w.error },
-          { header: "Undone", class: "small", cell: (w) => w.rolledBack ?? <span class="muted">nothing</span> },
+          { header: t("settings.stuck.database_error"), class: "small", cell: (w) => w.error },
+          { header: t("settings.stuck.undone"), class: "small", cell: (w) => w.rolledBack ?? <span class="muted">{t("settings.stuck.nothing")}</span> },
           {
-            header: showHandled ? "Handled" : "",
+            header: showHandled ? t("settings.stuck.handled") : "",
             cell: (w) =>
               w.resolvedAt ? (
                 <span class="small">
@@ -74,7 +71,12 @@ async function stuckWritesPage(c: Context<AppEnv>, message?: string, status: 200
                 </span>
               ) : (
                 canResolve && (
-                  <ResolutionForm action={`/admin/stuck-writes/${w.id}/resolve`} csrfToken={ctx.csrfToken} inputId={`res-${w.id}`} submit="Mark handled" />
+                  <ResolutionForm
+                    action={`/admin/stuck-writes/${w.id}/resolve`}
+                    csrfToken={ctx.csrfToken}
+                    inputId={`res-${w.id}`}
+                    submit={t("settings.stuck.mark_handled")}
+                  />
                 )
               ),
           },
@@ -91,8 +93,8 @@ export const stuckWritePages = new Hono<AppEnv>()
   .post("/stuck-writes/:id/resolve", can("jobs:retry"), async (c) => {
     const body = await readForm(c);
     const resolution = (text(body, "resolution") ?? "").trim();
-    if (resolution.length < 3) return stuckWritesPage(c, "Say what was done about it (at least 3 characters).", 422);
+    if (resolution.length < 3) return stuckWritesPage(c, t("settings.stuck.error.resolution"), 422);
     const result = await attempt(() => resolveStuckWrite(writeContext(c), c.req.param("id"), resolution.slice(0, 500)));
     if (!result.ok) return stuckWritesPage(c, result.message, 409);
-    return redirectWithNotice(c, "/admin/stuck-writes", "Stuck write marked handled.");
+    return redirectWithNotice(c, "/admin/stuck-writes", t("settings.stuck.notice.handled"));
   });

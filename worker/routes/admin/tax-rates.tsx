@@ -51,7 +51,7 @@ export const taxRatePages = new Hono<AppEnv>()
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createTaxRate(writeContext(c), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 409);
-    return redirectWithNotice(c, "/admin/tax-rates", `Tax rate ${result.data.name} created.`);
+    return redirectWithNotice(c, "/admin/tax-rates", t("settings.tax.notice.created", { name: result.data.name }));
   })
   .get("/tax-rates/:id", can("billing:write"), async (c) => {
     const rate = await getTaxRate(c.get("db"), c.req.param("id"));
@@ -76,5 +76,5 @@ export const taxRatePages = new Hono<AppEnv>()
     if (!parsed.ok) return page(parsed.errors);
     const result = await attempt(() => updateTaxRate(writeContext(c), rate.id, parsed.data));
     if (!result.ok) return page(result.errors, result.message);
-    return redirectWithNotice(c, "/admin/tax-rates", `Tax rate ${result.data.name} saved.`);
+    return redirectWithNotice(c, "/admin/tax-rates", t("settings.tax.notice.saved", { name: result.data.name }));
   });

@@ -12,6 +12,7 @@ import {
   WebhookEndpointCreate,
 } from "../../domain/webhooks/webhooks";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { NotFound } from "../../lib/errors";
 import { can, writeContext } from "../../middleware/access";
 import { Badge, CsrfField, EmptyState, ErrorSummary, Field, type FormErrors, PageHeader, Pager, Table, Time } from "../../views/components";
@@ -29,44 +30,46 @@ function EndpointsPage(props: {
 }) {
   const e = props.errors ?? {};
   return (
-    <Layout ctx={props.ctx} title="Webhooks">
-      <PageHeader title="Webhooks" subtitle="Events sent to integrators' endpoints, signed (OpenBSS-Signature), retried with backoff" />
+    <Layout ctx={props.ctx} title={t("settings.webhooks.title")}>
+      <PageHeader title={t("settings.webhooks.title")} subtitle={t("settings.webhooks.subtitle")} />
       {props.secret && (
         <div class="alert success" role="status" id="webhook-secret">
-          Endpoint created. Its signing secret is shown this once — copy it now: <code>{props.secret.secret}</code>
+          {t("settings.webhooks.secret")} <code>{props.secret.secret}</code>
         </div>
       )}
       <section class="card">
         <Table
           rows={props.endpoints}
-          empty={<EmptyState title="No webhook endpoint yet." />}
+          empty={<EmptyState title={t("settings.webhooks.empty")} />}
           columns={[
             { header: "URL", cell: (w) => <a href={`/admin/webhooks/${w.id}`}>{w.url}</a> },
-            { header: "Events", cell: (w) => w.events.join(", ") },
-            { header: "Status", cell: (w) => <Badge value={w.status} /> },
-            { header: "Created", cell: (w) => <Time iso={w.created_at} timeZone={props.ctx.settings.default_timezone} dateOnly /> },
+            { header: t("settings.webhooks.events"), cell: (w) => w.events.join(", ") },
+            { header: t("settings.status"), cell: (w) => <Badge value={w.status} /> },
+            { header: t("settings.webhooks.created"), cell: (w) => <Time iso={w.created_at} timeZone={props.ctx.settings.default_timezone} dateOnly /> },
           ]}
         />
       </section>
       <form method="post" action="/admin/webhooks" class="card form-grid" novalidate>
         <CsrfField token={props.ctx.csrfToken} />
-        <h2 class="span-2">New endpoint</h2>
+        <h2 class="span-2">{t("settings.webhooks.new")}</h2>
         <div class="span-2">
           <ErrorSummary errors={e} message={props.message} />
         </div>
-        <Field name="url" label="URL" value={props.values?.url} error={e.url} required hint="https://… (http:// only for 127.0.0.1)" />
-        <Field name="description" label="Description" value={props.values?.description} error={e.description} />
+        <Field name="url" label="URL" value={props.values?.url} error={e.url} required hint={t("settings.webhooks.url_hint")} />
+        <Field name="description" label={t("settings.description")} value={props.values?.description} error={e.description} />
         <fieldset class="span-2">
-          <legend>Events {e.events && <span class="field-error">{e.events}</span>}</legend>
-          {WEBHOOK_EVENT_TYPES.map((t) => (
+          <legend>
+            {t("settings.webhooks.events")} {e.events && <span class="field-error">{e.events}</span>}
+          </legend>
+          {WEBHOOK_EVENT_TYPES.map((type) => (
             <label class="checkbox">
-              <input type="checkbox" name="events" value={t} checked={props.values?.events?.includes(t)} /> {t}
+              <input type="checkbox" name="events" value={type} checked={props.values?.events?.includes(type)} /> {type}
             </label>
           ))}
         </fieldset>
         <div class="span-2 form-actions">
           <button type="submit" class="button primary">
-            Add endpoint
+            {t("settings.webhooks.add")}
           </button>
         </div>
       </form>
@@ -84,67 +87,65 @@ export const webhookPages = new Hono<AppEnv>()
     const body = await readForm(c);
     const values = { url: text(body, "url") ?? "", description: text(body, "description") ?? "", events: list(body, "events") };
     const parsed = validate(WebhookEndpointCreate, { url: values.url, events: values.events, description: values.description });
-    if (!parsed.ok) return endpointsPage(c, { errors: parsed.errors, message: "Please correct the highlighted fields.", values }, 422);
+    if (!parsed.ok) return endpointsPage(c, { errors: parsed.errors, message: t("settings.webhooks.correct"), values }, 422);
     const made = await createEndpoint(writeContext(c), c.env.ENCRYPTION_KEY, parsed.data);
     // The secret is rendered in this response only (never stored in clear, never in a URL).
     return endpointsPage(c, { secret: { id: made.id, secret: made.secret } });
   })
   .get("/webhooks/:id", can("webhooks:manage"), async (c) => {
     const endpoint = await getEndpoint(c.get("db"), c.req.param("id"));
-    if (!endpoint) throw new NotFound("No webhook endpoint with this id.");
+    if (!endpoint) throw new NotFound(t("settings.webhooks.error.no_endpoint"));
     const cursor = c.req.query("cursor")?.slice(0, 100);
     const deliveries = await listDeliveries(c.get("db"), endpoint.id, 50, cursor);
     const ctx = pageContext(c);
     const done = c.req.query("done");
     return c.html(
       <Layout ctx={ctx} title={endpoint.url}>
-        <PageHeader title={endpoint.url} back={{ href: "/admin/webhooks", label: "Webhooks" }} subtitle={<Badge value={endpoint.status} />} />
+        <PageHeader title={endpoint.url} back={{ href: "/admin/webhooks", label: t("settings.webhooks.title") }} subtitle={<Badge value={endpoint.status} />} />
         {done === "replayed" && (
           <div class="alert success" role="status">
-            Queued again: it is sent within a minute.
+            {t("settings.webhooks.replayed")}
           </div>
         )}
         <section class="card">
-          <p>Events: {endpoint.events.join(", ")}</p>
+          <p>{t("settings.webhooks.events_list", { events: endpoint.events.join(", ") })}</p>
           <form method="post" action={`/admin/webhooks/${endpoint.id}/status`} class="inline">
             <CsrfField token={ctx.csrfToken} />
             <input type="hidden" name="status" value={endpoint.status === "active" ? "disabled" : "active"} />
             <button type="submit" class="button">
-              {endpoint.status === "active" ? "Disable" : "Enable"}
+              {endpoint.status === "active" ? t("settings.webhooks.disable") : t("settings.webhooks.enable")}
             </button>
           </form>{" "}
-          <form
-            method="post"
-            action={`/admin/webhooks/${endpoint.id}/delete`}
-            class="inline"
-            hx-confirm="Delete this endpoint? Pending deliveries are dropped."
-          >
+          <form method="post" action={`/admin/webhooks/${endpoint.id}/delete`} class="inline" hx-confirm={t("settings.webhooks.delete_confirm")}>
             <CsrfField token={ctx.csrfToken} />
             <button type="submit" class="button danger">
-              Delete
+              {t("settings.delete")}
             </button>
           </form>
         </section>
         <section class="card">
-          <h2>Deliveries</h2>
+          <h2>{t("settings.webhooks.deliveries")}</h2>
           <Table
             rows={deliveries.data}
-            empty={<EmptyState title="Nothing delivered yet." />}
+            empty={<EmptyState title={t("settings.webhooks.no_deliveries")} />}
             rowClass={(d) => (d.status === "failed" ? "failed" : undefined)}
             columns={[
-              { header: "Event", cell: (d) => `${d.event_type} ${d.event_id}` },
-              { header: "Status", cell: (d) => <Badge value={d.status} /> },
-              { header: "Attempts", class: "num", cell: (d) => d.attempts },
-              { header: "Last answer", cell: (d) => d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : "—") },
-              { header: "Next attempt", cell: (d) => (d.next_attempt_at ? <Time iso={d.next_attempt_at} timeZone={ctx.settings.default_timezone} /> : "—") },
+              { header: t("settings.webhooks.event"), cell: (d) => `${d.event_type} ${d.event_id}` },
+              { header: t("settings.status"), cell: (d) => <Badge value={d.status} /> },
+              { header: t("settings.webhooks.attempts"), class: "num", cell: (d) => d.attempts },
+              { header: t("settings.webhooks.last_answer"), cell: (d) => d.last_error ?? (d.last_status_code ? `HTTP ${d.last_status_code}` : "—") },
               {
-                header: <span class="visually-hidden">Replay</span>,
+                header: t("settings.webhooks.next_attempt"),
+                cell: (d) => (d.next_attempt_at ? <Time iso={d.next_attempt_at} timeZone={ctx.settings.default_timezone} /> : "—"),
+              },
+              {
+                header: <span class="visually-hidden">{t("settings.webhooks.replay")}</span>,
                 class: "row-actions",
                 cell: (d) => (
                   <form method="post" action={`/admin/webhook-deliveries/${d.id}/replay`} class="inline">
                     <CsrfField token={ctx.csrfToken} />
                     <button type="submit" class="button small">
-                      Replay
+                      {t("settings.webhooks.replay")}
                     </button>
                   </form>
                 ),
@@ -160,15 +161,19 @@ export const webhookPages = new Hono<AppEnv>()
     const id = c.req.param("id");
     const status = text(await readForm(c), "status") === "disabled" ? "disabled" : "active";
     const endpoint = await updateEndpoint(writeContext(c), id, { status });
-    return redirectWithNotice(c, `/admin/webhooks/${id}`, `Webhook endpoint ${endpoint.url} ${status === "active" ? "enabled" : "disabled"}.`);
+    return redirectWithNotice(
+      c,
+      `/admin/webhooks/${id}`,
+      t(status === "active" ? "settings.webhooks.notice.enabled" : "settings.webhooks.notice.disabled", { url: endpoint.url }),
+    );
   })
   .post("/webhooks/:id/delete", can("webhooks:manage"), async (c) => {
     const endpoint = await getEndpoint(c.get("db"), c.req.param("id"));
     await deleteEndpoint(writeContext(c), c.req.param("id"));
-    return redirectWithNotice(c, "/admin/webhooks", `Webhook endpoint ${endpoint?.url ?? c.req.param("id")} deleted.`);
+    return redirectWithNotice(c, "/admin/webhooks", t("settings.webhooks.notice.deleted", { url: endpoint?.url ?? c.req.param("id") }));
   })
   .post("/webhook-deliveries/:id/replay", can("webhooks:manage"), async (c) => {
     const result = await attempt(() => replayDelivery(writeContext(c), c.req.param("id")));
-    if (!result.ok) throw new NotFound("No webhook delivery with this id.");
-    return redirectWithNotice(c, `/admin/webhooks/${result.data.endpoint_id}`, `Delivery ${c.req.param("id")} queued to be sent again.`);
+    if (!result.ok) throw new NotFound(t("settings.webhooks.error.no_delivery"));
+    return redirectWithNotice(c, `/admin/webhooks/${result.data.endpoint_id}`, t("settings.webhooks.notice.replayed", { id: c.req.param("id") }));
   });

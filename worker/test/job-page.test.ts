@@ -136,7 +136,9 @@ describe("the service page while a job runs", () => {
     expect(open).toContain(`hx-get="${live}"`);
     expect(open).toContain('id="service-status"');
 
-    const pending = await (await page.get(live)).text();
+    const pendingRes = await page.get(live);
+    expect(pendingRes.headers.get("hx-redirect")).toBeNull();
+    const pending = await pendingRes.text();
     expect(pending).toContain(`hx-get="${live}"`);
     expect(pending).toContain('hx-swap-oob="true"');
     expect(pending).toMatch(/id="service-status"[^>]*><span class="badge badge-pending">pending<\/span>/);
@@ -145,12 +147,19 @@ describe("the service page while a job runs", () => {
     // The runner's outcome: the service is active with its number and balance, the job succeeded.
     await activate(serviceId, { msisdn: "+33600000042" });
     await setJob(jobId, "succeeded", 1);
-    const ended = await (await page.get(live)).text();
+    const endedRes = await page.get(live);
+    // The browser is sent to the whole page again (every card shows what the job changed), which says how it ended.
+    expect(endedRes.headers.get("hx-redirect")).toBe(`/admin/services/${serviceId}?ended=${jobId}`);
+    const ended = await endedRes.text();
     expect(ended).not.toContain("hx-get=");
     expect(ended).toMatch(/id="service-status"[^>]*><span class="badge badge-active">active<\/span>/);
     expect(ended).toContain("+33600000042");
     expect(ended).toContain(`Provisioned. <a href="/admin/jobs/${jobId}">View the job</a>`);
     expect(ended).toContain('id="service-balances" hx-swap-oob="true"');
+
+    const redirected = await (await page.get(`/admin/services/${serviceId}?ended=${jobId},job_notthisservice`)).text();
+    expect(redirected).not.toContain(`/admin/services/${serviceId}/live`);
+    expect(redirected).toContain(`Provisioned. <a href="/admin/jobs/${jobId}">View the job</a>`);
 
     const reloaded = await (await page.get(`/admin/services/${serviceId}`)).text();
     expect(reloaded).not.toContain(`/admin/services/${serviceId}/live`);

@@ -1,4 +1,4 @@
-import { currentIntlLocale } from "../i18n/request-locale";
+import { currentIntlLocale, t } from "../i18n/request-locale";
 
 /** Display helpers: money from minor units, balances by unit (display only; storage stays integer). */
 const moneyFormats = new Map<string, { format: Intl.NumberFormat; digits: number }>();
@@ -17,12 +17,18 @@ export function formatMoney(minor: number, currency: string, locale = currentInt
   return cached.format.format(minor / 10 ** cached.digits);
 }
 
+/** A number with fixed decimals in the page's language ("10.00", « 10,00 »), without grouping. */
+function decimal(value: number, digits: number): string {
+  return new Intl.NumberFormat(currentIntlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false }).format(value);
+}
+
+/** A balance or usage amount for display, in the page's language (GB/Go, decimal comma in French). */
 export function formatAmount(unit: string, amount: number, currency = "EUR"): string {
   switch (unit) {
     case "monetary":
       return formatMoney(amount, currency);
     case "data":
-      return amount >= 2 ** 30 ? `${(amount / 2 ** 30).toFixed(2)} GB` : `${(amount / 2 ** 20).toFixed(1)} MB`;
+      return amount >= 2 ** 30 ? `${decimal(amount / 2 ** 30, 2)} ${t("unit.gb")}` : `${decimal(amount / 2 ** 20, 1)} ${t("unit.mb")}`;
     case "voice": {
       const sign = amount < 0 ? "−" : "";
       const abs = Math.abs(amount);

@@ -394,9 +394,13 @@ function ServiceJobs(props: { jobs: ServiceJob[]; timeZone: string; oob?: boolea
 
 /**
  * While a job of the service is open, polls `/admin/services/:id/live` every 2 s and replaces itself
- * (the status, actions, details, balances and jobs come along out of band); once none is open it stops
- * and says how each job it watched ended.
+ * (the status, actions, details, balances and jobs come along out of band). Once none is open, the
+ * answer sends the browser to the whole page again (`HX-Redirect` to `?ended=`): what the job changed
+ * reaches every card (plans, inventory, history), and the page says how each job it watched ended.
  */
+/** Whether any of the service's jobs is still open (queued, leased, …). */
+export const hasOpenJob = (jobs: readonly { status: string }[]) => jobs.some((j) => OPEN_JOBS.has(j.status));
+
 export function ServicePoller(props: { serviceId: string; jobs: ServiceJob[]; watch: readonly string[] }) {
   const open = props.jobs.filter((j) => OPEN_JOBS.has(j.status));
   const ended = props.jobs.filter((j) => props.watch.includes(j.id) && FINISHED_JOBS.has(j.status));
@@ -477,6 +481,8 @@ export function ServicePage(
     cards?: { value: string; label: string }[];
     message?: string;
     notice?: string;
+    /** Jobs the page was watching when they ended (`?ended=`): how each ended is said at the top. */
+    ended?: readonly string[];
   },
 ) {
   const s = props.service;
@@ -496,7 +502,7 @@ export function ServicePage(
         }
         actions={<ServiceActions service={s} actions={props.actions} formKey={props.formKey} csrfToken={token} />}
       />
-      <ServicePoller serviceId={s.id} jobs={props.jobs} watch={[]} />
+      <ServicePoller serviceId={s.id} jobs={props.jobs} watch={props.ended ?? []} />
       {props.message && (
         <div class="alert error" role="alert">
           {props.message}

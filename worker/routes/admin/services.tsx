@@ -47,6 +47,7 @@ import { cardLabel } from "../../views/payments";
 import { CONFIRMED_SERVICE_ACTIONS, type ConfirmedServiceAction, ServiceActionConfirmPage } from "../../views/service-confirm";
 import {
   ACTION_LABEL,
+  hasOpenJob,
   InventoryPickers,
   last30Days,
   OrderForm,
@@ -158,7 +159,16 @@ async function findService(c: Context<AppEnv>, id: string) {
   return service;
 }
 
-async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: string; notice?: string } = {}, status: 200 | 409 | 422 = 200) {
+/** Job ids from a query parameter (`watch`, `ended`): well-formed ones only, at most 10; the views keep the service's own. */
+function jobIds(raw: string | undefined): string[] {
+  const jobId = z.string().regex(/^job_[A-Za-z0-9]{1,60}$/);
+  return (raw ?? "")
+    .split(",")
+    .filter((x) => jobId.safeParse(x).success)
+    .slice(0, 10);
+}
+
+async function servicePage(c: Context<AppEnv>, id: string, extra: { message?: string; notice?: string; ended?: string[] } = {}, status: 200 | 409 | 422 = 200) {
   const db = c.get("db");
   const service = await findService(c, id);
   const days = last30Days();
@@ -337,15 +347,14 @@ export const servicePages = new Hono<AppEnv>()
       <ServicesPage ctx={pageContext(c)} services={page.data} customers={names} status={status} nextCursor={page.next_cursor} hasCursor={Boolean(cursor)} />,
     );
   })
-  .get("/services/:id", can("services:read"), (c) => servicePage(c, c.req.param("id")))
+  .get("/services/:id", can("services:read"), (c) => servicePage(c, c.req.param("id"), { ended: jobIds(c.req.query("ended")) }))
   .get("/services/:id/live", can("services:read"), async (c) => {
     // The jobs the page saw open: each one's outcome is announced once it ends.
-    const jobId = z.string().regex(/^job_[A-Za-z0-9]{1,60}$/);
-    const watch = (c.req.query("watch") ?? "")
-      .split(",")
-      .filter((x) => jobId.safeParse(x).success)
-      .slice(0, 10);
-    const live = await serviceLive(c, await findService(c, c.req.param("id")));
+    const id = c.req.param("id");
+    const watch = jobIds(c.req.query("watch"));
+    const live = await serviceLive(c, await findService(c, id));
+    // All ended: the whole page again, so that every card shows what the jobs changed.
+    if (watch.length > 0 && !hasOpenJob(live.jobs)) c.header("HX-Redirect", `/admin/services/${id}?ended=${watch.join(",")}`);
     return c.html(<ServiceLiveFragment ctx={pageContext(c)} {...live} watch={watch} formKey={ulid()} />);
   })
   .post("/services/:id/sync", can("services:provision"), async (c) => {

@@ -2,7 +2,7 @@ import type { Child } from "hono/jsx";
 import type { ActivityView } from "../../db/queries/activity";
 import type { InvoiceSummary } from "../../db/queries/invoices";
 import type { TransactionView } from "../../db/queries/transactions";
-import type { ContactView } from "../../domain/contacts/schemas";
+import type { CONTACT_ROLES, ContactView } from "../../domain/contacts/schemas";
 import { CUSTOMER_TRANSITIONS, type CustomerTransition, type CustomerView } from "../../domain/customers/schemas";
 import type { ServiceView } from "../../domain/services/schemas";
 import type { SiteView } from "../../domain/sites/schemas";
@@ -197,7 +197,7 @@ export function CustomerPage(props: {
           empty={<EmptyState title={t("cust.no_contacts")} />}
           columns={[
             { header: t("cust.name"), cell: (k) => [k.first_name, k.last_name].filter(Boolean).join(" ") },
-            { header: t("cust.roles"), cell: (k) => k.roles.map((r) => <Badge value={r} />) },
+            { header: t("cust.roles"), cell: (k) => k.roles.map((r) => <Badge value={r} label={t(`services.role.${r as (typeof CONTACT_ROLES)[number]}`)} />) },
             { header: t("cust.email"), cell: (k) => (k.email ? <a href={`mailto:${k.email}`}>{k.email}</a> : "—") },
             { header: t("cust.phone"), cell: (k) => (k.phone ? <a href={`tel:${k.phone}`}>{formatPhone(k.phone)}</a> : "—") },
             {

@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
 import { BADGE_FR } from "../i18n/admin";
+import { fieldLabel, localiseError } from "../i18n/form-errors";
 import { currentIntlLocale, currentLocale, t } from "../i18n/request-locale";
 import type { FieldError } from "../lib/errors";
 
@@ -8,7 +9,7 @@ export type FormErrors = Record<string, string>;
 
 export function errorMap(errors: FieldError[] | undefined): FormErrors {
   const map: FormErrors = {};
-  for (const e of errors ?? []) if (!(e.path in map)) map[e.path] = e.message;
+  for (const e of errors ?? []) if (!(e.path in map)) map[e.path] = localiseError(e.message);
   return map;
 }
 
@@ -33,17 +34,18 @@ export function CsrfField(props: { token: string }) {
   return <input type="hidden" name="_csrf" value={props.token} />;
 }
 
-export function ErrorSummary(props: { errors: FormErrors; message?: string }) {
+/** The form's errors above it, each named by its field's label (`labels`, else the catalogue's) and linked to the field. */
+export function ErrorSummary(props: { errors: FormErrors; message?: string; labels?: Record<string, string> }) {
   const entries = Object.entries(props.errors);
   if (entries.length === 0 && !props.message) return null;
   return (
     <div class="alert error" role="alert" tabindex={-1} id="error-summary">
-      <strong>{props.message ?? t("admin.correct_fields")}</strong>
+      <strong>{props.message ? localiseError(props.message) : t("admin.correct_fields")}</strong>
       {entries.length > 0 && (
         <ul>
           {entries.map(([path, message]) => (
             <li>
-              <a href={`#f-${path.replace(/\./g, "-")}`}>{`${path.replace(/_/g, " ")}: ${message}`}</a>
+              <a href={`#f-${path.replace(/\./g, "-")}`}>{`${props.labels?.[path] ?? fieldLabel(path)}${t("overview.colon")}${message}`}</a>
             </li>
           ))}
         </ul>
@@ -403,10 +405,15 @@ export function ActivityChanges(props: { entry: ActivityView }) {
   if (changes.length === 0) return <span class="muted">—</span>;
   return (
     <details>
-      <summary>{`${changes.length} field${changes.length > 1 ? "s" : ""}: ${changes
-        .map(([k]) => k)
-        .slice(0, 4)
-        .join(", ")}${changes.length > 4 ? "…" : ""}`}</summary>
+      <summary>
+        {t(changes.length > 1 ? "overview.activity.fields_many" : "overview.activity.fields_one", {
+          n: changes.length,
+          names: `${changes
+            .map(([k]) => k)
+            .slice(0, 4)
+            .join(", ")}${changes.length > 4 ? "…" : ""}`,
+        })}
+      </summary>
       <dl class="diff">
         {changes.map(([field, change]) => (
           <>
@@ -417,7 +424,7 @@ export function ActivityChanges(props: { entry: ActivityView }) {
           </>
         ))}
       </dl>
-      <div class="muted small">request {a.request_id ?? "—"}</div>
+      <div class="muted small">{t("overview.activity.request", { id: a.request_id ?? "—" })}</div>
     </details>
   );
 }

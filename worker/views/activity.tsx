@@ -2,9 +2,8 @@
 
 import type { ActivityView } from "../db/queries/activity";
 import type { ActivitySubject } from "../db/queries/activity-subjects";
-import type { MessageKey } from "../i18n/catalogue";
 import { t } from "../i18n/request-locale";
-import { ActivityChanges, EmptyState, type FormErrors, SelectField, Table, Time } from "./components";
+import { ActivityChanges, actorKind, EmptyState, type FormErrors, SelectField, Table, Time } from "./components";
 
 export type SubjectMap = Map<string, ActivitySubject & { customer: { id: string; name: string } | null }>;
 
@@ -36,13 +35,6 @@ export function SubjectCell(props: { entry: ActivityView; subject: (ActivitySubj
   );
 }
 
-/** Who acted, as the log calls them ("user", "api key"), in the page's language; unknown kinds as stored. */
-function actorType(type: string): string {
-  const key = `overview.actor.${type}`;
-  return ACTOR_TYPES.has(type) ? t(key as MessageKey) : type.replace("_", " ");
-}
-const ACTOR_TYPES = new Set(["user", "api_key", "system", "customer"]);
-
 /** Entries newest first: when, who, what happened to which subject (by name), and the fields it changed. */
 export function ActivityLogTable(props: { entries: ActivityView[]; subjects: SubjectMap; timeZone: string; empty?: string }) {
   return (
@@ -57,7 +49,7 @@ export function ActivityLogTable(props: { entries: ActivityView[]; subjects: Sub
           header: t("overview.activity.who"),
           cell: (a) => (
             <span title={a.actor.id ?? undefined}>
-              <span class="muted small">{actorType(a.actor.type)}</span> {a.actor.label}
+              <span class="muted small">{actorKind(a.actor.type, a.actor.type.replace("_", " "))}</span> {a.actor.label}
             </span>
           ),
         },

@@ -1,6 +1,7 @@
 import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
 import { BADGE_FR } from "../i18n/admin";
+import type { MessageKey } from "../i18n/catalogue";
 import { fieldLabel, localiseError } from "../i18n/form-errors";
 import { currentIntlLocale, currentLocale, t } from "../i18n/request-locale";
 import type { FieldError } from "../lib/errors";
@@ -367,32 +368,39 @@ export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null
   broadcast_template: () => "/admin/broadcasts/templates",
 };
 
+const ACTOR_KINDS = new Set(["user", "api_key", "system", "customer"]);
+
+/** Who acted ("user", "api_key"…) in the page's language; in English, and for an unknown kind, as the caller shows it stored. */
+export function actorKind(type: string, asStored: string): string {
+  return currentLocale() !== "en" && ACTOR_KINDS.has(type) ? t(`overview.actor.${type}` as MessageKey) : asStored;
+}
+
 export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {
   return (
     <Table
       class="activity"
       rows={props.entries}
-      empty={<EmptyState title="No activity yet." />}
+      empty={<EmptyState title={t("overview.activity.empty")} />}
       columns={[
-        { header: "When", class: "nowrap", cell: (a) => <Time iso={a.at} timeZone={props.timeZone} /> },
+        { header: t("overview.activity.when"), class: "nowrap", cell: (a) => <Time iso={a.at} timeZone={props.timeZone} /> },
         {
-          header: "Who",
+          header: t("overview.activity.who"),
           cell: (a) => (
             <>
-              <span class="muted small">{a.actor.type}</span> {a.actor.label}
+              <span class="muted small">{actorKind(a.actor.type, a.actor.type)}</span> {a.actor.label}
             </>
           ),
         },
-        { header: "What", cell: (a) => <code>{a.action}</code> },
+        { header: t("overview.activity.what"), cell: (a) => <code>{a.action}</code> },
         {
-          header: "Entity",
+          header: t("overview.activity.entity"),
           when: Boolean(props.showEntity),
           cell: (a) => {
             const link = ENTITY_LINKS[a.entity]?.(a.entity_id, a.customer_id) ?? null;
             return link ? <a href={link}>{a.entity_id}</a> : <span>{a.entity_id}</span>;
           },
         },
-        { header: "Changes", cell: (a) => <ActivityChanges entry={a} /> },
+        { header: t("overview.activity.changes"), cell: (a) => <ActivityChanges entry={a} /> },
       ]}
     />
   );

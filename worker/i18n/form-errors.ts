@@ -28,6 +28,10 @@ for (const [key, english] of Object.entries(overviewEn)) {
     .join("(.+?)");
   patterns.push({ key: key as ErrorKey, regex: new RegExp(`^${source}$`), names });
 }
+/** Placeholders that stand for a number ("At most {max}" must not turn "At most five tags" half French). */
+const NUMERIC = new Set(["max", "min", "n", "size", "line", "header"]);
+const isNumber = (text: string) => /^\d[\d.,]*(?: ?(?:%|kB))?$/.test(text);
+
 // The most specific pattern first ("At most {size} kB of JSON" before "At most {max}").
 patterns.sort((a, b) => b.regex.source.length - a.regex.source.length);
 
@@ -38,7 +42,9 @@ export function localiseError(message: string): string {
   if (key) return t(key);
   for (const p of patterns) {
     const m = p.regex.exec(message);
-    if (m) return t(p.key, Object.fromEntries(p.names.map((name, i) => [name, m[i + 1] ?? ""])));
+    if (!m) continue;
+    const params = Object.fromEntries(p.names.map((name, i) => [name, m[i + 1] ?? ""]));
+    if (p.names.every((name) => !NUMERIC.has(name) || isNumber(params[name] ?? ""))) return t(p.key, params);
   }
   return message;
 }

@@ -1,6 +1,8 @@
 /** The overview pages in French (dashboard, activity log, search, sites map), notices after an action, and form errors named by their field in the reader's language. */
 
 import { beforeAll, describe, expect, it } from "vitest";
+import { localiseError } from "../i18n/form-errors";
+import { withLocale } from "../i18n/request-locale";
 import { api, pageSession, unique } from "./helpers";
 import { expectNoEnglish, frenchPage } from "./locale-helpers";
 
@@ -132,5 +134,17 @@ describe("overview pages in French", () => {
     expect(english).toContain("Name: Required");
     expect(english).toContain("Currency: Must be an ISO 4217 currency code such as EUR or USD");
     expectNoEnglish(english, ["Obligatoire", "Devise"]);
+  });
+
+  it("translates the domain's messages with their numbers, and leaves unknown or English ones as written", () => {
+    const fr = (m: string) => withLocale("fr", () => localiseError(m));
+    expect(fr("At most 40 characters")).toBe("40 caractères au plus");
+    expect(fr("At most 20 kB of JSON")).toBe("20 ko de JSON au plus");
+    expect(fr("Duplicate of line 4")).toBe("Doublon de la ligne 4");
+    expect(fr("Must be a valid email address")).toBe("Doit être une adresse e-mail valide");
+    // A placeholder for a number does not swallow words: no sentence half in French.
+    expect(fr("At most five tags")).toBe("At most five tags");
+    expect(fr("Something only the API says")).toBe("Something only the API says");
+    expect(withLocale("en", () => localiseError("At most 40 characters"))).toBe("At most 40 characters");
   });
 });

@@ -3,6 +3,7 @@ import { billingEn, billingFr } from "./admin-billing";
 import { broadcastsEn, broadcastsFr } from "./admin-broadcasts";
 import { identityEn, identityFr } from "./admin-identity";
 import { inventoryEn, inventoryFr } from "./admin-inventory";
+import { overviewEn, overviewFr } from "./admin-overview";
 import { servicesEn, servicesFr } from "./admin-services";
 import { settingsEn, settingsFr } from "./admin-settings";
 
@@ -226,6 +227,7 @@ const en = {
   ...identityEn,
   ...servicesEn,
   ...settingsEn,
+  ...overviewEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -446,6 +448,7 @@ const fr: Record<MessageKey, string> = {
   ...identityFr,
   ...servicesFr,
   ...settingsFr,
+  ...overviewFr,
 };
 
 export const CATALOGUE: Record<Locale, Record<MessageKey, string>> = { en, fr };

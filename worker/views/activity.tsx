@@ -2,7 +2,8 @@
 
 import type { ActivityView } from "../db/queries/activity";
 import type { ActivitySubject } from "../db/queries/activity-subjects";
-import { ActivityChanges, EmptyState, type FormErrors, SelectField, Table, Time } from "./components";
+import { t } from "../i18n/request-locale";
+import { ActivityChanges, actorKind, EmptyState, type FormErrors, SelectField, Table, Time } from "./components";
 
 export type SubjectMap = Map<string, ActivitySubject & { customer: { id: string; name: string } | null }>;
 
@@ -40,20 +41,20 @@ export function ActivityLogTable(props: { entries: ActivityView[]; subjects: Sub
     <Table
       class="activity activity-log"
       rows={props.entries}
-      empty={<EmptyState title={props.empty ?? "No activity yet."} />}
+      empty={<EmptyState title={props.empty ?? t("overview.activity.empty")} />}
       rowAttributes={(a) => ({ "data-entry": a.id })}
       columns={[
-        { header: "When", class: "nowrap", cell: (a) => <Time iso={a.at} timeZone={props.timeZone} /> },
+        { header: t("overview.activity.when"), class: "nowrap", cell: (a) => <Time iso={a.at} timeZone={props.timeZone} /> },
         {
-          header: "Who",
+          header: t("overview.activity.who"),
           cell: (a) => (
             <span title={a.actor.id ?? undefined}>
-              <span class="muted small">{a.actor.type.replace("_", " ")}</span> {a.actor.label}
+              <span class="muted small">{actorKind(a.actor.type, a.actor.type.replace("_", " "))}</span> {a.actor.label}
             </span>
           ),
         },
         {
-          header: "What",
+          header: t("overview.activity.what"),
           cell: (a) => (
             <>
               <code>{a.action}</code>
@@ -61,7 +62,7 @@ export function ActivityLogTable(props: { entries: ActivityView[]; subjects: Sub
             </>
           ),
         },
-        { header: "Changes", cell: (a) => <ActivityChanges entry={a} /> },
+        { header: t("overview.activity.changes"), cell: (a) => <ActivityChanges entry={a} /> },
       ]}
     />
   );
@@ -70,7 +71,20 @@ export function ActivityLogTable(props: { entries: ActivityView[]; subjects: Sub
 export type ActivityFilterValues = Partial<Record<"q" | "from" | "to" | "entity" | "entity_id" | "actor" | "action" | "customer_id" | "kind", string>>;
 
 /** Entities offered in the filter (any other can still be given in the address). */
-const ENTITIES = ["customer", "service", "invoice", "payment", "product", "inventory_item", "broadcast", "contact", "site", "user", "session", "settings"];
+const ENTITIES = [
+  "customer",
+  "service",
+  "invoice",
+  "payment",
+  "product",
+  "inventory_item",
+  "broadcast",
+  "contact",
+  "site",
+  "user",
+  "session",
+  "settings",
+] as const;
 
 /** The activity log's filters: subject by name, a period of days (operator's time zone), and the entry's columns. */
 export function ActivityFilters(props: { values: ActivityFilterValues; errors: FormErrors; timeZone: string }) {
@@ -97,25 +111,31 @@ export function ActivityFilters(props: { values: ActivityFilterValues; errors: F
   );
   return (
     <form class="filters activity-filters" method="get" action="/admin/activity">
-      {text("q", "Subject", "Customer, number, invoice…", "search")}
-      {text("from", `From (${props.timeZone})`, "2025-03-01", "date")}
-      {text("to", "To (inclusive)", "2025-03-31", "date")}
+      {text("q", t("overview.activity.subject"), t("overview.activity.subject_placeholder"), "search")}
+      {text("from", t("overview.activity.from", { zone: props.timeZone }), "2025-03-01", "date")}
+      {text("to", t("overview.activity.to"), "2025-03-31", "date")}
       <SelectField
         name="kind"
-        label="Events"
+        label={t("overview.activity.events")}
         value={v.kind ?? "all"}
         options={[
-          { value: "all", label: "All" },
-          { value: "business", label: "Business events" },
+          { value: "all", label: t("overview.activity.all") },
+          { value: "business", label: t("overview.activity.business") },
         ]}
       />
-      <SelectField name="entity" label="Entity" value={v.entity} blank="Any" options={ENTITIES} />
-      {text("action", "Action", "customer.update")}
-      {text("actor", "Actor id", "usr_…")}
-      {text("customer_id", "Customer id", "cus_…")}
-      {text("entity_id", "Entity id")}
+      <SelectField
+        name="entity"
+        label={t("overview.activity.entity")}
+        value={v.entity}
+        blank={t("overview.activity.any")}
+        options={ENTITIES.map((value) => ({ value, label: t(`overview.entity.${value}`) }))}
+      />
+      {text("action", t("overview.activity.action"), "customer.update")}
+      {text("actor", t("overview.activity.actor"), "usr_…")}
+      {text("customer_id", t("overview.activity.customer"), "cus_…")}
+      {text("entity_id", t("overview.activity.entity_id"))}
       <button type="submit" class="button">
-        Filter
+        {t("overview.activity.filter")}
       </button>
     </form>
   );

@@ -1,6 +1,8 @@
 import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
 import { BADGE_FR } from "../i18n/admin";
+import type { MessageKey } from "../i18n/catalogue";
+import { fieldLabel, localiseError } from "../i18n/form-errors";
 import { currentIntlLocale, currentLocale, t } from "../i18n/request-locale";
 import type { FieldError } from "../lib/errors";
 
@@ -8,7 +10,7 @@ export type FormErrors = Record<string, string>;
 
 export function errorMap(errors: FieldError[] | undefined): FormErrors {
   const map: FormErrors = {};
-  for (const e of errors ?? []) if (!(e.path in map)) map[e.path] = e.message;
+  for (const e of errors ?? []) if (!(e.path in map)) map[e.path] = localiseError(e.message);
   return map;
 }
 
@@ -33,17 +35,18 @@ export function CsrfField(props: { token: string }) {
   return <input type="hidden" name="_csrf" value={props.token} />;
 }
 
-export function ErrorSummary(props: { errors: FormErrors; message?: string }) {
+/** The form's errors above it, each named by its field's label (`labels`, else the catalogue's) and linked to the field. */
+export function ErrorSummary(props: { errors: FormErrors; message?: string; labels?: Record<string, string> }) {
   const entries = Object.entries(props.errors);
   if (entries.length === 0 && !props.message) return null;
   return (
     <div class="alert error" role="alert" tabindex={-1} id="error-summary">
-      <strong>{props.message ?? t("admin.correct_fields")}</strong>
+      <strong>{props.message ? localiseError(props.message) : t("admin.correct_fields")}</strong>
       {entries.length > 0 && (
         <ul>
           {entries.map(([path, message]) => (
             <li>
-              <a href={`#f-${path.replace(/\./g, "-")}`}>{`${path.replace(/_/g, " ")}: ${message}`}</a>
+              <a href={`#f-${path.replace(/\./g, "-")}`}>{`${props.labels?.[path] ?? fieldLabel(path)}${t("overview.colon")}${message}`}</a>
             </li>
           ))}
         </ul>
@@ -365,32 +368,39 @@ export const ENTITY_LINKS: Record<string, (id: string, customerId: string | null
   broadcast_template: () => "/admin/broadcasts/templates",
 };
 
+const ACTOR_KINDS = new Set(["user", "api_key", "system", "customer"]);
+
+/** Who acted ("user", "api_key"…) in the page's language; in English, and for an unknown kind, as the caller shows it stored. */
+export function actorKind(type: string, asStored: string): string {
+  return currentLocale() !== "en" && ACTOR_KINDS.has(type) ? t(`overview.actor.${type}` as MessageKey) : asStored;
+}
+
 export function ActivityTable(props: { entries: ActivityView[]; timeZone: string; showEntity?: boolean }) {
   return (
     <Table
       class="activity"
       rows={props.entries}
-      empty={<EmptyState title="No activity yet." />}
+      empty={<EmptyState title={t("overview.activity.empty")} />}
       columns={[
-        { header: "When", class: "nowrap", cell: (a) => <Time iso={a.at} timeZone={props.timeZone} /> },
+        { header: t("overview.activity.when"), class: "nowrap", cell: (a) => <Time iso={a.at} timeZone={props.timeZone} /> },
         {
-          header: "Who",
+          header: t("overview.activity.who"),
           cell: (a) => (
             <>
-              <span class="muted small">{a.actor.type}</span> {a.actor.label}
+              <span class="muted small">{actorKind(a.actor.type, a.actor.type)}</span> {a.actor.label}
             </>
           ),
         },
-        { header: "What", cell: (a) => <code>{a.action}</code> },
+        { header: t("overview.activity.what"), cell: (a) => <code>{a.action}</code> },
         {
-          header: "Entity",
+          header: t("overview.activity.entity"),
           when: Boolean(props.showEntity),
           cell: (a) => {
             const link = ENTITY_LINKS[a.entity]?.(a.entity_id, a.customer_id) ?? null;
             return link ? <a href={link}>{a.entity_id}</a> : <span>{a.entity_id}</span>;
           },
         },
-        { header: "Changes", cell: (a) => <ActivityChanges entry={a} /> },
+        { header: t("overview.activity.changes"), cell: (a) => <ActivityChanges entry={a} /> },
       ]}
     />
   );
@@ -403,10 +413,15 @@ export function ActivityChanges(props: { entry: ActivityView }) {
   if (changes.length === 0) return <span class="muted">—</span>;
   return (
     <details>
-      <summary>{`${changes.length} field${changes.length > 1 ? "s" : ""}: ${changes
-        .map(([k]) => k)
-        .slice(0, 4)
-        .join(", ")}${changes.length > 4 ? "…" : ""}`}</summary>
+      <summary>
+        {t(changes.length > 1 ? "overview.activity.fields_many" : "overview.activity.fields_one", {
+          n: changes.length,
+          names: `${changes
+            .map(([k]) => k)
+            .slice(0, 4)
+            .join(", ")}${changes.length > 4 ? "…" : ""}`,
+        })}
+      </summary>
       <dl class="diff">
         {changes.map(([field, change]) => (
           <>
@@ -417,7 +432,7 @@ export function ActivityChanges(props: { entry: ActivityView }) {
           </>
         ))}
       </dl>
-      <div class="muted small">request {a.request_id ?? "—"}</div>
+      <div class="muted small">{t("overview.activity.request", { id: a.request_id ?? "—" })}</div>
     </details>
   );
 }

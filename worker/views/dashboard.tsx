@@ -3,18 +3,16 @@ import type { Child } from "hono/jsx";
 import type { ActivityView } from "../db/queries/activity";
 import type { DashboardCounts } from "../db/queries/dashboard";
 import type { runnerHealth } from "../db/queries/jobs";
+import type { MessageKey } from "../i18n/catalogue";
+import { currentIntlLocale, t } from "../i18n/request-locale";
 import { ActivityLogTable, type SubjectMap } from "./activity";
 import { PageHeader, Time } from "./components";
 import { formatMoney } from "./format";
 import { Layout, type PageContext } from "./layout";
 
-const SERVICE_TYPES: Record<string, string> = {
-  mobile: "Mobile",
-  fixed_internet: "Fixed internet",
-  voip: "VoIP",
-  iptv: "IPTV",
-  other: "Other",
-};
+const SERVICE_TYPES = new Set(["mobile", "fixed_internet", "voip", "iptv", "other"]);
+/** A service type as people say it; an unknown type as stored. */
+const serviceType = (type: string) => (SERVICE_TYPES.has(type) ? t(`overview.service_type.${type}` as MessageKey) : type);
 
 /** One figure and what it counts; a link to the list behind it. */
 function Stat(props: { label: string; value: Child; href?: string; tone?: "warning" | "danger"; id?: string; detail?: Child }) {
@@ -37,7 +35,7 @@ function Stat(props: { label: string; value: Child; href?: string; tone?: "warni
   );
 }
 
-const n = (value: number) => value.toLocaleString("en-GB");
+const n = (value: number) => value.toLocaleString(currentIntlLocale());
 
 export type DashboardProps = {
   ctx: PageContext;
@@ -77,30 +75,35 @@ function RunnerHealth(props: { health: NonNullable<DashboardProps["health"]>; fa
   const { health } = props;
   return (
     <section class="card" id="runner-health" aria-labelledby="runner-health-h">
-      <h2 id="runner-health-h">Provisioning runner</h2>
+      <h2 id="runner-health-h">{t("overview.dashboard.runner")}</h2>
       {health.runners.length === 0 ? (
-        <p class="alert error">No runner has pulled jobs yet: start one (npm run runner) or jobs will wait.</p>
+        <p class="alert error">{t("overview.dashboard.no_runner")}</p>
       ) : (
         <ul class="plain">
           {health.runners.map((r) => {
             const ago = Math.round((props.now.getTime() - Date.parse(r.lastPullAt)) / 1000);
             return (
               <li>
-                <strong>{r.label}</strong>: last pull <Time iso={r.lastPullAt} timeZone={props.timeZone} />{" "}
-                <span class={ago > 120 ? "badge badge-failed" : "badge badge-active"}>{ago > 120 ? `silent for ${Math.round(ago / 60)} min` : "healthy"}</span>
+                <strong>{r.label}</strong>
+                {t("overview.colon")}
+                {t("overview.dashboard.last_pull")} <Time iso={r.lastPullAt} timeZone={props.timeZone} />{" "}
+                <span class={ago > 120 ? "badge badge-failed" : "badge badge-active"}>
+                  {ago > 120 ? t("overview.dashboard.silent", { minutes: Math.round(ago / 60) }) : t("overview.dashboard.healthy")}
+                </span>
               </li>
             );
           })}
         </ul>
       )}
       <p class="small">
-        <a href="/admin/jobs?status=leased">{health.inFlight} in flight</a> · <a href="/admin/jobs?status=ready">{health.ready} waiting</a> ·{" "}
+        <a href="/admin/jobs?status=leased">{t("overview.dashboard.in_flight", { n: health.inFlight })}</a> ·{" "}
+        <a href="/admin/jobs?status=ready">{t("overview.dashboard.waiting", { n: health.ready })}</a> ·{" "}
         <a href="/admin/jobs?status=pending" class={health.stalePending > 0 ? "error-text" : undefined}>
-          {health.stalePending} stranded in pending
+          {t("overview.dashboard.stranded", { n: health.stalePending })}
         </a>{" "}
-        · <a href="/admin/jobs?status=dead">{health.dead} dead</a> ·{" "}
+        · <a href="/admin/jobs?status=dead">{t("overview.dashboard.dead", { n: health.dead })}</a> ·{" "}
         <a href="/admin/jobs?status=failed" class={props.failedToday > 0 ? "error-text" : undefined}>
-          {props.failedToday} failed today
+          {t("overview.dashboard.failed_today_jobs", { n: props.failedToday })}
         </a>
       </p>
     </section>
@@ -115,14 +118,14 @@ export function DashboardPage(props: DashboardProps) {
   const activityLinks = props.activity !== null;
   const activeTotal = services?.byType.reduce((sum, t) => sum + t.n, 0) ?? 0;
   return (
-    <Layout ctx={props.ctx} title="Dashboard">
+    <Layout ctx={props.ctx} title={t("overview.dashboard.title")}>
       <PageHeader
-        title="Dashboard"
-        subtitle={`Welcome, ${props.ctx.principal.name}.`}
+        title={t("overview.dashboard.title")}
+        subtitle={t("overview.dashboard.welcome", { name: props.ctx.principal.name })}
         actions={
           props.canCreateCustomer && (
             <a class="button primary" href="/admin/customers/new">
-              New customer
+              {t("overview.dashboard.new_customer")}
             </a>
           )
         }
@@ -131,27 +134,27 @@ export function DashboardPage(props: DashboardProps) {
       {(services || money || props.lowStock) && (
         <section aria-labelledby="today-h" class="dashboard-figures">
           <h2 id="today-h" class="visually-hidden">
-            Operations
+            {t("overview.dashboard.operations")}
           </h2>
           <div class="stats">
             {services && (
               <>
                 <Stat
                   id="stat-active-services"
-                  label="Active services"
+                  label={t("overview.dashboard.active_services")}
                   value={n(activeTotal)}
                   href="/admin/services?status=active"
-                  detail={services.byType.length > 0 ? services.byType.map((t) => `${SERVICE_TYPES[t.type] ?? t.type} ${n(t.n)}`).join(" · ") : undefined}
+                  detail={services.byType.length > 0 ? services.byType.map((s) => `${serviceType(s.type)} ${n(s.n)}`).join(" · ") : undefined}
                 />
                 <Stat
                   id="stat-activated"
-                  label="Activated today"
+                  label={t("overview.dashboard.activated_today")}
                   value={n(services.activated)}
                   href={activityLinks ? `/admin/activity?action=service.activate&${todayQuery}` : undefined}
                 />
                 <Stat
                   id="stat-failed"
-                  label="Failed today"
+                  label={t("overview.dashboard.failed_today")}
                   value={n(services.failed)}
                   tone={services.failed > 0 ? "danger" : undefined}
                   href={activityLinks ? `/admin/activity?action=service.fail&${todayQuery}` : undefined}
@@ -160,17 +163,17 @@ export function DashboardPage(props: DashboardProps) {
             )}
             {money && (
               <>
-                <Stat id="stat-mrr" label="Monthly recurring revenue" value={<Amounts amounts={money.mrr} />} href="/admin/services?status=active" />
+                <Stat id="stat-mrr" label={t("overview.dashboard.mrr")} value={<Amounts amounts={money.mrr} />} href="/admin/services?status=active" />
                 <Stat
                   id="stat-overdue"
-                  label={`Overdue invoice${money.overdue.count === 1 ? "" : "s"}: ${n(money.overdue.count)}`}
+                  label={t(money.overdue.count === 1 ? "overview.dashboard.overdue_one" : "overview.dashboard.overdue_many", { n: n(money.overdue.count) })}
                   value={<Amounts amounts={money.overdue.amounts} />}
                   tone={money.overdue.count > 0 ? "warning" : undefined}
                   href="/admin/invoices?overdue=true"
                 />
                 <Stat
                   id="stat-expiring-cards"
-                  label="Cards expiring within 60 days"
+                  label={t("overview.dashboard.expiring_cards")}
                   value={n(money.expiringCards)}
                   tone={money.expiringCards > 0 ? "warning" : undefined}
                   href="/admin/payments/expiring-cards"
@@ -180,17 +183,13 @@ export function DashboardPage(props: DashboardProps) {
             {props.lowStock && (
               <Stat
                 id="stat-low-stock"
-                label="Inventory types low on stock"
+                label={t("overview.dashboard.low_stock")}
                 value={n(props.lowStock.length)}
                 tone={props.lowStock.length > 0 ? "warning" : undefined}
                 href="/admin/inventory"
                 detail={
                   props.lowStock.length > 0
-                    ? props.lowStock.map((t) => (
-                        <div>
-                          {t.name}: {n(t.inStock)} in stock (alert below {n(t.threshold)})
-                        </div>
-                      ))
+                    ? props.lowStock.map((s) => <div>{t("overview.dashboard.in_stock", { name: s.name, n: n(s.inStock), threshold: n(s.threshold) })}</div>)
                     : undefined
                 }
               />
@@ -201,28 +200,32 @@ export function DashboardPage(props: DashboardProps) {
       {counts && (
         <section aria-labelledby="customers-h">
           <h2 id="customers-h" class="visually-hidden">
-            Customers
+            {t("overview.dashboard.customers")}
           </h2>
           <div class="stats">
-            <Stat label="Open customers" value={n(counts.customers.open)} href="/admin/customers?status=open" />
-            <Stat label="Suspended" value={n(counts.customers.suspended)} href="/admin/customers?status=suspended" />
-            <Stat label="Closed" value={n(counts.customers.closed)} href="/admin/customers?status=closed" />
-            <Stat label="Archived" value={n(counts.customers.archived)} href="/admin/customers?status=archived" />
-            <Stat label="Individuals" value={n(counts.individual)} href="/admin/customers?type=individual" />
-            <Stat label="Businesses" value={n(counts.business)} href="/admin/customers?type=business" />
-            <Stat label="Contacts" value={n(counts.contacts)} />
-            <Stat label="Sites" value={n(counts.sites)} />
-            <Stat label="New this month" value={n(counts.newThisMonth)} href="/admin/customers?sort=-created_at" />
+            <Stat label={t("overview.dashboard.open")} value={n(counts.customers.open)} href="/admin/customers?status=open" />
+            <Stat label={t("overview.dashboard.suspended")} value={n(counts.customers.suspended)} href="/admin/customers?status=suspended" />
+            <Stat label={t("overview.dashboard.closed")} value={n(counts.customers.closed)} href="/admin/customers?status=closed" />
+            <Stat label={t("overview.dashboard.archived")} value={n(counts.customers.archived)} href="/admin/customers?status=archived" />
+            <Stat label={t("overview.dashboard.individuals")} value={n(counts.individual)} href="/admin/customers?type=individual" />
+            <Stat label={t("overview.dashboard.businesses")} value={n(counts.business)} href="/admin/customers?type=business" />
+            <Stat label={t("overview.dashboard.contacts")} value={n(counts.contacts)} />
+            <Stat label={t("overview.dashboard.sites")} value={n(counts.sites)} />
+            <Stat label={t("overview.dashboard.new_this_month")} value={n(counts.newThisMonth)} href="/admin/customers?sort=-created_at" />
           </div>
         </section>
       )}
       {props.activity && (
         <section class="card" id="recent-activity" aria-labelledby="recent-activity-h">
           <div class="section-header">
-            <h2 id="recent-activity-h">{props.activity.all ? "Recent activity" : "Recent business events"}</h2>
+            <h2 id="recent-activity-h">{props.activity.all ? t("overview.dashboard.recent_activity") : t("overview.dashboard.recent_business")}</h2>
             <span>
-              {props.activity.all ? <a href="/admin">Business events only</a> : <a href="/admin?activity=all">Show all (sign-ins too)</a>} ·{" "}
-              <a href={props.activity.all ? "/admin/activity" : "/admin/activity?kind=business"}>All activity</a>
+              {props.activity.all ? (
+                <a href="/admin">{t("overview.dashboard.business_only")}</a>
+              ) : (
+                <a href="/admin?activity=all">{t("overview.dashboard.show_all")}</a>
+              )}{" "}
+              · <a href={props.activity.all ? "/admin/activity" : "/admin/activity?kind=business"}>{t("overview.dashboard.all_activity")}</a>
             </span>
           </div>
           <ActivityLogTable entries={props.activity.entries} subjects={props.activity.subjects} timeZone={tz} />

@@ -3,6 +3,7 @@
  * north arrow (views/cell-map.tsx): no map tiles, nothing fetched from elsewhere. Each place is a
  * labelled marker linking to it.
  */
+import { t } from "../i18n/request-locale";
 import { fitProjection, NorthArrow, project, round, ScaleBar } from "./cell-map";
 
 export type MapPlace = { id: string; label: string; lat: number | null; lon: number | null; href: string; title?: string };
@@ -29,7 +30,7 @@ export function PlacesMap(props: { places: MapPlace[]; label: string; empty: str
     <figure class="places-map" id={props.id}>
       <svg
         class="cell-map"
-        aria-label={`${props.label}: ${placed.length} on the map`}
+        aria-label={t("overview.map.placed", { label: props.label, n: placed.length })}
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         width="100%"
         preserveAspectRatio="xMidYMid meet"
@@ -63,7 +64,7 @@ export function PlacesMap(props: { places: MapPlace[]; label: string; empty: str
         <ScaleBar p={p} width={WIDTH} height={HEIGHT} />
         <NorthArrow width={WIDTH} />
       </svg>
-      {missing > 0 && <figcaption class="muted small">{`${missing} without coordinates, not on the map.`}</figcaption>}
+      {missing > 0 && <figcaption class="muted small">{t("overview.map.missing", { n: missing })}</figcaption>}
     </figure>
   );
 }

@@ -4,6 +4,8 @@ import { listActivity } from "../../db/queries/activity";
 import { activitySubjects, matchSubjects } from "../../db/queries/activity-subjects";
 import { periodOf } from "../../domain/activity/filters";
 import type { AppEnv } from "../../env";
+import { localiseError } from "../../i18n/form-errors";
+import { t } from "../../i18n/request-locale";
 import { can } from "../../middleware/access";
 import { ActivityFilters, ActivityLogTable } from "../../views/activity";
 import { PageHeader, Pager } from "../../views/components";
@@ -48,13 +50,14 @@ export const activityPages = new Hono<AppEnv>().get("/activity", can("activity:r
     : { data: [], next_cursor: null };
   const names = await activitySubjects(db, page.data);
   const { cursor: _cursor, ...params } = q;
+  const dateErrors = period.ok ? {} : Object.fromEntries(Object.entries(period.errors).map(([k, v]) => [k, localiseError(v)]));
   return c.html(
-    <Layout ctx={ctx} title="Activity log" wide>
-      <PageHeader title="Activity log" subtitle="Every change, who made it and when. Entries can never be edited or removed." />
-      <ActivityFilters values={q} errors={period.ok ? {} : period.errors} timeZone={tz} />
+    <Layout ctx={ctx} title={t("overview.activity.title")} wide>
+      <PageHeader title={t("overview.activity.title")} subtitle={t("overview.activity.subtitle")} />
+      <ActivityFilters values={q} errors={dateErrors} timeZone={tz} />
       {!period.ok && (
         <div class="alert error" role="alert">
-          Please correct the dates: {Object.values(period.errors).join("; ")}.
+          {t("overview.activity.correct_dates", { errors: Object.values(dateErrors).join("; ") })}
         </div>
       )}
       <section class="card">
@@ -62,7 +65,11 @@ export const activityPages = new Hono<AppEnv>().get("/activity", can("activity:r
           entries={page.data}
           subjects={names}
           timeZone={tz}
-          empty={typed && subjects && subjects.entities.length + subjects.customerIds.length === 0 ? `Nothing is called “${typed}”.` : "No matching activity."}
+          empty={
+            typed && subjects && subjects.entities.length + subjects.customerIds.length === 0
+              ? t("overview.activity.nothing_called", { q: typed })
+              : t("overview.activity.no_match")
+          }
         />
         <Pager baseUrl="/admin/activity" params={params} nextCursor={page.next_cursor} hasCursor={Boolean(q.cursor)} />
       </section>

@@ -57,8 +57,8 @@ export const billRunPages = new Hono<AppEnv>()
     if (!parsed.ok) return listPage(c, { values, errors: parsed.errors }, 422);
     const result = await attempt(() => createBillRun(writeContext(c), (ids) => serviceDeps(c.env).enqueue(ids), parsed.data));
     if (!result.ok) return listPage(c, { values, errors: result.errors, message: result.message }, 422);
-    if (!result.data) return redirectWithNotice(c, "/admin/bill-runs", `${month} already has a bill run: see it below.`);
-    return redirectWithNotice(c, `/admin/bill-runs/${result.data.id}`, `Bill run for ${month} started.`);
+    if (!result.data) return redirectWithNotice(c, "/admin/bill-runs", t("overview.notice.bill_run_exists", { month }));
+    return redirectWithNotice(c, `/admin/bill-runs/${result.data.id}`, t("overview.notice.bill_run_started", { month }));
   })
   .get("/bill-runs/:id", can("billing:read"), async (c) => c.html(<BillRunPage ctx={pageContext(c)} run={await runOr404(c)} />))
   .get("/bill-runs/:id/live", can("billing:read"), async (c) =>

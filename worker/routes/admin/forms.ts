@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../../env";
+import { zodErrorMap } from "../../i18n/form-errors";
 import { t } from "../../i18n/request-locale";
 import { AppError, Invalid } from "../../lib/errors";
 import { zodErrors } from "../../middleware/errors";
@@ -47,9 +48,9 @@ export function numberOrNull(body: FormBody, key: string): number | null | undef
 
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FormErrors; message?: string };
 
-/** Validates with the same zod schema the API uses. */
+/** Validates with the same zod schema the API uses; zod's own messages in the page's language (the schema's stay as written, errorMap translates them). */
 export function validate<T extends z.ZodType>(schema: T, input: unknown): FormResult<z.infer<T>> {
-  const parsed = schema.safeParse(input);
+  const parsed = schema.safeParse(input, { error: zodErrorMap });
   return parsed.success ? { ok: true, data: parsed.data } : { ok: false, errors: errorMap(zodErrors(parsed.error)) };
 }
 

@@ -113,7 +113,7 @@ async function act(c: Context<AppEnv>, id: string, run: () => Promise<unknown>, 
   const result = await attempt(run);
   if (!result.ok) return invoicePage(c, id, { message: result.message }, 409);
   const invoice = await getInvoice(c.get("db"), id);
-  return redirectWithNotice(c, `/admin/invoices/${id}`, notice(invoice ? invoiceName(invoice) : "The invoice"));
+  return redirectWithNotice(c, `/admin/invoices/${id}`, notice(invoice ? invoiceName(invoice) : t("overview.notice.the_invoice")));
 }
 
 /** The void confirmation (again with a 422 when the reason is missing, a 409 when voiding is refused). */
@@ -200,7 +200,7 @@ export const invoicePages = new Hono<AppEnv>()
       c,
       id,
       () => issueInvoice(writeContext(c), id),
-      (name) => `${name} issued.`,
+      (name) => t("overview.notice.issued", { name }),
     );
   })
   .post("/invoices/:id/send", can("billing:write"), async (c) => {
@@ -218,7 +218,7 @@ export const invoicePages = new Hono<AppEnv>()
       c,
       id,
       () => emailInvoice(writeContext(c), c.env.INVOICE_FILES, c.get("settings") ?? DEFAULT_SETTINGS, id, parsed.data.to ?? null),
-      (name) => `${name} queued in the email outbox with its PDF${parsed.data.to ? ` to ${parsed.data.to}` : ""}.`,
+      (name) => (parsed.data.to ? t("overview.notice.sent_to", { name, to: parsed.data.to }) : t("overview.notice.sent", { name })),
     );
     kickOutbox(c);
     return sent;
@@ -230,7 +230,7 @@ export const invoicePages = new Hono<AppEnv>()
     if (!reason.ok) return voidPage(c, id, { reason: { value: reason.value, error: reason.error } }, 422);
     const result = await attempt(() => voidInvoice(writeContext(c), id, reason.reason));
     if (!result.ok) return voidPage(c, id, { message: result.message, reason: { value: reason.reason } }, 409);
-    return redirectWithNotice(c, `/admin/invoices/${id}`, `${invoiceName(result.data)} voided.`);
+    return redirectWithNotice(c, `/admin/invoices/${id}`, t("overview.notice.voided", { name: invoiceName(result.data) }));
   })
   .post("/invoices/:id/credit-notes", can("billing:write"), async (c) => {
     const id = c.req.param("id");

@@ -105,7 +105,11 @@ export const paymentPages = new Hono<AppEnv>()
     const result = await attempt(() => dunningStepNow(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), id));
     if (!result.ok) return invoicePage(c, id, { payment: { message: result.message } }, 409);
     const invoice = await getInvoice(c.get("db"), id);
-    return redirectWithNotice(c, `/admin/invoices/${id}#payments-card`, `Dunning step taken on ${invoice ? invoiceName(invoice) : "the invoice"}.`);
+    return redirectWithNotice(
+      c,
+      `/admin/invoices/${id}#payments-card`,
+      t("overview.notice.dunning", { invoice: invoice ? invoiceName(invoice) : t("overview.notice.the_invoice_lower") }),
+    );
   })
   .post("/payments/refund", can("billing:refund"), async (c) => {
     const body = await readForm(c);
@@ -126,7 +130,7 @@ export const paymentPages = new Hono<AppEnv>()
     const result = await attempt(() => refundPayment(writeContext(c), paymentDeps(c.env, new URL(c.req.url).origin), payment.id, parsed.data));
     if (!result.ok) return fail(result.message ?? t("billing.error.refund_refused"), 409);
     const refunded = formatMoney(parsed.data.amount ?? payment.amount - payment.refundedAmount, payment.currency);
-    return redirectWithNotice(c, `${back}#payments-card`, `Refund of ${refunded} made on payment ${payment.id}.`);
+    return redirectWithNotice(c, `${back}#payments-card`, t("overview.notice.refund", { amount: refunded, id: payment.id }));
   })
   .post("/customers/:id/payment-methods", can("payments:pay"), async (c) => {
     const id = c.req.param("id");
@@ -149,7 +153,7 @@ export const paymentPages = new Hono<AppEnv>()
       c,
       card.customerId,
       () => updateCard(writeContext(c), card.id, null, { default: true }),
-      (name) => `${cardLabel(card)} is now ${name}'s default card.`,
+      (name) => t("overview.notice.card_default", { card: cardLabel(card), name }),
     );
   })
   .post("/payment-methods/:id/remove", can("payments:pay"), async (c) => {
@@ -159,7 +163,7 @@ export const paymentPages = new Hono<AppEnv>()
       c,
       card.customerId,
       () => removeCard(writeContext(c), stripeClient(c.env), card.id, null),
-      (name) => `${cardLabel(card)} removed from ${name}.`,
+      (name) => t("overview.notice.card_removed", { card: cardLabel(card), name }),
     );
   })
   .post("/customers/:id/auto-pay", can("payments:pay"), async (c) => {
@@ -169,6 +173,6 @@ export const paymentPages = new Hono<AppEnv>()
       c,
       id,
       () => updateCustomer(writeContext(c), id, { auto_pay: on }),
-      (name) => `Auto-pay turned ${on ? "on" : "off"} for ${name}.`,
+      (name) => t(on ? "overview.notice.auto_pay_on" : "overview.notice.auto_pay_off", { name }),
     );
   });

@@ -3,19 +3,14 @@ import { type SearchHit, search } from "../../db/queries/search";
 import { type HitContext, searchContext } from "../../db/queries/search-context";
 import { SEARCH_TYPES, type SearchEntityType } from "../../domain/search/documents";
 import type { AppEnv } from "../../env";
+import { t } from "../../i18n/request-locale";
 import { can } from "../../middleware/access";
 import { EmptyState, PageHeader } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { pageContext } from "./context";
 
-const LABELS: Record<SearchEntityType, string> = {
-  customer: "Customers",
-  contact: "Contacts",
-  site: "Sites",
-  service: "Services",
-  product: "Products",
-  inventory: "Inventory",
-};
+/** A group of hits, headed in the page's language. */
+const label = (type: SearchEntityType) => t(`overview.search.type.${type}`);
 
 /** Where a search hit leads in the admin pages. */
 export function adminUrl(hit: SearchHit): string {
@@ -42,7 +37,7 @@ function HitContextLine(props: { context: HitContext | undefined }) {
   const parts = [
     ctx.product && (
       <>
-        product{" "}
+        {t("overview.search.product")}{" "}
         <a href={`/admin/catalog/${ctx.product.id}`} title={ctx.product.id}>
           {ctx.product.name}
         </a>
@@ -50,7 +45,7 @@ function HitContextLine(props: { context: HitContext | undefined }) {
     ),
     ctx.service && (
       <>
-        held by{" "}
+        {t("overview.search.held_by")}{" "}
         <a href={`/admin/services/${ctx.service.id}`} title={ctx.service.id}>
           {ctx.service.label}
         </a>
@@ -58,7 +53,7 @@ function HitContextLine(props: { context: HitContext | undefined }) {
     ),
     ctx.customer && (
       <>
-        customer{" "}
+        {t("overview.search.customer")}{" "}
         <a href={`/admin/customers/${ctx.customer.id}`} title={ctx.customer.id}>
           {ctx.customer.name}
         </a>
@@ -86,12 +81,12 @@ export const searchPages = new Hono<AppEnv>()
     const q = (c.req.query("q") ?? "").slice(0, 200);
     if (q.trim() === "") return c.html("");
     const hits = await search(c.get("db"), q, SEARCH_TYPES, 8);
-    if (hits.length === 0) return c.html(<div class="suggestion-empty">No match for “{q}”.</div>);
+    if (hits.length === 0) return c.html(<div class="suggestion-empty">{t("overview.search.no_match", { q })}</div>);
     return c.html(
       <>
         {group(hits).map((g) => (
           <div class="suggestion-group">
-            <div class="suggestion-title">{LABELS[g.type]}</div>
+            <div class="suggestion-title">{label(g.type)}</div>
             {g.hits.map((h) => (
               <a class="suggestion" role="option" href={adminUrl(h)} title={h.id}>
                 <span>{h.title}</span>
@@ -101,7 +96,7 @@ export const searchPages = new Hono<AppEnv>()
           </div>
         ))}
         <a class="suggestion all" role="option" href={`/admin/search?q=${encodeURIComponent(q)}`}>
-          All results for “{q}” →
+          {t("overview.search.all_results", { q })}
         </a>
       </>,
     );
@@ -112,25 +107,25 @@ export const searchPages = new Hono<AppEnv>()
     const context = await searchContext(c.get("db"), hits);
     const ctx = pageContext(c);
     return c.html(
-      <Layout ctx={ctx} title={q ? `Search: ${q}` : "Search"}>
+      <Layout ctx={ctx} title={q ? t("overview.search.title_q", { q }) : t("overview.search.title")}>
         <PageHeader
-          title={q ? `Results for “${q}”` : "Search"}
-          subtitle={q ? `${hits.length}${hits.length === 50 ? "+" : ""} result(s), best first` : undefined}
+          title={q ? t("overview.search.results_for", { q }) : t("overview.search.title")}
+          subtitle={q ? t("overview.search.count", { n: `${hits.length}${hits.length === 50 ? "+" : ""}` }) : undefined}
         />
         <form method="get" action="/admin/search" class="filters">
           <div class="field grow">
-            <label for="search-page-q">Search</label>
+            <label for="search-page-q">{t("overview.search.label")}</label>
             <input id="search-page-q" type="search" name="q" value={q} autofocus />
           </div>
           <button type="submit" class="button primary">
-            Search
+            {t("overview.search.button")}
           </button>
         </form>
-        {q.trim() !== "" && hits.length === 0 && <EmptyState title="Nothing found.">Try fewer or shorter words: every word matches as a prefix.</EmptyState>}
+        {q.trim() !== "" && hits.length === 0 && <EmptyState title={t("overview.search.nothing")}>{t("overview.search.nothing_hint")}</EmptyState>}
         {group(hits).map((g) => (
           <section class="card search-group">
             <h2>
-              {LABELS[g.type]} <span class="muted">({g.hits.length})</span>
+              {label(g.type)} <span class="muted">({g.hits.length})</span>
             </h2>
             <ul class="result-list">
               {g.hits.map((h) => (

@@ -37,7 +37,8 @@ async function setup() {
   await env.DB.prepare("UPDATE inventory_items SET status = 'quarantined', quarantined_until = ? WHERE id = ?")
     .bind(new Date(Date.now() + 86_400_000).toISOString(), resting.id)
     .run();
-  const partial = `893315${digits(12)}`;
+  // Its digits after 893315 start with 0: typed, they read like a French national number too.
+  const partial = `8933150${digits(11)}`;
   const sim = await item("sim", { iccid: partial + luhnCheckDigit(partial), imsi: `20815${digits(10)}`, pin: "1234", puk: "12345678", ki: digits(32) });
   const mobilePlan = await product({
     service_type: "mobile",
@@ -96,7 +97,7 @@ describe("the order form", () => {
     const voip = await search(x.voipPlan, "phone_number", x.pool);
     expect(voip).toContain(`value="${x.fixed.id}"`);
     expect(voip).not.toContain(`value="${x.mobile.id}"`);
-    // SIMs by part of the ICCID; the item chosen so far stays chosen while searching again.
+    // SIMs by part of the ICCID (one that reads like a national number, "0…"); the item chosen so far stays chosen while searching again.
     expect(await search(x.mobilePlan, "sim", x.sim.fields.iccid.slice(6, 16))).toContain(`value="${x.sim.id}"`);
     const kept = await search(x.mobilePlan, "phone_number", "no-such-thing", `&inventory.phone_number=${x.mobile2.id}`);
     expect(kept).toContain(`<input type="radio" name="inventory.phone_number" value="${x.mobile2.id}" checked=""/>`);

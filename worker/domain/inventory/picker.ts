@@ -37,17 +37,19 @@ export function numberProblem(product: NumberRule, fields: Record<string, unknow
 /**
  * What a typed search means for an identifier: digits and letters without separators; a national
  * number ("06 12…") becomes its international prefix for the customer's country ("+33612…"), and
- * a `00` international prefix becomes `+`.
+ * a `00` international prefix becomes `+`; the digits as typed are searched too (part of an ICCID
+ * such as "0510…" reads like a national number).
  */
-export function searchTerm(q: string, country: string | null): string {
+export function searchTerms(q: string, country: string | null): string[] {
   const t = q
     .trim()
     .toLowerCase()
     .replace(/[\s\-.()/]/g, "");
-  if (/^00\d/.test(t)) return `+${t.slice(2)}`;
+  // Digits as typed as well: "0510…" may be part of an ICCID as much as a national number.
+  if (/^00\d/.test(t)) return [`+${t.slice(2)}`, t];
   const cc = country ? callingCodeOf(country) : null;
-  if (cc && /^0\d/.test(t)) return `+${cc}${t.slice(1)}`;
-  return t;
+  if (cc && /^0\d/.test(t)) return [`+${cc}${t.slice(1)}`, t];
+  return [t];
 }
 
 /**
@@ -70,12 +72,13 @@ export async function searchOrderInventory(
   if (numbers && typeof pool === "string") where.push(sql`json_extract(${inventoryItems.fields}, '$.pool') = ${pool}`);
   const raw = p.q.trim().slice(0, 64);
   if (raw) {
-    const term = searchTerm(raw, p.country);
+    const [term, asTyped = term] = searchTerms(raw, p.country);
     // instr(), not LIKE: D1 refuses long LIKE patterns, and typed % or _ must not be wildcards.
     where.push(
       sql`(${inventoryItems.id} = ${raw}
         OR instr(lower(coalesce(json_extract(${inventoryItems.fields}, '$.pool'), '')), ${raw.toLowerCase()}) = 1
-        OR ${inventoryItems.id} IN (SELECT item_id FROM inventory_keys WHERE instr(substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1), ${term}) > 0))`,
+        OR ${inventoryItems.id} IN (SELECT item_id FROM inventory_keys WHERE instr(substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1), ${term}) > 0
+          OR instr(substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1), ${asTyped}) > 0))`,
     );
   }
   // Numbers are filtered by type here (libphonenumber), so read a wider window than is shown.

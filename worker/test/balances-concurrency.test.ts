@@ -64,6 +64,17 @@ describe("balances under concurrency", () => {
     // The D1 mirror agrees: the ledger sums to the balance, one entry per distinct key.
     const totals = await d1Totals(id, "monetary");
     expect(totals).toEqual({ ledger: expected, entries: 500, keys: 500, buckets: expected });
+    // The sequence number is written once per operation, as its transaction ends: the stored one is
+    // the highest any row took, so an object started again never hands out a number twice.
+    await runInDurableObject(env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)), (_instance: ServiceState, objectState) => {
+      const sql = objectState.storage.sql;
+      const stored = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'seq'").one().value);
+      const highest = sql
+        .exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM (SELECT seq FROM ops UNION ALL SELECT seq FROM ledger UNION ALL SELECT seq FROM buckets)")
+        .one().seq;
+      expect(stored).toBe(highest);
+      expect(highest).toBeGreaterThanOrEqual(1500);
+    });
   });
 
   it("never takes a prepaid bucket below zero under concurrent debits", async () => {

@@ -186,9 +186,10 @@ describe("the ServiceState alarm", () => {
       const seq = state.storage.sql.exec<{ seq: number }>("SELECT seq FROM ops WHERE key = 'create'").toArray()[0]?.seq ?? 0;
       state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'synced_seq'", String(seq - 1));
       // What the instance remembers goes too, as if the object had stopped before its write-through.
-      const memory = instance as unknown as { store: { metaCache: Map<string, string | null> }; log: { flushedSeq: number } };
+      const memory = instance as unknown as { store: { metaCache: Map<string, string | null> }; log: { flushedSeq: number; caughtUp: boolean } };
       memory.store.metaCache.clear();
       memory.log.flushedSeq = 0;
+      memory.log.caughtUp = false;
       await instance.alarm();
     });
     const job = await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(jobId).first<{ status: string }>();
@@ -196,5 +197,48 @@ describe("the ServiceState alarm", () => {
     // Written again, nothing doubled: every write-through statement is idempotent.
     expect(await counts()).toEqual(before);
     expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("pending");
+  });
+
+  it("never writes through an operation whose transaction rolled back", async () => {
+    const customer = (await api("POST", "/customers", { body: { name: unique("Rollback customer"), type: "individual" } })).body;
+    const product = (
+      await api("POST", "/products", {
+        body: {
+          name: unique("Rollback"),
+          slug: unique("rollback")
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .slice(0, 40),
+          type: "standalone",
+          service_type: "other",
+          status: "active",
+          retail_price: 0,
+          provisioning_play: "charging_account",
+        },
+      })
+    ).body;
+    const order = await api("POST", `/customers/${customer.id}/services`, {
+      body: { product_id: product.id },
+      headers: { "idempotency-key": `rollback-${Date.now()}` },
+    });
+    expect(order.status, JSON.stringify(order.body)).toBe(202);
+    const serviceId = order.body.service.id as string;
+    const stub = env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId));
+    await runInDurableObject(stub, async (instance: ServiceState, state) => {
+      type Log = { record: (key: string, value: unknown, effects: unknown) => unknown; flush: () => Promise<void> };
+      const inner = instance as unknown as { store: { tx: <T>(fn: () => T) => T }; log: Log };
+      // Recorded, then the transaction throws: SQLite rolls the operation back, and the write-through
+      // (which, once caught up, takes operations from memory) must not send it to D1.
+      expect(() =>
+        inner.store.tx(() => {
+          inner.log.record("rolled-back", {}, { serviceUpdate: { id: serviceId, status: "active" } });
+          throw new Error("refused after recording");
+        }),
+      ).toThrow("refused after recording");
+      expect(state.storage.sql.exec("SELECT 1 FROM ops WHERE key = 'rolled-back'").toArray()).toHaveLength(0);
+      await inner.log.flush();
+    });
+    const row = await env.DB.prepare("SELECT status FROM services WHERE id = ?").bind(serviceId).first<{ status: string }>();
+    expect(row?.status).toBe("pending");
   });
 });

@@ -86,6 +86,12 @@ export class OperationLog {
    */
   private lastRecorded = 0;
   private caughtUp = false;
+  /**
+   * Operations recorded by this instance and not yet written through, oldest first, with their
+   * effects as recorded: once caught up, a write-through takes them from here instead of reading
+   * and parsing them back from the table. Emptied (and the table read again) after D1 refuses a batch.
+   */
+  private unwritten = new Map<number, { row: OpRow; effects: Effects }>();
 
   constructor(
     private readonly store: ServiceStore,
@@ -118,14 +124,17 @@ export class OperationLog {
     const seq = this.store.nextSeq();
     this.lastRecorded = Math.max(this.lastRecorded, seq);
     this.recorded.set(outcome, seq);
+    const row: OpRow = { seq, key, result: JSON.stringify(outcome), effects: JSON.stringify(effects), synced: 0 };
     this.store.sql.exec(
       "INSERT INTO ops (seq, key, result, effects, synced, request_hash) VALUES (?, ?, ?, ?, 0, ?)",
       seq,
       key,
-      JSON.stringify(outcome),
-      JSON.stringify(effects),
+      row.result,
+      row.effects,
       requestHash,
     );
+    this.unwritten.set(seq, { row, effects });
+    this.store.onRollback(() => this.unwritten.delete(seq));
     return outcome;
   }
 
@@ -157,22 +166,20 @@ export class OperationLog {
     // After D1 refuses a batch, operations go one at a time until the one it refuses is found.
     let limit = FLUSH_LIMIT;
     for (;;) {
-      const ops = this.store.sql
-        .exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE seq > ? AND synced = 0 ORDER BY seq LIMIT ?", this.syncedSeq(), limit)
-        .toArray();
+      const { ops, effects } = this.unwrittenOps(limit);
       if (ops.length === 0) {
         this.caughtUp = true;
+        this.unwritten.clear();
         return;
       }
-      const { statements, jobIds } = writeThroughStatements(
-        this.env.DB,
-        this.store.meta("service_id") ?? "",
-        ops.map((op) => JSON.parse(op.effects) as Effects),
-      );
+      const { statements, jobIds } = writeThroughStatements(this.env.DB, this.store.meta("service_id") ?? "", effects);
       try {
         if (statements.length > 0) await this.env.DB.batch(statements);
       } catch (error) {
         if (!refusedByD1(error)) throw error;
+        // Found one at a time from the table from now on, until a write-through catches up again.
+        this.caughtUp = false;
+        this.unwritten.clear();
         const [only] = ops;
         if (ops.length > 1 || !only) {
           limit = 1;
@@ -184,9 +191,30 @@ export class OperationLog {
       }
       const last = ops.at(-1)?.seq ?? 0;
       this.flushedSeq = Math.max(this.flushedSeq, last);
+      for (const op of ops) this.unwritten.delete(op.seq);
       await this.queueJobs(jobIds);
       if (this.upToDate()) return;
     }
+  }
+
+  /** The next operations to write through (at most `limit`): from memory once caught up, else from the table. */
+  private unwrittenOps(limit: number): { ops: OpRow[]; effects: Effects[] } {
+    if (this.caughtUp) {
+      const from = this.syncedSeq();
+      const ops: OpRow[] = [];
+      const effects: Effects[] = [];
+      for (const [seq, op] of this.unwritten) {
+        if (seq <= from) continue;
+        ops.push(op.row);
+        effects.push(op.effects);
+        if (ops.length >= limit) break;
+      }
+      return { ops, effects };
+    }
+    const ops = this.store.sql
+      .exec<OpRow>("SELECT seq, key, result, effects, synced FROM ops WHERE seq > ? AND synced = 0 ORDER BY seq LIMIT ?", this.syncedSeq(), limit)
+      .toArray();
+    return { ops, effects: ops.map((op) => JSON.parse(op.effects) as Effects) };
   }
 
   /**

@@ -54,6 +54,10 @@ export class ServiceStore {
    * A transaction that throws clears it (`tx`), so it never holds a value SQLite rolled back.
    */
   private metaCache = new Map<string, string | null>();
+  /** How deep in `tx` this instance is, and a sequence number taken there and not yet written. */
+  private depth = 0;
+  private seqToWrite: number | null = null;
+  private undo: { depth: number; fn: () => void }[] = [];
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
@@ -70,6 +74,7 @@ export class ServiceStore {
   }
 
   setMeta(key: string, value: string): void {
+    if (key === "seq") this.seqToWrite = null;
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
     this.metaCache.set(key, value);
   }
@@ -78,22 +83,60 @@ export class ServiceStore {
   reset(): void {
     for (const table of ["meta", "buckets", "ledger", "unread_credits"]) this.sql.exec(`DELETE FROM ${table}`);
     this.metaCache.clear();
+    this.seqToWrite = null;
   }
 
-  /** One synchronous SQLite transaction; if it throws, what this instance remembered of `meta` is dropped with it. */
+  /**
+   * One synchronous SQLite transaction; if it throws, what this instance remembered of `meta` is
+   * dropped with it. Sequence numbers taken inside it are written once, as it ends.
+   */
   tx<T>(fn: () => T): T {
     try {
-      return this.storage.transactionSync(fn);
+      return this.storage.transactionSync(() => {
+        const depth = ++this.depth;
+        try {
+          const value = fn();
+          if (depth === 1) this.writeSeq();
+          // Committed (or, nested, now part of the enclosing transaction).
+          this.undo = depth === 1 ? [] : this.undo.map((u) => (u.depth === depth ? { ...u, depth: depth - 1 } : u));
+          return value;
+        } catch (error) {
+          for (const u of this.undo.filter((u) => u.depth >= depth).reverse()) u.fn();
+          this.undo = this.undo.filter((u) => u.depth < depth);
+          throw error;
+        } finally {
+          this.depth--;
+        }
+      });
     } catch (error) {
       this.metaCache.clear();
+      this.seqToWrite = null;
       throw error;
     }
   }
 
+  /** Runs `fn` if the transaction in progress is rolled back: memory kept beside SQLite forgets what it never committed. */
+  onRollback(fn: () => void): void {
+    if (this.depth > 0) this.undo.push({ depth: this.depth, fn });
+  }
+
+  /**
+   * The next sequence number. Inside a transaction it is written to meta once, as the transaction
+   * ends: a top-up takes three (bucket, ledger entry, operation), and writing each was three statements.
+   */
   nextSeq(): number {
     const seq = Number(this.meta("seq") ?? "0") + 1;
-    this.setMeta("seq", String(seq));
+    this.metaCache.set("seq", String(seq));
+    this.seqToWrite = seq;
+    if (this.depth === 0) this.writeSeq();
     return seq;
+  }
+
+  private writeSeq(): void {
+    if (this.seqToWrite === null) return;
+    const seq = this.seqToWrite;
+    this.seqToWrite = null;
+    this.setMeta("seq", String(seq));
   }
 
   buckets(): StoredBucket[] {
@@ -118,18 +161,20 @@ export class ServiceStore {
 
   /** Adds to the unit's open bucket (no expiry) or opens a bucket with its own expiry; returns it. */
   credit(unit: BalanceUnit, pendingOrAmount: number, expiresAt: string | null, source: string, now: string, pending = false): string {
-    const open = expiresAt === null ? this.buckets().find((b) => b.unit === unit && b.expires_at === null) : undefined;
     const seq = this.nextSeq();
-    if (open) {
-      this.sql.exec(
-        pending
-          ? "UPDATE buckets SET pending_amount = pending_amount + ?, seq = ? WHERE id = ?"
-          : "UPDATE buckets SET amount = amount + ?, seq = ? WHERE id = ?",
-        pendingOrAmount,
-        seq,
-        open.id,
-      );
-      return open.id;
+    if (expiresAt === null) {
+      // The unit's open bucket (the first by id, as `buckets()` orders them), found and credited in one statement.
+      const open = this.sql
+        .exec<{ id: string }>(
+          pending
+            ? "UPDATE buckets SET pending_amount = pending_amount + ?, seq = ? WHERE id = (SELECT id FROM buckets WHERE unit = ? AND expires_at IS NULL ORDER BY id LIMIT 1) RETURNING id"
+            : "UPDATE buckets SET amount = amount + ?, seq = ? WHERE id = (SELECT id FROM buckets WHERE unit = ? AND expires_at IS NULL ORDER BY id LIMIT 1) RETURNING id",
+          pendingOrAmount,
+          seq,
+          unit,
+        )
+        .toArray()[0];
+      if (open) return open.id;
     }
     const id = `bkt_${ulid()}`;
     this.sql.exec(

@@ -1090,7 +1090,16 @@ describe("a French phone walkthrough (390 px, real runner)", () => {
       await frenchAndFits("9-terminate-confirmation");
       const confirm = page.locator("main form[method=post]").last();
       await confirm.locator("button[type=submit]").click();
-      // The browser's own check or the server's inline message: either way, nothing happens yet.
+      await page.waitForLoadState();
+      // The browser's own check (the reason box is invalid) or the server's inline message: either
+      // way the page stays on the confirmation and nothing happens yet.
+      expect(page.url()).toMatch(/\/action\/terminate$/);
+      const blockedByBrowser = await confirm
+        .getByRole("textbox")
+        .evaluate((el) => !(el as HTMLTextAreaElement).validity.valid)
+        .catch(() => false);
+      const inlineError = await page.locator("main [role=alert]").count();
+      expect(blockedByBrowser || inlineError > 0, "an empty reason is refused on the page").toBe(true);
       expect((await service(serviceId)).status).toBe("active");
       await confirm.getByRole("textbox").fill("Départ du client vers un autre opérateur");
       await confirm.locator("button[type=submit]").click();

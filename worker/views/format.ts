@@ -17,9 +17,19 @@ export function formatMoney(minor: number, currency: string, locale = currentInt
   return cached.format.format(minor / 10 ** cached.digits);
 }
 
-/** A number with fixed decimals in the page's language ("10.00", « 10,00 »), without grouping. */
+const decimalFormats = new Map<string, Intl.NumberFormat>();
+
+/** A number with fixed decimals in the page's language ("10.00", « 10,00 »), without grouping; one formatter per locale and digits, kept. */
 function decimal(value: number, digits: number): string {
-  return new Intl.NumberFormat(currentIntlLocale(), { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false }).format(value);
+  const locale = currentIntlLocale();
+  const key = `${locale}|${digits}`;
+  let format = decimalFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false });
+    if (decimalFormats.size > 200) decimalFormats.clear();
+    decimalFormats.set(key, format);
+  }
+  return format.format(value);
 }
 
 /** A balance or usage amount for display, in the page's language (GB/Go, decimal comma in French). */

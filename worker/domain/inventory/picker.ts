@@ -74,11 +74,12 @@ export async function searchOrderInventory(
   if (raw) {
     const [term, asTyped = term] = searchTerms(raw, p.country);
     // instr(), not LIKE: D1 refuses long LIKE patterns, and typed % or _ must not be wildcards.
+    // A key is `type:field:value`; `value` (after the second colon) is matched against both terms.
     where.push(
       sql`(${inventoryItems.id} = ${raw}
         OR instr(lower(coalesce(json_extract(${inventoryItems.fields}, '$.pool'), '')), ${raw.toLowerCase()}) = 1
-        OR ${inventoryItems.id} IN (SELECT item_id FROM inventory_keys WHERE instr(substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1), ${term}) > 0
-          OR instr(substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1), ${asTyped}) > 0))`,
+        OR ${inventoryItems.id} IN (SELECT item_id FROM (SELECT item_id, substr(key, instr(key, ':') + instr(substr(key, instr(key, ':') + 1), ':') + 1) AS value FROM inventory_keys)
+          WHERE instr(value, ${term}) > 0 OR instr(value, ${asTyped}) > 0))`,
     );
   }
   // Numbers are filtered by type here (libphonenumber), so read a wider window than is shown.

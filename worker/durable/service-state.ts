@@ -60,6 +60,8 @@ export class ServiceState extends DurableObject<Env> {
   queueLimit = TOP_UP_QUEUE_LIMIT;
   /** The service's money terms, held for money top-ups (in memory: an evicted object reads them again). */
   private terms: { value: MoneyTerms; until: number } | null = null;
+  /** Top-ups waiting for the next tick, decided together (see `inGroup`). */
+  private group: { decide: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -255,15 +257,22 @@ export class ServiceState extends DurableObject<Env> {
     // top-up); the rest after it, so a replay answers the first outcome even if the terms changed since.
     const notYours = request.money && terms && request.money.customerScope !== null && terms.customerId !== request.money.customerScope;
     if (notYours) return { ok: false, error: { status: 404, message: "No service with this id." } };
+    // Decided with the other top-ups that arrived meanwhile, in one SQLite transaction: one commit for all.
+    const decided = await this.inGroup(() => this.decideTopUp(serviceId, request, op, terms));
+    return decided.ok ? this.commit(decided) : decided;
+  }
+
+  /** A top-up's replay, refusal or new pending credit (inside the group's transaction, a savepoint of its own). */
+  private decideTopUp(serviceId: string, request: TopUpRequest, op: OpContext, terms: MoneyTerms | null): Outcome<BalanceSnapshot & { entry: string }> {
     const replay = this.replay<BalanceSnapshot & { entry: string }>(request.key, request.requestHash ?? null);
-    if (replay) return replay.ok ? this.commit(replay) : replay;
+    if (replay) return replay;
     const refused = request.money && terms ? refuseMoneyTopUp(terms, request.money) : null;
     if (refused) return { ok: false, error: refused };
     const status = this.store.status();
     if (status === "terminating" || status === "terminated" || status === "failed") {
       return { ok: false, error: { status: 409, message: `Cannot top up a service that is ${status}.`, extra: { current_status: status } } };
     }
-    const outcome = this.store.tx(() => {
+    {
       const charge = request.money && terms ? moneyTopUpCharge(terms, serviceId, request.amount, request.money, op.now) : null;
       const charges = charge ? [charge] : [];
       const expiresAt = request.validityDays === null ? null : plusDays(op.now, request.validityDays);
@@ -290,8 +299,34 @@ export class ServiceState extends DurableObject<Env> {
         ],
       };
       return this.record(request.key, { ...snapshot, entry: ledger.id }, effects, request.requestHash ?? null);
+    }
+  }
+
+  /**
+   * Runs `decide` with the other calls that reach the object before the next tick, each in a
+   * transaction of its own but all in one synchronous turn: the object's storage commits (and syncs)
+   * them together, once for the group instead of once per top-up, which was the largest part of a
+   * top-up's cost in the object. A call whose `decide` throws is rolled back alone and rejects.
+   * (One enclosing transaction would also commit once, but its savepoint journals every page again
+   * for each call and spills to a temporary file.)
+   */
+  private inGroup<T>(decide: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.group.push({ decide, resolve: resolve as (value: unknown) => void, reject });
+      if (this.group.length === 1) setTimeout(() => this.runGroup(), 0);
     });
-    return this.commit(outcome);
+  }
+
+  private runGroup(): void {
+    const group = this.group;
+    this.group = [];
+    for (const { decide, resolve, reject } of group) {
+      try {
+        resolve(this.store.tx(decide));
+      } catch (error) {
+        reject(error);
+      }
+    }
   }
 
   /** Confirms (job succeeded) or reverses (job failed) a pending top-up; idempotent per top-up. */

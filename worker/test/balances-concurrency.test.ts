@@ -77,6 +77,41 @@ describe("balances under concurrency", () => {
     });
   });
 
+  it("decides top-ups that arrive together as one group, and one that fails takes none of the others down", async () => {
+    const id = await activeService();
+    await runInDurableObject(env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id)), async (instance: ServiceState, objectState) => {
+      const request = (key: string, amount: number, activity: unknown[] = []) => ({
+        key,
+        unit: "monetary" as const,
+        amount,
+        validityDays: null,
+        reference: null,
+        effects: { activity } as never,
+      });
+      // The middle one cannot be recorded (a BigInt has no JSON): its transaction rolls back alone.
+      const results = await Promise.allSettled([
+        instance.topUp(id, request("g1", 100), op()),
+        instance.topUp(id, request("g2", 200, [{ amount: 1n }]), op()),
+        instance.topUp(id, request("g3", 300), op()),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      const sql = objectState.storage.sql;
+      expect(
+        sql
+          .exec<{ key: string }>("SELECT key FROM ops WHERE key LIKE 'g%' ORDER BY key")
+          .toArray()
+          .map((r) => r.key),
+      ).toEqual(["g1", "g3"]);
+      expect(sql.exec<{ n: number }>("SELECT SUM(pending_amount) AS n FROM buckets WHERE unit = 'monetary'").one().n).toBe(400);
+      // Numbers taken by the rolled-back one are skipped, never handed out again.
+      const stored = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'seq'").one().value);
+      expect(stored).toBe(sql.exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM (SELECT seq FROM ops UNION ALL SELECT seq FROM ledger)").one().seq);
+      const after = await instance.topUp(id, request("g4", 400), op());
+      expect(after.ok).toBe(true);
+    });
+    expect(await d1Totals(id, "monetary")).toMatchObject({ ledger: 800, entries: 3 });
+  });
+
   it("never takes a prepaid bucket below zero under concurrent debits", async () => {
     const id = await activeService();
     const s = state(id);

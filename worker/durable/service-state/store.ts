@@ -109,8 +109,13 @@ export class ServiceStore {
         }
       });
     } catch (error) {
+      // Rolled back: what this instance remembered of `meta` may be what SQLite undid. Inside an
+      // enclosing transaction, though, sequence numbers already taken stay taken (SQLite's value is
+      // written only as the outermost one ends; a gap is harmless, a number handed out twice is not).
+      const seq = this.metaCache.get("seq");
       this.metaCache.clear();
-      this.seqToWrite = null;
+      if (this.depth > 0 && seq !== undefined) this.metaCache.set("seq", seq);
+      else this.seqToWrite = null;
       throw error;
     }
   }

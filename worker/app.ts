@@ -58,6 +58,12 @@ app.route("/", webhooks);
 app.notFound((c) => {
   const path = new URL(c.req.url).pathname;
   if (isApiPath(path)) return handleError(new NotFound(`No route for ${c.req.method} ${path}.`), c);
+  // A page address typed or linked with a trailing slash ("/admin/") goes to the page without it;
+  // the API keeps its exact paths.
+  if ((c.req.method === "GET" || c.req.method === "HEAD") && path.length > 1 && path.endsWith("/") && !path.startsWith("//")) {
+    const url = new URL(c.req.url);
+    return c.redirect(`${path.replace(/\/+$/, "") || "/"}${url.search}`, 301);
+  }
   return handleError(new NotFound("This page does not exist."), c);
 });
 app.onError(handleError);

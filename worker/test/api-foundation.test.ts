@@ -48,6 +48,22 @@ describe("idempotency keys", () => {
 });
 
 describe("API foundation", () => {
+  it("sends a page address with a trailing slash to the page without it, and keeps the API's paths exact", async () => {
+    for (const [from, to] of [
+      ["/admin/", "/admin"],
+      ["/admin/customers/?q=ab", "/admin/customers?q=ab"],
+      ["/portal/", "/portal"],
+    ]) {
+      const res = await SELF.fetch(`${BASE}${from}`, { redirect: "manual" });
+      expect(res.status, from).toBe(301);
+      expect(res.headers.get("location"), from).toBe(to);
+    }
+    // Never to another host, and not for a form post or the API.
+    expect((await SELF.fetch(`${BASE}//evil.example/`, { redirect: "manual" })).status).toBe(404);
+    expect((await SELF.fetch(`${BASE}/admin/`, { method: "POST", redirect: "manual" })).status).not.toBe(301);
+    expect((await SELF.fetch(`${BASE}/api/v1/customers/`, { redirect: "manual" })).status).toBe(404);
+  });
+
   it("gives every response a request id and answers problem+json for unknown routes", async () => {
     const res = await SELF.fetch(`${BASE}/api/v1/does-not-exist`);
     expect(res.status).toBe(404);

@@ -373,6 +373,21 @@ describe("bundles", () => {
     expect(children.map((c: { status: string }) => c.status)).toEqual(["active", "active"]);
     const withData = children.find((c: { product_id: string }) => c.product_id === internet);
     expect((await api("GET", `/services/${withData.id}/balance`)).body.buckets.find((b: { unit: string }) => b.unit === "data").amount).toBe(5000);
+    // The bundle has no CGRateS account of its own (its components each have one): neither staff nor
+    // the cron queue a sync of it, which could only fail; its components are synced.
+    const bundleId = ordered.body.service.id as string;
+    const refused = await api("POST", `/services/${bundleId}/sync`);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.detail).toContain("component");
+    const { queueDueSyncs, queueNightlyReconciliation } = await import("../domain/jobs/sync");
+    const { db } = await import("./helpers");
+    const deps = { state: () => ({}) as never, enqueue: async () => undefined };
+    const now = new Date();
+    await queueDueSyncs(db(), deps, now.toISOString(), 500);
+    await queueNightlyReconciliation(db(), deps, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 23)).toISOString(), 500);
+    const syncs = async (id: string) => (await row<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE service_id = ? AND type = 'sync_balance'", id))?.n;
+    expect(await syncs(bundleId)).toBe(0);
+    expect(await syncs(withData.id)).toBeGreaterThan(0);
   });
 });
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { getService } from "../../db/queries/services";
-import { activityLog, jobs } from "../../db/schema";
+import { activityLog, jobs, products } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { activityRow } from "../activity/record";
@@ -14,6 +14,9 @@ export const SYNC_EVERY_MS = 6 * 3600_000;
 
 /** The UTC hour from which the nightly reconciliation reads every live service's account again. */
 export const NIGHTLY_HOUR_UTC = 2;
+
+/** A bundle has no CGRateS account of its own (its components each have one): it is never synced. */
+const NOT_A_BUNDLE = sql`NOT EXISTS (SELECT 1 FROM products p WHERE p.id = s.product_id AND p.type = 'bundle')`;
 
 function syncJob(serviceId: string, now: string, reason: "requested" | "periodic" | "nightly" = "requested") {
   return {
@@ -35,6 +38,11 @@ export async function queueBalanceSync(ctx: WriteContext, deps: ServiceDeps, ser
   if (!service) throw new NotFound("No service with this id.");
   if (service.status !== "active" && service.status !== "suspended") {
     throw new Conflict(`Only an active or suspended service has usage to sync; this one is ${service.status}.`, { current_status: service.status });
+  }
+  const product = await ctx.db.select({ type: products.type }).from(products).where(eq(products.id, service.product_id)).get();
+  if (product?.type === "bundle") {
+    // The bundle playbook opens one CGRateS account per component, none for the bundle itself.
+    throw new Conflict("A bundle has no charging account of its own: sync its component services instead.", { product_type: "bundle" });
   }
   const open = await ctx.db
     .select({ id: jobs.id })
@@ -63,7 +71,7 @@ export async function queueBalanceSync(ctx: WriteContext, deps: ServiceDeps, ser
 export async function queueDueSyncs(db: Db, deps: ServiceDeps, now: string, limit = 20): Promise<number> {
   const since = new Date(Date.parse(now) - SYNC_EVERY_MS).toISOString();
   const due = await db.all<{ id: string }>(
-    sql`SELECT s.id FROM services s WHERE s.status IN ('active', 'suspended')
+    sql`SELECT s.id FROM services s WHERE s.status IN ('active', 'suspended') AND ${NOT_A_BUNDLE}
       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.service_id = s.id AND j.type = 'sync_balance' AND j.created_at > ${since})
       ORDER BY s.id LIMIT ${limit}`,
   );
@@ -85,7 +93,7 @@ export async function queueNightlyReconciliation(db: Db, deps: ServiceDeps, now:
   if (at < night) return 0;
   const since = night.toISOString();
   const due = await db.all<{ id: string }>(
-    sql`SELECT s.id FROM services s WHERE s.status IN ('active', 'suspended') AND (s.charging_synced_at IS NULL OR s.charging_synced_at < ${since})
+    sql`SELECT s.id FROM services s WHERE s.status IN ('active', 'suspended') AND ${NOT_A_BUNDLE} AND (s.charging_synced_at IS NULL OR s.charging_synced_at < ${since})
       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.service_id = s.id AND j.type = 'sync_balance' AND j.created_at >= ${since})
       ORDER BY s.id LIMIT ${limit}`,
   );

@@ -171,7 +171,7 @@ export const servicesApi = new OpenAPIHono<AppEnv>()
       tags: ["Balances"],
       summary: "Read a service's usage from CGRateS now",
       description:
-        "Queues a `sync_balance` job: the runner reads the account and the last 30 days of CDRs, and the usage chart is updated. Live services are also synced every 6 hours.",
+        "Queues a `sync_balance` job: the runner reads the account and the last 30 days of CDRs, and the usage chart is updated. Live services are also synced every 6 hours. A bundle has no account of its own (409): its component services are synced.",
       request: { params: IdParam },
       responses: {
         202: jsonResponse(z.object({ job: z.object({ id: z.string(), type: z.string(), status: z.string() }) }), "The sync job"),

@@ -4,27 +4,6 @@ import { t } from "../../i18n/request-locale";
 import { EmptyState, Table } from "../components";
 import { itemLabel, StatusBadge } from "./shared";
 
-export type OrderInventoryGroup = { type: string; name: string; options: { value: string; label: string }[] };
-
-/** The per-type pickers of the order form (an htmx fragment): "Next available" or a chosen item. */
-export function OrderInventoryFields(props: { groups: OrderInventoryGroup[] }) {
-  return (
-    <>
-      {props.groups.map((g) => (
-        <div class="field">
-          <label for={`f-inventory-${g.type}`}>{g.name}</label>
-          <select id={`f-inventory-${g.type}`} name={`inventory.${g.type}`}>
-            <option value="">{t("inventory.next_available")}</option>
-            {g.options.map((o) => (
-              <option value={o.value}>{o.label}</option>
-            ))}
-          </select>
-        </div>
-      ))}
-    </>
-  );
-}
-
 /** What a service holds: its inventory items and IP allocations. */
 export function ServiceInventory(props: {
   items: ItemView[];

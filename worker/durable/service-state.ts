@@ -257,12 +257,12 @@ export class ServiceState extends DurableObject<Env> {
     // top-up); the rest after it, so a replay answers the first outcome even if the terms changed since.
     const notYours = request.money && terms && request.money.customerScope !== null && terms.customerId !== request.money.customerScope;
     if (notYours) return { ok: false, error: { status: 404, message: "No service with this id." } };
-    // Decided with the other top-ups that arrived meanwhile, in one SQLite transaction: one commit for all.
+    // Decided with the other top-ups that arrived meanwhile: the object's storage commits them once.
     const decided = await this.inGroup(() => this.decideTopUp(serviceId, request, op, terms));
     return decided.ok ? this.commit(decided) : decided;
   }
 
-  /** A top-up's replay, refusal or new pending credit (inside the group's transaction, a savepoint of its own). */
+  /** A top-up's replay, refusal or new pending credit (run by `inGroup`, in a transaction of its own). */
   private decideTopUp(serviceId: string, request: TopUpRequest, op: OpContext, terms: MoneyTerms | null): Outcome<BalanceSnapshot & { entry: string }> {
     const replay = this.replay<BalanceSnapshot & { entry: string }>(request.key, request.requestHash ?? null);
     if (replay) return replay;
@@ -272,34 +272,32 @@ export class ServiceState extends DurableObject<Env> {
     if (status === "terminating" || status === "terminated" || status === "failed") {
       return { ok: false, error: { status: 409, message: `Cannot top up a service that is ${status}.`, extra: { current_status: status } } };
     }
-    {
-      const charge = request.money && terms ? moneyTopUpCharge(terms, serviceId, request.amount, request.money, op.now) : null;
-      const charges = charge ? [charge] : [];
-      const expiresAt = request.validityDays === null ? null : plusDays(op.now, request.validityDays);
-      const bucketId = this.store.credit(request.unit, request.amount, expiresAt, "topup", op.now, true);
-      // The top-up key is also the id of the balance CGRateS gets (a repeat of the job finds it there).
-      const ledger = this.store.entry(bucketId, request.unit, request.amount, "topup", "pending", request.key, request.reference, op.now, request.key);
-      const all = this.store.buckets();
-      const snapshot: BalanceSnapshot = { service_id: serviceId, status, buckets: all.map(({ seq: _seq, ...b }) => b) };
-      const effects = {
-        ...request.effects,
-        ...(charges.length ? { transactions: [...(request.effects.transactions ?? []), ...charges] } : {}),
-        ledger: [ledger],
-        buckets: all.filter((b) => b.id === bucketId),
-        bucketsAt: op.now,
-        activity: [
-          ...(request.effects.activity ?? []),
-          activityRow(op, {
-            entity: "service",
-            entityId: serviceId,
-            customerId: this.store.meta("customer_id"),
-            action: "service.top_up",
-            changes: { balance: { before: null, after: { unit: request.unit, amount: request.amount, state: "pending", entry: ledger.id } } },
-          }),
-        ],
-      };
-      return this.record(request.key, { ...snapshot, entry: ledger.id }, effects, request.requestHash ?? null);
-    }
+    const charge = request.money && terms ? moneyTopUpCharge(terms, serviceId, request.amount, request.money, op.now) : null;
+    const charges = charge ? [charge] : [];
+    const expiresAt = request.validityDays === null ? null : plusDays(op.now, request.validityDays);
+    const bucketId = this.store.credit(request.unit, request.amount, expiresAt, "topup", op.now, true);
+    // The top-up key is also the id of the balance CGRateS gets (a repeat of the job finds it there).
+    const ledger = this.store.entry(bucketId, request.unit, request.amount, "topup", "pending", request.key, request.reference, op.now, request.key);
+    const all = this.store.buckets();
+    const snapshot: BalanceSnapshot = { service_id: serviceId, status, buckets: all.map(({ seq: _seq, ...b }) => b) };
+    const effects = {
+      ...request.effects,
+      ...(charges.length ? { transactions: [...(request.effects.transactions ?? []), ...charges] } : {}),
+      ledger: [ledger],
+      buckets: all.filter((b) => b.id === bucketId),
+      bucketsAt: op.now,
+      activity: [
+        ...(request.effects.activity ?? []),
+        activityRow(op, {
+          entity: "service",
+          entityId: serviceId,
+          customerId: this.store.meta("customer_id"),
+          action: "service.top_up",
+          changes: { balance: { before: null, after: { unit: request.unit, amount: request.amount, state: "pending", entry: ledger.id } } },
+        }),
+      ],
+    };
+    return this.record(request.key, { ...snapshot, entry: ledger.id }, effects, request.requestHash ?? null);
   }
 
   /**

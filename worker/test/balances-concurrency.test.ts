@@ -88,6 +88,14 @@ describe("balances under concurrency", () => {
         reference: null,
         effects: { activity } as never,
       });
+      // How many top-ups each group decided: the three sent together must be one group.
+      const inner = instance as unknown as { group: unknown[]; runGroup: () => void };
+      const runGroup = inner.runGroup.bind(instance);
+      const groups: number[] = [];
+      inner.runGroup = () => {
+        groups.push(inner.group.length);
+        runGroup();
+      };
       // The middle one cannot be recorded (a BigInt has no JSON): its transaction rolls back alone.
       const results = await Promise.allSettled([
         instance.topUp(id, request("g1", 100), op()),
@@ -95,6 +103,7 @@ describe("balances under concurrency", () => {
         instance.topUp(id, request("g3", 300), op()),
       ]);
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(groups).toEqual([3]);
       const sql = objectState.storage.sql;
       expect(
         sql

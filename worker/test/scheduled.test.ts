@@ -13,6 +13,7 @@ import { emailRow } from "../domain/email/outbox";
 import type { ServiceState } from "../durable/service-state";
 import worker from "../index";
 import { runScheduled } from "../scheduled";
+import { customer, product } from "./billing-helpers";
 import { api, db, unique } from "./helpers";
 
 /**
@@ -146,33 +147,22 @@ describe("the queue consumer", () => {
   });
 });
 
+/** A service ordered through the API (a product at `price`, a customer of its own), with its object's stub. */
+async function orderedService(price: number) {
+  const customerId = await customer("prepaid");
+  const { id: productId } = await product(price);
+  const order = await api("POST", `/customers/${customerId}/services`, {
+    body: { product_id: productId },
+    headers: { "idempotency-key": `scheduled-order-${crypto.randomUUID()}` },
+  });
+  expect(order.status, JSON.stringify(order.body)).toBe(202);
+  const serviceId = order.body.service.id as string;
+  return { serviceId, jobId: order.body.job.id as string, stub: env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId)) };
+}
+
 describe("the ServiceState alarm", () => {
   it("writes through what a failed write left behind", async () => {
-    const customer = (await api("POST", "/customers", { body: { name: unique("Alarm customer"), type: "individual", payment_type: "prepaid" } })).body;
-    const product = (
-      await api("POST", "/products", {
-        body: {
-          name: unique("Alarm"),
-          slug: unique("alarm")
-            .toLowerCase()
-            .replace(/[^a-z0-9]+/g, "-")
-            .slice(0, 40),
-          type: "standalone",
-          service_type: "other",
-          status: "active",
-          retail_price: 100,
-          provisioning_play: "charging_account",
-        },
-      })
-    ).body;
-    const order = await api("POST", `/customers/${customer.id}/services`, {
-      body: { product_id: product.id },
-      headers: { "idempotency-key": `alarm-${Date.now()}` },
-    });
-    expect(order.status, JSON.stringify(order.body)).toBe(202);
-    const serviceId = order.body.service.id as string;
-    const jobId = order.body.job.id as string;
-    const stub = env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId));
+    const { serviceId, jobId, stub } = await orderedService(100);
     // An operation recorded in the object but not in D1 (its write-through failed): the alarm writes it.
     const counts = async () =>
       env.DB.prepare(
@@ -200,30 +190,7 @@ describe("the ServiceState alarm", () => {
   });
 
   it("never writes through an operation whose transaction rolled back", async () => {
-    const customer = (await api("POST", "/customers", { body: { name: unique("Rollback customer"), type: "individual" } })).body;
-    const product = (
-      await api("POST", "/products", {
-        body: {
-          name: unique("Rollback"),
-          slug: unique("rollback")
-            .toLowerCase()
-            .replace(/[^a-z0-9]+/g, "-")
-            .slice(0, 40),
-          type: "standalone",
-          service_type: "other",
-          status: "active",
-          retail_price: 0,
-          provisioning_play: "charging_account",
-        },
-      })
-    ).body;
-    const order = await api("POST", `/customers/${customer.id}/services`, {
-      body: { product_id: product.id },
-      headers: { "idempotency-key": `rollback-${Date.now()}` },
-    });
-    expect(order.status, JSON.stringify(order.body)).toBe(202);
-    const serviceId = order.body.service.id as string;
-    const stub = env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(serviceId));
+    const { serviceId, stub } = await orderedService(0);
     await runInDurableObject(stub, async (instance: ServiceState, state) => {
       type Log = { record: (key: string, value: unknown, effects: unknown) => unknown; flush: () => Promise<void> };
       const inner = instance as unknown as { store: { tx: <T>(fn: () => T) => T }; log: Log };

@@ -1,7 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { getService } from "../../db/queries/services";
-import { activityLog, jobs, products } from "../../db/schema";
+import { activityLog, jobs, products, services } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { activityRow } from "../activity/record";
@@ -34,13 +33,18 @@ function syncJob(serviceId: string, now: string, reason: "requested" | "periodic
 
 /** Staff (or the API) asks for a service's usage and balances to be read from CGRateS now. */
 export async function queueBalanceSync(ctx: WriteContext, deps: ServiceDeps, serviceId: string) {
-  const service = await getService(ctx.db, serviceId);
+  // The service and its product's type in one read: a bundle is refused below.
+  const service = await ctx.db
+    .select({ status: services.status, customerId: services.customerId, productType: products.type })
+    .from(services)
+    .innerJoin(products, eq(products.id, services.productId))
+    .where(eq(services.id, serviceId))
+    .get();
   if (!service) throw new NotFound("No service with this id.");
   if (service.status !== "active" && service.status !== "suspended") {
     throw new Conflict(`Only an active or suspended service has usage to sync; this one is ${service.status}.`, { current_status: service.status });
   }
-  const product = await ctx.db.select({ type: products.type }).from(products).where(eq(products.id, service.product_id)).get();
-  if (product?.type === "bundle") {
+  if (service.productType === "bundle") {
     // The bundle playbook opens one CGRateS account per component, none for the bundle itself.
     throw new Conflict("A bundle has no charging account of its own: sync its component services instead.", { product_type: "bundle" });
   }
@@ -57,7 +61,7 @@ export async function queueBalanceSync(ctx: WriteContext, deps: ServiceDeps, ser
       activityRow(ctx, {
         entity: "service",
         entityId: serviceId,
-        customerId: service.customer_id,
+        customerId: service.customerId,
         action: "service.sync_requested",
         changes: { job: { before: null, after: job.id } },
       }),

@@ -54,10 +54,10 @@ export class ServiceStore {
    * A transaction that throws clears it (`tx`), so it never holds a value SQLite rolled back.
    */
   private metaCache = new Map<string, string | null>();
-  /** How deep in `tx` this instance is, and a sequence number taken there and not yet written. */
-  private depth = 0;
+  /** Whether a `tx` is running, a sequence number taken in it and not yet written, and what to undo if it rolls back. */
+  private inTx = false;
   private seqToWrite: number | null = null;
-  private undo: { depth: number; fn: () => void }[] = [];
+  private undo: (() => void)[] = [];
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
@@ -88,41 +88,34 @@ export class ServiceStore {
 
   /**
    * One synchronous SQLite transaction; if it throws, what this instance remembered of `meta` is
-   * dropped with it. Sequence numbers taken inside it are written once, as it ends.
+   * dropped with it and the `onRollback` hooks run. Sequence numbers taken inside it are written
+   * once, as it ends. Transactions do not nest (nothing needs it; the hooks assume it).
    */
   tx<T>(fn: () => T): T {
+    if (this.inTx) throw new Error("ServiceStore.tx does not nest");
+    this.inTx = true;
     try {
-      return this.storage.transactionSync(() => {
-        const depth = ++this.depth;
-        try {
-          const value = fn();
-          if (depth === 1) this.writeSeq();
-          // Committed (or, nested, now part of the enclosing transaction).
-          this.undo = depth === 1 ? [] : this.undo.map((u) => (u.depth === depth ? { ...u, depth: depth - 1 } : u));
-          return value;
-        } catch (error) {
-          for (const u of this.undo.filter((u) => u.depth >= depth).reverse()) u.fn();
-          this.undo = this.undo.filter((u) => u.depth < depth);
-          throw error;
-        } finally {
-          this.depth--;
-        }
+      const value = this.storage.transactionSync(() => {
+        const result = fn();
+        this.writeSeq();
+        return result;
       });
+      this.undo = [];
+      return value;
     } catch (error) {
-      // Rolled back: what this instance remembered of `meta` may be what SQLite undid. Inside an
-      // enclosing transaction, though, sequence numbers already taken stay taken (SQLite's value is
-      // written only as the outermost one ends; a gap is harmless, a number handed out twice is not).
-      const seq = this.metaCache.get("seq");
+      for (const undo of this.undo.reverse()) undo();
+      this.undo = [];
       this.metaCache.clear();
-      if (this.depth > 0 && seq !== undefined) this.metaCache.set("seq", seq);
-      else this.seqToWrite = null;
+      this.seqToWrite = null;
       throw error;
+    } finally {
+      this.inTx = false;
     }
   }
 
   /** Runs `fn` if the transaction in progress is rolled back: memory kept beside SQLite forgets what it never committed. */
   onRollback(fn: () => void): void {
-    if (this.depth > 0) this.undo.push({ depth: this.depth, fn });
+    if (this.inTx) this.undo.push(fn);
   }
 
   /**
@@ -133,7 +126,7 @@ export class ServiceStore {
     const seq = Number(this.meta("seq") ?? "0") + 1;
     this.metaCache.set("seq", String(seq));
     this.seqToWrite = seq;
-    if (this.depth === 0) this.writeSeq();
+    if (!this.inTx) this.writeSeq();
     return seq;
   }
 

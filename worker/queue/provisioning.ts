@@ -23,7 +23,7 @@ const IDS_PER_STATEMENT = 90;
 /**
  * Queue consumer: a job whose row is committed becomes ready for the runner to lease. Idempotent (a
  * repeated message changes nothing); a malformed message is retried into the dead-letter queue. A
- * batch is one D1 write (one UPDATE per 90 jobs): a top-up burst delivers many messages at once.
+ * delivery is one D1 call however many messages it carries (a top-up burst delivers many at once).
  */
 export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const valid: { message: Message<unknown>; jobId: string }[] = [];
@@ -35,30 +35,37 @@ export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env
   if (valid.length === 0) return;
   const from = jobTransition(["pending"], "ready");
   const now = new Date().toISOString();
+  // Per 90 ids: the UPDATE, and the read of which of them are the worker's own jobs (bill runs). One
+  // D1 call per delivery; every statement stays under D1's 100 bound parameters.
   const statements: D1PreparedStatement[] = [];
+  const reads: number[] = [];
   for (let i = 0; i < valid.length; i += IDS_PER_STATEMENT) {
     const ids = valid.slice(i, i + IDS_PER_STATEMENT).map((v) => v.jobId);
+    const marks = ids.map(() => "?").join(", ");
     statements.push(
-      env.DB.prepare(
-        `UPDATE jobs SET status = 'ready', updated_at = ? WHERE id IN (${ids.map(() => "?").join(", ")}) AND status IN (${from.map(() => "?").join(", ")})`,
-      ).bind(now, ...ids, ...from),
+      env.DB.prepare(`UPDATE jobs SET status = 'ready', updated_at = ? WHERE id IN (${marks}) AND status IN (${from.map(() => "?").join(", ")})`).bind(
+        now,
+        ...ids,
+        ...from,
+      ),
+    );
+    reads.push(statements.length);
+    statements.push(
+      env.DB.prepare(`SELECT id FROM jobs WHERE id IN (${marks}) AND type IN (${WORKER_JOB_TYPES.map(() => "?").join(", ")})`).bind(
+        ...ids,
+        ...WORKER_JOB_TYPES,
+      ),
     );
   }
+  const own = new Set<string>();
   try {
-    await env.DB.batch(statements);
+    const results = await env.DB.batch<{ id: string }>(statements);
+    for (const i of reads) for (const row of results[i]?.results ?? []) own.add(row.id);
   } catch {
     for (const { message } of valid) message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });
     return;
   }
   // The worker's own jobs (bill runs) are carried out here, one delivery at a time.
-  const ids = valid.map((v) => v.jobId);
-  const own = new Set(
-    (
-      await env.DB.prepare(`SELECT id FROM jobs WHERE id IN (${ids.map(() => "?").join(", ")}) AND type IN (${WORKER_JOB_TYPES.map(() => "?").join(", ")})`)
-        .bind(...ids, ...WORKER_JOB_TYPES)
-        .all<{ id: string }>()
-    ).results.map((r) => r.id),
-  );
   for (const { message, jobId } of valid) {
     if (!own.has(jobId)) {
       message.ack();

@@ -112,6 +112,62 @@ describe("the minute cron", () => {
     expect(Date.parse(job?.updated_at ?? "")).toBeGreaterThan(Date.parse(stale));
     await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id = ?").bind(jobId).run();
   });
+
+  it("makes a full delivery of 100 jobs ready in one D1 call, no statement over D1's 100 bound parameters", async () => {
+    const now = new Date().toISOString();
+    const prefix = `job_${unique("full").replace(/[^a-z0-9]/gi, "")}`;
+    const rows = Array.from({ length: 100 }, (_, i) => ({
+      id: `${prefix}${String(i).padStart(3, "0")}`,
+      type: "catalog" as const,
+      status: "pending" as const,
+      serviceId: null,
+      payload: { product_id: "p", product_version_id: "v" },
+      attempts: 0,
+      maxAttempts: 5,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    const d = db();
+    await d.batch(rows.map((row) => d.insert(jobs).values(row)) as never);
+    // The D1 binding, watched: how many values each statement binds, and how many calls reach D1.
+    const bound: number[] = [];
+    let calls = 0;
+    const method = (target: object, prop: string | symbol) => {
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    };
+    const DB = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare")
+          return (query: string) =>
+            new Proxy(target.prepare(query), {
+              get(statement, p) {
+                if (p !== "bind") return method(statement, p);
+                return (...values: unknown[]) => {
+                  bound.push(values.length);
+                  return statement.bind(...values);
+                };
+              },
+            });
+        if (prop === "batch" || prop === "exec") calls++;
+        return method(target, prop);
+      },
+    });
+    const batch = createMessageBatch(
+      "provisioning",
+      rows.map((row, i) => ({ id: `f${i}`, timestamp: new Date(), attempts: 1, body: { kind: "job", job_id: row.id } })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, { ...env, DB });
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toHaveLength(100);
+    expect(result.retryMessages).toEqual([]);
+    expect(calls).toBe(1);
+    expect(Math.max(...bound)).toBeLessThanOrEqual(100);
+    const ready = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE id LIKE ? AND status = 'ready'").bind(`${prefix}%`).first<{ n: number }>();
+    expect(ready?.n).toBe(100);
+    await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id LIKE ?").bind(`${prefix}%`).run();
+  });
 });
 
 describe("the queue consumer", () => {

@@ -233,6 +233,21 @@ export function cpuShare(clock: CpuClock | null, cpuAtStart: number | null, requ
   return { msPerRequest: used / requests, coreShare: used / (seconds * 1000) };
 }
 
+/**
+ * Waits until workerd is idle (at most one clock tick, 10 ms, of CPU in a 200 ms window; 5 s at
+ * most): work a run left behind (queue deliveries, write-throughs) is then neither charged to the
+ * next measurement nor missing from its own.
+ */
+export async function settle(clock: CpuClock | null, maxMs = 5_000): Promise<void> {
+  if (!clock) return;
+  const until = performance.now() + maxMs;
+  while (performance.now() < until) {
+    const before = clock();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (clock() - before <= 10) return;
+  }
+}
+
 /** Runs `fn(0..total-1)` with `concurrency` calls in flight at all times. */
 export async function pool(total: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;

@@ -1,4 +1,4 @@
-import { type Column, getTableColumns, getTableName } from "drizzle-orm";
+import { type Column, getTableColumns, getTableName, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 
 /**
@@ -64,4 +64,13 @@ export function bulkInsert<T extends SQLiteTable>(
     statements.push(d1.prepare(plan.insert + conflict).bind(json));
   }
   return statements;
+}
+
+/**
+ * `column IN (values)` with the values bound as one JSON parameter, however many there are: drizzle's
+ * `inArray` binds one parameter per value, and D1 refuses a statement with more than 100 (Miniflare
+ * does not, so only production would fail). For lists whose length the data decides.
+ */
+export function inList(column: SQLWrapper, values: readonly (string | number)[]): SQL {
+  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 }

@@ -5,7 +5,7 @@ import { advanceBillRun, createBillRun, queueMonthlyBillRun } from "../domain/bi
 import worker from "../index";
 import { emailBilledInvoices } from "../integrations/invoice-files";
 import { customer, period, product, runToEnd, service, settled, startRun } from "./billing-helpers";
-import { api, pageSession, testContext } from "./helpers";
+import { api, pageSession, testContext, testEnv } from "./helpers";
 
 /** Months far from today and from each other, so each test bills its own. */
 const MONTHS = { a: "2031-03", b: "2031-05", c: "2031-07", d: "2031-09" } as const;
@@ -306,7 +306,7 @@ describe("bill runs", () => {
     const made = await createBillRun({ ...testContext(), now: new Date().toISOString() }, async () => {}, period("2031-11"));
     const batch = createMessageBatch("provisioning", [{ id: "b1", timestamp: new Date(), attempts: 1, body: { kind: "job", job_id: made?.job_id } }]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, env);
+    await worker.queue(batch, testEnv);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(["b1"]);
     const run = await api("GET", `/bill-runs/${made?.id}`);

@@ -9,8 +9,12 @@ import { ensureBuiltInRoles } from "../domain/demo/seed";
 import worker from "../index";
 import { newId } from "../lib/ids";
 import { hashPassword } from "../lib/password";
+import { limitedD1 } from "./d1-limit";
 
 export const BASE = "http://example.com";
+
+/** The bindings the tests hand the worker: D1 refusing what production D1 refuses (see d1-limit.ts). */
+export const testEnv: Env = { ...env, DB: limitedD1(env.DB) };
 
 /**
  * Sends a request to the worker's exported fetch handler (the same entry point as SELF.fetch) and
@@ -20,14 +24,14 @@ export const BASE = "http://example.com";
  */
 export async function fetchWorker(input: string, init?: RequestInit): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(input, init), env, ctx);
+  const response = await worker.fetch(new Request(input, init), testEnv, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
 export const PASSWORD = "correct-horse-battery-staple";
 export type RoleName = (typeof BUILT_IN_ROLES)[number]["name"];
 
-export const db = () => createDb(env.DB);
+export const db = () => createDb(testEnv.DB);
 
 /** A write context for calling use cases directly in tests. */
 export function testContext(): WriteContext {

@@ -14,7 +14,7 @@ import type { ServiceState } from "../durable/service-state";
 import worker from "../index";
 import { runScheduled } from "../scheduled";
 import { customer, product } from "./billing-helpers";
-import { api, db, unique } from "./helpers";
+import { api, db, testEnv, unique } from "./helpers";
 
 /**
  * Runs the exported scheduled handler as Cloudflare's cron does; returns the tasks it logged. On the
@@ -28,7 +28,7 @@ async function cron(when = new Date()) {
   const log = console.log;
   console.log = (line: unknown) => logs.push(String(line));
   try {
-    await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), env, ctx);
+    await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), testEnv, ctx);
     await waitOnExecutionContext(ctx);
   } finally {
     console.log = log;
@@ -112,21 +112,44 @@ describe("the minute cron", () => {
     expect(Date.parse(job?.updated_at ?? "")).toBeGreaterThan(Date.parse(stale));
     await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id = ?").bind(jobId).run();
   });
+});
 
+/** A pending catalogue job, as the queue consumer finds it. */
+const catalogJob = (id: string, now: string) => ({
+  id,
+  type: "catalog" as const,
+  status: "pending" as const,
+  serviceId: null,
+  payload: { product_id: "p", product_version_id: "v" },
+  attempts: 0,
+  maxAttempts: 5,
+  createdAt: now,
+  updatedAt: now,
+});
+
+describe("the queue consumer", () => {
+  it("makes a committed job ready once, retries what it cannot read, and never acks a malformed message", async () => {
+    const now = new Date().toISOString();
+    const jobId = `job_${unique("queued").replace(/[^a-z0-9]/gi, "")}`;
+    await db().insert(jobs).values(catalogJob(jobId, now));
+    const batch = createMessageBatch("provisioning", [
+      { id: "m1", timestamp: new Date(), attempts: 1, body: { kind: "job", job_id: jobId } },
+      { id: "m2", timestamp: new Date(), attempts: 1, body: { kind: "job", job_id: jobId } },
+      { id: "m3", timestamp: new Date(), attempts: 1, body: { kind: "nonsense" } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, testEnv);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m3"]);
+    const row = await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(jobId).first<{ status: string }>();
+    expect(row?.status).toBe("ready");
+    await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id = ?").bind(jobId).run();
+  });
   it("makes a full delivery of 100 jobs ready in one D1 call, no statement over D1's 100 bound parameters", async () => {
     const now = new Date().toISOString();
     const prefix = `job_${unique("full").replace(/[^a-z0-9]/gi, "")}`;
-    const rows = Array.from({ length: 100 }, (_, i) => ({
-      id: `${prefix}${String(i).padStart(3, "0")}`,
-      type: "catalog" as const,
-      status: "pending" as const,
-      serviceId: null,
-      payload: { product_id: "p", product_version_id: "v" },
-      attempts: 0,
-      maxAttempts: 5,
-      createdAt: now,
-      updatedAt: now,
-    }));
+    const rows = Array.from({ length: 100 }, (_, i) => catalogJob(`${prefix}${String(i).padStart(3, "0")}`, now));
     const d = db();
     await d.batch(rows.map((row) => d.insert(jobs).values(row)) as never);
     // The D1 binding, watched: how many values each statement binds, and how many calls reach D1.
@@ -167,39 +190,6 @@ describe("the minute cron", () => {
     const ready = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE id LIKE ? AND status = 'ready'").bind(`${prefix}%`).first<{ n: number }>();
     expect(ready?.n).toBe(100);
     await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id LIKE ?").bind(`${prefix}%`).run();
-  });
-});
-
-describe("the queue consumer", () => {
-  it("makes a committed job ready once, retries what it cannot read, and never acks a malformed message", async () => {
-    const now = new Date().toISOString();
-    const jobId = `job_${unique("queued").replace(/[^a-z0-9]/gi, "")}`;
-    await db()
-      .insert(jobs)
-      .values({
-        id: jobId,
-        type: "catalog",
-        status: "pending",
-        serviceId: null,
-        payload: { product_id: "p", product_version_id: "v" },
-        attempts: 0,
-        maxAttempts: 5,
-        createdAt: now,
-        updatedAt: now,
-      });
-    const batch = createMessageBatch("provisioning", [
-      { id: "m1", timestamp: new Date(), attempts: 1, body: { kind: "job", job_id: jobId } },
-      { id: "m2", timestamp: new Date(), attempts: 1, body: { kind: "job", job_id: jobId } },
-      { id: "m3", timestamp: new Date(), attempts: 1, body: { kind: "nonsense" } },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env);
-    const result = await getQueueResult(batch, ctx);
-    expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
-    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m3"]);
-    const row = await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(jobId).first<{ status: string }>();
-    expect(row?.status).toBe("ready");
-    await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id = ?").bind(jobId).run();
   });
 });
 

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, type SQL } from "drizzle-orm";
 import type { BalanceUnit, ProductView } from "../../domain/catalog/schemas";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
+import { inList } from "../bulk";
 import type { Db } from "../client";
 import { type Product, type ProductVersion, products, productVersions, taxRates } from "../schema";
 
@@ -51,7 +52,7 @@ export async function getProduct(db: Db, id: string): Promise<ProductView | null
 
 export async function getProductsByIds(db: Db, ids: string[]): Promise<ProductView[]> {
   if (ids.length === 0) return [];
-  const rows = await db.select({ p: products, v: productVersions }).from(products).innerJoin(productVersions, currentVersion).where(inArray(products.id, ids));
+  const rows = await db.select({ p: products, v: productVersions }).from(products).innerJoin(productVersions, currentVersion).where(inList(products.id, ids));
   return rows.map((r) => toProductView(r.p, r.v));
 }
 

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import type { CustomerSort, CustomerStatus, CustomerView } from "../../domain/customers/schemas";
 import { toFtsQuery } from "../../domain/search/documents";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
+import { inList } from "../bulk";
 import type { Db } from "../client";
 import { type Customer, customerAccounts, customerAttributes, customers, customerTags, tags } from "../schema";
 
@@ -96,7 +97,7 @@ export async function listCustomers(db: Db, f: CustomerFilters): Promise<Page<Cu
   const column = SORT_COLUMNS[f.sort.replace(/^-/, "") as keyof typeof SORT_COLUMNS];
   const where: (SQL | undefined)[] = [];
   if (f.onlyId !== undefined) where.push(eq(customers.id, f.onlyId));
-  if (f.status && f.status.length > 0) where.push(inArray(customers.status, f.status));
+  if (f.status && f.status.length > 0) where.push(inList(customers.status, f.status));
   else where.push(sql`${customers.status} <> 'archived'`);
   if (f.type) where.push(eq(customers.type, f.type));
   if (f.paymentType) where.push(eq(customers.paymentType, f.paymentType));
@@ -148,7 +149,7 @@ export async function listTagNames(db: Db): Promise<{ name: string; count: numbe
 export async function customerNames(db: Db, ids: readonly string[]): Promise<Map<string, string>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await db.select({ id: customers.id, name: customers.name }).from(customers).where(inArray(customers.id, unique));
+  const rows = await db.select({ id: customers.id, name: customers.name }).from(customers).where(inList(customers.id, unique));
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { ItemStatus, ItemView } from "../../domain/inventory/schemas";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
+import { inList } from "../bulk";
 import type { Db } from "../client";
 import { inventoryConfigs, inventoryImports, inventoryItems, inventoryTemplates, ipAllocations } from "../schema";
 
@@ -154,7 +155,7 @@ export async function itemsOfService(db: Db, serviceId: string): Promise<ItemRow
 
 export async function itemsByIds(db: Db, ids: string[]): Promise<ItemRow[]> {
   if (ids.length === 0) return [];
-  return db.select().from(inventoryItems).where(inArray(inventoryItems.id, ids));
+  return db.select().from(inventoryItems).where(inList(inventoryItems.id, ids));
 }
 
 export async function blockAllocations(db: Db, blockId: string) {

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { InvoiceStatus, InvoiceView } from "../../domain/billing/invoices/schemas";
 import { decodeCursor, encodeCursor, type Page } from "../../lib/cursor";
+import { inList } from "../bulk";
 import type { Db } from "../client";
 import { invoiceLines, invoices, transactions } from "../schema";
 
@@ -134,7 +135,7 @@ export async function countUninvoiced(db: Db, customerId: string, currency: stri
 /** Invoice numbers and statuses by id (for the transactions list). */
 export async function invoiceNumbers(db: Db, ids: string[]): Promise<Map<string, string | null>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select({ id: invoices.id, number: invoices.number }).from(invoices).where(inArray(invoices.id, ids));
+  const rows = await db.select({ id: invoices.id, number: invoices.number }).from(invoices).where(inList(invoices.id, ids));
   return new Map(rows.map((r) => [r.id, r.number]));
 }
 

@@ -8,6 +8,7 @@
  */
 import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
+import { inList } from "../../db/bulk";
 import type { Db, Statement } from "../../db/client";
 import { runBatch } from "../../db/client";
 import { getSettings } from "../../db/queries/settings";
@@ -499,7 +500,7 @@ export async function listBroadcasts(db: Db, f: BroadcastFilters) {
         .select()
         .from(broadcastMessages)
         .where(
-          inArray(
+          inList(
             broadcastMessages.broadcastId,
             page.map((r) => r.id),
           ),

@@ -7,7 +7,8 @@
  * resumes. A service that cannot follow (it changed state meanwhile) is reported, not fatal: the
  * customer's change has landed and staff can act on the one service.
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
+import { inList } from "../../db/bulk";
 import type { Db } from "../../db/client";
 import { activityLog, products, services } from "../../db/schema";
 import { AppError, Forbidden } from "../../lib/errors";
@@ -44,7 +45,7 @@ export async function servicesFollowing(db: Db, customerId: string, transition: 
     .select({ id: services.id, name: products.name, status: services.status, identifiers: services.identifiers })
     .from(services)
     .innerJoin(products, eq(products.id, services.productId))
-    .where(and(eq(services.customerId, customerId), eq(services.status, CASCADING[transition]), ids ? inArray(services.id, ids) : undefined))
+    .where(and(eq(services.customerId, customerId), eq(services.status, CASCADING[transition]), ids ? inList(services.id, ids) : undefined))
     .orderBy(services.id)
     .limit(MAX_CASCADE);
   return rows.map((r) => ({ ...r, identifiers: (r.identifiers ?? {}) as Record<string, string> }));

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { runBatch, type Statement } from "../../db/client";
+import { bulkInsert } from "../../db/bulk";
+import { prepared, runBatch, type Statement } from "../../db/client";
 import { getItem, getTemplate, type ItemRow, inStockCount, type TemplateRow, toItemView, toTemplateView } from "../../db/queries/inventory";
 import { getSettings } from "../../db/queries/settings";
 import { customers, emailOutbox, type InventoryFieldDef, inventoryItems, inventoryKeys, inventoryTemplates } from "../../db/schema";
@@ -317,15 +318,20 @@ export async function checkLowStock(ctx: WriteContext, env: InventoryEnv, type: 
         lowStockEmail(settings, { type: template.name, inStock, threshold, url: `${env.baseUrl}/admin/inventory`, locale: locales.get(to) }),
       ),
     );
-    await runBatch(ctx.db, [
-      ...(rows.length ? [ctx.db.insert(emailOutbox).values(rows)] : []),
-      recordActivity(ctx, {
-        entity: "inventory_template",
-        entityId: type,
-        customerId: null,
-        action: "inventory_template.low_stock",
-        changes: { in_stock: { before: null, after: inStock } },
-      }),
+    // The emails as one bulk insert: up to 20 addresses × 11 columns is over D1's 100 parameters.
+    const d1 = ctx.db.$client;
+    await d1.batch([
+      ...bulkInsert(d1, emailOutbox, rows),
+      prepared(
+        d1,
+        recordActivity(ctx, {
+          entity: "inventory_template",
+          entityId: type,
+          customerId: null,
+          action: "inventory_template.low_stock",
+          changes: { in_stock: { before: null, after: inStock } },
+        }),
+      ),
     ]);
   } else if (!low && template.lowStockAlertedAt) {
     await ctx.db.update(inventoryTemplates).set({ lowStockAlertedAt: null }).where(eq(inventoryTemplates.slug, type));

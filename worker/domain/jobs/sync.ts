@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { bulkInsert } from "../../db/bulk";
 import type { Db } from "../../db/client";
 import { activityLog, jobs, products, services } from "../../db/schema";
 import { Conflict, NotFound } from "../../lib/errors";
@@ -81,7 +82,8 @@ export async function queueDueSyncs(db: Db, deps: ServiceDeps, now: string, limi
   );
   if (due.length === 0) return 0;
   const rows = due.map((s) => syncJob(s.id, now, "periodic"));
-  await db.insert(jobs).values(rows);
+  // One parameter whatever the number of rows (9 columns × 20 rows was over D1's 100).
+  await db.$client.batch(bulkInsert(db.$client, jobs, rows));
   await deps.enqueue(rows.map((r) => r.id));
   return rows.length;
 }
@@ -103,7 +105,8 @@ export async function queueNightlyReconciliation(db: Db, deps: ServiceDeps, now:
   );
   if (due.length === 0) return 0;
   const rows = due.map((s) => syncJob(s.id, now, "nightly"));
-  await db.insert(jobs).values(rows);
+  // One parameter whatever the number of rows (9 columns × 20 rows was over D1's 100).
+  await db.$client.batch(bulkInsert(db.$client, jobs, rows));
   await deps.enqueue(rows.map((r) => r.id));
   return rows.length;
 }

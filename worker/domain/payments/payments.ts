@@ -5,8 +5,9 @@
  * by `settleSucceeded` / `settleFailed`, each a guarded D1 batch that happens once per payment
  * whichever of the API call, the webhook or the janitor gets there first.
  */
-import { and, desc, eq, inArray, lt } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type Stripe from "stripe";
+import { inList } from "../../db/bulk";
 import type { Db } from "../../db/client";
 import { prepared } from "../../db/client";
 import { abortUnlessChanged, isGuardAbort } from "../../db/guard";
@@ -59,13 +60,13 @@ async function views(db: Db, rows: PaymentRow[]): Promise<PaymentView[]> {
     ? await db
         .select({ id: paymentMethods.id, brand: paymentMethods.brand, last4: paymentMethods.last4 })
         .from(paymentMethods)
-        .where(inArray(paymentMethods.id, cardIds))
+        .where(inList(paymentMethods.id, cardIds))
     : [];
   const refundRows = await db
     .select()
     .from(refunds)
     .where(
-      inArray(
+      inList(
         refunds.paymentId,
         rows.map((r) => r.id),
       ),

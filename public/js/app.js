@@ -131,4 +131,13 @@
     div.textContent = status === 403 ? "You do not have permission to do this." : `The request failed (HTTP ${status}). Reload the page and try again.`;
     flash.appendChild(div);
   });
+
+  // Plain forms (sent by the browser, not by htmx) that carry hx-confirm ask before they are sent:
+  // htmx only asks for the requests it makes itself, so a delete or a refund went out unasked.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.matches("[hx-post],[hx-get],[hx-put],[hx-patch],[hx-delete]")) return;
+    const question = form.getAttribute("hx-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
 })();

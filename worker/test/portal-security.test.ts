@@ -3,8 +3,8 @@
 import { eq } from "drizzle-orm";
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
-import { customerAccounts, emailOutbox } from "../db/schema";
-import { api, BASE, cookieOf, customerToken, db, fetchWorker, PASSWORD, portalSession } from "./helpers";
+import { activityLog, customerAccounts, customerBackupCodes, emailOutbox } from "../db/schema";
+import { api, BASE, cookieOf, customerToken, db, fetchWorker, PASSWORD, pageSession, portalSession } from "./helpers";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded", origin: BASE };
 const PENDING = "__Host-obss_portal_mfa";
@@ -223,6 +223,54 @@ describe("portal two-factor authentication", () => {
     expect((await api("GET", "/me", { role: null, headers: { authorization: `Bearer ${token}` } })).body.customer_id).toBe(me.customerId);
     expect((await apiLogin(me.email, codes[2])).status).toBe(200);
     expect((await apiLogin(me.email, codes[2])).status).toBe(401);
+  });
+
+  it("lets staff who may invite remove a customer's 2FA (a lost phone): told by email, recorded, the password alone signs in again", async () => {
+    const me = await customerToken();
+    const s = await browser((await portalSession(me.email)).cookie);
+    await turnOn(s);
+    const account = await accountOf(me.email);
+    const reset = `/admin/contacts/${me.contactId}/portal-2fa-reset`;
+    // Read-only staff see no button and are refused; nothing changes.
+    const readonly = await pageSession("read-only");
+    expect(await (await readonly.get(`/admin/customers/${me.customerId}`)).text()).not.toContain(reset);
+    expect((await readonly.post(reset, {})).status).toBe(403);
+    expect((await accountOf(me.email))?.totpEnabledAt).not.toBeNull();
+
+    const told = async () =>
+      (await db().select().from(emailOutbox).where(eq(emailOutbox.toEmail, me.email)).all()).filter((m) => m.template === "two_factor_changed").length;
+    const toldBefore = await told();
+    const support = await pageSession("support");
+    const page = await (await support.get(`/admin/customers/${me.customerId}`)).text();
+    expect(page).toContain(`action="${reset}"`);
+    expect(page).toContain("hx-confirm=");
+    const done = await support.post(reset, {});
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe(`/admin/customers/${me.customerId}#contacts`);
+    expect(await (await support.get(`/admin/customers/${me.customerId}`)).text()).toContain("Two-factor authentication removed");
+    expect(await accountOf(me.email)).toMatchObject({ totpSecret: null, totpEnabledAt: null });
+    expect(
+      await db()
+        .select()
+        .from(customerBackupCodes)
+        .where(eq(customerBackupCodes.accountId, account?.id ?? ""))
+        .all(),
+    ).toEqual([]);
+    expect(await told()).toBe(toldBefore + 1);
+    const actions = (
+      await db()
+        .select()
+        .from(activityLog)
+        .where(eq(activityLog.entityId, account?.id ?? ""))
+        .all()
+    ).map((a) => a.action);
+    expect(actions).toContain("customer_account.2fa_reset");
+    expect((await passwordStep(me.email)).status).toBe(303);
+    // Nothing left to remove, or no such contact: said plainly, never a 500.
+    const again = await support.post(reset, {});
+    expect(again.status).toBe(303);
+    expect(decodeURIComponent(again.headers.get("location") ?? "")).toContain("no two-factor authentication to remove");
+    expect((await support.post("/admin/contacts/con_missing/portal-2fa-reset", {})).status).toBe(404);
   });
 
   it("replaces the backup codes with a current code; the old ones stop working", async () => {

@@ -156,7 +156,7 @@ export async function customerNames(db: Db, ids: readonly string[]): Promise<Map
 /** The portal accounts of a customer: which contact each belongs to, and its status. */
 export async function customerAccountLinks(db: Db, customerId: string) {
   return db
-    .select({ contactId: customerAccounts.contactId, status: customerAccounts.status })
+    .select({ contactId: customerAccounts.contactId, status: customerAccounts.status, twoFactorSince: customerAccounts.totpEnabledAt })
     .from(customerAccounts)
     .where(eq(customerAccounts.customerId, customerId));
 }

@@ -149,7 +149,12 @@ export async function renderCustomerPage(
     billing ? amountDue(db, customer.id) : Promise.resolve([]),
   ]);
   const portal: Record<string, string> = {};
-  for (const a of accounts) if (a.contactId) portal[a.contactId] = a.status;
+  const twoFactor = new Set<string>();
+  for (const a of accounts) {
+    if (!a.contactId) continue;
+    portal[a.contactId] = a.status;
+    if (a.twoFactorSince) twoFactor.add(a.contactId);
+  }
   const flash = c.req.query("portal");
   return c.html(
     <CustomerPage
@@ -167,6 +172,7 @@ export async function renderCustomerPage(
         invite: allowed(c, "portal:invite"),
       }}
       portal={portal}
+      portalTwoFactor={twoFactor}
       portalFlash={flash ? flash.slice(0, 200) : undefined}
       services={services.data}
       transactions={transactions.data}

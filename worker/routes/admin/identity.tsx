@@ -1,9 +1,11 @@
+import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { renderSVG } from "uqr";
 import { z } from "zod";
 import { getRole, getUser, getUserRow, listApiKeys, listRoles, listSessions, listUsers } from "../../db/queries/auth";
 import { getContact } from "../../db/queries/contacts";
 import { listOutbox } from "../../db/queries/outbox";
+import { customerAccounts } from "../../db/schema";
 import { createApiKey, regenerateApiKey, revokeApiKey } from "../../domain/auth/api-keys";
 import { invitePortalContact } from "../../domain/auth/portal";
 import { createRole, deleteRole, updateRole } from "../../domain/auth/roles";
@@ -424,5 +426,21 @@ export const identityPages = new Hono<AppEnv>()
     return c.redirect(
       `/admin/customers/${contact.customer_id}?portal=${encodeURIComponent(result.message ?? t("settings.identity.error.invitation_not_sent"))}#contacts`,
       303,
+    );
+  })
+  // A portal customer who lost their authenticator: staff who may invite may remove it (they are told by email).
+  .post("/contacts/:id/portal-2fa-reset", can("portal:invite"), async (c) => {
+    const db = c.get("db");
+    const contact = await getContact(db, c.req.param("id"));
+    if (!contact) throw new NotFound("No contact with this id.");
+    const back = `/admin/customers/${contact.customer_id}`;
+    const account = await db.select().from(customerAccounts).where(eq(customerAccounts.contactId, contact.id)).get();
+    if (!account?.totpEnabledAt) return c.redirect(`${back}?portal=${encodeURIComponent(t("settings.identity.error.no_portal_2fa"))}#contacts`, 303);
+    await resetTotpByAdmin(writeContext(c), account, await requestSettings(c));
+    kickOutbox(c);
+    return redirectWithNotice(
+      c,
+      `${back}#contacts`,
+      t("settings.identity.notice.portal_2fa_reset", { name: [contact.first_name, contact.last_name].filter(Boolean).join(" ") }),
     );
   });

@@ -26,6 +26,8 @@ export function CustomerPage(props: {
   can: { write: boolean; archive: boolean; activity: boolean; invite: boolean };
   /** Portal account status per contact id. */
   portal: Record<string, string>;
+  /** Contacts whose portal account has two-factor authentication on. */
+  portalTwoFactor: Set<string>;
   portalFlash?: string;
   services: ServiceView[];
   transactions: TransactionView[];
@@ -210,6 +212,19 @@ export function CustomerPage(props: {
                       <CsrfField token={props.ctx.csrfToken} />
                       <button type="submit" class="link-button">
                         {props.portal[k.id] ? t("cust.reinvite") : t("cust.invite")}
+                      </button>
+                    </form>
+                  )}
+                  {props.can.invite && props.portalTwoFactor.has(k.id) && (
+                    <form
+                      method="post"
+                      action={`/admin/contacts/${k.id}/portal-2fa-reset`}
+                      class="inline"
+                      hx-confirm={t("cust.reset_2fa_confirm", { name: [k.first_name, k.last_name].filter(Boolean).join(" ") })}
+                    >
+                      <CsrfField token={props.ctx.csrfToken} />
+                      <button type="submit" class="link-button">
+                        {t("cust.reset_2fa")}
                       </button>
                     </form>
                   )}

@@ -6,6 +6,8 @@ import { type LocalSystem, launchChromium, startLocalSystem } from "./local-syst
 let system: LocalSystem;
 let browser: Browser;
 let page: Page;
+/** The customer the second test creates, for the tests after it. */
+let customerPage = "";
 
 beforeAll(async () => {
   system = await startLocalSystem();
@@ -90,6 +92,29 @@ describe("admin pages in Chromium", () => {
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/admin\/search\?q=dulcinea/);
     expect(await page.textContent("main")).toContain("Contacts");
+    customerPage = customerUrl;
+  });
+
+  it("asks before a destructive form is sent: dismissed, nothing happens; accepted, it is sent", async () => {
+    await page.goto(customerPage);
+    const remove = page.locator("#contacts form[action$='/delete'] button").first();
+    const asked: string[] = [];
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await remove.click();
+    await expect.poll(() => asked.length).toBe(1);
+    expect(asked[0]).toBe("Delete contact Dulcinea?");
+    expect(page.url()).toBe(customerPage);
+    expect(await page.textContent("#contacts")).toContain("Dulcinea Toboso");
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
+    await remove.click();
+    await expect.poll(() => page.textContent("#contacts")).not.toContain("Dulcinea Toboso");
+    expect(asked).toHaveLength(2);
   });
 
   it("sets up 2FA with the authenticator URI, then signs in with a code and with a backup code", async () => {

@@ -271,6 +271,17 @@ describe("portal two-factor authentication", () => {
     expect(again.status).toBe(303);
     expect(decodeURIComponent(again.headers.get("location") ?? "")).toContain("no two-factor authentication to remove");
     expect((await support.post("/admin/contacts/con_missing/portal-2fa-reset", {})).status).toBe(404);
+    // The API: the same action for integrators, with the same rules.
+    await turnOn(s);
+    expect((await api("POST", `/contacts/${me.contactId}/portal-2fa-reset`, { role: "read-only" })).status).toBe(403);
+    expect((await accountOf(me.email))?.totpEnabledAt).not.toBeNull();
+    expect((await api("POST", `/contacts/${me.contactId}/portal-2fa-reset`, { role: "support" })).status).toBe(204);
+    expect(await accountOf(me.email)).toMatchObject({ totpSecret: null, totpEnabledAt: null });
+    const twice = await api("POST", `/contacts/${me.contactId}/portal-2fa-reset`, { role: "support" });
+    expect(twice.status).toBe(409);
+    expect(twice.headers.get("content-type")).toContain("application/problem+json");
+    expect((await api("POST", "/contacts/con_missing/portal-2fa-reset")).status).toBe(404);
+    expect(await told()).toBe(toldBefore + 3);
   });
 
   it("replaces the backup codes with a current code; the old ones stop working", async () => {

@@ -6,9 +6,9 @@
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { generateSecret, generateURI, verify } from "otplib";
 import { type Db, runBatch, type Statement } from "../../db/client";
-import { backupCodes, type CustomerAccount, customerAccounts, customerBackupCodes, type User, users } from "../../db/schema";
+import { backupCodes, type CustomerAccount, contacts, customerAccounts, customerBackupCodes, type User, users } from "../../db/schema";
 import { sha256Hex } from "../../lib/crypto";
-import { Conflict, Invalid } from "../../lib/errors";
+import { Conflict, Invalid, NotFound } from "../../lib/errors";
 import { ulid } from "../../lib/ids";
 import { open, seal } from "../../lib/secret-box";
 import { recordActivity } from "../activity/record";
@@ -183,6 +183,20 @@ export async function regenerateBackupCodes(ctx: WriteContext, holder: TwoFactor
 /** An administrator removes a user's 2FA (lost device); the user is told by email. */
 export async function resetTotpByAdmin(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData): Promise<void> {
   await removeTotp(ctx, holder, brand, "reset", isAccount(holder) ? "customer_account.2fa_reset" : "user.2fa_reset");
+}
+
+/**
+ * Staff remove the 2FA of a contact's portal account (a customer who lost their authenticator): 404
+ * for an unknown contact or one without an account, 409 when there is nothing to remove.
+ */
+export async function resetPortalTwoFactor(ctx: WriteContext, contactId: string, brand: SettingsData): Promise<CustomerAccount> {
+  const contact = await ctx.db.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, contactId)).get();
+  if (!contact) throw new NotFound("No contact with this id.");
+  const account = await ctx.db.select().from(customerAccounts).where(eq(customerAccounts.contactId, contactId)).get();
+  if (!account) throw new NotFound("This contact has no portal account.");
+  if (!account.totpEnabledAt) throw new Conflict("This contact's portal account has no two-factor authentication to remove.");
+  await resetTotpByAdmin(ctx, account, brand);
+  return account;
 }
 
 /** Clears the holder's 2FA and backup codes, emails them what happened, and records it. */

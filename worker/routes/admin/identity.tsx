@@ -1,17 +1,23 @@
-import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { renderSVG } from "uqr";
 import { z } from "zod";
 import { getRole, getUser, getUserRow, listApiKeys, listRoles, listSessions, listUsers } from "../../db/queries/auth";
 import { getContact } from "../../db/queries/contacts";
 import { listOutbox } from "../../db/queries/outbox";
-import { customerAccounts } from "../../db/schema";
 import { createApiKey, regenerateApiKey, revokeApiKey } from "../../domain/auth/api-keys";
 import { invitePortalContact } from "../../domain/auth/portal";
 import { createRole, deleteRole, updateRole } from "../../domain/auth/roles";
 import { ApiKeyCreate, RoleCreate, RolePatch, UserCreate, UserPatch } from "../../domain/auth/schemas";
 import { revokeAllSessions, revokeOwnSession } from "../../domain/auth/sessions";
-import { beginTotpSetup, disableTotp, enableTotp, regenerateBackupCodes, remainingBackupCodes, resetTotpByAdmin } from "../../domain/auth/two-factor";
+import {
+  beginTotpSetup,
+  disableTotp,
+  enableTotp,
+  regenerateBackupCodes,
+  remainingBackupCodes,
+  resetPortalTwoFactor,
+  resetTotpByAdmin,
+} from "../../domain/auth/two-factor";
 import {
   changePassword,
   createUser,
@@ -430,13 +436,12 @@ export const identityPages = new Hono<AppEnv>()
   })
   // A portal customer who lost their authenticator: staff who may invite may remove it (they are told by email).
   .post("/contacts/:id/portal-2fa-reset", can("portal:invite"), async (c) => {
-    const db = c.get("db");
-    const contact = await getContact(db, c.req.param("id"));
+    const contact = await getContact(c.get("db"), c.req.param("id"));
     if (!contact) throw new NotFound("No contact with this id.");
     const back = `/admin/customers/${contact.customer_id}`;
-    const account = await db.select().from(customerAccounts).where(eq(customerAccounts.contactId, contact.id)).get();
-    if (!account?.totpEnabledAt) return c.redirect(`${back}?portal=${encodeURIComponent(t("settings.identity.error.no_portal_2fa"))}#contacts`, 303);
-    await resetTotpByAdmin(writeContext(c), account, await requestSettings(c));
+    // Nothing to remove (no account, or no 2FA) is said in the page's language.
+    const result = await attempt(async () => resetPortalTwoFactor(writeContext(c), contact.id, await requestSettings(c)));
+    if (!result.ok) return c.redirect(`${back}?portal=${encodeURIComponent(t("settings.identity.error.no_portal_2fa"))}#contacts`, 303);
     kickOutbox(c);
     return redirectWithNotice(
       c,

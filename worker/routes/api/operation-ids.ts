@@ -42,6 +42,7 @@ export const OPERATION_IDS: Record<string, string> = {
   "PATCH /contacts/{id}": "updateContact",
   "DELETE /contacts/{id}": "deleteContact",
   "POST /contacts/{id}/portal-invitation": "inviteContactToPortal",
+  "POST /contacts/{id}/portal-2fa-reset": "resetContactPortalTwoFactor",
   "GET /customers/{id}/sites": "listCustomerSites",
   "POST /customers/{id}/sites": "createSite",
   "GET /sites/{id}": "getSite",

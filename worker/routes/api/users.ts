@@ -6,7 +6,7 @@ import { createApiKey, regenerateApiKey, revokeApiKey } from "../../domain/auth/
 import { invitePortalContact } from "../../domain/auth/portal";
 import { createRole, deleteRole, updateRole } from "../../domain/auth/roles";
 import { ApiKey, ApiKeyCreate, ApiKeyWithSecret, Role, RoleCreate, RolePatch, User, UserCreate, UserPatch } from "../../domain/auth/schemas";
-import { resetTotpByAdmin } from "../../domain/auth/two-factor";
+import { resetPortalTwoFactor, resetTotpByAdmin } from "../../domain/auth/two-factor";
 import { createUser, loadUser, resendInvitation, setUserEnabled, signUserOutEverywhere, unlockUser, updateUser } from "../../domain/auth/users";
 import { retryFailedEmail } from "../../domain/email/outbox";
 import { cursorParam, pageLimit } from "../../domain/validation";
@@ -338,5 +338,22 @@ export const usersApi = new OpenAPIHono<AppEnv>()
       kickOutbox(c);
       if (!account) throw new NotFound();
       return c.json(account, 202);
+    },
+  )
+  .openapi(
+    apiRoute("portal:invite", {
+      method: "post",
+      path: "/contacts/{id}/portal-2fa-reset",
+      tags: ["Contacts"],
+      summary: "Remove the two-factor authentication of a contact's portal account",
+      description:
+        "For a customer who lost their authenticator: the account signs in with its password alone until the customer turns 2FA on again. The customer is told by email. 404 when the contact has no portal account, 409 when it has no 2FA.",
+      request: { params: IdParam },
+      responses: { 204: { description: "Removed" }, ...problems(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      await resetPortalTwoFactor(writeContext(c), c.req.valid("param").id, await requestSettings(c));
+      kickOutbox(c);
+      return c.body(null, 204);
     },
   );

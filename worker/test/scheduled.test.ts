@@ -152,28 +152,13 @@ describe("the queue consumer", () => {
     const rows = Array.from({ length: 100 }, (_, i) => catalogJob(`${prefix}${String(i).padStart(3, "0")}`, now));
     const d = db();
     await d.batch(rows.map((row) => d.insert(jobs).values(row)) as never);
-    // The D1 binding, watched: how many values each statement binds, and how many calls reach D1.
-    const bound: number[] = [];
+    // The tests' D1 (refusing more than 100 bound values, as D1 does), counting the calls that reach it.
     let calls = 0;
-    const method = (target: object, prop: string | symbol) => {
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    };
-    const DB = new Proxy(env.DB, {
+    const DB = new Proxy(testEnv.DB, {
       get(target, prop) {
-        if (prop === "prepare")
-          return (query: string) =>
-            new Proxy(target.prepare(query), {
-              get(statement, p) {
-                if (p !== "bind") return method(statement, p);
-                return (...values: unknown[]) => {
-                  bound.push(values.length);
-                  return statement.bind(...values);
-                };
-              },
-            });
         if (prop === "batch" || prop === "exec") calls++;
-        return method(target, prop);
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
       },
     });
     const batch = createMessageBatch(
@@ -181,12 +166,11 @@ describe("the queue consumer", () => {
       rows.map((row, i) => ({ id: `f${i}`, timestamp: new Date(), attempts: 1, body: { kind: "job", job_id: row.id } })),
     );
     const ctx = createExecutionContext();
-    await worker.queue(batch, { ...env, DB });
+    await worker.queue(batch, { ...testEnv, DB });
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toHaveLength(100);
     expect(result.retryMessages).toEqual([]);
     expect(calls).toBe(1);
-    expect(Math.max(...bound)).toBeLessThanOrEqual(100);
     const ready = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE id LIKE ? AND status = 'ready'").bind(`${prefix}%`).first<{ n: number }>();
     expect(ready?.n).toBe(100);
     await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id LIKE ?").bind(`${prefix}%`).run();

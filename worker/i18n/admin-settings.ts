@@ -304,7 +304,8 @@ export const settingsEn = {
   "settings.identity.notice.email_not_retried": "Not retried: {reason}",
   "settings.identity.notice.email_cannot_retry": "this email cannot be retried.",
   "settings.identity.notice.portal_invited": "Portal invitation sent to {name}.",
-  "settings.identity.notice.portal_2fa_reset": "Two-factor authentication removed from {name}'s portal account; they were told by email.",
+  "settings.identity.notice.portal_2fa_reset":
+    "Two-factor authentication removed from {name}'s portal account; they were signed out everywhere and told by email.",
   "settings.identity.error.no_portal_2fa": "This contact's portal account has no two-factor authentication to remove.",
   "settings.identity.error.invitation_not_sent": "The invitation could not be sent.",
   // Notices of the inventory pages ({item}: the type and the item, e.g. "SIM 8933…").
@@ -634,7 +635,7 @@ export const settingsFr: Record<keyof typeof settingsEn, string> = {
   "settings.identity.notice.email_cannot_retry": "cet e-mail ne peut pas être renvoyé.",
   "settings.identity.notice.portal_invited": "Invitation à l’espace client envoyée à {name}.",
   "settings.identity.notice.portal_2fa_reset":
-    "Authentification à deux facteurs supprimée du compte portail de {name} ; la personne a été prévenue par e-mail.",
+    "Authentification à deux facteurs supprimée du compte portail de {name} ; la personne a été déconnectée partout et prévenue par e-mail.",
   "settings.identity.error.no_portal_2fa": "Le compte portail de ce contact n’a pas d’authentification à deux facteurs à supprimer.",
   "settings.identity.error.invitation_not_sent": "L’invitation n’a pas pu être envoyée.",
   "settings.inventory.notice.now_status": "{item} est maintenant {status}.",

@@ -267,7 +267,8 @@ export const adminEn = {
   "cust.reinvite": "Re-invite",
   "cust.invite": "Invite",
   "cust.reset_2fa": "Reset 2FA",
-  "cust.reset_2fa_confirm": "Remove the two-factor authentication of {name}'s portal account? They are told by email and sign in with their password alone.",
+  "cust.reset_2fa_confirm":
+    "Remove the two-factor authentication of {name}'s portal account? They are signed out everywhere, told by email, and sign in again with their password alone.",
   "cust.sites": "Sites",
   "cust.add_site": "Add site",
   "cust.no_coordinates": "No site has coordinates yet: they are found from the address when a geocoder is configured, or typed on the site's form.",
@@ -566,7 +567,7 @@ export const adminFr: Record<AdminMessageKey, string> = {
   "cust.invite": "Inviter",
   "cust.reset_2fa": "Réinitialiser la 2FA",
   "cust.reset_2fa_confirm":
-    "Supprimer l’authentification à deux facteurs du compte portail de {name} ? La personne est prévenue par e-mail et se connecte avec son seul mot de passe.",
+    "Supprimer l’authentification à deux facteurs du compte portail de {name} ? La personne est déconnectée partout, prévenue par e-mail, et se reconnecte avec son seul mot de passe.",
   "cust.sites": "Sites",
   "cust.add_site": "Ajouter un site",
   "cust.no_coordinates":

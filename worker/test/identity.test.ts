@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
-import { emailOutbox, users } from "../db/schema";
+import { emailOutbox, sessions, users } from "../db/schema";
 import { api, BASE, customerToken, db, ensureUser, fetchWorker, unique } from "./helpers";
 
 const STRONG = "Tr0ub4dor & horses 42";
@@ -181,7 +181,7 @@ describe("two-factor authentication", () => {
     expect((await login(email, STRONG)).status).toBe(200);
   });
 
-  it("lets an administrator reset a user's 2FA, audited", async () => {
+  it("lets an administrator reset a user's 2FA, audited; the user is signed out everywhere", async () => {
     const { email, id } = await newStaff();
     const s = await login(email, STRONG);
     const setup = await api("POST", "/me/2fa/setup", { role: null, headers: bearer(s.body.access_token) });
@@ -189,6 +189,9 @@ describe("two-factor authentication", () => {
     expect((await login(email, STRONG)).body.mfa_required).toBe(true);
     const reset = await api("POST", `/users/${id}/reset-2fa`);
     expect(reset.body.two_factor_enabled).toBe(false);
+    const live = (await db().select().from(sessions).where(eq(sessions.subjectId, id)).all()).filter((row) => row.revokedAt === null);
+    expect(live).toEqual([]);
+    expect((await api("POST", "/auth/refresh", { role: null, body: { refresh_token: s.body.refresh_token } })).status).toBe(401);
     expect((await login(email, STRONG)).status).toBe(200);
     expect((await api("GET", `/activity?entity=user&entity_id=${id}&action=user.2fa_reset`)).body.data).toHaveLength(1);
   });

@@ -3,7 +3,7 @@
 import { eq } from "drizzle-orm";
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
-import { activityLog, customerAccounts, customerBackupCodes, emailOutbox } from "../db/schema";
+import { activityLog, customerAccounts, customerBackupCodes, emailOutbox, sessions } from "../db/schema";
 import { api, BASE, cookieOf, customerToken, db, fetchWorker, PASSWORD, pageSession, portalSession } from "./helpers";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded", origin: BASE };
@@ -225,7 +225,7 @@ describe("portal two-factor authentication", () => {
     expect((await apiLogin(me.email, codes[2])).status).toBe(401);
   });
 
-  it("lets staff who may invite remove a customer's 2FA (a lost phone): told by email, recorded, the password alone signs in again", async () => {
+  it("lets staff who may invite remove a customer's 2FA (a lost phone): signed out everywhere, told by email, recorded, the password alone signs in again", async () => {
     const me = await customerToken();
     const s = await browser((await portalSession(me.email)).cookie);
     await turnOn(s);
@@ -257,6 +257,17 @@ describe("portal two-factor authentication", () => {
         .all(),
     ).toEqual([]);
     expect(await told()).toBe(toldBefore + 1);
+    // Whoever holds the lost phone may hold a session too: every session of the account is revoked.
+    expect((await s.get("/portal")).status).toBe(303);
+    const live = async () =>
+      (
+        await db()
+          .select()
+          .from(sessions)
+          .where(eq(sessions.subjectId, account?.id ?? ""))
+          .all()
+      ).filter((row) => row.revokedAt === null);
+    expect(await live()).toEqual([]);
     const actions = (
       await db()
         .select()
@@ -272,11 +283,13 @@ describe("portal two-factor authentication", () => {
     expect(decodeURIComponent(again.headers.get("location") ?? "")).toContain("no two-factor authentication to remove");
     expect((await support.post("/admin/contacts/con_missing/portal-2fa-reset", {})).status).toBe(404);
     // The API: the same action for integrators, with the same rules.
-    await turnOn(s);
+    const s2 = await browser((await portalSession(me.email)).cookie);
+    await turnOn(s2);
     expect((await api("POST", `/contacts/${me.contactId}/portal-2fa-reset`, { role: "read-only" })).status).toBe(403);
     expect((await accountOf(me.email))?.totpEnabledAt).not.toBeNull();
     expect((await api("POST", `/contacts/${me.contactId}/portal-2fa-reset`, { role: "support" })).status).toBe(204);
     expect(await accountOf(me.email)).toMatchObject({ totpSecret: null, totpEnabledAt: null });
+    expect(await live()).toEqual([]);
     const twice = await api("POST", `/contacts/${me.contactId}/portal-2fa-reset`, { role: "support" });
     expect(twice.status).toBe(409);
     expect(twice.headers.get("content-type")).toContain("application/problem+json");

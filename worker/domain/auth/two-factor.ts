@@ -17,6 +17,7 @@ import { enqueueEmail } from "../email/outbox";
 import { type TwoFactorChange, twoFactorChangedEmail } from "../email/templates";
 import type { SettingsData } from "../settings/schemas";
 import { accountRecipient } from "./portal";
+import { revokeAllStatements } from "./sessions";
 
 export const BACKUP_CODE_COUNT = 10;
 /** ±1 time step of 30 s around the current one (RFC 6238 resynchronisation window). */
@@ -180,9 +181,13 @@ export async function regenerateBackupCodes(ctx: WriteContext, holder: TwoFactor
   return codes;
 }
 
-/** An administrator removes a user's 2FA (lost device); the user is told by email. */
+/**
+ * An administrator removes a user's or a customer's 2FA (lost device); they are told by email and
+ * signed out everywhere: whoever holds the lost device may also hold a signed-in session, and the
+ * owner signs in again with their password (and enrols again where 2FA is required).
+ */
 export async function resetTotpByAdmin(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData): Promise<void> {
-  await removeTotp(ctx, holder, brand, "reset", isAccount(holder) ? "customer_account.2fa_reset" : "user.2fa_reset");
+  await removeTotp(ctx, holder, brand, "reset", isAccount(holder) ? "customer_account.2fa_reset" : "user.2fa_reset", true);
 }
 
 /**
@@ -199,14 +204,25 @@ export async function resetPortalTwoFactor(ctx: WriteContext, contactId: string,
   return account;
 }
 
-/** Clears the holder's 2FA and backup codes, emails them what happened, and records it. */
-async function removeTotp(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData, change: TwoFactorChange, action: string): Promise<void> {
+/** Clears the holder's 2FA and backup codes (and, when `signOut`, every session), emails them what happened, and records it. */
+async function removeTotp(
+  ctx: WriteContext,
+  holder: TwoFactorHolder,
+  brand: SettingsData,
+  change: TwoFactorChange,
+  action: string,
+  signOut = false,
+): Promise<void> {
   const store = storeOf(holder);
   await runBatch(ctx.db, [
     ctx.db.update(store.table).set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: ctx.now }).where(eq(store.table.id, holder.id)),
     ctx.db.delete(store.codes).where(eq(store.owner, holder.id)),
+    ...(signOut ? revokeAllStatements(ctx, holder.id, "two-factor authentication reset") : []),
     ...(await changedEmail(ctx, holder, brand, change)),
-    record(ctx, holder, action, { two_factor: { before: Boolean(holder.totpEnabledAt), after: false } }),
+    record(ctx, holder, action, {
+      two_factor: { before: Boolean(holder.totpEnabledAt), after: false },
+      ...(signOut ? { sessions: { before: null, after: "signed out" } } : {}),
+    }),
   ]);
 }
 

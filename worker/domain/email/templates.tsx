@@ -116,12 +116,19 @@ export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; ch
   const hello = fr ? `Bonjour ${p.name},` : `Hello ${p.name},`;
   const whom = p.customer ? (fr ? "contactez-nous" : "contact us") : fr ? "contactez votre administrateur" : "contact your administrator";
   const alert = fr ? `Si ce n'était pas vous, ${whom} sans attendre.` : `If this was not you, ${whom} at once.`;
+  // A reset also signs the holder out everywhere (see resetTotpByAdmin).
+  const signedOut =
+    p.change === "reset"
+      ? fr
+        ? "Vous avez été déconnecté partout : reconnectez-vous avec votre mot de passe."
+        : "You were signed out everywhere: sign in again with your password."
+      : null;
   return render(
     "two_factor_changed",
     fr
       ? `Authentification à deux facteurs ${change} sur votre compte ${brand.operator_name}`
       : `Two-factor authentication ${change} on your ${brand.operator_name} account`,
-    `${hello}\n\n${fr ? `L'authentification à deux facteurs a été ${change} sur votre compte.` : `Two-factor authentication was ${change} on your account.`} ${alert}${footer(brand)}`,
+    `${hello}\n\n${fr ? `L'authentification à deux facteurs a été ${change} sur votre compte.` : `Two-factor authentication was ${change} on your account.`}${signedOut ? ` ${signedOut}` : ""} ${alert}${footer(brand)}`,
     <Frame brand={brand} lang={fr ? "fr" : "en"}>
       <p>{hello}</p>
       <p>
@@ -129,6 +136,7 @@ export function twoFactorChangedEmail(brand: SettingsData, p: { name: string; ch
         <strong>{change}</strong>
         {fr ? " sur votre compte." : " on your account."}
       </p>
+      {signedOut ? <p>{signedOut}</p> : null}
       <p>{alert}</p>
     </Frame>,
   );

@@ -147,4 +147,44 @@ describe("the order form", () => {
     expect(service.identifiers).toMatchObject({ msisdn: x.mobile.fields.msisdn, iccid: x.sim.fields.iccid });
     expect((await api("GET", `/inventory/items/${x.mobile.id}`)).body).toMatchObject({ status: "reserved", service_id: serviceId });
   });
+
+  it("gives a 'next available' number only if it fits the product, and says so when none does", async () => {
+    // A pool of its own: fixed-line numbers first (the lowest ids, more than one page of the search),
+    // a golden mobile one, then a plain mobile one.
+    const pool = unique("nextpool").toLowerCase();
+    const fixed = await item("phone_number", { msisdn: `+33478${digits(6)}`, pool });
+    const more = Array.from({ length: 250 }, (_, i) => ({ id: `${fixed.id}-${String(i).padStart(3, "0")}`, msisdn: `+33479${digits(6)}` }));
+    await env.DB.prepare(
+      `INSERT INTO inventory_items (id, type, status, fields, created_at, updated_at)
+       SELECT json_extract(value, '$.id'), 'phone_number', 'in_stock', json_object('msisdn', json_extract(value, '$.msisdn'), 'pool', ?1), ?2, ?2 FROM json_each(?3)`,
+    )
+      .bind(pool, new Date().toISOString(), JSON.stringify(more))
+      .run();
+    const golden = await item("phone_number", { msisdn: `+33665${digits(6)}`, pool, golden: true });
+    const mobile = await item("phone_number", { msisdn: `+33666${digits(6)}`, pool });
+    const plan = await product({
+      service_type: "mobile",
+      provisioning_play: "voip",
+      required_inventory: ["phone_number"],
+      provisioning_json_vars: { number_pool: pool },
+    });
+    const customer = (await api("POST", "/customers", { body: { name: unique("Next"), type: "individual", payment_type: "prepaid" } })).body;
+    const order = () => api("POST", `/customers/${customer.id}/services`, { body: { product_id: plan.id }, headers: idem() });
+
+    const first = await order();
+    expect(first.status, JSON.stringify(first.body)).toBe(202);
+    const serviceId = first.body.service.id;
+    expect((await api("GET", `/inventory/items/${mobile.id}`)).body).toMatchObject({ status: "reserved", service_id: serviceId });
+    expect((await api("GET", `/inventory/items/${fixed.id}`)).body).toMatchObject({ status: "in_stock", service_id: null });
+    expect((await api("GET", `/inventory/items/${golden.id}`)).body).toMatchObject({ status: "in_stock", service_id: null });
+
+    // Left in the pool: a fixed-line number (does not fit) and a golden one (only when picked): a 409 that says why.
+    const none = await order();
+    expect(none.status).toBe(409);
+    expect(none.headers.get("content-type")).toContain("application/problem+json");
+    expect(none.body.detail).toContain("No phone_number available in stock for this order that fits the product");
+    expect(none.body.inventory_type).toBe("phone_number");
+    expect((await api("GET", `/inventory/items/${fixed.id}`)).body.status).toBe("in_stock");
+    expect((await api("GET", `/services?customer_id=${customer.id}`)).body.data).toHaveLength(1);
+  });
 });

@@ -8,7 +8,7 @@ import { formatPrefix, nextFreeAddress, nextFreePrefix, type Prefix, parseCidr, 
 import { type ActivityRow, activityRow, recordActivity } from "../activity/record";
 import type { WriteContext } from "../context";
 import type { Outcome } from "../services/state";
-import { type NumberRule, numberProblem, PHONE_NUMBER } from "./picker";
+import { type NumberRule, numberProblem, PHONE_NUMBER, searchOrderInventory } from "./picker";
 import { quarantineRefusal, releasedNumber } from "./quarantine";
 
 /** The inventory type whose items are not reserved whole: an order takes an address from one. */
@@ -79,10 +79,14 @@ export async function withReservation<T>(
   return outcome;
 }
 
+/** How many fitting numbers "next available" lines up, in case orders racing for them take the first ones. */
+const FITTING_CANDIDATES = 10;
+
 /**
  * Reserves what a product requires for a new service, atomically per item: each item is taken by one
  * conditional UPDATE (in stock, or held for this customer), so two orders never get the same item.
- * Picked items are taken as named; otherwise the next available one (golden numbers only when picked).
+ * Picked items are taken as named; otherwise the next available one (golden numbers only when picked;
+ * a phone number only if it fits the product, as a picked one must).
  * When any is missing, the ones taken are released and the order gets a 409 naming the type.
  */
 async function reserveForOrder(
@@ -113,9 +117,37 @@ async function reserveForOrder(
     if (problem) throw new Invalid(`This number does not fit the product: ${problem}.`, [{ path: `inventory.${PHONE_NUMBER}`, message: problem }]);
   }
   const itemTypes = p.required.filter((t) => t !== IP_BLOCK);
+  // "Next available" number for a product with a rule: only numbers that fit it (its pool, and mobile
+  // or fixed-line by libphonenumber, which SQL cannot tell), found first; the UPDATE then takes the
+  // first of them still free, so an order racing for the same number takes the next one.
+  const fitting =
+    itemTypes.includes(PHONE_NUMBER) && !numberPick && p.numberRule
+      ? (
+          await searchOrderInventory(ctx.db, {
+            customerId: p.customerId,
+            type: PHONE_NUMBER,
+            q: "",
+            country: null,
+            product: p.numberRule,
+            limit: FITTING_CANDIDATES,
+            golden: false,
+          })
+        ).map((row) => row.id)
+      : null;
   const set = "status = 'reserved', service_id = ?1, customer_id = ?2, reserved_until = NULL, updated_at = ?3";
   const statements = itemTypes.map((type) => {
     const pick = p.picks[type];
+    if (type === PHONE_NUMBER && fitting) {
+      return ctx.db.$client
+        .prepare(
+          `UPDATE inventory_items SET ${set} WHERE id = (
+             SELECT i.id FROM json_each(?4) AS j JOIN inventory_items i ON i.id = j.value
+             WHERE i.type = ?5 AND i.service_id IS NULL AND (i.status = 'in_stock' OR (i.status = 'reserved' AND i.customer_id = ?2))
+             ORDER BY j.key LIMIT 1)
+           AND service_id IS NULL RETURNING id, type, fields`,
+        )
+        .bind(p.serviceId, p.customerId, ctx.now, JSON.stringify(fitting), type);
+    }
     const statement = pick
       ? `UPDATE inventory_items SET ${set} WHERE id = ?4 AND type = ?5 AND service_id IS NULL
            AND (status = 'in_stock' OR (status = 'reserved' AND customer_id = ?2)) RETURNING id, type, fields`
@@ -145,6 +177,14 @@ async function reserveForOrder(
       await releaseItems(ctx, p.serviceId);
       const type = missing[0] ?? "";
       const pick = p.picks[type];
+      if (!pick && type === PHONE_NUMBER && fitting?.length === 0) {
+        throw new Conflict(
+          "No phone_number available in stock for this order that fits the product (its number pool; mobile or fixed-line as its service type needs).",
+          {
+            inventory_type: type,
+          },
+        );
+      }
       if (!pick) throw new Conflict(`No ${type} available in stock for this order.`, { inventory_type: type });
       const picked = await getItem(ctx.db, pick);
       const quarantined = picked?.type === type ? quarantineRefusal(picked) : null;

@@ -52,6 +52,10 @@ export function searchTerms(q: string, country: string | null): string[] {
   return [t];
 }
 
+/** Numbers read per page while looking for ones that fit a product, and at most in all. */
+const NUMBER_PAGE = 200;
+const NUMBER_SCAN_LIMIT = 5_000;
+
 /**
  * Up to `limit` items of `type` an order for `customerId` may take, held ones first, matching `q`
  * (empty: any) in an identifier (the `inventory_keys` index: ICCID, IMSI, MSISDN, serial, MAC…), the
@@ -59,7 +63,16 @@ export function searchTerms(q: string, country: string | null): string[] {
  */
 export async function searchOrderInventory(
   db: Db,
-  p: { customerId: string; type: string; q: string; country: string | null; product: NumberRule; limit?: number },
+  p: {
+    customerId: string;
+    type: string;
+    q: string;
+    country: string | null;
+    product: NumberRule;
+    limit?: number;
+    /** Golden numbers too (staff may pick one); "next available" never takes one. */
+    golden?: boolean;
+  },
 ): Promise<ItemRow[]> {
   const limit = p.limit ?? 20;
   const where: SQL[] = [
@@ -67,6 +80,7 @@ export async function searchOrderInventory(
     isNull(inventoryItems.serviceId),
     or(eq(inventoryItems.status, "in_stock"), and(eq(inventoryItems.status, "reserved"), eq(inventoryItems.customerId, p.customerId))) as SQL,
   ];
+  if (p.golden === false) where.push(sql`coalesce(json_extract(${inventoryItems.fields}, '$.golden'), 0) = 0`);
   const numbers = p.type === PHONE_NUMBER;
   const pool = p.product.provisioning_json_vars.number_pool;
   if (numbers && typeof pool === "string") where.push(sql`json_extract(${inventoryItems.fields}, '$.pool') = ${pool}`);
@@ -82,12 +96,25 @@ export async function searchOrderInventory(
           WHERE instr(value, ${term}) > 0 OR instr(value, ${asTyped}) > 0))`,
     );
   }
-  // Numbers are filtered by type here (libphonenumber), so read a wider window than is shown.
-  const rows = await db
-    .select()
-    .from(inventoryItems)
-    .where(and(...where))
-    .orderBy(sql`${inventoryItems.status} = 'in_stock'`, asc(inventoryItems.id))
-    .limit(numbers ? Math.max(limit * 10, 200) : limit);
-  return (numbers ? rows.filter((r) => numberProblem(p.product, r.fields) === null) : rows).slice(0, limit);
+  const query = (count: number, offset: number) =>
+    db
+      .select()
+      .from(inventoryItems)
+      .where(and(...where))
+      .orderBy(sql`${inventoryItems.status} = 'in_stock'`, asc(inventoryItems.id))
+      .limit(count)
+      .offset(offset);
+  if (!numbers) return query(limit, 0);
+  // Numbers are filtered by type here (libphonenumber), page by page: a stock whose first numbers are
+  // of the other kind (fixed-line numbers imported before mobile ones, no pool) still finds the rest.
+  const fitting: ItemRow[] = [];
+  for (let offset = 0; fitting.length < limit && offset < NUMBER_SCAN_LIMIT; offset += NUMBER_PAGE) {
+    const rows = await query(NUMBER_PAGE, offset);
+    for (const row of rows) {
+      if (fitting.length >= limit) break;
+      if (numberProblem(p.product, row.fields) === null) fitting.push(row);
+    }
+    if (rows.length < NUMBER_PAGE) break;
+  }
+  return fitting;
 }

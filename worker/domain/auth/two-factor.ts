@@ -187,7 +187,7 @@ export async function regenerateBackupCodes(ctx: WriteContext, holder: TwoFactor
  * owner signs in again with their password (and enrols again where 2FA is required).
  */
 export async function resetTotpByAdmin(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData): Promise<void> {
-  await removeTotp(ctx, holder, brand, "reset", isAccount(holder) ? "customer_account.2fa_reset" : "user.2fa_reset", true);
+  await removeTotp(ctx, holder, brand, "reset", isAccount(holder) ? "customer_account.2fa_reset" : "user.2fa_reset");
 }
 
 /**
@@ -204,16 +204,11 @@ export async function resetPortalTwoFactor(ctx: WriteContext, contactId: string,
   return account;
 }
 
-/** Clears the holder's 2FA and backup codes (and, when `signOut`, every session), emails them what happened, and records it. */
-async function removeTotp(
-  ctx: WriteContext,
-  holder: TwoFactorHolder,
-  brand: SettingsData,
-  change: TwoFactorChange,
-  action: string,
-  signOut = false,
-): Promise<void> {
+/** Clears the holder's 2FA and backup codes (and, after a reset by staff, every session), emails them what happened, and records it. */
+async function removeTotp(ctx: WriteContext, holder: TwoFactorHolder, brand: SettingsData, change: TwoFactorChange, action: string): Promise<void> {
   const store = storeOf(holder);
+  // The email says so too (twoFactorChangedEmail): one rule, the kind of change.
+  const signOut = change === "reset";
   await runBatch(ctx.db, [
     ctx.db.update(store.table).set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null, updatedAt: ctx.now }).where(eq(store.table.id, holder.id)),
     ctx.db.delete(store.codes).where(eq(store.owner, holder.id)),

@@ -1107,8 +1107,10 @@ describe("a French phone walkthrough (390 px, real runner)", () => {
       await notice("terminate");
       await frenchAndFits("10-terminating");
       await waitFor(`service ${serviceId} terminated`, async () => (await service(serviceId)).status === "terminated", 90_000, 500);
-      await page.reload();
-      expect(await page.locator("main .page-header .badge").first().textContent()).toBe("résilié");
+      // The page's own poller sends the browser back to the page once the job ends (HX-Redirect); a
+      // reload here could race that navigation, so wait for the page to show it (the poll retries
+      // while a navigation is under way).
+      await expect.poll(() => page.locator("main .page-header .badge").first().textContent(), { timeout: 30_000, interval: 500 }).toBe("résilié");
       await frenchAndFits("11-terminated");
 
       // The reason is in the activity log, with the termination.

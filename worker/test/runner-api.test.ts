@@ -188,6 +188,50 @@ describe("runner API", () => {
     expect((await api("GET", `/inventory/items?service_id=${serviceId}`)).body.data).toHaveLength(1);
   });
 
+  it("gives a retried service a next-available number that fits the product, as its order did", async () => {
+    // A pool of its own whose first number (lowest id) is fixed-line: a mobile plan must never take it.
+    const pool = unique("retrypool").toLowerCase();
+    const number = async (msisdn: string) => (await api("POST", "/inventory/items", { body: { type: "phone_number", fields: { msisdn, pool } } })).body;
+    const fixed = await number(`+33478${digits(6)}`);
+    await number(`+33661${digits(6)}`);
+    await number(`+33662${digits(6)}`);
+    const slug = unique("retrynum")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .slice(0, 50);
+    const plan = await api("POST", "/products", {
+      body: {
+        name: `Retry ${slug}`,
+        slug,
+        type: "standalone",
+        service_type: "mobile",
+        status: "active",
+        retail_price: 500,
+        provisioning_play: "voip",
+        required_inventory: ["phone_number"],
+        provisioning_json_vars: { number_pool: pool },
+      },
+    });
+    expect(plan.status, JSON.stringify(plan.body)).toBe(201);
+    const ordered = await api("POST", `/customers/${customerId}/services`, { body: { product_id: plan.body.id }, headers: idem() });
+    expect(ordered.status, JSON.stringify(ordered.body)).toBe(202);
+    const serviceId = ordered.body.service.id as string;
+    const held = async () => (await api("GET", `/inventory/items?service_id=${serviceId}`)).body.data as { id: string; fields: { msisdn: string } }[];
+    expect((await held()).map((i) => i.fields.msisdn)).toEqual([expect.stringMatching(/^\+3366/)]);
+    await env.DB.prepare("UPDATE jobs SET status = 'ready' WHERE id = ? AND status = 'pending'").bind(ordered.body.job.id).run();
+    const lease = await pullMine(ordered.body.job.id);
+    await runner(`/jobs/${ordered.body.job.id}/result`, { lease_id: lease.lease_id, status: "failed", error: { task: "Create", message: "boom" } });
+    expect((await api("GET", `/services/${serviceId}`)).body.status).toBe("failed");
+    expect(await held()).toEqual([]);
+
+    const retried = await api("POST", `/services/${serviceId}/retry`, { headers: idem() });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(202);
+    const again = await held();
+    expect(again.map((i) => i.fields.msisdn)).toEqual([expect.stringMatching(/^\+3366/)]);
+    expect(again.map((i) => i.id)).not.toContain(fixed.id);
+    expect((await api("GET", `/inventory/items/${fixed.id}`)).body).toMatchObject({ status: "in_stock", service_id: null });
+  });
+
   it("re-leases a job whose lease ran out, refuses the stale lease, and kills it after its last attempt", async () => {
     const { serviceId, jobId, simId } = await orderOne();
     const first = await pullMine(jobId, 1000);

@@ -11,7 +11,8 @@ import { jobRow, loadService, op, unwrap } from "./support";
 
 /**
  * What a failed service must reserve again before it is provisioned once more (its failure gave the
- * first items back): next available items of the product's required types. Nothing when the product
+ * first items back): next available items of the product's required types, a phone number only if it
+ * fits the product, as on the order. Nothing when the product
  * needs no inventory or the service still holds some.
  */
 async function retryReservation(ctx: WriteContext, serviceId: string): Promise<ReservationRequest | null> {
@@ -26,7 +27,8 @@ async function retryReservation(ctx: WriteContext, serviceId: string): Promise<R
   const required = [...product.required_inventory, ...components.flatMap((c) => c.required_inventory)];
   if (required.length === 0) return null;
   if ((await itemsOfService(ctx.db, serviceId)).length > 0) return null;
-  return { serviceId, customerId: service.customer_id, required, picks: {}, vars: product.provisioning_json_vars };
+  // The same rule as the order's: a next-available number must fit the product (pool, mobile or fixed).
+  return { serviceId, customerId: service.customer_id, required, picks: {}, vars: product.provisioning_json_vars, serviceType: product.service_type };
 }
 
 /**

@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { getSettings } from "../db/queries/settings";
 import type { LoginGuardPort } from "../domain/auth/guard";
+import { localeCountry } from "../domain/contacts/phone";
 import type { WriteContext } from "../domain/context";
 import { payTopUp } from "../domain/payments/top-ups";
 import {
@@ -255,7 +256,7 @@ topup
   .post("/code", can("public"), async (c) => {
     const p = portalCtx(c);
     const raw = text(await readForm(c), "number") ?? "";
-    const number = normalizeNumber(raw.slice(0, 40));
+    const number = normalizeNumber(raw.slice(0, 40), localeCountry(p.settings.default_locale));
     if (!number) return c.html(<StartPage p={p} connection={null} number={raw.slice(0, 40)} error={p.t("topup.bad_number")} />, 422);
     // Every request counts, for a number of ours or not: the answer and the limits are the same.
     const wait = await attempt(loginGuard(c.env), [...ipKeys(c), `topup-number:${number}`]);
@@ -271,7 +272,7 @@ topup
   .post("/verify", can("public"), async (c) => {
     const p = portalCtx(c);
     const body = await readForm(c);
-    const number = normalizeNumber((text(body, "number") ?? "").slice(0, 40));
+    const number = normalizeNumber((text(body, "number") ?? "").slice(0, 40), localeCountry(p.settings.default_locale));
     if (!number) return c.html(<StartPage p={p} connection={null} error={p.t("topup.bad_number")} />, 422);
     const guard = loginGuard(c.env);
     const keys = [...ipKeys(c), `topup-number:${number}`];

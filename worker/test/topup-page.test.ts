@@ -135,6 +135,23 @@ describe("public top-up page", () => {
     expect(after).toContain('data-pending="1000"');
   });
 
+  it("reads a number typed in the operator's national format (its default language's country) or with a 00 prefix", async () => {
+    // The operator's language is en-GB: a British mobile number as dialled in Britain.
+    const subscriber = String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
+    const msisdn = `+447700${subscriber}`;
+    await mobileService(msisdn);
+    const c = client(freshIp());
+    const asked = await c.post("/topup/code", { number: `07700 ${subscriber.slice(0, 3)}-${subscriber.slice(3)}` });
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain(`value="${msisdn}"`);
+    expect(await latestCode(msisdn)).toMatch(/^\d{6}$/);
+    // The same number from abroad (00 44 …) reaches the same service; a French national number does not parse here.
+    expect(await (await client(freshIp()).post("/topup/code", { number: `0044 7700 ${subscriber}` })).text()).toContain(`value="${msisdn}"`);
+    const french = await client(freshIp()).post("/topup/code", { number: "06 12" });
+    expect(french.status).toBe(422);
+    expect(await french.text()).toContain("as you dial it locally");
+  });
+
   it("limits code requests per number and per IP, the same for numbers that are not ours", async () => {
     const ours = randomNumber();
     await mobileService(ours);

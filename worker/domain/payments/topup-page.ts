@@ -15,6 +15,7 @@ import { randomToken, safeEqual, sha256Hex } from "../../lib/crypto";
 import { ulid } from "../../lib/ids";
 import { parseIp, toHexKey } from "../../lib/ip";
 import { lineTax } from "../../lib/money";
+import { toE164 } from "../../lib/phone";
 import { TOKEN_LIFETIME_MS } from "../auth/action-tokens";
 import { taxRateFor } from "../billing/tax";
 import type { ProductView } from "../catalog/schemas";
@@ -44,12 +45,14 @@ const toTarget = (r: TargetRow): TopUpTarget => ({
 });
 
 /**
- * A number as people type it (spaces, dots, dashes, parentheses, a 00 prefix) in E.164, or null.
- * National formats are not guessed: the page asks for the international form.
+ * A number as people type it, in E.164, or null: internationally (`+`, or a `00` prefix), or in the
+ * national format of `homeCountry` (the operator's, from its default language: "06 12 34 56 78" in
+ * France); spaces, dots, dashes and parentheses allowed. Read by libphonenumber, which only needs a
+ * possible length for the country (an operator's new ranges may not be in its metadata yet).
  */
-export function normalizeNumber(input: string): string | null {
-  const compact = input.replace(/[\s.\-()]/g, "").replace(/^00/, "+");
-  return /^\+[1-9]\d{6,14}$/.test(compact) ? compact : null;
+export function normalizeNumber(input: string, homeCountry: string | null): string | null {
+  const t = input.trim();
+  return toE164(t.startsWith("00") ? `+${t.slice(2)}` : t, homeCountry, "possible");
 }
 
 /** The live mobile service with this number, or null. */

@@ -14,9 +14,19 @@ export function zodErrors(error: ZodError): FieldError[] {
   return error.issues.map((issue) => ({ path: issue.path.join(".") || "(body)", message: issue.message }));
 }
 
+/** How many field errors a problem lists: a list of 10,000 bad values is not answered with 10,000 entries. */
+export const MAX_FIELD_ERRORS = 50;
+
+/** The first {@link MAX_FIELD_ERRORS} errors, and one entry (path `(more)`) that counts the rest. */
+export function cappedErrors(errors: FieldError[]): FieldError[] {
+  if (errors.length <= MAX_FIELD_ERRORS) return errors;
+  const rest = errors.length - MAX_FIELD_ERRORS;
+  return [...errors.slice(0, MAX_FIELD_ERRORS), { path: "(more)", message: `${rest} more error${rest === 1 ? "" : "s"} not listed` }];
+}
+
 /** zod-openapi validation hook: malformed query/params are 400, an invalid body is 422. */
 export function validationFailed(target: string, error: ZodError): never {
-  const errors = zodErrors(error);
+  const errors = cappedErrors(zodErrors(error));
   if (target === "json" || target === "form") throw new Invalid("The request body is not valid.", errors);
   throw new BadRequest(`The ${target === "param" ? "path" : target} parameters are not valid.`, errors);
 }

@@ -58,5 +58,10 @@ describe("statements whose size the data decides stay within D1's 100 bound valu
     const statuses = Array.from({ length: 101 }, () => "open").join(",");
     const list = await api("GET", `/customers?status=${statuses}&limit=1`);
     expect(list.status, JSON.stringify(list.body)).toBe(200);
+    // 101 bad values: a 400 that lists the first 50 and counts the rest, not 101 entries.
+    const bad = await api("GET", `/customers?status=${Array.from({ length: 101 }, (_, i) => `nope${i}`).join(",")}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toHaveLength(51);
+    expect(bad.body.errors.at(-1)).toEqual({ path: "(more)", message: "51 more errors not listed" });
   });
 });

@@ -21,7 +21,7 @@ import type { AppEnv } from "../../env";
 import { toCapXml } from "../../lib/cell-broadcast/cap";
 import { AppError, Forbidden, Invalid, NotFound } from "../../lib/errors";
 import { allowed, writeContext } from "../../middleware/access";
-import { zodErrors } from "../../middleware/errors";
+import { cappedErrors, zodErrors } from "../../middleware/errors";
 import { apiRoute, IdParam, jsonBody, jsonResponse, PageQuery, pageOf, problems } from "./helpers";
 
 const Broadcast = z
@@ -116,7 +116,7 @@ async function alertBody(c: { req: { header: (name: string) => string | undefine
     throw new AppError(400, "Malformed JSON", "The body is not valid JSON.");
   }
   const parsed = BroadcastCreate.safeParse(body);
-  if (!parsed.success) throw new Invalid("The alert is not valid.", zodErrors(parsed.error));
+  if (!parsed.success) throw new Invalid("The alert is not valid.", cappedErrors(zodErrors(parsed.error)));
   return parsed.data;
 }
 

@@ -91,6 +91,19 @@ describe("the order form", () => {
     expect(byPool).not.toContain(`value="${x.fixed.id}"`); // fixed-line: not for a mobile plan
     expect(byPool).not.toContain(`value="${x.elsewhere.id}"`); // another pool than the product's
     expect(byPool).not.toContain(`value="${x.resting.id}"`); // quarantined
+    // A number held for this customer comes first (mobile2 has the higher id); one held for another customer is not offered.
+    const hold = (id: string, customerId: string | null) =>
+      env.DB.prepare("UPDATE inventory_items SET status = ?2, customer_id = ?3 WHERE id = ?1")
+        .bind(id, customerId ? "reserved" : "in_stock", customerId)
+        .run();
+    await hold(x.mobile2.id, x.customer.id);
+    const heldFirst = await search(x.mobilePlan, "phone_number", x.pool);
+    expect(heldFirst.indexOf(`value="${x.mobile.id}"`)).toBeGreaterThan(heldFirst.indexOf(`value="${x.mobile2.id}"`));
+    expect(heldFirst.indexOf(`value="${x.mobile2.id}"`)).toBeGreaterThan(-1);
+    const someoneElse = (await api("POST", "/customers", { body: { name: unique("Other"), type: "individual", payment_type: "prepaid" } })).body;
+    await hold(x.mobile2.id, someoneElse.id);
+    expect(await search(x.mobilePlan, "phone_number", x.pool)).not.toContain(`value="${x.mobile2.id}"`);
+    await hold(x.mobile2.id, null);
     expect(await search(x.mobilePlan, "phone_number", x.resting.fields.msisdn)).toContain("Nothing in stock matches");
     expect(await search(x.mobilePlan, "phone_number", x.fixed.fields.msisdn)).not.toContain(`value="${x.fixed.id}"`);
     // A VoIP plan takes the fixed-line number, not the mobile ones.
@@ -186,5 +199,23 @@ describe("the order form", () => {
     expect(none.body.inventory_type).toBe("phone_number");
     expect((await api("GET", `/inventory/items/${fixed.id}`)).body.status).toBe("in_stock");
     expect((await api("GET", `/services?customer_id=${customer.id}`)).body.data).toHaveLength(1);
+  });
+
+  it("gives each of 12 racing orders its own fitting number from a pool of 12 (the ones lined up taken, it lines up the next)", async () => {
+    const pool = unique("racepool").toLowerCase();
+    const numbers = [];
+    for (let i = 0; i < 12; i++) numbers.push(await item("phone_number", { msisdn: `+33667${digits(6)}`, pool }));
+    const plan = await product({
+      service_type: "mobile",
+      provisioning_play: "voip",
+      required_inventory: ["phone_number"],
+      provisioning_json_vars: { number_pool: pool },
+    });
+    const customer = (await api("POST", "/customers", { body: { name: unique("Race"), type: "individual", payment_type: "prepaid" } })).body;
+    const orders = await Promise.all(numbers.map(() => api("POST", `/customers/${customer.id}/services`, { body: { product_id: plan.id }, headers: idem() })));
+    expect(orders.map((o) => o.status)).toEqual(numbers.map(() => 202));
+    const taken = orders.map((o) => o.body.service.identifiers.msisdn as string);
+    expect(new Set(taken).size).toBe(12);
+    expect(taken.sort()).toEqual(numbers.map((n) => n.fields.msisdn).sort());
   });
 });

@@ -81,6 +81,8 @@ export async function withReservation<T>(
 
 /** How many fitting numbers "next available" lines up, in case orders racing for them take the first ones. */
 const FITTING_CANDIDATES = 10;
+/** How many times an order lines up fitting numbers when racing orders took all of them (then a 409). */
+const FITTING_ATTEMPTS = 5;
 
 /**
  * Reserves what a product requires for a new service, atomically per item: each item is taken by one
@@ -103,6 +105,7 @@ async function reserveForOrder(
     /** A picked number must suit the product (pool, mobile or fixed): 422 otherwise, before anything is taken. */
     numberRule?: NumberRule | null;
   },
+  attempt = 1,
 ): Promise<{ items: Reserved[]; ips: IpGrant[] }> {
   const unknownPick = Object.keys(p.picks).find((type) => !p.required.includes(type));
   if (unknownPick) {
@@ -177,7 +180,9 @@ async function reserveForOrder(
       await releaseItems(ctx, p.serviceId);
       const type = missing[0] ?? "";
       const pick = p.picks[type];
-      if (!pick && type === PHONE_NUMBER && fitting?.length === 0) {
+      // Every fitting number lined up was taken by orders racing this one: line up the next ones.
+      if (!pick && type === PHONE_NUMBER && fitting && fitting.length > 0 && attempt < FITTING_ATTEMPTS) return reserveForOrder(ctx, p, attempt + 1);
+      if (!pick && type === PHONE_NUMBER && fitting) {
         throw new Conflict(
           "No phone_number available in stock for this order that fits the product (its number pool; mobile or fixed-line as its service type needs).",
           {

@@ -5,7 +5,7 @@
  * names one, and mobile numbers for mobile plans, fixed-line ones for the others (libphonenumber's
  * number type; a number of a range it does not know fits only through the product's pool). Quarantined numbers are never offered (they are not in stock).
  */
-import { and, asc, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import type { ItemRow } from "../../db/queries/inventory";
 import { inventoryItems } from "../../db/schema";
@@ -75,11 +75,7 @@ export async function searchOrderInventory(
   },
 ): Promise<ItemRow[]> {
   const limit = p.limit ?? 20;
-  const where: SQL[] = [
-    eq(inventoryItems.type, p.type),
-    isNull(inventoryItems.serviceId),
-    or(eq(inventoryItems.status, "in_stock"), and(eq(inventoryItems.status, "reserved"), eq(inventoryItems.customerId, p.customerId))) as SQL,
-  ];
+  const where: SQL[] = [eq(inventoryItems.type, p.type), isNull(inventoryItems.serviceId)];
   if (p.golden === false) where.push(sql`coalesce(json_extract(${inventoryItems.fields}, '$.golden'), 0) = 0`);
   const numbers = p.type === PHONE_NUMBER;
   const pool = p.product.provisioning_json_vars.number_pool;
@@ -96,25 +92,34 @@ export async function searchOrderInventory(
           WHERE instr(value, ${term}) > 0 OR instr(value, ${asTyped}) > 0))`,
     );
   }
-  const query = (count: number, offset: number) =>
+  // Held for this customer first (a few rows, by the customer index), then stock in id order: two
+  // queries, so the stock is read along the (type, status, id) index a page at a time instead of
+  // all of it sorted for every search (100,000 SIMs, or every order that takes a number).
+  const held = await db
+    .select()
+    .from(inventoryItems)
+    .where(and(...where, eq(inventoryItems.status, "reserved"), eq(inventoryItems.customerId, p.customerId)))
+    .orderBy(asc(inventoryItems.id));
+  const stock = (count: number, offset: number) =>
     db
       .select()
       .from(inventoryItems)
-      .where(and(...where))
-      .orderBy(sql`${inventoryItems.status} = 'in_stock'`, asc(inventoryItems.id))
+      .where(and(...where, eq(inventoryItems.status, "in_stock")))
+      .orderBy(asc(inventoryItems.id))
       .limit(count)
       .offset(offset);
-  if (!numbers) return query(limit, 0);
+  if (!numbers) return held.length >= limit ? held.slice(0, limit) : [...held, ...(await stock(limit - held.length, 0))];
   // Numbers are filtered by type here (libphonenumber), page by page: a stock whose first numbers are
   // of the other kind (fixed-line numbers imported before mobile ones, no pool) still finds the rest.
-  const fitting: ItemRow[] = [];
-  for (let offset = 0; fitting.length < limit && offset < NUMBER_SCAN_LIMIT; offset += NUMBER_PAGE) {
-    const rows = await query(NUMBER_PAGE, offset);
+  // The first page is small (most stock fits); the next ones are full pages.
+  const fitting = held.filter((row) => numberProblem(p.product, row.fields) === null).slice(0, limit);
+  for (let offset = 0, page = Math.min(NUMBER_PAGE, limit * 2); fitting.length < limit && offset < NUMBER_SCAN_LIMIT; offset += page, page = NUMBER_PAGE) {
+    const rows = await stock(page, offset);
     for (const row of rows) {
       if (fitting.length >= limit) break;
       if (numberProblem(p.product, row.fields) === null) fitting.push(row);
     }
-    if (rows.length < NUMBER_PAGE) break;
+    if (rows.length < page) break;
   }
   return fitting;
 }

@@ -3,22 +3,33 @@ import { createDb } from "../db/client";
 import { advanceBillRun } from "../domain/billing/bill-runs/run";
 import { jobTransition, WORKER_JOB_TYPES } from "../domain/jobs/contract";
 
-/** Messages on PROVISIONING_QUEUE carry job ids only; the job row in D1 is the source of truth. */
-export const ProvisioningMessage = z.discriminatedUnion("kind", [z.object({ kind: z.literal("job"), job_id: z.string().min(1).max(64) })]);
+/** Job ids per UPDATE: D1 binds at most 100 parameters, and the statement needs a few of its own. */
+const IDS_PER_STATEMENT = 90;
+
+const JobId = z.string().min(1).max(64);
+/**
+ * Messages on PROVISIONING_QUEUE carry job ids only; the job row in D1 is the source of truth. One
+ * job per message, or the jobs one write made (a burst of top-ups on a service) in one message: the
+ * queue's own cost is per message, and the consumer marks them ready together anyway.
+ */
+export const ProvisioningMessage = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("job"), job_id: JobId }),
+  z.object({ kind: z.literal("jobs"), job_ids: z.array(JobId).min(1).max(IDS_PER_STATEMENT) }),
+]);
 export type ProvisioningMessage = z.infer<typeof ProvisioningMessage>;
 
 /** Messages per `sendBatch` (the Queues limit is 100). */
 const SEND_BATCH = 100;
 
-/** Sends job ids to the provisioning queue (jobs whose rows D1 already has), 100 messages per call. */
+/** Sends job ids to the provisioning queue (jobs whose rows D1 already has): up to 90 ids a message, 100 messages a call. */
 export async function sendJobs(queue: Queue, jobIds: readonly string[]): Promise<void> {
-  for (let i = 0; i < jobIds.length; i += SEND_BATCH) {
-    await queue.sendBatch(jobIds.slice(i, i + SEND_BATCH).map((id) => ({ body: { kind: "job", job_id: id } satisfies ProvisioningMessage })));
+  const messages: { body: ProvisioningMessage }[] = [];
+  for (let i = 0; i < jobIds.length; i += IDS_PER_STATEMENT) {
+    const ids = jobIds.slice(i, i + IDS_PER_STATEMENT);
+    messages.push({ body: ids.length === 1 ? { kind: "job", job_id: ids[0] ?? "" } : { kind: "jobs", job_ids: ids } });
   }
+  for (let i = 0; i < messages.length; i += SEND_BATCH) await queue.sendBatch(messages.slice(i, i + SEND_BATCH));
 }
-
-/** Job ids per UPDATE: D1 binds at most 100 parameters, and the statement needs a few of its own. */
-const IDS_PER_STATEMENT = 90;
 
 /**
  * Queue consumer: a job whose row is committed becomes ready for the runner to lease. Idempotent (a
@@ -26,21 +37,22 @@ const IDS_PER_STATEMENT = 90;
  * delivery is one D1 call however many messages it carries (a top-up burst delivers many at once).
  */
 export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const valid: { message: Message<unknown>; jobId: string }[] = [];
+  const valid: { message: Message<unknown>; jobIds: string[] }[] = [];
   for (const message of batch.messages) {
     const parsed = ProvisioningMessage.safeParse(message.body);
-    if (parsed.success) valid.push({ message, jobId: parsed.data.job_id });
+    if (parsed.success) valid.push({ message, jobIds: parsed.data.kind === "job" ? [parsed.data.job_id] : parsed.data.job_ids });
     else message.retry({ delaySeconds: 30 });
   }
   if (valid.length === 0) return;
+  const allIds = valid.flatMap((v) => v.jobIds);
   const from = jobTransition(["pending"], "ready");
   const now = new Date().toISOString();
   // Per 90 ids: the UPDATE, and the read of which of them are the worker's own jobs (bill runs). One
   // D1 call per delivery; every statement stays under D1's 100 bound parameters.
   const statements: D1PreparedStatement[] = [];
   const reads: number[] = [];
-  for (let i = 0; i < valid.length; i += IDS_PER_STATEMENT) {
-    const ids = valid.slice(i, i + IDS_PER_STATEMENT).map((v) => v.jobId);
+  for (let i = 0; i < allIds.length; i += IDS_PER_STATEMENT) {
+    const ids = allIds.slice(i, i + IDS_PER_STATEMENT);
     const marks = ids.map(() => "?").join(", ");
     statements.push(
       env.DB.prepare(`UPDATE jobs SET status = 'ready', updated_at = ? WHERE id IN (${marks}) AND status IN (${from.map(() => "?").join(", ")})`).bind(
@@ -65,19 +77,20 @@ export async function consumeProvisioning(batch: MessageBatch<unknown>, env: Env
     for (const { message } of valid) message.retry({ delaySeconds: Math.min(300, 10 * 2 ** message.attempts) });
     return;
   }
-  // The worker's own jobs (bill runs) are carried out here, one delivery at a time.
-  for (const { message, jobId } of valid) {
-    if (!own.has(jobId)) {
-      message.ack();
-      continue;
+  // The worker's own jobs (bill runs) are carried out here, one delivery at a time. A message whose
+  // own job failed comes back; running its other jobs again is harmless (a finished job is not leased again).
+  for (const { message, jobIds } of valid) {
+    let failed = false;
+    for (const jobId of jobIds.filter((id) => own.has(id))) {
+      try {
+        await runWorkerJob(env, jobId);
+      } catch (error) {
+        console.error(JSON.stringify({ level: "error", msg: "worker job failed", job_id: jobId, error: String(error) }));
+        failed = true;
+      }
     }
-    try {
-      await runWorkerJob(env, jobId);
-      message.ack();
-    } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "worker job failed", job_id: jobId, error: String(error) }));
-      message.retry({ delaySeconds: 30 });
-    }
+    if (failed) message.retry({ delaySeconds: 30 });
+    else message.ack();
   }
 }
 

@@ -12,6 +12,7 @@ import { emailOutbox, jobs } from "../db/schema";
 import { emailRow } from "../domain/email/outbox";
 import type { ServiceState } from "../durable/service-state";
 import worker from "../index";
+import { sendJobs } from "../queue/provisioning";
 import { runScheduled } from "../scheduled";
 import { customer, product } from "./billing-helpers";
 import { api, db, testEnv, unique } from "./helpers";
@@ -173,6 +174,38 @@ describe("the queue consumer", () => {
     expect(calls).toBe(1);
     const ready = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE id LIKE ? AND status = 'ready'").bind(`${prefix}%`).first<{ n: number }>();
     expect(ready?.n).toBe(100);
+    await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id LIKE ?").bind(`${prefix}%`).run();
+  });
+  it("sends the jobs of one write as one message (90 ids at most) and makes every job of such a message ready", async () => {
+    const sent: unknown[][] = [];
+    const queue = { sendBatch: async (messages: { body: unknown }[]) => void sent.push(messages.map((m) => m.body)) } as unknown as Queue;
+    await sendJobs(queue, ["job_a"]);
+    const many = Array.from({ length: 95 }, (_, i) => `job_m${i}`);
+    await sendJobs(queue, many);
+    expect(sent).toEqual([
+      [{ kind: "job", job_id: "job_a" }],
+      [
+        { kind: "jobs", job_ids: many.slice(0, 90) },
+        { kind: "jobs", job_ids: many.slice(90) },
+      ],
+    ]);
+
+    const now = new Date().toISOString();
+    const prefix = `job_${unique("grouped").replace(/[^a-z0-9]/gi, "")}`;
+    const ids = [0, 1, 2].map((i) => `${prefix}${i}`);
+    const d = db();
+    await d.batch(ids.map((id) => d.insert(jobs).values(catalogJob(id, now))) as never);
+    const batch = createMessageBatch("provisioning", [
+      { id: "g1", timestamp: new Date(), attempts: 1, body: { kind: "jobs", job_ids: ids } },
+      { id: "g2", timestamp: new Date(), attempts: 1, body: { kind: "jobs", job_ids: [] } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, testEnv);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual(["g1"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["g2"]);
+    const ready = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE id LIKE ? AND status = 'ready'").bind(`${prefix}%`).first<{ n: number }>();
+    expect(ready?.n).toBe(3);
     await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE id LIKE ?").bind(`${prefix}%`).run();
   });
 });

@@ -26,6 +26,18 @@ async function product(body: Record<string, unknown>): Promise<{ id: string }> {
   return res.body;
 }
 
+/** A mobile plan whose numbers come from `pool`, and a prepaid customer of its own. */
+async function mobilePlanFrom(pool: string, name: string) {
+  const plan = await product({
+    service_type: "mobile",
+    provisioning_play: "voip",
+    required_inventory: ["phone_number"],
+    provisioning_json_vars: { number_pool: pool },
+  });
+  const customer: { id: string } = (await api("POST", "/customers", { body: { name: unique(name), type: "individual", payment_type: "prepaid" } })).body;
+  return { plan, customer };
+}
+
 /** A pool of its own with mobile and fixed numbers, one quarantined; a SIM; a mobile and a VoIP plan; a customer in France. */
 async function setup() {
   const pool = unique("ofpool").toLowerCase();
@@ -175,13 +187,7 @@ describe("the order form", () => {
       .run();
     const golden = await item("phone_number", { msisdn: `+33665${digits(6)}`, pool, golden: true });
     const mobile = await item("phone_number", { msisdn: `+33666${digits(6)}`, pool });
-    const plan = await product({
-      service_type: "mobile",
-      provisioning_play: "voip",
-      required_inventory: ["phone_number"],
-      provisioning_json_vars: { number_pool: pool },
-    });
-    const customer = (await api("POST", "/customers", { body: { name: unique("Next"), type: "individual", payment_type: "prepaid" } })).body;
+    const { plan, customer } = await mobilePlanFrom(pool, "Next");
     const order = () => api("POST", `/customers/${customer.id}/services`, { body: { product_id: plan.id }, headers: idem() });
 
     const first = await order();
@@ -205,13 +211,7 @@ describe("the order form", () => {
     const pool = unique("racepool").toLowerCase();
     const numbers = [];
     for (let i = 0; i < 12; i++) numbers.push(await item("phone_number", { msisdn: `+33667${digits(6)}`, pool }));
-    const plan = await product({
-      service_type: "mobile",
-      provisioning_play: "voip",
-      required_inventory: ["phone_number"],
-      provisioning_json_vars: { number_pool: pool },
-    });
-    const customer = (await api("POST", "/customers", { body: { name: unique("Race"), type: "individual", payment_type: "prepaid" } })).body;
+    const { plan, customer } = await mobilePlanFrom(pool, "Race");
     const orders = await Promise.all(numbers.map(() => api("POST", `/customers/${customer.id}/services`, { body: { product_id: plan.id }, headers: idem() })));
     expect(orders.map((o) => o.status)).toEqual(numbers.map(() => 202));
     const taken = orders.map((o) => o.body.service.identifiers.msisdn as string);

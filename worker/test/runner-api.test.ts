@@ -26,6 +26,19 @@ const row = <T>(sql: string, ...args: unknown[]) =>
     .bind(...args)
     .first<T>();
 
+/** An active standalone mobile product with `fields`, named and slugged after `prefix`. */
+async function newProduct(prefix: string, fields: Record<string, unknown>): Promise<string> {
+  const slug = unique(prefix)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 50);
+  const res = await api("POST", "/products", {
+    body: { name: `${prefix} ${slug}`, slug, type: "standalone", service_type: "mobile", status: "active", ...fields },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id;
+}
+
 let productId = "";
 let customerId = "";
 let contactEmail = "";
@@ -54,26 +67,13 @@ beforeAll(async () => {
   await env.DB.prepare("UPDATE jobs SET status = 'dead' WHERE status IN ('pending', 'ready', 'leased')").run();
   const created = await api("POST", "/api-keys", { body: { name: unique("runner"), kind: "runner", permissions: ["customers:read"] } });
   key = created.body.secret;
-  const slug = unique("prov")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .slice(0, 50);
-  productId = (
-    await api("POST", "/products", {
-      body: {
-        name: `Prov ${slug}`,
-        slug,
-        type: "standalone",
-        service_type: "mobile",
-        status: "active",
-        retail_price: 999,
-        retail_setup_fee: 1500,
-        provisioning_play: "charging_account",
-        required_inventory: ["sim"],
-        included_balances: [{ unit: "data", amount: 1_000_000, validity_days: 30 }],
-      },
-    })
-  ).body.id;
+  productId = await newProduct("Prov", {
+    retail_price: 999,
+    retail_setup_fee: 1500,
+    provisioning_play: "charging_account",
+    required_inventory: ["sim"],
+    included_balances: [{ unit: "data", amount: 1_000_000, validity_days: 30 }],
+  });
   customerId = (await api("POST", "/customers", { body: { name: unique("Runner customer"), type: "individual", payment_type: "prepaid" } })).body.id;
   contactEmail = `ada.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}@example.com`;
   const contact = await api("POST", `/customers/${customerId}/contacts`, {
@@ -195,25 +195,13 @@ describe("runner API", () => {
     const fixed = await number(`+33478${digits(6)}`);
     await number(`+33661${digits(6)}`);
     await number(`+33662${digits(6)}`);
-    const slug = unique("retrynum")
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-")
-      .slice(0, 50);
-    const plan = await api("POST", "/products", {
-      body: {
-        name: `Retry ${slug}`,
-        slug,
-        type: "standalone",
-        service_type: "mobile",
-        status: "active",
-        retail_price: 500,
-        provisioning_play: "voip",
-        required_inventory: ["phone_number"],
-        provisioning_json_vars: { number_pool: pool },
-      },
+    const plan = await newProduct("Retry", {
+      retail_price: 500,
+      provisioning_play: "voip",
+      required_inventory: ["phone_number"],
+      provisioning_json_vars: { number_pool: pool },
     });
-    expect(plan.status, JSON.stringify(plan.body)).toBe(201);
-    const ordered = await api("POST", `/customers/${customerId}/services`, { body: { product_id: plan.body.id }, headers: idem() });
+    const ordered = await api("POST", `/customers/${customerId}/services`, { body: { product_id: plan }, headers: idem() });
     expect(ordered.status, JSON.stringify(ordered.body)).toBe(202);
     const serviceId = ordered.body.service.id as string;
     const held = async () => (await api("GET", `/inventory/items?service_id=${serviceId}`)).body.data as { id: string; fields: { msisdn: string } }[];

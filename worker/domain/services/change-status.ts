@@ -12,8 +12,8 @@ import { jobRow, loadService, op, unwrap } from "./support";
 /**
  * What a failed service must reserve again before it is provisioned once more (its failure gave the
  * first items back): next available items of the product's required types, a phone number only if it
- * fits the product, as on the order. Nothing when the product
- * needs no inventory or the service still holds some.
+ * fits the product, as on the order. Nothing when the product needs no inventory or the service
+ * still holds some.
  */
 async function retryReservation(ctx: WriteContext, serviceId: string): Promise<ReservationRequest | null> {
   const service = await loadService(ctx, serviceId);

@@ -33,6 +33,7 @@ import { paymentDeps } from "../integrations/payments";
 import { currencyExponent } from "../lib/charging-units";
 import { hmacSha256, safeEqual } from "../lib/crypto";
 import { AppError } from "../lib/errors";
+import { formatPhone } from "../lib/phone";
 import { can } from "../middleware/access";
 import { csrf } from "../middleware/csrf";
 import { Alerts } from "../views/components";
@@ -113,7 +114,10 @@ function CodePage(props: { p: PortalCtx; number: string; error?: string }) {
     <PortalLayout p={p} title={p.t("topup.title")}>
       <h1>{p.t("topup.title")}</h1>
       <section class="card narrow" id="code">
-        <Alerts notice={props.error ? undefined : p.t("topup.code_sent", { number: props.number })} error={props.error} />
+        <Alerts
+          notice={props.error ? undefined : p.t("topup.code_sent", { number: formatPhone(props.number, localeCountry(p.settings.default_locale)) })}
+          error={props.error}
+        />
         <form method="post" action="/topup/verify" class="stack">
           <input type="hidden" name="number" value={props.number} />
           <div class="field">

@@ -138,15 +138,18 @@ describe("public top-up page", () => {
   it("reads a number typed in the operator's national format (its default language's country) or with a 00 prefix", async () => {
     // The operator's language is en-GB: a British mobile number as dialled in Britain.
     const subscriber = String(Math.floor(Math.random() * 1e6)).padStart(6, "0");
-    const msisdn = `+447700${subscriber}`;
+    const msisdn = `+447400${subscriber}`;
     await mobileService(msisdn);
     const c = client(freshIp());
-    const asked = await c.post("/topup/code", { number: `07700 ${subscriber.slice(0, 3)}-${subscriber.slice(3)}` });
+    const asked = await c.post("/topup/code", { number: `07400 ${subscriber.slice(0, 3)}-${subscriber.slice(3)}` });
     expect(asked.status).toBe(200);
-    expect(await asked.text()).toContain(`value="${msisdn}"`);
+    const html = await asked.text();
+    expect(html).toContain(`value="${msisdn}"`);
+    // Said back as the customer dials it.
+    expect(html).toContain(`If 07400 ${subscriber} is one of our numbers`);
     expect(await latestCode(msisdn)).toMatch(/^\d{6}$/);
     // The same number from abroad (00 44 …) reaches the same service; a French national number does not parse here.
-    expect(await (await client(freshIp()).post("/topup/code", { number: `0044 7700 ${subscriber}` })).text()).toContain(`value="${msisdn}"`);
+    expect(await (await client(freshIp()).post("/topup/code", { number: `0044 7400 ${subscriber}` })).text()).toContain(`value="${msisdn}"`);
     const french = await client(freshIp()).post("/topup/code", { number: "06 12" });
     expect(french.status).toBe(422);
     expect(await french.text()).toContain("as you dial it locally");

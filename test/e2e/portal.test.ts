@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATALOGUE } from "../../worker/i18n/catalogue";
+import { formatPhone } from "../../worker/lib/phone";
 import { type LocalSystem, launchChromium, startLocalSystem } from "./local-system";
 
 /**
@@ -328,7 +329,7 @@ describe("the public top-up page on a phone, without signing in (Chromium)", () 
     await page.fill("#f-number", msisdn);
     await page.click("button:has-text('Send me a code by SMS')");
     await page.waitForSelector("#f-code");
-    expect(await textOf(page, "#code")).toContain(`If ${msisdn} is one of our numbers, a 6-digit code is on its way by SMS.`);
+    expect(await textOf(page, "#code")).toContain(`If ${formatPhone(msisdn, "FR")} is one of our numbers, a 6-digit code is on its way by SMS.`);
     await shot(page, "topup-2-code-390");
     await expect.poll(async () => (await smsTo(msisdn)).length, { timeout: 15_000, interval: 250 }).toBe(sent + 1);
     const sms = (await smsTo(msisdn)).at(-1);
@@ -369,11 +370,11 @@ describe("the public top-up page on a phone, without signing in (Chromium)", () 
       return textOf(page, "#code");
     };
     const answer = await askCode(STRANGER);
-    expect(answer).toContain(`If ${STRANGER} is one of our numbers, a 6-digit code is on its way by SMS.`);
+    expect(answer).toContain(`If ${formatPhone(STRANGER, "FR")} is one of our numbers, a 6-digit code is on its way by SMS.`);
     await shot(page, "topup-5-unknown-number-390");
     // Then a code for our number: once its SMS is out, the outbox has sent whatever was queued before it.
     const sent = (await smsTo(msisdn)).length;
-    expect((await askCode(msisdn)).replace(msisdn, STRANGER)).toBe(answer);
+    expect((await askCode(msisdn)).replace(formatPhone(msisdn, "FR"), formatPhone(STRANGER, "FR"))).toBe(answer);
     await expect.poll(async () => (await smsTo(msisdn)).length, { timeout: 15_000, interval: 250 }).toBe(sent + 1);
     expect(await smsTo(STRANGER)).toEqual([]);
   });

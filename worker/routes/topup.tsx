@@ -108,16 +108,16 @@ function StartPage(props: { p: PortalCtx; connection: TopUpTarget | null; number
   );
 }
 
+/** The country whose national format numbers are typed in here: the operator's, from its default language. */
+const homeCountry = (p: PortalCtx) => localeCountry(p.settings.default_locale);
+
 function CodePage(props: { p: PortalCtx; number: string; error?: string }) {
   const { p } = props;
   return (
     <PortalLayout p={p} title={p.t("topup.title")}>
       <h1>{p.t("topup.title")}</h1>
       <section class="card narrow" id="code">
-        <Alerts
-          notice={props.error ? undefined : p.t("topup.code_sent", { number: formatPhone(props.number, localeCountry(p.settings.default_locale)) })}
-          error={props.error}
-        />
+        <Alerts notice={props.error ? undefined : p.t("topup.code_sent", { number: formatPhone(props.number, homeCountry(p)) })} error={props.error} />
         <form method="post" action="/topup/verify" class="stack">
           <input type="hidden" name="number" value={props.number} />
           <div class="field">
@@ -260,7 +260,7 @@ topup
   .post("/code", can("public"), async (c) => {
     const p = portalCtx(c);
     const raw = text(await readForm(c), "number") ?? "";
-    const number = normalizeNumber(raw.slice(0, 40), localeCountry(p.settings.default_locale));
+    const number = normalizeNumber(raw.slice(0, 40), homeCountry(p));
     if (!number) return c.html(<StartPage p={p} connection={null} number={raw.slice(0, 40)} error={p.t("topup.bad_number")} />, 422);
     // Every request counts, for a number of ours or not: the answer and the limits are the same.
     const wait = await attempt(loginGuard(c.env), [...ipKeys(c), `topup-number:${number}`]);
@@ -276,7 +276,7 @@ topup
   .post("/verify", can("public"), async (c) => {
     const p = portalCtx(c);
     const body = await readForm(c);
-    const number = normalizeNumber((text(body, "number") ?? "").slice(0, 40), localeCountry(p.settings.default_locale));
+    const number = normalizeNumber((text(body, "number") ?? "").slice(0, 40), homeCountry(p));
     if (!number) return c.html(<StartPage p={p} connection={null} error={p.t("topup.bad_number")} />, 422);
     const guard = loginGuard(c.env);
     const keys = [...ipKeys(c), `topup-number:${number}`];

@@ -1,5 +1,5 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createDb } from "../db/client";
 import { debitService } from "../domain/services/debit-service";
 import type { ServiceStatePort } from "../domain/services/port";
@@ -226,5 +226,49 @@ describe("an overloaded service object", () => {
     expect(pending).toEqual([]);
     expect(await counts(id)).toMatchObject({ entries: 30, keys: 30, ledger: 3000, buckets: 3000, jobs: 30, charges: 30 });
     expect(refusedTotal).toBeGreaterThan(0);
+  });
+});
+
+describe("the object's sends to the provisioning queue", () => {
+  it("sends the jobs of write-throughs made close together in one message, after D1 has them, without holding up the answers", async () => {
+    const id = await activeService();
+    const stub = env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
+    const sent: { body: unknown; inD1: number }[] = [];
+    const topUpJobs = async () =>
+      (await env.DB.prepare("SELECT id FROM jobs WHERE service_id = ? AND type = 'topup' ORDER BY created_at, id").bind(id).all<{ id: string }>()).results.map(
+        (r) => r.id,
+      );
+    type Log = { env: Env; queueWindowMs: number; toQueue: string[] };
+    const logOf = (instance: ServiceState) => (instance as unknown as { log: Log }).log;
+    // The order's own job goes first (its window closes on its own).
+    await vi.waitFor(async () => expect(await runInDurableObject(stub, (instance: ServiceState) => logOf(instance).toQueue.length)).toBe(0), {
+      timeout: 5_000,
+      interval: 50,
+    });
+    await runInDurableObject(stub, (instance: ServiceState) => {
+      const log = logOf(instance);
+      // A window long enough for two top-ups answered one after the other on a slow machine.
+      log.queueWindowMs = 1_500;
+      const queue = {
+        sendBatch: async (messages: { body: unknown }[]) => {
+          const inD1 = (await topUpJobs()).length;
+          for (const m of messages) sent.push({ body: m.body, inD1 });
+        },
+      };
+      log.env = new Proxy(log.env, { get: (target, prop) => (prop === "PROVISIONING_QUEUE" ? queue : Reflect.get(target, prop)) });
+    });
+    const topUp = (key: string) => api("POST", `/services/${id}/top-ups`, { body: { amount: 100, currency: "EUR" }, headers: { "idempotency-key": key } });
+    expect((await topUp(unique("w1"))).status).toBe(202);
+    expect((await topUp(unique("w2"))).status).toBe(202);
+    // Both answered, two write-throughs made, nothing sent yet: their jobs wait for the window to close.
+    expect(sent).toEqual([]);
+    const jobIds = await topUpJobs();
+    expect(jobIds).toHaveLength(2);
+    await vi.waitFor(() => expect(sent).toHaveLength(1), { timeout: 5_000, interval: 50 });
+    expect(sent).toEqual([{ body: { kind: "jobs", job_ids: jobIds }, inD1: 2 }]);
+    // A job written alone is sent too, once its window closes.
+    expect((await topUp(unique("w3"))).status).toBe(202);
+    await vi.waitFor(() => expect(sent).toHaveLength(2), { timeout: 5_000, interval: 50 });
+    expect(sent[1]?.body).toEqual({ kind: "job", job_id: (await topUpJobs())[2] });
   });
 });

@@ -35,6 +35,18 @@ const isNumber = (text: string) => /^\d[\d.,]*(?: ?(?:%|kB))?$/.test(text);
 // The most specific pattern first ("At most {size} kB of JSON" before "At most {max}").
 patterns.sort((a, b) => b.regex.source.length - a.regex.source.length);
 
+/**
+ * A placeholder's value that is itself a word of the domain, in the page's language when the
+ * catalogue has it: `{status}` (a service, product or customer status, said as an adjective) and
+ * `{action}` (a lifecycle step such as "suspend"); null for such a word it does not know. Other
+ * placeholders stay as written.
+ */
+function localParam(name: string, value: string): string | null {
+  const key = name === "status" ? `overview.state.${value}` : name === "action" ? `overview.step.${value.replace(/ /g, "_")}` : null;
+  if (key === null) return value;
+  return key in CATALOGUE.en ? t(key as MessageKey) : null;
+}
+
 /** A validation message in the page's language: known English messages translated, others as written. */
 export function localiseError(message: string): string {
   if (currentLocale() === "en") return message;
@@ -44,7 +56,11 @@ export function localiseError(message: string): string {
     const m = p.regex.exec(message);
     if (!m) continue;
     const params = Object.fromEntries(p.names.map((name, i) => [name, m[i + 1] ?? ""]));
-    if (p.names.every((name) => !NUMERIC.has(name) || isNumber(params[name] ?? ""))) return t(p.key, params);
+    if (!p.names.every((name) => !NUMERIC.has(name) || isNumber(params[name] ?? ""))) continue;
+    const words = Object.entries(params).map(([name, value]) => [name, localParam(name, value)] as const);
+    // A status or step the catalogue does not know leaves the whole message as written, not half translated.
+    if (words.some(([, value]) => value === null)) continue;
+    return t(p.key, Object.fromEntries(words) as Record<string, string>);
   }
   return message;
 }

@@ -1,8 +1,10 @@
 /** The overview pages in French (dashboard, activity log, search, sites map), notices after an action, and form errors named by their field in the reader's language. */
 
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { localiseError } from "../i18n/form-errors";
 import { withLocale } from "../i18n/request-locale";
+import { product } from "./billing-helpers";
 import { api, pageSession, unique } from "./helpers";
 import { expectNoEnglish, frenchPage } from "./locale-helpers";
 
@@ -146,5 +148,42 @@ describe("overview pages in French", () => {
     expect(fr("At most five tags")).toBe("At most five tags");
     expect(fr("Something only the API says")).toBe("Something only the API says");
     expect(withLocale("en", () => localiseError("At most 40 characters"))).toBe("At most 40 characters");
+  });
+
+  it("says a refusal of the ServiceState object on a service page in French", async () => {
+    const plan = await product(0);
+    const order = await api("POST", `/customers/${customer.id}/services`, {
+      body: { product_id: plan.id },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    expect(order.status, JSON.stringify(order.body)).toBe(202);
+    const id = order.body.service.id as string;
+    // Its provisioning failed: a top-up is refused by the object.
+    const op = { actor: { type: "system" as const, id: null, label: "test" }, requestId: null, now: new Date().toISOString() };
+    const stub = env.SERVICE_STATE.get(env.SERVICE_STATE.idFromName(id));
+    expect((await stub.transition(id, "start_provisioning", { ...op, key: "lease" })).ok).toBe(true);
+    expect((await stub.transition(id, "fail", { ...op, key: "failed" })).ok).toBe(true);
+    const refused = await s.post(`/admin/services/${id}/top-ups`, { key: crypto.randomUUID(), amount: "10.00" }, FR);
+    const html = await frenchPage(refused, 422);
+    expect(html).toContain("Impossible de recharger un service en échec.");
+    expectNoEnglish(html, ["Cannot top up"]);
+    const english = await (await s.post(`/admin/services/${id}/top-ups`, { key: crypto.randomUUID(), amount: "10.00" })).text();
+    expect(english).toContain("Cannot top up a service that is failed.");
+  });
+
+  it("translates the service domain's refusals with the status and the step in French, or leaves them whole", () => {
+    const fr = (m: string) => withLocale("fr", () => localiseError(m));
+    expect(fr("Cannot suspend a service that is terminated.")).toBe("La suspension est impossible pour un service résilié.");
+    expect(fr("Cannot start provisioning a service that is active.")).toBe("La mise en service est impossible pour un service actif.");
+    expect(fr("Cannot top up a service that is failed.")).toBe("Impossible de recharger un service en échec.");
+    expect(fr("Not possible while the service is suspended.")).toBe("Impossible tant que le service est suspendu.");
+    expect(fr("The product is retired; only active products can be ordered.")).toBe(
+      "Ce produit n'est pas actif (état : retiré) : seuls les produits actifs peuvent être commandés.",
+    );
+    expect(fr("This plan is not sold by the day.")).toBe("Cette offre n'est pas vendue à la journée.");
+    // A status or step it does not know: the whole sentence stays in English, never half translated.
+    expect(fr("Cannot frobnicate a service that is active.")).toBe("Cannot frobnicate a service that is active.");
+    expect(fr("Not possible while the service is dormant.")).toBe("Not possible while the service is dormant.");
+    expect(withLocale("en", () => localiseError("Cannot suspend a service that is terminated."))).toBe("Cannot suspend a service that is terminated.");
   });
 });

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../../env";
-import { zodErrorMap } from "../../i18n/form-errors";
+import { localiseError, zodErrorMap } from "../../i18n/form-errors";
 import { t } from "../../i18n/request-locale";
 import { AppError, Invalid } from "../../lib/errors";
 import { zodErrors } from "../../middleware/errors";
@@ -60,7 +60,8 @@ export async function attempt<T>(run: () => Promise<T>): Promise<FormResult<T>> 
     return { ok: true, data: await run() };
   } catch (error) {
     if (error instanceof AppError && error.status < 500 && error.status !== 401 && error.status !== 403) {
-      return { ok: false, errors: errorMap(error.errors), message: error.message };
+      // Said in the page's language when the catalogue knows the domain's English (i18n/form-errors.ts).
+      return { ok: false, errors: errorMap(error.errors), message: localiseError(error.message) };
     }
     throw error;
   }

@@ -37,13 +37,21 @@ patterns.sort((a, b) => b.regex.source.length - a.regex.source.length);
 
 /**
  * A placeholder's value that is itself a word of the domain, in the page's language when the
- * catalogue has it: `{status}` (a service, product or customer status, said as an adjective) and
- * `{action}` (a lifecycle step such as "suspend"); null for such a word it does not know. Other
- * placeholders stay as written.
+ * catalogue has it: `{status}` (a service, product or customer status, said as an adjective),
+ * `{action}` (a lifecycle step such as "suspend"), `{invoice_status}` and `{payment_status}` (said
+ * as fits an invoice or a payment); null for such a word it does not know. Other placeholders stay
+ * as written.
  */
+const WORDS: Record<string, string> = {
+  status: "overview.state",
+  action: "overview.step",
+  invoice_status: "overview.invoice_state",
+  payment_status: "overview.payment_state",
+};
 function localParam(name: string, value: string): string | null {
-  const key = name === "status" ? `overview.state.${value}` : name === "action" ? `overview.step.${value.replace(/ /g, "_")}` : null;
-  if (key === null) return value;
+  const prefix = WORDS[name];
+  if (prefix === undefined) return value;
+  const key = `${prefix}.${value.replace(/ /g, "_")}`;
   return key in CATALOGUE.en ? t(key as MessageKey) : null;
 }
 

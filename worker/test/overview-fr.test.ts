@@ -169,6 +169,10 @@ describe("overview pages in French", () => {
     expectNoEnglish(html, ["Cannot top up"]);
     const english = await (await s.post(`/admin/services/${id}/top-ups`, { key: crypto.randomUUID(), amount: "10.00" })).text();
     expect(english).toContain("Cannot top up a service that is failed.");
+    // The error page says the domain's refusal in French too.
+    const missing = await frenchPage(await s.get("/admin/services/svc_nothing_here", FR), 404);
+    expect(missing).toContain("Aucun service avec cet identifiant.");
+    expect(await (await s.get("/admin/services/svc_nothing_here")).text()).toContain("No service with this id.");
   });
 
   it("translates the service domain's refusals with the status and the step in French, or leaves them whole", () => {
@@ -178,9 +182,15 @@ describe("overview pages in French", () => {
     expect(fr("Cannot top up a service that is failed.")).toBe("Impossible de recharger un service en échec.");
     expect(fr("Not possible while the service is suspended.")).toBe("Impossible tant que le service est suspendu.");
     expect(fr("The product is retired; only active products can be ordered.")).toBe(
-      "Ce produit n'est pas actif (état : retiré) : seuls les produits actifs peuvent être commandés.",
+      "Ce produit n’est pas actif (état : retiré) : seuls les produits actifs peuvent être commandés.",
     );
-    expect(fr("This plan is not sold by the day.")).toBe("Cette offre n'est pas vendue à la journée.");
+    expect(fr("This plan is not sold by the day.")).toBe("Cette offre n’est pas vendue à la journée.");
+    expect(fr("This invoice is void; only an issued invoice can be paid.")).toBe("Cette facture est annulée : seule une facture émise peut être payée.");
+    expect(fr("This payment is failed; only a succeeded payment can be refunded.")).toBe(
+      "Ce paiement est en échec : seul un paiement réussi peut être remboursé.",
+    );
+    expect(fr("Cannot reopen a customer that is archived.")).toBe("La réouverture est impossible pour un client archivé.");
+    expect(fr("At most 1200 (minor units) is left to refund on this payment.")).toBe("Il ne reste que 1200 (unités mineures) à rembourser sur ce paiement.");
     // A status or step it does not know: the whole sentence stays in English, never half translated.
     expect(fr("Cannot frobnicate a service that is active.")).toBe("Cannot frobnicate a service that is active.");
     expect(fr("Not possible while the service is dormant.")).toBe("Not possible while the service is dormant.");

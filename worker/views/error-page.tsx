@@ -1,4 +1,5 @@
 import type { MessageKey } from "../i18n/catalogue";
+import { localiseError } from "../i18n/form-errors";
 import { currentLocale, t } from "../i18n/request-locale";
 
 /** The statuses whose title has words in the catalogue (the English ones are the typed errors' titles). */
@@ -15,7 +16,10 @@ const TITLES: Record<number, MessageKey> = {
   503: "settings.error.title.503",
 };
 
-/** The generic details (the typed errors' defaults); a specific detail is shown as the code wrote it. */
+/**
+ * The generic details (the typed errors' defaults); a specific detail is the domain's English, said
+ * in the page's language when the catalogue knows it (`localiseError`), else as the code wrote it.
+ */
 const DETAILS: Record<string, MessageKey> = {
   "This page does not exist.": "settings.error.detail.no_page",
   "The resource does not exist or is not yours.": "settings.error.detail.not_yours",
@@ -33,7 +37,7 @@ export function errorPage(p: { status: number; title: string; detail: string; re
   const titleKey = TITLES[p.status];
   const title = locale === "en" || !titleKey ? p.title : t(titleKey);
   const detailKey = DETAILS[p.detail];
-  const detail = detailKey ? t(detailKey) : p.detail;
+  const detail = detailKey ? t(detailKey) : localiseError(p.detail);
   return (
     <html lang={locale}>
       <head>

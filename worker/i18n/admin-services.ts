@@ -304,7 +304,7 @@ export const servicesFr: Record<keyof typeof servicesEn, string> = {
   "services.jobs.attempts_n": "{n} tentative(s)",
   "services.jobs.created": "Créée le",
   "services.jobs.live": "en direct",
-  "services.jobs.running": "Tâche {type} {status} : cette page se met à jour jusqu’à sa fin.",
+  "services.jobs.running": "Tâche {type} ({status}) : cette page se met à jour jusqu’à sa fin.",
   "services.jobs.done": "Tâche {type} terminée",
   "services.jobs.view": "Voir la tâche",
   "services.jobs.failed": "Échec : {error}",

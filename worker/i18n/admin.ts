@@ -611,6 +611,7 @@ export const BADGE_FR: Readonly<Record<string, string>> = {
   terminating: "en résiliation",
   terminated: "résilié",
   failed: "échec",
+  ready: "prête",
   leased: "en cours",
   running: "en cours",
   succeeded: "réussi",

@@ -37,13 +37,14 @@ patterns.sort((a, b) => b.regex.source.length - a.regex.source.length);
 
 /**
  * A placeholder's value that is itself a word of the domain, in the page's language when the
- * catalogue has it: `{status}` (a service, product or customer status, said as an adjective),
+ * catalogue has it: `{status}` and `{to}` (a service, product or customer status, said as an adjective),
  * `{action}` (a lifecycle step such as "suspend"), `{invoice_status}` and `{payment_status}` (said
  * as fits an invoice or a payment); null for such a word it does not know. Other placeholders stay
  * as written.
  */
 const WORDS: Record<string, string> = {
   status: "overview.state",
+  to: "overview.state",
   action: "overview.step",
   invoice_status: "overview.invoice_state",
   payment_status: "overview.payment_state",

@@ -191,6 +191,10 @@ describe("overview pages in French", () => {
     );
     expect(fr("Cannot reopen a customer that is archived.")).toBe("La réouverture est impossible pour un client archivé.");
     expect(fr("At most 1200 (minor units) is left to refund on this payment.")).toBe("Il ne reste que 1200 (unités mineures) à rembourser sur ce paiement.");
+    expect(fr("Cannot move a product from retired to draft.")).toBe("Ce changement d’état est impossible pour un produit : « retiré » → « en brouillon ».");
+    expect(fr("This item is held by service svc_1; it changes with that service.")).toBe(
+      "Cet article est détenu par le service svc_1 : il change avec ce service.",
+    );
     // A status or step it does not know: the whole sentence stays in English, never half translated.
     expect(fr("Cannot frobnicate a service that is active.")).toBe("Cannot frobnicate a service that is active.");
     expect(fr("Not possible while the service is dormant.")).toBe("Not possible while the service is dormant.");

@@ -195,6 +195,8 @@ describe("overview pages in French", () => {
     expect(fr("This item is held by service svc_1; it changes with that service.")).toBe(
       "Cet article est détenu par le service svc_1 : il change avec ce service.",
     );
+    expect(fr("3 user(s) hold this role; change their roles first.")).toBe("3 utilisateur(s) ont ce rôle : changez d’abord leurs rôles.");
+    expect(fr("The user is invited, not disabled.")).toBe("L’utilisateur est invité, pas désactivé.");
     // A status or step it does not know: the whole sentence stays in English, never half translated.
     expect(fr("Cannot frobnicate a service that is active.")).toBe("Cannot frobnicate a service that is active.");
     expect(fr("Not possible while the service is dormant.")).toBe("Not possible while the service is dormant.");

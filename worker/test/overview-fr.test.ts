@@ -177,26 +177,26 @@ describe("overview pages in French", () => {
 
   it("translates the service domain's refusals with the status and the step in French, or leaves them whole", () => {
     const fr = (m: string) => withLocale("fr", () => localiseError(m));
-    expect(fr("Cannot suspend a service that is terminated.")).toBe("La suspension est impossible pour un service résilié.");
-    expect(fr("Cannot start provisioning a service that is active.")).toBe("La mise en service est impossible pour un service actif.");
-    expect(fr("Cannot top up a service that is failed.")).toBe("Impossible de recharger un service en échec.");
-    expect(fr("Not possible while the service is suspended.")).toBe("Impossible tant que le service est suspendu.");
-    expect(fr("The product is retired; only active products can be ordered.")).toBe(
-      "Ce produit n’est pas actif (état : retiré) : seuls les produits actifs peuvent être commandés.",
-    );
-    expect(fr("This plan is not sold by the day.")).toBe("Cette offre n’est pas vendue à la journée.");
-    expect(fr("This invoice is void; only an issued invoice can be paid.")).toBe("Cette facture est annulée : seule une facture émise peut être payée.");
-    expect(fr("This payment is failed; only a succeeded payment can be refunded.")).toBe(
-      "Ce paiement est en échec : seul un paiement réussi peut être remboursé.",
-    );
-    expect(fr("Cannot reopen a customer that is archived.")).toBe("La réouverture est impossible pour un client archivé.");
-    expect(fr("At most 1200 (minor units) is left to refund on this payment.")).toBe("Il ne reste que 1200 (unités mineures) à rembourser sur ce paiement.");
-    expect(fr("Cannot move a product from retired to draft.")).toBe("Ce changement d’état est impossible pour un produit : « retiré » → « en brouillon ».");
-    expect(fr("This item is held by service svc_1; it changes with that service.")).toBe(
-      "Cet article est détenu par le service svc_1 : il change avec ce service.",
-    );
-    expect(fr("3 user(s) hold this role; change their roles first.")).toBe("3 utilisateur(s) ont ce rôle : changez d’abord leurs rôles.");
-    expect(fr("The user is invited, not disabled.")).toBe("L’utilisateur est invité, pas désactivé.");
+    const translated: [english: string, french: string][] = [
+      ["Cannot suspend a service that is terminated.", "La suspension est impossible pour un service résilié."],
+      ["Cannot start provisioning a service that is active.", "La mise en service est impossible pour un service actif."],
+      ["Cannot top up a service that is failed.", "Impossible de recharger un service en échec."],
+      ["Not possible while the service is suspended.", "Impossible tant que le service est suspendu."],
+      [
+        "The product is retired; only active products can be ordered.",
+        "Ce produit n’est pas actif (état : retiré) : seuls les produits actifs peuvent être commandés.",
+      ],
+      ["This plan is not sold by the day.", "Cette offre n’est pas vendue à la journée."],
+      ["This invoice is void; only an issued invoice can be paid.", "Cette facture est annulée : seule une facture émise peut être payée."],
+      ["This payment is failed; only a succeeded payment can be refunded.", "Ce paiement est en échec : seul un paiement réussi peut être remboursé."],
+      ["Cannot reopen a customer that is archived.", "La réouverture est impossible pour un client archivé."],
+      ["At most 1200 (minor units) is left to refund on this payment.", "Il ne reste que 1200 (unités mineures) à rembourser sur ce paiement."],
+      ["Cannot move a product from retired to draft.", "Ce changement d’état est impossible pour un produit : « retiré » → « en brouillon »."],
+      ["This item is held by service svc_1; it changes with that service.", "Cet article est détenu par le service svc_1 : il change avec ce service."],
+      ["3 user(s) hold this role; change their roles first.", "3 utilisateur(s) ont ce rôle : changez d’abord leurs rôles."],
+      ["The user is invited, not disabled.", "L’utilisateur est invité, pas désactivé."],
+    ];
+    for (const [english, french] of translated) expect(fr(english)).toBe(french);
     // A status or step it does not know: the whole sentence stays in English, never half translated.
     expect(fr("Cannot frobnicate a service that is active.")).toBe("Cannot frobnicate a service that is active.");
     expect(fr("Not possible while the service is dormant.")).toBe("Not possible while the service is dormant.");
